@@ -1,0 +1,79 @@
+// argv → command → exit code. Commands are loaded lazily so that `--help` starts fast.
+import { RolecallError, UsageError } from '../errors.js'
+import { processIo, type Io } from './io.js'
+
+/** What every command module exports. Returns the process exit code. */
+export type CommandModule = {
+  run: (argv: string[], io: Io) => Promise<number>
+}
+
+type CommandEntry = {
+  summary: string
+  usage: string
+  load: () => Promise<CommandModule>
+}
+
+/** Every command, in the order `--help` lists them. */
+export const commands: Record<string, CommandEntry> = {
+  validate: {
+    summary: 'check access/ against the schemas and references',
+    usage: 'rolecall validate [--dir access] [--format text|json|github]',
+    load: () => import('./commands/validate.js'),
+  },
+}
+
+export const version = '0.1.0'
+
+function helpText(): string {
+  const names = Object.keys(commands)
+  const width = Math.max(...names.map((name) => name.length))
+  const lines = names.map((name) => `  ${name.padEnd(width)}  ${commands[name]?.summary ?? ''}`)
+  return [
+    'rolecall: access as code. Map IdP groups to roles and grants, review them in pull requests,',
+    'and reconcile them against the store your identity provider fills over SCIM.',
+    '',
+    'Usage: rolecall <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `rolecall <command> --help` for the options of one command.',
+    '',
+  ].join('\n')
+}
+
+/** Run the CLI with `argv` (without node and script). Never throws for user mistakes. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(helpText())
+    return name === undefined ? 1 : 0
+  }
+  if (name === '--version' || name === '-v') {
+    io.out(`${version}\n`)
+    return 0
+  }
+  const entry = commands[name]
+  if (entry === undefined) {
+    io.err(`rolecall: unknown command "${name}". Run \`rolecall --help\` for the list.\n`)
+    return 1
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(`Usage: ${entry.usage}\n\n${entry.summary}\n`)
+    return 0
+  }
+  try {
+    const command = await entry.load()
+    return await command.run(rest, io)
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`rolecall: ${error.message}\nUsage: ${entry.usage}\n`)
+      return 1
+    }
+    if (error instanceof RolecallError) {
+      io.err(`rolecall: ${error.message}\n`)
+      return 1
+    }
+    throw error
+  }
+}
