@@ -1,0 +1,142 @@
+// Multi-document YAML: a fast parse without positions for every file, and a position-carrying
+// parse (JSON pointer → line:col) only for the files that have something to report.
+import jsYaml from 'js-yaml'
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from 'yaml'
+import type { Diagnostic } from '../diag/diagnostic.js'
+
+/** A path into a parsed document: property names and array indexes. */
+export type DocPath = readonly (string | number)[]
+
+/** Cap on values reachable from a document, counting every alias expansion: stops "billion laughs" files. */
+export function maxExpandedNodes(textLength: number): number {
+  return 10 * textLength + 10_000
+}
+
+export type ParsedYaml = { documents: unknown[] } | { diagnostic: Diagnostic }
+
+function yamlErrorCode(reason: string): string {
+  if (reason.includes('duplicated mapping key')) return 'yaml-duplicate-key'
+  if (reason.includes('tab')) return 'yaml-tab'
+  return 'yaml-syntax'
+}
+
+/** Counts the values reachable from `value` as a consumer walking it would see them; stops at `limit`. */
+function expandedSize(value: unknown, limit: number): number {
+  let count = 0
+  const stack: unknown[] = [value]
+  while (stack.length > 0 && count <= limit) {
+    const next = stack.pop()
+    count++
+    if (Array.isArray(next)) stack.push(...next)
+    else if (next !== null && typeof next === 'object') stack.push(...Object.values(next))
+  }
+  return count
+}
+
+/** Parse every document of a file without positions. Syntax errors, duplicate keys, tabs and alias bombs become one diagnostic. */
+export function parseYamlFast(file: string, text: string): ParsedYaml {
+  let documents: unknown[]
+  try {
+    documents = jsYaml.loadAll(text, undefined, { schema: jsYaml.CORE_SCHEMA, json: false })
+  } catch (error) {
+    if (!(error instanceof jsYaml.YAMLException)) throw error
+    const line = (error.mark?.line ?? 0) + 1
+    const col = (error.mark?.column ?? 0) + 1
+    const reason = error.reason || 'invalid YAML'
+    return {
+      diagnostic: {
+        severity: 'error',
+        code: yamlErrorCode(reason),
+        summary: `YAML: ${reason}`,
+        source: { file, line, col },
+      },
+    }
+  }
+  const limit = maxExpandedNodes(text.length)
+  let total = 0
+  for (const document of documents) {
+    total += expandedSize(document, limit)
+    if (total > limit) {
+      const at = firstAliasPosition(text)
+      return {
+        diagnostic: {
+          severity: 'error',
+          code: 'yaml-alias-limit',
+          summary: `YAML aliases expand to more than ${limit} values; anchors and aliases may not multiply a file's size.`,
+          source: { file, ...at },
+        },
+      }
+    }
+  }
+  return { documents: documents.filter((document) => document !== null && document !== undefined) }
+}
+
+function firstAliasPosition(text: string): { line: number; col: number } {
+  const lines = new LineCounter()
+  const documents = parseAllDocuments(text, { lineCounter: lines })
+  for (const document of Array.isArray(documents) ? documents : [documents]) {
+    let offset: number | undefined
+    const visit = (node: unknown): void => {
+      if (offset !== undefined || node === null || typeof node !== 'object') return
+      if (isAlias(node)) {
+        offset = rangeStart(node)
+        return
+      }
+      if (isMap(node) || isSeq(node)) for (const item of node.items) visit(item)
+      else if (isPair(node)) {
+        visit(node.key)
+        visit(node.value)
+      }
+    }
+    visit(document.contents)
+    if (offset !== undefined) return lines.linePos(offset)
+  }
+  return { line: 1, col: 1 }
+}
+
+/** Where a value (or its key) sits in a file. Built once per file that has diagnostics. */
+export class PositionIndex {
+  private readonly lines = new LineCounter()
+  private readonly roots: (YamlNode | null)[]
+
+  constructor(text: string) {
+    const documents = parseAllDocuments(text, { lineCounter: this.lines })
+    const list = Array.isArray(documents) ? documents : [documents]
+    // Empty documents were dropped by the fast parse; keep the same numbering.
+    this.roots = list.map((document) => document.contents as YamlNode | null).filter((root) => root !== null)
+  }
+
+  /**
+   * 1-based line:col of the node at `path` in document `index`: of its key when `onKey`, else of its value.
+   * Paths that do not exist (a missing property) resolve to the deepest node that does.
+   */
+  locate(index: number, path: DocPath, onKey = false): { line: number; col: number } {
+    let node: unknown = this.roots[index] ?? null
+    let offset = rangeStart(node) ?? 0
+    for (let i = 0; i < path.length; i++) {
+      const segment = path[i]
+      const last = i === path.length - 1
+      if (isMap(node)) {
+        const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment))
+        if (pair === undefined) break
+        if (last && onKey) return this.lines.linePos(rangeStart(pair.key) ?? offset)
+        node = pair.value
+        offset = rangeStart(pair.value) ?? rangeStart(pair.key) ?? offset
+      } else if (isSeq(node) && typeof segment === 'number') {
+        const item = node.items[segment]
+        if (item === undefined) break
+        node = item
+        offset = rangeStart(item) ?? offset
+      } else break
+    }
+    return this.lines.linePos(offset)
+  }
+}
+
+function rangeStart(node: unknown): number | undefined {
+  if (node !== null && typeof node === 'object' && 'range' in node) {
+    const range = (node as { range?: [number, number, number] }).range
+    return range?.[0]
+  }
+  return undefined
+}
