@@ -1,7 +1,30 @@
-// rolecall validate: placeholder until the loader lands.
+// rolecall validate: schema and reference checks of an access directory, as text, JSON or GitHub annotations.
+import { resolve } from 'node:path'
+import { stat } from 'node:fs/promises'
+import { hasErrors } from '../../diag/diagnostic.js'
+import { RolecallError } from '../../errors.js'
+import { loadAccessDir } from '../../load/load-access.js'
+import { renderDiagnostics } from '../../render/diagnostics.js'
+import { oneOf, parseCommandArgs } from '../args.js'
+import { readNow } from '../clock.js'
 import type { Io } from '../io.js'
 
-export async function run(_argv: string[], io: Io): Promise<number> {
-  io.out('validate: not yet implemented\n')
-  return 0
+/** The access directory: --dir, else ROLECALL_ACCESS_DIR, else ./access. Must exist. */
+export async function accessDirOption(dir: string | undefined, io: Io): Promise<string> {
+  const path = resolve(io.cwd, dir ?? io.env.ROLECALL_ACCESS_DIR ?? 'access')
+  const info = await stat(path).catch(() => undefined)
+  if (info === undefined) throw new RolecallError(`access directory not found: ${path}`)
+  return path
+}
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values } = parseCommandArgs('validate', argv, {
+    dir: { type: 'string' },
+    format: { type: 'string' },
+  })
+  const format = oneOf('format', values.format, ['text', 'json', 'github'] as const, 'text')
+  const dir = await accessDirOption(values.dir, io)
+  const loaded = await loadAccessDir(dir, { cwd: io.cwd, now: readNow(io.env) })
+  io.out(renderDiagnostics(format, loaded.diagnostics, loaded.fileCount))
+  return hasErrors(loaded.diagnostics) ? 1 : 0
 }

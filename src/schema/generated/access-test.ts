@@ -68,14 +68,18 @@ export interface HypotheticalUser {
   idpGroups?: IdpGroupRef[]
 }
 /**
- * An IdP group on a connection, by displayName.
+ * An IdP group on a connection, by displayName or externalId.
  */
 export interface IdpGroupRef {
   connection: Identifier
   /**
    * The IdP group's displayName.
    */
-  displayName: string
+  displayName?: string
+  /**
+   * The IdP group's externalId.
+   */
+  externalId?: string
 }
 /**
  * The user can, or cannot, do something.

@@ -25,6 +25,16 @@ export type Name2 = string
  */
 export type Name3 = string
 /**
+ * Environments the role is limited to for these members (e.g. `[staging]`). Absent means every environment of the service.
+ *
+ * @minItems 1
+ */
+export type Environments = [Identifier1, ...Identifier1[]]
+/**
+ * A lower-case identifier such as a permission, action, environment or connection name.
+ */
+export type Identifier1 = string
+/**
  * One action, or a list of actions, of the resource type (see the Catalog). `*` means every action of the type.
  */
 export type Actions = string | [string, ...string[]]
@@ -37,11 +47,7 @@ export type ResourcePattern = string
  *
  * @minItems 1
  */
-export type Environments = [Identifier1, ...Identifier1[]]
-/**
- * A lower-case identifier such as a permission, action, environment or connection name.
- */
-export type Identifier1 = string
+export type Environments1 = [Identifier1, ...Identifier1[]]
 /**
  * The grant only covers resources that carry all of these tags.
  *
@@ -124,6 +130,7 @@ export interface LocalMembers {
 export interface ServiceRoleRef {
   service: Name2
   role: Name3
+  env?: Environments
 }
 /**
  * Permission to perform actions on resources matching a pattern, optionally limited to environments and tags.
@@ -131,7 +138,7 @@ export interface ServiceRoleRef {
 export interface GrantRule {
   action: Actions
   resource: ResourcePattern
-  env?: Environments
+  env?: Environments1
   tags?: Tags
   description?: Description
 }

@@ -62,6 +62,12 @@ export type Name3 = string
  * A resource pattern `type:service/name`; each part may be a glob (`journey:* /diagnostic-*`). Inside a Service, `type:name` means that service.
  */
 export type ResourcePattern1 = string
+/**
+ * Environments (from the Catalog) the grant is limited to. Absent means every environment.
+ *
+ * @minItems 1
+ */
+export type Environments1 = [Identifier, ...Identifier[]]
 
 /**
  * Risk rules and review requirements: who must approve changes of each risk, which individual grants are denied, how many users may hold critical permissions, how much access one plan may remove, and separation of duty.
@@ -183,4 +189,5 @@ export interface AccessRef {
    */
   action?: string
   resource?: ResourcePattern1
+  env?: Environments1
 }

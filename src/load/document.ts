@@ -1,0 +1,28 @@
+// Parsed access documents and diagnostics that point into them by path (resolved to line:col later).
+import type { Diagnostic } from '../diag/diagnostic.js'
+import type { DocPath } from './yaml.js'
+
+export const kinds = ['Organization', 'Catalog', 'Role', 'Service', 'Group', 'Grant', 'Policy', 'AccessTest'] as const
+export type Kind = (typeof kinds)[number]
+
+/** One YAML document of an access file. `file` is the display path; `index` counts non-empty documents in the file. */
+export type SourceDocument = {
+  file: string
+  index: number
+  value: unknown
+}
+
+/** Where in which document a problem is: the value at `path`, or its key when `onKey`. */
+export type DocLocation = { file: string; index: number; path: DocPath; onKey?: boolean }
+
+/** A diagnostic still pointing at a document path; `resolvePositions` turns it into file:line:col. */
+export type LocatedDiagnostic = Omit<Diagnostic, 'source'> & { at?: DocLocation }
+
+/** `grants[0].resource` from a document path, for messages. */
+export function formatPath(path: DocPath): string {
+  let text = ''
+  for (const segment of path) {
+    text += typeof segment === 'number' ? `[${segment}]` : text === '' ? segment : `.${segment}`
+  }
+  return text
+}

@@ -1,0 +1,67 @@
+// An access directory → DesiredState + every diagnostic at file:line:col. The one entry point commands use.
+import { readFile } from 'node:fs/promises'
+import { relative, sep } from 'node:path'
+import type { Diagnostic } from '../diag/diagnostic.js'
+import { sortDiagnostics } from '../diag/diagnostic.js'
+import { buildDesiredState } from '../model/build.js'
+import type { DesiredState } from '../model/state.js'
+import type { LocatedDiagnostic, SourceDocument } from './document.js'
+import { findAccessFiles } from './files.js'
+import { decodeAccessFile } from './text.js'
+import { parseYamlFast, PositionIndex } from './yaml.js'
+
+export type LoadedAccess = {
+  state: DesiredState
+  /** Sorted; paths relative to the working directory. */
+  diagnostics: Diagnostic[]
+  fileCount: number
+}
+
+/** The path shown to users: relative to `cwd`, with `/`. */
+export function displayPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path)
+  return (rel === '' ? path : rel).split(sep).join('/')
+}
+
+/** Load, parse, validate and build an access directory. Never throws for problems in the files. */
+export async function loadAccessDir(dir: string, options: { cwd: string; now: Date }): Promise<LoadedAccess> {
+  const paths = await findAccessFiles(dir)
+  const diagnostics: Diagnostic[] = []
+  const texts = new Map<string, string>()
+  const documents: SourceDocument[] = []
+  const contents = await Promise.all(paths.map((path) => readFile(path)))
+  paths.forEach((path, fileIndex) => {
+    const file = displayPath(path, options.cwd)
+    const decoded = decodeAccessFile(file, contents[fileIndex] ?? new Uint8Array())
+    if ('diagnostic' in decoded) {
+      diagnostics.push(decoded.diagnostic)
+      return
+    }
+    const parsed = parseYamlFast(file, decoded.text)
+    if ('diagnostic' in parsed) {
+      diagnostics.push(parsed.diagnostic)
+      return
+    }
+    texts.set(file, decoded.text)
+    parsed.documents.forEach((value, index) => documents.push({ file, index, value }))
+  })
+  const built = buildDesiredState(documents, options.now)
+  diagnostics.push(...resolvePositions(built.diagnostics, texts))
+  return { state: built.state, diagnostics: sortDiagnostics(diagnostics), fileCount: paths.length }
+}
+
+/** Turn document paths into file:line:col, re-parsing with positions only the files that need it. */
+export function resolvePositions(located: readonly LocatedDiagnostic[], texts: ReadonlyMap<string, string>): Diagnostic[] {
+  const indexes = new Map<string, PositionIndex>()
+  return located.map(({ at, ...diagnostic }) => {
+    if (at === undefined) return diagnostic
+    const text = texts.get(at.file)
+    if (text === undefined) return { ...diagnostic, source: { file: at.file, line: 1, col: 1 } }
+    let index = indexes.get(at.file)
+    if (index === undefined) {
+      index = new PositionIndex(text)
+      indexes.set(at.file, index)
+    }
+    return { ...diagnostic, source: { file: at.file, ...index.locate(at.index, at.path, at.onKey) } }
+  })
+}

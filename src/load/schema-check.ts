@@ -1,0 +1,160 @@
+// Schema validation (ajv, JSON Schema 2020-12) of each document by kind; errors placed on the offending node.
+import { readFileSync, readdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
+import { suggestion } from '../diag/suggest.js'
+import { formatPath, kinds, type Kind, type LocatedDiagnostic, type SourceDocument } from './document.js'
+import type { DocPath } from './yaml.js'
+
+/** The published JSON Schemas, shipped beside dist/ and src/. */
+export const schemaDir = fileURLToPath(new URL('../../schemas/', import.meta.url))
+
+const schemaFileOfKind: Record<Kind, string> = {
+  Organization: 'organization.schema.json',
+  Catalog: 'catalog.schema.json',
+  Role: 'role.schema.json',
+  Service: 'service.schema.json',
+  Group: 'group.schema.json',
+  Grant: 'grant.schema.json',
+  Policy: 'policy.schema.json',
+  AccessTest: 'access-test.schema.json',
+}
+
+let validators: Map<Kind, ValidateFunction> | undefined
+
+function loadValidators(): Map<Kind, ValidateFunction> {
+  if (validators !== undefined) return validators
+  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true, allowUnionTypes: true })
+  for (const file of readdirSync(schemaDir).filter((name) => name.endsWith('.schema.json')).sort()) {
+    ajv.addSchema(JSON.parse(readFileSync(join(schemaDir, file), 'utf8')) as object)
+  }
+  validators = new Map(
+    kinds.map((kind) => {
+      const validate = ajv.getSchema(`https://rolecall.dev/schemas/${schemaFileOfKind[kind]}`)
+      if (validate === undefined) throw new Error(`schema for ${kind} is missing from ${schemaDir}`)
+      return [kind, validate]
+    }),
+  )
+  return validators
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+/** The kind of a document, or a diagnostic saying why it has none. */
+export function documentKind(document: SourceDocument): { kind: Kind } | { diagnostic: LocatedDiagnostic } {
+  const at = { file: document.file, index: document.index }
+  if (!isRecord(document.value)) {
+    return {
+      diagnostic: { severity: 'error', code: 'schema', summary: 'A document must be a mapping with a `kind` (one of ' + kinds.join(', ') + ').', at: { ...at, path: [] } },
+    }
+  }
+  const kind = document.value.kind
+  if (kind === undefined) {
+    return {
+      diagnostic: { severity: 'error', code: 'missing-kind', summary: 'Document has no `kind`; add one of ' + kinds.join(', ') + '.', at: { ...at, path: [] } },
+    }
+  }
+  if (typeof kind !== 'string' || !(kinds as readonly string[]).includes(kind)) {
+    const given = String(kind)
+    return {
+      diagnostic: {
+        severity: 'error',
+        code: 'unknown-kind',
+        summary: `Unknown kind "${given}"${suggestion(given, kinds)}`,
+        detail: `Kinds are ${kinds.join(', ')}.`,
+        at: { ...at, path: ['kind'] },
+      },
+    }
+  }
+  return { kind: kind as Kind }
+}
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === '') return []
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part))
+}
+
+function describe(path: DocPath): string {
+  return path.length === 0 ? 'The document' : `\`${formatPath(path)}\``
+}
+
+function schemaTitle(error: ErrorObject): string | undefined {
+  const schema = error.parentSchema as { title?: string; description?: string } | undefined
+  return schema?.description
+}
+
+/** One message per ajv error, with did-you-mean for unknown keys and enum values. */
+function toDiagnostic(document: SourceDocument, error: ErrorObject): LocatedDiagnostic {
+  const path = pointerToPath(error.instancePath)
+  const at = { file: document.file, index: document.index, path }
+  const params = error.params as Record<string, unknown>
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty)
+      const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {})
+      const where = path.length === 0 ? '' : ` in \`${formatPath(path)}\``
+      return {
+        severity: 'error',
+        code: 'unknown-key',
+        summary: `Unknown key \`${key}\`${where}${suggestion(key, known, '`')}`,
+        detail: known.length > 0 ? `Allowed keys: ${known.join(', ')}.` : undefined,
+        at: { ...at, path: [...path, key], onKey: true },
+      }
+    }
+    case 'required':
+      return { severity: 'error', code: 'schema', summary: `${describe(path)} is missing the required key \`${String(params.missingProperty)}\`.`, at }
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map(String)
+      const given = String(error.data)
+      return { severity: 'error', code: 'schema', summary: `${describe(path)} must be one of ${allowed.join(', ')} (got "${given}")${suggestion(given, allowed)}`, at }
+    }
+    case 'const':
+      return { severity: 'error', code: 'schema', summary: `${describe(path)} must be "${String(params.allowedValue)}".`, at }
+    case 'type':
+      return { severity: 'error', code: 'schema', summary: `${describe(path)} must be ${article(String(params.type))} (got ${typeName(error.data)}).`, at }
+    case 'pattern':
+      return { severity: 'error', code: 'schema', summary: `${describe(path)} is not valid: "${String(error.data)}". ${schemaTitle(error) ?? ''}`.trim(), at }
+    case 'oneOf':
+    case 'anyOf':
+    case 'minProperties':
+    case 'maxProperties':
+      return { severity: 'error', code: 'schema', summary: `${describe(path)} is not valid. ${schemaTitle(error) ?? ''}`.trim(), at }
+    default:
+      return { severity: 'error', code: 'schema', summary: `${describe(path)} ${error.message ?? 'is not valid'}.`, at }
+  }
+}
+
+function article(type: string): string {
+  const words = type.split(',').map((word) => (word === 'array' ? 'a list' : word === 'object' ? 'a mapping' : word === 'integer' ? 'an integer' : `a ${word}`))
+  return words.join(' or ')
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'a list'
+  if (typeof value === 'object') return 'a mapping'
+  return `${typeof value} ${JSON.stringify(value)}`
+}
+
+/** Ajv reports every failed branch of a oneOf; keep the oneOf itself and drop what it explains. */
+function prune(errors: ErrorObject[]): ErrorObject[] {
+  const unionPaths = errors.filter((error) => error.keyword === 'oneOf' || error.keyword === 'anyOf').map((error) => error.schemaPath.replace(/\/(oneOf|anyOf)$/, ''))
+  return errors.filter((error) => {
+    if (error.keyword === 'oneOf' || error.keyword === 'anyOf') return true
+    return !unionPaths.some((prefix) => error.schemaPath.startsWith(`${prefix}/oneOf/`) || error.schemaPath.startsWith(`${prefix}/anyOf/`))
+  })
+}
+
+/** Validate one document against its kind's schema. Empty when valid. */
+export function checkSchema(document: SourceDocument, kind: Kind): LocatedDiagnostic[] {
+  const validate = loadValidators().get(kind)
+  if (validate === undefined || validate(document.value)) return []
+  return prune(validate.errors ?? []).map((error) => toDiagnostic(document, error))
+}

@@ -1,0 +1,109 @@
+// Documents → DesiredState, with the semantic checks: unique names, exactly one Organization and Catalog.
+import { checkSchema, documentKind } from '../load/schema-check.js'
+import type { Kind, LocatedDiagnostic, SourceDocument } from '../load/document.js'
+import type { AccessTest, Catalog, Grant, Group, Organization, Policy, Role, Service } from '../schema/types.js'
+import { checkReferences } from './check-references.js'
+import { emptyState, type Declared, type DesiredState } from './state.js'
+
+export type BuildResult = { state: DesiredState; diagnostics: LocatedDiagnostic[] }
+
+type Valid = { kind: Kind; document: SourceDocument }
+
+/** Names declared per kind, including documents that failed the schema, so one mistake does not cascade into unknown-ref errors. */
+export type DeclaredNames = Map<Kind, Set<string>>
+
+function declaredName(value: unknown): string | undefined {
+  if (value !== null && typeof value === 'object' && 'name' in value && typeof value.name === 'string') return value.name
+  return undefined
+}
+
+/** Build the desired state from parsed documents. `now` decides which grants have expired. */
+export function buildDesiredState(documents: readonly SourceDocument[], now: Date): BuildResult {
+  const diagnostics: LocatedDiagnostic[] = []
+  const valid: Valid[] = []
+  const names: DeclaredNames = new Map()
+  for (const document of documents) {
+    const found = documentKind(document)
+    if ('diagnostic' in found) {
+      diagnostics.push(found.diagnostic)
+      continue
+    }
+    const name = declaredName(document.value)
+    if (name !== undefined) names.set(found.kind, (names.get(found.kind) ?? new Set()).add(name))
+    const problems = checkSchema(document, found.kind)
+    diagnostics.push(...problems)
+    // Unknown keys are ignored by the model, so such a document can still be checked for references.
+    if (problems.every((problem) => problem.code === 'unknown-key')) valid.push({ kind: found.kind, document })
+  }
+  const state = emptyState()
+  const singletons: Record<'Organization' | 'Catalog', Valid[]> = { Organization: [], Catalog: [] }
+  for (const entry of valid) {
+    const { kind, document } = entry
+    const at = { file: document.file, index: document.index }
+    switch (kind) {
+      case 'Organization':
+      case 'Catalog':
+        singletons[kind].push(entry)
+        break
+      case 'Role':
+        addUnique(state.roles, kind, { doc: document.value as Role, at }, diagnostics)
+        break
+      case 'Service':
+        addUnique(state.services, kind, { doc: document.value as Service, at }, diagnostics)
+        break
+      case 'Group':
+        addUnique(state.groups, kind, { doc: document.value as Group, at }, diagnostics)
+        break
+      case 'Grant':
+        addUnique(state.grants, kind, { doc: document.value as Grant, at }, diagnostics)
+        break
+      case 'Policy':
+        addUnique(state.policies, kind, { doc: document.value as Policy, at }, diagnostics)
+        break
+      case 'AccessTest':
+        addUnique(state.tests, kind, { doc: document.value as AccessTest, at }, diagnostics)
+        break
+      default: {
+        const unreachable: never = kind
+        throw new Error(`unhandled kind ${String(unreachable)}`)
+      }
+    }
+  }
+  state.organization = single(singletons.Organization, 'Organization', 'organization-count', names, diagnostics) as Declared<Organization> | undefined
+  state.catalog = single(singletons.Catalog, 'Catalog', 'catalog-count', names, diagnostics) as Declared<Catalog> | undefined
+  diagnostics.push(...checkReferences(state, names, now))
+  return { state, diagnostics }
+}
+
+function addUnique<T extends { name: string }>(map: Map<string, Declared<T>>, kind: Kind, entry: Declared<T>, diagnostics: LocatedDiagnostic[]): void {
+  const first = map.get(entry.doc.name)
+  if (first === undefined) {
+    map.set(entry.doc.name, entry)
+    return
+  }
+  diagnostics.push({
+    severity: 'error',
+    code: 'duplicate-name',
+    summary: `${kind} "${entry.doc.name}" is declared twice; names are unique per kind.`,
+    detail: `First declared in ${first.at.file} (document ${first.at.index + 1}).`,
+    at: { ...entry.at, path: ['name'] },
+  })
+}
+
+function single(entries: Valid[], kind: 'Organization' | 'Catalog', code: string, names: DeclaredNames, diagnostics: LocatedDiagnostic[]) {
+  const [first, ...extra] = entries
+  for (const entry of extra) {
+    diagnostics.push({
+      severity: 'error',
+      code,
+      summary: `Only one ${kind} may be declared; another is in ${first?.document.file ?? ''}.`,
+      at: { file: entry.document.file, index: entry.document.index, path: ['kind'] },
+    })
+  }
+  // A declared but invalid document already has its schema errors: do not also say it is missing.
+  if (first === undefined && (names.get(kind)?.size ?? 0) === 0) {
+    diagnostics.push({ severity: 'error', code, summary: `No ${kind} is declared; exactly one is required.` })
+  }
+  if (first === undefined) return undefined
+  return { doc: first.document.value, at: { file: first.document.file, index: first.document.index } }
+}
