@@ -1,0 +1,32 @@
+// Shared helpers of the benchmarks: time whole commands as processes, report medians.
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
+export const cli = fileURLToPath(new URL('../../bin/rolecall.js', import.meta.url))
+
+/** Run `node args…` `runs` times after one warm-up; returns wall-clock milliseconds, sorted. */
+export function timeProcess(args, { runs = 7, env = {} } = {}) {
+  const times = []
+  for (let i = 0; i <= runs; i++) {
+    const start = process.hrtime.bigint()
+    const result = spawnSync(process.execPath, args, { env: { ...process.env, NO_COLOR: '1', ...env }, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
+    const ms = Number(process.hrtime.bigint() - start) / 1e6
+    if (result.error) throw result.error
+    if (i > 0) times.push({ ms, status: result.status, stdout: result.stdout })
+  }
+  return times.sort((a, b) => a.ms - b.ms)
+}
+
+export function median(sorted) {
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
+/** `name: median 412 ms (min 398, max 455) — target < 2000 ms: 21% of budget` */
+export function report(name, sorted, targetMs) {
+  const mid = median(sorted).ms
+  const line = `${name}: median ${mid.toFixed(0)} ms (min ${sorted[0].ms.toFixed(0)}, max ${sorted[sorted.length - 1].ms.toFixed(0)}, ${sorted.length} runs)`
+  const verdict = targetMs === undefined ? '' : ` | target < ${targetMs} ms: ${((100 * mid) / targetMs).toFixed(0)}% of budget${mid < targetMs ? '' : ' — OVER'}`
+  console.log(line + verdict)
+  return mid
+}
