@@ -7,6 +7,7 @@ import { buildDesiredState } from '../model/build.js'
 import type { DesiredState } from '../model/state.js'
 import type { LocatedDiagnostic, SourceDocument } from './document.js'
 import { findAccessFiles } from './files.js'
+import { salvageNames, type SalvagedName } from './salvage.js'
 import { decodeAccessFile } from './text.js'
 import { parseYamlFast, PositionIndex } from './yaml.js'
 
@@ -16,6 +17,9 @@ export type LoadedAccess = {
   diagnostics: Diagnostic[]
   fileCount: number
 }
+
+/** Replaces invalid bytes, only to salvage names from a file already reported as not UTF-8. */
+const lenientDecoder = new TextDecoder('utf-8')
 
 /** The path shown to users: relative to `cwd`, with `/`. */
 export function displayPath(path: string, cwd: string): string {
@@ -29,23 +33,27 @@ export async function loadAccessDir(dir: string, options: { cwd: string; now: Da
   const diagnostics: Diagnostic[] = []
   const texts = new Map<string, string>()
   const documents: SourceDocument[] = []
+  const salvaged: SalvagedName[] = []
   const contents = await Promise.all(paths.map((path) => readFile(path)))
   paths.forEach((path, fileIndex) => {
     const file = displayPath(path, options.cwd)
-    const decoded = decodeAccessFile(file, contents[fileIndex] ?? new Uint8Array())
+    const bytes = contents[fileIndex] ?? new Uint8Array()
+    const decoded = decodeAccessFile(file, bytes)
     if ('diagnostic' in decoded) {
       diagnostics.push(decoded.diagnostic)
+      if (decoded.diagnostic.code === 'encoding') salvaged.push(...salvageNames(lenientDecoder.decode(bytes)))
       return
     }
     const parsed = parseYamlFast(file, decoded.text)
     if ('diagnostic' in parsed) {
       diagnostics.push(parsed.diagnostic)
+      salvaged.push(...salvageNames(decoded.text))
       return
     }
     texts.set(file, decoded.text)
     parsed.documents.forEach((value, index) => documents.push({ file, index, value }))
   })
-  const built = buildDesiredState(documents, options.now)
+  const built = buildDesiredState(documents, options.now, salvaged)
   diagnostics.push(...resolvePositions(built.diagnostics, texts))
   return { state: built.state, diagnostics: sortDiagnostics(diagnostics), fileCount: paths.length }
 }

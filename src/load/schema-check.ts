@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
-import { suggestion } from '../diag/suggest.js'
+import { didYouMean, suggestion } from '../diag/suggest.js'
 import { formatPath, kinds, type Kind, type LocatedDiagnostic, type SourceDocument } from './document.js'
 import type { DocPath } from './yaml.js'
 
@@ -98,7 +98,7 @@ function toDiagnostic(document: SourceDocument, error: ErrorObject): LocatedDiag
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String(params.additionalProperty)
-      const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {})
+      const known = knownKeys(error)
       const where = path.length === 0 ? '' : ` in \`${formatPath(path)}\``
       return {
         severity: 'error',
@@ -121,14 +121,23 @@ function toDiagnostic(document: SourceDocument, error: ErrorObject): LocatedDiag
       return { severity: 'error', code: 'schema', summary: `${describe(path)} must be ${article(String(params.type))} (got ${typeName(error.data)}).`, at }
     case 'pattern':
       return { severity: 'error', code: 'schema', summary: `${describe(path)} is not valid: "${String(error.data)}". ${schemaTitle(error) ?? ''}`.trim(), at }
-    case 'oneOf':
-    case 'anyOf':
     case 'minProperties':
     case 'maxProperties':
+      return { severity: 'error', code: 'schema', summary: `${describe(path)} ${keyCount(error.keyword, Number(params.limit), error.data)} ${schemaTitle(error) ?? ''}`.trim(), at }
+    case 'oneOf':
+    case 'anyOf':
       return { severity: 'error', code: 'schema', summary: `${describe(path)} is not valid. ${schemaTitle(error) ?? ''}`.trim(), at }
     default:
       return { severity: 'error', code: 'schema', summary: `${describe(path)} ${error.message ?? 'is not valid'}.`, at }
   }
+}
+
+/** `has 3 keys (a, b, c); it may have at most 2.` */
+function keyCount(keyword: string, limit: number, data: unknown): string {
+  const keys = data !== null && typeof data === 'object' ? Object.keys(data) : []
+  const bound = keyword === 'minProperties' ? 'it needs at least' : 'it may have at most'
+  const listed = keys.length === 0 ? '' : ` (${keys.join(', ')})`
+  return `has ${keys.length} ${keys.length === 1 ? 'key' : 'keys'}${listed}; ${bound} ${limit}.`
 }
 
 function article(type: string): string {
@@ -152,9 +161,32 @@ function prune(errors: ErrorObject[]): ErrorObject[] {
   })
 }
 
-/** Validate one document against its kind's schema. Empty when valid. */
-export function checkSchema(document: SourceDocument, kind: Kind): LocatedDiagnostic[] {
+/** The keys an object's schema declares, for did-you-mean. */
+function knownKeys(error: ErrorObject): string[] {
+  return Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {})
+}
+
+/** A missing required key that an unknown sibling key misspells (`riks` for `risk`) is said once, by the unknown-key error. */
+function dropMisspeltRequired(errors: ErrorObject[]): ErrorObject[] {
+  const misspelt = new Set<string>()
+  for (const error of errors) {
+    if (error.keyword !== 'additionalProperties') continue
+    const meant = didYouMean(String(error.params.additionalProperty), knownKeys(error))
+    if (meant !== undefined) misspelt.add(`${error.instancePath}/${meant}`)
+  }
+  return errors.filter((error) => error.keyword !== 'required' || !misspelt.has(`${error.instancePath}/${String(error.params.missingProperty)}`))
+}
+
+/**
+ * Validate one document against its kind's schema. `usable` is true when the model can read the document
+ * despite the diagnostics: every problem is an unknown key, which the model ignores.
+ */
+export function checkSchema(document: SourceDocument, kind: Kind): { diagnostics: LocatedDiagnostic[]; usable: boolean } {
   const validate = loadValidators().get(kind)
-  if (validate === undefined || validate(document.value)) return []
-  return prune(validate.errors ?? []).map((error) => toDiagnostic(document, error))
+  if (validate === undefined || validate(document.value)) return { diagnostics: [], usable: true }
+  const errors = validate.errors ?? []
+  return {
+    diagnostics: dropMisspeltRequired(prune(errors)).map((error) => toDiagnostic(document, error)),
+    usable: errors.every((error) => error.keyword === 'additionalProperties'),
+  }
 }

@@ -1,6 +1,7 @@
 // Documents → DesiredState, with the semantic checks: unique names, exactly one Organization and Catalog.
 import { checkSchema, documentKind } from '../load/schema-check.js'
-import type { Kind, LocatedDiagnostic, SourceDocument } from '../load/document.js'
+import { kinds, type Kind, type LocatedDiagnostic, type SourceDocument } from '../load/document.js'
+import type { SalvagedName } from '../load/salvage.js'
 import type { AccessTest, Catalog, Grant, Group, Organization, Policy, Role, Service } from '../schema/types.js'
 import { checkReferences } from './check-references.js'
 import { emptyState, type Declared, type DesiredState } from './state.js'
@@ -17,11 +18,21 @@ function declaredName(value: unknown): string | undefined {
   return undefined
 }
 
-/** Build the desired state from parsed documents. `now` decides which grants have expired. */
-export function buildDesiredState(documents: readonly SourceDocument[], now: Date): BuildResult {
+function isKind(kind: string): kind is Kind {
+  return (kinds as readonly string[]).includes(kind)
+}
+
+/**
+ * Build the desired state from parsed documents. `now` decides which grants have expired.
+ * `salvaged` names come from files that could not be loaded: they count as declared, so references to them are not reported.
+ */
+export function buildDesiredState(documents: readonly SourceDocument[], now: Date, salvaged: readonly SalvagedName[] = []): BuildResult {
   const diagnostics: LocatedDiagnostic[] = []
   const valid: Valid[] = []
   const names: DeclaredNames = new Map()
+  for (const { kind, name } of salvaged) {
+    if (isKind(kind)) names.set(kind, (names.get(kind) ?? new Set()).add(name))
+  }
   for (const document of documents) {
     const found = documentKind(document)
     if ('diagnostic' in found) {
@@ -30,10 +41,10 @@ export function buildDesiredState(documents: readonly SourceDocument[], now: Dat
     }
     const name = declaredName(document.value)
     if (name !== undefined) names.set(found.kind, (names.get(found.kind) ?? new Set()).add(name))
-    const problems = checkSchema(document, found.kind)
-    diagnostics.push(...problems)
+    const checked = checkSchema(document, found.kind)
+    diagnostics.push(...checked.diagnostics)
     // Unknown keys are ignored by the model, so such a document can still be checked for references.
-    if (problems.every((problem) => problem.code === 'unknown-key')) valid.push({ kind: found.kind, document })
+    if (checked.usable) valid.push({ kind: found.kind, document })
   }
   const state = emptyState()
   const singletons: Record<'Organization' | 'Catalog', Valid[]> = { Organization: [], Catalog: [] }

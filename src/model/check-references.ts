@@ -211,16 +211,16 @@ function checkQuery(query: AccessQuery, context: RuleContext, at: DocLocation, e
 
 /** Catalog entries are unique: permissions, resource types, actions per type, environments, service roles. */
 function checkCatalog(catalog: Catalog, at: DocRef, emit: Emit): void {
-  const unique = (items: readonly { name: string }[], path: (string | number)[], what: string) => {
+  const unique = (items: readonly { name: string }[], path: (string | number)[], what: string, of = '') => {
     const seen = new Set<string>()
     items.forEach((item, index) => {
-      if (seen.has(item.name)) emit({ severity: 'error', code: 'duplicate-name', summary: `${what} "${item.name}" is declared twice in the Catalog.`, at: loc(at, ...path, index, 'name') })
+      if (seen.has(item.name)) emit({ severity: 'error', code: 'duplicate-name', summary: `${what} "${item.name}"${of} is declared twice in the Catalog.`, at: loc(at, ...path, index, 'name') })
       seen.add(item.name)
     })
   }
   unique(catalog.permissions, ['permissions'], 'Permission')
   unique(catalog.resourceTypes, ['resourceTypes'], 'Resource type')
-  catalog.resourceTypes.forEach((type, index) => unique(type.actions, ['resourceTypes', index, 'actions'], `Action of "${type.name}"`))
+  catalog.resourceTypes.forEach((type, index) => unique(type.actions, ['resourceTypes', index, 'actions'], 'Action', ` of resource type "${type.name}"`))
   unique(catalog.environments ?? [], ['environments'], 'Environment')
   unique(catalog.serviceRoles ?? [], ['serviceRoles'], 'Service role')
 }
