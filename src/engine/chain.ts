@@ -1,0 +1,47 @@
+// Provenance chains as text: okta group "support-tier-2" → group "Support Tier 2" → grant run journey:*/diagnostic-*.
+import { formatResource } from '../model/resource.js'
+import type { Chain, GrantRuleHeld, Holding, Step } from './types.js'
+
+export function formatStep(step: Step): string {
+  switch (step.kind) {
+    case 'idp-group':
+      return `${step.connection} group "${step.displayName}"`
+    case 'local-member':
+      return `listed member "${step.user}"`
+    case 'group':
+      return `group "${step.name}"`
+    case 'role':
+      return `role "${step.name}"`
+    case 'service-role':
+      return `${step.service} role "${step.role}"`
+    case 'service-team':
+      return `team of ${step.service} (${step.role})`
+    case 'grant':
+      return `grant "${step.name}"`
+    case 'break-glass':
+      return `break-glass grant ${step.id} (${step.reason})`
+    default: {
+      const unreachable: never = step
+      return String(unreachable)
+    }
+  }
+}
+
+export function formatGrantRule(grant: GrantRuleHeld): string {
+  const actions = grant.actions.length === 1 ? (grant.actions[0] ?? '') : `[${grant.actions.join(', ')}]`
+  const env = grant.env === undefined ? '' : ` in ${grant.env.join(', ')}`
+  const tags = grant.tags === undefined ? '' : ` tagged ${grant.tags.join(', ')}`
+  return `${actions} ${formatResource(grant.resource)}${env}${tags}`
+}
+
+/** What a holding gives, as text: `sso:manage` or `run journey:*\/diagnostic-*`. */
+export function formatHeld(holding: Holding): string {
+  return holding.type === 'permission' ? holding.permission : formatGrantRule(holding.grant)
+}
+
+/** The whole chain ending in what is held. */
+export function formatChain(chain: Chain, holding?: Holding): string {
+  const parts = chain.map(formatStep)
+  if (holding !== undefined) parts.push(holding.type === 'permission' ? holding.permission : `grant ${formatGrantRule(holding.grant)}`)
+  return parts.join(' → ')
+}

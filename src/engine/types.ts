@@ -1,0 +1,60 @@
+// Effective access: what each user holds, and the chain of declarations that gives it to them.
+import type { ResourcePattern } from '../model/resource.js'
+import type { Risk } from '../model/risk.js'
+
+/** One link of a provenance chain, from the IdP group (or user) to the permission or grant. */
+export type Step =
+  | { kind: 'idp-group'; connection: string; displayName: string }
+  | { kind: 'local-member'; user: string }
+  | { kind: 'group'; name: string }
+  | { kind: 'role'; name: string }
+  | { kind: 'service-role'; service: string; role: string }
+  | { kind: 'service-team'; service: string; role: string }
+  | { kind: 'grant'; name: string }
+  | { kind: 'break-glass'; id: string; reason: string }
+
+export type Chain = readonly Step[]
+
+/** A grant rule as it reaches a user: actions on a pattern, limited to environments and tags. */
+export type GrantRuleHeld = {
+  actions: readonly string[]
+  resource: ResourcePattern
+  env?: readonly string[]
+  tags?: readonly string[]
+}
+
+/** One way a user holds an org permission or a grant. */
+export type Holding = {
+  /** Stable identity of what is held: `permission sso:manage` or `grant run journey:*\/diagnostic-*` (+ env, tags). */
+  key: string
+  risk: Risk
+  chain: Chain
+  /** Sign-in methods allowed along the chain (intersection); absent means any. */
+  authMethods?: readonly string[]
+  /** When it stops (individual and break-glass grants). */
+  expires?: string
+} & ({ type: 'permission'; permission: string } | { type: 'grant'; grant: GrantRuleHeld })
+
+/** Everything one active user holds. */
+export type UserAccess = {
+  user: string
+  holdings: readonly Holding[]
+}
+
+/** A user and group directory as SCIM filled it (a LiveSnapshot, or a hypothetical one). */
+export type Directory = {
+  users: readonly { id: string; connection: string; userName: string; externalId?: string; active: boolean }[]
+  groups: readonly { id: string; connection: string; displayName: string; externalId?: string }[]
+  memberships: readonly { groupId: string; userId: string }[]
+}
+
+/** A grant made outside git (break glass): always reported as drift, effective until it expires. */
+export type BreakGlassGrant = {
+  id: string
+  user: string
+  actions: readonly string[]
+  resource: string
+  env?: readonly string[]
+  reason: string
+  expires: string
+}
