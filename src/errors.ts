@@ -19,3 +19,28 @@ export class StoreError extends RolecallError {
 export class StalePlanError extends RolecallError {
   override name = 'StalePlanError'
 }
+
+/** A SCIM scimType (RFC 7644 §3.12, table 9). */
+export type ScimErrorType =
+  | 'invalidFilter'
+  | 'tooMany'
+  | 'uniqueness'
+  | 'mutability'
+  | 'invalidSyntax'
+  | 'invalidPath'
+  | 'noTarget'
+  | 'invalidValue'
+  | 'invalidVers'
+  | 'sensitive'
+
+/** A SCIM request that cannot be served; one Hono `onError` turns it into an RFC 7644 §3.12 error body. */
+export class ScimError extends RolecallError {
+  override name = 'ScimError'
+  constructor(
+    readonly status: number,
+    readonly scimType: ScimErrorType | undefined,
+    readonly detail: string,
+  ) {
+    super(detail)
+  }
+}

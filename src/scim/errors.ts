@@ -1,0 +1,40 @@
+// RFC 7644 §3.12 error bodies, and the mapping of every failure to one of them.
+import { HTTPException } from 'hono/http-exception'
+import { ScimError } from '../errors.js'
+import { WriteRejectedError } from '../store/store.js'
+import { maxBodyBytes, scimJson } from './http.js'
+import { errorSchema } from './schemas.js'
+
+export function scimErrorResponse(error: ScimError, headers: Record<string, string> = {}): Response {
+  return scimJson(
+    { schemas: [errorSchema], status: String(error.status), ...(error.scimType === undefined ? {} : { scimType: error.scimType }), detail: error.detail },
+    error.status,
+    headers,
+  )
+}
+
+/** A ScimError for any failure; unknown failures become a 500 without internals. */
+export function toScimError(error: unknown): { error: ScimError; isUnexpected: boolean } {
+  if (error instanceof ScimError) return { error, isUnexpected: false }
+  if (error instanceof WriteRejectedError) {
+    switch (error.reason) {
+      case 'not-found':
+        return { error: new ScimError(404, undefined, error.message), isUnexpected: false }
+      case 'conflict':
+        return { error: new ScimError(409, 'uniqueness', error.message), isUnexpected: false }
+      case 'precondition':
+        return { error: new ScimError(412, undefined, `If-Match does not match: ${error.message}`), isUnexpected: false }
+      case 'unknown-member':
+        return { error: new ScimError(400, 'invalidValue', error.message), isUnexpected: false }
+      default: {
+        const never: never = error.reason
+        return { error: new ScimError(500, undefined, String(never)), isUnexpected: true }
+      }
+    }
+  }
+  if (error instanceof HTTPException) {
+    if (error.status === 413) return { error: new ScimError(413, undefined, `request body exceeds ${maxBodyBytes} bytes`), isUnexpected: false }
+    return { error: new ScimError(error.status, undefined, error.message), isUnexpected: false }
+  }
+  return { error: new ScimError(500, undefined, 'internal error'), isUnexpected: true }
+}

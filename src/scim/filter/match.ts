@@ -1,0 +1,84 @@
+// Evaluates a value filter against one element of a multi-valued attribute (PATCH targets; never used to scan a table).
+import type { AttrRef, CompareOp, Filter, FilterValue } from '../../store/query.js'
+import type { JsonValue } from '../../store/store.js'
+
+function fieldOf(element: JsonValue, ref: AttrRef): JsonValue | undefined {
+  if (element === null || typeof element !== 'object' || Array.isArray(element)) return ref.sub === undefined ? element : undefined
+  const key = ref.sub ?? ref.name
+  const lower = key.toLowerCase()
+  const found = Object.keys(element).find((candidate) => candidate.toLowerCase() === lower)
+  return found === undefined ? undefined : element[found]
+}
+
+function compareValues(actual: JsonValue | undefined, op: CompareOp, expected: FilterValue, caseExact: boolean): boolean {
+  if (expected === null) return op === 'ne' ? actual !== undefined && actual !== null : actual === undefined || actual === null
+  if (actual === undefined || actual === null) return op === 'ne'
+  let left: JsonValue = actual
+  let right: FilterValue = expected
+  if (typeof left === 'string' && typeof right === 'string' && !caseExact) {
+    left = left.toLowerCase()
+    right = right.toLowerCase()
+  }
+  if (typeof left === 'object') return false
+  switch (op) {
+    case 'eq':
+      return left === right
+    case 'ne':
+      return left !== right
+    case 'co':
+      return typeof left === 'string' && typeof right === 'string' && left.includes(right)
+    case 'sw':
+      return typeof left === 'string' && typeof right === 'string' && left.startsWith(right)
+    case 'ew':
+      return typeof left === 'string' && typeof right === 'string' && left.endsWith(right)
+    case 'gt':
+      return typeof left === typeof right && left > right
+    case 'ge':
+      return typeof left === typeof right && left >= right
+    case 'lt':
+      return typeof left === typeof right && left < right
+    case 'le':
+      return typeof left === typeof right && left <= right
+    default: {
+      const never: never = op
+      return never
+    }
+  }
+}
+
+/** Whether `element` satisfies `filter`, whose attribute refs name sub-attributes of the element. */
+export function matchesElement(filter: Filter, element: JsonValue): boolean {
+  switch (filter.kind) {
+    case 'and':
+      return matchesElement(filter.left, element) && matchesElement(filter.right, element)
+    case 'or':
+      return matchesElement(filter.left, element) || matchesElement(filter.right, element)
+    case 'not':
+      return !matchesElement(filter.filter, element)
+    case 'present': {
+      const value = fieldOf(element, filter.attr)
+      return value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0)
+    }
+    case 'compare':
+      return compareValues(fieldOf(element, filter.attr), filter.op, filter.value, filter.attr.caseExact)
+    case 'valuePath':
+      return false
+    default: {
+      const never: never = filter
+      return never
+    }
+  }
+}
+
+/** The `{sub: value}` pairs an `eq`-only filter pins down, so that an add can create the element it names (Entra). */
+export function equalityFields(filter: Filter): Record<string, string | number | boolean> | undefined {
+  if (filter.kind === 'compare' && filter.op === 'eq' && filter.value !== null && filter.attr.sub !== undefined) {
+    return { [filter.attr.sub]: filter.value }
+  }
+  if (filter.kind === 'and') {
+    const left = equalityFields(filter.left)
+    const right = equalityFields(filter.right)
+    return left === undefined || right === undefined ? undefined : { ...left, ...right }
+  }
+  return undefined
+}

@@ -1,0 +1,213 @@
+// Recursive-descent parser for SCIM filters (RFC 7644 §3.4.2.2) and PATCH paths (§3.5.2), resolving attributes as it goes.
+import { ScimError, type ScimErrorType } from '../../errors.js'
+import type { CompareOp, Filter, FilterValue } from '../../store/query.js'
+import { resolvePath, resolveSubPath, type ResolvedAttr } from '../attr-path.js'
+import type { ResourceType } from '../schemas.js'
+
+/** Bounds on what one filter may cost (advertised nowhere in SCIM, enforced here). */
+export const filterLimits = { maxLength: 4096, maxNodes: 64, maxDepth: 16 }
+
+type Token =
+  | { kind: '(' | ')' | '[' | ']'; at: number; end: number }
+  | { kind: 'string'; value: string; at: number; end: number }
+  | { kind: 'word'; value: string; at: number; end: number }
+
+const compareOps = new Set<string>(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'])
+const numberPattern = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/
+const wordPattern = /[A-Za-z0-9_:.$+-]+/y
+
+function tokenize(text: string, start: number, scimType: ScimErrorType): Token[] {
+  const tokens: Token[] = []
+  let i = start
+  while (i < text.length) {
+    const char = text[i] ?? ''
+    if (char === ' ' || char === '\t' || char === '\n' || char === '\r') {
+      i++
+    } else if (char === '(' || char === ')' || char === '[' || char === ']') {
+      tokens.push({ kind: char, at: i, end: i + 1 })
+      i++
+    } else if (char === '"') {
+      let j = i + 1
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1
+      if (j >= text.length) throw new ScimError(400, scimType, `unterminated string at ${i + 1}`)
+      let value: unknown
+      try {
+        value = JSON.parse(text.slice(i, j + 1))
+      } catch {
+        throw new ScimError(400, scimType, `bad string at ${i + 1}`)
+      }
+      tokens.push({ kind: 'string', value: String(value), at: i, end: j + 1 })
+      i = j + 1
+    } else {
+      wordPattern.lastIndex = i
+      const match = wordPattern.exec(text)
+      if (match === null) throw new ScimError(400, scimType, `unexpected "${char}" at ${i + 1}`)
+      tokens.push({ kind: 'word', value: match[0], at: i, end: i + match[0].length })
+      i += match[0].length
+    }
+  }
+  return tokens
+}
+
+class Parser {
+  private position = 0
+  private nodes = 0
+
+  constructor(
+    private readonly tokens: Token[],
+    private readonly type: ResourceType,
+    private readonly scimType: ScimErrorType,
+  ) {}
+
+  private fail(message: string): never {
+    throw new ScimError(400, this.scimType, message)
+  }
+
+  peek(): Token | undefined {
+    return this.tokens[this.position]
+  }
+
+  private next(): Token {
+    const token = this.tokens[this.position++]
+    if (token === undefined) this.fail('unexpected end of filter')
+    return token
+  }
+
+  private isKeyword(token: Token | undefined, word: string): boolean {
+    return token?.kind === 'word' && token.value.toLowerCase() === word
+  }
+
+  private count(depth: number): void {
+    if (++this.nodes > filterLimits.maxNodes) this.fail(`filter is too complex (more than ${filterLimits.maxNodes} terms)`)
+    if (depth > filterLimits.maxDepth) this.fail(`filter is nested too deeply (more than ${filterLimits.maxDepth} levels)`)
+  }
+
+  /** filter := and ("or" and)* */
+  parseFilter(depth: number, parent?: ResolvedAttr): Filter {
+    let left = this.parseAnd(depth, parent)
+    while (this.isKeyword(this.peek(), 'or')) {
+      this.position++
+      this.count(depth)
+      left = { kind: 'or', left, right: this.parseAnd(depth, parent) }
+    }
+    return left
+  }
+
+  private parseAnd(depth: number, parent?: ResolvedAttr): Filter {
+    let left = this.parseUnary(depth, parent)
+    while (this.isKeyword(this.peek(), 'and')) {
+      this.position++
+      this.count(depth)
+      left = { kind: 'and', left, right: this.parseUnary(depth, parent) }
+    }
+    return left
+  }
+
+  private parseUnary(depth: number, parent?: ResolvedAttr): Filter {
+    this.count(depth)
+    const token = this.next()
+    if (this.isKeyword(token, 'not')) {
+      return { kind: 'not', filter: this.parseUnary(depth + 1, parent) }
+    }
+    if (token.kind === '(') {
+      const inner = this.parseFilter(depth + 1, parent)
+      if (this.next().kind !== ')') this.fail(`expected ")" at ${token.at + 1}`)
+      return inner
+    }
+    if (token.kind !== 'word') this.fail(`expected an attribute at ${token.at + 1}`)
+    const attr = parent === undefined ? resolvePath(this.type, token.value, this.scimType) : resolveSubPath(parent, token.value, this.scimType)
+    const following = this.next()
+    if (following.kind === '[') {
+      if (parent !== undefined) this.fail('value filters cannot nest')
+      if (attr.def?.type !== 'complex' || attr.ref.sub !== undefined) this.fail(`"${token.value}" has no sub-attributes to filter on`)
+      const inner = this.parseFilter(depth + 1, attr)
+      if (this.next().kind !== ']') this.fail(`expected "]" after the value filter of "${token.value}"`)
+      return { kind: 'valuePath', attr: attr.ref, filter: inner }
+    }
+    if (following.kind !== 'word') this.fail(`expected an operator after "${token.value}"`)
+    const op = following.value.toLowerCase()
+    if (op === 'pr') return { kind: 'present', attr: attr.ref }
+    if (!compareOps.has(op)) this.fail(`unknown operator "${following.value}"`)
+    return this.comparison(attr, op as CompareOp, this.value())
+  }
+
+  private value(): FilterValue {
+    const token = this.next()
+    if (token.kind === 'string') return token.value
+    if (token.kind !== 'word') this.fail(`expected a value at ${token.at + 1}`)
+    const lower = token.value.toLowerCase()
+    if (lower === 'true') return true
+    if (lower === 'false') return false
+    if (lower === 'null') return null
+    if (numberPattern.test(token.value)) return Number(token.value)
+    this.fail(`"${token.value}" is not a value: quote strings`)
+  }
+
+  private comparison(attr: ResolvedAttr, op: CompareOp, value: FilterValue): Filter {
+    let ref = attr.ref
+    if (ref.type === 'complex' && ref.sub === undefined) {
+      // RFC 7644 §3.4.2.2: a multi-valued complex attribute without a sub-attribute compares its `value`.
+      const valueDef = attr.def?.subAttributes?.find((sub) => sub.name === 'value')
+      if (!ref.multiValued || valueDef === undefined) this.fail(`"${ref.name}" is complex: name a sub-attribute`)
+      ref = { ...ref, sub: 'value', type: valueDef.type, caseExact: valueDef.caseExact }
+    }
+    if (ref.type === 'boolean') {
+      if (op !== 'eq' && op !== 'ne') this.fail(`"${op}" cannot compare the boolean "${ref.name}"`)
+      // Entra sends booleans as "True"/"False" strings.
+      if (typeof value === 'string' && /^(true|false)$/i.test(value)) value = value.toLowerCase() === 'true'
+      if (typeof value !== 'boolean' && value !== null) this.fail(`"${ref.name}" is a boolean`)
+    }
+    if (ref.type === 'binary' && op !== 'eq' && op !== 'ne') this.fail(`"${op}" cannot compare the binary "${ref.name}"`)
+    if ((op === 'co' || op === 'sw' || op === 'ew') && typeof value !== 'string') this.fail(`"${op}" needs a string`)
+    if (ref.type === 'dateTime' && value !== null && (typeof value !== 'string' || Number.isNaN(Date.parse(value)))) {
+      this.fail(`"${ref.name}" is a dateTime: give an RFC 3339 string`)
+    }
+    return { kind: 'compare', attr: ref, op, value }
+  }
+
+  expectEnd(): void {
+    const token = this.peek()
+    if (token !== undefined) this.fail(`unexpected "${token.kind === 'word' || token.kind === 'string' ? token.value : token.kind}" at ${token.at + 1}`)
+  }
+}
+
+/** Parses a `filter` query parameter; bad filters are 400 `invalidFilter`. */
+export function parseFilter(type: ResourceType, text: string): Filter {
+  if (text.length > filterLimits.maxLength) throw new ScimError(400, 'invalidFilter', `filter is longer than ${filterLimits.maxLength} characters`)
+  const tokens = tokenize(text, 0, 'invalidFilter')
+  if (tokens.length === 0) throw new ScimError(400, 'invalidFilter', 'filter is empty')
+  const parser = new Parser(tokens, type, 'invalidFilter')
+  const filter = parser.parseFilter(0)
+  parser.expectEnd()
+  return filter
+}
+
+/** A PATCH target: `attr`, `attr.sub`, `attr[filter]` or `attr[filter].sub`, or a whole extension (`urn`). */
+export type PatchPath = {
+  attr: ResolvedAttr
+  filter?: Filter
+  /** The sub-attribute after a value filter (`emails[type eq "work"].value`). */
+  subAfterFilter?: ResolvedAttr
+}
+
+/** Parses a PATCH `path` (RFC 7644 §3.5.2); bad paths are 400 `invalidPath`. */
+export function parsePatchPath(type: ResourceType, text: string): PatchPath {
+  if (text.length > filterLimits.maxLength) throw new ScimError(400, 'invalidPath', 'path is too long')
+  const open = text.indexOf('[')
+  if (open === -1) return { attr: resolvePath(type, text.trim(), 'invalidPath') }
+  const attr = resolvePath(type, text.slice(0, open).trim(), 'invalidPath')
+  if (attr.def?.type !== 'complex' || attr.ref.sub !== undefined || !attr.ref.multiValued) {
+    throw new ScimError(400, 'invalidPath', `"${attr.ref.name}" is not a multi-valued complex attribute`)
+  }
+  const tokens = tokenize(text, open + 1, 'invalidPath')
+  const close = tokens.findIndex((token) => token.kind === ']')
+  const closeToken = tokens[close]
+  if (closeToken === undefined) throw new ScimError(400, 'invalidPath', 'missing "]" in path')
+  const parser = new Parser(tokens.slice(0, close), type, 'invalidPath')
+  const filter = parser.parseFilter(1, attr)
+  parser.expectEnd()
+  const rest = text.slice(closeToken.end).trim()
+  if (rest === '') return { attr, filter }
+  if (!rest.startsWith('.')) throw new ScimError(400, 'invalidPath', `unexpected "${rest}" after "]"`)
+  return { attr, filter, subAfterFilter: resolveSubPath(attr, rest.slice(1), 'invalidPath') }
+}

@@ -1,0 +1,80 @@
+// HTTP plumbing shared by the SCIM routes: JSON in and out, list parameters, ETags, bounds.
+import type { Context } from 'hono'
+import { ScimError } from '../errors.js'
+import type { JsonObject, JsonValue } from '../store/store.js'
+import { resolvePath } from './attr-path.js'
+import { parseFilter } from './filter/parser.js'
+import { listResponseSchema, type ResourceType } from './schemas.js'
+import type { ResourceQuery } from '../store/query.js'
+import { isObject } from './resource.js'
+
+export const scimContentType = 'application/scim+json'
+
+/** Largest request body accepted (advertised as `bulk.maxPayloadSize`). */
+export const maxBodyBytes = 4 * 1024 * 1024
+/** Largest page (advertised as `filter.maxResults`). */
+export const maxResults = 1000
+export const defaultCount = 100
+
+export type ScimEnv = { Variables: { connection: string } }
+
+export function scimJson(body: JsonValue, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': scimContentType, ...headers } })
+}
+
+/** Parses the request body as a JSON object; accepts application/scim+json and application/json. */
+export async function readBody(c: Context): Promise<JsonObject> {
+  const type = c.req.header('content-type')
+  if (type !== undefined && type !== '' && !/json/i.test(type)) {
+    throw new ScimError(415, undefined, `expected ${scimContentType}, got ${type}`)
+  }
+  const text = await c.req.text()
+  if (text.length > maxBodyBytes) throw new ScimError(413, undefined, `request body exceeds ${maxBodyBytes} bytes`)
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    throw new ScimError(400, 'invalidSyntax', 'request body is not valid JSON')
+  }
+  if (!isObject(body as JsonValue)) throw new ScimError(400, 'invalidSyntax', 'request body must be a JSON object')
+  return body as JsonObject
+}
+
+function integer(text: string | undefined, name: string): number | undefined {
+  if (text === undefined || text === '') return undefined
+  if (!/^-?\d+$/.test(text.trim())) throw new ScimError(400, 'invalidValue', `${name} must be an integer`)
+  return Number(text)
+}
+
+export type ListParams = { filter?: string; startIndex?: string; count?: string; sortBy?: string; sortOrder?: string }
+
+/** RFC 7644 §3.4.2: startIndex below 1 is 1; count below 0 is 0 and is capped at maxResults. */
+export function listQuery(type: ResourceType, params: ListParams): ResourceQuery {
+  const startIndex = Math.max(1, integer(params.startIndex, 'startIndex') ?? 1)
+  const count = Math.min(maxResults, Math.max(0, integer(params.count, 'count') ?? defaultCount))
+  const query: ResourceQuery = { startIndex, count }
+  if (params.filter !== undefined && params.filter.trim() !== '') query.filter = parseFilter(type, params.filter)
+  if (params.sortBy !== undefined && params.sortBy.trim() !== '') {
+    const order = (params.sortOrder ?? 'ascending').toLowerCase()
+    if (order !== 'ascending' && order !== 'descending') throw new ScimError(400, 'invalidValue', 'sortOrder must be ascending or descending')
+    query.sort = { attr: resolvePath(type, params.sortBy.trim(), 'invalidValue').ref, descending: order === 'descending' }
+  }
+  return query
+}
+
+export function listBody(total: number, startIndex: number, resources: JsonObject[]): JsonObject {
+  return { schemas: [listResponseSchema], totalResults: total, startIndex, itemsPerPage: resources.length, Resources: resources }
+}
+
+/** Versions named by an If-Match / If-None-Match header; undefined for `*` or no header. */
+export function etagVersions(header: string | undefined): number[] | undefined {
+  if (header === undefined || header.trim() === '' || header.trim() === '*') return undefined
+  return header.split(',').map((tag) => {
+    const match = /^\s*(?:W\/)?"(\d+)"\s*$/.exec(tag)
+    return match === null ? -1 : Number(match[1])
+  })
+}
+
+export function baseUrl(c: Context): string {
+  return `${new URL(c.req.url).origin}/scim/v2`
+}

@@ -1,0 +1,302 @@
+// PATCH (RFC 7644 §3.5.2) on stored documents, with the IdP quirks normalised here and only here.
+import { ScimError } from '../errors.js'
+import type { Filter } from '../store/query.js'
+import type { GroupChange, JsonObject, JsonValue, MemberOp, MemberRef } from '../store/store.js'
+import { splitUrn } from './attr-path.js'
+import { equalityFields, matchesElement } from './filter/match.js'
+import { parsePatchPath, type PatchPath } from './filter/parser.js'
+import { checkRequired, coerceValue, isObject, memberIds, withSchemas } from './resource.js'
+import { findExtension, patchOpSchema, type AttrDef, type ResourceType } from './schemas.js'
+
+export type PatchOpName = 'add' | 'remove' | 'replace'
+export type PatchOperation = { op: PatchOpName; path?: string; value?: JsonValue }
+
+/** Bound on operations per request. */
+export const maxPatchOperations = 1000
+
+/** Validates a PatchOp body. Entra capitalises op names ("Replace"): ops are case-insensitive. */
+export function parsePatchBody(body: JsonObject): PatchOperation[] {
+  const schemas = body['schemas']
+  if (Array.isArray(schemas) && !schemas.some((schema) => typeof schema === 'string' && schema.toLowerCase() === patchOpSchema.toLowerCase())) {
+    throw new ScimError(400, 'invalidSyntax', `a PATCH body must use the ${patchOpSchema} schema`)
+  }
+  const key = Object.keys(body).find((candidate) => candidate.toLowerCase() === 'operations')
+  const operations = key === undefined ? undefined : body[key]
+  if (!Array.isArray(operations) || operations.length === 0) throw new ScimError(400, 'invalidSyntax', 'a PATCH body needs a non-empty "Operations" array')
+  if (operations.length > maxPatchOperations) throw new ScimError(400, 'tooMany', `at most ${maxPatchOperations} operations per PATCH`)
+  return operations.map((operation) => {
+    if (!isObject(operation)) throw new ScimError(400, 'invalidSyntax', 'each operation must be an object')
+    const fields = Object.fromEntries(Object.entries(operation).map(([name, value]) => [name.toLowerCase(), value]))
+    const op = typeof fields['op'] === 'string' ? fields['op'].toLowerCase() : undefined
+    if (op !== 'add' && op !== 'remove' && op !== 'replace') throw new ScimError(400, 'invalidSyntax', `unknown PATCH op "${String(fields['op'])}"`)
+    const path = fields['path']
+    if (path !== undefined && path !== null && typeof path !== 'string') throw new ScimError(400, 'invalidPath', 'path must be a string')
+    const result: PatchOperation = { op }
+    if (typeof path === 'string' && path.trim() !== '') result.path = path
+    if (fields['value'] !== undefined) result.value = fields['value']
+    if (op !== 'remove' && result.value === undefined) throw new ScimError(400, 'invalidValue', `"${op}" needs a value`)
+    return result
+  })
+}
+
+function clone(doc: JsonObject): JsonObject {
+  return structuredClone(doc)
+}
+
+function sameJson(left: JsonValue, right: JsonValue): boolean {
+  return JSON.stringify(left) === JSON.stringify(right)
+}
+
+/** Applies operations to one document (users, and groups without their members). */
+class DocumentPatcher {
+  constructor(
+    private readonly type: ResourceType,
+    readonly doc: JsonObject,
+    private readonly id: string,
+  ) {}
+
+  private container(path: PatchPath, create: boolean): JsonObject | undefined {
+    const extension = path.attr.ref.extension
+    if (extension === undefined) return this.doc
+    const existing = this.doc[extension]
+    if (isObject(existing)) return existing
+    if (!create) return undefined
+    const created: JsonObject = {}
+    this.doc[extension] = created
+    return created
+  }
+
+  applyWithoutPath(op: PatchOpName, value: JsonValue | undefined): void {
+    // RFC 7644 §3.5.2.2: remove needs a path.
+    if (op === 'remove') throw new ScimError(400, 'noTarget', 'remove needs a path')
+    if (!isObject(value)) throw new ScimError(400, 'invalidValue', `"${op}" without a path needs an object value`)
+    for (const [key, item] of Object.entries(value)) {
+      const lower = key.toLowerCase()
+      if (lower === 'schemas') continue
+      if (lower === 'id' || lower === 'meta') {
+        if (lower === 'id' && item === this.id) continue
+        throw new ScimError(400, 'mutability', `${key} is read-only`)
+      }
+      if (lower.startsWith('urn:')) {
+        const { urn, isCore, rest } = splitUrn(this.type, key)
+        if (!isCore && urn !== undefined && (rest === '' || (findExtension(this.type, urn) === undefined && isObject(item)))) {
+          const extensionKey = rest === '' ? urn : key
+          if (!isObject(item)) throw new ScimError(400, 'invalidValue', `${key} must be an object`)
+          if (findExtension(this.type, extensionKey) === undefined) {
+            const existing = this.doc[extensionKey]
+            this.doc[extensionKey] = op === 'add' && isObject(existing) ? { ...existing, ...item } : item
+            continue
+          }
+          for (const [sub, subValue] of Object.entries(item)) this.applyPath(op, `${extensionKey}:${sub}`, subValue)
+          continue
+        }
+      }
+      // Entra sends dotted keys ("name.givenName") in path-less replaces: each key is a path.
+      this.applyPath(op, key, item)
+    }
+  }
+
+  applyPath(op: PatchOpName, text: string, value: JsonValue | undefined): void {
+    const path = parsePatchPath(this.type, text)
+    const def = path.attr.def
+    const leaf = path.subAfterFilter?.subDef ?? path.attr.subDef ?? def
+    if (def?.mutability === 'readOnly' || leaf?.mutability === 'readOnly') throw new ScimError(400, 'mutability', `${text} is read-only`)
+    // rolecall never stores passwords.
+    if (def?.mutability === 'writeOnly') return
+    if (path.filter !== undefined) return this.applyFiltered(op, path, path.filter, value)
+    const container = this.container(path, op !== 'remove')
+    if (container === undefined) return
+    const name = path.attr.ref.name
+    const sub = path.attr.ref.sub
+    if (def === undefined) {
+      // An attribute of an unknown extension: kept as sent.
+      if (sub === undefined) this.assign(container, name, op === 'remove' ? undefined : value ?? null)
+      else this.assignSub(container, name, sub, op === 'remove' ? undefined : value ?? null)
+      return
+    }
+    if (sub !== undefined) {
+      const subDef = path.attr.subDef
+      const coerced = op === 'remove' || subDef === undefined ? undefined : coerceValue(subDef, value ?? null, text)
+      if (def.multiValued) {
+        const items = container[name]
+        if (Array.isArray(items)) for (const item of items) if (isObject(item)) this.assign(item, sub, coerced)
+        return
+      }
+      this.assignSub(container, name, sub, coerced)
+      return
+    }
+    if (op === 'remove') {
+      if (def.multiValued && value !== undefined && value !== null) return this.removeValues(container, def, value)
+      delete container[name]
+      return
+    }
+    const coerced = coerceValue(def, value ?? null, text)
+    if (def.multiValued && op === 'add') {
+      const existing = Array.isArray(container[name]) ? (container[name] as JsonValue[]) : []
+      const additions = (coerced as JsonValue[]).filter((item) => !existing.some((current) => sameJson(current, item)))
+      if (additions.some((item) => isObject(item) && item['primary'] === true)) {
+        // RFC 7643 §2.4: at most one primary value.
+        for (const item of existing) if (isObject(item)) delete item['primary']
+      }
+      container[name] = [...existing, ...additions]
+      return
+    }
+    if (def.type === 'complex' && !def.multiValued && isObject(coerced)) {
+      const existing = container[name]
+      container[name] = isObject(existing) ? { ...existing, ...coerced } : coerced
+      return
+    }
+    this.assign(container, name, coerced)
+  }
+
+  private assign(target: JsonObject, key: string, value: JsonValue | undefined): void {
+    if (value === undefined || value === null) delete target[key]
+    else target[key] = value
+  }
+
+  private assignSub(container: JsonObject, name: string, sub: string, value: JsonValue | undefined): void {
+    const existing = container[name]
+    const parent = isObject(existing) ? existing : {}
+    this.assign(parent, sub, value)
+    if (Object.keys(parent).length === 0) delete container[name]
+    else container[name] = parent
+  }
+
+  /** Remove with a value instead of a filter: drop the elements whose `value` (or whole JSON) matches. */
+  private removeValues(container: JsonObject, def: AttrDef, value: JsonValue): void {
+    const targets = Array.isArray(value) ? value : [value]
+    const items = container[def.name]
+    if (!Array.isArray(items)) return
+    const keep = items.filter(
+      (item) =>
+        !targets.some((target) =>
+          isObject(target) && isObject(item) && target['value'] !== undefined ? sameJson(target['value'], item['value'] ?? null) : sameJson(target, item),
+        ),
+    )
+    this.assign(container, def.name, keep.length === 0 ? undefined : keep)
+  }
+
+  private applyFiltered(op: PatchOpName, path: PatchPath, filter: Filter, value: JsonValue | undefined): void {
+    const def = path.attr.def
+    const container = this.container(path, op !== 'remove')
+    if (container === undefined || def === undefined) return
+    const items = Array.isArray(container[def.name]) ? (container[def.name] as JsonValue[]) : []
+    const matched = items.filter((item) => matchesElement(filter, item))
+    const sub = path.subAfterFilter
+    if (op === 'remove') {
+      if (sub?.subDef !== undefined) {
+        for (const item of matched) if (isObject(item)) delete item[sub.subDef.name]
+        return
+      }
+      const keep = items.filter((item) => !matched.includes(item))
+      this.assign(container, def.name, keep.length === 0 ? undefined : keep)
+      return
+    }
+    if (matched.length === 0) {
+      // Entra adds `emails[type eq "work"].value` to users with no work email: create the element the filter names.
+      const fields = equalityFields(filter)
+      if (fields === undefined) throw new ScimError(400, 'noTarget', `no value of ${def.name} matches the filter`)
+      const element = sub?.subDef !== undefined ? { ...fields, [sub.subDef.name]: value ?? null } : { ...fields, ...(isObject(value) ? value : {}) }
+      const coerced = coerceValue(def, element, def.name) as JsonValue[]
+      container[def.name] = [...items, ...coerced]
+      return
+    }
+    for (const item of matched) {
+      if (!isObject(item)) continue
+      if (sub?.subDef !== undefined) {
+        this.assign(item, sub.subDef.name, coerceValue(sub.subDef, value ?? null, `${def.name}.${sub.subDef.name}`))
+      } else {
+        const coerced = coerceValue({ ...def, multiValued: false }, value ?? null, def.name)
+        if (!isObject(coerced)) throw new ScimError(400, 'invalidValue', `${def.name} values are objects`)
+        if (op === 'replace') for (const key of Object.keys(item)) delete item[key]
+        Object.assign(item, coerced)
+      }
+    }
+  }
+}
+
+/** The user document after `operations`; throws ScimError and changes nothing on a bad operation. */
+export function patchUser(type: ResourceType, id: string, current: JsonObject, operations: PatchOperation[]): JsonObject {
+  const patcher = new DocumentPatcher(type, clone(current), id)
+  for (const operation of operations) {
+    if (operation.path === undefined) patcher.applyWithoutPath(operation.op, operation.value)
+    else patcher.applyPath(operation.op, operation.path, operation.value)
+  }
+  checkRequired(type, patcher.doc)
+  return withSchemas(type, patcher.doc)
+}
+
+/** Member ids a filter names directly (`value eq "…"` joined by `or`), or undefined if it needs member data. */
+function idsNamedBy(filter: Filter): string[] | undefined {
+  if (filter.kind === 'compare' && filter.op === 'eq' && filter.attr.sub === 'value' && typeof filter.value === 'string') return [filter.value]
+  if (filter.kind === 'or') {
+    const left = idsNamedBy(filter.left)
+    const right = idsNamedBy(filter.right)
+    return left === undefined || right === undefined ? undefined : [...left, ...right]
+  }
+  return undefined
+}
+
+function memberOps(op: PatchOpName, path: PatchPath | undefined, value: JsonValue | undefined, loadMembers: () => MemberRef[]): MemberOp[] {
+  if (path?.filter !== undefined) {
+    if (op !== 'remove') throw new ScimError(400, 'invalidPath', 'members can be added, removed or replaced, not edited in place')
+    const named = idsNamedBy(path.filter)
+    if (named !== undefined) return [{ op: 'remove', ids: named }]
+    const filter = path.filter
+    const ids = loadMembers()
+      .filter((member) => matchesElement(filter, { value: member.value, display: member.display ?? null, type: 'User' }))
+      .map((member) => member.value)
+    return [{ op: 'remove', ids }]
+  }
+  if (path?.attr.ref.sub !== undefined) throw new ScimError(400, 'invalidPath', `cannot ${op} ${path.attr.ref.name}.${path.attr.ref.sub}`)
+  switch (op) {
+    case 'add':
+      return [{ op: 'add', ids: memberIds(value) }]
+    case 'replace':
+      return [{ op: 'clear' }, { op: 'add', ids: memberIds(value) }]
+    case 'remove':
+      // Entra removes a member by naming it in `value` rather than in a path filter.
+      return value === undefined || value === null ? [{ op: 'clear' }] : [{ op: 'remove', ids: memberIds(value) }]
+    default: {
+      const never: never = op
+      return never
+    }
+  }
+}
+
+function isMembersPath(type: ResourceType, text: string): PatchPath | undefined {
+  const path = parsePatchPath(type, text)
+  return path.attr.ref.extension === undefined && path.attr.ref.name === 'members' ? path : undefined
+}
+
+/** The group's new attributes and membership changes; members are never loaded unless a filter needs their data. */
+export function patchGroup(
+  type: ResourceType,
+  id: string,
+  current: JsonObject,
+  operations: PatchOperation[],
+  loadMembers: () => MemberRef[],
+): GroupChange {
+  const patcher = new DocumentPatcher(type, clone(current), id)
+  const ops: MemberOp[] = []
+  for (const operation of operations) {
+    if (operation.path !== undefined) {
+      const membersPath = isMembersPath(type, operation.path)
+      if (membersPath !== undefined) ops.push(...memberOps(operation.op, membersPath, operation.value, loadMembers))
+      else patcher.applyPath(operation.op, operation.path, operation.value)
+      continue
+    }
+    if (!isObject(operation.value)) {
+      patcher.applyWithoutPath(operation.op, operation.value)
+      continue
+    }
+    const rest: JsonObject = {}
+    for (const [key, value] of Object.entries(operation.value)) {
+      if (key.toLowerCase() === 'members') ops.push(...memberOps(operation.op, undefined, value, loadMembers))
+      else rest[key] = value
+    }
+    if (Object.keys(rest).length > 0) patcher.applyWithoutPath(operation.op, rest)
+  }
+  checkRequired(type, patcher.doc)
+  return { doc: withSchemas(type, patcher.doc), memberOps: ops }
+}

@@ -1,0 +1,94 @@
+// `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5): which attributes a response carries.
+import { ScimError } from '../errors.js'
+import type { JsonObject, JsonValue } from '../store/store.js'
+import { resolvePath, splitUrn } from './attr-path.js'
+import { coreAttributes, findAttr, type ResourceType } from './schemas.js'
+import { isObject } from './resource.js'
+
+/** One selected attribute: scope is '' for the core schema or the extension URN; no name selects a whole extension. */
+type Selector = { scope: string; name?: string; sub?: string }
+
+export type Projection = { include?: Selector[]; exclude?: Selector[] }
+
+function selectors(type: ResourceType, text: string | undefined): Selector[] | undefined {
+  if (text === undefined || text.trim() === '') return undefined
+  return text.split(',').map((item) => {
+    const path = item.trim()
+    const { urn, isCore, rest } = splitUrn(type, path)
+    if (!isCore && urn !== undefined && rest === '') return { scope: urn.toLowerCase() }
+    try {
+      const ref = resolvePath(type, path, 'invalidValue').ref
+      return { scope: (ref.extension ?? '').toLowerCase(), name: ref.name.toLowerCase(), ...(ref.sub === undefined ? {} : { sub: ref.sub.toLowerCase() }) }
+    } catch (error) {
+      if (error instanceof ScimError) throw new ScimError(400, 'invalidValue', `attributes: ${error.detail}`)
+      throw error
+    }
+  })
+}
+
+export function parseProjection(type: ResourceType, attributes: string | undefined, excluded: string | undefined): Projection {
+  const include = selectors(type, attributes)
+  const exclude = selectors(type, excluded)
+  return { ...(include === undefined ? {} : { include }), ...(exclude === undefined ? {} : { exclude }) }
+}
+
+/** Whether a core attribute (e.g. `members`, `groups`) appears in the response, so that it need not be read. */
+export function isReturned(projection: Projection, name: string): boolean {
+  const lower = name.toLowerCase()
+  if (projection.include !== undefined) return projection.include.some((selector) => selector.scope === '' && selector.name === lower)
+  if (projection.exclude !== undefined) return !projection.exclude.some((selector) => selector.scope === '' && selector.name === lower && selector.sub === undefined)
+  return true
+}
+
+function pickSubs(value: JsonValue, subs: Set<string>): JsonValue {
+  if (Array.isArray(value)) return value.map((item) => pickSubs(item, subs))
+  if (!isObject(value)) return value
+  return Object.fromEntries(Object.entries(value).filter(([key]) => subs.has(key.toLowerCase())))
+}
+
+function dropSubs(value: JsonValue, subs: Set<string>): JsonValue {
+  if (Array.isArray(value)) return value.map((item) => dropSubs(item, subs))
+  if (!isObject(value)) return value
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !subs.has(key.toLowerCase())))
+}
+
+/** Applies `attributes` then `excludedAttributes` to one objectwithin a scope (core resource or an extension object). */
+function projectScope(object: JsonObject, scope: string, projection: Projection, isAlways: (key: string) => boolean): JsonObject {
+  const result: JsonObject = {}
+  for (const [key, value] of Object.entries(object)) {
+    const lower = key.toLowerCase()
+    if (isAlways(lower)) {
+      result[key] = value
+      continue
+    }
+    if (lower.startsWith('urn:') && scope === '') {
+      if (!isObject(value)) continue
+      const wholeIncluded = projection.include === undefined || projection.include.some((selector) => selector.scope === lower && selector.name === undefined)
+      const wholeExcluded = projection.exclude?.some((selector) => selector.scope === lower && selector.name === undefined) === true
+      if (wholeExcluded) continue
+      const inner = wholeIncluded ? projectScope(value, lower, { ...(projection.exclude === undefined ? {} : { exclude: projection.exclude }) }, () => false) : projectScope(value, lower, projection, () => false)
+      if (Object.keys(inner).length > 0) result[key] = inner
+      continue
+    }
+    let kept: JsonValue | undefined = value
+    if (projection.include !== undefined) {
+      const matches = projection.include.filter((selector) => selector.scope === scope && selector.name === lower)
+      if (matches.length === 0) kept = undefined
+      else if (!matches.some((selector) => selector.sub === undefined)) kept = pickSubs(value, new Set(matches.map((selector) => selector.sub ?? '')))
+    }
+    if (kept !== undefined && projection.exclude !== undefined) {
+      const matches = projection.exclude.filter((selector) => selector.scope === scope && selector.name === lower)
+      if (matches.some((selector) => selector.sub === undefined)) kept = undefined
+      else if (matches.length > 0) kept = dropSubs(kept, new Set(matches.map((selector) => selector.sub ?? '')))
+    }
+    if (kept !== undefined) result[key] = kept
+  }
+  return result
+}
+
+/** The resource with only the attributes the request asked for; `returned: always` attributes stay. */
+export function project(type: ResourceType, resource: JsonObject, projection: Projection): JsonObject {
+  if (projection.include === undefined && projection.exclude === undefined) return resource
+  const attributes = coreAttributes(type)
+  return projectScope(resource, '', projection, (key) => key === 'schemas' || findAttr(attributes, key)?.returned === 'always')
+}

@@ -1,0 +1,212 @@
+// Incoming SCIM resources → stored documents (canonical names, coerced types), and stored resources → SCIM JSON.
+import { ScimError } from '../errors.js'
+import type { JsonObject, JsonValue, MemberRef, StoredGroup, StoredUser } from '../store/store.js'
+import { splitUrn } from './attr-path.js'
+import { coreAttributes, findAttr, findExtension, type AttrDef, type ResourceType } from './schemas.js'
+
+export function isObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Coerces one value of a (sub-)attribute to its declared type; `undefined` means "unassigned". */
+function coerceSingle(def: AttrDef, value: JsonValue, where: string): JsonValue | undefined {
+  if (value === null) return undefined
+  switch (def.type) {
+    case 'boolean':
+      if (typeof value === 'boolean') return value
+      // Entra sends booleans as "True"/"False" strings.
+      if (typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true'
+      throw new ScimError(400, 'invalidValue', `${where} must be a boolean`)
+    case 'integer':
+    case 'decimal': {
+      const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+      if (typeof number !== 'number' || !Number.isFinite(number) || (def.type === 'integer' && !Number.isInteger(number))) {
+        throw new ScimError(400, 'invalidValue', `${where} must be ${def.type === 'integer' ? 'an integer' : 'a number'}`)
+      }
+      return number
+    }
+    case 'complex': {
+      if (!isObject(value)) throw new ScimError(400, 'invalidValue', `${where} must be an object`)
+      const result: JsonObject = {}
+      for (const [key, subValue] of Object.entries(value)) {
+        const subDef = findAttr(def.subAttributes, key)
+        if (subDef === undefined) {
+          result[key] = subValue
+          continue
+        }
+        const coerced = coerceValue(subDef, subValue, `${where}.${subDef.name}`)
+        if (coerced !== undefined) result[subDef.name] = coerced
+      }
+      return result
+    }
+    case 'dateTime':
+      if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw new ScimError(400, 'invalidValue', `${where} must be a dateTime string`)
+      return value
+    default:
+      if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+      if (typeof value !== 'string') throw new ScimError(400, 'invalidValue', `${where} must be a string`)
+      return value
+  }
+}
+
+/** Coerces a whole attribute value, wrapping a single value of a multi-valued attribute in an array. */
+export function coerceValue(def: AttrDef, value: JsonValue, where = def.name): JsonValue | undefined {
+  if (value === null) return undefined
+  if (def.multiValued) {
+    const items = Array.isArray(value) ? value : [value]
+    const result = items.map((item) => coerceSingle(def, item, where)).filter((item): item is JsonValue => item !== undefined)
+    return result
+  }
+  if (Array.isArray(value)) throw new ScimError(400, 'invalidValue', `${where} is single-valued`)
+  return coerceSingle(def, value, where)
+}
+
+/** What may not be written: readOnly attributes, and `password`, which rolecall never stores. */
+export function isDropped(def: AttrDef): boolean {
+  return def.mutability === 'readOnly' || def.mutability === 'writeOnly'
+}
+
+function normalizeExtension(type: ResourceType, urn: string, value: JsonValue): JsonValue {
+  const extension = findExtension(type, urn)
+  if (!isObject(value)) throw new ScimError(400, 'invalidValue', `${urn} must be an object`)
+  if (extension === undefined) return value
+  const result: JsonObject = {}
+  for (const [key, subValue] of Object.entries(value)) {
+    const def = findAttr(extension.attributes, key)
+    if (def === undefined) {
+      result[key] = subValue
+      continue
+    }
+    if (def.mutability === 'readOnly') continue
+    const coerced = coerceValue(def, subValue, `${urn}:${def.name}`)
+    if (coerced !== undefined) result[def.name] = coerced
+  }
+  return result
+}
+
+/** Sets `schemas` to the core schema plus every extension the document carries. */
+export function withSchemas(type: ResourceType, doc: JsonObject): JsonObject {
+  const { schemas: _ignored, ...rest } = doc
+  const extensions = Object.keys(rest).filter((key) => key.toLowerCase().startsWith('urn:'))
+  return { schemas: [type.core.id, ...extensions], ...rest }
+}
+
+export type NormalizedResource = { doc: JsonObject; members?: JsonValue }
+
+/**
+ * A POST/PUT body as a stored document. `id` and `meta` are read-only: ignored when they match, refused
+ * (`mutability`) when a PUT names another id. Unknown attributes and extensions are kept as sent.
+ */
+export function normalizeResource(type: ResourceType, body: JsonObject, targetId?: string): NormalizedResource {
+  const doc: JsonObject = {}
+  let members: JsonValue | undefined
+  const attributes = coreAttributes(type)
+  const extensionTarget = (urn: string): JsonObject => {
+    const existing = doc[urn]
+    if (isObject(existing)) return existing
+    const created: JsonObject = {}
+    doc[urn] = created
+    return created
+  }
+  const coreEntry = (key: string, value: JsonValue): void => {
+    const lower = key.toLowerCase()
+    if (lower === 'schemas' || lower === 'meta') return
+    if (lower === 'id') {
+      if (targetId !== undefined && value !== targetId) throw new ScimError(400, 'mutability', 'id is read-only and cannot be changed')
+      return
+    }
+    const def = findAttr(attributes, key)
+    if (def === undefined) {
+      doc[key] = value
+      return
+    }
+    if (type.name === 'Group' && def.name === 'members') {
+      members = value
+      return
+    }
+    if (isDropped(def)) return
+    const coerced = coerceValue(def, value)
+    if (coerced !== undefined) doc[def.name] = coerced
+  }
+  for (const [key, value] of Object.entries(body)) {
+    if (!key.toLowerCase().startsWith('urn:')) {
+      coreEntry(key, value)
+      continue
+    }
+    const { urn, isCore, rest } = splitUrn(type, key)
+    if (isCore) {
+      coreEntry(rest, value)
+    } else if (urn === undefined) {
+      doc[key] = value
+    } else if (rest === '') {
+      Object.assign(extensionTarget(urn), normalizeExtension(type, urn, value))
+    } else if (findExtension(type, urn) === undefined && isObject(value)) {
+      // A whole unknown extension: kept as sent (RFC 7643 §3.3).
+      doc[key] = value
+    } else {
+      // A flattened `urn:…:attr` key: filed under its schema.
+      Object.assign(extensionTarget(urn), normalizeExtension(type, urn, { [rest]: value }))
+    }
+  }
+  checkRequired(type, doc)
+  return { doc: withSchemas(type, doc), ...(members === undefined ? {} : { members }) }
+}
+
+/** Required attributes (RFC 7643 `required`) must survive every write. */
+export function checkRequired(type: ResourceType, doc: JsonObject): void {
+  for (const def of type.core.attributes) {
+    if (!def.required) continue
+    const value = doc[def.name]
+    if (typeof value !== 'string' || value.trim() === '') throw new ScimError(400, 'invalidValue', `${def.name} is required`)
+  }
+}
+
+/** Member ids of a `members` value; only users can be members. */
+export function memberIds(value: JsonValue | undefined): string[] {
+  if (value === undefined || value === null) return []
+  const items = Array.isArray(value) ? value : [value]
+  return items.map((item) => {
+    if (!isObject(item) || typeof item['value'] !== 'string' || item['value'] === '') {
+      throw new ScimError(400, 'invalidValue', 'each member needs a "value" with a user id')
+    }
+    const memberType = item['type']
+    if (typeof memberType === 'string' && memberType.toLowerCase() !== 'user') {
+      throw new ScimError(400, 'invalidValue', `only users can be members (got type "${memberType}")`)
+    }
+    return item['value']
+  })
+}
+
+function meta(resourceType: string, resource: { created: string; lastModified: string; version: number }, location: string): JsonObject {
+  return { resourceType, created: resource.created, lastModified: resource.lastModified, location, version: etagOf(resource.version) }
+}
+
+export function etagOf(version: number): string {
+  return `W/"${version}"`
+}
+
+function refs(items: MemberRef[], base: string, type: string): JsonObject[] {
+  return items.map((item) => ({ value: item.value, ...(item.display === undefined ? {} : { display: item.display }), $ref: `${base}/${item.value}`, type }))
+}
+
+export function renderUser(user: StoredUser, baseUrl: string): JsonObject {
+  const { schemas, ...doc } = user.doc
+  return {
+    schemas: schemas ?? [],
+    id: user.id,
+    ...doc,
+    ...(user.groups === undefined ? {} : { groups: refs(user.groups, `${baseUrl}/Groups`, 'direct') }),
+    meta: meta('User', user, `${baseUrl}/Users/${user.id}`),
+  }
+}
+
+export function renderGroup(group: StoredGroup, baseUrl: string): JsonObject {
+  const { schemas, ...doc } = group.doc
+  return {
+    schemas: schemas ?? [],
+    id: group.id,
+    ...doc,
+    ...(group.members === undefined ? {} : { members: refs(group.members, `${baseUrl}/Users`, 'User') }),
+    meta: meta('Group', group, `${baseUrl}/Groups/${group.id}`),
+  }
+}

@@ -1,0 +1,96 @@
+// /Users: create, read, list, search, replace, patch, delete (RFC 7644 §3.3–§3.6).
+import { Hono, type Context } from 'hono'
+import { ScimError } from '../errors.js'
+import type { Store, StoredUser } from '../store/store.js'
+import { baseUrl, etagVersions, listBody, listQuery, readBody, scimJson, type ListParams, type ScimEnv } from './http.js'
+import { parsePatchBody, patchUser } from './patch.js'
+import { isReturned, parseProjection, project, type Projection } from './projection.js'
+import { etagOf, normalizeResource, renderUser } from './resource.js'
+import { userType } from './schemas.js'
+import { searchParams } from './search.js'
+
+function projectionOf(c: Context): Projection {
+  return parseProjection(userType, c.req.query('attributes'), c.req.query('excludedAttributes'))
+}
+
+function respond(c: Context, user: StoredUser, projection: Projection, status = 200): Response {
+  const headers: Record<string, string> = { etag: etagOf(user.version) }
+  const base = baseUrl(c)
+  if (status === 201) headers['location'] = `${base}/Users/${user.id}`
+  return scimJson(project(userType, renderUser(user, base), projection), status, headers)
+}
+
+function notFound(id: string): ScimError {
+  return new ScimError(404, undefined, `User ${id} not found`)
+}
+
+async function list(c: Context<ScimEnv>, store: Store, params: ListParams, projection: Projection): Promise<Response> {
+  const query = listQuery(userType, params)
+  const result = await store.listUsers(c.get('connection'), query, isReturned(projection, 'groups'))
+  const base = baseUrl(c)
+  return scimJson(listBody(result.total, query.startIndex, result.items.map((user) => project(userType, renderUser(user, base), projection))))
+}
+
+export function userRoutes(store: Store): Hono<ScimEnv> {
+  const app = new Hono<ScimEnv>()
+  const actor = (c: Context<ScimEnv>) => `scim:${c.get('connection')}`
+
+  app.post('/', async (c) => {
+    const { doc } = normalizeResource(userType, await readBody(c))
+    const user = await store.createUser(c.get('connection'), doc, { actor: actor(c) })
+    return respond(c, user, projectionOf(c), 201)
+  })
+
+  app.post('/.search', async (c) => {
+    const search = searchParams(await readBody(c))
+    return list(c, store, search.params, parseProjection(userType, search.attributes, search.excludedAttributes))
+  })
+
+  app.get('/', (c) => list(c, store, c.req.query(), projectionOf(c)))
+
+  app.get('/:id', async (c) => {
+    const projection = projectionOf(c)
+    const user = await store.getUser(c.get('connection'), c.req.param('id'), isReturned(projection, 'groups'))
+    if (user === undefined) throw notFound(c.req.param('id'))
+    const ifNoneMatch = etagVersions(c.req.header('if-none-match'))
+    if (c.req.header('if-none-match')?.trim() === '*' || ifNoneMatch?.includes(user.version) === true) {
+      return new Response(null, { status: 304, headers: { etag: etagOf(user.version) } })
+    }
+    return respond(c, user, projection)
+  })
+
+  app.put('/:id', async (c) => {
+    const id = c.req.param('id')
+    const { doc } = normalizeResource(userType, await readBody(c), id)
+    const ifVersion = etagVersions(c.req.header('if-match'))
+    await store.replaceUser(c.get('connection'), id, doc, { actor: actor(c), ...(ifVersion === undefined ? {} : { ifVersion }) })
+    return reread(c, store, id)
+  })
+
+  app.patch('/:id', async (c) => {
+    const id = c.req.param('id')
+    const operations = parsePatchBody(await readBody(c))
+    const ifVersion = etagVersions(c.req.header('if-match'))
+    await store.modifyUser(c.get('connection'), id, (current) => patchUser(userType, id, current.doc, operations), {
+      actor: actor(c),
+      ...(ifVersion === undefined ? {} : { ifVersion }),
+    })
+    return reread(c, store, id)
+  })
+
+  app.delete('/:id', async (c) => {
+    const ifVersion = etagVersions(c.req.header('if-match'))
+    await store.deleteUser(c.get('connection'), c.req.param('id'), { actor: actor(c), ...(ifVersion === undefined ? {} : { ifVersion }) })
+    return new Response(null, { status: 204 })
+  })
+
+  return app
+}
+
+/** The committed user, with its groups, after a write. */
+async function reread(c: Context<ScimEnv>, store: Store, id: string): Promise<Response> {
+  const projection = projectionOf(c)
+  const user = await store.getUser(c.get('connection'), id, isReturned(projection, 'groups'))
+  if (user === undefined) throw notFound(id)
+  return respond(c, user, projection)
+}

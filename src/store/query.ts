@@ -1,0 +1,41 @@
+// Store-neutral SCIM queries: resolved filter trees, sorting and paging that each store compiles to its own SQL.
+
+/** SCIM attribute data types (RFC 7643 §2.3). */
+export type AttrType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'binary' | 'complex'
+
+/** An attribute path resolved against the resource schema: canonical names, type and case rules of the leaf. */
+export type AttrRef = {
+  /** Extension schema URN the attribute lives under, or undefined for the core schema. */
+  extension?: string
+  /** Canonical top-level attribute name (`emails`, `name`, `userName`). */
+  name: string
+  /** Canonical sub-attribute name (`value`, `givenName`), if any. */
+  sub?: string
+  /** Type of the leaf the path names. */
+  type: AttrType
+  /** Whether string comparisons on the leaf are case-sensitive (RFC 7643 §2.2 `caseExact`). */
+  caseExact: boolean
+  /** Whether the top-level attribute is multi-valued. */
+  multiValued: boolean
+}
+
+export type CompareOp = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le'
+export type FilterValue = string | number | boolean | null
+
+/** A parsed, resolved SCIM filter (RFC 7644 §3.4.2.2). Inside `valuePath`, attribute refs name sub-attributes of `attr`. */
+export type Filter =
+  | { kind: 'compare'; attr: AttrRef; op: CompareOp; value: FilterValue }
+  | { kind: 'present'; attr: AttrRef }
+  | { kind: 'and' | 'or'; left: Filter; right: Filter }
+  | { kind: 'not'; filter: Filter }
+  | { kind: 'valuePath'; attr: AttrRef; filter: Filter }
+
+/** A list request: filter, sort and 1-based page. */
+export type ResourceQuery = {
+  filter?: Filter
+  sort?: { attr: AttrRef; descending: boolean }
+  /** 1-based index of the first result (RFC 7644 §3.4.2.4). */
+  startIndex: number
+  /** Page size; 0 returns only the total. */
+  count: number
+}

@@ -1,0 +1,138 @@
+// The hash-chained, append-only audit log: append, verify and export.
+import { createHash } from 'node:crypto'
+import type Database from 'better-sqlite3'
+import type { AuditEntry, AuditVerification, JsonObject, JsonValue } from '../store.js'
+
+export const genesisHash = '0'.repeat(64)
+
+/** JSON with object keys sorted, so that equal values digest equally. */
+export function canonicalJson(value: JsonValue | undefined): string {
+  if (value === undefined) return 'null'
+  if (value === null || typeof value !== 'object') return JSON.stringify(value)
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`
+  const keys = Object.keys(value).sort()
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(',')}}`
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex')
+}
+
+export function digest(value: JsonValue): string {
+  return sha256(canonicalJson(value))
+}
+
+export type AuditRecord = {
+  actor: string
+  connection: string | null
+  action: string
+  resourceType: string | null
+  resourceId: string | null
+  beforeDigest: string | null
+  afterDigest: string | null
+  detail: JsonObject | null
+}
+
+type AuditRow = {
+  seq: number
+  at: string
+  actor: string
+  connection: string | null
+  action: string
+  resource_type: string | null
+  resource_id: string | null
+  before_digest: string | null
+  after_digest: string | null
+  detail: string | null
+  prev_hash: string
+  hash: string
+}
+
+function entryHash(prevHash: string, entry: Omit<AuditEntry, 'prevHash' | 'hash'>): string {
+  return sha256(`${prevHash}\n${canonicalJson(entry)}`)
+}
+
+function fromRow(row: AuditRow): AuditEntry {
+  return {
+    seq: row.seq,
+    at: row.at,
+    actor: row.actor,
+    connection: row.connection,
+    action: row.action,
+    resourceType: row.resource_type,
+    resourceId: row.resource_id,
+    beforeDigest: row.before_digest,
+    afterDigest: row.after_digest,
+    detail: row.detail === null ? null : (JSON.parse(row.detail) as JsonObject),
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  }
+}
+
+/** Appends to the chain; call inside the write's transaction so the entry commits with the change. */
+export class AuditLog {
+  private readonly last: Database.Statement<[], { seq: number; hash: string }>
+  private readonly insert: Database.Statement<unknown[]>
+
+  constructor(db: Database.Database) {
+    this.last = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1')
+    this.insert = db.prepare(
+      `INSERT INTO audit (seq, at, actor, connection, action, resource_type, resource_id, before_digest, after_digest, detail, prev_hash, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+  }
+
+  append(at: string, record: AuditRecord): number {
+    const last = this.last.get()
+    const seq = (last?.seq ?? 0) + 1
+    const prevHash = last?.hash ?? genesisHash
+    const entry = { seq, at, ...record }
+    const hash = entryHash(prevHash, entry)
+    this.insert.run(
+      seq,
+      at,
+      record.actor,
+      record.connection,
+      record.action,
+      record.resourceType,
+      record.resourceId,
+      record.beforeDigest,
+      record.afterDigest,
+      record.detail === null ? null : JSON.stringify(record.detail),
+      prevHash,
+      hash,
+    )
+    return seq
+  }
+}
+
+function* auditRows(db: Database.Database): Generator<AuditEntry> {
+  const rows = db.prepare<[], AuditRow>('SELECT * FROM audit ORDER BY seq').iterate()
+  for (const row of rows) yield fromRow(row)
+}
+
+/** Recomputes every link of the chain. */
+export function verifyAuditChain(db: Database.Database): AuditVerification {
+  let prevHash = genesisHash
+  let expected = 1
+  let entries = 0
+  for (const entry of auditRows(db)) {
+    const { prevHash: storedPrev, hash, ...body } = entry
+    if (entry.seq !== expected) return { ok: false, entries, brokenAt: entry.seq, reason: `expected entry ${expected}, found ${entry.seq}` }
+    if (storedPrev !== prevHash) return { ok: false, entries, brokenAt: entry.seq, reason: 'previous hash does not match' }
+    if (entryHash(prevHash, body) !== hash) return { ok: false, entries, brokenAt: entry.seq, reason: 'entry hash does not match its content' }
+    prevHash = hash
+    expected++
+    entries++
+  }
+  return { ok: true, entries }
+}
+
+export function exportAuditEntries(db: Database.Database, sink: (entry: AuditEntry) => void): number {
+  let count = 0
+  for (const entry of auditRows(db)) {
+    sink(entry)
+    count++
+  }
+  return count
+}

@@ -1,0 +1,206 @@
+// Compiles resolved SCIM filters and sort keys to SQLite WHERE / ORDER BY text with bound parameters.
+import type { AttrRef, CompareOp, Filter, FilterValue } from '../query.js'
+
+export type ResourceTable = 'users' | 'groups'
+export type SqlParam = string | number | null
+
+/** A scalar SQL expression for an attribute, and whether its text is already case-folded (a `*_key` column). */
+type Scalar = { expr: string; isFolded: boolean }
+
+/** How to enumerate the elements of a multi-valued attribute, and each element's sub-attribute expressions. */
+type Collection = { exists: (condition: string) => string; element: (sub: string | undefined) => Scalar }
+
+/** Upper bound for `sw` ranges on key columns: no valid string continues past U+10FFFF. */
+const maxChar = '\u{10FFFF}'
+
+function jsonPath(segments: string[]): string {
+  return `$${segments.map((segment) => `."${segment.replaceAll('"', '\\"')}"`).join('')}`
+}
+
+class Compiler {
+  readonly params: SqlParam[] = []
+  private aliases = 0
+
+  constructor(private readonly table: ResourceTable) {}
+
+  bind(value: SqlParam): string {
+    this.params.push(value)
+    return '?'
+  }
+
+  private docPath(attr: AttrRef, withSub: boolean): string[] {
+    const segments = attr.extension === undefined ? [attr.name] : [attr.extension, attr.name]
+    if (withSub && attr.sub !== undefined) segments.push(attr.sub)
+    return segments
+  }
+
+  /** Column of the resource row for attributes the store keeps promoted. */
+  private column(attr: AttrRef): Scalar | undefined {
+    if (attr.extension !== undefined) return undefined
+    const path = attr.sub === undefined ? attr.name : `${attr.name}.${attr.sub}`
+    switch (path) {
+      case 'id':
+        return { expr: 'r.id', isFolded: false }
+      case 'externalId':
+        return { expr: 'r.external_id', isFolded: false }
+      case 'meta.created':
+        return { expr: 'r.created', isFolded: false }
+      case 'meta.lastModified':
+        return { expr: 'r.last_modified', isFolded: false }
+      case 'meta.resourceType':
+        return { expr: this.table === 'users' ? `'User'` : `'Group'`, isFolded: false }
+      case 'userName':
+        return this.table === 'users' ? { expr: 'r.user_name_key', isFolded: true } : undefined
+      case 'active':
+        return this.table === 'users' ? { expr: 'r.active', isFolded: false } : undefined
+      case 'displayName':
+        return this.table === 'groups' ? { expr: 'r.display_name_key', isFolded: true } : undefined
+      default:
+        return undefined
+    }
+  }
+
+  scalar(attr: AttrRef): Scalar {
+    return this.column(attr) ?? { expr: `json_extract(r.doc, ${this.bind(jsonPath(this.docPath(attr, true)))})`, isFolded: false }
+  }
+
+  /** Multi-valued attributes: JSON arrays in the document, or the membership table for members/groups. */
+  collection(attr: AttrRef): Collection | undefined {
+    if (!attr.multiValued) return undefined
+    const alias = `e${this.aliases++}`
+    if (attr.extension === undefined && this.table === 'groups' && attr.name === 'members') {
+      return {
+        exists: (condition) =>
+          `EXISTS (SELECT 1 FROM memberships ${alias}m JOIN users ${alias} ON ${alias}.rid = ${alias}m.user_rid WHERE ${alias}m.group_rid = r.rid AND (${condition}))`,
+        element: (sub) => memberElement(alias, sub, 'User'),
+      }
+    }
+    if (attr.extension === undefined && this.table === 'users' && attr.name === 'groups') {
+      return {
+        exists: (condition) =>
+          `EXISTS (SELECT 1 FROM memberships ${alias}m JOIN groups ${alias} ON ${alias}.rid = ${alias}m.group_rid WHERE ${alias}m.user_rid = r.rid AND (${condition}))`,
+        element: (sub) => memberElement(alias, sub, 'direct'),
+      }
+    }
+    const path = this.bind(jsonPath(this.docPath(attr, false)))
+    return {
+      exists: (condition) => `EXISTS (SELECT 1 FROM json_each(r.doc, ${path}) ${alias} WHERE ${condition})`,
+      element: (sub) =>
+        sub === undefined
+          ? { expr: `${alias}.value`, isFolded: false }
+          : { expr: `json_extract(${alias}.value, ${this.bind(jsonPath([sub]))})`, isFolded: false },
+    }
+  }
+
+  compare(target: Scalar, attr: AttrRef, op: CompareOp, value: FilterValue): string {
+    if (value === null) {
+      // `eq null` means "not present" (RFC 7644 §3.4.2.2 treats null as unassigned).
+      return op === 'ne' ? `${target.expr} IS NOT NULL` : `${target.expr} IS NULL`
+    }
+    if (typeof value === 'boolean') value = value ? 1 : 0
+    const isText = typeof value === 'string'
+    const fold = isText && !attr.caseExact
+    const expr = fold && !target.isFolded ? `lc(${target.expr})` : target.expr
+    const operand = fold ? (value as string).toLowerCase() : value
+    switch (op) {
+      case 'eq':
+        return `${expr} = ${this.bind(operand)}`
+      case 'ne':
+        return `(${target.expr} IS NULL OR ${expr} != ${this.bind(operand)})`
+      case 'gt':
+        return `${expr} > ${this.bind(operand)}`
+      case 'ge':
+        return `${expr} >= ${this.bind(operand)}`
+      case 'lt':
+        return `${expr} < ${this.bind(operand)}`
+      case 'le':
+        return `${expr} <= ${this.bind(operand)}`
+      case 'co':
+        return `instr(${expr}, ${this.bind(String(operand))}) > 0`
+      case 'sw':
+        if (target.isFolded) {
+          // A range keeps the (connection, key) index usable.
+          return `(${expr} >= ${this.bind(String(operand))} AND ${expr} < ${this.bind(`${String(operand)}${maxChar}`)})`
+        }
+        return `substr(${expr}, 1, length(${this.bind(String(operand))})) = ${this.bind(String(operand))}`
+      case 'ew':
+        return `(length(${expr}) >= length(${this.bind(String(operand))}) AND substr(${expr}, -length(${this.bind(String(operand))})) = ${this.bind(String(operand))})`
+      default: {
+        const never: never = op
+        throw new Error(`unknown operator ${String(never)}`)
+      }
+    }
+  }
+
+  present(target: Scalar): string {
+    return `(${target.expr} IS NOT NULL AND ${target.expr} != '' AND ${target.expr} != '[]' AND ${target.expr} != '{}')`
+  }
+
+  compile(filter: Filter, element?: Collection): string {
+    switch (filter.kind) {
+      case 'and':
+      case 'or':
+        return `(${this.compile(filter.left, element)} ${filter.kind === 'and' ? 'AND' : 'OR'} ${this.compile(filter.right, element)})`
+      case 'not':
+        return `NOT COALESCE((${this.compile(filter.filter, element)}), 0)`
+      case 'valuePath': {
+        const collection = this.collection(filter.attr)
+        if (collection === undefined) return this.compile(filter.filter)
+        return collection.exists(this.compile(filter.filter, collection))
+      }
+      case 'compare':
+      case 'present': {
+        const attr = filter.attr
+        if (element !== undefined) {
+          const target = element.element(attr.sub ?? attr.name)
+          return filter.kind === 'present' ? this.present(target) : this.compare(target, attr, filter.op, filter.value)
+        }
+        const collection = this.collection(attr)
+        if (collection !== undefined) {
+          if (filter.kind === 'present' && attr.sub === undefined) return collection.exists('1')
+          const target = collection.element(attr.sub)
+          return collection.exists(filter.kind === 'present' ? this.present(target) : this.compare(target, attr, filter.op, filter.value))
+        }
+        const target = this.scalar(attr)
+        return filter.kind === 'present' ? this.present(target) : this.compare(target, attr, filter.op, filter.value)
+      }
+      default: {
+        const never: never = filter
+        throw new Error(`unknown filter ${JSON.stringify(never)}`)
+      }
+    }
+  }
+}
+
+function memberElement(alias: string, sub: string | undefined, type: string): Scalar {
+  switch (sub) {
+    case 'display':
+      return { expr: `${alias}.display_name`, isFolded: false }
+    case 'type':
+      return { expr: `'${type}'`, isFolded: false }
+    case '$ref':
+      return { expr: 'NULL', isFolded: false }
+    default:
+      return { expr: `${alias}.id`, isFolded: false }
+  }
+}
+
+/** `WHERE` text (without the keyword) and its parameters, in order. */
+export function compileFilter(table: ResourceTable, filter: Filter): { sql: string; params: SqlParam[] } {
+  const compiler = new Compiler(table)
+  const sql = compiler.compile(filter)
+  return { sql, params: compiler.params }
+}
+
+/** `ORDER BY` expression for a sort attribute; multi-valued attributes sort by their first value. */
+export function compileSort(table: ResourceTable, attr: AttrRef): { sql: string; params: SqlParam[] } {
+  const compiler = new Compiler(table)
+  if (attr.multiValued) {
+    const segments = attr.extension === undefined ? [attr.name] : [attr.extension, attr.name]
+    const path = `${jsonPath(segments)}[0]${attr.sub === undefined ? '' : jsonPath([attr.sub]).slice(1)}`
+    return { sql: `json_extract(r.doc, ${compiler.bind(path)})`, params: compiler.params }
+  }
+  const target = compiler.scalar(attr)
+  const sql = attr.type === 'string' && !attr.caseExact && !target.isFolded ? `lc(${target.expr})` : target.expr
+  return { sql, params: compiler.params }
+}

@@ -1,0 +1,99 @@
+// Versioned schema migrations, applied in order on open; `PRAGMA user_version` records the last one applied.
+import type Database from 'better-sqlite3'
+
+/** Each entry upgrades the schema from version `index` to `index + 1`. Never edit one that has shipped. */
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE connections (
+    name TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE tokens (
+    id TEXT PRIMARY KEY,
+    connection TEXT NOT NULL REFERENCES connections(name),
+    hash TEXT NOT NULL UNIQUE,
+    hint TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+  );
+
+  CREATE TABLE users (
+    rid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    connection TEXT NOT NULL REFERENCES connections(name),
+    user_name TEXT NOT NULL,
+    user_name_key TEXT NOT NULL,
+    external_id TEXT,
+    active INTEGER NOT NULL,
+    display_name TEXT,
+    doc TEXT NOT NULL,
+    created TEXT NOT NULL,
+    last_modified TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    UNIQUE (connection, user_name_key)
+  );
+  CREATE INDEX users_external_id ON users(connection, external_id);
+
+  CREATE TABLE groups (
+    rid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    connection TEXT NOT NULL REFERENCES connections(name),
+    display_name TEXT NOT NULL,
+    display_name_key TEXT NOT NULL,
+    external_id TEXT,
+    doc TEXT NOT NULL,
+    created TEXT NOT NULL,
+    last_modified TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    UNIQUE (connection, display_name_key)
+  );
+  CREATE INDEX groups_external_id ON groups(connection, external_id);
+
+  CREATE TABLE memberships (
+    group_rid INTEGER NOT NULL REFERENCES groups(rid) ON DELETE CASCADE,
+    user_rid INTEGER NOT NULL REFERENCES users(rid) ON DELETE CASCADE,
+    PRIMARY KEY (group_rid, user_rid)
+  ) WITHOUT ROWID;
+  CREATE INDEX memberships_user ON memberships(user_rid, group_rid);
+
+  CREATE TABLE state (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  INSERT INTO state (key, value) VALUES ('revision', 0);
+
+  CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    connection TEXT,
+    action TEXT NOT NULL,
+    resource_type TEXT,
+    resource_id TEXT,
+    before_digest TEXT,
+    after_digest TEXT,
+    detail TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+  CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+  `,
+]
+
+/** Brings the schema up to date inside one transaction per migration. */
+export function migrate(db: Database.Database): number {
+  const current = Number(db.pragma('user_version', { simple: true }))
+  if (current > migrations.length) {
+    throw new Error(`database schema version ${current} is newer than this rolecall (${migrations.length})`)
+  }
+  for (let version = current; version < migrations.length; version++) {
+    const sql = migrations[version] ?? ''
+    db.transaction(() => {
+      db.exec(sql)
+      db.pragma(`user_version = ${version + 1}`)
+    })()
+  }
+  return migrations.length
+}

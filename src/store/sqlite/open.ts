@@ -1,0 +1,32 @@
+// Opens a SQLite database with rolecall's settings: WAL, synchronous=FULL, foreign keys, migrations applied.
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import { StoreError } from '../../errors.js'
+import { migrate } from './migrations.js'
+
+export function isMemoryPath(path: string): boolean {
+  return path === ':memory:' || path === ''
+}
+
+/** A configured connection. The first connection of a file also runs pending migrations. */
+export function openDatabase(path: string, options: { readonly?: boolean; migrate?: boolean } = {}): Database.Database {
+  let db: Database.Database
+  try {
+    if (!isMemoryPath(path) && options.readonly !== true) mkdirSync(dirname(path), { recursive: true })
+    db = new Database(path, { readonly: options.readonly === true, fileMustExist: options.readonly === true })
+  } catch (error) {
+    throw new StoreError(`cannot open database ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+  }
+  db.pragma('busy_timeout = 10000')
+  if (!isMemoryPath(path) && options.readonly !== true) db.pragma('journal_mode = WAL')
+  // A 2xx to an IdP is a promise it will not resend: every commit reaches disk (DESIGN §2).
+  db.pragma('synchronous = FULL')
+  db.pragma('foreign_keys = ON')
+  db.pragma('cache_size = -65536')
+  db.pragma('temp_store = MEMORY')
+  // Unicode-aware case folding for caseExact=false comparisons (SQLite's lower() folds ASCII only).
+  db.function('lc', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value))
+  if (options.migrate !== false && options.readonly !== true) migrate(db)
+  return db
+}

@@ -1,0 +1,595 @@
+// The better-sqlite3 Store: one write connection with group commit, one read connection (WAL snapshots).
+import { randomUUID } from 'node:crypto'
+import type Database from 'better-sqlite3'
+import { StoreError } from '../../errors.js'
+import type { ResourceQuery } from '../query.js'
+import {
+  WriteRejectedError,
+  type AuditEntry,
+  type AuditVerification,
+  type GroupChange,
+  type JsonObject,
+  type ListResult,
+  type LiveSnapshot,
+  type MemberOp,
+  type MemberRef,
+  type Store,
+  type StoredGroup,
+  type StoredUser,
+  type TokenInfo,
+  type WriteOptions,
+} from '../store.js'
+import { AuditLog, digest, exportAuditEntries, verifyAuditChain, type AuditRecord } from './audit.js'
+import { WriteBatcher } from './batcher.js'
+import { compileFilter, compileSort, type ResourceTable, type SqlParam } from './filter-sql.js'
+import { isMemoryPath, openDatabase } from './open.js'
+import { hashToken, newToken, newTokenId, sameHash, tokenHint } from './tokens.js'
+
+export type SqliteStoreOptions = {
+  /** Clock for timestamps; tests pass a fixed one. */
+  clock?: () => Date
+}
+
+type ResourceRow = {
+  rid: number
+  id: string
+  connection: string
+  doc: string
+  created: string
+  last_modified: string
+  version: number
+}
+
+type TokenRow = { id: string; connection: string; hash: string; hint: string; created_at: string; revoked_at: string | null }
+
+/** Maximum ids written into one audit entry's detail; larger changes record counts only. */
+const maxAuditIds = 1000
+
+function userFields(doc: JsonObject) {
+  const userName = doc['userName']
+  if (typeof userName !== 'string' || userName === '') throw new StoreError('a user needs a userName')
+  const externalId = typeof doc['externalId'] === 'string' ? doc['externalId'] : null
+  const active = doc['active'] === false ? 0 : 1
+  const displayName = typeof doc['displayName'] === 'string' ? doc['displayName'] : null
+  return { userName, userNameKey: userName.toLowerCase(), externalId, active, displayName }
+}
+
+function groupFields(doc: JsonObject) {
+  const displayName = doc['displayName']
+  if (typeof displayName !== 'string' || displayName === '') throw new StoreError('a group needs a displayName')
+  const externalId = typeof doc['externalId'] === 'string' ? doc['externalId'] : null
+  return { displayName, displayNameKey: displayName.toLowerCase(), externalId }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'SQLITE_CONSTRAINT_UNIQUE'
+}
+
+function toResource(row: ResourceRow) {
+  return {
+    id: row.id,
+    connection: row.connection,
+    doc: JSON.parse(row.doc) as JsonObject,
+    created: row.created,
+    lastModified: row.last_modified,
+    version: row.version,
+  }
+}
+
+export class SqliteStore implements Store {
+  private readonly writer: Database.Database
+  private readonly reader: Database.Database
+  private readonly batcher: WriteBatcher
+  private readonly audit: AuditLog
+  private readonly clock: () => Date
+  private readonly statements = new Map<string, Database.Statement<unknown[]>>()
+  private isClosed = false
+
+  constructor(readonly path: string, options: SqliteStoreOptions = {}) {
+    this.clock = options.clock ?? (() => new Date())
+    this.writer = openDatabase(path)
+    // WAL lets a second connection read committed state while the writer batches; :memory: cannot be shared.
+    this.reader = isMemoryPath(path) ? this.writer : openDatabase(path, { migrate: false })
+    this.batcher = new WriteBatcher(this.writer)
+    this.audit = new AuditLog(this.writer)
+  }
+
+  private now(): string {
+    return this.clock().toISOString()
+  }
+
+  private stmt(db: Database.Database, sql: string): Database.Statement<unknown[]> {
+    const key = `${db === this.writer ? 'w' : 'r'}:${sql}`
+    let statement = this.statements.get(key)
+    if (statement === undefined) {
+      // Filters make many shapes of SQL; keep the cache bounded.
+      if (this.statements.size > 1000) this.statements.clear()
+      statement = db.prepare(sql)
+      this.statements.set(key, statement)
+    }
+    return statement
+  }
+
+  private write<T>(work: () => T): Promise<T> {
+    if (this.isClosed) return Promise.reject(new StoreError('store is closed'))
+    return this.batcher.run(work)
+  }
+
+  private bumpRevision(): void {
+    this.stmt(this.writer, `UPDATE state SET value = value + 1 WHERE key = 'revision'`).run()
+  }
+
+  private record(record: AuditRecord, isResourceWrite = true): void {
+    if (isResourceWrite) this.bumpRevision()
+    this.audit.append(this.now(), record)
+  }
+
+  private connectionRow(db: Database.Database, name: string): boolean {
+    return this.stmt(db, 'SELECT 1 FROM connections WHERE name = ?').get(name) !== undefined
+  }
+
+  private ensureConnectionSync(name: string): void {
+    if (this.connectionRow(this.writer, name)) return
+    this.stmt(this.writer, 'INSERT INTO connections (name, created_at) VALUES (?, ?)').run(name, this.now())
+    this.record({ actor: 'cli', connection: name, action: 'connection.create', resourceType: null, resourceId: null, beforeDigest: null, afterDigest: null, detail: null }, false)
+  }
+
+  // ---- connections and tokens ----
+
+  ensureConnection(name: string): Promise<void> {
+    return this.write(() => this.ensureConnectionSync(name))
+  }
+
+  async listConnections(): Promise<string[]> {
+    return (this.stmt(this.reader, 'SELECT name FROM connections ORDER BY name').all() as { name: string }[]).map((row) => row.name)
+  }
+
+  createToken(connection: string): Promise<{ token: string; info: TokenInfo }> {
+    return this.write(() => {
+      this.ensureConnectionSync(connection)
+      const token = newToken()
+      const info: TokenInfo = { id: newTokenId(), connection, hint: tokenHint(token), createdAt: this.now() }
+      this.stmt(this.writer, 'INSERT INTO tokens (id, connection, hash, hint, created_at) VALUES (?, ?, ?, ?, ?)').run(
+        info.id,
+        connection,
+        hashToken(token),
+        info.hint,
+        info.createdAt,
+      )
+      this.record({ actor: 'cli', connection, action: 'token.create', resourceType: 'Token', resourceId: info.id, beforeDigest: null, afterDigest: null, detail: null }, false)
+      return { token, info }
+    })
+  }
+
+  async listTokens(): Promise<TokenInfo[]> {
+    const rows = this.stmt(this.reader, 'SELECT * FROM tokens ORDER BY created_at, id').all() as TokenRow[]
+    return rows.map((row) => ({
+      id: row.id,
+      connection: row.connection,
+      hint: row.hint,
+      createdAt: row.created_at,
+      ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
+    }))
+  }
+
+  revokeToken(id: string): Promise<boolean> {
+    return this.write(() => {
+      const row = this.stmt(this.writer, 'SELECT * FROM tokens WHERE id = ? AND revoked_at IS NULL').get(id) as TokenRow | undefined
+      if (row === undefined) return false
+      this.stmt(this.writer, 'UPDATE tokens SET revoked_at = ? WHERE id = ?').run(this.now(), id)
+      this.record({ actor: 'cli', connection: row.connection, action: 'token.revoke', resourceType: 'Token', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
+      return true
+    })
+  }
+
+  async authenticate(token: string): Promise<string | undefined> {
+    const hash = hashToken(token)
+    const row = this.stmt(this.reader, 'SELECT hash, connection, revoked_at FROM tokens WHERE hash = ?').get(hash) as
+      | Pick<TokenRow, 'hash' | 'connection' | 'revoked_at'>
+      | undefined
+    if (row === undefined || row.revoked_at !== null || !sameHash(row.hash, hash)) return undefined
+    return row.connection
+  }
+
+  // ---- users ----
+
+  private userRow(db: Database.Database, connection: string, id: string): ResourceRow | undefined {
+    return this.stmt(db, 'SELECT rid, id, connection, doc, created, last_modified, version FROM users WHERE id = ? AND connection = ?').get(id, connection) as
+      | ResourceRow
+      | undefined
+  }
+
+  private groupsOf(rid: number): MemberRef[] {
+    const rows = this.stmt(
+      this.reader,
+      'SELECT g.id, g.display_name FROM memberships m JOIN groups g ON g.rid = m.group_rid WHERE m.user_rid = ? ORDER BY g.display_name_key',
+    ).all(rid) as { id: string; display_name: string }[]
+    return rows.map((row) => ({ value: row.id, display: row.display_name }))
+  }
+
+  private toUser(row: ResourceRow, withGroups: boolean): StoredUser {
+    return withGroups ? { ...toResource(row), groups: this.groupsOf(row.rid) } : toResource(row)
+  }
+
+  private checkVersion(row: ResourceRow | undefined, kind: string, id: string, options: WriteOptions): ResourceRow {
+    if (row === undefined) throw new WriteRejectedError('not-found', `${kind} ${id} not found`)
+    if (options.ifVersion !== undefined && !options.ifVersion.includes(row.version)) {
+      throw new WriteRejectedError('precondition', `${kind} ${id} is at version ${row.version}`)
+    }
+    return row
+  }
+
+  private writeUserDoc(connection: string, rid: number, doc: JsonObject, version: number): void {
+    const fields = userFields(doc)
+    try {
+      this.stmt(
+        this.writer,
+        'UPDATE users SET user_name = ?, user_name_key = ?, external_id = ?, active = ?, display_name = ?, doc = ?, last_modified = ?, version = ? WHERE rid = ?',
+      ).run(fields.userName, fields.userNameKey, fields.externalId, fields.active, fields.displayName, JSON.stringify(doc), this.now(), version, rid)
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new WriteRejectedError('conflict', `userName "${fields.userName}" is already taken in ${connection}`)
+      throw error
+    }
+  }
+
+  createUser(connection: string, doc: JsonObject, options: WriteOptions): Promise<StoredUser> {
+    return this.write(() => {
+      this.ensureConnectionSync(connection)
+      const fields = userFields(doc)
+      const id = randomUUID()
+      const now = this.now()
+      try {
+        this.stmt(
+          this.writer,
+          `INSERT INTO users (id, connection, user_name, user_name_key, external_id, active, display_name, doc, created, last_modified, version)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+        ).run(id, connection, fields.userName, fields.userNameKey, fields.externalId, fields.active, fields.displayName, JSON.stringify(doc), now, now)
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new WriteRejectedError('conflict', `userName "${fields.userName}" is already taken in ${connection}`)
+        throw error
+      }
+      this.record({ actor: options.actor, connection, action: 'user.create', resourceType: 'User', resourceId: id, beforeDigest: null, afterDigest: digest(doc), detail: null })
+      return { id, connection, doc, created: now, lastModified: now, version: 1, groups: [] }
+    })
+  }
+
+  async getUser(connection: string, id: string, withGroups: boolean): Promise<StoredUser | undefined> {
+    const row = this.userRow(this.reader, connection, id)
+    return row === undefined ? undefined : this.toUser(row, withGroups)
+  }
+
+  listUsers(connection: string, query: ResourceQuery, withGroups: boolean): Promise<ListResult<StoredUser>> {
+    return Promise.resolve(this.list('users', connection, query, (row) => this.toUser(row, withGroups)))
+  }
+
+  private list<T>(table: ResourceTable, connection: string, query: ResourceQuery, map: (row: ResourceRow) => T): ListResult<T> {
+    let where = 'r.connection = ?'
+    const params: SqlParam[] = [connection]
+    if (query.filter !== undefined) {
+      const compiled = compileFilter(table, query.filter)
+      where += ` AND (${compiled.sql})`
+      params.push(...compiled.params)
+    }
+    const total = (this.stmt(this.reader, `SELECT count(*) AS n FROM ${table} r WHERE ${where}`).get(...params) as { n: number }).n
+    if (query.count <= 0 || query.startIndex > total) return { total, items: [] }
+    let order = 'r.rid'
+    const orderParams: SqlParam[] = []
+    if (query.sort !== undefined) {
+      const sort = compileSort(table, query.sort.attr)
+      order = `${sort.sql} ${query.sort.descending ? 'DESC' : 'ASC'} NULLS LAST, r.rid`
+      orderParams.push(...sort.params)
+    }
+    const rows = this.stmt(
+      this.reader,
+      `SELECT r.rid, r.id, r.connection, r.doc, r.created, r.last_modified, r.version FROM ${table} r WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
+    ).all(...params, ...orderParams, query.count, Math.max(0, query.startIndex - 1)) as ResourceRow[]
+    return { total, items: rows.map(map) }
+  }
+
+  replaceUser(connection: string, id: string, doc: JsonObject, options: WriteOptions): Promise<StoredUser> {
+    return this.modifyUser(connection, id, () => doc, options, 'user.replace')
+  }
+
+  modifyUser(
+    connection: string,
+    id: string,
+    change: (current: StoredUser) => JsonObject,
+    options: WriteOptions,
+    action = 'user.modify',
+  ): Promise<StoredUser> {
+    return this.write(() => {
+      const row = this.checkVersion(this.userRow(this.writer, connection, id), 'User', id, options)
+      const current = toResource(row)
+      const doc = change(current)
+      const version = row.version + 1
+      this.writeUserDoc(connection, row.rid, doc, version)
+      this.record({ actor: options.actor, connection, action, resourceType: 'User', resourceId: id, beforeDigest: digest(current.doc), afterDigest: digest(doc), detail: null })
+      return { ...current, doc, version, lastModified: this.now() }
+    })
+  }
+
+  deleteUser(connection: string, id: string, options: WriteOptions): Promise<void> {
+    return this.write(() => {
+      const row = this.checkVersion(this.userRow(this.writer, connection, id), 'User', id, options)
+      // ON DELETE CASCADE removes the user's memberships.
+      this.stmt(this.writer, 'DELETE FROM users WHERE rid = ?').run(row.rid)
+      this.record({ actor: options.actor, connection, action: 'user.delete', resourceType: 'User', resourceId: id, beforeDigest: digest(JSON.parse(row.doc) as JsonObject), afterDigest: null, detail: null })
+    })
+  }
+
+  // ---- groups ----
+
+  private groupRow(db: Database.Database, connection: string, id: string): ResourceRow | undefined {
+    return this.stmt(db, 'SELECT rid, id, connection, doc, created, last_modified, version FROM groups WHERE id = ? AND connection = ?').get(id, connection) as
+      | ResourceRow
+      | undefined
+  }
+
+  private membersOf(db: Database.Database, rid: number): MemberRef[] {
+    const rows = this.stmt(db, 'SELECT u.id, u.display_name, u.user_name FROM memberships m JOIN users u ON u.rid = m.user_rid WHERE m.group_rid = ? ORDER BY u.rid').all(rid) as {
+      id: string
+      display_name: string | null
+      user_name: string
+    }[]
+    return rows.map((row) => ({ value: row.id, display: row.display_name ?? row.user_name }))
+  }
+
+  private toGroup(db: Database.Database, row: ResourceRow, withMembers: boolean): StoredGroup {
+    return withMembers ? { ...toResource(row), members: this.membersOf(db, row.rid) } : toResource(row)
+  }
+
+  private writeGroupDoc(connection: string, rid: number, doc: JsonObject, version: number, isNew: boolean, id: string): number {
+    const fields = groupFields(doc)
+    const now = this.now()
+    try {
+      if (isNew) {
+        return Number(
+          this.stmt(
+            this.writer,
+            `INSERT INTO groups (id, connection, display_name, display_name_key, external_id, doc, created, last_modified, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+          ).run(id, connection, fields.displayName, fields.displayNameKey, fields.externalId, JSON.stringify(doc), now, now).lastInsertRowid,
+        )
+      }
+      this.stmt(
+        this.writer,
+        'UPDATE groups SET display_name = ?, display_name_key = ?, external_id = ?, doc = ?, last_modified = ?, version = ? WHERE rid = ?',
+      ).run(fields.displayName, fields.displayNameKey, fields.externalId, JSON.stringify(doc), now, version, rid)
+      return rid
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new WriteRejectedError('conflict', `displayName "${fields.displayName}" is already taken in ${connection}`)
+      throw error
+    }
+  }
+
+  /** Applies membership operations in order; unknown user ids in an add are refused (the whole write rolls back). */
+  private applyMemberOps(connection: string, groupRid: number, ops: MemberOp[]): { added: string[]; removed: string[]; cleared: boolean } {
+    const summary = { added: [] as string[], removed: [] as string[], cleared: false }
+    const userRid = this.stmt(this.writer, 'SELECT rid FROM users WHERE id = ? AND connection = ?')
+    for (const op of ops) {
+      if (op.op === 'clear') {
+        this.stmt(this.writer, 'DELETE FROM memberships WHERE group_rid = ?').run(groupRid)
+        summary.cleared = true
+        continue
+      }
+      for (const id of op.ids) {
+        const user = userRid.get(id, connection) as { rid: number } | undefined
+        if (op.op === 'add') {
+          if (user === undefined) throw new WriteRejectedError('unknown-member', `no user with id "${id}" in ${connection}`)
+          const changes = this.stmt(this.writer, 'INSERT OR IGNORE INTO memberships (group_rid, user_rid) VALUES (?, ?)').run(groupRid, user.rid).changes
+          if (changes > 0) summary.added.push(id)
+        } else if (user !== undefined) {
+          const changes = this.stmt(this.writer, 'DELETE FROM memberships WHERE group_rid = ? AND user_rid = ?').run(groupRid, user.rid).changes
+          if (changes > 0) summary.removed.push(id)
+        }
+      }
+    }
+    return summary
+  }
+
+  private memberDetail(summary: { added: string[]; removed: string[]; cleared: boolean }): JsonObject {
+    const detail: JsonObject = { added: summary.added.length, removed: summary.removed.length }
+    if (summary.cleared) detail['cleared'] = true
+    if (summary.added.length + summary.removed.length <= maxAuditIds) {
+      if (summary.added.length > 0) detail['addedIds'] = summary.added
+      if (summary.removed.length > 0) detail['removedIds'] = summary.removed
+    }
+    return detail
+  }
+
+  createGroup(connection: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup> {
+    return this.write(() => {
+      this.ensureConnectionSync(connection)
+      const id = randomUUID()
+      const rid = this.writeGroupDoc(connection, 0, doc, 1, true, id)
+      const summary = this.applyMemberOps(connection, rid, [{ op: 'add', ids: memberIds }])
+      this.record({
+        actor: options.actor,
+        connection,
+        action: 'group.create',
+        resourceType: 'Group',
+        resourceId: id,
+        beforeDigest: null,
+        afterDigest: digest(doc),
+        detail: this.memberDetail(summary),
+      })
+      const row = this.groupRow(this.writer, connection, id)
+      if (row === undefined) throw new StoreError(`group ${id} vanished`)
+      return this.toGroup(this.writer, row, true)
+    })
+  }
+
+  async getGroup(connection: string, id: string, withMembers: boolean): Promise<StoredGroup | undefined> {
+    const row = this.groupRow(this.reader, connection, id)
+    return row === undefined ? undefined : this.toGroup(this.reader, row, withMembers)
+  }
+
+  listGroups(connection: string, query: ResourceQuery, withMembers: boolean): Promise<ListResult<StoredGroup>> {
+    return Promise.resolve(this.list('groups', connection, query, (row) => this.toGroup(this.reader, row, withMembers)))
+  }
+
+  replaceGroup(connection: string, id: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup> {
+    return this.write(() => {
+      const row = this.checkVersion(this.groupRow(this.writer, connection, id), 'Group', id, options)
+      const before = JSON.parse(row.doc) as JsonObject
+      this.writeGroupDoc(connection, row.rid, doc, row.version + 1, false, id)
+      const summary = this.applyMemberOps(connection, row.rid, [{ op: 'clear' }, { op: 'add', ids: memberIds }])
+      this.record({
+        actor: options.actor,
+        connection,
+        action: 'group.replace',
+        resourceType: 'Group',
+        resourceId: id,
+        beforeDigest: digest(before),
+        afterDigest: digest(doc),
+        detail: this.memberDetail(summary),
+      })
+      const after = this.groupRow(this.writer, connection, id)
+      if (after === undefined) throw new StoreError(`group ${id} vanished`)
+      return this.toGroup(this.writer, after, true)
+    })
+  }
+
+  modifyGroup(
+    connection: string,
+    id: string,
+    change: (current: StoredGroup, loadMembers: () => MemberRef[]) => GroupChange,
+    options: WriteOptions,
+  ): Promise<StoredGroup> {
+    return this.write(() => {
+      const row = this.checkVersion(this.groupRow(this.writer, connection, id), 'Group', id, options)
+      const current = toResource(row)
+      const result = change(current, () => this.membersOf(this.writer, row.rid))
+      const version = row.version + 1
+      this.writeGroupDoc(connection, row.rid, result.doc, version, false, id)
+      const summary = this.applyMemberOps(connection, row.rid, result.memberOps)
+      this.record({
+        actor: options.actor,
+        connection,
+        action: 'group.modify',
+        resourceType: 'Group',
+        resourceId: id,
+        beforeDigest: digest(current.doc),
+        afterDigest: digest(result.doc),
+        detail: this.memberDetail(summary),
+      })
+      return { ...current, doc: result.doc, version, lastModified: this.now() }
+    })
+  }
+
+  deleteGroup(connection: string, id: string, options: WriteOptions): Promise<void> {
+    return this.write(() => {
+      const row = this.checkVersion(this.groupRow(this.writer, connection, id), 'Group', id, options)
+      this.stmt(this.writer, 'DELETE FROM groups WHERE rid = ?').run(row.rid)
+      this.record({ actor: options.actor, connection, action: 'group.delete', resourceType: 'Group', resourceId: id, beforeDigest: digest(JSON.parse(row.doc) as JsonObject), afterDigest: null, detail: null })
+    })
+  }
+
+  // ---- revision, snapshot, audit ----
+
+  async revision(): Promise<number> {
+    return (this.stmt(this.reader, `SELECT value FROM state WHERE key = 'revision'`).get() as { value: number }).value
+  }
+
+  async snapshot(): Promise<LiveSnapshot> {
+    const read = this.reader.transaction((): LiveSnapshot => {
+      const revision = (this.stmt(this.reader, `SELECT value FROM state WHERE key = 'revision'`).get() as { value: number }).value
+      const users = (
+        this.stmt(this.reader, 'SELECT id, connection, user_name, external_id, active FROM users ORDER BY connection, user_name_key').all() as {
+          id: string
+          connection: string
+          user_name: string
+          external_id: string | null
+          active: number
+        }[]
+      ).map((row) => ({
+        id: row.id,
+        connection: row.connection,
+        userName: row.user_name,
+        ...(row.external_id === null ? {} : { externalId: row.external_id }),
+        active: row.active === 1,
+      }))
+      const groups = (
+        this.stmt(this.reader, 'SELECT id, connection, display_name, external_id FROM groups ORDER BY connection, display_name_key').all() as {
+          id: string
+          connection: string
+          display_name: string
+          external_id: string | null
+        }[]
+      ).map((row) => ({
+        id: row.id,
+        connection: row.connection,
+        displayName: row.display_name,
+        ...(row.external_id === null ? {} : { externalId: row.external_id }),
+      }))
+      const memberships = (
+        this.stmt(this.reader, 'SELECT g.id AS groupId, u.id AS userId FROM memberships m JOIN groups g ON g.rid = m.group_rid JOIN users u ON u.rid = m.user_rid ORDER BY g.id, u.id').all() as {
+          groupId: string
+          userId: string
+        }[]
+      )
+      return { revision, users, groups, memberships }
+    })
+    return read()
+  }
+
+  async verifyAudit(): Promise<AuditVerification> {
+    return verifyAuditChain(this.reader)
+  }
+
+  async exportAudit(sink: (entry: AuditEntry) => void): Promise<number> {
+    return exportAuditEntries(this.reader, sink)
+  }
+
+  /** Loads users, groups and memberships in one transaction with a single audit entry (benchmarks, imports). */
+  bulkLoad(
+    connection: string,
+    users: JsonObject[],
+    groups: { doc: JsonObject; memberIndexes: number[] }[],
+  ): { userIds: string[]; groupIds: string[] } {
+    this.batcher.flush()
+    const load = this.writer.transaction(() => {
+      this.ensureConnectionSync(connection)
+      const now = this.now()
+      const insertUser = this.writer.prepare(
+        `INSERT INTO users (id, connection, user_name, user_name_key, external_id, active, display_name, doc, created, last_modified, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+      )
+      const userIds: string[] = []
+      const userRids: number[] = []
+      for (const doc of users) {
+        const fields = userFields(doc)
+        const id = randomUUID()
+        userIds.push(id)
+        userRids.push(
+          Number(insertUser.run(id, connection, fields.userName, fields.userNameKey, fields.externalId, fields.active, fields.displayName, JSON.stringify(doc), now, now).lastInsertRowid),
+        )
+      }
+      const insertMember = this.writer.prepare('INSERT OR IGNORE INTO memberships (group_rid, user_rid) VALUES (?, ?)')
+      const groupIds: string[] = []
+      for (const group of groups) {
+        const id = randomUUID()
+        groupIds.push(id)
+        const rid = this.writeGroupDoc(connection, 0, group.doc, 1, true, id)
+        for (const index of group.memberIndexes) {
+          const user = userRids[index]
+          if (user !== undefined) insertMember.run(rid, user)
+        }
+      }
+      this.record({ actor: 'cli', connection, action: 'bulk.load', resourceType: null, resourceId: null, beforeDigest: null, afterDigest: null, detail: { users: users.length, groups: groups.length } })
+      return { userIds, groupIds }
+    })
+    return load()
+  }
+
+  async close(): Promise<void> {
+    if (this.isClosed) return
+    this.batcher.flush()
+    this.isClosed = true
+    if (this.reader !== this.writer) this.reader.close()
+    this.writer.close()
+  }
+}
+
+/** Opens (creating and migrating if needed) the SQLite store at `path`; `:memory:` for tests. */
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+  return new SqliteStore(path, options)
+}

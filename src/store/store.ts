@@ -1,0 +1,160 @@
+// The live store's interface: SCIM connections, tokens, users, groups, memberships, revision and audit chain.
+import { StoreError } from '../errors.js'
+import type { ResourceQuery } from './query.js'
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject
+export type JsonObject = { [key: string]: JsonValue }
+
+/** A user as one connection provisioned it. `doc` holds the SCIM attributes except `id`, `meta` and `groups`. */
+export type StoredUser = {
+  id: string
+  connection: string
+  doc: JsonObject
+  created: string
+  lastModified: string
+  /** Bumped on every write; the ETag is `W/"<version>"`. */
+  version: number
+  /** Groups the user is a member of, when asked for. */
+  groups?: MemberRef[]
+}
+
+/** A group as one connection provisioned it. `doc` holds the SCIM attributes except `id`, `meta` and `members`. */
+export type StoredGroup = {
+  id: string
+  connection: string
+  doc: JsonObject
+  created: string
+  lastModified: string
+  version: number
+  /** Members, only when asked for (reading them touches the membership table). */
+  members?: MemberRef[]
+}
+
+/** One end of a membership, with the other side's display name. */
+export type MemberRef = { value: string; display?: string }
+
+/** A change to a group's membership, applied in order. */
+export type MemberOp = { op: 'add'; ids: string[] } | { op: 'remove'; ids: string[] } | { op: 'clear' }
+
+/** What a group modification computes from the current group: its new attributes and membership changes. */
+export type GroupChange = { doc: JsonObject; memberOps: MemberOp[] }
+
+export type ListResult<T> = { total: number; items: T[] }
+
+/** Preconditions and options of a write. */
+export type WriteOptions = {
+  /** Who writes, for the audit log (`scim:okta`, `cli`). */
+  actor: string
+  /** When set, the write happens only if the current version is one of these (If-Match). */
+  ifVersion?: number[]
+}
+
+export type TokenInfo = {
+  id: string
+  connection: string
+  /** First characters of the token, enough to recognise it, never enough to use it. */
+  hint: string
+  createdAt: string
+  revokedAt?: string
+  lastUsedAt?: string
+}
+
+export type AuditEntry = {
+  seq: number
+  at: string
+  actor: string
+  connection: string | null
+  action: string
+  resourceType: string | null
+  resourceId: string | null
+  beforeDigest: string | null
+  afterDigest: string | null
+  detail: JsonObject | null
+  prevHash: string
+  hash: string
+}
+
+export type AuditVerification = { ok: true; entries: number } | { ok: false; entries: number; brokenAt: number; reason: string }
+
+/** A consistent read of the live SCIM state, for plans. `revision` increases with every write. */
+export type LiveSnapshot = {
+  revision: number
+  users: { id: string; connection: string; userName: string; externalId?: string; active: boolean }[]
+  groups: { id: string; connection: string; displayName: string; externalId?: string }[]
+  /** Memberships as the IdPs sent them, including those of deactivated users: see `activeMemberships`. */
+  memberships: { groupId: string; userId: string }[]
+}
+
+/** Why a store write was refused. The SCIM layer maps these to status codes. */
+export type WriteRejection = 'not-found' | 'conflict' | 'precondition' | 'unknown-member'
+
+/** A write the store refused; nothing was changed. */
+export class WriteRejectedError extends StoreError {
+  override name = 'WriteRejectedError'
+  constructor(
+    readonly reason: WriteRejection,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** The live store. Every method is async so that a PostgreSQL store can implement it. */
+export interface Store {
+  /** Creates the connection if it does not exist. */
+  ensureConnection(name: string): Promise<void>
+  listConnections(): Promise<string[]>
+
+  /** A new bearer token for `connection` (created if absent). The token is returned here and never again. */
+  createToken(connection: string): Promise<{ token: string; info: TokenInfo }>
+  listTokens(): Promise<TokenInfo[]>
+  /** False when no such unrevoked token exists. */
+  revokeToken(id: string): Promise<boolean>
+  /** The connection a token belongs to, or undefined for an unknown or revoked token. */
+  authenticate(token: string): Promise<string | undefined>
+
+  createUser(connection: string, doc: JsonObject, options: WriteOptions): Promise<StoredUser>
+  getUser(connection: string, id: string, withGroups: boolean): Promise<StoredUser | undefined>
+  listUsers(connection: string, query: ResourceQuery, withGroups: boolean): Promise<ListResult<StoredUser>>
+  replaceUser(connection: string, id: string, doc: JsonObject, options: WriteOptions): Promise<StoredUser>
+  /** Read-modify-write under the store's write lock: `change` gets the current user and returns its new attributes. */
+  modifyUser(connection: string, id: string, change: (current: StoredUser) => JsonObject, options: WriteOptions): Promise<StoredUser>
+  /** Deleting a user removes their memberships. */
+  deleteUser(connection: string, id: string, options: WriteOptions): Promise<void>
+
+  /** Creates a group; `memberIds` must be users of the same connection. */
+  createGroup(connection: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup>
+  getGroup(connection: string, id: string, withMembers: boolean): Promise<StoredGroup | undefined>
+  listGroups(connection: string, query: ResourceQuery, withMembers: boolean): Promise<ListResult<StoredGroup>>
+  replaceGroup(connection: string, id: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup>
+  /**
+   * Read-modify-write of a group. `change` gets the group without members and a loader for them (used only by
+   * filters that need member attributes), and returns new attributes plus membership operations.
+   * Returns the group without members.
+   */
+  modifyGroup(
+    connection: string,
+    id: string,
+    change: (current: StoredGroup, loadMembers: () => MemberRef[]) => GroupChange,
+    options: WriteOptions,
+  ): Promise<StoredGroup>
+  deleteGroup(connection: string, id: string, options: WriteOptions): Promise<void>
+
+  /** The current revision: the sequence number of the last audited write. */
+  revision(): Promise<number>
+  snapshot(): Promise<LiveSnapshot>
+
+  /** Walks the audit chain and checks every link. */
+  verifyAudit(): Promise<AuditVerification>
+  /** Calls `sink` for every audit entry in order. */
+  exportAudit(sink: (entry: AuditEntry) => void): Promise<number>
+
+  /** Commits pending writes and closes. */
+  close(): Promise<void>
+}
+
+/** Memberships that grant access: those of active users only (deactivated users hold no access). */
+export function activeMemberships(snapshot: LiveSnapshot): LiveSnapshot['memberships'] {
+  const active = new Set(snapshot.users.filter((user) => user.active).map((user) => user.id))
+  return snapshot.memberships.filter((membership) => active.has(membership.userId))
+}
