@@ -43,8 +43,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
-/** The kind of a document, or a diagnostic saying why it has none. */
-export function documentKind(document: SourceDocument): { kind: Kind } | { diagnostic: LocatedDiagnostic } {
+/**
+ * The kind of a document, or a diagnostic saying why it has none; `meant` is the kind a misspelt one is close to,
+ * so the document's name still counts as declared.
+ */
+export function documentKind(document: SourceDocument): { kind: Kind } | { diagnostic: LocatedDiagnostic; meant?: Kind } {
   const at = { file: document.file, index: document.index }
   if (!isRecord(document.value)) {
     return {
@@ -59,7 +62,9 @@ export function documentKind(document: SourceDocument): { kind: Kind } | { diagn
   }
   if (typeof kind !== 'string' || !(kinds as readonly string[]).includes(kind)) {
     const given = String(kind)
+    const close = didYouMean(given, kinds)
     return {
+      meant: kinds.find((candidate) => candidate === close),
       diagnostic: {
         severity: 'error',
         code: 'unknown-kind',

@@ -102,8 +102,8 @@ export class PositionIndex {
   constructor(text: string) {
     const documents = parseAllDocuments(text, { lineCounter: this.lines })
     const list = Array.isArray(documents) ? documents : [documents]
-    // Empty documents were dropped by the fast parse; keep the same numbering.
-    this.roots = list.map((document) => document.contents as YamlNode | null).filter((root) => root !== null)
+    // Empty and null documents (`~`) were dropped by the fast parse; keep the same numbering.
+    this.roots = list.map((document) => document.contents as YamlNode | null).filter((root) => root !== null && !(isScalar(root) && root.value === null))
   }
 
   /**

@@ -13,9 +13,15 @@ type Valid = { kind: Kind; document: SourceDocument }
 /** Names declared per kind, including documents that failed the schema, so one mistake does not cascade into unknown-ref errors. */
 export type DeclaredNames = Map<Kind, Set<string>>
 
+/** The `name` of a document, even one that fails the schema; a scalar that is not a string (`name: 2024`) counts as its text. */
 function declaredName(value: unknown): string | undefined {
-  if (value !== null && typeof value === 'object' && 'name' in value && typeof value.name === 'string') return value.name
-  return undefined
+  if (value === null || typeof value !== 'object' || !('name' in value)) return undefined
+  const name = value.name
+  return typeof name === 'string' || typeof name === 'number' || typeof name === 'boolean' ? String(name) : undefined
+}
+
+function declare(names: DeclaredNames, kind: Kind, name: string | undefined): void {
+  if (name !== undefined) names.set(kind, (names.get(kind) ?? new Set()).add(name))
 }
 
 function isKind(kind: string): kind is Kind {
@@ -31,16 +37,16 @@ export function buildDesiredState(documents: readonly SourceDocument[], now: Dat
   const valid: Valid[] = []
   const names: DeclaredNames = new Map()
   for (const { kind, name } of salvaged) {
-    if (isKind(kind)) names.set(kind, (names.get(kind) ?? new Set()).add(name))
+    if (isKind(kind)) declare(names, kind, name)
   }
   for (const document of documents) {
     const found = documentKind(document)
     if ('diagnostic' in found) {
       diagnostics.push(found.diagnostic)
+      if (found.meant !== undefined) declare(names, found.meant, declaredName(document.value))
       continue
     }
-    const name = declaredName(document.value)
-    if (name !== undefined) names.set(found.kind, (names.get(found.kind) ?? new Set()).add(name))
+    declare(names, found.kind, declaredName(document.value))
     const checked = checkSchema(document, found.kind)
     diagnostics.push(...checked.diagnostics)
     // Unknown keys are ignored by the model, so such a document can still be checked for references.

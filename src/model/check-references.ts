@@ -95,7 +95,12 @@ export function checkReferences(state: DesiredState, names: DeclaredNames, now: 
       entry.env?.forEach((env, envIndex) => {
         envRef(env, loc(at, 'serviceRoles', index, 'env', envIndex))
         if (envs.has(env) && service.environments !== undefined && !service.environments.includes(env)) {
-          emit({ severity: 'error', code: 'unknown-ref', summary: `Service "${service.name}" does not run in environment "${env}".`, at: loc(at, 'serviceRoles', index, 'env', envIndex) })
+          emit({
+            severity: 'error',
+            code: 'unknown-ref',
+            summary: `Service "${service.name}" does not run in environment "${env}" (it runs in ${service.environments.join(', ')}).`,
+            at: loc(at, 'serviceRoles', index, 'env', envIndex),
+          })
         }
       })
     })
@@ -239,7 +244,8 @@ function checkGroupCycles(state: DesiredState, emit: Emit): void {
       const start = onPath.indexOf(member)
       if (start >= 0) {
         const cycle = [...onPath.slice(start), member].map((group) => `"${group}"`).join(' → ')
-        emit({ severity: 'error', code: 'group-cycle', summary: `Local groups include each other in a cycle: ${cycle}.`, at: loc(entry.at, 'source', 'members', 'groups', index) })
+        const summary = member === name ? `Local group "${name}" includes itself.` : `Local groups include each other in a cycle: ${cycle}.`
+        emit({ severity: 'error', code: 'group-cycle', summary, at: loc(entry.at, 'source', 'members', 'groups', index) })
       } else visit(member)
     })
     onPath.pop()
