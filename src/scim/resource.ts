@@ -26,6 +26,8 @@ function coerceSingle(def: AttrDef, value: JsonValue, where: string): JsonValue 
       return number
     }
     case 'complex': {
+      // Entra sends the enterprise `manager` as a bare id string.
+      if (typeof value === 'string' && def.subAttributes?.some((sub) => sub.name === 'value') === true) value = { value }
       if (!isObject(value)) throw new ScimError(400, 'invalidValue', `${where} must be an object`)
       const result: JsonObject = {}
       for (const [key, subValue] of Object.entries(value)) {

@@ -17,6 +17,15 @@ function jsonPath(segments: string[]): string {
   return `$${segments.map((segment) => `."${segment.replaceAll('"', '\\"')}"`).join('')}`
 }
 
+/**
+ * A JSON path as an SQL string literal. Paths are inlined rather than bound because an expression may appear
+ * several times in one predicate; attribute names are limited to [A-Za-z0-9_:.$+-] by the parser, and quotes are
+ * doubled regardless.
+ */
+function pathLiteral(path: string): string {
+  return `'${path.replaceAll("'", "''")}'`
+}
+
 class Compiler {
   readonly params: SqlParam[] = []
   private aliases = 0
@@ -61,7 +70,7 @@ class Compiler {
   }
 
   scalar(attr: AttrRef): Scalar {
-    return this.column(attr) ?? { expr: `json_extract(r.doc, ${this.bind(jsonPath(this.docPath(attr, true)))})`, isFolded: false }
+    return this.column(attr) ?? { expr: `json_extract(r.doc, ${pathLiteral(jsonPath(this.docPath(attr, true)))})`, isFolded: false }
   }
 
   /** Multi-valued attributes: JSON arrays in the document, or the membership table for members/groups. */
@@ -82,13 +91,13 @@ class Compiler {
         element: (sub) => memberElement(alias, sub, 'direct'),
       }
     }
-    const path = this.bind(jsonPath(this.docPath(attr, false)))
+    const path = pathLiteral(jsonPath(this.docPath(attr, false)))
     return {
       exists: (condition) => `EXISTS (SELECT 1 FROM json_each(r.doc, ${path}) ${alias} WHERE ${condition})`,
       element: (sub) =>
         sub === undefined
           ? { expr: `${alias}.value`, isFolded: false }
-          : { expr: `json_extract(${alias}.value, ${this.bind(jsonPath([sub]))})`, isFolded: false },
+          : { expr: `json_extract(${alias}.value, ${pathLiteral(jsonPath([sub]))})`, isFolded: false },
     }
   }
 
@@ -175,7 +184,7 @@ class Compiler {
 function memberElement(alias: string, sub: string | undefined, type: string): Scalar {
   switch (sub) {
     case 'display':
-      return { expr: `${alias}.display_name`, isFolded: false }
+      return { expr: type === 'User' ? `coalesce(${alias}.display_name, ${alias}.user_name)` : `${alias}.display_name`, isFolded: false }
     case 'type':
       return { expr: `'${type}'`, isFolded: false }
     case '$ref':
@@ -198,7 +207,7 @@ export function compileSort(table: ResourceTable, attr: AttrRef): { sql: string;
   if (attr.multiValued) {
     const segments = attr.extension === undefined ? [attr.name] : [attr.extension, attr.name]
     const path = `${jsonPath(segments)}[0]${attr.sub === undefined ? '' : jsonPath([attr.sub]).slice(1)}`
-    return { sql: `json_extract(r.doc, ${compiler.bind(path)})`, params: compiler.params }
+    return { sql: `json_extract(r.doc, ${pathLiteral(path)})`, params: compiler.params }
   }
   const target = compiler.scalar(attr)
   const sql = attr.type === 'string' && !attr.caseExact && !target.isFolded ? `lc(${target.expr})` : target.expr
