@@ -32,11 +32,15 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
   return -1
 }
 
-/** 1-based line and column of a byte offset in valid UTF-8 bytes before it. */
+function hasBom(bytes: Uint8Array): boolean {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf
+}
+
+/** 1-based line and column of a byte offset in valid UTF-8 bytes before it. A byte-order mark takes no column, as in editors. */
 function positionOfByte(bytes: Uint8Array, offset: number): { line: number; col: number } {
   let line = 1
   let col = 1
-  for (let i = 0; i < offset; i++) {
+  for (let i = hasBom(bytes) ? 3 : 0; i < offset; i++) {
     const b = bytes[i] ?? 0
     if (b === 0x0a) {
       line++

@@ -43,11 +43,13 @@ export function parseYamlFast(file: string, text: string): ParsedYaml {
     const line = (error.mark?.line ?? 0) + 1
     const col = (error.mark?.column ?? 0) + 1
     const reason = error.reason || 'invalid YAML'
+    const code = yamlErrorCode(reason)
+    const key = code === 'yaml-duplicate-key' ? keyAt(text, error.mark?.position ?? -1) : undefined
     return {
       diagnostic: {
         severity: 'error',
-        code: yamlErrorCode(reason),
-        summary: `YAML: ${reason}`,
+        code,
+        summary: key === undefined ? `YAML: ${reason}` : `YAML: duplicated mapping key \`${key}\`; a key may appear once in a mapping.`,
         source: { file, line, col },
       },
     }
@@ -69,6 +71,13 @@ export function parseYamlFast(file: string, text: string): ParsedYaml {
     }
   }
   return { documents: documents.filter((document) => document !== null && document !== undefined) }
+}
+
+/** The (plain or quoted) key that starts at `offset`, where js-yaml marks a duplicated key. */
+function keyAt(text: string, offset: number): string | undefined {
+  if (offset < 0) return undefined
+  const match = /^(?:"([^"\n]*)"|'([^'\n]*)'|([^\s:#,{}[\]][^:\n#,{}]*?))[ \t]*:/.exec(text.slice(offset, offset + 512))
+  return match === null ? undefined : (match[1] ?? match[2] ?? match[3])
 }
 
 function firstAliasPosition(text: string): { line: number; col: number } {
