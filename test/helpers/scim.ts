@@ -3,7 +3,11 @@ import { createScimApp } from '../../src/scim/app.js'
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { memoryStore } from './memory-store.js'
 
-export type ScimResponse = { status: number; headers: Headers; body: any }
+/** A parsed SCIM response body. Tests probe it freely, so it is left untyped here and nowhere else. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any
+
+export type ScimResponse = { status: number; headers: Headers; body: Json }
 
 export type ScimClient = {
   request: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<ScimResponse>
