@@ -40,19 +40,7 @@ export function parseYamlFast(file: string, text: string): ParsedYaml {
     documents = jsYaml.loadAll(text, undefined, { schema: jsYaml.CORE_SCHEMA, json: false })
   } catch (error) {
     if (!(error instanceof jsYaml.YAMLException)) throw error
-    const line = (error.mark?.line ?? 0) + 1
-    const col = (error.mark?.column ?? 0) + 1
-    const reason = error.reason || 'invalid YAML'
-    const code = yamlErrorCode(reason)
-    const key = code === 'yaml-duplicate-key' ? keyAt(text, error.mark?.position ?? -1) : undefined
-    return {
-      diagnostic: {
-        severity: 'error',
-        code,
-        summary: key === undefined ? `YAML: ${reason}` : `YAML: duplicated mapping key \`${key}\`; a key may appear once in a mapping.`,
-        source: { file, line, col },
-      },
-    }
+    return { diagnostic: syntaxDiagnostic(file, text, error) }
   }
   const limit = maxExpandedNodes(text.length)
   let total = 0
@@ -71,6 +59,56 @@ export function parseYamlFast(file: string, text: string): ParsedYaml {
     }
   }
   return { documents: documents.filter((document) => document !== null && document !== undefined) }
+}
+
+/** One diagnostic for what js-yaml refused: at its mark, but at the opening quote of a string that is never closed. */
+function syntaxDiagnostic(file: string, text: string, error: jsYaml.YAMLException): Diagnostic {
+  const reason = error.reason || 'invalid YAML'
+  const code = yamlErrorCode(reason)
+  const quote = unclosedQuoteStart(text, reason)
+  if (quote !== undefined) {
+    return { severity: 'error', code, summary: `YAML: this ${quote.style}-quoted string is never closed.`, detail: `YAML: ${reason}.`, source: { file, ...positionOf(text, quote.offset) } }
+  }
+  const key = code === 'yaml-duplicate-key' ? keyAt(text, error.mark?.position ?? -1) : undefined
+  return {
+    severity: 'error',
+    code,
+    summary: key === undefined ? `YAML: ${reason}` : `YAML: duplicated mapping key \`${key}\`; a key may appear once in a mapping.`,
+    source: { file, line: (error.mark?.line ?? 0) + 1, col: (error.mark?.column ?? 0) + 1 },
+  }
+}
+
+/**
+ * js-yaml reports a quoted string left open at the end of the file. Nothing after its opening quote closes it,
+ * so that quote is the last one in the file that is not escaped (`\"`) or doubled (`''`).
+ */
+function unclosedQuoteStart(text: string, reason: string): { style: 'double' | 'single'; offset: number } | undefined {
+  if (!reason.includes('end of the stream')) return undefined
+  if (reason.includes('double quoted scalar')) {
+    let i = text.lastIndexOf('"')
+    while (i > 0 && isEscaped(text, i)) i = text.lastIndexOf('"', i - 1)
+    return i < 0 ? undefined : { style: 'double', offset: i }
+  }
+  if (reason.includes('single quoted scalar')) {
+    let i = text.lastIndexOf("'")
+    while (i > 0 && text[i - 1] === "'") i = i >= 2 ? text.lastIndexOf("'", i - 2) : -1
+    return i < 0 ? undefined : { style: 'single', offset: i }
+  }
+  return undefined
+}
+
+/** Is the character at `offset` escaped by an odd number of backslashes? */
+function isEscaped(text: string, offset: number): boolean {
+  let slashes = 0
+  while (text[offset - 1 - slashes] === '\\') slashes++
+  return slashes % 2 === 1
+}
+
+/** 1-based line and column of a character offset. */
+function positionOf(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset)
+  const lineStart = before.lastIndexOf('\n') + 1
+  return { line: before.split('\n').length, col: offset - lineStart + 1 }
 }
 
 /** The (plain or quoted) key that starts at `offset`, where js-yaml marks a duplicated key. */
