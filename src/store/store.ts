@@ -1,5 +1,6 @@
 // The live store's interface: SCIM connections, tokens, users, groups, memberships, revision and audit chain.
 import { StoreError } from '../errors.js'
+import type { AppliedRevision, AppliedState, ApplyGuardView, ApplyRecord, BreakGlassRecord } from './applied.js'
 import type { ResourceQuery } from './query.js'
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject
@@ -148,6 +149,22 @@ export interface Store {
   verifyAudit(): Promise<AuditVerification>
   /** Calls `sink` for every audit entry in order. */
   exportAudit(sink: (entry: AuditEntry) => void): Promise<number>
+
+  /** The last applied revision, its documents and the directory it saw; undefined before the first apply. */
+  appliedState(): Promise<AppliedState | undefined>
+  /** A given applied revision (by id such as `r3`), undefined when unknown. */
+  appliedRevision(id: string): Promise<AppliedState | undefined>
+  listAppliedRevisions(): Promise<AppliedRevision[]>
+  /**
+   * Records an apply in one transaction, serialised with every other write. `guard` runs first, inside the
+   * transaction; if it throws, nothing is written and the error is rethrown. Audited.
+   */
+  recordApply(record: ApplyRecord, guard: (view: ApplyGuardView) => void): Promise<AppliedRevision>
+
+  /** Break-glass grants made outside git: effective until they expire, always reported as drift. */
+  addBreakGlass(grant: Omit<BreakGlassRecord, 'id' | 'createdAt'>): Promise<BreakGlassRecord>
+  listBreakGlass(): Promise<BreakGlassRecord[]>
+  revokeBreakGlass(id: string, actor: string): Promise<boolean>
 
   /** Commits pending writes and closes. */
   close(): Promise<void>

@@ -38,9 +38,12 @@ const directory: Directory = {
   ],
 }
 
-function ask(user: string, rest: Omit<AccessQuestion, 'user' | 'at'>, at = fixtureNow) {
+type Asked = { authMethod?: string } & ({ permission: string } | { action: string; resource: string; env?: string })
+
+function ask(user: string, rest: Asked, at = fixtureNow) {
   const access = computeEffectiveAccess(state, directory, { now: at })
-  return checkAccess(access, { user, at, ...rest } as AccessQuestion)
+  const question: AccessQuestion = { user, at, ...rest }
+  return checkAccess(access, question)
 }
 
 describe('computeEffectiveAccess', () => {

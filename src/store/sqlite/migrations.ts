@@ -80,6 +80,36 @@ export const migrations: readonly string[] = [
   CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
   `,
+  `
+  CREATE TABLE applied_revisions (
+    number INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    applied_at TEXT NOT NULL,
+    store_revision INTEGER NOT NULL,
+    git_commit TEXT,
+    author TEXT,
+    approved_by TEXT NOT NULL,
+    plan_digest TEXT NOT NULL,
+    desired_digest TEXT NOT NULL,
+    directory_digest TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    documents TEXT NOT NULL,
+    directory TEXT
+  );
+
+  CREATE TABLE break_glass (
+    id TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL,
+    actions TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    env TEXT,
+    reason TEXT NOT NULL,
+    expires TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    revoked_at TEXT
+  );
+  `,
 ]
 
 /** Brings the schema up to date inside one transaction per migration. */

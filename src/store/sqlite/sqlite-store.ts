@@ -19,6 +19,8 @@ import {
   type TokenInfo,
   type WriteOptions,
 } from '../store.js'
+import type { AppliedRevision, AppliedState, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
+import { currentAppliedId, insertAppliedRevision, insertBreakGlass, listAppliedRevisions, listBreakGlass, markBreakGlassRevoked, readAppliedState } from './applied.js'
 import { AuditLog, digest, exportAuditEntries, verifyAuditChain, type AuditRecord } from './audit.js'
 import { WriteBatcher } from './batcher.js'
 import { compileFilter, compileSort, type ResourceTable, type SqlParam } from './filter-sql.js'
@@ -491,45 +493,47 @@ export class SqliteStore implements Store {
   }
 
   async snapshot(): Promise<LiveSnapshot> {
-    const read = this.reader.transaction((): LiveSnapshot => {
-      const revision = (this.stmt(this.reader, `SELECT value FROM state WHERE key = 'revision'`).get() as { value: number }).value
-      const users = (
-        this.stmt(this.reader, 'SELECT id, connection, user_name, external_id, active FROM users ORDER BY connection, user_name_key').all() as {
-          id: string
-          connection: string
-          user_name: string
-          external_id: string | null
-          active: number
-        }[]
-      ).map((row) => ({
-        id: row.id,
-        connection: row.connection,
-        userName: row.user_name,
-        ...(row.external_id === null ? {} : { externalId: row.external_id }),
-        active: row.active === 1,
-      }))
-      const groups = (
-        this.stmt(this.reader, 'SELECT id, connection, display_name, external_id FROM groups ORDER BY connection, display_name_key').all() as {
-          id: string
-          connection: string
-          display_name: string
-          external_id: string | null
-        }[]
-      ).map((row) => ({
-        id: row.id,
-        connection: row.connection,
-        displayName: row.display_name,
-        ...(row.external_id === null ? {} : { externalId: row.external_id }),
-      }))
-      const memberships = (
-        this.stmt(this.reader, 'SELECT g.id AS groupId, u.id AS userId FROM memberships m JOIN groups g ON g.rid = m.group_rid JOIN users u ON u.rid = m.user_rid ORDER BY g.id, u.id').all() as {
-          groupId: string
-          userId: string
-        }[]
-      )
-      return { revision, users, groups, memberships }
-    })
-    return read()
+    return this.reader.transaction(() => this.readSnapshot(this.reader))()
+  }
+
+  /** A consistent read of the directory through `db` (call inside a transaction). */
+  private readSnapshot(db: Database.Database): LiveSnapshot {
+    const revision = (this.stmt(db, `SELECT value FROM state WHERE key = 'revision'`).get() as { value: number }).value
+    const users = (
+      this.stmt(db, 'SELECT id, connection, user_name, external_id, active FROM users ORDER BY connection, user_name_key').all() as {
+        id: string
+        connection: string
+        user_name: string
+        external_id: string | null
+        active: number
+      }[]
+    ).map((row) => ({
+      id: row.id,
+      connection: row.connection,
+      userName: row.user_name,
+      ...(row.external_id === null ? {} : { externalId: row.external_id }),
+      active: row.active === 1,
+    }))
+    const groups = (
+      this.stmt(db, 'SELECT id, connection, display_name, external_id FROM groups ORDER BY connection, display_name_key').all() as {
+        id: string
+        connection: string
+        display_name: string
+        external_id: string | null
+      }[]
+    ).map((row) => ({
+      id: row.id,
+      connection: row.connection,
+      displayName: row.display_name,
+      ...(row.external_id === null ? {} : { externalId: row.external_id }),
+    }))
+    const memberships = (
+      this.stmt(db, 'SELECT g.id AS groupId, u.id AS userId FROM memberships m JOIN groups g ON g.rid = m.group_rid JOIN users u ON u.rid = m.user_rid ORDER BY g.id, u.id').all() as {
+        groupId: string
+        userId: string
+      }[]
+    )
+    return { revision, users, groups, memberships }
   }
 
   async verifyAudit(): Promise<AuditVerification> {
@@ -578,6 +582,54 @@ export class SqliteStore implements Store {
       return { userIds, groupIds }
     })
     return load()
+  }
+
+  // ---- applied revisions and break-glass grants ----
+
+  async appliedState(): Promise<AppliedState | undefined> {
+    return readAppliedState(this.reader)
+  }
+
+  async appliedRevision(id: string): Promise<AppliedState | undefined> {
+    return readAppliedState(this.reader, id)
+  }
+
+  async listAppliedRevisions(): Promise<AppliedRevision[]> {
+    return listAppliedRevisions(this.reader)
+  }
+
+  recordApply(record: ApplyRecord, guard: (view: ApplyGuardView) => void): Promise<AppliedRevision> {
+    return this.write(() => {
+      const storeRevision = (this.stmt(this.writer, `SELECT value FROM state WHERE key = 'revision'`).get() as { value: number }).value
+      guard({ appliedRevision: currentAppliedId(this.writer), storeRevision, directory: () => this.readSnapshot(this.writer) })
+      this.bumpRevision()
+      const revision = insertAppliedRevision(this.writer, record, this.now(), storeRevision + 1)
+      const detail: JsonObject = { revision: revision.id, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, summary: record.summary }
+      this.audit.append(this.now(), { actor: record.actor, connection: null, action: 'apply', resourceType: null, resourceId: revision.id, beforeDigest: null, afterDigest: record.desiredDigest, detail })
+      return revision
+    })
+  }
+
+  addBreakGlass(grant: Omit<BreakGlassRecord, 'id' | 'createdAt'>): Promise<BreakGlassRecord> {
+    return this.write(() => {
+      const record: BreakGlassRecord = { ...grant, id: `bg_${randomUUID()}`, createdAt: this.now() }
+      insertBreakGlass(this.writer, record)
+      const detail: JsonObject = { user: record.user, actions: record.actions, resource: record.resource, env: record.env ?? null, reason: record.reason, expires: record.expires }
+      this.record({ actor: grant.createdBy, connection: null, action: 'break-glass.create', resourceType: 'BreakGlass', resourceId: record.id, beforeDigest: null, afterDigest: null, detail })
+      return record
+    })
+  }
+
+  async listBreakGlass(): Promise<BreakGlassRecord[]> {
+    return listBreakGlass(this.reader)
+  }
+
+  revokeBreakGlass(id: string, actor: string): Promise<boolean> {
+    return this.write(() => {
+      const revoked = markBreakGlassRevoked(this.writer, id, this.now())
+      if (revoked) this.record({ actor, connection: null, action: 'break-glass.revoke', resourceType: 'BreakGlass', resourceId: id, beforeDigest: null, afterDigest: null, detail: null })
+      return revoked
+    })
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,139 @@
+// SQLite side of applied revisions and break-glass grants. Called by SqliteStore inside its write batches.
+import type Database from 'better-sqlite3'
+import type { Directory } from '../../engine/types.js'
+import { revisionsWithDirectory, type AppliedRevision, type AppliedState, type ApplyRecord, type BreakGlassRecord } from '../applied.js'
+import type { JsonObject } from '../store.js'
+
+type RevisionRow = {
+  number: number
+  id: string
+  applied_at: string
+  store_revision: number
+  git_commit: string | null
+  author: string | null
+  approved_by: string
+  plan_digest: string
+  desired_digest: string
+  directory_digest: string
+  summary: string
+}
+
+const revisionColumns = 'number, id, applied_at, store_revision, git_commit, author, approved_by, plan_digest, desired_digest, directory_digest, summary'
+
+function toRevision(row: RevisionRow): AppliedRevision {
+  return {
+    id: row.id,
+    number: row.number,
+    appliedAt: row.applied_at,
+    storeRevision: row.store_revision,
+    commit: row.git_commit,
+    author: row.author,
+    approvedBy: JSON.parse(row.approved_by) as string[],
+    planDigest: row.plan_digest,
+    desiredDigest: row.desired_digest,
+    directoryDigest: row.directory_digest,
+    summary: JSON.parse(row.summary) as JsonObject,
+  }
+}
+
+/** The latest applied revision id, or null. */
+export function currentAppliedId(db: Database.Database): string | null {
+  const row = db.prepare('SELECT id FROM applied_revisions ORDER BY number DESC LIMIT 1').get() as { id: string } | undefined
+  return row?.id ?? null
+}
+
+/** An applied revision with its documents; the latest when `id` is undefined. */
+export function readAppliedState(db: Database.Database, id?: string): AppliedState | undefined {
+  const row = (
+    id === undefined
+      ? db.prepare(`SELECT ${revisionColumns}, documents, directory FROM applied_revisions ORDER BY number DESC LIMIT 1`).get()
+      : db.prepare(`SELECT ${revisionColumns}, documents, directory FROM applied_revisions WHERE id = ?`).get(id)
+  ) as (RevisionRow & { documents: string; directory: string | null }) | undefined
+  if (row === undefined) return undefined
+  return {
+    revision: toRevision(row),
+    documents: JSON.parse(row.documents) as AppliedState['documents'],
+    directory: row.directory === null ? undefined : (JSON.parse(row.directory) as Directory),
+  }
+}
+
+export function listAppliedRevisions(db: Database.Database): AppliedRevision[] {
+  return (db.prepare(`SELECT ${revisionColumns} FROM applied_revisions ORDER BY number`).all() as RevisionRow[]).map(toRevision)
+}
+
+/** Inserts the revision; older revisions beyond the kept window drop their directory copy. */
+export function insertAppliedRevision(db: Database.Database, record: ApplyRecord, appliedAt: string, storeRevision: number): AppliedRevision {
+  const last = db.prepare('SELECT COALESCE(MAX(number), 0) AS n FROM applied_revisions').get() as { n: number }
+  const number = last.n + 1
+  const id = `r${number}`
+  db.prepare(
+    `INSERT INTO applied_revisions (number, id, applied_at, store_revision, git_commit, author, approved_by, plan_digest, desired_digest, directory_digest, summary, documents, directory)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    number,
+    id,
+    appliedAt,
+    storeRevision,
+    record.commit,
+    record.author,
+    JSON.stringify(record.approvedBy),
+    record.planDigest,
+    record.desiredDigest,
+    record.directoryDigest,
+    JSON.stringify(record.summary),
+    JSON.stringify(record.documents),
+    JSON.stringify(record.directory),
+  )
+  db.prepare('UPDATE applied_revisions SET directory = NULL WHERE number <= ?').run(number - revisionsWithDirectory)
+  return { id, number, appliedAt, storeRevision, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, desiredDigest: record.desiredDigest, directoryDigest: record.directoryDigest, summary: record.summary }
+}
+
+type BreakGlassRow = {
+  id: string
+  user_name: string
+  actions: string
+  resource: string
+  env: string | null
+  reason: string
+  expires: string
+  created_at: string
+  created_by: string
+  revoked_at: string | null
+}
+
+function toBreakGlass(row: BreakGlassRow): BreakGlassRecord {
+  return {
+    id: row.id,
+    user: row.user_name,
+    actions: JSON.parse(row.actions) as string[],
+    resource: row.resource,
+    ...(row.env === null ? {} : { env: JSON.parse(row.env) as string[] }),
+    reason: row.reason,
+    expires: row.expires,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
+  }
+}
+
+export function insertBreakGlass(db: Database.Database, grant: BreakGlassRecord): void {
+  db.prepare('INSERT INTO break_glass (id, user_name, actions, resource, env, reason, expires, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+    grant.id,
+    grant.user,
+    JSON.stringify(grant.actions),
+    grant.resource,
+    grant.env === undefined ? null : JSON.stringify(grant.env),
+    grant.reason,
+    grant.expires,
+    grant.createdAt,
+    grant.createdBy,
+  )
+}
+
+export function listBreakGlass(db: Database.Database): BreakGlassRecord[] {
+  return (db.prepare('SELECT * FROM break_glass ORDER BY created_at, id').all() as BreakGlassRow[]).map(toBreakGlass)
+}
+
+export function markBreakGlassRevoked(db: Database.Database, id: string, at: string): boolean {
+  return db.prepare('UPDATE break_glass SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes > 0
+}
