@@ -20,6 +20,21 @@ export const commands: Record<string, CommandEntry> = {
     usage: 'rolecall validate [--dir access] [--format text|json|github]',
     load: () => import('./commands/validate.js'),
   },
+  serve: {
+    summary: 'run the SCIM 2.0 endpoint with /healthz and /metrics',
+    usage: 'rolecall serve [--db FILE] [--port N] [--host H]   (env ROLECALL_DB, ROLECALL_PORT, ROLECALL_HOST)',
+    load: () => import('./commands/serve.js'),
+  },
+  token: {
+    summary: 'create, list or revoke SCIM bearer tokens',
+    usage: 'rolecall token create --connection NAME [--db FILE] | token list [--format text|json] [--db FILE] | token revoke ID [--db FILE]',
+    load: () => import('./commands/token.js'),
+  },
+  audit: {
+    summary: 'verify the audit hash chain or export it as JSON lines',
+    usage: 'rolecall audit verify [--db FILE] | audit export [--out FILE] [--db FILE]',
+    load: () => import('./commands/audit.js'),
+  },
 }
 
 export const version = '0.1.0'

@@ -1,0 +1,71 @@
+// rolecall serve: the SCIM endpoint, /healthz and /metrics over HTTP, with graceful shutdown on SIGTERM.
+import type { AddressInfo } from 'node:net'
+import { serve as listen } from '@hono/node-server'
+import { pino } from 'pino'
+import { createServerApp } from '../../server/app.js'
+import { resolveDbPath, resolveHost, resolvePort } from '../../server/config.js'
+import { openSqliteStore } from '../../store/sqlite/sqlite-store.js'
+import { parseCommandArgs } from '../args.js'
+import type { Io } from '../io.js'
+
+/** How long in-flight requests may take to finish after SIGTERM before connections are cut. */
+const drainMs = 10_000
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values } = parseCommandArgs('serve', argv, {
+    db: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+  })
+  const dbPath = resolveDbPath(values.db, io.env, io.cwd)
+  const port = resolvePort(values.port, io.env)
+  const hostname = resolveHost(values.host, io.env)
+
+  const destination = pino.destination({ dest: 1, sync: false })
+  const logger = pino({ base: { service: 'rolecall' }, timestamp: pino.stdTimeFunctions.isoTime }, destination)
+  const store = openSqliteStore(dbPath)
+  const { app } = createServerApp({ store, logger, processMetrics: true })
+
+  return await new Promise<number>((resolveExit) => {
+    const server = listen({ fetch: app.fetch, port, hostname }, (info: AddressInfo) => {
+      logger.info({ host: info.address, port: info.port, db: dbPath, url: `http://${hostname}:${info.port}/scim/v2` }, 'listening')
+    })
+    server.on('error', (error) => {
+      logger.error({ err: error }, 'server error')
+      destination.flushSync()
+      void store.close().then(() => resolveExit(1))
+    })
+
+    let isStopping = false
+    const stop = (signal: string) => {
+      if (isStopping) return
+      isStopping = true
+      logger.info({ signal }, 'shutting down: finishing in-flight requests')
+      const force = setTimeout(() => {
+        if ('closeAllConnections' in server) server.closeAllConnections()
+      }, drainMs)
+      force.unref()
+      // Keep-alive connections go idle as their last response is sent: close them as they do.
+      const reap = setInterval(() => {
+        if ('closeIdleConnections' in server) server.closeIdleConnections()
+      }, 50)
+      server.close(() => {
+        clearTimeout(force)
+        clearInterval(reap)
+        // Every acknowledged write is already durable; close() commits anything still batched.
+        void store.close().then(() => {
+          logger.info('stopped')
+          destination.flushSync()
+          process.off('SIGTERM', onTerm)
+          process.off('SIGINT', onInt)
+          resolveExit(0)
+        })
+      })
+      if ('closeIdleConnections' in server) server.closeIdleConnections()
+    }
+    const onTerm = () => stop('SIGTERM')
+    const onInt = () => stop('SIGINT')
+    process.on('SIGTERM', onTerm)
+    process.on('SIGINT', onInt)
+  })
+}

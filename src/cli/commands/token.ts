@@ -1,0 +1,71 @@
+// rolecall token create|list|revoke: SCIM bearer tokens, one connection each, shown once.
+import { existsSync } from 'node:fs'
+import { UsageError } from '../../errors.js'
+import { checkConnectionName, resolveDbPath } from '../../server/config.js'
+import { openSqliteStore } from '../../store/sqlite/sqlite-store.js'
+import { oneOf, parseCommandArgs } from '../args.js'
+import type { Io } from '../io.js'
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const [action, ...rest] = argv
+  const { values, positionals } = parseCommandArgs(
+    'token',
+    rest,
+    { db: { type: 'string' }, connection: { type: 'string' }, format: { type: 'string' } },
+    true,
+  )
+  const dbPath = resolveDbPath(values.db, io.env, io.cwd)
+  switch (action) {
+    case 'create': {
+      if (values.connection === undefined) throw new UsageError('token create: --connection NAME is required')
+      const connection = checkConnectionName(values.connection)
+      const store = openSqliteStore(dbPath)
+      try {
+        const { token, info } = await store.createToken(connection)
+        io.out(`Created ${info.id} for connection "${connection}". This is the only time the token is shown:\n`)
+        io.out(`${token}\n`)
+      } finally {
+        await store.close()
+      }
+      return 0
+    }
+    case 'list': {
+      const format = oneOf('format', values.format, ['text', 'json'] as const, 'text')
+      if (!existsSync(dbPath)) throw new UsageError(`no database at ${dbPath}`)
+      const store = openSqliteStore(dbPath)
+      try {
+        const tokens = await store.listTokens()
+        if (format === 'json') {
+          io.out(`${JSON.stringify(tokens, null, 2)}\n`)
+        } else if (tokens.length === 0) {
+          io.out('No tokens.\n')
+        } else {
+          for (const token of tokens) {
+            io.out(`${token.id}  ${token.connection}  ${token.hint}  created ${token.createdAt}${token.revokedAt === undefined ? '' : `  revoked ${token.revokedAt}`}\n`)
+          }
+        }
+      } finally {
+        await store.close()
+      }
+      return 0
+    }
+    case 'revoke': {
+      const [id] = positionals
+      if (id === undefined || positionals.length !== 1) throw new UsageError('token revoke: give exactly one token id')
+      if (!existsSync(dbPath)) throw new UsageError(`no database at ${dbPath}`)
+      const store = openSqliteStore(dbPath)
+      try {
+        if (!(await store.revokeToken(id))) {
+          io.err(`rolecall: no active token ${id}\n`)
+          return 1
+        }
+        io.out(`Revoked ${id}.\n`)
+      } finally {
+        await store.close()
+      }
+      return 0
+    }
+    default:
+      throw new UsageError(action === undefined ? 'token: say create, list or revoke' : `token: unknown action "${action}"`)
+  }
+}

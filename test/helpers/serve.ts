@@ -1,0 +1,72 @@
+// Runs the built CLI (`node bin/rolecall.js`) for end-to-end tests: `serve` on an ephemeral 127.0.0.1 port, and one-shot commands.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const bin = fileURLToPath(new URL('../../bin/rolecall.js', import.meta.url))
+
+function requireBuild(): void {
+  if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) {
+    throw new Error('dist/ is missing: run `npm run build` before the end-to-end tests')
+  }
+}
+
+/** Runs `rolecall ...args` to completion. */
+export function runCli(args: string[], env: Record<string, string> = {}) {
+  requireBuild()
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1', ...env }, encoding: 'utf8' })
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+/** A new SCIM token for `connection`, read from the last line of `token create`. */
+export function createToken(db: string, connection: string): string {
+  const result = runCli(['token', 'create', '--connection', connection, '--db', db])
+  if (result.status !== 0) throw new Error(`token create failed: ${result.stderr}`)
+  return result.stdout.trimEnd().split('\n').at(-1) ?? ''
+}
+
+export type RunningServer = {
+  url: string
+  port: number
+  child: ChildProcess
+  /** Every stdout line so far (JSON log lines). */
+  lines: string[]
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+/** Starts `rolecall serve --port 0` and resolves once it logs the port it bound. */
+export function startServer(db: string, extraArgs: string[] = []): Promise<RunningServer> {
+  requireBuild()
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--db', db, ...extraArgs], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const lines: string[] = []
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
+  return new Promise((resolve, reject) => {
+    let buffer = ''
+    let stderr = ''
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString()
+      let newline = buffer.indexOf('\n')
+      while (newline !== -1) {
+        const line = buffer.slice(0, newline)
+        buffer = buffer.slice(newline + 1)
+        lines.push(line)
+        try {
+          const entry = JSON.parse(line) as { msg?: string; port?: number }
+          if (entry.msg === 'listening' && typeof entry.port === 'number') {
+            resolve({ url: `http://127.0.0.1:${entry.port}`, port: entry.port, child, lines, exited })
+          }
+        } catch {
+          // not a log line
+        }
+        newline = buffer.indexOf('\n')
+      }
+    })
+    void exited.then(({ code }) => reject(new Error(`serve exited (${code}) before listening: ${stderr}`)))
+  })
+}
