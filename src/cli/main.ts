@@ -20,6 +20,16 @@ export const commands: Record<string, CommandEntry> = {
     usage: 'rolecall validate [--dir access] [--format text|json|github]',
     load: () => import('./commands/validate.js'),
   },
+  plan: {
+    summary: 'show what applying access/ would change: objects, who gains or loses what, risks, policy',
+    usage: 'rolecall plan [--dir access] [--db FILE] [--format text|markdown|json] [--out plan.json] [--detailed-exitcode]',
+    load: () => import('./commands/plan.js'),
+  },
+  apply: {
+    summary: 'apply a reviewed plan (or access/) to the store in one audited transaction',
+    usage: 'rolecall apply [plan.json | --dir access] [--db FILE] [--approved-by NAME]... [--revision SHA] [--author NAME]',
+    load: () => import('./commands/apply.js'),
+  },
   serve: {
     summary: 'run the SCIM 2.0 endpoint with /healthz and /metrics',
     usage: 'rolecall serve [--db FILE] [--port N] [--host H]   (env ROLECALL_DB, ROLECALL_PORT, ROLECALL_HOST)',

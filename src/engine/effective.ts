@@ -1,7 +1,7 @@
 // DesiredState + directory (users, IdP groups, memberships) → the access every active user holds, with provenance.
 import type { Catalog, Group } from '../schema/types.js'
 import { checkGrantRule, type GrantShape, type RuleContext } from '../model/grant-rule.js'
-import type { Risk } from '../model/risk.js'
+import { maxRisk, type Risk } from '../model/risk.js'
 import { actionList, serviceRolesOf, type DesiredState } from '../model/state.js'
 import { parseTimestamp } from '../model/time.js'
 import { compareStrings } from '../util/compare.js'
@@ -47,7 +47,8 @@ export function permissionKey(permission: string): string {
   return `permission ${permission}`
 }
 
-class BundleBuilder {
+/** Builds, once per group, what its members receive. */
+export class BundleBuilder {
   private readonly bundles = new Map<string, Template[]>()
   private readonly context: RuleContext
   private readonly catalog: Catalog
@@ -56,6 +57,31 @@ class BundleBuilder {
     if (state.catalog === undefined) throw new Error('effective access needs a Catalog')
     this.catalog = state.catalog.doc
     this.context = { catalog: this.catalog, serviceNames: new Set(state.services.keys()), policies: [...state.policies.values()].map((entry) => entry.doc) }
+  }
+
+  /** The highest risk of anything a Role, Service, Group or Grant declares; undefined when it declares nothing. */
+  declaredRisk(kind: string, name: string): Risk | undefined {
+    let risks: Risk[] = []
+    if (kind === 'Group') {
+      const group = this.state.groups.get(name)?.doc
+      if (group !== undefined) risks = this.bundle(group).map((held) => held.risk)
+    } else if (kind === 'Role') {
+      const role = this.state.roles.get(name)?.doc
+      if (role !== undefined) {
+        risks = this.bundle({ kind: 'Group', name: `\u0000role ${name}`, source: { members: { users: [] } }, roles: [name] }).map((held) => held.risk)
+      }
+    } else if (kind === 'Service') {
+      const service = this.state.services.get(name)?.doc
+      if (service !== undefined) {
+        const scope = { name: service.name, environments: service.environments }
+        risks = serviceRolesOf(this.state, service).flatMap((role) => role.grants.map((rule) => this.grantTemplate(rule, [], scope)?.risk ?? 'low'))
+      }
+    } else if (kind === 'Grant') {
+      const grant = this.state.grants.get(name)?.doc
+      const risk = grant === undefined ? undefined : this.grantTemplate(grant, [])?.risk
+      if (risk !== undefined) risks = [risk]
+    }
+    return risks.length === 0 ? undefined : risks.reduce(maxRisk)
   }
 
   private permissionRisk(permission: string): Risk {
@@ -173,6 +199,28 @@ function memberPaths(state: DesiredState, directory: Directory, active: (userId:
     return paths
   }
   for (const name of state.groups.keys()) resolve(name)
+  return result
+}
+
+/** The active members (display userNames, sorted) of every desired group, nested groups included. */
+export function membersOfGroups(state: DesiredState, directory: Directory): Map<string, string[]> {
+  const names = new Map<string, string>()
+  const active = new Map<string, string>()
+  for (const user of directory.users) {
+    names.set(userKey(user.userName), user.userName)
+    if (user.active) active.set(user.id, userKey(user.userName))
+  }
+  const inactive = new Set(directory.users.filter((user) => !user.active).map((user) => userKey(user.userName)))
+  for (const key of active.values()) inactive.delete(key)
+  const result = new Map<string, string[]>()
+  for (const [group, paths] of memberPaths(state, directory, (id) => active.get(id))) {
+    const listedName = (chains: Chain[] | undefined) => {
+      const first = chains?.[0]?.[0]
+      return first?.kind === 'local-member' ? first.user : undefined
+    }
+    const members = [...paths.keys()].filter((key) => !inactive.has(key)).map((key) => names.get(key) ?? listedName(paths.get(key)) ?? key)
+    result.set(group, members.sort(compareStrings))
+  }
   return result
 }
 

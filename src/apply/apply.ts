@@ -1,0 +1,139 @@
+// Runs a Plan against the store in one transaction: refuses stale plans, policy violations and missing approvals.
+import { RolecallError, StalePlanError } from '../errors.js'
+import type { Directory } from '../engine/types.js'
+import { stateFromDocuments, type StateDocument } from '../model/documents.js'
+import type { DesiredState } from '../model/state.js'
+import { desiredDigest, directoryDigest, hasBlockingFindings, makePlan, type PlanBaseInput } from '../plan/make-plan.js'
+import type { ApprovalRequirement, Plan } from '../schema/generated/plan.js'
+import type { AppliedRevision } from '../store/applied.js'
+import type { JsonObject, Store } from '../store/store.js'
+import { compareStrings } from '../util/compare.js'
+import { digestOf } from '../util/digest.js'
+import { readPlanBase } from './store-base.js'
+
+/** Apply refused for a reason of policy (findings or approvals). Nothing was written. */
+export class ApplyRefusedError extends RolecallError {
+  override name = 'ApplyRefusedError'
+}
+
+export type ApplyOptions = {
+  /** userNames of approvers (members of an approver group), or `org/team:login` for a GitHub team approval. */
+  approvedBy: readonly string[]
+  commit: string | null
+  author: string | null
+  /** Who applies, for the audit log (`cli`, `admin-token:<id>`). */
+  actor: string
+  now: Date
+}
+
+export type ApplyOutcome = { status: 'applied'; revision: AppliedRevision } | { status: 'no-changes' }
+
+/** Which requirements the given approvers do not satisfy, as lines. */
+export function missingApprovals(requirements: readonly ApprovalRequirement[], approvedBy: readonly string[]): string[] {
+  const missing: string[] = []
+  for (const requirement of requirements) {
+    const eligible = new Set((requirement.eligible ?? []).map((name) => name.toLowerCase()))
+    const teams = requirement.approvers.filter((approver) => approver.startsWith('github:')).map((approver) => approver.slice('github:'.length).toLowerCase())
+    const counted = new Set(
+      approvedBy
+        .map((name) => name.toLowerCase())
+        .filter((name) => eligible.has(name) || teams.some((team) => name.startsWith(`${team}:`) && name.length > team.length + 1)),
+    )
+    if (counted.size < requirement.count) {
+      missing.push(`${requirement.risk}: ${counted.size} of ${requirement.count} approvals from ${requirement.approvers.join(', ')}`)
+    }
+  }
+  return missing
+}
+
+/** The part of the directory that access depends on (mapped IdP groups, their members), kept for drift. */
+export function mappedDirectory(state: DesiredState, directory: Directory): Directory {
+  const groups = directory.groups.filter((group) =>
+    [...state.groups.values()].some(({ doc }) => {
+      const scim = doc.source.scim
+      return scim !== undefined && scim.connection === group.connection && (scim.externalId !== undefined ? scim.externalId === group.externalId : scim.displayName === group.displayName)
+    }),
+  )
+  const groupIds = new Set(groups.map((group) => group.id))
+  const memberships = directory.memberships.filter((entry) => groupIds.has(entry.groupId))
+  const userIds = new Set(memberships.map((entry) => entry.userId))
+  const localUsers = new Set([...state.groups.values()].flatMap(({ doc }) => (doc.source.members?.users ?? []).map((user) => user.toLowerCase())))
+  const users = directory.users.filter((user) => userIds.has(user.id) || localUsers.has(user.userName.toLowerCase()))
+  return { users, groups, memberships }
+}
+
+/** Says what moved since the plan and whether the reviewed per-person delta still holds. */
+export function explainStale(plan: Plan, current: PlanBaseInput, now: Date): string {
+  const lines: string[] = []
+  if (plan.base.appliedRevision !== current.applied.revision) {
+    lines.push(`Another apply happened since the plan: applied revision ${plan.base.appliedRevision ?? '(none)'} → ${current.applied.revision ?? '(none)'}.`)
+  }
+  if (plan.base.directoryDigest !== directoryDigest(current.directory)) {
+    lines.push(`SCIM changed users or memberships since the plan (store revision ${plan.base.storeRevision} → ${current.storeRevision}).`)
+  }
+  const replanned = makePlan(stateFromDocuments(plan.desired as StateDocument[], now), current, now)
+  const id = (entry: Plan['access'][number]) => `${entry.user}\u0000${entry.change}\u0000${entry.key}`
+  const reviewed = new Set(plan.access.map(id))
+  const nowDelta = new Set(replanned.access.map(id))
+  const added = replanned.access.filter((entry) => !reviewed.has(id(entry)))
+  const dropped = plan.access.filter((entry) => !nowDelta.has(id(entry)))
+  if (added.length === 0 && dropped.length === 0) {
+    lines.push('The reviewed per-person access delta still holds. Plan again to refresh the plan, then apply.')
+    return lines.join('\n')
+  }
+  lines.push('The reviewed per-person access delta no longer holds:')
+  const groupsOf = new Map<string, string[]>()
+  for (const entry of added) {
+    const via = entry.chains[0]?.split(' → ')[0] ?? 'an unknown path'
+    const key = `${entry.change === 'gain' ? 'gain' : 'lose'} ${entry.what} through ${via}`
+    groupsOf.set(key, [...(groupsOf.get(key) ?? []), entry.user])
+  }
+  for (const [what, users] of [...groupsOf].sort(([a], [b]) => compareStrings(a, b))) {
+    lines.push(`  - ${users.length} user${users.length === 1 ? '' : 's'} (${users.slice(0, 5).join(', ')}${users.length > 5 ? ', …' : ''}) would now ${what}, which the plan did not show`)
+  }
+  for (const entry of dropped) lines.push(`  - ${entry.user} would no longer ${entry.change === 'gain' ? 'gain' : 'lose'} ${entry.what} as the plan showed`)
+  lines.push('Plan again and have the new plan reviewed.')
+  return lines.join('\n')
+}
+
+/** Apply exactly what `plan` shows, or refuse with nothing written. */
+export async function applyPlan(plan: Plan, store: Store, options: ApplyOptions): Promise<ApplyOutcome> {
+  if (desiredDigest(plan.desired as StateDocument[]) !== plan.base.desiredDigest) {
+    throw new ApplyRefusedError('the plan file was modified after it was made: its desired documents do not match its digest')
+  }
+  const current = await readPlanBase(store)
+  if (current.applied.revision !== plan.base.appliedRevision || (current.storeRevision !== plan.base.storeRevision && directoryDigest(current.directory) !== plan.base.directoryDigest)) {
+    throw new StalePlanError(`the store moved since this plan was made.\n${explainStale(plan, current, options.now)}`)
+  }
+  if (!plan.summary.hasChanges) return { status: 'no-changes' }
+  if (hasBlockingFindings(plan)) {
+    const findings = plan.findings.filter((finding) => finding.severity === 'error').map((finding) => `  - ${finding.code}: ${finding.summary}${finding.paths.map((path) => `\n      ${path}`).join('')}`)
+    throw new ApplyRefusedError(`policy forbids this plan:\n${findings.join('\n')}`)
+  }
+  const missing = missingApprovals(plan.approvals, options.approvedBy)
+  if (missing.length > 0) throw new ApplyRefusedError(`approvals missing:\n${missing.map((line) => `  - ${line}`).join('\n')}`)
+  const desired = stateFromDocuments(plan.desired as StateDocument[], options.now)
+  const summary = { ...plan.summary, accessByRisk: plan.summary.accessByRisk.map((row) => ({ ...row })) } as unknown as JsonObject
+  const revision = await store.recordApply(
+    {
+      commit: options.commit,
+      author: options.author,
+      approvedBy: [...options.approvedBy].sort(compareStrings),
+      planDigest: digestOf(plan),
+      desiredDigest: plan.base.desiredDigest,
+      directoryDigest: plan.base.directoryDigest,
+      summary,
+      documents: plan.desired,
+      directory: mappedDirectory(desired, current.directory),
+      actor: options.actor,
+    },
+    (view) => {
+      // Inside the write transaction: a concurrent apply or SCIM write since the check above loses here.
+      if (view.appliedRevision !== plan.base.appliedRevision) throw new StalePlanError(`another apply (${view.appliedRevision ?? 'none'}) happened since this plan was made; plan again`)
+      if (view.storeRevision !== plan.base.storeRevision && directoryDigest(view.directory()) !== plan.base.directoryDigest) {
+        throw new StalePlanError('SCIM changed users or memberships since this plan was made; plan again')
+      }
+    },
+  )
+  return { status: 'applied', revision }
+}

@@ -1,0 +1,76 @@
+// rolecall apply: apply a saved plan (or plan and apply the access directory) in one audited transaction.
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import { applyPlan } from '../../apply/apply.js'
+import { emptyPlanBase, readPlanBase } from '../../apply/store-base.js'
+import { RolecallError, UsageError } from '../../errors.js'
+import { schemaDir } from '../../load/schema-check.js'
+import { makePlan } from '../../plan/make-plan.js'
+import type { Plan } from '../../schema/generated/plan.js'
+import { parseCommandArgs } from '../args.js'
+import { readNow } from '../clock.js'
+import { loadDesired, withStore } from '../desired.js'
+import type { Io } from '../io.js'
+import { openSqliteStore } from '../../store/sqlite/sqlite-store.js'
+import { resolveDbPath } from '../../server/config.js'
+
+/** Read and check a saved plan file against schemas/plan.schema.json. */
+export async function readPlanFile(path: string): Promise<Plan> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'))
+  } catch (error) {
+    throw new RolecallError(`cannot read plan ${path}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  const ajv = new Ajv2020({ strict: false, allErrors: false })
+  for (const name of ['defs.schema.json', 'plan.schema.json']) ajv.addSchema(JSON.parse(await readFile(resolve(schemaDir, name), 'utf8')) as object)
+  const validate = ajv.getSchema('https://rolecall.dev/schemas/plan.schema.json')
+  if (validate === undefined || !validate(parsed)) {
+    const first = validate?.errors?.[0]
+    throw new RolecallError(`${path} is not a rolecall plan: ${first === undefined ? 'invalid' : `${first.instancePath || '/'} ${first.message ?? ''}`}`)
+  }
+  return parsed as Plan
+}
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    'apply',
+    argv,
+    {
+      dir: { type: 'string' },
+      db: { type: 'string' },
+      'approved-by': { type: 'string', multiple: true },
+      revision: { type: 'string' },
+      author: { type: 'string' },
+    },
+    true,
+  )
+  if (positionals.length > 1) throw new UsageError('apply takes at most one plan file')
+  const [planPath] = positionals
+  if (planPath !== undefined && values.dir !== undefined) throw new UsageError('give a plan file or --dir, not both')
+  const now = readNow(io.env)
+  const plan =
+    planPath !== undefined
+      ? await readPlanFile(resolve(io.cwd, planPath))
+      : makePlan(await loadDesired(values.dir, io, now), await withStore(values.db, io, async (store) => (store === undefined ? emptyPlanBase() : readPlanBase(store))), now)
+  const store = openSqliteStore(resolveDbPath(values.db, io.env, io.cwd))
+  try {
+    const outcome = await applyPlan(plan, store, {
+      approvedBy: values['approved-by'] ?? [],
+      commit: values.revision ?? null,
+      author: values.author ?? null,
+      actor: 'cli',
+      now,
+    })
+    if (outcome.status === 'no-changes') {
+      io.out('No changes. Nothing applied.\n')
+      return 0
+    }
+    const { revision } = outcome
+    io.out(`Applied ${revision.id}: ${plan.changes.length} document change${plan.changes.length === 1 ? '' : 's'}, ${plan.access.length} access change${plan.access.length === 1 ? '' : 's'} (store revision ${revision.storeRevision}).\n`)
+    return 0
+  } finally {
+    await store.close()
+  }
+}

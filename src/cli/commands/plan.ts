@@ -1,0 +1,44 @@
+// rolecall plan: desired (YAML) vs applied (store) with live memberships, as text, markdown or JSON.
+import { writeFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { emptyPlanBase, readPlanBase } from '../../apply/store-base.js'
+import { makePlan } from '../../plan/make-plan.js'
+import { renderPlanJson } from '../../render/plan-json.js'
+import { renderPlanMarkdown } from '../../render/plan-markdown.js'
+import { renderPlanText } from '../../render/plan-text.js'
+import { oneOf, parseCommandArgs } from '../args.js'
+import { readNow } from '../clock.js'
+import { loadDesired, withStore } from '../desired.js'
+import type { Io } from '../io.js'
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values } = parseCommandArgs('plan', argv, {
+    dir: { type: 'string' },
+    db: { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+    'detailed-exitcode': { type: 'boolean' },
+  })
+  const format = oneOf('format', values.format, ['text', 'markdown', 'json'] as const, 'text')
+  const now = readNow(io.env)
+  const desired = await loadDesired(values.dir, io, now)
+  const base = await withStore(values.db, io, async (store) => (store === undefined ? emptyPlanBase() : readPlanBase(store)))
+  const plan = makePlan(desired, base, now)
+  if (values.out !== undefined) await writeFile(resolve(io.cwd, values.out), renderPlanJson(plan))
+  switch (format) {
+    case 'text':
+      io.out(renderPlanText(plan, { color: io.isTty && io.env.NO_COLOR === undefined }))
+      break
+    case 'markdown':
+      io.out(renderPlanMarkdown(plan, values.out === undefined ? {} : { fullPlanAt: `\`${values.out}\`` }))
+      break
+    case 'json':
+      io.out(renderPlanJson(plan))
+      break
+    default: {
+      const unreachable: never = format
+      throw new Error(`unknown format ${String(unreachable)}`)
+    }
+  }
+  return values['detailed-exitcode'] === true && plan.summary.hasChanges ? 2 : 0
+}

@@ -1,0 +1,36 @@
+// Shared by plan, apply, drift, explain, test: load and validate the access directory, open the store.
+import { existsSync } from 'node:fs'
+import { hasErrors } from '../diag/diagnostic.js'
+import { RolecallError } from '../errors.js'
+import { loadAccessDir } from '../load/load-access.js'
+import type { DesiredState } from '../model/state.js'
+import { renderDiagnosticsText } from '../render/diagnostics.js'
+import { resolveDbPath } from '../server/config.js'
+import { openSqliteStore } from '../store/sqlite/sqlite-store.js'
+import type { Store } from '../store/store.js'
+import { accessDirOption } from './commands/validate.js'
+import type { Io } from './io.js'
+
+/** The validated desired state; problems are printed to stderr and end the command with exit 1. */
+export async function loadDesired(dir: string | undefined, io: Io, now: Date): Promise<DesiredState> {
+  const path = await accessDirOption(dir, io)
+  const loaded = await loadAccessDir(path, { cwd: io.cwd, now })
+  if (loaded.diagnostics.length > 0) io.err(renderDiagnosticsText(loaded.diagnostics, loaded.fileCount))
+  if (hasErrors(loaded.diagnostics)) throw new RolecallError('the access files have errors; fix them first (see above)')
+  return loaded.state
+}
+
+/** Run `work` with the store at --db / ROLECALL_DB, or with undefined when no database exists yet (and `mayBeMissing`). */
+export async function withStore<T>(db: string | undefined, io: Io, work: (store: Store | undefined) => Promise<T>, mayBeMissing = true): Promise<T> {
+  const path = resolveDbPath(db, io.env, io.cwd)
+  if (path !== ':memory:' && !existsSync(path)) {
+    if (!mayBeMissing) throw new RolecallError(`no database at ${path}`)
+    return work(undefined)
+  }
+  const store = openSqliteStore(path)
+  try {
+    return await work(store)
+  } finally {
+    await store.close()
+  }
+}

@@ -1,0 +1,179 @@
+// The three examples end to end: provision over SCIM, plan, apply, check, change IdP membership, refuse stale plans.
+import { beforeEach, describe, expect, it } from 'vitest'
+import { applyPlan, ApplyRefusedError, explainStale } from '../../src/apply/apply.js'
+import { readPlanBase } from '../../src/apply/store-base.js'
+import { checkAccess } from '../../src/engine/check.js'
+import { computeEffectiveAccess } from '../../src/engine/effective.js'
+import { StalePlanError } from '../../src/errors.js'
+import { loadAccessDir } from '../../src/load/load-access.js'
+import { stateDocuments, stateFromDocuments } from '../../src/model/documents.js'
+import type { DesiredState } from '../../src/model/state.js'
+import { makePlan } from '../../src/plan/make-plan.js'
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { repoRoot } from '../helpers/cli.js'
+import { fixtureNow } from '../helpers/fixtures.js'
+import { addMembers, provisionGroup, provisionUser } from '../helpers/provision.js'
+import { scimFixture, type ScimClient } from '../helpers/scim.js'
+
+const now = fixtureNow
+const approvals = ['acme/security:gh-alice', 'acme/security:gh-bob', 'acme/access-reviewers:gh-rev', 'acme/platform-leads:gh-lead']
+const apply = { approvedBy: approvals, commit: 'abc123', author: 'sam', actor: 'test', now }
+
+let store: SqliteStore
+let okta: ScimClient
+let desired: DesiredState
+let ids: Record<string, string>
+
+async function exampleState(): Promise<DesiredState> {
+  const loaded = await loadAccessDir(`${repoRoot}access`, { cwd: repoRoot, now })
+  expect(loaded.diagnostics).toEqual([])
+  return loaded.state
+}
+
+/** The example state with one document changed. */
+function edited(state: DesiredState, kind: string, name: string, change: (doc: Record<string, unknown>) => void): DesiredState {
+  const documents = structuredClone(stateDocuments(state))
+  const entry = documents.find((candidate) => candidate.doc.kind === kind && candidate.doc.name === name)
+  if (entry === undefined) throw new Error(`no ${kind} ${name}`)
+  change(entry.doc)
+  return stateFromDocuments(documents, now)
+}
+
+async function planNow(state: DesiredState) {
+  return makePlan(state, await readPlanBase(store), now)
+}
+
+async function liveAccess() {
+  const base = await readPlanBase(store)
+  const applied = await store.appliedState()
+  const state = stateFromDocuments(applied?.documents ?? [], now)
+  return computeEffectiveAccess(state, base.directory, { now })
+}
+
+beforeEach(async () => {
+  const fixture = await scimFixture(['okta', 'entra'])
+  store = fixture.store
+  okta = fixture.clients.okta as ScimClient
+  desired = await exampleState()
+  ids = {}
+  for (const user of ['sam', 'sasha', 'sky', 'casey', 'cory']) ids[user] = await provisionUser(okta, `${user}@acme.example`)
+  ids.support = await provisionGroup(okta, 'support-tier-2', [ids.sam ?? ''])
+  ids.security = await provisionGroup(okta, 'security-admins', [ids.sasha ?? '', ids.sky ?? ''])
+  ids.checkout = await provisionGroup(okta, 'checkout-team', [ids.casey ?? ''])
+  ids.staff = await provisionGroup(okta, 'all-staff', [ids.sam ?? '', ids.casey ?? ''])
+})
+
+describe('reconciling the example organization', () => {
+  it('applies the three examples and the check API answers as the YAML says', async () => {
+    const plan = await planNow(desired)
+    expect(plan.summary.hasChanges).toBe(true)
+    expect(plan.idpGroups.unmapped).toEqual(['okta/all-staff'])
+    const outcome = await applyPlan(plan, store, apply)
+    expect(outcome).toMatchObject({ status: 'applied', revision: { id: 'r1', commit: 'abc123', author: 'sam' } })
+    const access = await liveAccess()
+    const ask = (user: string, query: object) => checkAccess(access, { user, at: now, authMethod: 'sso', ...query } as Parameters<typeof checkAccess>[1])
+    expect(ask('sam@acme.example', { action: 'run', resource: 'journey:checkout/diagnostic-login', env: 'production' })).toMatchObject({ allowed: true })
+    expect(ask('sam@acme.example', { action: 'edit', resource: 'auth-config:checkout/oidc', env: 'production' })).toMatchObject({ allowed: false })
+    expect(ask('sam@acme.example', { permission: 'sso:manage' })).toMatchObject({ allowed: false })
+    expect(ask('sasha@acme.example', { permission: 'sso:manage' })).toEqual({
+      allowed: true,
+      reasons: ['okta group "security-admins" → group "Security Admins" → role "Security Admin" → sso:manage'],
+      denials: [],
+    })
+    expect(ask('casey@acme.example', { action: 'edit', resource: 'journey:checkout/place-order', env: 'staging' })).toMatchObject({ allowed: true })
+    expect(ask('cory@acme.example', { action: 'edit', resource: 'journey:checkout/place-order', env: 'staging' })).toMatchObject({ allowed: false })
+    // The IdP adds cory to checkout-team: access follows with no YAML change.
+    await addMembers(okta, ids.checkout ?? '', [ids.cory ?? ''])
+    const after = await liveAccess()
+    expect(checkAccess(after, { user: 'cory@acme.example', at: now, action: 'edit', resource: 'journey:checkout/place-order', env: 'staging' })).toMatchObject({ allowed: true })
+    const audit = await store.verifyAudit()
+    expect(audit.ok).toBe(true)
+  })
+
+  it('treats applying the same YAML twice as a no-op', async () => {
+    await applyPlan(await planNow(desired), store, apply)
+    const again = await planNow(desired)
+    expect(again.summary.hasChanges).toBe(false)
+    expect(again.access).toEqual([])
+    await expect(applyPlan(again, store, apply)).resolves.toEqual({ status: 'no-changes' })
+    expect((await store.listAppliedRevisions()).map((revision) => revision.id)).toEqual(['r1'])
+  })
+
+  it('refuses a saved plan after the IdP changed memberships, and says who would gain what', async () => {
+    const plan = await planNow(desired)
+    const cory = ids.cory ?? ''
+    await addMembers(okta, ids.security ?? '', [cory])
+    const error = await applyPlan(plan, store, apply).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(StalePlanError)
+    expect(String((error as Error).message)).toContain('SCIM changed users or memberships since the plan')
+    expect(String((error as Error).message)).toMatch(/1 user \(cory@acme\.example\) would now gain sso:manage through okta group "security-admins", which the plan did not show/)
+    expect(await store.listAppliedRevisions()).toEqual([])
+  })
+
+  it('says the reviewed delta still holds when an unrelated SCIM change moved the store', async () => {
+    const plan = await planNow(desired)
+    await addMembers(okta, ids.staff ?? '', [ids.cory ?? ''])
+    const message = explainStale(plan, await readPlanBase(store), now)
+    expect(message).toContain('The reviewed per-person access delta still holds.')
+  })
+
+  it('refuses a plan that is missing approvals, naming what is missing', async () => {
+    const plan = await planNow(desired)
+    const error = await applyPlan(plan, store, { ...apply, approvedBy: ['acme/security:gh-alice'] }).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(ApplyRefusedError)
+    expect((error as Error).message).toContain('critical: 1 of 2 approvals from group:Security Admins, github:acme/security')
+    expect(await store.listAppliedRevisions()).toEqual([])
+  })
+
+  it('counts members of an approver group as approvers', async () => {
+    const plan = await planNow(desired)
+    const critical = plan.approvals.find((approval) => approval.risk === 'critical')
+    expect(critical?.eligible).toEqual(['sasha@acme.example', 'sky@acme.example'])
+    await expect(applyPlan(plan, store, { ...apply, approvedBy: ['sasha@acme.example', 'sky@acme.example', 'acme/access-reviewers:gh-rev'] })).resolves.toMatchObject({ status: 'applied' })
+  })
+
+  it('refuses a lockout: removing the Security Admin role leaves too few holders of sso:manage', async () => {
+    await applyPlan(await planNow(desired), store, apply)
+    const withoutBreakGlass = edited(desired, 'Group', 'Break Glass', (doc) => {
+      doc.roles = []
+    })
+    const lockout = edited(withoutBreakGlass, 'Group', 'Security Admins', (doc) => {
+      doc.roles = []
+    })
+    const plan = await planNow(lockout)
+    expect(plan.findings.filter((finding) => finding.code === 'lockout' && finding.severity === 'error').map((finding) => finding.summary)).toContain(
+      'Only 0 active users would hold sso:manage; policy "acme-access-policy" requires at least 2.',
+    )
+    await expect(applyPlan(plan, store, apply)).rejects.toThrow(/policy forbids this plan:[\s\S]*lockout/)
+    expect((await store.listAppliedRevisions()).length).toBe(1)
+  })
+
+  it('refuses a separation-of-duty breach and prints the chains that break it', async () => {
+    await applyPlan(await planNow(desired), store, apply)
+    const breach = edited(desired, 'Group', 'Security Admins', (doc) => {
+      doc.roles = ['Security Admin', 'Security Auditor']
+    })
+    const plan = await planNow(breach)
+    const finding = plan.findings.find((candidate) => candidate.code === 'separation-of-duty')
+    expect(finding?.severity).toBe('error')
+    expect(finding?.paths.some((path) => path.includes('role "Security Auditor"'))).toBe(true)
+    await expect(applyPlan(plan, store, apply)).rejects.toThrow(ApplyRefusedError)
+  })
+
+  it('serialises concurrent applies: the loser gets a stale-plan error, the store one revision', async () => {
+    const plan = await planNow(desired)
+    const results = await Promise.allSettled([applyPlan(plan, store, apply), applyPlan(plan, store, apply)])
+    expect(results.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected'])
+    const rejected = results.find((result) => result.status === 'rejected')
+    expect(rejected?.status === 'rejected' ? rejected.reason : undefined).toBeInstanceOf(StalePlanError)
+    expect((await store.listAppliedRevisions()).map((revision) => revision.id)).toEqual(['r1'])
+  })
+
+  it('refuses a plan file whose desired documents were edited after review', async () => {
+    const plan = await planNow(desired)
+    const tampered = structuredClone(plan)
+    const group = tampered.desired.find((entry) => entry.doc.name === 'Support Tier 2')
+    if (group !== undefined) group.doc.roles = ['Security Admin']
+    await expect(applyPlan(tampered, store, apply)).rejects.toThrow('the plan file was modified after it was made')
+  })
+})
