@@ -230,7 +230,12 @@ function isExpired(expires: string | undefined, now: Date): boolean {
   return at !== undefined && at.getTime() <= now.getTime()
 }
 
-export type EffectiveOptions = { now: Date; breakGlass?: readonly BreakGlassGrant[] }
+export type EffectiveOptions = {
+  now: Date
+  breakGlass?: readonly BreakGlassGrant[]
+  /** A builder for the same state, reused across calls (the check API keeps one per applied revision). */
+  bundles?: BundleBuilder
+}
 
 /** Compute effective access. Pure: the same inputs give the same (sorted) output. */
 export function computeEffectiveAccess(state: DesiredState, directory: Directory, options: EffectiveOptions): EffectiveAccess {
@@ -249,7 +254,7 @@ export function computeEffectiveAccess(state: DesiredState, directory: Directory
   const active = (userId: string) => (activeRecords.has(userId) ? recordKey.get(userId) : undefined)
   const isActiveKey = (key: string) => activity.get(key) ?? true
 
-  const builder = new BundleBuilder(state)
+  const builder = options.bundles ?? new BundleBuilder(state)
   const holdings = new Map<string, Holding[]>()
   const give = (user: string, items: readonly Holding[]) => {
     if (!isActiveKey(user)) return
@@ -259,7 +264,7 @@ export function computeEffectiveAccess(state: DesiredState, directory: Directory
   }
   for (const [groupName, paths] of memberPaths(state, directory, active)) {
     const group = state.groups.get(groupName)?.doc
-    if (group === undefined) continue
+    if (group === undefined || paths.size === 0) continue
     const bundle = builder.bundle(group)
     if (bundle.length === 0) continue
     for (const [user, chains] of paths) {
