@@ -30,6 +30,36 @@ export const commands: Record<string, CommandEntry> = {
     usage: 'rolecall apply [plan.json | --dir access] [--db FILE] [--approved-by NAME]... [--revision SHA] [--author NAME]',
     load: () => import('./commands/apply.js'),
   },
+  drift: {
+    summary: 'report access that changed without review since the last apply (exit 2 when high risk)',
+    usage: 'rolecall drift [--dir access] [--db FILE] [--since REVISION] [--format text|json]',
+    load: () => import('./commands/drift.js'),
+  },
+  explain: {
+    summary: 'why a user has access: every holding with its chain, or the answer for one action',
+    usage: 'rolecall explain --user U [--action A --resource R [--env E] [--tag T]... | --permission P] [--auth-method M] [--dir access | --db FILE] [--format text|json]',
+    load: () => import('./commands/explain.js'),
+  },
+  'who-can': {
+    summary: 'every user who may do ACTION on RESOURCE (or holds PERMISSION), with the chains',
+    usage: 'rolecall who-can (ACTION RESOURCE | PERMISSION) [--env E] [--tag T]... [--auth-method M] [--dir access | --db FILE] [--format text|json]',
+    load: () => import('./commands/who-can.js'),
+  },
+  test: {
+    summary: 'run the AccessTest assertions against the access files on live memberships',
+    usage: 'rolecall test [--dir access] [--db FILE] [--format text|json]',
+    load: () => import('./commands/test.js'),
+  },
+  import: {
+    summary: 'write access files from an existing store, to bootstrap a repository',
+    usage: 'rolecall import --out DIR [--db FILE] [--force]',
+    load: () => import('./commands/import.js'),
+  },
+  'break-glass': {
+    summary: 'emergency grants outside git (at most 72 hours, always reported as drift)',
+    usage: 'rolecall break-glass (create --user U --action A --resource R [--env E] --reason TEXT --expires T | list | revoke ID) [--db FILE]',
+    load: () => import('./commands/break-glass.js'),
+  },
   serve: {
     summary: 'run the SCIM 2.0 endpoint with /healthz and /metrics',
     usage: 'rolecall serve [--db FILE] [--port N] [--host H]   (env ROLECALL_DB, ROLECALL_PORT, ROLECALL_HOST)',

@@ -9,6 +9,8 @@ import type { Holding } from './types.js'
 export type AccessQuestion = {
   user: string
   authMethod?: string
+  /** Answer for any sign-in method, naming the methods a restricted holding needs (explain, who-can). */
+  anyAuthMethod?: boolean
   at: Date
 } & ({ permission: string } | { action: string; resource: string; env?: string; tags?: readonly string[] })
 
@@ -56,6 +58,10 @@ export function checkAccess(access: EffectiveAccess, question: AccessQuestion): 
     const expires = holding.expires === undefined ? undefined : parseTimestamp(holding.expires)
     if (expires !== undefined && expires.getTime() <= question.at.getTime()) {
       denials.push(`${chain}: expired at ${holding.expires ?? ''}`)
+      continue
+    }
+    if (holding.authMethods !== undefined && question.anyAuthMethod === true) {
+      reasons.push(`${chain} (when signed in with ${holding.authMethods.join(' or ')})`)
       continue
     }
     if (holding.authMethods !== undefined && (question.authMethod === undefined || !holding.authMethods.includes(question.authMethod))) {

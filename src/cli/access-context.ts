@@ -1,0 +1,29 @@
+// The state explain, who-can and test answer from: the access files (--dir) or the last apply, on the live directory.
+import { activeBreakGlass } from '../apply/store-base.js'
+import type { BreakGlassGrant, Directory } from '../engine/types.js'
+import { RolecallError } from '../errors.js'
+import { stateFromDocuments, type StateDocument } from '../model/documents.js'
+import type { DesiredState } from '../model/state.js'
+import { loadDesired, withStore } from './desired.js'
+import type { Io } from './io.js'
+
+export type AccessContext = { state: DesiredState; directory: Directory; breakGlass: BreakGlassGrant[]; source: string }
+
+const emptyDirectory: Directory = { users: [], groups: [], memberships: [] }
+
+/** With `fromFiles`, the access files projected on the live directory; else the applied state. */
+export async function loadAccessContext(options: { dir: string | undefined; db: string | undefined; fromFiles: boolean }, io: Io, now: Date): Promise<AccessContext> {
+  const desired = options.fromFiles ? await loadDesired(options.dir, io, now) : undefined
+  return withStore(options.db, io, async (store) => {
+    if (store === undefined) {
+      if (desired === undefined) throw new RolecallError('no database yet; pass --dir to answer from the access files')
+      return { state: desired, directory: emptyDirectory, breakGlass: [], source: 'access files (no store)' }
+    }
+    const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
+    const directory: Directory = { users: snapshot.users, groups: snapshot.groups, memberships: snapshot.memberships }
+    if (desired !== undefined) return { state: desired, directory, breakGlass: activeBreakGlass(breakGlass), source: 'access files on live memberships' }
+    const applied = await store.appliedState()
+    if (applied === undefined) throw new RolecallError('nothing has been applied yet; pass --dir to answer from the access files')
+    return { state: stateFromDocuments(applied.documents as StateDocument[], now), directory, breakGlass: activeBreakGlass(breakGlass), source: `applied revision ${applied.revision.id}` }
+  })
+}

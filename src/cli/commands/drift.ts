@@ -1,0 +1,51 @@
+// rolecall drift: access that changed without review since the last apply (or --since REVISION).
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { activeBreakGlass } from '../../apply/store-base.js'
+import { RolecallError } from '../../errors.js'
+import { stateFromDocuments, type StateDocument } from '../../model/documents.js'
+import type { DesiredState } from '../../model/state.js'
+import { computeDrift, isAlarming } from '../../plan/drift.js'
+import { renderDriftJson, renderDriftText } from '../../render/drift.js'
+import { oneOf, parseCommandArgs } from '../args.js'
+import { readNow } from '../clock.js'
+import { loadDesired, withStore } from '../desired.js'
+import type { Io } from '../io.js'
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values } = parseCommandArgs('drift', argv, {
+    dir: { type: 'string' },
+    db: { type: 'string' },
+    since: { type: 'string' },
+    format: { type: 'string' },
+  })
+  const format = oneOf('format', values.format, ['text', 'json'] as const, 'text')
+  const now = readNow(io.env)
+  const dir = values.dir ?? io.env.ROLECALL_ACCESS_DIR ?? 'access'
+  let desired: DesiredState | undefined
+  if (values.dir !== undefined || existsSync(resolve(io.cwd, dir))) desired = await loadDesired(dir, io, now)
+  const report = await withStore(
+    values.db,
+    io,
+    async (store) => {
+      if (store === undefined) throw new RolecallError('no database')
+      const applied = values.since === undefined ? await store.appliedState() : await store.appliedRevision(values.since)
+      if (applied === undefined) {
+        if (values.since !== undefined) throw new RolecallError(`no applied revision "${values.since}" (see the revisions with \`rolecall audit export\`)`)
+        throw new RolecallError('nothing has been applied yet: run `rolecall plan` and `rolecall apply` first')
+      }
+      const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
+      const documents = applied.documents as StateDocument[]
+      return computeDrift({
+        applied: { revision: applied.revision.id, state: stateFromDocuments(documents, now), documents, directory: applied.directory },
+        directory: { users: snapshot.users, groups: snapshot.groups, memberships: snapshot.memberships },
+        breakGlass: activeBreakGlass(breakGlass),
+        ...(desired === undefined ? {} : { desired }),
+        now,
+      })
+    },
+    false,
+  )
+  io.out(format === 'json' ? renderDriftJson(report) : renderDriftText(report))
+  return isAlarming(report) ? 2 : 0
+}

@@ -1,0 +1,91 @@
+// Drift: access that changed without review since an apply (SCIM membership changes, break-glass grants,
+// mapped IdP groups renamed or gone) and documents not yet applied. Pure.
+import { BundleBuilder, computeEffectiveAccess, type EffectiveAccess } from '../engine/effective.js'
+import { formatGrantRule } from '../engine/chain.js'
+import type { BreakGlassGrant, Directory } from '../engine/types.js'
+import { stateDocuments, type StateDocument } from '../model/documents.js'
+import { maxRisk, riskRank, type Risk } from '../model/risk.js'
+import type { DesiredState } from '../model/state.js'
+import { parseTimestamp } from '../model/time.js'
+import { compareStrings } from '../util/compare.js'
+import { deltaChains, diffAccess } from './diff-access.js'
+import { diffDocuments } from './diff-objects.js'
+
+export type DriftAccessChange = { user: string; change: 'gain' | 'loss'; what: string; risk: Risk; chains: string[] }
+export type DriftBreakGlass = { id: string; user: string; what: string; risk: Risk; reason: string; expires: string }
+export type DriftIdpGroup = { group: string; connection: string; was: string; now: string | null }
+
+export type DriftReport = {
+  appliedRevision: string | null
+  highestRisk: Risk | null
+  /** Access gained or lost because SCIM changed users or memberships since the apply. Highest risk first. */
+  scim: DriftAccessChange[]
+  breakGlass: DriftBreakGlass[]
+  /** Mapped IdP groups renamed (same externalId) or gone since the apply. */
+  idpGroups: DriftIdpGroup[]
+  /** Documents in the access files that differ from the applied ones: `create Group "X"`. */
+  unapplied: string[]
+}
+
+export type DriftInput = {
+  applied: { revision: string | null; state: DesiredState; documents: readonly StateDocument[]; directory: Directory | undefined }
+  directory: Directory
+  breakGlass: readonly BreakGlassGrant[]
+  desired?: DesiredState
+  now: Date
+}
+
+const empty = (): EffectiveAccess => ({ users: new Map(), inactive: new Set() })
+
+function idpGroupDrift(state: DesiredState, before: Directory, after: Directory): DriftIdpGroup[] {
+  const out: DriftIdpGroup[] = []
+  for (const { doc: group } of state.groups.values()) {
+    const scim = group.source.scim
+    if (scim === undefined) continue
+    const matches = (directory: Directory) =>
+      directory.groups.filter((candidate) => candidate.connection === scim.connection && (scim.externalId !== undefined ? candidate.externalId === scim.externalId : candidate.displayName === scim.displayName))
+    const was = matches(before)
+    if (was.length === 0 || matches(after).length > 0) continue
+    for (const old of was) {
+      const renamed = after.groups.find((candidate) => candidate.id === old.id || (old.externalId !== undefined && candidate.connection === old.connection && candidate.externalId === old.externalId))
+      out.push({ group: group.name, connection: old.connection, was: old.displayName, now: renamed?.displayName ?? null })
+    }
+  }
+  return out.sort((a, b) => compareStrings(a.group, b.group) || compareStrings(a.was, b.was))
+}
+
+export function computeDrift(input: DriftInput): DriftReport {
+  const { applied, directory, now } = input
+  const state = applied.state
+  const hasCatalog = state.catalog !== undefined
+  const bundles = hasCatalog ? new BundleBuilder(state) : undefined
+  const at = (dir: Directory) => (bundles === undefined ? empty() : computeEffectiveAccess(state, dir, { now, bundles }))
+  const scim = applied.directory === undefined ? [] : diffAccess(at(applied.directory), at(directory))
+  const breakGlass: DriftBreakGlass[] = []
+  for (const grant of input.breakGlass) {
+    const expires = parseTimestamp(grant.expires)
+    if (expires !== undefined && expires.getTime() <= now.getTime()) continue
+    const template = bundles?.grantTemplate({ action: grant.actions, resource: grant.resource, env: grant.env }, [])
+    const what = template?.type === 'grant' ? formatGrantRule(template.grant) : `${grant.actions.join(', ')} ${grant.resource}`
+    breakGlass.push({ id: grant.id, user: grant.user, what, risk: template?.risk ?? 'critical', reason: grant.reason, expires: grant.expires })
+  }
+  const unapplied =
+    input.desired === undefined ? [] : diffDocuments(applied.documents, stateDocuments(input.desired)).map((change) => `${change.action} ${change.kind} "${change.name}"`)
+  const scimChanges = scim
+    .map((delta) => ({ user: delta.user, change: delta.change, what: delta.what, risk: delta.risk, chains: deltaChains(delta) }))
+    .sort((a, b) => riskRank(b.risk) - riskRank(a.risk) || compareStrings(a.user, b.user) || compareStrings(a.what, b.what))
+  const risks = [...scimChanges.map((change) => change.risk), ...breakGlass.map((grant) => grant.risk)]
+  return {
+    appliedRevision: applied.revision,
+    highestRisk: risks.length === 0 ? null : risks.reduce(maxRisk),
+    scim: scimChanges,
+    breakGlass: breakGlass.sort((a, b) => riskRank(b.risk) - riskRank(a.risk) || compareStrings(a.id, b.id)),
+    idpGroups: applied.directory === undefined ? [] : idpGroupDrift(state, applied.directory, directory),
+    unapplied,
+  }
+}
+
+/** Drift that CI or cron should alert on: anything high risk or above. */
+export function isAlarming(report: DriftReport): boolean {
+  return report.highestRisk !== null && riskRank(report.highestRisk) >= riskRank('high')
+}
