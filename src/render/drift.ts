@@ -23,7 +23,7 @@ export function renderDriftText(report: DriftReport): string {
   if (report.idpGroups.length > 0) {
     lines.push('', 'Mapped IdP groups renamed or gone:')
     for (const group of report.idpGroups) {
-      lines.push(`  group "${group.group}": ${group.connection} group "${group.was}" ${group.now === null ? 'no longer exists' : `was renamed to "${group.now}" (same externalId); update its source`}`)
+      lines.push(`  group "${group.group}": ${group.connection} group "${group.was}" ${group.now === null ? 'no longer exists' : `was renamed to "${group.now}" in the IdP; update its source`}`)
     }
   }
   if (report.unapplied.length > 0) {
