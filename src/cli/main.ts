@@ -60,6 +60,11 @@ export const commands: Record<string, CommandEntry> = {
     usage: 'rolecall break-glass (create --user U --action A --resource R [--env E] --reason TEXT --expires T | list | revoke ID) [--db FILE]',
     load: () => import('./commands/break-glass.js'),
   },
+  'admin-token': {
+    summary: 'tokens for the admin and check API (scopes plan, apply, check), shown once',
+    usage: 'rolecall admin-token (create --scope SCOPE [--scope SCOPE]... [--name NAME] | list | revoke ID) [--db FILE]',
+    load: () => import('./commands/admin-token.js'),
+  },
   serve: {
     summary: 'run the SCIM 2.0 endpoint with /healthz and /metrics',
     usage: 'rolecall serve [--db FILE] [--port N] [--host H]   (env ROLECALL_DB, ROLECALL_PORT, ROLECALL_HOST)',

@@ -31,13 +31,20 @@ export function createScimApp(options: ScimAppOptions): Hono<ScimEnv> {
   app.notFound(() => scimErrorResponse(new ScimError(404, undefined, 'no such SCIM endpoint')))
 
   const scim = new Hono<ScimEnv>()
-  scim.use(
-    '*',
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: () => scimErrorResponse(new ScimError(413, undefined, `request body exceeds ${maxBodyBytes} bytes`)),
-    }),
-  )
+  const limitBody = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: () => scimErrorResponse(new ScimError(413, undefined, `request body exceeds ${maxBodyBytes} bytes`)),
+  })
+  scim.use('*', async (c, next) => {
+    // Reads carry no body; touching `c.req.raw.body` would build a full Request for every GET.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'DELETE') return next()
+    const length = c.req.header('content-length')
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      if (Number(length) > maxBodyBytes) return scimErrorResponse(new ScimError(413, undefined, `request body exceeds ${maxBodyBytes} bytes`))
+      return next()
+    }
+    return limitBody(c, next)
+  })
   scim.route('/', discoveryRoutes())
 
   const authenticate = async (c: Context<ScimEnv>, next: Next) => {

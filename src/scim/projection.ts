@@ -32,9 +32,13 @@ export function parseProjection(type: ResourceType, attributes: string | undefin
   return { ...(include === undefined ? {} : { include }), ...(exclude === undefined ? {} : { exclude }) }
 }
 
-/** Whether a core attribute (e.g. `members`, `groups`) appears in the response, so that it need not be read. */
-export function isReturned(projection: Projection, name: string): boolean {
+/**
+ * Whether a core attribute (e.g. `members`, `groups`) appears in the response, so that it need not be read.
+ * Attributes with `returned: request` appear only when `attributes` names them.
+ */
+export function isReturned(projection: Projection, name: string, isRequestOnly = false): boolean {
   const lower = name.toLowerCase()
+  if (isRequestOnly && projection.include === undefined) return false
   if (projection.include !== undefined) return projection.include.some((selector) => selector.scope === '' && selector.name === lower)
   if (projection.exclude !== undefined) return !projection.exclude.some((selector) => selector.scope === '' && selector.name === lower && selector.sub === undefined)
   return true

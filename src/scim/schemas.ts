@@ -103,9 +103,11 @@ export const userSchema: SchemaDef = {
         attr('primary', 'boolean', 'Whether this is the primary address.'),
       ],
     }),
-    attr('groups', 'complex', 'Groups the user belongs to, from the groups their IdP pushed.', {
+    attr('groups', 'complex', 'Groups the user belongs to (returned when asked for with attributes=groups).', {
       multiValued: true,
       mutability: 'readOnly',
+      // Reading memberships on every user read would dominate GET /Users/{id}; IdPs never read it.
+      returned: 'request',
       subAttributes: [
         str('value', 'The identifier of the Group.', { mutability: 'readOnly' }),
         attr('$ref', 'reference', 'The URI of the Group.', { mutability: 'readOnly', referenceTypes: ['Group'] }),

@@ -26,7 +26,7 @@ function notFound(id: string): ScimError {
 
 async function list(c: Context<ScimEnv>, store: Store, params: ListParams, projection: Projection): Promise<Response> {
   const query = listQuery(userType, params)
-  const result = await store.listUsers(c.get('connection'), query, isReturned(projection, 'groups'))
+  const result = await store.listUsers(c.get('connection'), query, isReturned(projection, 'groups', true))
   const base = baseUrl(c)
   return scimJson(listBody(result.total, query.startIndex, result.items.map((user) => project(userType, renderUser(user, base), projection))))
 }
@@ -50,7 +50,7 @@ export function userRoutes(store: Store): Hono<ScimEnv> {
 
   app.get('/:id', async (c) => {
     const projection = projectionOf(c)
-    const user = await store.getUser(c.get('connection'), c.req.param('id'), isReturned(projection, 'groups'))
+    const user = await store.getUser(c.get('connection'), c.req.param('id'), isReturned(projection, 'groups', true))
     if (user === undefined) throw notFound(c.req.param('id'))
     const ifNoneMatch = etagVersions(c.req.header('if-none-match'))
     if (c.req.header('if-none-match')?.trim() === '*' || ifNoneMatch?.includes(user.version) === true) {
@@ -90,7 +90,7 @@ export function userRoutes(store: Store): Hono<ScimEnv> {
 /** The committed user, with its groups, after a write. */
 async function reread(c: Context<ScimEnv>, store: Store, id: string): Promise<Response> {
   const projection = projectionOf(c)
-  const user = await store.getUser(c.get('connection'), id, isReturned(projection, 'groups'))
+  const user = await store.getUser(c.get('connection'), id, isReturned(projection, 'groups', true))
   if (user === undefined) throw notFound(id)
   return respond(c, user, projection)
 }

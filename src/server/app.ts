@@ -4,6 +4,7 @@ import { routePath } from 'hono/route'
 import type { Logger } from 'pino'
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { createScimApp } from '../scim/app.js'
+import { createApiApp } from './api.js'
 import type { Store } from '../store/store.js'
 
 export type ServerAppOptions = {
@@ -58,6 +59,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
   app.get('/metrics', async (c) => {
     return c.body(await registry.metrics(), 200, { 'content-type': registry.contentType })
   })
+  app.route('/', createApiApp({ store }))
   app.route('/', createScimApp({ store, onUnexpected: (error) => logger?.error({ err: error }, 'unexpected error') }))
   return { app, registry }
 }

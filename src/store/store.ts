@@ -166,9 +166,27 @@ export interface Store {
   listBreakGlass(): Promise<BreakGlassRecord[]>
   revokeBreakGlass(id: string, actor: string): Promise<boolean>
 
+  /** A new admin API token with these scopes; returned here and never again. Audited. */
+  createAdminToken(scopes: readonly AdminScope[], name?: string): Promise<{ token: string; info: AdminTokenInfo }>
+  listAdminTokens(): Promise<AdminTokenInfo[]>
+  revokeAdminToken(id: string): Promise<boolean>
+  /** The admin token's id and scopes, or undefined (SCIM tokens are never admin tokens). */
+  authenticateAdmin(token: string): Promise<{ id: string; scopes: AdminScope[] } | undefined>
+
+  /** One user's records (any connection, by userName, case-insensitive), their groups and memberships: the check API's read. */
+  directoryOfUser(userName: string): Promise<LiveSnapshot>
+  /** Id of the last applied revision, or null: a cheap freshness check for caches. */
+  appliedRevisionId(): Promise<string | null>
+
   /** Commits pending writes and closes. */
   close(): Promise<void>
 }
+
+/** What an admin token may do: plan (read state, make plans), apply, or check access. */
+export type AdminScope = 'plan' | 'apply' | 'check'
+export const adminScopes: readonly AdminScope[] = ['plan', 'apply', 'check']
+
+export type AdminTokenInfo = { id: string; hint: string; name?: string; scopes: AdminScope[]; createdAt: string; revokedAt?: string }
 
 /** Memberships that grant access: those of active users only (deactivated users hold no access). */
 export function activeMemberships(snapshot: LiveSnapshot): LiveSnapshot['memberships'] {

@@ -210,11 +210,12 @@ describe('scim users', () => {
     expect(found.body.Resources[0].userName).toBe('pete@example.com')
   })
 
-  it('shows the groups a user belongs to', async () => {
+  it('shows the groups a user belongs to when asked (groups is returned on request)', async () => {
     const { request } = await scimFixture()
     const { body: user } = await request('POST', '/Users', aUser('quinn@example.com'))
     const { body: group } = await request('POST', '/Groups', { displayName: 'security-admins', members: [{ value: user.id }] })
-    const got = await request('GET', `/Users/${user.id}`)
+    expect((await request('GET', `/Users/${user.id}`)).body.groups).toBeUndefined()
+    const got = await request('GET', `/Users/${user.id}?attributes=userName,groups`)
     expect(got.body.groups).toEqual([
       { value: group.id, display: 'security-admins', $ref: `http://localhost/scim/v2/Groups/${group.id}`, type: 'direct' },
     ])

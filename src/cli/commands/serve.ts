@@ -21,7 +21,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const port = resolvePort(values.port, io.env)
   const hostname = resolveHost(values.host, io.env)
 
-  const destination = pino.destination({ dest: 1, sync: false })
+  // Lines are buffered up to 8 KiB (one write per batch of requests, not per request) and flushed every 250 ms.
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 8 * 1024 })
+  const flusher = setInterval(() => destination.flush(), 250)
+  flusher.unref()
   const logger = pino({ base: { service: 'rolecall' }, timestamp: pino.stdTimeFunctions.isoTime }, destination)
   const store = openSqliteStore(dbPath)
   const { app } = createServerApp({ store, logger, processMetrics: true })
@@ -29,6 +32,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   return await new Promise<number>((resolveExit) => {
     const server = listen({ fetch: app.fetch, port, hostname }, (info: AddressInfo) => {
       logger.info({ host: info.address, port: info.port, db: dbPath, url: `http://${hostname}:${info.port}/scim/v2` }, 'listening')
+      destination.flush()
     })
     server.on('error', (error) => {
       logger.error({ err: error }, 'server error')
@@ -55,6 +59,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         // Every acknowledged write is already durable; close() commits anything still batched.
         void store.close().then(() => {
           logger.info('stopped')
+          clearInterval(flusher)
           destination.flushSync()
           process.off('SIGTERM', onTerm)
           process.off('SIGINT', onInt)

@@ -1,35 +1,64 @@
-// Group commit: writes of concurrent requests share one durable COMMIT; each write is isolated by a savepoint.
+// Group commit: writes of concurrent requests share one COMMIT and one fsync; each write is isolated by a savepoint.
+import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs'
 import type Database from 'better-sqlite3'
 
 type Waiter = { resolve: () => void; reject: (error: unknown) => void }
 
 /**
+ * How a batch is made durable before its writes are acknowledged.
+ * - `full`: SQLite `synchronous=FULL`; COMMIT fsyncs the WAL itself, blocking the event loop for the fsync.
+ * - `wal-fsync`: SQLite `synchronous=NORMAL` (WAL frames written, checkpoints synced by SQLite), then an
+ *   fdatasync of the WAL file in the libuv thread pool before any write of the batch is acknowledged. The same
+ *   guarantee as `full` (every acknowledged write is on disk), without stalling requests during the fsync.
+ * - `none`: in-memory databases.
+ */
+export type Durability = 'full' | 'wal-fsync' | 'none'
+
+/**
  * Runs each write synchronously inside an open transaction and resolves its promise only after the COMMIT
- * that contains it has reached disk (synchronous=FULL). A write that throws is rolled back alone.
+ * that contains it is on disk. A write that throws is rolled back alone.
  */
 export class WriteBatcher {
   private waiters: Waiter[] = []
   private isOpen = false
+  /** Committed but not yet synced (wal-fsync): they wait for the next fdatasync. */
+  private unsynced: Waiter[] = []
+  private isSyncing = false
+  private isClosing = false
+  private walFd: number | undefined
+  private readonly begin: Database.Statement
+  private readonly commit: Database.Statement
+  private readonly savepoint: Database.Statement
+  private readonly release: Database.Statement
+  private readonly rollbackTo: Database.Statement
 
   constructor(
     private readonly db: Database.Database,
+    private readonly durability: Durability,
+    private readonly walPath: string,
     private readonly maxBatch = 512,
-  ) {}
+  ) {
+    this.begin = db.prepare('BEGIN IMMEDIATE')
+    this.commit = db.prepare('COMMIT')
+    this.savepoint = db.prepare('SAVEPOINT write')
+    this.release = db.prepare('RELEASE write')
+    this.rollbackTo = db.prepare('ROLLBACK TO write')
+  }
 
   run<T>(write: () => T): Promise<T> {
     if (!this.isOpen) {
-      this.db.exec('BEGIN IMMEDIATE')
+      this.begin.run()
       this.isOpen = true
       setImmediate(() => this.flush())
     }
-    this.db.exec('SAVEPOINT write')
+    this.savepoint.run()
     let result: T
     try {
       result = write()
-      this.db.exec('RELEASE write')
+      this.release.run()
     } catch (error) {
-      this.db.exec('ROLLBACK TO write')
-      this.db.exec('RELEASE write')
+      this.rollbackTo.run()
+      this.release.run()
       return Promise.reject(error)
     }
     return new Promise<T>((resolve, reject) => {
@@ -38,19 +67,64 @@ export class WriteBatcher {
     })
   }
 
-  /** Commits the open batch, then settles its writes. */
+  /** Commits the open batch, then settles its writes once they are durable. */
   flush(): void {
     if (!this.isOpen) return
     const waiters = this.waiters
     this.waiters = []
     this.isOpen = false
     try {
-      this.db.exec('COMMIT')
+      this.commit.run()
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK')
       for (const waiter of waiters) waiter.reject(error)
       return
     }
+    if (this.durability !== 'wal-fsync') {
+      for (const waiter of waiters) waiter.resolve()
+      return
+    }
+    this.unsynced.push(...waiters)
+    this.sync()
+  }
+
+  /** One fdatasync in flight at a time; writes committed meanwhile ride on the next one. */
+  private sync(): void {
+    if (this.isSyncing || this.isClosing || this.unsynced.length === 0) return
+    const waiters = this.unsynced
+    this.unsynced = []
+    this.isSyncing = true
+    let fd: number
+    try {
+      fd = this.walFd ??= openSync(this.walPath, 'r')
+    } catch (error) {
+      this.isSyncing = false
+      for (const waiter of waiters) waiter.reject(error)
+      return
+    }
+    fdatasync(fd, (error) => {
+      this.isSyncing = false
+      for (const waiter of waiters) (error === null ? waiter.resolve() : waiter.reject(error))
+      if (this.isClosing) this.closeWal()
+      else this.sync()
+    })
+  }
+
+  /** Commits and syncs everything, synchronously (shutdown). */
+  close(): void {
+    this.isClosing = true
+    this.flush()
+    if (this.walFd !== undefined) fdatasyncSync(this.walFd)
+    const waiters = this.unsynced
+    this.unsynced = []
     for (const waiter of waiters) waiter.resolve()
+    // An fdatasync still in flight closes the file when it returns.
+    if (!this.isSyncing) this.closeWal()
+  }
+
+  private closeWal(): void {
+    if (this.walFd === undefined) return
+    closeSync(this.walFd)
+    this.walFd = undefined
   }
 }

@@ -110,6 +110,17 @@ export const migrations: readonly string[] = [
     revoked_at TEXT
   );
   `,
+  `
+  CREATE TABLE admin_tokens (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    hint TEXT NOT NULL,
+    name TEXT,
+    scopes TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+  );
+  `,
 ]
 
 /** Brings the schema up to date inside one transaction per migration. */

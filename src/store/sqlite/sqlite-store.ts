@@ -18,8 +18,11 @@ import {
   type StoredUser,
   type TokenInfo,
   type WriteOptions,
+  type AdminScope,
+  type AdminTokenInfo,
 } from '../store.js'
 import type { AppliedRevision, AppliedState, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
+import { findAdminToken, insertAdminToken, listAdminTokens, markAdminTokenRevoked } from './admin-tokens.js'
 import { currentAppliedId, insertAppliedRevision, insertBreakGlass, listAppliedRevisions, listBreakGlass, markBreakGlassRevoked, readAppliedState } from './applied.js'
 import { AuditLog, digest, exportAuditEntries, verifyAuditChain, type AuditRecord } from './audit.js'
 import { WriteBatcher } from './batcher.js'
@@ -630,6 +633,67 @@ export class SqliteStore implements Store {
       if (revoked) this.record({ actor, connection: null, action: 'break-glass.revoke', resourceType: 'BreakGlass', resourceId: id, beforeDigest: null, afterDigest: null, detail: null })
       return revoked
     })
+  }
+
+  // ---- admin tokens and the check API's reads ----
+
+  createAdminToken(scopes: readonly AdminScope[], name?: string): Promise<{ token: string; info: AdminTokenInfo }> {
+    return this.write(() => {
+      const created = insertAdminToken(this.writer, scopes, name, this.now())
+      this.record({ actor: 'cli', connection: null, action: 'admin-token.create', resourceType: 'AdminToken', resourceId: created.info.id, beforeDigest: null, afterDigest: null, detail: { scopes: created.info.scopes } }, false)
+      return created
+    })
+  }
+
+  async listAdminTokens(): Promise<AdminTokenInfo[]> {
+    return listAdminTokens(this.reader)
+  }
+
+  revokeAdminToken(id: string): Promise<boolean> {
+    return this.write(() => {
+      const revoked = markAdminTokenRevoked(this.writer, id, this.now())
+      if (revoked) this.record({ actor: 'cli', connection: null, action: 'admin-token.revoke', resourceType: 'AdminToken', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
+      return revoked
+    })
+  }
+
+  async authenticateAdmin(token: string): Promise<{ id: string; scopes: AdminScope[] } | undefined> {
+    return findAdminToken(this.reader, token)
+  }
+
+  async directoryOfUser(userName: string): Promise<LiveSnapshot> {
+    const read = this.reader.transaction((): LiveSnapshot => {
+      const revision = (this.stmt(this.reader, `SELECT value FROM state WHERE key = 'revision'`).get() as { value: number }).value
+      const userRows = this.stmt(this.reader, 'SELECT rid, id, connection, user_name, external_id, active FROM users WHERE user_name_key = ?').all(userName.toLowerCase()) as {
+        rid: number
+        id: string
+        connection: string
+        user_name: string
+        external_id: string | null
+        active: number
+      }[]
+      const users = userRows.map((row) => ({ id: row.id, connection: row.connection, userName: row.user_name, ...(row.external_id === null ? {} : { externalId: row.external_id }), active: row.active === 1 }))
+      const groups: LiveSnapshot['groups'] = []
+      const memberships: LiveSnapshot['memberships'] = []
+      for (const user of userRows) {
+        const rows = this.stmt(this.reader, 'SELECT g.id, g.connection, g.display_name, g.external_id FROM memberships m JOIN groups g ON g.rid = m.group_rid WHERE m.user_rid = ?').all(user.rid) as {
+          id: string
+          connection: string
+          display_name: string
+          external_id: string | null
+        }[]
+        for (const row of rows) {
+          groups.push({ id: row.id, connection: row.connection, displayName: row.display_name, ...(row.external_id === null ? {} : { externalId: row.external_id }) })
+          memberships.push({ groupId: row.id, userId: user.id })
+        }
+      }
+      return { revision, users, groups, memberships }
+    })
+    return read()
+  }
+
+  async appliedRevisionId(): Promise<string | null> {
+    return currentAppliedId(this.reader)
   }
 
   async close(): Promise<void> {

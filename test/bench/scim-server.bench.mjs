@@ -1,0 +1,165 @@
+// SCIM server throughput and latency under load (autocannon, in this process) against `rolecall serve` (its own process),
+// as ratios to a Hono hello-world measured in the same run. Seeded with 100k users, 20k groups, 2M memberships.
+import { spawn } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import autocannon from 'autocannon'
+import { cli, repoRoot } from './lib.mjs'
+import { seededDatabase, sizes } from './scim-seed.mjs'
+
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
+const duration = Number(process.env.BENCH_SECONDS ?? 6)
+const warmup = 1
+
+function startProcess(args) {
+  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] })
+  return new Promise((resolve, reject) => {
+    let buffer = ''
+    let isListening = false
+    child.stdout.on('data', (chunk) => {
+      if (isListening) return
+      buffer += chunk.toString()
+      for (const line of buffer.split('\n')) {
+        try {
+          const entry = JSON.parse(line)
+          if (entry.msg === 'listening') {
+            isListening = true
+            resolve({ child, url: `http://127.0.0.1:${entry.port}` })
+          }
+        } catch {}
+      }
+    })
+    child.on('exit', (code) => isListening || reject(new Error(`server exited with ${code}`)))
+  })
+}
+
+async function stop({ child }) {
+  if (child.exitCode !== null) return
+  const exited = new Promise((resolve) => child.on('exit', resolve))
+  child.kill('SIGTERM')
+  await exited
+}
+
+function load(options) {
+  return new Promise((resolve, reject) => {
+    autocannon({ connections, pipelining: 1, ...options }, (error, result) => (error ? reject(error) : resolve(result)))
+  })
+}
+
+/** Warm up, then measure; returns requests/s (mean), p99 latency and the share of non-2xx. */
+async function measure(name, options) {
+  await load({ ...options, duration: warmup })
+  const result = await load({ ...options, duration })
+  const total = result.requests.total
+  const bad = result.non2xx + result.errors + result.timeouts
+  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total, bad }
+}
+
+function cycle(items) {
+  let i = 0
+  return () => items[i++ % items.length]
+}
+
+const seed = await seededDatabase()
+const workDir = join(repoRoot, 'bench-out', 'scim', 'run')
+rmSync(workDir, { recursive: true, force: true })
+mkdirSync(workDir, { recursive: true })
+const db = join(workDir, 'rolecall.db')
+copyFileSync(seed.db, db)
+if (!existsSync(db)) throw new Error('seed copy failed')
+
+const auth = { authorization: `Bearer ${seed.token}`, 'content-type': 'application/scim+json' }
+const results = []
+
+const hello = await startProcess([join(repoRoot, 'test/bench/scim-hello.mjs')])
+results.push(await measure('hello world', { url: `${hello.url}/` }))
+await stop(hello)
+
+const server = await startProcess([cli, 'serve', '--port', '0', '--db', db])
+const userIds = cycle(seed.sampleUserIds)
+results.push(
+  await measure('GET /Users/{id}', {
+    url: server.url,
+    requests: [{ method: 'GET', headers: auth, setupRequest: (request) => ({ ...request, path: `/scim/v2/Users/${userIds()}` }) }],
+  }),
+)
+let nameIndex = 0
+results.push(
+  await measure('GET /Users?filter=userName eq', {
+    url: server.url,
+    requests: [
+      {
+        method: 'GET',
+        headers: auth,
+        setupRequest: (request) => {
+          const i = (nameIndex = (nameIndex + 7919) % sizes.users)
+          return { ...request, path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "user${i}@bench.example"`)}` }
+        },
+      },
+    ],
+  }),
+)
+const patchBody = (id) => JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: id }] }] })
+const halves = [seed.outsiders.slice(0, 20_000), seed.outsiders.slice(20_000)]
+const bigOutsider = cycle(halves[0])
+const emptyOutsider = cycle(halves[1])
+results.push(
+  await measure('PATCH add member, empty group', {
+    url: server.url,
+    requests: [{ method: 'PATCH', path: `/scim/v2/Groups/${seed.emptyGroupId}`, headers: auth, setupRequest: (request) => ({ ...request, body: patchBody(emptyOutsider()) }) }],
+  }),
+)
+results.push(
+  await measure('PATCH add member, 50k group', {
+    url: server.url,
+    requests: [{ method: 'PATCH', path: `/scim/v2/Groups/${seed.bigGroupId}`, headers: auth, setupRequest: (request) => ({ ...request, body: patchBody(bigOutsider()) }) }],
+  }),
+)
+let created = 0
+const runId = Date.now().toString(36)
+results.push(
+  await measure('POST /Users', {
+    url: server.url,
+    requests: [
+      {
+        method: 'POST',
+        path: '/scim/v2/Users',
+        headers: auth,
+        setupRequest: (request) => ({
+          ...request,
+          body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `new-${runId}-${created++}@bench.example`, active: true }),
+        }),
+      },
+    ],
+  }),
+)
+await stop(server)
+rmSync(workDir, { recursive: true, force: true })
+
+const base = results[0].rps
+const targets = {
+  'GET /Users/{id}': 0.35,
+  'GET /Users?filter=userName eq': 0.35,
+  'PATCH add member, 50k group': 0.25,
+  'POST /Users': 0.15,
+}
+let isFailing = false
+console.log(`${connections} connections, ${duration} s per run after ${warmup} s warm-up; ${sizes.users} users, ${sizes.groups} groups, ${sizes.memberships} memberships; synchronous=FULL`)
+console.log('endpoint                          req/s   ratio  target   p50 ms  p99 ms  non-2xx')
+for (const result of results) {
+  const ratio = result.rps / base
+  const target = targets[result.name]
+  const meets = target === undefined || ratio >= target
+  const p99ok = result.name === 'hello world' || result.p99 < 25
+  if (!meets || !p99ok || result.bad > 0) isFailing = true
+  console.log(
+    `${result.name.padEnd(32)} ${result.rps.toFixed(0).padStart(6)}  ${(100 * ratio).toFixed(0).padStart(4)}%  ${target === undefined ? '     ' : `≥${(100 * target).toFixed(0)}%`.padStart(5)}  ${String(result.p50).padStart(6)}  ${String(result.p99).padStart(6)}${p99ok ? ' ' : '!'}  ${result.bad}`,
+  )
+}
+const empty = results.find((result) => result.name === 'PATCH add member, empty group')
+const big = results.find((result) => result.name === 'PATCH add member, 50k group')
+const bigVsEmpty = big.rps / empty.rps
+console.log(`PATCH on the 50k group runs at ${(100 * bigVsEmpty).toFixed(0)}% of the same PATCH on an empty group (target ≥80%)`)
+if (bigVsEmpty < 0.8) isFailing = true
+console.log(isFailing ? 'SCIM benchmark: some targets missed' : 'SCIM benchmark: all targets met')
+process.exitCode = isFailing ? 1 : 0

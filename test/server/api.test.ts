@@ -1,0 +1,144 @@
+// The check API through app.request() on an in-memory store: authentication, scopes, answers, and bad input.
+import { beforeAll, describe, expect, it } from 'vitest'
+import { applyPlan } from '../../src/apply/apply.js'
+import { readPlanBase } from '../../src/apply/store-base.js'
+import { loadAccessDir } from '../../src/load/load-access.js'
+import { makePlan } from '../../src/plan/make-plan.js'
+import { createServerApp } from '../../src/server/app.js'
+import { createApiApp, maxApiBodyBytes } from '../../src/server/api.js'
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { repoRoot } from '../helpers/cli.js'
+import { fixtureNow } from '../helpers/fixtures.js'
+import { addMembers, deactivateUser, provisionGroup, provisionUser } from '../helpers/provision.js'
+import { scimFixture, type ScimClient } from '../helpers/scim.js'
+
+let store: SqliteStore
+let okta: ScimClient
+let scimToken: string
+let checkToken: string
+let planToken: string
+let app: ReturnType<typeof createApiApp>
+const ids: Record<string, string> = {}
+
+beforeAll(async () => {
+  const fixture = await scimFixture(['okta'])
+  store = fixture.store
+  okta = fixture.client
+  scimToken = okta.token
+  for (const name of ['sam', 'sasha', 'sky', 'casey']) ids[name] = await provisionUser(okta, `${name}@acme.example`)
+  ids.support = await provisionGroup(okta, 'support-tier-2', [ids.sam ?? ''])
+  ids.security = await provisionGroup(okta, 'security-admins', [ids.sasha ?? '', ids.sky ?? ''])
+  ids.checkout = await provisionGroup(okta, 'checkout-team', [ids.casey ?? ''])
+  const loaded = await loadAccessDir(`${repoRoot}access`, { cwd: repoRoot, now: fixtureNow })
+  const plan = makePlan(loaded.state, await readPlanBase(store), fixtureNow)
+  await applyPlan(plan, store, { approvedBy: ['acme/security:a', 'acme/security:b', 'acme/access-reviewers:c', 'acme/platform-leads:d'], commit: null, author: null, actor: 'test', now: fixtureNow })
+  checkToken = (await store.createAdminToken(['check'], 'storefront')).token
+  planToken = (await store.createAdminToken(['plan'])).token
+  app = createApiApp({ store, clock: () => fixtureNow })
+})
+
+function check(body: unknown, token = checkToken, headers: Record<string, string> = {}) {
+  return app.request('http://localhost/api/v1/check', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+}
+
+describe('POST /api/v1/check', () => {
+  it('allows what the YAML grants, with the chain', async () => {
+    const response = await check({ user: 'sam@acme.example', action: 'run', resource: 'journey:checkout/diagnostic-login', env: 'production' })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({
+      allowed: true,
+      reasons: ['okta group "support-tier-2" → group "Support Tier 2" → grant run journey:*/diagnostic-*'],
+      denials: [],
+      revision: 'r1',
+    })
+  })
+
+  it.each([
+    [{ user: 'sam@acme.example', action: 'edit', resource: 'auth-config:checkout/oidc', env: 'production' }, false],
+    [{ user: 'sam@acme.example', permission: 'sso:manage', authMethod: 'sso' }, false],
+    [{ user: 'SASHA@acme.example', permission: 'sso:manage', authMethod: 'sso' }, true],
+    [{ user: 'sasha@acme.example', permission: 'sso:manage', authMethod: 'password' }, false],
+    [{ user: 'sasha@acme.example', permission: 'sso:manage' }, false],
+    [{ user: 'casey@acme.example', action: 'edit', resource: 'journey:checkout/place-order', env: 'staging' }, true],
+    [{ user: 'casey@acme.example', action: 'edit', resource: 'journey:payments/refund', env: 'staging' }, false],
+    [{ user: 'nobody@acme.example', action: 'run', resource: 'journey:checkout/diagnostic-login' }, false],
+  ])('%j → allowed %s', async (body, allowed) => {
+    const response = await check(body)
+    expect(response.status).toBe(200)
+    expect(((await response.json()) as { allowed: boolean }).allowed).toBe(allowed)
+  })
+
+  it('follows IdP membership changes and deactivation without an apply', async () => {
+    const body = { user: 'casey@acme.example', action: 'edit', resource: 'journey:checkout/place-order', env: 'staging' }
+    ids.cory = await provisionUser(okta, 'cory@acme.example')
+    await addMembers(okta, ids.checkout ?? '', [ids.cory])
+    expect(await (await check({ ...body, user: 'cory@acme.example' })).json()).toMatchObject({ allowed: true })
+    await deactivateUser(okta, ids.cory)
+    expect(await (await check({ ...body, user: 'cory@acme.example' })).json()).toMatchObject({ allowed: false, denials: ['user "cory@acme.example" is deactivated'] })
+  })
+
+  it.each([
+    ['no token', undefined, 401],
+    ['a SCIM token', 'scim', 401],
+    ['an admin token without the check scope', 'plan', 403],
+    ['a garbage token', 'rca_nope', 401],
+  ])('refuses %s', async (_label, which, status) => {
+    const token = which === 'scim' ? scimToken : which === 'plan' ? planToken : which
+    const response = await app.request('http://localhost/api/v1/check', {
+      method: 'POST',
+      headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'sam@acme.example', permission: 'audit:read' }),
+    })
+    expect(response.status).toBe(status)
+    expect(await response.json()).toEqual({ error: expect.any(String) })
+    if (status === 401) expect(response.headers.get('www-authenticate')).toBe('Bearer realm="rolecall-admin"')
+  })
+
+  it.each([
+    ['malformed JSON', '{"user": ', 'the body is not valid JSON'],
+    ['a list', '[]', 'the body must be a JSON object'],
+    ['no user', { action: 'run', resource: 'journey:a/b' }, '`user` (a userName) is required'],
+    ['an unknown field', { user: 'sam@acme.example', permission: 'x', admin: true }, 'unknown field: admin'],
+    ['no action', { user: 'sam@acme.example', resource: 'journey:a/b' }, '`action` and `resource` (type:service/name) are required, or `permission`'],
+    ['both forms', { user: 'sam@acme.example', permission: 'x', action: 'run', resource: 'journey:a/b' }, 'ask for a `permission`, or an `action` on a `resource`, not both'],
+    ['a malformed resource', { user: 'sam@acme.example', action: 'run', resource: 'journey' }, 'resource must be "type:service/name" (got "journey")'],
+    ['tags that are not strings', { user: 'sam@acme.example', action: 'run', resource: 'journey:a/b', tags: [1] }, '`tags` must be a list of strings'],
+  ])('answers 400 to %s', async (_label, body, message) => {
+    const response = await check(body)
+    expect(response.status).toBe(400)
+    expect(await response.json()).toEqual({ error: message })
+  })
+
+  it('answers 413 to an oversized body and 415 to a non-JSON one', async () => {
+    const big = await check({ user: 'x'.repeat(maxApiBodyBytes + 10), permission: 'audit:read' })
+    expect(big.status).toBe(413)
+    const text = await check('user=sam', checkToken, { 'content-type': 'text/plain' })
+    expect(text.status).toBe(415)
+  })
+})
+
+describe('GET /api/v1/users/:user/access', () => {
+  it('lists every holding with its chain', async () => {
+    const response = await app.request('http://localhost/api/v1/users/sasha%40acme.example/access', { headers: { authorization: `Bearer ${checkToken}` } })
+    expect(response.status).toBe(200)
+    const body = (await response.json()) as { user: string; active: boolean; revision: string; holdings: { what: string; chain: string; authMethods?: string[] }[] }
+    expect(body).toMatchObject({ user: 'sasha@acme.example', active: true, revision: 'r1' })
+    expect(body.holdings).toContainEqual({ what: 'sso:manage', type: 'permission', risk: 'critical', chain: 'okta group "security-admins" → group "Security Admins" → role "Security Admin"', authMethods: ['sso'] })
+  })
+})
+
+describe('token separation on the whole server', () => {
+  it('rejects an admin token on /scim/v2 and a SCIM token on /api/v1', async () => {
+    const { app: server } = createServerApp({ store })
+    const scim = await server.request('http://localhost/scim/v2/Users', { headers: { authorization: `Bearer ${checkToken}` } })
+    expect(scim.status).toBe(401)
+    const api = await server.request('http://localhost/api/v1/users/sam%40acme.example/access', { headers: { authorization: `Bearer ${scimToken}` } })
+    expect(api.status).toBe(401)
+    const unknown = await server.request('http://localhost/api/v1/nothing', { headers: { authorization: `Bearer ${checkToken}` } })
+    expect(unknown.status).toBe(404)
+  })
+})
