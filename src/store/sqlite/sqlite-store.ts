@@ -25,7 +25,7 @@ import type { AppliedRevision, AppliedState, ApplyGuardView, ApplyRecord, BreakG
 import { findAdminToken, insertAdminToken, listAdminTokens, markAdminTokenRevoked } from './admin-tokens.js'
 import { currentAppliedId, insertAppliedRevision, insertBreakGlass, listAppliedRevisions, listBreakGlass, markBreakGlassRevoked, readAppliedState } from './applied.js'
 import { AuditLog, digest, exportAuditEntries, verifyAuditChain, type AuditRecord } from './audit.js'
-import { WriteBatcher } from './batcher.js'
+import { WriteBatcher, type Durability } from './batcher.js'
 import { compileFilter, compileSort, type ResourceTable, type SqlParam } from './filter-sql.js'
 import { isMemoryPath, openDatabase } from './open.js'
 import { hashToken, newToken, newTokenId, sameHash, tokenHint } from './tokens.js'
@@ -33,6 +33,11 @@ import { hashToken, newToken, newTokenId, sameHash, tokenHint } from './tokens.j
 export type SqliteStoreOptions = {
   /** Clock for timestamps; tests pass a fixed one. */
   clock?: () => Date
+  /**
+   * How commits are made durable (see WriteBatcher). Both file modes put every acknowledged write on disk;
+   * `wal-fsync` (the default) does the fsync off the event loop.
+   */
+  durability?: 'full' | 'wal-fsync'
 }
 
 type ResourceRow = {
@@ -92,10 +97,11 @@ export class SqliteStore implements Store {
 
   constructor(readonly path: string, options: SqliteStoreOptions = {}) {
     this.clock = options.clock ?? (() => new Date())
-    this.writer = openDatabase(path)
+    const durability: Durability = isMemoryPath(path) ? 'none' : (options.durability ?? 'wal-fsync')
+    this.writer = openDatabase(path, { synchronous: durability === 'wal-fsync' ? 'NORMAL' : 'FULL' })
     // WAL lets a second connection read committed state while the writer batches; :memory: cannot be shared.
     this.reader = isMemoryPath(path) ? this.writer : openDatabase(path, { migrate: false })
-    this.batcher = new WriteBatcher(this.writer)
+    this.batcher = new WriteBatcher(this.writer, durability, `${path}-wal`)
     this.audit = new AuditLog(this.writer)
   }
 
@@ -254,7 +260,7 @@ export class SqliteStore implements Store {
         throw error
       }
       this.record({ actor: options.actor, connection, action: 'user.create', resourceType: 'User', resourceId: id, beforeDigest: null, afterDigest: digest(doc), detail: null })
-      return { id, connection, doc, created: now, lastModified: now, version: 1, groups: [] }
+      return { id, connection, doc, created: now, lastModified: now, version: 1 }
     })
   }
 
@@ -275,8 +281,8 @@ export class SqliteStore implements Store {
       where += ` AND (${compiled.sql})`
       params.push(...compiled.params)
     }
-    const total = (this.stmt(this.reader, `SELECT count(*) AS n FROM ${table} r WHERE ${where}`).get(...params) as { n: number }).n
-    if (query.count <= 0 || query.startIndex > total) return { total, items: [] }
+    const countTotal = () => (this.stmt(this.reader, `SELECT count(*) AS n FROM ${table} r WHERE ${where}`).get(...params) as { n: number }).n
+    if (query.count <= 0) return { total: countTotal(), items: [] }
     let order = 'r.rid'
     const orderParams: SqlParam[] = []
     if (query.sort !== undefined) {
@@ -288,6 +294,8 @@ export class SqliteStore implements Store {
       this.reader,
       `SELECT r.rid, r.id, r.connection, r.doc, r.created, r.last_modified, r.version FROM ${table} r WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
     ).all(...params, ...orderParams, query.count, Math.max(0, query.startIndex - 1)) as ResourceRow[]
+    // A first page that is not full is the whole result: no second query (Okta's `userName eq` lookups).
+    const total = query.startIndex === 1 && rows.length < query.count ? rows.length : countTotal()
     return { total, items: rows.map(map) }
   }
 
@@ -698,7 +706,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.isClosed) return
-    this.batcher.flush()
+    this.batcher.close()
     this.isClosed = true
     if (this.reader !== this.writer) this.reader.close()
     this.writer.close()
