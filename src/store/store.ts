@@ -109,7 +109,7 @@ export interface Store {
   /** A new bearer token for `connection` (created if absent). The token is returned here and never again. */
   createToken(connection: string): Promise<{ token: string; info: TokenInfo }>
   listTokens(): Promise<TokenInfo[]>
-  /** False when no such unrevoked token exists. */
+  /** False when no such unrevoked token exists. Servers in other processes stop accepting it within seconds. */
   revokeToken(id: string): Promise<boolean>
   /** The connection a token belongs to, or undefined for an unknown or revoked token. */
   authenticate(token: string): Promise<string | undefined>

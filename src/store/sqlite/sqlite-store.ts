@@ -52,6 +52,9 @@ type ResourceRow = {
 
 type TokenRow = { id: string; connection: string; hash: string; hint: string; created_at: string; revoked_at: string | null }
 
+/** How long an accepted SCIM token is trusted without a database read (a revocation elsewhere waits this long). */
+const tokenCacheMs = 2000
+
 /** Maximum ids written into one audit entry's detail; larger changes record counts only. */
 const maxAuditIds = 1000
 
@@ -94,6 +97,8 @@ export class SqliteStore implements Store {
   private readonly clock: () => Date
   private readonly statements = new Map<string, Database.Statement<unknown[]>>()
   private isClosed = false
+  /** Accepted token hashes → connection, briefly: revocation by another process takes effect within tokenCacheMs. */
+  private readonly tokenCache = new Map<string, { connection: string; until: number }>()
 
   constructor(readonly path: string, options: SqliteStoreOptions = {}) {
     this.clock = options.clock ?? (() => new Date())
@@ -188,6 +193,7 @@ export class SqliteStore implements Store {
       const row = this.stmt(this.writer, 'SELECT * FROM tokens WHERE id = ? AND revoked_at IS NULL').get(id) as TokenRow | undefined
       if (row === undefined) return false
       this.stmt(this.writer, 'UPDATE tokens SET revoked_at = ? WHERE id = ?').run(this.now(), id)
+      this.tokenCache.delete(row.hash)
       this.record({ actor: 'cli', connection: row.connection, action: 'token.revoke', resourceType: 'Token', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
       return true
     })
@@ -195,10 +201,19 @@ export class SqliteStore implements Store {
 
   async authenticate(token: string): Promise<string | undefined> {
     const hash = hashToken(token)
+    const now = Date.now()
+    const cached = this.tokenCache.get(hash)
+    if (cached !== undefined && cached.until > now) return cached.connection
     const row = this.stmt(this.reader, 'SELECT hash, connection, revoked_at FROM tokens WHERE hash = ?').get(hash) as
       | Pick<TokenRow, 'hash' | 'connection' | 'revoked_at'>
       | undefined
-    if (row === undefined || row.revoked_at !== null || !sameHash(row.hash, hash)) return undefined
+    if (row === undefined || row.revoked_at !== null || !sameHash(row.hash, hash)) {
+      this.tokenCache.delete(hash)
+      return undefined
+    }
+    // Only accepted tokens are remembered, so random tokens cannot grow the cache.
+    if (this.tokenCache.size >= 1024) this.tokenCache.clear()
+    this.tokenCache.set(hash, { connection: row.connection, until: now + tokenCacheMs })
     return row.connection
   }
 
