@@ -38,6 +38,20 @@ export function directoryDigest(directory: Directory): string {
   return digestOf({ users, groups, memberships })
 }
 
+/**
+ * The directory in one order (by id), so that the plan does not depend on the order the store listed it in:
+ * the engine names a person after one of their records, and which one depends on that order.
+ */
+export function canonicalDirectory(directory: Directory): Directory {
+  const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  const membership = (entry: { groupId: string; userId: string }) => `${entry.groupId}\u0000${entry.userId}`
+  return {
+    users: [...directory.users].sort(byId),
+    groups: [...directory.groups].sort(byId),
+    memberships: [...directory.memberships].sort((a, b) => (membership(a) < membership(b) ? -1 : membership(a) > membership(b) ? 1 : 0)),
+  }
+}
+
 export function desiredDigest(documents: readonly StateDocument[]): string {
   return digestOf(documents.map((entry) => entry.doc))
 }
@@ -98,9 +112,10 @@ function expiringGrants(state: DesiredState, now: Date): Plan['expiring'] {
 /** Compute the plan. Pure: `now` and the store's contents are passed in. The desired state must be valid. */
 export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date): Plan {
   const desiredDocs = stateDocuments(desired)
+  const directory = canonicalDirectory(base.directory)
   const appliedState = stateFromDocuments(base.applied.documents, now)
-  const before = accessOf(appliedState, base.directory, now, base.breakGlass)
-  const after = accessOf(desired, base.directory, now, base.breakGlass)
+  const before = accessOf(appliedState, directory, now, base.breakGlass)
+  const after = accessOf(desired, directory, now, base.breakGlass)
   const deltas = diffAccess(before, after)
   const documentChanges = diffDocuments(base.applied.documents, desiredDocs)
   const afterBundles = new BundleBuilder(desired)
@@ -141,8 +156,8 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
     changes,
     access: deltas.map((delta) => ({ user: delta.user, change: delta.change, key: delta.key, what: delta.what, risk: delta.risk, chains: deltaChains(delta) })),
     findings: evaluatePolicy(desired, before, after, deltas),
-    approvals: requiredApprovals(desired, risks, membersOfGroups(desired, base.directory)),
-    idpGroups: idpGroupFindings(desired, base.directory),
+    approvals: requiredApprovals(desired, risks, membersOfGroups(desired, directory)),
+    idpGroups: idpGroupFindings(desired, directory),
     expiring: expiringGrants(desired, now),
     desired: desiredDocs.map((entry) => ({ file: entry.file, doc: entry.doc })),
   }

@@ -76,11 +76,12 @@ export function evaluatePolicy(state: DesiredState, before: EffectiveAccess, aft
     for (const rule of policy.separationOfDuty ?? []) {
       const [first, second] = rule.pair
       if (first === undefined || second === undefined) continue
-      for (const { user, holdings } of after.users.values()) {
+      for (const [key, { user, holdings }] of after.users) {
         const a = holdings.filter((holding) => matchesSide(holding, first))
         const b = holdings.filter((holding) => matchesSide(holding, second))
         if (a.length === 0 || b.length === 0) continue
-        const previous = [...before.users.values()].find((entry) => entry.user === user)?.holdings ?? []
+        // By user key: the displayed userName may be spelt differently before and after.
+        const previous = before.users.get(key)?.holdings ?? []
         const already = previous.some((holding) => matchesSide(holding, first)) && previous.some((holding) => matchesSide(holding, second))
         findings.push({
           severity: already ? 'warning' : 'error',
