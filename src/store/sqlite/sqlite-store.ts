@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import type Database from 'better-sqlite3'
 import { StoreError } from '../../errors.js'
-import type { ResourceQuery } from '../query.js'
+import type { Filter, ResourceQuery } from '../query.js'
 import {
   WriteRejectedError,
   type AuditEntry,
@@ -72,6 +72,12 @@ function groupFields(doc: JsonObject) {
   if (typeof displayName !== 'string' || displayName === '') throw new StoreError('a group needs a displayName')
   const externalId = typeof doc['externalId'] === 'string' ? doc['externalId'] : null
   return { displayName, displayNameKey: displayName.toLowerCase(), externalId }
+}
+
+/** A filter that names one resource by a unique key of its table. */
+function isUniqueLookup(table: ResourceTable, filter: Filter): boolean {
+  if (filter.kind !== 'compare' || filter.op !== 'eq' || filter.attr.extension !== undefined || filter.attr.sub !== undefined) return false
+  return filter.attr.name === 'id' || (filter.attr.name === (table === 'users' ? 'userName' : 'displayName') && typeof filter.value === 'string')
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -298,6 +304,13 @@ export class SqliteStore implements Store {
     }
     const countTotal = () => (this.stmt(this.reader, `SELECT count(*) AS n FROM ${table} r WHERE ${where}`).get(...params) as { n: number }).n
     if (query.count <= 0) return { total: countTotal(), items: [] }
+    if (query.sort === undefined && query.filter !== undefined && isUniqueLookup(table, query.filter)) {
+      // At most one row (`userName eq`, `id eq`): no ORDER BY, LIMIT or count to pay for.
+      const rows = this.stmt(this.reader, `SELECT r.rid, r.id, r.connection, r.doc, r.created, r.last_modified, r.version FROM ${table} r WHERE ${where}`).all(
+        ...params,
+      ) as ResourceRow[]
+      return { total: rows.length, items: query.startIndex === 1 ? rows.map(map) : [] }
+    }
     let order = 'r.rid'
     const orderParams: SqlParam[] = []
     if (query.sort !== undefined) {
