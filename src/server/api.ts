@@ -1,13 +1,15 @@
 // The admin and check API at /api/v1, behind admin tokens (rca_) with scopes. SCIM tokens get 401 here.
+// The organization is the server's own; no request header selects another.
 import { Hono, type Context, type Next } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { formatChain, formatHeld } from '../engine/chain.js'
-import type { AccessQuestion } from '../engine/check.js'
 import { userKey } from '../engine/effective.js'
 import type { AdminScope, Store } from '../store/store.js'
+import { mountAdminRoutes, maxAdminBodyBytes } from './admin-api.js'
+import { parseCheckBody } from './check-body.js'
 import { CheckService } from './check-service.js'
 
-type ApiEnv = { Variables: { adminToken: string; scopes: AdminScope[] } }
+type ApiEnv = { Variables: { adminToken: string } }
 
 export type ApiOptions = { store: Store; clock?: () => Date }
 
@@ -18,43 +20,6 @@ const challenge = { 'www-authenticate': 'Bearer realm="rolecall-admin"' }
 
 function problem(c: Context, status: 400 | 401 | 403 | 404 | 413 | 415, message: string, headers: Record<string, string> = {}) {
   return c.json({ error: message }, status, headers)
-}
-
-function stringField(body: Record<string, unknown>, key: string): string | undefined {
-  const value = body[key]
-  return typeof value === 'string' && value !== '' ? value : undefined
-}
-
-/** Validate a check request body into a question, or say what is wrong. */
-export function parseCheckBody(body: unknown, now: Date): AccessQuestion | { error: string } {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return { error: 'the body must be a JSON object' }
-  const record = body as Record<string, unknown>
-  const known = new Set(['user', 'action', 'resource', 'env', 'tags', 'permission', 'authMethod', 'at'])
-  const unknown = Object.keys(record).filter((key) => !known.has(key))
-  if (unknown.length > 0) return { error: `unknown field${unknown.length === 1 ? '' : 's'}: ${unknown.join(', ')}` }
-  const user = stringField(record, 'user')
-  if (user === undefined) return { error: '`user` (a userName) is required' }
-  const authMethod = stringField(record, 'authMethod')
-  if (record.authMethod !== undefined && authMethod === undefined) return { error: '`authMethod` must be a string' }
-  let at = now
-  if (record.at !== undefined) {
-    if (typeof record.at !== 'string' || Number.isNaN(Date.parse(record.at))) return { error: '`at` must be an RFC 3339 time' }
-    at = new Date(record.at)
-  }
-  const base = { user, at, ...(authMethod === undefined ? {} : { authMethod }) }
-  const permission = stringField(record, 'permission')
-  if (permission !== undefined) {
-    if (record.action !== undefined || record.resource !== undefined) return { error: 'ask for a `permission`, or an `action` on a `resource`, not both' }
-    return { ...base, permission }
-  }
-  const action = stringField(record, 'action')
-  const resource = stringField(record, 'resource')
-  if (action === undefined || resource === undefined) return { error: '`action` and `resource` (type:service/name) are required, or `permission`' }
-  const env = stringField(record, 'env')
-  if (record.env !== undefined && env === undefined) return { error: '`env` must be a string' }
-  const tags = record.tags
-  if (tags !== undefined && (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string'))) return { error: '`tags` must be a list of strings' }
-  return { ...base, action, resource, ...(env === undefined ? {} : { env }), ...(tags === undefined ? {} : { tags: tags as string[] }) }
 }
 
 export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
@@ -70,11 +35,12 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
     if (token === undefined) return problem(c, 401, match === null ? 'an admin bearer token is required' : 'the bearer token is not a valid admin token', challenge)
     if (!token.scopes.includes(scope)) return problem(c, 403, `this token lacks the "${scope}" scope`)
     c.set('adminToken', token.id)
-    c.set('scopes', token.scopes)
     await next()
     return undefined
   }
-  api.use('*', bodyLimit({ maxSize: maxApiBodyBytes, onError: (c) => problem(c, 413, `request body exceeds ${maxApiBodyBytes} bytes`) }))
+  const limit = (maxSize: number) => bodyLimit({ maxSize, onError: (c) => problem(c, 413, `request body exceeds ${maxSize} bytes`) })
+  api.use('/check', limit(maxApiBodyBytes))
+  for (const path of ['/plans', '/apply', '/drift', '/explain', '/who-can']) api.use(path, limit(maxAdminBodyBytes))
 
   api.post('/check', requireScope('check'), async (c) => {
     const type = c.req.header('content-type') ?? ''
@@ -112,6 +78,7 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
     })
   })
 
+  mountAdminRoutes(api, store, clock, requireScope)
   api.all('*', (c) => problem(c, 404, 'no such API endpoint'))
   app.route('/api/v1', api)
   return app

@@ -1,11 +1,12 @@
 // rolecall apply: apply a saved plan (or plan and apply the access directory) in one audited transaction.
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { Ajv2020 } from 'ajv/dist/2020.js'
-import { applyPlan } from '../../apply/apply.js'
+import { applyPlan, type ApplyOutcome } from '../../apply/apply.js'
+import { stateDocuments } from '../../model/documents.js'
+import { callRemote, remoteOption } from '../remote.js'
 import { emptyPlanBase, readPlanBase } from '../../apply/store-base.js'
 import { RolecallError, UsageError } from '../../errors.js'
-import { schemaDir } from '../../load/schema-check.js'
+import { asPlan } from '../../plan/plan-shape.js'
 import { makePlan } from '../../plan/make-plan.js'
 import type { Plan } from '../../schema/generated/plan.js'
 import { parseCommandArgs } from '../args.js'
@@ -23,14 +24,19 @@ export async function readPlanFile(path: string): Promise<Plan> {
   } catch (error) {
     throw new RolecallError(`cannot read plan ${path}: ${error instanceof Error ? error.message : String(error)}`)
   }
-  const ajv = new Ajv2020({ strict: false, allErrors: false })
-  for (const name of ['defs.schema.json', 'plan.schema.json']) ajv.addSchema(JSON.parse(await readFile(resolve(schemaDir, name), 'utf8')) as object)
-  const validate = ajv.getSchema('https://rolecall.dev/schemas/plan.schema.json')
-  if (validate === undefined || !validate(parsed)) {
-    const first = validate?.errors?.[0]
-    throw new RolecallError(`${path} is not a rolecall plan: ${first === undefined ? 'invalid' : `${first.instancePath || '/'} ${first.message ?? ''}`}`)
+  const checked = asPlan(parsed)
+  if ('error' in checked) throw new RolecallError(`${path} is not a rolecall plan: ${checked.error}`)
+  return checked.plan
+}
+
+function report(outcome: ApplyOutcome, plan: Plan, io: Io): number {
+  if (outcome.status === 'no-changes') {
+    io.out('No changes. Nothing applied.\n')
+    return 0
   }
-  return parsed as Plan
+  const { revision } = outcome
+  io.out(`Applied ${revision.id}: ${plan.changes.length} document change${plan.changes.length === 1 ? '' : 's'}, ${plan.access.length} access change${plan.access.length === 1 ? '' : 's'} (store revision ${revision.storeRevision}).\n`)
+  return 0
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -40,6 +46,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     {
       dir: { type: 'string' },
       db: { type: 'string' },
+      server: { type: 'string' },
       'approved-by': { type: 'string', multiple: true },
       revision: { type: 'string' },
       author: { type: 'string' },
@@ -50,26 +57,21 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const [planPath] = positionals
   if (planPath !== undefined && values.dir !== undefined) throw new UsageError('give a plan file or --dir, not both')
   const now = readNow(io.env)
+  const remote = remoteOption(values.server, values.db, io)
   const plan =
     planPath !== undefined
       ? await readPlanFile(resolve(io.cwd, planPath))
-      : makePlan(await loadDesired(values.dir, io, now), await withStore(values.db, io, async (store) => (store === undefined ? emptyPlanBase() : readPlanBase(store))), now)
+      : remote !== undefined
+        ? await callRemote<Plan>(remote, 'POST', '/api/v1/plans', { documents: stateDocuments(await loadDesired(values.dir, io, now)) })
+        : makePlan(await loadDesired(values.dir, io, now), await withStore(values.db, io, async (store) => (store === undefined ? emptyPlanBase() : readPlanBase(store))), now)
+  const options = { approvedBy: values['approved-by'] ?? [], commit: values.revision ?? null, author: values.author ?? null }
+  if (remote !== undefined) {
+    const outcome = await callRemote<ApplyOutcome>(remote, 'POST', '/api/v1/apply', { plan, approvedBy: options.approvedBy, revision: options.commit, author: options.author })
+    return report(outcome, plan, io)
+  }
   const store = openSqliteStore(resolveDbPath(values.db, io.env, io.cwd))
   try {
-    const outcome = await applyPlan(plan, store, {
-      approvedBy: values['approved-by'] ?? [],
-      commit: values.revision ?? null,
-      author: values.author ?? null,
-      actor: 'cli',
-      now,
-    })
-    if (outcome.status === 'no-changes') {
-      io.out('No changes. Nothing applied.\n')
-      return 0
-    }
-    const { revision } = outcome
-    io.out(`Applied ${revision.id}: ${plan.changes.length} document change${plan.changes.length === 1 ? '' : 's'}, ${plan.access.length} access change${plan.access.length === 1 ? '' : 's'} (store revision ${revision.storeRevision}).\n`)
-    return 0
+    return report(await applyPlan(plan, store, { ...options, actor: 'cli', now }), plan, io)
   } finally {
     await store.close()
   }

@@ -3,19 +3,21 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { activeBreakGlass } from '../../apply/store-base.js'
 import { RolecallError } from '../../errors.js'
-import { stateFromDocuments, type StateDocument } from '../../model/documents.js'
+import { stateDocuments, stateFromDocuments, type StateDocument } from '../../model/documents.js'
 import type { DesiredState } from '../../model/state.js'
-import { computeDrift, isAlarming } from '../../plan/drift.js'
+import { computeDrift, isAlarming, type DriftReport } from '../../plan/drift.js'
 import { renderDriftJson, renderDriftText } from '../../render/drift.js'
 import { oneOf, parseCommandArgs } from '../args.js'
 import { readNow } from '../clock.js'
 import { loadDesired, withStore } from '../desired.js'
 import type { Io } from '../io.js'
+import { callRemote, remoteOption } from '../remote.js'
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const { values } = parseCommandArgs('drift', argv, {
     dir: { type: 'string' },
     db: { type: 'string' },
+    server: { type: 'string' },
     since: { type: 'string' },
     format: { type: 'string' },
   })
@@ -24,7 +26,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const dir = values.dir ?? io.env.ROLECALL_ACCESS_DIR ?? 'access'
   let desired: DesiredState | undefined
   if (values.dir !== undefined || existsSync(resolve(io.cwd, dir))) desired = await loadDesired(dir, io, now)
-  const report = await withStore(
+  const remote = remoteOption(values.server, values.db, io)
+  const report = remote !== undefined
+    ? await callRemote<DriftReport>(remote, 'POST', '/api/v1/drift', { ...(values.since === undefined ? {} : { since: values.since }), ...(desired === undefined ? {} : { documents: stateDocuments(desired) }) })
+    : await withStore(
     values.db,
     io,
     async (store) => {

@@ -7,10 +7,12 @@ import { oneOf, parseCommandArgs } from '../args.js'
 import { loadAccessContext } from '../access-context.js'
 import { readNow } from '../clock.js'
 import type { Io } from '../io.js'
+import { callRemote, remoteOption } from '../remote.js'
 
 export const explainOptions = {
   dir: { type: 'string' },
   db: { type: 'string' },
+  server: { type: 'string' },
   files: { type: 'boolean' },
   env: { type: 'string' },
   tag: { type: 'string', multiple: true },
@@ -18,44 +20,72 @@ export const explainOptions = {
   format: { type: 'string' },
 } as const
 
+type Holdings = { source: string; user: string; inactive: boolean; holdings: { key: string; risk: string; chain: string; authMethods?: readonly string[]; expires?: string }[] }
+type Answer = { source: string; allowed: boolean; reasons: string[]; denials: string[] }
+
+/** The question in the check API's body shape (shared by local and remote mode). */
+export function questionBody(values: { env?: string; tag?: string[]; 'auth-method'?: string }, rest: Record<string, string>): Record<string, unknown> {
+  return { ...rest, ...(values.env === undefined ? {} : { env: values.env }), ...(values.tag === undefined ? {} : { tags: values.tag }), ...(values['auth-method'] === undefined ? {} : { authMethod: values['auth-method'] }) }
+}
+
+/** A body as an AccessQuestion; without a sign-in method, restricted holdings answer with the method they need. */
+export function toQuestion(body: Record<string, unknown>, now: Date): AccessQuestion {
+  const base = { user: String(body.user), at: now, ...(typeof body.authMethod === 'string' ? { authMethod: body.authMethod } : { anyAuthMethod: true }) }
+  if (typeof body.permission === 'string') return { ...base, permission: body.permission }
+  return { ...base, action: String(body.action), resource: String(body.resource), ...(typeof body.env === 'string' ? { env: body.env } : {}), ...(Array.isArray(body.tags) ? { tags: body.tags as string[] } : {}) }
+}
+
 export async function run(argv: string[], io: Io): Promise<number> {
   const { values } = parseCommandArgs('explain', argv, { ...explainOptions, user: { type: 'string' }, action: { type: 'string' }, resource: { type: 'string' }, permission: { type: 'string' } })
   const format = oneOf('format', values.format, ['text', 'json'] as const, 'text')
   if (values.user === undefined) throw new UsageError('explain: --user is required')
   if ((values.action === undefined) !== (values.resource === undefined)) throw new UsageError('explain: give --action and --resource together')
   const now = readNow(io.env)
-  const context = await loadAccessContext({ dir: values.dir, db: values.db, fromFiles: values.files === true || values.dir !== undefined }, io, now)
-  const access = computeEffectiveAccess(context.state, context.directory, { now, breakGlass: context.breakGlass })
-  const user = values.user
-  if (values.permission !== undefined || values.action !== undefined) {
-    const base = { user, at: now, ...(values['auth-method'] === undefined ? { anyAuthMethod: true } : { authMethod: values['auth-method'] }) }
-    const question: AccessQuestion =
-      values.permission !== undefined
-        ? { ...base, permission: values.permission }
-        : { ...base, action: values.action ?? '', resource: values.resource ?? '', ...(values.env === undefined ? {} : { env: values.env }), ...(values.tag === undefined ? {} : { tags: values.tag }) }
-    const answer = checkAccess(access, question)
-    if ('error' in answer) throw new RolecallError(answer.error)
-    if (format === 'json') io.out(`${JSON.stringify({ source: context.source, ...answer }, null, 2)}\n`)
-    else {
-      io.out(`${answer.allowed ? 'ALLOWED' : 'DENIED'} (${context.source})\n`)
-      for (const reason of answer.reasons) io.out(`  via ${reason}\n`)
-      for (const denial of answer.denials) io.out(`  ${denial}\n`)
+  const asks = values.permission !== undefined || values.action !== undefined
+  const body = questionBody(values, {
+    user: values.user,
+    ...(values.permission === undefined ? {} : { permission: values.permission }),
+    ...(values.action === undefined ? {} : { action: values.action, resource: values.resource ?? '' }),
+  })
+  const remote = remoteOption(values.server, values.db, io)
+  let result: Holdings | Answer
+  if (remote !== undefined) {
+    result = await callRemote<Holdings | Answer>(remote, 'POST', '/api/v1/explain', body)
+  } else {
+    const context = await loadAccessContext({ dir: values.dir, db: values.db, fromFiles: values.files === true || values.dir !== undefined }, io, now)
+    const access = computeEffectiveAccess(context.state, context.directory, { now, breakGlass: context.breakGlass })
+    if (asks) {
+      const answer = checkAccess(access, toQuestion(body, now))
+      if ('error' in answer) throw new RolecallError(answer.error)
+      result = { source: context.source, ...answer }
+    } else {
+      const held = access.users.get(userKey(values.user))
+      result = {
+        source: context.source,
+        user: held?.user ?? values.user,
+        inactive: access.inactive.has(userKey(values.user)),
+        holdings: (held?.holdings ?? []).map((holding) => ({ key: holding.key, risk: holding.risk, chain: formatChain(holding.chain, holding), ...(holding.authMethods === undefined ? {} : { authMethods: holding.authMethods }), ...(holding.expires === undefined ? {} : { expires: holding.expires }) })),
+      }
     }
-    return 0
   }
-  const held = access.users.get(userKey(user))
   if (format === 'json') {
-    io.out(`${JSON.stringify({ source: context.source, user, holdings: (held?.holdings ?? []).map((holding) => ({ key: holding.key, risk: holding.risk, chain: formatChain(holding.chain, holding), ...(holding.authMethods === undefined ? {} : { authMethods: holding.authMethods }), ...(holding.expires === undefined ? {} : { expires: holding.expires }) })) }, null, 2)}\n`)
+    io.out(`${JSON.stringify(result, null, 2)}\n`)
     return 0
   }
-  if (held === undefined) {
-    io.out(`${user} holds no access (${access.inactive.has(userKey(user)) ? 'deactivated' : 'no mapped group, no grant'}; ${context.source}).\n`)
+  if ('allowed' in result) {
+    io.out(`${result.allowed ? 'ALLOWED' : 'DENIED'} (${result.source})\n`)
+    for (const reason of result.reasons) io.out(`  via ${reason}\n`)
+    for (const denial of result.denials) io.out(`  ${denial}\n`)
     return 0
   }
-  io.out(`${held.user} holds ${held.holdings.length} access item${held.holdings.length === 1 ? '' : 's'} (${context.source}):\n`)
-  for (const holding of held.holdings) {
+  if (result.holdings.length === 0) {
+    io.out(`${result.user} holds no access (${result.inactive ? 'deactivated' : 'no mapped group, no grant'}; ${result.source}).\n`)
+    return 0
+  }
+  io.out(`${result.user} holds ${result.holdings.length} access item${result.holdings.length === 1 ? '' : 's'} (${result.source}):\n`)
+  for (const holding of result.holdings) {
     const extra = [holding.authMethods === undefined ? '' : ` sign-in: ${holding.authMethods.join('|')}`, holding.expires === undefined ? '' : ` until ${holding.expires}`].join('')
-    io.out(`  [${holding.risk}] ${formatChain(holding.chain, holding)}${extra}\n`)
+    io.out(`  [${holding.risk}] ${holding.chain}${extra}\n`)
   }
   return 0
 }

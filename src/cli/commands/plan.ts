@@ -10,11 +10,15 @@ import { oneOf, parseCommandArgs } from '../args.js'
 import { readNow } from '../clock.js'
 import { loadDesired, withStore } from '../desired.js'
 import type { Io } from '../io.js'
+import { callRemote, remoteOption } from '../remote.js'
+import { stateDocuments } from '../../model/documents.js'
+import type { Plan } from '../../schema/generated/plan.js'
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const { values } = parseCommandArgs('plan', argv, {
     dir: { type: 'string' },
     db: { type: 'string' },
+    server: { type: 'string' },
     format: { type: 'string' },
     out: { type: 'string' },
     'detailed-exitcode': { type: 'boolean' },
@@ -22,8 +26,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const format = oneOf('format', values.format, ['text', 'markdown', 'json'] as const, 'text')
   const now = readNow(io.env)
   const desired = await loadDesired(values.dir, io, now)
-  const base = await withStore(values.db, io, async (store) => (store === undefined ? emptyPlanBase() : readPlanBase(store)))
-  const plan = makePlan(desired, base, now)
+  const remote = remoteOption(values.server, values.db, io)
+  const plan =
+    remote === undefined
+      ? makePlan(desired, await withStore(values.db, io, async (store) => (store === undefined ? emptyPlanBase() : readPlanBase(store))), now)
+      : await callRemote<Plan>(remote, 'POST', '/api/v1/plans', { documents: stateDocuments(desired) })
   if (values.out !== undefined) await writeFile(resolve(io.cwd, values.out), renderPlanJson(plan))
   switch (format) {
     case 'text':

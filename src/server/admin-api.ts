@@ -1,0 +1,142 @@
+// Remote mode: state, plans, apply, drift, explain and who-can over HTTP, for CI that cannot reach the database.
+import type { Context, Hono } from 'hono'
+import { applyPlan, ApplyRefusedError } from '../apply/apply.js'
+import { activeBreakGlass, readPlanBase } from '../apply/store-base.js'
+import { hasErrors } from '../diag/diagnostic.js'
+import { checkAccess, type AccessQuestion } from '../engine/check.js'
+import { computeEffectiveAccess, userKey } from '../engine/effective.js'
+import { formatChain } from '../engine/chain.js'
+import { StalePlanError } from '../errors.js'
+import { resolvePositions } from '../load/load-access.js'
+import { buildDesiredState } from '../model/build.js'
+import { stateFromDocuments, type StateDocument } from '../model/documents.js'
+import type { DesiredState } from '../model/state.js'
+import { computeDrift } from '../plan/drift.js'
+import { makePlan } from '../plan/make-plan.js'
+import { asPlan } from '../plan/plan-shape.js'
+import type { Store } from '../store/store.js'
+import { parseCheckBody } from './check-body.js'
+
+export type AdminEnv = { Variables: { adminToken: string } }
+type Guard = (scope: 'plan' | 'apply') => (c: Context<AdminEnv>, next: () => Promise<void>) => Promise<Response | undefined>
+
+/** Largest body of a plan or apply request: a large organization's documents. */
+export const maxAdminBodyBytes = 32 * 1024 * 1024
+
+type Problem = { status: 400 | 409 | 422; body: Record<string, unknown> }
+
+async function readJson(c: Context): Promise<unknown> {
+  try {
+    return await c.req.json()
+  } catch {
+    return undefined
+  }
+}
+
+/** Desired documents sent by a client, validated as the CLI validates files. */
+function desiredFrom(body: unknown, now: Date): { state: DesiredState } | Problem {
+  const documents = (body as { documents?: unknown } | undefined)?.documents
+  if (!Array.isArray(documents) || !documents.every((entry) => entry !== null && typeof entry === 'object' && typeof (entry as { file?: unknown }).file === 'string' && 'doc' in entry)) {
+    return { status: 400, body: { error: '`documents` must be a list of {file, doc}' } }
+  }
+  const sources = (documents as { file: string; doc: unknown }[]).map((entry, index) => ({ file: entry.file, index, value: entry.doc }))
+  const built = buildDesiredState(sources, now)
+  const diagnostics = resolvePositions(built.diagnostics, new Map())
+  if (hasErrors(diagnostics)) return { status: 422, body: { error: 'the access documents have errors', diagnostics } }
+  return { state: built.state }
+}
+
+/** Mounts the remote-mode routes on `api` (already under /api/v1). */
+export function mountAdminRoutes(api: Hono<AdminEnv>, store: Store, clock: () => Date, requireScope: Guard): void {
+  api.get('/state', requireScope('plan'), async (c) => c.json(await readPlanBase(store)))
+
+  api.post('/plans', requireScope('plan'), async (c) => {
+    const now = clock()
+    const desired = desiredFrom(await readJson(c), now)
+    if ('status' in desired) return c.json(desired.body, desired.status)
+    return c.json(makePlan(desired.state, await readPlanBase(store), now))
+  })
+
+  api.post('/apply', requireScope('apply'), async (c) => {
+    const body = (await readJson(c)) as { plan?: unknown; approvedBy?: unknown; revision?: unknown; author?: unknown } | undefined
+    if (body === undefined || typeof body !== 'object') return c.json({ error: 'the body must be a JSON object with `plan`' }, 400)
+    const checked = asPlan(body.plan)
+    if ('error' in checked) return c.json({ error: `\`plan\` is not a rolecall plan: ${checked.error}` }, 400)
+    const approvedBy = body.approvedBy ?? []
+    if (!Array.isArray(approvedBy) || !approvedBy.every((name) => typeof name === 'string')) return c.json({ error: '`approvedBy` must be a list of strings' }, 400)
+    const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null)
+    try {
+      const outcome = await applyPlan(checked.plan, store, { approvedBy: approvedBy as string[], commit: text(body.revision), author: text(body.author), actor: `admin-token:${c.get('adminToken')}`, now: clock() })
+      return c.json(outcome)
+    } catch (error) {
+      if (error instanceof StalePlanError) return c.json({ error: error.message, kind: 'stale' }, 409)
+      if (error instanceof ApplyRefusedError) return c.json({ error: error.message, kind: 'refused' }, 422)
+      throw error
+    }
+  })
+
+  api.post('/drift', requireScope('plan'), async (c) => {
+    const now = clock()
+    const body = ((await readJson(c)) ?? {}) as { since?: unknown; documents?: unknown }
+    const applied = typeof body.since === 'string' ? await store.appliedRevision(body.since) : await store.appliedState()
+    if (applied === undefined) return c.json({ error: typeof body.since === 'string' ? `no applied revision "${body.since}"` : 'nothing has been applied yet' }, 409)
+    let desired: DesiredState | undefined
+    if (body.documents !== undefined) {
+      const result = desiredFrom(body, now)
+      if ('status' in result) return c.json(result.body, result.status)
+      desired = result.state
+    }
+    const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
+    const documents = applied.documents as StateDocument[]
+    return c.json(
+      computeDrift({
+        applied: { revision: applied.revision.id, state: stateFromDocuments(documents, now), documents, directory: applied.directory },
+        directory: { users: snapshot.users, groups: snapshot.groups, memberships: snapshot.memberships },
+        breakGlass: activeBreakGlass(breakGlass),
+        ...(desired === undefined ? {} : { desired }),
+        now,
+      }),
+    )
+  })
+
+  api.post('/explain', requireScope('plan'), async (c) => {
+    const now = clock()
+    const body = (await readJson(c)) as Record<string, unknown> | undefined
+    const applied = await store.appliedState()
+    if (applied === undefined) return c.json({ error: 'nothing has been applied yet' }, 409)
+    const state = stateFromDocuments(applied.documents as StateDocument[], now)
+    const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
+    const access = computeEffectiveAccess(state, snapshot, { now, breakGlass: activeBreakGlass(breakGlass) })
+    const source = `applied revision ${applied.revision.id}`
+    if (body === undefined || typeof body.user !== 'string') return c.json({ error: '`user` is required' }, 400)
+    if (body.permission === undefined && body.action === undefined) {
+      const held = access.users.get(userKey(body.user))
+      return c.json({ source, user: body.user, inactive: access.inactive.has(userKey(body.user)), holdings: (held?.holdings ?? []).map((holding) => ({ key: holding.key, risk: holding.risk, chain: formatChain(holding.chain, holding), ...(holding.authMethods === undefined ? {} : { authMethods: holding.authMethods }), ...(holding.expires === undefined ? {} : { expires: holding.expires }) })) })
+    }
+    const question = parseCheckBody(body, now)
+    if ('error' in question) return c.json({ error: question.error }, 400)
+    const answer = checkAccess(access, body.authMethod === undefined ? { ...question, anyAuthMethod: true } : question)
+    if ('error' in answer) return c.json({ error: answer.error }, 400)
+    return c.json({ source, ...answer })
+  })
+
+  api.post('/who-can', requireScope('plan'), async (c) => {
+    const now = clock()
+    const body = (await readJson(c)) as Record<string, unknown> | undefined
+    const applied = await store.appliedState()
+    if (applied === undefined) return c.json({ error: 'nothing has been applied yet' }, 409)
+    const state = stateFromDocuments(applied.documents as StateDocument[], now)
+    const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
+    const access = computeEffectiveAccess(state, snapshot, { now, breakGlass: activeBreakGlass(breakGlass) })
+    const probe = parseCheckBody({ ...(body ?? {}), user: '*' }, now)
+    if ('error' in probe) return c.json({ error: probe.error }, 400)
+    const users: { user: string; reasons: string[] }[] = []
+    for (const { user } of access.users.values()) {
+      const question: AccessQuestion = { ...probe, user, ...(probe.authMethod === undefined ? { anyAuthMethod: true } : {}) }
+      const answer = checkAccess(access, question)
+      if ('error' in answer) return c.json({ error: answer.error }, 400)
+      if (answer.allowed) users.push({ user, reasons: answer.reasons })
+    }
+    return c.json({ source: `applied revision ${applied.revision.id}`, users })
+  })
+}
