@@ -2,6 +2,7 @@
 // Stays under a character budget whatever the plan's size, and says where the full plan is when it cuts.
 import { riskLevels, riskRank } from '../model/risk.js'
 import type { AccessChange, Plan } from '../schema/generated/plan.js'
+import { compareStrings } from '../util/compare.js'
 import { planHeadline } from './plan-text.js'
 
 /** A GitHub comment holds 65,536 characters; keep a margin for the marker and the workflow's own text. */
@@ -18,6 +19,11 @@ export type MarkdownOptions = {
 
 function escape(text: string): string {
   return text.replace(/[|<>`*_[\]\\]/g, (char) => `\\${char}`)
+}
+
+/** Inside `<details>` the text is raw HTML (CommonMark HTML block): markdown escapes would show as backslashes. */
+function html(text: string): string {
+  return text.replace(/[&<>]/g, (char) => (char === '&' ? '&amp;' : char === '<' ? '&lt;' : '&gt;'))
 }
 
 function code(text: string): string {
@@ -53,14 +59,14 @@ function header(plan: Plan): string[] {
   return lines
 }
 
-function personSummary(user: string, changes: readonly AccessChange[]): string {
+function personSummary(user: string, changes: readonly AccessChange[], escapeUser: (text: string) => string = escape): string {
   const parts = [...riskLevels].reverse().flatMap((risk) => {
     const gains = changes.filter((change) => change.risk === risk && change.change === 'gain').length
     const losses = changes.filter((change) => change.risk === risk && change.change === 'loss').length
     if (gains + losses === 0) return []
     return [`${riskIcon[risk] ?? ''} ${risk}: ${gains > 0 ? `+${gains}` : ''}${gains > 0 && losses > 0 ? ' ' : ''}${losses > 0 ? `−${losses}` : ''}`]
   })
-  return `${escape(user)} (${parts.join(', ')})`
+  return `${escapeUser(user)} (${parts.join(', ')})`
 }
 
 function byPerson(plan: Plan): [string, AccessChange[]][] {
@@ -68,11 +74,11 @@ function byPerson(plan: Plan): [string, AccessChange[]][] {
   for (const change of plan.access) map.set(change.user, [...(map.get(change.user) ?? []), change])
   // Highest risk first, so that a cut keeps what reviewers must see.
   const top = (changes: AccessChange[]) => Math.max(...changes.map((change) => riskRank(change.risk)))
-  return [...map].sort(([a, x], [b, y]) => top(y) - top(x) || (a < b ? -1 : a > b ? 1 : 0))
+  return [...map].sort(([a, x], [b, y]) => top(y) - top(x) || compareStrings(a, b))
 }
 
 function personDetails(user: string, changes: readonly AccessChange[]): string[] {
-  const lines = ['<details>', `<summary>${personSummary(user, changes)}</summary>`, '']
+  const lines = ['<details>', `<summary>${personSummary(user, changes, html)}</summary>`, '']
   for (const change of changes) {
     lines.push(`- ${change.change === 'gain' ? '➕ gains' : '➖ loses'} ${code(change.what)} (${change.risk})`)
     for (const chain of change.chains) lines.push(`  - via ${code(chain)}`)
