@@ -144,7 +144,7 @@ const targets = {
   'POST /Users': 0.15,
 }
 let isFailing = false
-console.log(`${connections} connections, ${duration} s per run after ${warmup} s warm-up; ${sizes.users} users, ${sizes.groups} groups, ${sizes.memberships} memberships; synchronous=FULL`)
+console.log(`${connections} connections, ${duration} s per run after ${warmup} s warm-up; ${sizes.users} users, ${sizes.groups} groups, ${sizes.memberships} memberships; every 2xx write fsynced first`)
 console.log('endpoint                          req/s   ratio  target   p50 ms  p99 ms  non-2xx')
 for (const result of results) {
   const ratio = result.rps / base

@@ -26,7 +26,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const flusher = setInterval(() => destination.flush(), 250)
   flusher.unref()
   const logger = pino({ base: { service: 'rolecall' }, timestamp: pino.stdTimeFunctions.isoTime }, destination)
-  const store = openSqliteStore(dbPath)
+  const store = openSqliteStore(dbPath, { backgroundCheckpoint: true })
   const { app } = createServerApp({ store, logger, processMetrics: true })
 
   return await new Promise<number>((resolveExit) => {

@@ -1,5 +1,6 @@
 // The better-sqlite3 Store: one write connection with group commit, one read connection (WAL snapshots).
 import { randomUUID } from 'node:crypto'
+import { Worker } from 'node:worker_threads'
 import type Database from 'better-sqlite3'
 import { StoreError } from '../../errors.js'
 import type { Filter, ResourceQuery } from '../query.js'
@@ -38,6 +39,11 @@ export type SqliteStoreOptions = {
    * `wal-fsync` (the default) does the fsync off the event loop.
    */
   durability?: 'full' | 'wal-fsync'
+  /**
+   * Checkpoint the WAL from a worker thread instead of on the committing thread (long-running servers).
+   * Needs the compiled `checkpointer.js` beside this module.
+   */
+  backgroundCheckpoint?: boolean
 }
 
 type ResourceRow = {
@@ -103,6 +109,7 @@ export class SqliteStore implements Store {
   private readonly clock: () => Date
   private readonly statements = new Map<string, Database.Statement<unknown[]>>()
   private isClosed = false
+  private checkpointer: Worker | undefined
   /** Accepted token hashes → connection, briefly: revocation by another process takes effect within tokenCacheMs. */
   private readonly tokenCache = new Map<string, { connection: string; until: number }>()
 
@@ -113,6 +120,11 @@ export class SqliteStore implements Store {
     // WAL lets a second connection read committed state while the writer batches; :memory: cannot be shared.
     this.reader = isMemoryPath(path) ? this.writer : openDatabase(path, { migrate: false })
     this.batcher = new WriteBatcher(this.writer, durability, `${path}-wal`)
+    if (options.backgroundCheckpoint === true && !isMemoryPath(path)) {
+      this.writer.pragma('wal_autocheckpoint = 0')
+      this.checkpointer = new Worker(new URL('./checkpointer.js', import.meta.url), { workerData: { path, intervalMs: 200 } })
+      this.checkpointer.unref()
+    }
     this.audit = new AuditLog(this.writer)
   }
 
@@ -734,6 +746,16 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.isClosed) return
+    if (this.checkpointer !== undefined) {
+      const worker = this.checkpointer
+      this.checkpointer = undefined
+      await new Promise<void>((resolveStop) => {
+        worker.once('message', () => resolveStop())
+        worker.once('exit', () => resolveStop())
+        worker.postMessage('stop')
+      })
+      await worker.terminate()
+    }
     this.batcher.close()
     this.isClosed = true
     if (this.reader !== this.writer) this.reader.close()
