@@ -60,6 +60,11 @@ export const commands: Record<string, CommandEntry> = {
     usage: 'rolecall break-glass (create --user U --action A --resource R [--env E] --reason TEXT --expires T | list | revoke ID) [--db FILE]',
     load: () => import('./commands/break-glass.js'),
   },
+  demo: {
+    summary: 'see the whole loop on a temporary store: SCIM provisioning, apply, a reviewed change, drift',
+    usage: 'rolecall demo [--dir access]',
+    load: () => import('./commands/demo.js'),
+  },
   'admin-token': {
     summary: 'tokens for the admin and check API (scopes plan, apply, check), shown once',
     usage: 'rolecall admin-token (create --scope SCOPE [--scope SCOPE]... [--name NAME] | list | revoke ID) [--db FILE]',
