@@ -30,6 +30,21 @@ export const commands: Record<string, CommandEntry> = {
     usage: 'rolecall apply [plan.json | --dir access] [--db FILE] [--approved-by NAME]... [--revision SHA] [--author NAME]',
     load: () => import('./commands/apply.js'),
   },
+  approvals: {
+    summary: "do the pull request's reviews satisfy the approvals the plan requires? (exit 0 yes, 1 no)",
+    usage: 'rolecall approvals --plan plan.json --reviews reviews.json [--event event.json] [--teams teams.json] [--identities identities.json] [--format text|json]',
+    load: () => import('./commands/approvals.js'),
+  },
+  codeowners: {
+    summary: 'print (or --write) CODEOWNERS routing each access file to the approvers of its highest risk',
+    usage: 'rolecall codeowners [--dir access] [--file .github/CODEOWNERS] [--write]',
+    load: () => import('./commands/codeowners.js'),
+  },
+  'github-comment': {
+    summary: 'create or update the one pull-request comment that carries the plan (token from GITHUB_TOKEN)',
+    usage: 'rolecall github-comment --repo OWNER/REPO --pr N --body-file plan.md [--api-url URL] [--marker TEXT]',
+    load: () => import('./commands/github-comment.js'),
+  },
   drift: {
     summary: 'report access that changed without review since the last apply (exit 2 when high risk)',
     usage: 'rolecall drift [--dir access] [--db FILE] [--since REVISION] [--format text|json]',

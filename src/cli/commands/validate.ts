@@ -1,12 +1,13 @@
 // rolecall validate: schema and reference checks of an access directory, as text, JSON or GitHub annotations.
 import { resolve } from 'node:path'
 import { stat } from 'node:fs/promises'
-import { hasErrors } from '../../diag/diagnostic.js'
+import { hasErrors, sortDiagnostics } from '../../diag/diagnostic.js'
 import { RolecallError } from '../../errors.js'
 import { loadAccessDir } from '../../load/load-access.js'
 import { renderDiagnostics } from '../../render/diagnostics.js'
 import { oneOf, parseCommandArgs } from '../args.js'
 import { readNow } from '../clock.js'
+import { codeownersDiagnostics } from '../codeowners-check.js'
 import type { Io } from '../io.js'
 
 /** The access directory: --dir, else ROLECALL_ACCESS_DIR, else ./access. Must exist. */
@@ -25,6 +26,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const format = oneOf('format', values.format, ['text', 'json', 'github'] as const, 'text')
   const dir = await accessDirOption(values.dir, io)
   const loaded = await loadAccessDir(dir, { cwd: io.cwd, now: readNow(io.env) })
-  io.out(renderDiagnostics(format, loaded.diagnostics, loaded.fileCount))
-  return hasErrors(loaded.diagnostics) ? 1 : 0
+  // CODEOWNERS is checked only against a complete state: a partial one would always look stale.
+  const diagnostics = hasErrors(loaded.diagnostics) ? loaded.diagnostics : sortDiagnostics([...loaded.diagnostics, ...(await codeownersDiagnostics(loaded.state, io.cwd))])
+  io.out(renderDiagnostics(format, diagnostics, loaded.fileCount))
+  return hasErrors(diagnostics) ? 1 : 0
 }
