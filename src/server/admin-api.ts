@@ -4,7 +4,7 @@ import { applyPlan, ApplyRefusedError } from '../apply/apply.js'
 import { activeBreakGlass, readPlanBase } from '../apply/store-base.js'
 import { hasErrors } from '../diag/diagnostic.js'
 import { checkAccess, type AccessQuestion } from '../engine/check.js'
-import { computeEffectiveAccess, userKey } from '../engine/effective.js'
+import { computeEffectiveAccess, userKey, type EffectiveAccess } from '../engine/effective.js'
 import { formatChain } from '../engine/chain.js'
 import { StalePlanError } from '../errors.js'
 import { resolvePositions } from '../load/load-access.js'
@@ -44,6 +44,15 @@ function desiredFrom(body: unknown, now: Date): { state: DesiredState } | Proble
   const diagnostics = resolvePositions(built.diagnostics, new Map())
   if (hasErrors(diagnostics)) return { status: 422, body: { error: 'the access documents have errors', diagnostics } }
   return { state: built.state }
+}
+
+/** Effective access of the applied state on the live directory, or undefined before the first apply. */
+async function appliedAccess(store: Store, now: Date): Promise<{ access: EffectiveAccess; source: string } | undefined> {
+  const applied = await store.appliedState()
+  if (applied === undefined) return undefined
+  const state = stateFromDocuments(applied.documents as StateDocument[], now)
+  const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
+  return { access: computeEffectiveAccess(state, snapshot, { now, breakGlass: activeBreakGlass(breakGlass) }), source: `applied revision ${applied.revision.id}` }
 }
 
 /** Mounts the remote-mode routes on `api` (already under /api/v1). */
@@ -102,12 +111,9 @@ export function mountAdminRoutes(api: Hono<AdminEnv>, store: Store, clock: () =>
   api.post('/explain', requireScope('plan'), async (c) => {
     const now = clock()
     const body = (await readJson(c)) as Record<string, unknown> | undefined
-    const applied = await store.appliedState()
-    if (applied === undefined) return c.json({ error: 'nothing has been applied yet' }, 409)
-    const state = stateFromDocuments(applied.documents as StateDocument[], now)
-    const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
-    const access = computeEffectiveAccess(state, snapshot, { now, breakGlass: activeBreakGlass(breakGlass) })
-    const source = `applied revision ${applied.revision.id}`
+    const live = await appliedAccess(store, now)
+    if (live === undefined) return c.json({ error: 'nothing has been applied yet' }, 409)
+    const { access, source } = live
     if (body === undefined || typeof body.user !== 'string') return c.json({ error: '`user` is required' }, 400)
     if (body.permission === undefined && body.action === undefined) {
       const held = access.users.get(userKey(body.user))
@@ -123,11 +129,9 @@ export function mountAdminRoutes(api: Hono<AdminEnv>, store: Store, clock: () =>
   api.post('/who-can', requireScope('plan'), async (c) => {
     const now = clock()
     const body = (await readJson(c)) as Record<string, unknown> | undefined
-    const applied = await store.appliedState()
-    if (applied === undefined) return c.json({ error: 'nothing has been applied yet' }, 409)
-    const state = stateFromDocuments(applied.documents as StateDocument[], now)
-    const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
-    const access = computeEffectiveAccess(state, snapshot, { now, breakGlass: activeBreakGlass(breakGlass) })
+    const live = await appliedAccess(store, now)
+    if (live === undefined) return c.json({ error: 'nothing has been applied yet' }, 409)
+    const { access, source } = live
     const probe = parseCheckBody({ ...(body ?? {}), user: '*' }, now)
     if ('error' in probe) return c.json({ error: probe.error }, 400)
     const users: { user: string; reasons: string[] }[] = []
@@ -137,6 +141,6 @@ export function mountAdminRoutes(api: Hono<AdminEnv>, store: Store, clock: () =>
       if ('error' in answer) return c.json({ error: answer.error }, 400)
       if (answer.allowed) users.push({ user, reasons: answer.reasons })
     }
-    return c.json({ source: `applied revision ${applied.revision.id}`, users })
+    return c.json({ source, users })
   })
 }
