@@ -144,6 +144,18 @@ describe('sqlite store', () => {
     await reopened.close()
   })
 
+  it.each(['full', 'wal-fsync'] as const)('acknowledges writes only once committed, in %s durability mode', async (durability) => {
+    const path = tempDb()
+    const store = openSqliteStore(path, { durability })
+    const writes = Array.from({ length: 20 }, (_, i) => store.createUser('okta', { userName: `d${i}` }, scim))
+    await Promise.all(writes)
+    // A separate connection (as after a restart) sees every acknowledged write.
+    const raw = new Database(path, { readonly: true })
+    expect((raw.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n).toBe(20)
+    raw.close()
+    await store.close()
+  })
+
   it('lets a later process read what an earlier one committed', async () => {
     const path = tempDb()
     const writer = openSqliteStore(path)
