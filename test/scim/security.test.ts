@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { activeMemberships } from '../../src/store/store.js'
 import { aUser, patch, scimFixture } from '../helpers/scim.js'
 
 describe('scim security', () => {
@@ -46,6 +47,18 @@ describe('scim security', () => {
     expect(borrowed.status).toBe(400)
     expect(borrowed.body.scimType).toBe('invalidValue')
     expect((await okta.request('GET', `/Users/${user.id}`)).body.active).toBe(true)
+  })
+
+  it('gives deactivated and deleted users no memberships in effective access', async () => {
+    const { request, store } = await scimFixture()
+    const ids: string[] = []
+    for (const name of ['stay', 'leave', 'gone']) ids.push((await request('POST', '/Users', aUser(`${name}@example.com`))).body.id)
+    const { body: group } = await request('POST', '/Groups', { displayName: 'security-admins', members: ids.map((value) => ({ value })) })
+    await request('PATCH', `/Users/${ids[1]}`, patch({ op: 'replace', value: { active: false } }))
+    await request('DELETE', `/Users/${ids[2]}`)
+    const snapshot = await store.snapshot()
+    expect(snapshot.memberships.map((m) => m.userId).sort()).toEqual([ids[0], ids[1]].sort())
+    expect(activeMemberships(snapshot)).toEqual([{ groupId: group.id, userId: ids[0] }])
   })
 
   it('ignores tenant headers', async () => {
