@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { createScimApp } from '../../src/scim/app.js'
+import type { Store } from '../../src/store/store.js'
 import { aUser, groupSchemaUrn, patch, scimFixture } from '../helpers/scim.js'
 
 async function withUsers(count: number) {
@@ -51,6 +53,34 @@ describe('scim groups', () => {
     expect(listed.body.Resources[0].members).toBeUndefined()
     const withMembers = await request('GET', `/Groups/${group.id}`)
     expect(memberValues(withMembers.body)).toEqual([ids[0]])
+  })
+
+  it('never asks the store for members when they are excluded or not requested', async () => {
+    const { store, request, ids } = await withUsers(1)
+    const { body: group } = await request('POST', '/Groups', { displayName: 'spied', members: [{ value: ids[0] }] })
+    const memberReads: boolean[] = []
+    // The real store, with its member-reading calls recorded.
+    const spied = new Proxy(store, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver)
+        if (key === 'getGroup' || key === 'listGroups') {
+          return (...args: unknown[]) => {
+            memberReads.push(args[2] === true)
+            return (value as (...a: unknown[]) => unknown).apply(target, args)
+          }
+        }
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    }) as Store
+    const { token } = await store.createToken('okta')
+    const app = createScimApp({ store: spied })
+    const get = (path: string) => app.request(`http://localhost/scim/v2${path}`, { headers: { authorization: `Bearer ${token}` } })
+    await get(`/Groups/${group.id}?excludedAttributes=members`)
+    await get('/Groups?excludedAttributes=members')
+    await get(`/Groups?attributes=displayName&filter=${encodeURIComponent('displayName eq "spied"')}`)
+    expect(memberReads).toEqual([false, false, false])
+    await get(`/Groups/${group.id}`)
+    expect(memberReads).toEqual([false, false, false, true])
   })
 
   it('replaces a group with PUT, members included', async () => {
