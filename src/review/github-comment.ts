@@ -7,6 +7,13 @@ export const commentLimit = 65_536
 /** GitHub answered with an error, or could not be reached. The message never holds the token. */
 export class GithubApiError extends RolecallError {
   override name = 'GithubApiError'
+  constructor(
+    message: string,
+    /** The HTTP status GitHub answered, when it answered. */
+    readonly status?: number,
+  ) {
+    super(message)
+  }
 }
 
 export type UpsertCommentOptions = {
@@ -106,7 +113,7 @@ class GithubClient {
     }
     if (!response.ok) {
       const message = isRecord(json) && typeof json.message === 'string' ? `: ${json.message}` : ''
-      throw new GithubApiError(`GitHub API ${shown} answered ${response.status} ${response.statusText}${message}`)
+      throw new GithubApiError(`GitHub API ${shown} answered ${response.status} ${response.statusText}${message}`, response.status)
     }
     return { status: response.status, json, headers: response.headers }
   }
@@ -130,7 +137,8 @@ async function ownLogin(client: GithubClient): Promise<string | undefined> {
     const { json } = await client.request('GET', client.url('/user'))
     return isRecord(json) && typeof json.login === 'string' ? json.login : undefined
   } catch (error) {
-    if (error instanceof GithubApiError) return undefined
+    // Only GitHub's "no" means "cannot tell"; a connection failure ends the run here.
+    if (error instanceof GithubApiError && error.status !== undefined) return undefined
     throw error
   }
 }
