@@ -124,6 +124,11 @@ export class SqliteStore implements Store {
       this.writer.pragma('wal_autocheckpoint = 0')
       this.checkpointer = new Worker(new URL('./checkpointer.js', import.meta.url), { workerData: { path, intervalMs: 200 } })
       this.checkpointer.unref()
+      this.checkpointer.on('error', () => {
+        // Without the worker, fall back to SQLite's own checkpoints on commit.
+        if (!this.isClosed) this.writer.pragma('wal_autocheckpoint = 1000')
+        this.checkpointer = undefined
+      })
     }
     this.audit = new AuditLog(this.writer)
   }
