@@ -140,7 +140,7 @@ describe('rolecall plan and apply (the real CLI)', () => {
     await writeFile(join(work, 'garbage.json'), 'kind: Group\n')
     const notJson = await runCli(['apply', 'garbage.json', '--db', db, ...approvals], { cwd: work, env })
     expect(notJson.code).toBe(1)
-    expect(notJson.stderr).toMatch(/^rolecall: cannot read plan .*garbage\.json: .*is not valid JSON\n$/s)
+    expect(notJson.stderr).toMatch(/^rolecall: cannot read plan .*garbage\.json: it is not JSON\n$/)
 
     const missing = await runCli(['apply', 'no-such-plan.json', '--db', db, ...approvals], { cwd: work, env })
     expect(missing.code).toBe(1)

@@ -22,7 +22,8 @@ export async function readPlanFile(path: string): Promise<Plan> {
   try {
     parsed = JSON.parse(await readFile(path, 'utf8'))
   } catch (error) {
-    throw new RolecallError(`cannot read plan ${path}: ${error instanceof Error ? error.message : String(error)}`)
+    const reason = error instanceof SyntaxError ? 'it is not JSON' : error instanceof Error ? error.message : String(error)
+    throw new RolecallError(`cannot read plan ${path}: ${reason.split('\n')[0] ?? ''}`)
   }
   const checked = asPlan(parsed)
   if ('error' in checked) throw new RolecallError(`${path} is not a rolecall plan: ${checked.error}`)
