@@ -4,6 +4,9 @@ import type Database from 'better-sqlite3'
 
 type Waiter = { resolve: () => void; reject: (error: unknown) => void }
 
+/** Concurrent fdatasyncs: a batch committed while one is running need not wait for it to finish. */
+const maxSyncs = 2
+
 /**
  * How a batch is made durable before its writes are acknowledged.
  * - `full`: SQLite `synchronous=FULL`; COMMIT fsyncs the WAL itself, blocking the event loop for the fsync.
@@ -23,7 +26,8 @@ export class WriteBatcher {
   private isOpen = false
   /** Committed but not yet synced (wal-fsync): they wait for the next fdatasync. */
   private unsynced: Waiter[] = []
-  private isSyncing = false
+  /** fdatasyncs in flight; each covers every commit made before it started. */
+  private syncing = 0
   private isClosing = false
   private walFd: number | undefined
   private readonly begin: Database.Statement
@@ -88,25 +92,31 @@ export class WriteBatcher {
     this.sync()
   }
 
-  /** One fdatasync in flight at a time; writes committed meanwhile ride on the next one. */
+  /**
+   * Starts an fdatasync for the writes committed since the last one started, up to `maxSyncs` at once (the
+   * libuv pool has 4 threads); beyond that, writes wait and ride on the next one.
+   */
   private sync(): void {
-    if (this.isSyncing || this.isClosing || this.unsynced.length === 0) return
+    if (this.syncing >= maxSyncs || this.isClosing || this.unsynced.length === 0) return
     const waiters = this.unsynced
     this.unsynced = []
-    this.isSyncing = true
+    this.syncing++
     let fd: number
     try {
       fd = this.walFd ??= openSync(this.walPath, 'r')
     } catch (error) {
-      this.isSyncing = false
+      this.syncing--
       for (const waiter of waiters) waiter.reject(error)
       return
     }
     fdatasync(fd, (error) => {
-      this.isSyncing = false
+      this.syncing--
       for (const waiter of waiters) (error === null ? waiter.resolve() : waiter.reject(error))
-      if (this.isClosing) this.closeWal()
-      else this.sync()
+      if (this.isClosing) {
+        if (this.syncing === 0) this.closeWal()
+      } else {
+        this.sync()
+      }
     })
   }
 
@@ -118,8 +128,8 @@ export class WriteBatcher {
     const waiters = this.unsynced
     this.unsynced = []
     for (const waiter of waiters) waiter.resolve()
-    // An fdatasync still in flight closes the file when it returns.
-    if (!this.isSyncing) this.closeWal()
+    // An fdatasync still in flight closes the file when the last one returns.
+    if (this.syncing === 0) this.closeWal()
   }
 
   private closeWal(): void {
