@@ -22,10 +22,9 @@ export function createScimApp(options: ScimAppOptions): Hono<ScimEnv> {
   const { store } = options
   const app = new Hono<ScimEnv>()
 
-  app.onError((error, c) => {
+  app.onError((error) => {
     const mapped = toScimError(error)
     if (mapped.isUnexpected) options.onUnexpected?.(error)
-    void c
     return scimErrorResponse(mapped.error, mapped.error.status === 401 ? challenge : {})
   })
   app.notFound(() => scimErrorResponse(new ScimError(404, undefined, 'no such SCIM endpoint')))
