@@ -1,0 +1,118 @@
+// Check API throughput and latency under load (autocannon, in this process) against `rolecall serve` (its own process),
+// as ratios to a Hono hello-world measured in the same run. 100,000 users, 20,000 IdP groups, 2,000,000 memberships,
+// and the generated organization (5,000 groups, 20,000 grants) applied.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import autocannon from 'autocannon'
+import { generateOrg } from './generate-org.mjs'
+import { generateStore } from './generate-store.mjs'
+import { cli, repoRoot } from './lib.mjs'
+
+const users = Number(process.env.BENCH_USERS ?? 100_000)
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
+const duration = Number(process.env.BENCH_SECONDS ?? 6)
+
+function startProcess(args) {
+  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] })
+  return new Promise((resolve, reject) => {
+    let buffer = ''
+    let isListening = false
+    child.stdout.on('data', (chunk) => {
+      if (isListening) return
+      buffer += chunk.toString()
+      for (const line of buffer.split('\n')) {
+        try {
+          const entry = JSON.parse(line)
+          if (entry.msg === 'listening') {
+            isListening = true
+            resolve({ child, url: `http://127.0.0.1:${entry.port}` })
+          }
+        } catch {}
+      }
+    })
+    child.on('exit', (code) => isListening || reject(new Error(`server exited with ${code}`)))
+  })
+}
+
+async function stop({ child }) {
+  if (child.exitCode !== null) return
+  const exited = new Promise((resolve) => child.on('exit', resolve))
+  child.kill('SIGTERM')
+  await exited
+}
+
+function load(options) {
+  return new Promise((resolve, reject) => autocannon({ connections, pipelining: 1, ...options }, (error, result) => (error ? reject(error) : resolve(result))))
+}
+
+async function measure(name, options) {
+  await load({ ...options, duration: 1 })
+  const result = await load({ ...options, duration })
+  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, bad: result.non2xx + result.errors + result.timeouts }
+}
+
+function run(args) {
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 28 })
+  if (result.status !== 0) throw new Error(`rolecall ${args[0]} failed: ${result.stderr}`)
+  return result.stdout
+}
+
+const dir = join(repoRoot, 'bench-out', 'check')
+const db = join(dir, `store-${users}.db`)
+const org = join(dir, 'org')
+if (!existsSync(db)) {
+  mkdirSync(dir, { recursive: true })
+  await generateOrg(org)
+  const built = await generateStore(db, { users })
+  console.log(`# generated ${built.users} users, ${built.groups} IdP groups, ${built.memberships} memberships in ${built.seconds.toFixed(1)} s`)
+  run(['apply', '--dir', org, '--db', db])
+}
+const token = run(['admin-token', 'create', '--scope', 'check', '--db', db]).trimEnd().split('\n').at(-1)
+
+const results = []
+const hello = await startProcess([join(repoRoot, 'test/bench/scim-hello.mjs')])
+results.push(await measure('hello world', { url: `${hello.url}/` }))
+await stop(hello)
+
+const server = await startProcess([cli, 'serve', '--port', '0', '--db', db])
+const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+let i = 0
+const nextUser = () => `user${(i = (i + 7919) % users)}@bench.example`
+results.push(
+  await measure('POST /api/v1/check', {
+    url: server.url,
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/v1/check',
+        headers,
+        setupRequest: (request) => ({ ...request, body: JSON.stringify({ user: nextUser(), action: 'edit', resource: `journey:svc-${i % 50}/flow-1-login`, env: 'staging' }) }),
+      },
+    ],
+  }),
+)
+results.push(
+  await measure('GET /api/v1/users/{user}/access', {
+    url: server.url,
+    requests: [{ method: 'GET', headers, setupRequest: (request) => ({ ...request, path: `/api/v1/users/${encodeURIComponent(nextUser())}/access` }) }],
+  }),
+)
+await stop(server)
+
+const base = results[0].rps
+let isFailing = false
+console.log(`${connections} connections, ${duration} s per run after 1 s warm-up; ${users} users, 20 IdP groups each, 5,000 mapped groups, 20,000 grants`)
+console.log('endpoint                            req/s   ratio  target   p50 ms  p99 ms  non-2xx')
+for (const result of results) {
+  const ratio = result.rps / base
+  const isCheck = result.name === 'POST /api/v1/check'
+  const meets = !isCheck || (ratio >= 0.3 && result.p99 < 20)
+  if (!meets || result.bad > 0) isFailing = true
+  console.log(
+    `${result.name.padEnd(34)} ${result.rps.toFixed(0).padStart(6)}  ${(100 * ratio).toFixed(0).padStart(4)}%  ${isCheck ? '  ≥30%' : '      '}  ${String(result.p50).padStart(6)}  ${String(result.p99).padStart(6)}  ${result.bad}`,
+  )
+}
+console.log(isFailing ? 'check API benchmark: some targets missed' : 'check API benchmark: all targets met (≥30% of hello world, p99 < 20 ms)')
+if (process.env.BENCH_KEEP !== '1') rmSync(join(dir, 'run'), { recursive: true, force: true })
+process.exitCode = isFailing ? 1 : 0
