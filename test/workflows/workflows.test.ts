@@ -1,0 +1,161 @@
+// The GitHub workflows and the composite action: valid for action-validator, least privilege, and the action's run script works.
+import { spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { cliPath, repoRoot } from '../helpers/cli.js'
+
+const validatorPath = join(repoRoot, 'node_modules/@action-validator/cli/cli.mjs')
+const workflowDir = join(repoRoot, '.github/workflows')
+const workflows = readdirSync(workflowDir).filter((name) => name.endsWith('.yml')).sort()
+const actionFile = '.github/actions/rolecall/action.yml'
+
+type Step = { name?: string; id?: string; uses?: string; run?: string; env?: Record<string, string>; with?: Record<string, string>; if?: string }
+type Workflow = { on: Record<string, unknown>; permissions: Record<string, string>; jobs: Record<string, { steps: Step[]; env?: Record<string, string> }> }
+type Action = { inputs: Record<string, { default?: string }>; runs: { steps: Step[] } }
+
+function run(command: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd ?? repoRoot, env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+/** A loopback port that nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+function workflow(name: string): Workflow {
+  return parse(readFileSync(join(workflowDir, name), 'utf8')) as Workflow
+}
+
+function steps(name: string): Step[] {
+  return Object.values(workflow(name).jobs).flatMap((job) => job.steps)
+}
+
+describe('action-validator', () => {
+  it.each([...workflows.map((name) => `.github/workflows/${name}`), actionFile])('accepts %s', async (file) => {
+    const result = await run(process.execPath, [validatorPath, file])
+    expect(result.stdout + result.stderr).not.toMatch(/"errors"/)
+    expect(result.code).toBe(0)
+  })
+
+  it('rejects a workflow with a misspelt key, so the checks above mean something', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rolecall-wf-'))
+    try {
+      const file = join(dir, 'broken.yml')
+      await writeFile(file, 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    step:\n      - run: echo hi\n')
+      const result = await run(process.execPath, [validatorPath, file])
+      expect(result.code).toBe(1)
+      expect(result.stderr).toContain("Additional property 'step' is not allowed")
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('workflow permissions', () => {
+  it.each<[string, Record<string, string>]>([
+    ['access-plan.yml', { contents: 'read', 'pull-requests': 'write' }],
+    ['access-apply.yml', { contents: 'read', 'pull-requests': 'read' }],
+    ['access-drift.yml', { contents: 'read', issues: 'write' }],
+    ['ci.yml', { contents: 'read' }],
+  ])('%s asks for no more than it needs', (name, permissions) => {
+    expect(workflow(name).permissions).toEqual(permissions)
+  })
+
+  it('gives the apply token only to the apply step, and the plan token never to apply', () => {
+    const uses = workflows.flatMap((name) => steps(name).map((step) => ({ name, step })))
+    const withApplyToken = uses.filter(({ step }) => JSON.stringify(step).includes('ROLECALL_APPLY_TOKEN'))
+    expect(withApplyToken.map(({ name, step }) => `${name}: ${step.with?.command ?? ''}`)).toEqual(['access-apply.yml: apply'])
+    const planTokenSteps = uses.filter(({ step }) => JSON.stringify(step).includes('ROLECALL_PLAN_TOKEN'))
+    expect(planTokenSteps.map(({ step }) => step.with?.command).sort()).toEqual(['drift', 'plan', 'plan'])
+  })
+})
+
+describe('access-plan workflow', () => {
+  it('runs on access changes and on reviews, and chains validate, plan, comment, approvals', () => {
+    const flow = workflow('access-plan.yml')
+    expect(flow.on.pull_request).toEqual({ paths: ['access/**'] })
+    expect(flow.on.pull_request_review).toEqual({ types: ['submitted', 'dismissed'] })
+    const commands = steps('access-plan.yml').flatMap((step) => (step.with?.command === undefined ? [] : [step.with.command]))
+    expect(commands).toEqual(['validate', 'plan', 'github-comment', 'approvals'])
+    const plan = steps('access-plan.yml').find((step) => step.with?.command === 'plan')
+    expect(plan?.with).toMatchObject({ args: '--format markdown --out plan.json', server: '${{ vars.ROLECALL_SERVER }}', token: '${{ secrets.ROLECALL_PLAN_TOKEN }}' })
+  })
+})
+
+describe('the composite action', () => {
+  const action = parse(readFileSync(join(repoRoot, actionFile), 'utf8')) as Action
+  const script = action.runs.steps.find((step) => step.id === 'run')?.run ?? ''
+  let dir: string
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rolecall-action-'))
+  })
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  async function runStep(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string; output: string }> {
+    const outputFile = join(dir, 'output')
+    await writeFile(outputFile, '')
+    const input = (name: string): string => inputs[name] ?? action.inputs[name]?.default ?? ''
+    // As GitHub runs a composite step's bash: --noprofile --norc -eo pipefail.
+    const result = await run('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
+      env: {
+        NO_COLOR: '1',
+        GITHUB_OUTPUT: outputFile,
+        ROLECALL_BIN: cliPath,
+        ROLECALL_COMMAND: input('command'),
+        ROLECALL_ARGS: input('args'),
+        INPUT_SERVER: input('server'),
+        INPUT_TOKEN: input('token'),
+        STDOUT_FILE: input('stdout-file'),
+        OK_EXIT_CODES: input('ok-exit-codes'),
+        ...env,
+      },
+    })
+    return { ...result, output: await readFile(outputFile, 'utf8') }
+  }
+
+  it('runs a command, keeps its output in a file and reports its exit code', async () => {
+    const result = await runStep({ command: 'validate', args: '--dir "$ACCESS"', 'stdout-file': join(dir, 'validate.txt') }, { ACCESS: 'access' })
+    expect(result).toEqual({ code: 0, stdout: '0 errors, 0 warnings in 18 files\n', stderr: '', output: 'exit-code=0\n' })
+    expect(await readFile(join(dir, 'validate.txt'), 'utf8')).toBe('0 errors, 0 warnings in 18 files\n')
+  })
+
+  it('fails the step on an exit code not listed as ok, and not on one that is', async () => {
+    const failing = await runStep({ command: 'validate', args: '--dir missing' })
+    expect(failing).toMatchObject({ code: 1, output: 'exit-code=1\n' })
+    const tolerated = await runStep({ command: 'validate', args: '--dir missing', 'ok-exit-codes': '0 1' })
+    expect(tolerated).toMatchObject({ code: 0, output: 'exit-code=1\n' })
+  })
+
+  it('adds --server and hands the token over as ROLECALL_TOKEN, masked', async () => {
+    const port = await closedPort()
+    const result = await runStep({ command: 'drift', args: '--format text', server: `http://127.0.0.1:${port}`, token: 'rc_secret' })
+    expect(result.stdout).toContain('::add-mask::rc_secret')
+    // Nothing listens there: the point is that rolecall went remote, with a token, instead of asking for one.
+    expect(result.stderr).toContain(`rolecall: cannot reach http://127.0.0.1:${port}`)
+    expect(result.output).toBe('exit-code=1\n')
+    const withoutToken = await runStep({ command: 'drift', args: '--format text', server: `http://127.0.0.1:${port}` })
+    expect(withoutToken.stderr).toContain('ROLECALL_TOKEN')
+  })
+})
