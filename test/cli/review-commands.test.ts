@@ -118,6 +118,14 @@ describe('rolecall codeowners', () => {
     await cp(join(repoRoot, 'access/exceptions/grants.yaml'), at('access/exceptions/grants.yaml'))
   })
 
+  it('validate compares the block only with the access directory it was generated from', async () => {
+    await runCli(['codeowners', '--write'], { env, cwd: dir })
+    await cp(at('access'), at('other'), { recursive: true })
+    await rm(at('other/exceptions/grants.yaml'))
+    expect(await runCli(['validate', '--dir', 'other'], { env, cwd: dir })).toEqual({ code: 0, stdout: '0 errors, 0 warnings in 17 files\n', stderr: '' })
+    await rm(at('other'), { recursive: true })
+  })
+
   it('validate says nothing about a CODEOWNERS file without a rolecall block', async () => {
     await writeFile(at('.github/CODEOWNERS'), '* @acme/admins\n')
     expect(await runCli(['validate'], { env, cwd: dir })).toEqual({ code: 0, stdout: '0 errors, 0 warnings in 18 files\n', stderr: '' })

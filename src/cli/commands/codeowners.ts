@@ -1,13 +1,14 @@
 // rolecall codeowners: print (or --write) CODEOWNERS with a generated block routing access files to their approvers.
 import { mkdir, writeFile } from 'node:fs/promises'
-import { dirname, resolve } from 'node:path'
+import { dirname, isAbsolute, resolve } from 'node:path'
 import { RolecallError } from '../../errors.js'
 import { renderCodeownersBlock, mergeCodeowners } from '../../review/codeowners.js'
 import { parseCommandArgs } from '../args.js'
 import { readNow } from '../clock.js'
-import { defaultCodeownersFile, readCodeowners } from '../codeowners-check.js'
+import { accessDirLabel, defaultCodeownersFile, readCodeowners } from '../codeowners-check.js'
 import { loadDesired } from '../desired.js'
 import type { Io } from '../io.js'
+import { accessDirOption } from './validate.js'
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const { values } = parseCommandArgs('codeowners', argv, {
@@ -15,10 +16,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
     file: { type: 'string' },
     write: { type: 'boolean' },
   })
-  const state = await loadDesired(values.dir, io, readNow(io.env))
+  const dir = await accessDirOption(values.dir, io)
+  const label = accessDirLabel(dir, io.cwd)
+  if (label.startsWith('../') || isAbsolute(label)) throw new RolecallError(`the access directory ${dir} is outside the repository (run codeowners from the repository root)`)
+  const state = await loadDesired(dir, io, readNow(io.env))
   const path = resolve(io.cwd, values.file ?? defaultCodeownersFile)
   const existing = await readCodeowners(path)
-  const merged = mergeCodeowners(existing, renderCodeownersBlock(state))
+  const merged = mergeCodeowners(existing, renderCodeownersBlock(state, label))
   if (values.write !== true) {
     io.out(merged)
     return 0

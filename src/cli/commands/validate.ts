@@ -27,7 +27,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const dir = await accessDirOption(values.dir, io)
   const loaded = await loadAccessDir(dir, { cwd: io.cwd, now: readNow(io.env) })
   // CODEOWNERS is checked only against a complete state: a partial one would always look stale.
-  const diagnostics = hasErrors(loaded.diagnostics) ? loaded.diagnostics : sortDiagnostics([...loaded.diagnostics, ...(await codeownersDiagnostics(loaded.state, io.cwd))])
+  const diagnostics = hasErrors(loaded.diagnostics) ? loaded.diagnostics : sortDiagnostics([...loaded.diagnostics, ...(await codeownersDiagnostics(loaded.state, dir, io.cwd))])
   io.out(renderDiagnostics(format, diagnostics, loaded.fileCount))
   return hasErrors(diagnostics) ? 1 : 0
 }
