@@ -1,5 +1,5 @@
 // DesiredState + directory (users, IdP groups, memberships) → the access every active user holds, with provenance.
-import type { Catalog, Group } from '../schema/types.js'
+import type { Catalog, Grant, Group } from '../schema/types.js'
 import { checkGrantRule, type GrantShape, type RuleContext } from '../model/grant-rule.js'
 import { maxRisk, type Risk } from '../model/risk.js'
 import { actionList, serviceRolesOf, type DesiredState } from '../model/state.js'
@@ -143,26 +143,67 @@ export class BundleBuilder {
   }
 }
 
-type Paths = Map<string, Chain[]>
+/** Per desired group: its active members (by userKey) and the chains by which they are members (each ending in the group step). */
+export type Paths = Map<string, Chain[]>
+
+type IdpGroup = Directory['groups'][number]
+
+/** A directory indexed once, shared by every state computed on it (plan computes two). */
+export type DirectoryIndex = {
+  directory: Directory
+  /** userKey → active in any record; users only listed in YAML are not here. */
+  activity: Map<string, boolean>
+  /** userKey → the userName to show (an active record's, else the first one's). */
+  userNames: Map<string, string>
+  /** Active user record id → userKey. */
+  activeKeyOf: Map<string, string>
+  idpGroupsByName: Map<string, IdpGroup[]>
+  idpGroupsByExternalId: Map<string, IdpGroup[]>
+  /** IdP group id → userKeys of its active members, in membership order. */
+  activeMembersOf: Map<string, string[]>
+}
+
+export function indexDirectory(directory: Directory): DirectoryIndex {
+  const activity = new Map<string, boolean>()
+  const userNames = new Map<string, string>()
+  const activeKeyOf = new Map<string, string>()
+  for (const user of directory.users) {
+    const key = userKey(user.userName)
+    if (user.active) activeKeyOf.set(user.id, key)
+    activity.set(key, (activity.get(key) ?? false) || user.active)
+    if (user.active || !userNames.has(key)) userNames.set(key, user.userName)
+  }
+  const idpGroupsByName = new Map<string, IdpGroup[]>()
+  const idpGroupsByExternalId = new Map<string, IdpGroup[]>()
+  const add = (map: Map<string, IdpGroup[]>, key: string, group: IdpGroup) => {
+    const list = map.get(key)
+    if (list === undefined) map.set(key, [group])
+    else list.push(group)
+  }
+  for (const group of directory.groups) {
+    add(idpGroupsByName, `${group.connection}\u0000${group.displayName}`, group)
+    if (group.externalId !== undefined) add(idpGroupsByExternalId, `${group.connection}\u0000${group.externalId}`, group)
+  }
+  const activeMembersOf = new Map<string, string[]>()
+  for (const { groupId, userId } of directory.memberships) {
+    const user = activeKeyOf.get(userId)
+    if (user === undefined) continue
+    const list = activeMembersOf.get(groupId)
+    if (list === undefined) activeMembersOf.set(groupId, [user])
+    else list.push(user)
+  }
+  return { directory, activity, userNames, activeKeyOf, idpGroupsByName, idpGroupsByExternalId, activeMembersOf }
+}
+
+/** The IdP groups a desired group's `scim` source names. */
+export function idpGroupsOf(index: DirectoryIndex, scim: { connection: string; externalId?: string; displayName?: string }): readonly IdpGroup[] {
+  if (scim.externalId !== undefined) return index.idpGroupsByExternalId.get(`${scim.connection}\u0000${scim.externalId}`) ?? []
+  if (scim.displayName === undefined) return []
+  return index.idpGroupsByName.get(`${scim.connection}\u0000${scim.displayName}`) ?? []
+}
 
 /** For every desired group, its active members and the chains by which they are members (each ending in the group step). */
-function memberPaths(state: DesiredState, directory: Directory, active: (userId: string) => string | undefined): Map<string, Paths> {
-  const idpGroupsByName = new Map<string, Directory['groups'][number][]>()
-  const idpGroupsByExternalId = new Map<string, Directory['groups'][number][]>()
-  for (const group of directory.groups) {
-    const byName = `${group.connection}\u0000${group.displayName}`
-    idpGroupsByName.set(byName, [...(idpGroupsByName.get(byName) ?? []), group])
-    if (group.externalId !== undefined) {
-      const byId = `${group.connection}\u0000${group.externalId}`
-      idpGroupsByExternalId.set(byId, [...(idpGroupsByExternalId.get(byId) ?? []), group])
-    }
-  }
-  const membersOfIdpGroup = new Map<string, string[]>()
-  for (const { groupId, userId } of directory.memberships) {
-    const list = membersOfIdpGroup.get(groupId)
-    if (list === undefined) membersOfIdpGroup.set(groupId, [userId])
-    else list.push(userId)
-  }
+export function memberPaths(state: DesiredState, index: DirectoryIndex): Map<string, Paths> {
   const result = new Map<string, Paths>()
   const visiting = new Set<string>()
   const resolve = (name: string): Paths => {
@@ -181,18 +222,26 @@ function memberPaths(state: DesiredState, directory: Directory, active: (userId:
     const { scim, members } = entry.doc.source
     if (scim !== undefined) {
       const key = `${scim.connection}\u0000${scim.externalId ?? scim.displayName ?? ''}`
-      const matches = (scim.externalId !== undefined ? idpGroupsByExternalId : idpGroupsByName).get(key) ?? []
-      for (const idpGroup of matches) {
+      for (const idpGroup of (scim.externalId !== undefined ? index.idpGroupsByExternalId : index.idpGroupsByName).get(key) ?? []) {
+        // One chain per IdP group, shared by all its members.
         const chain: Chain = [{ kind: 'idp-group', connection: idpGroup.connection, displayName: idpGroup.displayName }, groupStep]
-        for (const userId of membersOfIdpGroup.get(idpGroup.id) ?? []) {
-          const user = active(userId)
-          if (user !== undefined) add(user, chain)
-        }
+        for (const user of index.activeMembersOf.get(idpGroup.id) ?? []) add(user, chain)
       }
     }
     for (const userName of members?.users ?? []) add(userKey(userName), [{ kind: 'local-member', user: userName }, groupStep])
     for (const nested of members?.groups ?? []) {
-      for (const [user, chains] of resolve(nested)) for (const chain of chains) add(user, [...chain, groupStep])
+      // Members reached by the same chain share its extension.
+      const extended = new Map<Chain, Chain>()
+      for (const [user, chains] of resolve(nested)) {
+        for (const chain of chains) {
+          let longer = extended.get(chain)
+          if (longer === undefined) {
+            longer = [...chain, groupStep]
+            extended.set(chain, longer)
+          }
+          add(user, longer)
+        }
+      }
     }
     visiting.delete(name)
     result.set(name, paths)
@@ -202,23 +251,19 @@ function memberPaths(state: DesiredState, directory: Directory, active: (userId:
   return result
 }
 
-/** The active members (display userNames, sorted) of every desired group, nested groups included. */
-export function membersOfGroups(state: DesiredState, directory: Directory): Map<string, string[]> {
+/** The active members (display userNames, sorted) of every desired group (or of `only` those), nested groups included. */
+export function membersOfGroups(state: DesiredState, directory: Directory, options: { index?: DirectoryIndex; paths?: Map<string, Paths>; only?: ReadonlySet<string> } = {}): Map<string, string[]> {
+  const index = options.index ?? indexDirectory(directory)
   const names = new Map<string, string>()
-  const active = new Map<string, string>()
-  for (const user of directory.users) {
-    names.set(userKey(user.userName), user.userName)
-    if (user.active) active.set(user.id, userKey(user.userName))
-  }
-  const inactive = new Set(directory.users.filter((user) => !user.active).map((user) => userKey(user.userName)))
-  for (const key of active.values()) inactive.delete(key)
+  for (const user of directory.users) names.set(userKey(user.userName), user.userName)
   const result = new Map<string, string[]>()
-  for (const [group, paths] of memberPaths(state, directory, (id) => active.get(id))) {
+  for (const [group, paths] of options.paths ?? memberPaths(state, index)) {
+    if (options.only !== undefined && !options.only.has(group)) continue
     const listedName = (chains: Chain[] | undefined) => {
       const first = chains?.[0]?.[0]
       return first?.kind === 'local-member' ? first.user : undefined
     }
-    const members = [...paths.keys()].filter((key) => !inactive.has(key)).map((key) => names.get(key) ?? listedName(paths.get(key)) ?? key)
+    const members = [...paths.keys()].filter((key) => index.activity.get(key) !== false).map((key) => names.get(key) ?? listedName(paths.get(key)) ?? key)
     result.set(group, members.sort(compareStrings))
   }
   return result
@@ -235,68 +280,113 @@ export type EffectiveOptions = {
   breakGlass?: readonly BreakGlassGrant[]
   /** A builder for the same state, reused across calls (the check API keeps one per applied revision). */
   bundles?: BundleBuilder
+  /** The directory, indexed (indexDirectory of the same directory). */
+  index?: DirectoryIndex
+  /** memberPaths of the same state and directory. */
+  paths?: Map<string, Paths>
+  /** Compute only these users (by userKey); the others are left out of the result. */
+  onlyUsers?: ReadonlySet<string>
 }
 
-/** Compute effective access. Pure: the same inputs give the same (sorted) output. */
-export function computeEffectiveAccess(state: DesiredState, directory: Directory, options: EffectiveOptions): EffectiveAccess {
-  const { now } = options
-  // A userName is active when any of its records is active; users only listed in YAML (never provisioned) count as active.
-  const activity = new Map<string, boolean>()
-  const userNameOf = new Map<string, string>()
-  const recordKey = new Map<string, string>()
-  for (const user of directory.users) {
-    const key = userKey(user.userName)
-    recordKey.set(user.id, key)
-    activity.set(key, (activity.get(key) ?? false) || user.active)
-    if (user.active || !userNameOf.has(key)) userNameOf.set(key, user.userName)
+/** A grant's holding, or undefined when it has expired or does not resolve. */
+export function grantHolding(builder: BundleBuilder, grant: Grant, now: Date): Holding | undefined {
+  if (isExpired(grant.expires, now)) return undefined
+  const template = builder.grantTemplate(grant, [{ kind: 'grant', name: grant.name }])
+  if (template === undefined) return undefined
+  return { ...template, ...(grant.expires === undefined ? {} : { expires: grant.expires }), ...(grant.authMethods === undefined ? {} : { authMethods: grant.authMethods }) }
+}
+
+/** A break-glass grant's holding, or undefined when it has expired or does not resolve. */
+export function breakGlassHolding(builder: BundleBuilder, breakGlass: BreakGlassGrant, now: Date): Holding | undefined {
+  if (isExpired(breakGlass.expires, now)) return undefined
+  const template = builder.grantTemplate({ action: breakGlass.actions, resource: breakGlass.resource, env: breakGlass.env }, [
+    { kind: 'break-glass', id: breakGlass.id, reason: breakGlass.reason },
+  ])
+  return template === undefined ? undefined : { ...template, expires: breakGlass.expires }
+}
+
+/**
+ * Sorts every list by key, then chain text. Holdings are shared between users, so each distinct one is
+ * ranked once (ties keep one rank, so the stable sort keeps their order as before).
+ */
+function sortHoldings(lists: Iterable<Holding[]>, distinct: Iterable<Holding>): void {
+  const texts = new Map<Holding, string>()
+  for (const holding of distinct) if (!texts.has(holding)) texts.set(holding, formatChain(holding.chain))
+  const ordered = [...texts.keys()].sort((a, b) => compareStrings(a.key, b.key) || compareStrings(texts.get(a) ?? '', texts.get(b) ?? ''))
+  const rank = new Map<Holding, number>()
+  let previous: Holding | undefined
+  let current = 0
+  for (const [position, holding] of ordered.entries()) {
+    if (previous !== undefined && (previous.key !== holding.key || texts.get(previous) !== texts.get(holding))) current = position
+    rank.set(holding, current)
+    previous = holding
   }
-  const activeRecords = new Set(directory.users.filter((user) => user.active).map((user) => user.id))
-  const active = (userId: string) => (activeRecords.has(userId) ? recordKey.get(userId) : undefined)
-  const isActiveKey = (key: string) => activity.get(key) ?? true
+  for (const list of lists) if (list.length > 1) list.sort((a, b) => (rank.get(a) ?? 0) - (rank.get(b) ?? 0))
+}
+
+/**
+ * Compute effective access. Pure: the same inputs give the same (sorted) output. Holding objects may be shared
+ * between users: treat them as read-only.
+ */
+export function computeEffectiveAccess(state: DesiredState, directory: Directory, options: EffectiveOptions): EffectiveAccess {
+  const { now, onlyUsers } = options
+  const index = options.index ?? indexDirectory(directory)
+  // A userName is active when any of its records is active; users only listed in YAML (never provisioned) count as active.
+  const userNameOf = new Map(index.userNames)
+  const isActiveKey = (key: string) => index.activity.get(key) ?? true
 
   const builder = options.bundles ?? new BundleBuilder(state)
   const holdings = new Map<string, Holding[]>()
+  const distinct: Holding[] = []
   const give = (user: string, items: readonly Holding[]) => {
+    if (onlyUsers !== undefined && !onlyUsers.has(user)) return
     if (!isActiveKey(user)) return
     const list = holdings.get(user)
     if (list === undefined) holdings.set(user, [...items])
-    else list.push(...items)
+    else for (const item of items) list.push(item)
   }
-  for (const [groupName, paths] of memberPaths(state, directory, active)) {
+  for (const [groupName, paths] of options.paths ?? memberPaths(state, index)) {
     const group = state.groups.get(groupName)?.doc
     if (group === undefined || paths.size === 0) continue
     const bundle = builder.bundle(group)
     if (bundle.length === 0) continue
+    // Members reached by the same chain get the same holdings.
+    const byChain = new Map<Chain, Holding[]>()
     for (const [user, chains] of paths) {
-      for (const chain of chains) give(user, bundle.map((template) => ({ ...template, chain: [...chain, ...template.chain] })))
+      if (onlyUsers !== undefined && !onlyUsers.has(user)) continue
+      for (const chain of chains) {
+        let items = byChain.get(chain)
+        if (items === undefined) {
+          items = bundle.map((template) => ({ ...template, chain: [...chain, ...template.chain] }))
+          byChain.set(chain, items)
+          for (const item of items) distinct.push(item)
+        }
+        give(user, items)
+      }
     }
   }
   for (const { doc: grant } of state.grants.values()) {
-    if (isExpired(grant.expires, now)) continue
-    const template = builder.grantTemplate(grant, [{ kind: 'grant', name: grant.name }])
-    if (template === undefined) continue
-    const held: Holding = { ...template, ...(grant.expires === undefined ? {} : { expires: grant.expires }), ...(grant.authMethods === undefined ? {} : { authMethods: grant.authMethods }) }
+    const held = grantHolding(builder, grant, now)
+    if (held === undefined) continue
     const key = userKey(grant.user)
     if (!userNameOf.has(key)) userNameOf.set(key, grant.user)
+    distinct.push(held)
     give(key, [held])
   }
   for (const breakGlass of options.breakGlass ?? []) {
-    if (isExpired(breakGlass.expires, now)) continue
-    const template = builder.grantTemplate({ action: breakGlass.actions, resource: breakGlass.resource, env: breakGlass.env }, [
-      { kind: 'break-glass', id: breakGlass.id, reason: breakGlass.reason },
-    ])
-    if (template === undefined) continue
+    const held = breakGlassHolding(builder, breakGlass, now)
+    if (held === undefined) continue
     const key = userKey(breakGlass.user)
     if (!userNameOf.has(key)) userNameOf.set(key, breakGlass.user)
-    give(key, [{ ...template, expires: breakGlass.expires }])
+    distinct.push(held)
+    give(key, [held])
   }
+  sortHoldings(holdings.values(), distinct)
   const users = new Map<string, UserAccess>()
   for (const key of [...holdings.keys()].sort(compareStrings)) {
-    const list = holdings.get(key) ?? []
-    list.sort((a, b) => compareStrings(a.key, b.key) || compareStrings(formatChain(a.chain), formatChain(b.chain)))
-    users.set(key, { user: userNameOf.get(key) ?? key, holdings: list })
+    users.set(key, { user: userNameOf.get(key) ?? key, holdings: holdings.get(key) ?? [] })
   }
-  const inactive = new Set([...activity].filter(([, isActive]) => !isActive).map(([key]) => key))
+  const inactive = new Set<string>()
+  for (const [key, isActive] of index.activity) if (!isActive) inactive.add(key)
   return { users, inactive }
 }
-

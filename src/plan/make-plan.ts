@@ -1,5 +1,7 @@
 // Compose a Plan (pure): desired vs applied, the access delta on live memberships, risks, policy and approvals.
-import { BundleBuilder, computeEffectiveAccess, membersOfGroups, type EffectiveAccess } from '../engine/effective.js'
+import { createHash } from 'node:crypto'
+import { affectedUsers } from '../engine/affected.js'
+import { BundleBuilder, computeEffectiveAccess, idpGroupsOf, indexDirectory, memberPaths, membersOfGroups, type DirectoryIndex, type EffectiveAccess, type Paths } from '../engine/effective.js'
 import type { BreakGlassGrant, Directory, Holding } from '../engine/types.js'
 import { stateDocuments, stateFromDocuments, type StateDocument } from '../model/documents.js'
 import { maxRisk, riskLevels, type Risk } from '../model/risk.js'
@@ -7,7 +9,7 @@ import type { DesiredState } from '../model/state.js'
 import { parseTimestamp } from '../model/time.js'
 import type { ObjectChange, Plan } from '../schema/generated/plan.js'
 import { compareStrings } from '../util/compare.js'
-import { digestOf } from '../util/digest.js'
+import { canonicalJson, digestOf } from '../util/digest.js'
 import { deltaChains, diffAccess, type AccessDelta } from './diff-access.js'
 import { diffDocuments, type DocumentChange } from './diff-objects.js'
 import { evaluatePolicy, requiredApprovals } from './policy.js'
@@ -30,12 +32,60 @@ export function accessOf(state: DesiredState, directory: Directory, now: Date, b
   return state.catalog === undefined ? emptyAccess() : computeEffectiveAccess(state, directory, { now, breakGlass })
 }
 
-/** A canonical digest of the directory the access delta depends on. */
+/** True when memberships are in the order of their `groupId\u0000userId` text (the store lists them so). */
+function isMembershipOrder(memberships: Directory['memberships']): boolean {
+  let previous: Directory['memberships'][number] | undefined
+  for (const entry of memberships) {
+    // With a NUL inside an id, pair order and text order could differ: let the caller sort the text.
+    if (entry.groupId.includes('\u0000') || entry.userId.includes('\u0000')) return false
+    if (previous !== undefined && (previous.groupId > entry.groupId || (previous.groupId === entry.groupId && previous.userId > entry.userId))) return false
+    previous = entry
+  }
+  return true
+}
+
+/**
+ * A canonical digest of the directory the access delta depends on: sha256 of the canonical JSON of
+ * `{users, groups, memberships}` (rows sorted by id; memberships as sorted `groupId\u0000userId` texts), hashed as
+ * it is written rather than built as one string.
+ */
 export function directoryDigest(directory: Directory): string {
   const users = directory.users.map((user) => [user.id, user.connection, user.userName, user.externalId ?? null, user.active]).sort((a, b) => compareStrings(String(a[0]), String(b[0])))
   const groups = directory.groups.map((group) => [group.id, group.connection, group.displayName, group.externalId ?? null]).sort((a, b) => compareStrings(String(a[0]), String(b[0])))
-  const memberships = directory.memberships.map((entry) => `${entry.groupId}\u0000${entry.userId}`).sort()
-  return digestOf({ users, groups, memberships })
+  const hash = createHash('sha256')
+  let buffer = ''
+  const write = (text: string) => {
+    buffer += text
+    if (buffer.length > 1 << 16) {
+      hash.update(buffer)
+      buffer = ''
+    }
+  }
+  const writeRows = (rows: (string | boolean | null)[][]) => {
+    for (const [i, row] of rows.entries()) write(`${i === 0 ? '' : ','}${canonicalJson(row)}`)
+  }
+  write('{"groups":[')
+  writeRows(groups)
+  write('],"memberships":[')
+  if (isMembershipOrder(directory.memberships)) {
+    let groupId: string | undefined
+    let prefix = ''
+    for (const [i, entry] of directory.memberships.entries()) {
+      if (entry.groupId !== groupId) {
+        groupId = entry.groupId
+        prefix = `${JSON.stringify(groupId).slice(0, -1)}\\u0000`
+      }
+      write(`${i === 0 ? '' : ','}${prefix}${JSON.stringify(entry.userId).slice(1)}`)
+    }
+  } else {
+    const texts = directory.memberships.map((entry) => `${entry.groupId}\u0000${entry.userId}`).sort()
+    for (const [i, text] of texts.entries()) write(`${i === 0 ? '' : ','}${JSON.stringify(text)}`)
+  }
+  write('],"users":[')
+  writeRows(users)
+  write(']}')
+  hash.update(buffer)
+  return `sha256:${hash.digest('hex')}`
 }
 
 /**
@@ -48,7 +98,10 @@ export function canonicalDirectory(directory: Directory): Directory {
   return {
     users: [...directory.users].sort(byId),
     groups: [...directory.groups].sort(byId),
-    memberships: [...directory.memberships].sort((a, b) => (membership(a) < membership(b) ? -1 : membership(a) > membership(b) ? 1 : 0)),
+    // Already in order when the store listed them (the usual case): no sort of millions of texts.
+    memberships: isMembershipOrder(directory.memberships)
+      ? directory.memberships
+      : [...directory.memberships].sort((a, b) => (membership(a) < membership(b) ? -1 : membership(a) > membership(b) ? 1 : 0)),
   }
 }
 
@@ -56,44 +109,72 @@ export function desiredDigest(documents: readonly StateDocument[]): string {
   return digestOf(documents.map((entry) => entry.doc))
 }
 
-function touches(holding: Holding, change: DocumentChange): boolean {
-  return holding.chain.some((step) => {
-    switch (change.kind) {
-      case 'Group':
-        return step.kind === 'group' && step.name === change.name
-      case 'Role':
-        return step.kind === 'role' && step.name === change.name
-      case 'Service':
-        return (step.kind === 'service-role' || step.kind === 'service-team') && step.service === change.name
-      case 'Grant':
-        return step.kind === 'grant' && step.name === change.name
+/** The names a holding's chain touches, as `Kind\u0000name` of the documents whose change would move it. */
+function touchedDocuments(holding: Holding): string[] {
+  const out: string[] = []
+  for (const step of holding.chain) {
+    switch (step.kind) {
+      case 'group':
+        out.push(`Group\u0000${step.name}`)
+        break
+      case 'role':
+        out.push(`Role\u0000${step.name}`)
+        break
+      case 'service-role':
+      case 'service-team':
+        out.push(`Service\u0000${step.service}`)
+        break
+      case 'grant':
+        out.push(`Grant\u0000${step.name}`)
+        break
       default:
-        return false
+        break
     }
-  })
+  }
+  return out
+}
+
+/** The highest risk of the deltas whose holdings touch each document (`Kind\u0000name`). */
+function movedRisks(deltas: readonly AccessDelta[]): Map<string, Risk> {
+  const risks = new Map<string, Risk>()
+  const seen = new Map<Holding['chain'], string[]>()
+  for (const delta of deltas) {
+    for (const holding of delta.holdings) {
+      let touched = seen.get(holding.chain)
+      if (touched === undefined) {
+        touched = touchedDocuments(holding)
+        seen.set(holding.chain, touched)
+      }
+      for (const document of touched) {
+        const known = risks.get(document)
+        risks.set(document, known === undefined ? delta.risk : maxRisk(known, delta.risk))
+      }
+    }
+  }
+  return risks
 }
 
 /** Risk of a document change: of the access it moves; else of what it declares; policy and vocabulary changes are high. */
-function changeRisk(change: DocumentChange, deltas: readonly AccessDelta[], before: BundleBuilder | undefined, after: BundleBuilder): Risk {
+function changeRisk(change: DocumentChange, moved: ReadonlyMap<string, Risk>, before: BundleBuilder | undefined, after: BundleBuilder): Risk {
   if (change.kind === 'Policy' || change.kind === 'Catalog' || change.kind === 'Organization') return 'high'
   if (change.kind === 'AccessTest') return 'low'
-  const moved = deltas.filter((delta) => delta.holdings.some((holding) => touches(holding, change))).map((delta) => delta.risk)
-  if (moved.length > 0) return moved.reduce(maxRisk)
+  const movedRisk = moved.get(`${change.kind}\u0000${change.name}`)
+  if (movedRisk !== undefined) return movedRisk
   const declared = [change.action !== 'delete' ? after.declaredRisk(change.kind, change.name) : undefined, change.action !== 'create' ? before?.declaredRisk(change.kind, change.name) : undefined]
   return declared.filter((risk): risk is Risk => risk !== undefined).reduce(maxRisk, 'low')
 }
 
-function idpGroupFindings(state: DesiredState, directory: Directory): Plan['idpGroups'] {
+function idpGroupFindings(state: DesiredState, index: DirectoryIndex): Plan['idpGroups'] {
   const mapped = new Set<string>()
   const missing: string[] = []
   for (const { doc: group } of state.groups.values()) {
     const scim = group.source.scim
     if (scim === undefined) continue
-    const matches = directory.groups.filter((candidate) => candidate.connection === scim.connection && (scim.externalId !== undefined ? candidate.externalId === scim.externalId : candidate.displayName === scim.displayName))
+    const matches = idpGroupsOf(index, scim)
     for (const match of matches) mapped.add(match.id)
     if (matches.length === 0) missing.push(`${group.name} (${scim.connection}/${scim.externalId ?? scim.displayName ?? ''})`)
   }
-  const unmapped = directory.groups.filter((group) => !mapped.has(group.id)).map((group) => `${group.connection}/${group.displayName}`)
+  const unmapped = index.directory.groups.filter((group) => !mapped.has(group.id)).map((group) => `${group.connection}/${group.displayName}`)
   return { unmapped: [...new Set(unmapped)].sort(compareStrings), missing: missing.sort(compareStrings) }
 }
 
@@ -109,23 +190,42 @@ function expiringGrants(state: DesiredState, now: Date): Plan['expiring'] {
     .sort((a, b) => compareStrings(a.expires, b.expires) || compareStrings(a.name, b.name))
 }
 
+/** Members of the groups that policies name as approvers (the only ones approvals look up). */
+function approverMembers(state: DesiredState, directory: Directory, index: DirectoryIndex, paths: Map<string, Paths>): Map<string, string[]> {
+  const only = new Set<string>()
+  for (const { doc } of state.policies.values()) for (const rule of doc.approvals ?? []) for (const approver of rule.approvers) if (approver.group !== undefined) only.add(approver.group)
+  return only.size === 0 ? new Map() : membersOfGroups(state, directory, { index, paths, only })
+}
+
 /** Compute the plan. Pure: `now` and the store's contents are passed in. The desired state must be valid. */
 export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date): Plan {
   const desiredDocs = stateDocuments(desired)
   const directory = canonicalDirectory(base.directory)
+  const index = indexDirectory(directory)
   const appliedState = stateFromDocuments(base.applied.documents, now)
-  const before = accessOf(appliedState, directory, now, base.breakGlass)
-  const after = accessOf(desired, directory, now, base.breakGlass)
-  const deltas = diffAccess(before, after)
-  const documentChanges = diffDocuments(base.applied.documents, desiredDocs)
+  const breakGlass = base.breakGlass ?? []
   const afterBundles = new BundleBuilder(desired)
   const beforeBundles = appliedState.catalog === undefined ? undefined : new BundleBuilder(appliedState)
+  const afterPaths = memberPaths(desired, index)
+  const beforePaths = beforeBundles === undefined ? undefined : memberPaths(appliedState, index)
+  // Only users whose access may differ are computed, unless a policy counts or scans everyone's access.
+  const needsEveryone = [...desired.policies.values()].some(({ doc }) => doc.criticalPermissions !== undefined || doc.separationOfDuty !== undefined || doc.maxRemovalShare !== undefined)
+  const onlyUsers =
+    needsEveryone || beforeBundles === undefined || beforePaths === undefined
+      ? undefined
+      : affectedUsers({ state: appliedState, builder: beforeBundles, paths: beforePaths }, { state: desired, builder: afterBundles, paths: afterPaths }, breakGlass, now)
+  const options = { now, breakGlass, index, ...(onlyUsers === undefined ? {} : { onlyUsers }) }
+  const before = beforeBundles === undefined ? emptyAccess() : computeEffectiveAccess(appliedState, directory, { ...options, bundles: beforeBundles, ...(beforePaths === undefined ? {} : { paths: beforePaths }) })
+  const after = desired.catalog === undefined ? emptyAccess() : computeEffectiveAccess(desired, directory, { ...options, bundles: afterBundles, paths: afterPaths })
+  const deltas = diffAccess(before, after)
+  const documentChanges = diffDocuments(base.applied.documents, desiredDocs)
+  const moved = movedRisks(deltas)
   const changes: ObjectChange[] = documentChanges.map((change) => ({
     action: change.action,
     kind: change.kind,
     name: change.name,
     ...(change.file === undefined ? {} : { file: change.file }),
-    risk: changeRisk(change, deltas, beforeBundles, afterBundles),
+    risk: changeRisk(change, moved, beforeBundles, afterBundles),
     fields: change.fields,
   }))
   const risks = [...changes.map((change) => change.risk), ...deltas.map((delta) => delta.risk)]
@@ -156,8 +256,8 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
     changes,
     access: deltas.map((delta) => ({ user: delta.user, change: delta.change, key: delta.key, what: delta.what, risk: delta.risk, chains: deltaChains(delta) })),
     findings: evaluatePolicy(desired, before, after, deltas),
-    approvals: requiredApprovals(desired, risks, membersOfGroups(desired, directory)),
-    idpGroups: idpGroupFindings(desired, directory),
+    approvals: requiredApprovals(desired, risks, approverMembers(desired, directory, index, afterPaths)),
+    idpGroups: idpGroupFindings(desired, index),
     expiring: expiringGrants(desired, now),
     desired: desiredDocs.map((entry) => ({ file: entry.file, doc: entry.doc })),
   }

@@ -1,0 +1,77 @@
+// Which users' access can differ between two states on one directory, so that a plan computes only theirs.
+import type { DesiredState } from '../model/state.js'
+import { canonicalJson, digestOf } from '../util/digest.js'
+import { breakGlassHolding, grantHolding, userKey, type BundleBuilder, type Paths } from './effective.js'
+import type { BreakGlassGrant } from './types.js'
+
+/** A state with its bundle builder and member paths, both on the shared directory. */
+export type StateView = { state: DesiredState; builder: BundleBuilder; paths: Map<string, Paths> }
+
+class GroupCycle extends Error {}
+
+/** A digest of what decides a group's member paths: its source and, recursively, its nested groups'. */
+function sourceDigests(state: DesiredState): Map<string, string> {
+  const done = new Map<string, string>()
+  const visiting = new Set<string>()
+  const digestOfGroup = (name: string): string => {
+    const known = done.get(name)
+    if (known !== undefined) return known
+    const entry = state.groups.get(name)
+    if (entry === undefined) return 'missing'
+    if (visiting.has(name)) throw new GroupCycle(name)
+    visiting.add(name)
+    const nested = (entry.doc.source.members?.groups ?? []).map(digestOfGroup)
+    visiting.delete(name)
+    const digest = digestOf([entry.doc.source, nested])
+    done.set(name, digest)
+    return digest
+  }
+  for (const name of state.groups.keys()) digestOfGroup(name)
+  return done
+}
+
+/**
+ * userKeys whose effective access may differ between `before` and `after` (a superset), or undefined when any
+ * user's may (then compute everyone). A user outside every group whose members or bundle differ, and outside
+ * every individual or break-glass grant that differs, holds exactly the same things in both states.
+ */
+export function affectedUsers(before: StateView, after: StateView, breakGlass: readonly BreakGlassGrant[], now: Date): Set<string> | undefined {
+  let sourcesBefore: Map<string, string>
+  let sourcesAfter: Map<string, string>
+  try {
+    sourcesBefore = sourceDigests(before.state)
+    sourcesAfter = sourceDigests(after.state)
+  } catch (error) {
+    // A cycle makes member paths depend on traversal order: do not reason about it, compute everyone.
+    if (error instanceof GroupCycle) return undefined
+    throw error
+  }
+  const users = new Set<string>()
+  const addMembers = (paths: Paths | undefined) => {
+    if (paths !== undefined) for (const key of paths.keys()) users.add(key)
+  }
+  for (const name of new Set([...before.state.groups.keys(), ...after.state.groups.keys()])) {
+    const previous = before.state.groups.get(name)?.doc
+    const next = after.state.groups.get(name)?.doc
+    const isSame =
+      previous !== undefined &&
+      next !== undefined &&
+      sourcesBefore.get(name) === sourcesAfter.get(name) &&
+      canonicalJson(before.builder.bundle(previous)) === canonicalJson(after.builder.bundle(next))
+    if (isSame) continue
+    addMembers(before.paths.get(name))
+    addMembers(after.paths.get(name))
+  }
+  for (const name of new Set([...before.state.grants.keys(), ...after.state.grants.keys()])) {
+    const previous = before.state.grants.get(name)?.doc
+    const next = after.state.grants.get(name)?.doc
+    const digest = (view: StateView, grant: typeof previous) => (grant === undefined ? 'absent' : `${userKey(grant.user)}\u0000${canonicalJson(grantHolding(view.builder, grant, now) ?? null)}`)
+    if (digest(before, previous) === digest(after, next)) continue
+    if (previous !== undefined) users.add(userKey(previous.user))
+    if (next !== undefined) users.add(userKey(next.user))
+  }
+  for (const grant of breakGlass) {
+    if (canonicalJson(breakGlassHolding(before.builder, grant, now) ?? null) !== canonicalJson(breakGlassHolding(after.builder, grant, now) ?? null)) users.add(userKey(grant.user))
+  }
+  return users
+}
