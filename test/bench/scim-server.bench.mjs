@@ -55,11 +55,6 @@ async function measure(name, options) {
   return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total, bad }
 }
 
-function cycle(items) {
-  let i = 0
-  return () => items[i++ % items.length]
-}
-
 const seed = await seededDatabase()
 const workDir = join(repoRoot, 'bench-out', 'scim', 'run')
 rmSync(workDir, { recursive: true, force: true })
@@ -76,61 +71,55 @@ results.push(await measure('hello world', { url: `${hello.url}/` }))
 await stop(hello)
 
 const server = await startProcess([cli, 'serve', '--port', '0', '--db', db])
-const userIds = cycle(seed.sampleUserIds)
+
+/**
+ * Each connection gets its own prebuilt list of requests (autocannon builds them once and cycles), so the load
+ * generator spends its time sending, not building, and writes do not collide across connections.
+ */
+function perConnection(build) {
+  let index = 0
+  return { setupClient: (client) => client.setRequests(build(index++)) }
+}
+const perClient = (items, i, size) => Array.from({ length: size }, (_, k) => items[(i * size + k) % items.length])
+
 results.push(
   await measure('GET /Users/{id}', {
     url: server.url,
-    requests: [{ method: 'GET', headers: auth, setupRequest: (request) => ({ ...request, path: `/scim/v2/Users/${userIds()}` }) }],
+    ...perConnection((i) => perClient(seed.sampleUserIds, i, 200).map((id) => ({ method: 'GET', path: `/scim/v2/Users/${id}`, headers: auth }))),
   }),
 )
-let nameIndex = 0
 results.push(
   await measure('GET /Users?filter=userName eq', {
     url: server.url,
-    requests: [
-      {
+    ...perConnection((i) =>
+      Array.from({ length: 200 }, (_, k) => ({
         method: 'GET',
+        path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "user${(i * 200 + k) * 7 % sizes.users}@bench.example"`)}`,
         headers: auth,
-        setupRequest: (request) => {
-          const i = (nameIndex = (nameIndex + 7919) % sizes.users)
-          return { ...request, path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "user${i}@bench.example"`)}` }
-        },
-      },
-    ],
+      })),
+    ),
   }),
 )
 const patchBody = (id) => JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: id }] }] })
-const halves = [seed.outsiders.slice(0, 20_000), seed.outsiders.slice(20_000)]
-const bigOutsider = cycle(halves[0])
-const emptyOutsider = cycle(halves[1])
-results.push(
-  await measure('PATCH add member, empty group', {
-    url: server.url,
-    requests: [{ method: 'PATCH', path: `/scim/v2/Groups/${seed.emptyGroupId}`, headers: auth, setupRequest: (request) => ({ ...request, body: patchBody(emptyOutsider()) }) }],
-  }),
-)
-results.push(
-  await measure('PATCH add member, 50k group', {
-    url: server.url,
-    requests: [{ method: 'PATCH', path: `/scim/v2/Groups/${seed.bigGroupId}`, headers: auth, setupRequest: (request) => ({ ...request, body: patchBody(bigOutsider()) }) }],
-  }),
-)
-let created = 0
+// Non-members to add: users 50,000+ for the big group; users below 50,000 for the empty one (same count each).
+// Each connection adds its own 500 (warm-up and measurement take different ones); past that it cycles, and a
+// repeated add is a no-op success that still costs a full audited write.
+const patches = (groupId, candidates) =>
+  perConnection((i) => perClient(candidates, i, 500).map((id) => ({ method: 'PATCH', path: `/scim/v2/Groups/${groupId}`, headers: auth, body: patchBody(id) })))
+results.push(await measure('PATCH add member, empty group', { url: server.url, ...patches(seed.emptyGroupId, seed.userIds.slice(0, sizes.bigGroup)) }))
+results.push(await measure('PATCH add member, 50k group', { url: server.url, ...patches(seed.bigGroupId, seed.userIds.slice(sizes.bigGroup)) }))
 const runId = Date.now().toString(36)
 results.push(
   await measure('POST /Users', {
     url: server.url,
-    requests: [
-      {
+    ...perConnection((i) =>
+      Array.from({ length: 3000 }, (_, k) => ({
         method: 'POST',
         path: '/scim/v2/Users',
         headers: auth,
-        setupRequest: (request) => ({
-          ...request,
-          body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `new-${runId}-${created++}@bench.example`, active: true }),
-        }),
-      },
-    ],
+        body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `new-${runId}-${i}-${k}@bench.example`, active: true }),
+      })),
+    ),
   }),
 )
 await stop(server)
