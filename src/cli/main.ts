@@ -86,8 +86,8 @@ export const commands: Record<string, CommandEntry> = {
     load: () => import('./commands/admin-token.js'),
   },
   serve: {
-    summary: 'run the SCIM 2.0 endpoint with /healthz and /metrics',
-    usage: 'rolecall serve [--db FILE] [--port N] [--host H]   (env ROLECALL_DB, ROLECALL_PORT, ROLECALL_HOST)',
+    summary: 'run the SCIM 2.0 endpoint, the admin and check API, /healthz and /metrics',
+    usage: 'rolecall serve [--db FILE] [--port N] [--host H] [--bootstrap [--dir access]]   (env ROLECALL_DB, ROLECALL_PORT, ROLECALL_HOST)',
     load: () => import('./commands/serve.js'),
   },
   token: {

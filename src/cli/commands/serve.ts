@@ -1,4 +1,4 @@
-// rolecall serve: the SCIM endpoint, /healthz and /metrics over HTTP, with graceful shutdown on SIGTERM.
+// rolecall serve: the SCIM endpoint, the admin and check API, /healthz and /metrics over HTTP, with graceful shutdown on SIGTERM.
 import type { AddressInfo } from 'node:net'
 import { serve as listen } from '@hono/node-server'
 import { pino } from 'pino'
@@ -7,6 +7,27 @@ import { resolveDbPath, resolveHost, resolvePort } from '../../server/config.js'
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js'
 import { parseCommandArgs } from '../args.js'
 import type { Io } from '../io.js'
+import { readNow } from '../clock.js'
+import { loadDesired } from '../desired.js'
+
+/**
+ * First start (`npm start`): validate the access directory, create its SCIM connections, and when the store has
+ * no SCIM token yet, create one for the first connection and print it, once, before the JSON log begins.
+ */
+async function bootstrap(dir: string | undefined, dbPath: string, io: Io): Promise<void> {
+  const desired = await loadDesired(dir, io, readNow(io.env))
+  const connections = desired.organization?.doc.connections.map((connection) => connection.name) ?? []
+  const store = openSqliteStore(dbPath)
+  try {
+    for (const connection of connections) await store.ensureConnection(connection)
+    const [first] = connections
+    if (first === undefined || (await store.listTokens()).length > 0) return
+    const { token, info } = await store.createToken(first)
+    io.out(`rolecall: created SCIM token ${info.id} for connection "${first}". It is shown only this once; give it to your IdP:\n${token}\n`)
+  } finally {
+    await store.close()
+  }
+}
 
 /** How long in-flight requests may take to finish after SIGTERM before connections are cut. */
 const drainMs = 10_000
@@ -16,10 +37,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
     db: { type: 'string' },
     port: { type: 'string' },
     host: { type: 'string' },
+    bootstrap: { type: 'boolean' },
+    dir: { type: 'string' },
   })
   const dbPath = resolveDbPath(values.db, io.env, io.cwd)
   const port = resolvePort(values.port, io.env)
   const hostname = resolveHost(values.host, io.env)
+  if (values.bootstrap === true) await bootstrap(values.dir, dbPath, io)
 
   // Lines are buffered up to 8 KiB (one write per batch of requests, not per request) and flushed every 250 ms.
   const destination = pino.destination({ dest: 1, sync: false, minLength: 8 * 1024 })
