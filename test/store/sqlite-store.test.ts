@@ -156,6 +156,24 @@ describe('sqlite store', () => {
     await store.close()
   })
 
+  it('never serves a cached user after a write to it commits', async () => {
+    const store = openSqliteStore(tempDb())
+    const user = await store.createUser('okta', { userName: 'Cache@example.com', title: 'a' }, scim)
+    const byName = (name: string) =>
+      store.listUsers('okta', { startIndex: 1, count: 10, filter: { kind: 'compare', op: 'eq', value: name, attr: { name: 'userName', type: 'string', caseExact: false, multiValued: false } } }, false)
+    expect((await store.getUser('okta', user.id, false))?.doc['title']).toBe('a')
+    expect((await byName('cache@example.com')).total).toBe(1)
+    await store.modifyUser('okta', user.id, (current) => ({ ...current.doc, userName: 'renamed@example.com', title: 'b' }), scim)
+    expect((await store.getUser('okta', user.id, false))?.doc['title']).toBe('b')
+    expect((await byName('cache@example.com')).total).toBe(0)
+    expect((await byName('RENAMED@example.com')).items.map((u) => u.id)).toEqual([user.id])
+    expect(await store.getUser('entra', user.id, false)).toBeUndefined()
+    await store.deleteUser('okta', user.id, scim)
+    expect(await store.getUser('okta', user.id, false)).toBeUndefined()
+    expect((await byName('renamed@example.com')).total).toBe(0)
+    await store.close()
+  })
+
   it('lets a later process read what an earlier one committed', async () => {
     const path = tempDb()
     const writer = openSqliteStore(path)

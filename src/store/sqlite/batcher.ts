@@ -40,6 +40,8 @@ export class WriteBatcher {
     private readonly db: Database.Database,
     private readonly durability: Durability,
     private readonly walPath: string,
+    /** Runs after every COMMIT or ROLLBACK of a batch (cache eviction). */
+    private readonly afterCommit: () => void = () => {},
     private readonly maxBatch = 512,
   ) {
     this.begin = db.prepare('BEGIN IMMEDIATE')
@@ -81,9 +83,11 @@ export class WriteBatcher {
       this.commit.run()
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK')
+      this.afterCommit()
       for (const waiter of waiters) waiter.reject(error)
       return
     }
+    this.afterCommit()
     if (this.durability !== 'wal-fsync') {
       for (const waiter of waiters) waiter.resolve()
       return

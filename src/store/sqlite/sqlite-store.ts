@@ -27,6 +27,7 @@ import { findAdminToken, insertAdminToken, listAdminTokens, markAdminTokenRevoke
 import { currentAppliedId, insertAppliedRevision, insertBreakGlass, listAppliedRevisions, listBreakGlass, markBreakGlassRevoked, readAppliedState } from './applied.js'
 import { AuditLog, digest, exportAuditEntries, verifyAuditChain, type AuditRecord } from './audit.js'
 import { WriteBatcher, type Durability } from './batcher.js'
+import { UserCache } from './user-cache.js'
 import { compileFilter, compileSort, type ResourceTable, type SqlParam } from './filter-sql.js'
 import { isMemoryPath, openDatabase } from './open.js'
 import { hashToken, newToken, newTokenId, sameHash, tokenHint } from './tokens.js'
@@ -110,6 +111,7 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement<unknown[]>>()
   private isClosed = false
   private checkpointer: Worker | undefined
+  private readonly userCache = new UserCache()
   /** Accepted token hashes → connection, briefly: revocation by another process takes effect within tokenCacheMs. */
   private readonly tokenCache = new Map<string, { connection: string; until: number }>()
 
@@ -119,7 +121,7 @@ export class SqliteStore implements Store {
     this.writer = openDatabase(path, { synchronous: durability === 'wal-fsync' ? 'NORMAL' : 'FULL' })
     // WAL lets a second connection read committed state while the writer batches; :memory: cannot be shared.
     this.reader = isMemoryPath(path) ? this.writer : openDatabase(path, { migrate: false })
-    this.batcher = new WriteBatcher(this.writer, durability, `${path}-wal`)
+    this.batcher = new WriteBatcher(this.writer, durability, `${path}-wal`, () => this.userCache.evictTouched())
     if (options.backgroundCheckpoint === true && !isMemoryPath(path)) {
       this.writer.pragma('wal_autocheckpoint = 0')
       this.checkpointer = new Worker(new URL('./checkpointer.js', import.meta.url), { workerData: { path, intervalMs: 200 } })
@@ -287,6 +289,7 @@ export class SqliteStore implements Store {
       const fields = userFields(doc)
       const id = randomUUID()
       const now = this.now()
+      this.userCache.touch(id)
       try {
         this.stmt(
           this.writer,
@@ -303,12 +306,32 @@ export class SqliteStore implements Store {
   }
 
   async getUser(connection: string, id: string, withGroups: boolean): Promise<StoredUser | undefined> {
+    const now = Date.now()
+    if (!withGroups) {
+      const cached = this.userCache.get(connection, id, now)
+      if (cached !== undefined) return cached
+    }
     const row = this.userRow(this.reader, connection, id)
-    return row === undefined ? undefined : this.toUser(row, withGroups)
+    if (row === undefined) return undefined
+    const user = this.toUser(row, withGroups)
+    if (!withGroups) this.userCache.put(user, now)
+    return user
   }
 
   listUsers(connection: string, query: ResourceQuery, withGroups: boolean): Promise<ListResult<StoredUser>> {
-    return Promise.resolve(this.list('users', connection, query, (row) => this.toUser(row, withGroups)))
+    const filter = query.filter
+    const isNameLookup =
+      !withGroups && query.sort === undefined && query.startIndex === 1 && query.count > 0 && filter?.kind === 'compare' && filter.op === 'eq' &&
+      filter.attr.extension === undefined && filter.attr.sub === undefined && filter.attr.name === 'userName' && typeof filter.value === 'string'
+    const now = Date.now()
+    if (isNameLookup) {
+      // Okta asks `userName eq "…"` before every create and update.
+      const cached = this.userCache.getByName(connection, String(filter.value).toLowerCase(), now)
+      if (cached !== undefined) return Promise.resolve({ total: 1, items: [cached] })
+    }
+    const result = this.list('users', connection, query, (row) => this.toUser(row, withGroups))
+    if (isNameLookup && result.items.length === 1 && result.items[0] !== undefined) this.userCache.put(result.items[0], now)
+    return Promise.resolve(result)
   }
 
   private list<T>(table: ResourceTable, connection: string, query: ResourceQuery, map: (row: ResourceRow) => T): ListResult<T> {
@@ -360,6 +383,7 @@ export class SqliteStore implements Store {
       const current = toResource(row)
       const doc = change(current)
       const version = row.version + 1
+      this.userCache.touch(id)
       this.writeUserDoc(connection, row.rid, doc, version)
       this.record({ actor: options.actor, connection, action, resourceType: 'User', resourceId: id, beforeDigest: digest(current.doc), afterDigest: digest(doc), detail: null })
       return { ...current, doc, version, lastModified: this.now() }
@@ -370,6 +394,7 @@ export class SqliteStore implements Store {
     return this.write(() => {
       const row = this.checkVersion(this.userRow(this.writer, connection, id), 'User', id, options)
       // ON DELETE CASCADE removes the user's memberships.
+      this.userCache.touch(id)
       this.stmt(this.writer, 'DELETE FROM users WHERE rid = ?').run(row.rid)
       this.record({ actor: options.actor, connection, action: 'user.delete', resourceType: 'User', resourceId: id, beforeDigest: digest(JSON.parse(row.doc) as JsonObject), afterDigest: null, detail: null })
     })
@@ -555,40 +580,55 @@ export class SqliteStore implements Store {
   /** A consistent read of the directory through `db` (call inside a transaction). */
   private readSnapshot(db: Database.Database): LiveSnapshot {
     const revision = (this.stmt(db, `SELECT value FROM state WHERE key = 'revision'`).get() as { value: number }).value
-    const users = (
-      this.stmt(db, 'SELECT id, connection, user_name, external_id, active FROM users ORDER BY connection, user_name_key').all() as {
-        id: string
-        connection: string
-        user_name: string
-        external_id: string | null
-        active: number
-      }[]
-    ).map((row) => ({
-      id: row.id,
-      connection: row.connection,
-      userName: row.user_name,
-      ...(row.external_id === null ? {} : { externalId: row.external_id }),
-      active: row.active === 1,
-    }))
-    const groups = (
-      this.stmt(db, 'SELECT id, connection, display_name, external_id FROM groups ORDER BY connection, display_name_key').all() as {
-        id: string
-        connection: string
-        display_name: string
-        external_id: string | null
-      }[]
-    ).map((row) => ({
-      id: row.id,
-      connection: row.connection,
-      displayName: row.display_name,
-      ...(row.external_id === null ? {} : { externalId: row.external_id }),
-    }))
-    const memberships = (
-      this.stmt(db, 'SELECT g.id AS groupId, u.id AS userId FROM memberships m JOIN groups g ON g.rid = m.group_rid JOIN users u ON u.rid = m.user_rid ORDER BY g.id, u.id').all() as {
-        groupId: string
-        userId: string
-      }[]
-    )
+    const userRows = this.stmt(db, 'SELECT rid, id, connection, user_name, external_id, active FROM users ORDER BY connection, user_name_key').raw().all() as [
+      number,
+      string,
+      string,
+      string,
+      string | null,
+      number,
+    ][]
+    const userIds = new Map<number, string>()
+    const users = userRows.map(([rid, id, connection, userName, externalId, active]) => {
+      userIds.set(rid, id)
+      return { id, connection, userName, ...(externalId === null ? {} : { externalId }), active: active === 1 }
+    })
+    const groupRows = this.stmt(db, 'SELECT rid, id, connection, display_name, external_id FROM groups ORDER BY connection, display_name_key').raw().all() as [
+      number,
+      string,
+      string,
+      string,
+      string | null,
+    ][]
+    const groupIds = new Map<number, string>()
+    const groups = groupRows.map(([rid, id, connection, displayName, externalId]) => {
+      groupIds.set(rid, id)
+      return { id, connection, displayName, ...(externalId === null ? {} : { externalId }) }
+    })
+    // Ordered by group id, then user id, as `ORDER BY g.id, u.id` would: rows come by integer keys (no join, no
+    // sort of millions of texts in SQLite), and ids repeat as shared strings.
+    const rows = this.stmt(db, 'SELECT group_rid, user_rid FROM memberships').raw().all() as [number, number][]
+    const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+    const userOrder = new Map<number, number>()
+    for (const [position, [rid]] of [...userIds].sort((a, b) => byText(a[1], b[1])).entries()) userOrder.set(rid, position)
+    const rank = (rid: number) => userOrder.get(rid) ?? 0
+    const groupOrder = [...groupIds].sort((a, b) => byText(a[1], b[1]))
+    const membersOf = new Map<number, number[]>()
+    for (const [groupRid, userRid] of rows) {
+      const list = membersOf.get(groupRid)
+      if (list === undefined) membersOf.set(groupRid, [userRid])
+      else list.push(userRid)
+    }
+    const memberships: { groupId: string; userId: string }[] = []
+    for (const [groupRid, groupId] of groupOrder) {
+      const members = membersOf.get(groupRid)
+      if (members === undefined) continue
+      if (members.length > 1) members.sort((a, b) => rank(a) - rank(b))
+      for (const userRid of members) {
+        const userId = userIds.get(userRid)
+        if (userId !== undefined) memberships.push({ groupId, userId })
+      }
+    }
     return { revision, users, groups, memberships }
   }
 
