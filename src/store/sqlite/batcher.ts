@@ -1,5 +1,6 @@
 // Group commit: writes of concurrent requests share one COMMIT and one fsync; each write is isolated by a savepoint.
-import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs'
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from 'node:fs'
+import { dirname } from 'node:path'
 import type Database from 'better-sqlite3'
 
 type Waiter = { resolve: () => void; reject: (error: unknown) => void }
@@ -107,7 +108,17 @@ export class WriteBatcher {
     this.syncing++
     let fd: number
     try {
-      fd = this.walFd ??= openSync(this.walPath, 'r')
+      if (this.walFd === undefined) {
+        this.walFd = openSync(this.walPath, 'r')
+        // Once: make the WAL file's directory entry durable too, or a power cut could lose the whole file.
+        const dir = openSync(dirname(this.walPath), 'r')
+        try {
+          fsyncSync(dir)
+        } finally {
+          closeSync(dir)
+        }
+      }
+      fd = this.walFd
     } catch (error) {
       this.syncing--
       for (const waiter of waiters) waiter.reject(error)
