@@ -1,6 +1,5 @@
 // Which users' access can differ between two states on one directory, so that a plan computes only theirs.
 import type { DesiredState } from '../model/state.js'
-import { canonicalJson, digestOf } from '../util/digest.js'
 import { breakGlassHolding, grantHolding, userKey, type BundleBuilder, type Paths } from './effective.js'
 import type { BreakGlassGrant } from './types.js'
 
@@ -9,8 +8,11 @@ export type StateView = { state: DesiredState; builder: BundleBuilder; paths: Ma
 
 class GroupCycle extends Error {}
 
-/** A digest of what decides a group's member paths: its source and, recursively, its nested groups'. */
-function sourceDigests(state: DesiredState): Map<string, string> {
+/**
+ * Text of what decides a group's member paths: its source and, recursively, its nested groups'. Plain JSON: equal
+ * texts mean equal inputs; key order could only make equal inputs look different, which costs time, not correctness.
+ */
+function sourceDigests(state: DesiredState, interned: Map<string, string>): Map<string, string> {
   const done = new Map<string, string>()
   const visiting = new Set<string>()
   const digestOfGroup = (name: string): string => {
@@ -22,7 +24,13 @@ function sourceDigests(state: DesiredState): Map<string, string> {
     visiting.add(name)
     const nested = (entry.doc.source.members?.groups ?? []).map(digestOfGroup)
     visiting.delete(name)
-    const digest = digestOf([entry.doc.source, nested])
+    // Nested texts are replaced by short ids shared by both states, so that texts do not grow with depth.
+    const text = JSON.stringify([entry.doc.source, nested])
+    let digest = interned.get(text)
+    if (digest === undefined) {
+      digest = `#${interned.size}`
+      interned.set(text, digest)
+    }
     done.set(name, digest)
     return digest
   }
@@ -39,8 +47,9 @@ export function affectedUsers(before: StateView, after: StateView, breakGlass: r
   let sourcesBefore: Map<string, string>
   let sourcesAfter: Map<string, string>
   try {
-    sourcesBefore = sourceDigests(before.state)
-    sourcesAfter = sourceDigests(after.state)
+    const interned = new Map<string, string>()
+    sourcesBefore = sourceDigests(before.state, interned)
+    sourcesAfter = sourceDigests(after.state, interned)
   } catch (error) {
     // A cycle makes member paths depend on traversal order: do not reason about it, compute everyone.
     if (error instanceof GroupCycle) return undefined
@@ -57,7 +66,7 @@ export function affectedUsers(before: StateView, after: StateView, breakGlass: r
       previous !== undefined &&
       next !== undefined &&
       sourcesBefore.get(name) === sourcesAfter.get(name) &&
-      canonicalJson(before.builder.bundle(previous)) === canonicalJson(after.builder.bundle(next))
+      JSON.stringify(before.builder.bundle(previous)) === JSON.stringify(after.builder.bundle(next))
     if (isSame) continue
     addMembers(before.paths.get(name))
     addMembers(after.paths.get(name))
@@ -65,13 +74,13 @@ export function affectedUsers(before: StateView, after: StateView, breakGlass: r
   for (const name of new Set([...before.state.grants.keys(), ...after.state.grants.keys()])) {
     const previous = before.state.grants.get(name)?.doc
     const next = after.state.grants.get(name)?.doc
-    const digest = (view: StateView, grant: typeof previous) => (grant === undefined ? 'absent' : `${userKey(grant.user)}\u0000${canonicalJson(grantHolding(view.builder, grant, now) ?? null)}`)
+    const digest = (view: StateView, grant: typeof previous) => (grant === undefined ? 'absent' : `${userKey(grant.user)}\u0000${JSON.stringify(grantHolding(view.builder, grant, now) ?? null)}`)
     if (digest(before, previous) === digest(after, next)) continue
     if (previous !== undefined) users.add(userKey(previous.user))
     if (next !== undefined) users.add(userKey(next.user))
   }
   for (const grant of breakGlass) {
-    if (canonicalJson(breakGlassHolding(before.builder, grant, now) ?? null) !== canonicalJson(breakGlassHolding(after.builder, grant, now) ?? null)) users.add(userKey(grant.user))
+    if (JSON.stringify(breakGlassHolding(before.builder, grant, now) ?? null) !== JSON.stringify(breakGlassHolding(after.builder, grant, now) ?? null)) users.add(userKey(grant.user))
   }
   return users
 }

@@ -9,7 +9,7 @@ import type { DesiredState } from '../model/state.js'
 import { parseTimestamp } from '../model/time.js'
 import type { ObjectChange, Plan } from '../schema/generated/plan.js'
 import { compareStrings } from '../util/compare.js'
-import { canonicalJson, digestOf } from '../util/digest.js'
+import { digestOf } from '../util/digest.js'
 import { deltaChains, diffAccess, type AccessDelta } from './diff-access.js'
 import { diffDocuments, type DocumentChange } from './diff-objects.js'
 import { evaluatePolicy, requiredApprovals } from './policy.js'
@@ -50,6 +50,10 @@ function isMembershipOrder(memberships: Directory['memberships']): boolean {
  * it is written rather than built as one string.
  */
 export function directoryDigest(directory: Directory): string {
+  return digestDirectory(directory, isMembershipOrder(directory.memberships))
+}
+
+function digestDirectory(directory: Directory, isInOrder: boolean): string {
   const users = directory.users.map((user) => [user.id, user.connection, user.userName, user.externalId ?? null, user.active]).sort((a, b) => compareStrings(String(a[0]), String(b[0])))
   const groups = directory.groups.map((group) => [group.id, group.connection, group.displayName, group.externalId ?? null]).sort((a, b) => compareStrings(String(a[0]), String(b[0])))
   const hash = createHash('sha256')
@@ -62,12 +66,13 @@ export function directoryDigest(directory: Directory): string {
     }
   }
   const writeRows = (rows: (string | boolean | null)[][]) => {
-    for (const [i, row] of rows.entries()) write(`${i === 0 ? '' : ','}${canonicalJson(row)}`)
+    // For an array of strings, booleans and nulls, JSON.stringify is canonical JSON.
+    for (const [i, row] of rows.entries()) write(`${i === 0 ? '' : ','}${JSON.stringify(row)}`)
   }
   write('{"groups":[')
   writeRows(groups)
   write('],"memberships":[')
-  if (isMembershipOrder(directory.memberships)) {
+  if (isInOrder) {
     let groupId: string | undefined
     let prefix = ''
     for (const [i, entry] of directory.memberships.entries()) {
@@ -240,7 +245,8 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
       storeRevision: base.storeRevision,
       appliedRevision: base.applied.revision,
       desiredDigest: desiredDigest(desiredDocs),
-      directoryDigest: directoryDigest(base.directory),
+      // canonicalDirectory keeps the list itself only when it was already in order.
+      directoryDigest: digestDirectory(base.directory, directory.memberships === base.directory.memberships),
     },
     summary: {
       hasChanges: changes.length > 0,

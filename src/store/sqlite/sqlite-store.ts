@@ -605,24 +605,22 @@ export class SqliteStore implements Store {
       groupIds.set(rid, id)
       return { id, connection, displayName, ...(externalId === null ? {} : { externalId }) }
     })
-    // Ordered by group id, then user id, as `ORDER BY g.id, u.id` would: rows come by integer keys (no join, no
-    // sort of millions of texts in SQLite), and ids repeat as shared strings.
-    const rows = this.stmt(db, 'SELECT group_rid, user_rid FROM memberships').raw().all() as [number, number][]
+    // Ordered by group id, then user id, as `ORDER BY g.id, u.id` would, but read by integer keys: one row per
+    // group (no join, no sort of millions of texts in SQLite, no row object per membership); ids are shared strings.
+    const rows = this.stmt(db, 'SELECT group_rid, json_group_array(user_rid) FROM memberships GROUP BY group_rid').raw().all() as [number, string][]
     const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
-    const userOrder = new Map<number, number>()
-    for (const [position, [rid]] of [...userIds].sort((a, b) => byText(a[1], b[1])).entries()) userOrder.set(rid, position)
-    const rank = (rid: number) => userOrder.get(rid) ?? 0
-    const groupOrder = [...groupIds].sort((a, b) => byText(a[1], b[1]))
-    const membersOf = new Map<number, number[]>()
-    for (const [groupRid, userRid] of rows) {
-      const list = membersOf.get(groupRid)
-      if (list === undefined) membersOf.set(groupRid, [userRid])
-      else list.push(userRid)
-    }
+    let maxRid = 0
+    for (const rid of userIds.keys()) maxRid = Math.max(maxRid, rid)
+    const userOrder = new Float64Array(maxRid + 1)
+    for (const [position, [rid]] of [...userIds].sort((a, b) => byText(a[1], b[1])).entries()) userOrder[rid] = position
+    const rank = (rid: number) => userOrder[rid] ?? 0
+    const membersOf = new Map<number, string>()
+    for (const [groupRid, members] of rows) membersOf.set(groupRid, members)
     const memberships: { groupId: string; userId: string }[] = []
-    for (const [groupRid, groupId] of groupOrder) {
-      const members = membersOf.get(groupRid)
-      if (members === undefined) continue
+    for (const [groupRid, groupId] of [...groupIds].sort((a, b) => byText(a[1], b[1]))) {
+      const text = membersOf.get(groupRid)
+      if (text === undefined) continue
+      const members = JSON.parse(text) as number[]
       if (members.length > 1) members.sort((a, b) => rank(a) - rank(b))
       for (const userRid of members) {
         const userId = userIds.get(userRid)
