@@ -91,8 +91,8 @@ export const commands: Record<string, CommandEntry> = {
     load: () => import('./commands/serve.js'),
   },
   token: {
-    summary: 'create, list or revoke SCIM bearer tokens',
-    usage: 'rolecall token create --connection NAME [--db FILE] | token list [--format text|json] [--db FILE] | token revoke ID [--db FILE]',
+    summary: 'create, list, rotate or revoke SCIM bearer tokens',
+    usage: 'rolecall token create --connection NAME [--db FILE] | token list [--format text|json] [--db FILE] | token rotate ID | token revoke ID [--db FILE]',
     load: () => import('./commands/token.js'),
   },
   audit: {

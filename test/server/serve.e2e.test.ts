@@ -100,7 +100,14 @@ describe('rolecall serve (end to end)', () => {
     expect(listed.status).toBe(0)
     expect(listed.stdout).toMatch(/^tok_[0-9a-f]+ {2}entra {2}rcs_/)
     expect(listed.stdout).not.toContain(token)
-    const id = listed.stdout.split(' ')[0] ?? ''
+    const first = listed.stdout.split(' ')[0] ?? ''
+    const rotated = runCli(['token', 'rotate', first, '--db', db])
+    expect(rotated.status).toBe(0)
+    const replacement = rotated.stdout.trimEnd().split('\n').at(-1) ?? ''
+    expect(replacement).toMatch(/^rcs_/)
+    expect(replacement).not.toBe(token)
+    expect(runCli(['token', 'revoke', first, '--db', db]).status).toBe(1)
+    const id = (runCli(['token', 'list', '--db', db]).stdout.split('\n').find((line) => !line.includes('revoked')) ?? '').split(' ')[0] ?? ''
     expect(runCli(['token', 'revoke', id, '--db', db]).status).toBe(0)
     expect(runCli(['token', 'revoke', id, '--db', db]).status).toBe(1)
     expect(JSON.parse(runCli(['token', 'list', '--format', 'json', '--db', db]).stdout)[0]).toHaveProperty('revokedAt')

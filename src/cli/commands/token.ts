@@ -1,4 +1,4 @@
-// rolecall token create|list|revoke: SCIM bearer tokens, one connection each, shown once.
+// rolecall token create|list|rotate|revoke: SCIM bearer tokens, one connection each, shown once.
 import { existsSync } from 'node:fs'
 import { UsageError } from '../../errors.js'
 import { checkConnectionName, resolveDbPath } from '../../server/config.js'
@@ -65,7 +65,28 @@ export async function run(argv: string[], io: Io): Promise<number> {
       }
       return 0
     }
+    case 'rotate': {
+      // A new token for the same connection; the old one stops working at once. Paste the new one into the IdP.
+      const [id] = positionals
+      if (id === undefined || positionals.length !== 1) throw new UsageError('token rotate: give exactly one token id')
+      if (!existsSync(dbPath)) throw new UsageError(`no database at ${dbPath}`)
+      const store = openSqliteStore(dbPath)
+      try {
+        const old = (await store.listTokens()).find((token) => token.id === id && token.revokedAt === undefined)
+        if (old === undefined) {
+          io.err(`rolecall: no active token ${id}\n`)
+          return 1
+        }
+        const { token, info } = await store.createToken(old.connection)
+        await store.revokeToken(id)
+        io.out(`Created ${info.id} for connection "${old.connection}" and revoked ${id}. This is the only time the token is shown:\n`)
+        io.out(`${token}\n`)
+      } finally {
+        await store.close()
+      }
+      return 0
+    }
     default:
-      throw new UsageError(action === undefined ? 'token: say create, list or revoke' : `token: unknown action "${action}"`)
+      throw new UsageError(action === undefined ? 'token: say create, list, rotate or revoke' : `token: unknown action "${action}"`)
   }
 }
