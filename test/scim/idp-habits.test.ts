@@ -26,6 +26,8 @@ describe('okta habits', () => {
     const after = await request('GET', '/Users?filter=userName%20eq%20%22TEST.USER%40okta.local%22&startIndex=1&count=100')
     expect(after.body.totalResults).toBe(1)
     expect(after.body.Resources[0].id).toBe(created.body.id)
+    const plusEncoded = await request('GET', '/Users?filter=userName+eq+%22test.user%40okta.local%22')
+    expect(plusEncoded.body.totalResults).toBe(1)
     const probe = await request('GET', '/Users?startIndex=1&count=2')
     expect(probe.status).toBe(200)
   })
