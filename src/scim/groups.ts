@@ -47,7 +47,11 @@ export function groupRoutes(store: Store): Hono<ScimEnv> {
     return list(c, store, search.params, parseProjection(groupType, search.attributes, search.excludedAttributes))
   })
 
-  app.get('/', (c) => list(c, store, c.req.query(), projectionOf(c)))
+  app.get('/', (c) => {
+    // One pass over the query string for every parameter.
+    const params = c.req.query()
+    return list(c, store, params, parseProjection(groupType, params['attributes'], params['excludedAttributes']))
+  })
 
   app.get('/:id', async (c) => {
     const projection = projectionOf(c)
