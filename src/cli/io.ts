@@ -9,8 +9,21 @@ export type Io = {
   isTty: boolean
 }
 
+let isPipeGuarded = false
+
+/** A reader that stops early (`rolecall audit export | head`) closes the pipe: end quietly, as Unix tools do. */
+function guardBrokenPipe(): void {
+  if (isPipeGuarded) return
+  isPipeGuarded = true
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0)
+    throw error
+  })
+}
+
 /** The process's own streams. */
 export function processIo(): Io {
+  guardBrokenPipe()
   return {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),

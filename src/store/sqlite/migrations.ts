@@ -1,5 +1,6 @@
 // Versioned schema migrations, applied in order on open; `PRAGMA user_version` records the last one applied.
 import type Database from 'better-sqlite3'
+import { StoreError } from '../../errors.js'
 
 /** Each entry upgrades the schema from version `index` to `index + 1`. Never edit one that has shipped. */
 export const migrations: readonly string[] = [
@@ -127,7 +128,7 @@ export const migrations: readonly string[] = [
 export function migrate(db: Database.Database): number {
   const current = Number(db.pragma('user_version', { simple: true }))
   if (current > migrations.length) {
-    throw new Error(`database schema version ${current} is newer than this rolecall (${migrations.length})`)
+    throw new StoreError(`database schema version ${current} is newer than this rolecall understands (${migrations.length}); upgrade rolecall`)
   }
   for (let version = current; version < migrations.length; version++) {
     const sql = migrations[version] ?? ''
