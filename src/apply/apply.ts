@@ -48,11 +48,13 @@ export function missingApprovals(requirements: readonly ApprovalRequirement[], a
 
 /** The part of the directory that access depends on (mapped IdP groups, their members), kept for drift. */
 export function mappedDirectory(state: DesiredState, directory: Directory): Directory {
-  const groups = directory.groups.filter((group) =>
-    [...state.groups.values()].some(({ doc }) => {
-      const scim = doc.source.scim
-      return scim !== undefined && scim.connection === group.connection && (scim.externalId !== undefined ? scim.externalId === group.externalId : scim.displayName === group.displayName)
-    }),
+  const sources = new Set<string>()
+  for (const { doc } of state.groups.values()) {
+    const scim = doc.source.scim
+    if (scim !== undefined) sources.add(scim.externalId !== undefined ? `${scim.connection}\u0000e\u0000${scim.externalId}` : `${scim.connection}\u0000d\u0000${scim.displayName ?? ''}`)
+  }
+  const groups = directory.groups.filter(
+    (group) => sources.has(`${group.connection}\u0000d\u0000${group.displayName}`) || (group.externalId !== undefined && sources.has(`${group.connection}\u0000e\u0000${group.externalId}`)),
   )
   const groupIds = new Set(groups.map((group) => group.id))
   const memberships = directory.memberships.filter((entry) => groupIds.has(entry.groupId))

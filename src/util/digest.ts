@@ -13,7 +13,40 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null'
 }
 
-/** `sha256:<hex>` of the canonical JSON of `value`. */
+/** `sha256:<hex>` of the canonical JSON of `value`, hashed as it is written: no string of the whole value is built. */
 export function digestOf(value: unknown): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(value)).digest('hex')}`
+  const hash = createHash('sha256')
+  let chunk = ''
+  const write = (text: string) => {
+    chunk += text
+    if (chunk.length >= 1 << 16) {
+      hash.update(chunk)
+      chunk = ''
+    }
+  }
+  const feed = (item: unknown): void => {
+    if (Array.isArray(item)) {
+      write('[')
+      item.forEach((entry, index) => {
+        if (index > 0) write(',')
+        feed(entry)
+      })
+      write(']')
+    } else if (item !== null && typeof item === 'object') {
+      const entries = Object.entries(item as Record<string, unknown>)
+        .filter(([, entry]) => entry !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      write('{')
+      entries.forEach(([key, entry], index) => {
+        write(`${index > 0 ? ',' : ''}${JSON.stringify(key)}:`)
+        feed(entry)
+      })
+      write('}')
+    } else {
+      write(JSON.stringify(item) ?? 'null')
+    }
+  }
+  feed(value)
+  hash.update(chunk)
+  return `sha256:${hash.digest('hex')}`
 }
