@@ -167,12 +167,18 @@ export function indexDirectory(directory: Directory): DirectoryIndex {
   const activity = new Map<string, boolean>()
   const userNames = new Map<string, string>()
   const activeKeyOf = new Map<string, string>()
+  const shown = new Map<string, { name: string; active: boolean }>()
   for (const user of directory.users) {
     const key = userKey(user.userName)
     if (user.active) activeKeyOf.set(user.id, key)
     activity.set(key, (activity.get(key) ?? false) || user.active)
-    if (user.active || !userNames.has(key)) userNames.set(key, user.userName)
+    // The name shown for a person with several records: an active record's, the first in sorted order, so it never depends on store order.
+    const current = shown.get(key)
+    if (current === undefined || (user.active && !current.active) || (user.active === current.active && compareStrings(user.userName, current.name) < 0)) {
+      shown.set(key, { name: user.userName, active: user.active })
+    }
   }
+  for (const [key, { name }] of shown) userNames.set(key, name)
   const idpGroupsByName = new Map<string, IdpGroup[]>()
   const idpGroupsByExternalId = new Map<string, IdpGroup[]>()
   const add = (map: Map<string, IdpGroup[]>, key: string, group: IdpGroup) => {
@@ -254,8 +260,7 @@ export function memberPaths(state: DesiredState, index: DirectoryIndex): Map<str
 /** The active members (display userNames, sorted) of every desired group (or of `only` those), nested groups included. */
 export function membersOfGroups(state: DesiredState, directory: Directory, options: { index?: DirectoryIndex; paths?: Map<string, Paths>; only?: ReadonlySet<string> } = {}): Map<string, string[]> {
   const index = options.index ?? indexDirectory(directory)
-  const names = new Map<string, string>()
-  for (const user of directory.users) names.set(userKey(user.userName), user.userName)
+  const names = index.userNames
   const result = new Map<string, string[]>()
   for (const [group, paths] of options.paths ?? memberPaths(state, index)) {
     if (options.only !== undefined && !options.only.has(group)) continue
@@ -365,11 +370,16 @@ export function computeEffectiveAccess(state: DesiredState, directory: Directory
       }
     }
   }
+  // People never provisioned are shown as their grants spell them: the first spelling in sorted order.
+  const nameUnprovisioned = (key: string, name: string) => {
+    const current = userNameOf.get(key)
+    if (current === undefined || (!index.userNames.has(key) && compareStrings(name, current) < 0)) userNameOf.set(key, name)
+  }
   for (const { doc: grant } of state.grants.values()) {
     const held = grantHolding(builder, grant, now)
     if (held === undefined) continue
     const key = userKey(grant.user)
-    if (!userNameOf.has(key)) userNameOf.set(key, grant.user)
+    nameUnprovisioned(key, grant.user)
     distinct.push(held)
     give(key, [held])
   }
@@ -377,7 +387,7 @@ export function computeEffectiveAccess(state: DesiredState, directory: Directory
     const held = breakGlassHolding(builder, breakGlass, now)
     if (held === undefined) continue
     const key = userKey(breakGlass.user)
-    if (!userNameOf.has(key)) userNameOf.set(key, breakGlass.user)
+    nameUnprovisioned(key, breakGlass.user)
     distinct.push(held)
     give(key, [held])
   }

@@ -78,6 +78,21 @@ describe('computeEffectiveAccess', () => {
     expect(chains.some((chain) => chain.includes('all-staff'))).toBe(false)
   })
 
+  it('names a person with records in two connections the same way whatever the store order', () => {
+    const twice: Directory = {
+      users: [
+        { id: 'u1', connection: 'okta', userName: 'Casey@acme.example', active: true },
+        { id: 'u2', connection: 'entra', userName: 'casey@acme.example', active: true },
+      ],
+      groups: [{ id: 'g1', connection: 'okta', displayName: 'checkout-team' }],
+      memberships: [{ groupId: 'g1', userId: 'u1' }],
+    }
+    const reversed = { ...twice, users: [...twice.users].reverse() }
+    const name = (directory: Directory) => computeEffectiveAccess(state, directory, { now: fixtureNow }).users.get('casey@acme.example')?.user
+    expect(name(twice)).toBe('casey@acme.example')
+    expect(name(reversed)).toBe('casey@acme.example')
+  })
+
   it('is deterministic: the same input gives the same output', () => {
     const a = computeEffectiveAccess(state, directory, { now: fixtureNow })
     const b = computeEffectiveAccess(state, { ...directory, memberships: [...directory.memberships].reverse() }, { now: fixtureNow })
