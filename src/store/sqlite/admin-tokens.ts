@@ -1,6 +1,7 @@
 // Admin API tokens (`rca_`), separate from SCIM tokens: scoped (plan, apply, check), hashed, shown once.
 import { randomBytes } from 'node:crypto'
 import type Database from 'better-sqlite3'
+import { statement } from './statements.js'
 import type { AdminScope, AdminTokenInfo } from '../store.js'
 import { hashToken, sameHash } from './tokens.js'
 
@@ -23,23 +24,23 @@ function toInfo(row: Row): AdminTokenInfo {
 export function insertAdminToken(db: Database.Database, scopes: readonly AdminScope[], name: string | undefined, at: string): { token: string; info: AdminTokenInfo } {
   const token = `${adminTokenPrefix}${randomBytes(32).toString('base64url')}`
   const row: Row = { id: `adm_${randomBytes(6).toString('hex')}`, hash: hashToken(token), hint: `${token.slice(0, adminTokenPrefix.length + 4)}…`, name: name ?? null, scopes: JSON.stringify([...scopes].sort()), created_at: at, revoked_at: null }
-  db.prepare('INSERT INTO admin_tokens (id, hash, hint, name, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(row.id, row.hash, row.hint, row.name, row.scopes, row.created_at)
+  statement(db, 'INSERT INTO admin_tokens (id, hash, hint, name, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(row.id, row.hash, row.hint, row.name, row.scopes, row.created_at)
   return { token, info: toInfo(row) }
 }
 
 export function listAdminTokens(db: Database.Database): AdminTokenInfo[] {
-  return (db.prepare('SELECT * FROM admin_tokens ORDER BY created_at, id').all() as Row[]).map(toInfo)
+  return (statement(db, 'SELECT * FROM admin_tokens ORDER BY created_at, id').all() as Row[]).map(toInfo)
 }
 
 export function markAdminTokenRevoked(db: Database.Database, id: string, at: string): boolean {
-  return db.prepare('UPDATE admin_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes > 0
+  return statement(db, 'UPDATE admin_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes > 0
 }
 
 /** The token's id and scopes, or undefined for an unknown, revoked or non-admin token. Compared in constant time. */
 export function findAdminToken(db: Database.Database, token: string): { id: string; scopes: AdminScope[] } | undefined {
   if (!token.startsWith(adminTokenPrefix)) return undefined
   const hash = hashToken(token)
-  const row = db.prepare('SELECT * FROM admin_tokens WHERE hash = ?').get(hash) as Row | undefined
+  const row = statement(db, 'SELECT * FROM admin_tokens WHERE hash = ?').get(hash) as Row | undefined
   if (row === undefined || row.revoked_at !== null || !sameHash(row.hash, hash)) return undefined
   return { id: row.id, scopes: JSON.parse(row.scopes) as AdminScope[] }
 }

@@ -1,5 +1,6 @@
 // SQLite side of applied revisions and break-glass grants. Called by SqliteStore inside its write batches.
 import type Database from 'better-sqlite3'
+import { statement } from './statements.js'
 import type { Directory } from '../../engine/types.js'
 import { revisionsWithDirectory, type AppliedRevision, type AppliedState, type ApplyRecord, type BreakGlassRecord } from '../applied.js'
 import type { JsonObject } from '../store.js'
@@ -38,7 +39,7 @@ function toRevision(row: RevisionRow): AppliedRevision {
 
 /** The latest applied revision id, or null. */
 export function currentAppliedId(db: Database.Database): string | null {
-  const row = db.prepare('SELECT id FROM applied_revisions ORDER BY number DESC LIMIT 1').get() as { id: string } | undefined
+  const row = statement(db, 'SELECT id FROM applied_revisions ORDER BY number DESC LIMIT 1').get() as { id: string } | undefined
   return row?.id ?? null
 }
 
@@ -46,8 +47,8 @@ export function currentAppliedId(db: Database.Database): string | null {
 export function readAppliedState(db: Database.Database, id?: string): AppliedState | undefined {
   const row = (
     id === undefined
-      ? db.prepare(`SELECT ${revisionColumns}, documents, directory FROM applied_revisions ORDER BY number DESC LIMIT 1`).get()
-      : db.prepare(`SELECT ${revisionColumns}, documents, directory FROM applied_revisions WHERE id = ?`).get(id)
+      ? statement(db, `SELECT ${revisionColumns}, documents, directory FROM applied_revisions ORDER BY number DESC LIMIT 1`).get()
+      : statement(db, `SELECT ${revisionColumns}, documents, directory FROM applied_revisions WHERE id = ?`).get(id)
   ) as (RevisionRow & { documents: string; directory: string | null }) | undefined
   if (row === undefined) return undefined
   return {
@@ -58,15 +59,15 @@ export function readAppliedState(db: Database.Database, id?: string): AppliedSta
 }
 
 export function listAppliedRevisions(db: Database.Database): AppliedRevision[] {
-  return (db.prepare(`SELECT ${revisionColumns} FROM applied_revisions ORDER BY number`).all() as RevisionRow[]).map(toRevision)
+  return (statement(db, `SELECT ${revisionColumns} FROM applied_revisions ORDER BY number`).all() as RevisionRow[]).map(toRevision)
 }
 
 /** Inserts the revision; older revisions beyond the kept window drop their directory copy. */
 export function insertAppliedRevision(db: Database.Database, record: ApplyRecord, appliedAt: string, storeRevision: number): AppliedRevision {
-  const last = db.prepare('SELECT COALESCE(MAX(number), 0) AS n FROM applied_revisions').get() as { n: number }
+  const last = statement(db, 'SELECT COALESCE(MAX(number), 0) AS n FROM applied_revisions').get() as { n: number }
   const number = last.n + 1
   const id = `r${number}`
-  db.prepare(
+  statement(db, 
     `INSERT INTO applied_revisions (number, id, applied_at, store_revision, git_commit, author, approved_by, plan_digest, desired_digest, directory_digest, summary, documents, directory)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
@@ -84,7 +85,7 @@ export function insertAppliedRevision(db: Database.Database, record: ApplyRecord
     JSON.stringify(record.documents),
     JSON.stringify(record.directory),
   )
-  db.prepare('UPDATE applied_revisions SET directory = NULL WHERE number <= ?').run(number - revisionsWithDirectory)
+  statement(db, 'UPDATE applied_revisions SET directory = NULL WHERE number <= ?').run(number - revisionsWithDirectory)
   return { id, number, appliedAt, storeRevision, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, desiredDigest: record.desiredDigest, directoryDigest: record.directoryDigest, summary: record.summary }
 }
 
@@ -117,7 +118,7 @@ function toBreakGlass(row: BreakGlassRow): BreakGlassRecord {
 }
 
 export function insertBreakGlass(db: Database.Database, grant: BreakGlassRecord): void {
-  db.prepare('INSERT INTO break_glass (id, user_name, actions, resource, env, reason, expires, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+  statement(db, 'INSERT INTO break_glass (id, user_name, actions, resource, env, reason, expires, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
     grant.id,
     grant.user,
     JSON.stringify(grant.actions),
@@ -131,9 +132,9 @@ export function insertBreakGlass(db: Database.Database, grant: BreakGlassRecord)
 }
 
 export function listBreakGlass(db: Database.Database): BreakGlassRecord[] {
-  return (db.prepare('SELECT * FROM break_glass ORDER BY created_at, id').all() as BreakGlassRow[]).map(toBreakGlass)
+  return (statement(db, 'SELECT * FROM break_glass ORDER BY created_at, id').all() as BreakGlassRow[]).map(toBreakGlass)
 }
 
 export function markBreakGlassRevoked(db: Database.Database, id: string, at: string): boolean {
-  return db.prepare('UPDATE break_glass SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes > 0
+  return statement(db, 'UPDATE break_glass SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes > 0
 }
