@@ -1,56 +1,18 @@
 // Check API throughput and latency under load (autocannon, in this process) against `rolecall serve` (its own process),
 // as ratios to a Hono hello-world measured in the same run. 100,000 users, 20,000 IdP groups, 2,000,000 memberships,
 // and the generated organization (5,000 groups, 20,000 grants) applied.
-import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import autocannon from 'autocannon'
 import { generateOrg } from './generate-org.mjs'
 import { generateStore } from './generate-store.mjs'
 import { cli, repoRoot } from './lib.mjs'
+import { measure as measureLoad, startProcess, stopProcess as stop } from './load.mjs'
 
 const users = Number(process.env.BENCH_USERS ?? 100_000)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const duration = Number(process.env.BENCH_SECONDS ?? 6)
-
-function startProcess(args) {
-  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] })
-  return new Promise((resolve, reject) => {
-    let buffer = ''
-    let isListening = false
-    child.stdout.on('data', (chunk) => {
-      if (isListening) return
-      buffer += chunk.toString()
-      for (const line of buffer.split('\n')) {
-        try {
-          const entry = JSON.parse(line)
-          if (entry.msg === 'listening') {
-            isListening = true
-            resolve({ child, url: `http://127.0.0.1:${entry.port}` })
-          }
-        } catch {}
-      }
-    })
-    child.on('exit', (code) => isListening || reject(new Error(`server exited with ${code}`)))
-  })
-}
-
-async function stop({ child }) {
-  if (child.exitCode !== null) return
-  const exited = new Promise((resolve) => child.on('exit', resolve))
-  child.kill('SIGTERM')
-  await exited
-}
-
-function load(options) {
-  return new Promise((resolve, reject) => autocannon({ connections, pipelining: 1, ...options }, (error, result) => (error ? reject(error) : resolve(result))))
-}
-
-async function measure(name, options) {
-  await load({ ...options, duration: 1 })
-  const result = await load({ ...options, duration })
-  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, bad: result.non2xx + result.errors + result.timeouts }
-}
+const measure = (name, options) => measureLoad(name, options, { connections, duration })
 
 function run(args) {
   const result = spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 28 })
@@ -114,5 +76,4 @@ for (const result of results) {
   )
 }
 console.log(isFailing ? 'check API benchmark: some targets missed' : 'check API benchmark: all targets met (≥30% of hello world, p99 < 20 ms)')
-if (process.env.BENCH_KEEP !== '1') rmSync(join(dir, 'run'), { recursive: true, force: true })
 process.exitCode = isFailing ? 1 : 0
