@@ -24,14 +24,7 @@ export type AppliedDocument = { file: string; doc: Record<string, unknown> }
 /** The applied documents of a revision and, for recent revisions, the directory the apply saw (for drift). */
 export type AppliedState = { revision: AppliedRevision; documents: AppliedDocument[]; directory: Directory | undefined }
 
-export type ApplyRecord = {
-  commit: string | null
-  author: string | null
-  approvedBy: string[]
-  planDigest: string
-  desiredDigest: string
-  directoryDigest: string
-  summary: JsonObject
+export type ApplyRecord = Pick<AppliedRevision, 'commit' | 'author' | 'approvedBy' | 'planDigest' | 'desiredDigest' | 'directoryDigest' | 'summary'> & {
   documents: AppliedDocument[]
   /** The directory as the plan saw it, restricted to what access depends on. */
   directory: Directory
