@@ -100,6 +100,11 @@ export const commands: Record<string, CommandEntry> = {
     usage: 'rolecall audit verify [--db FILE] | audit export [--out FILE] [--db FILE]',
     load: () => import('./commands/audit.js'),
   },
+  backup: {
+    summary: 'copy the store consistently while the server runs',
+    usage: 'rolecall backup --out FILE [--db FILE]',
+    load: () => import('./commands/backup.js'),
+  },
 }
 
 export const version = '0.1.0'

@@ -1,0 +1,17 @@
+// rolecall backup: a consistent copy of the store while the server runs.
+import { resolve } from 'node:path'
+import { UsageError } from '../../errors.js'
+import { resolveDbPath } from '../../server/config.js'
+import { backupDatabase } from '../../store/sqlite/backup.js'
+import { parseCommandArgs } from '../args.js'
+import type { Io } from '../io.js'
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values } = parseCommandArgs('backup', argv, { db: { type: 'string' }, out: { type: 'string' } })
+  if (values.out === undefined) throw new UsageError('backup: --out FILE is required')
+  const source = resolveDbPath(values.db, io.env, io.cwd)
+  const destination = resolve(io.cwd, values.out)
+  const pages = await backupDatabase(source, destination)
+  io.out(`Backed up ${source} to ${destination} (${pages} pages).\n`)
+  return 0
+}
