@@ -7,6 +7,7 @@ import { stateDocuments, type StateDocument } from '../model/documents.js'
 import { maxRisk, riskRank, type Risk } from '../model/risk.js'
 import type { DesiredState } from '../model/state.js'
 import { parseTimestamp } from '../model/time.js'
+import { revisionsWithDirectory } from '../store/applied.js'
 import { compareStrings } from '../util/compare.js'
 import { deltaChains, diffAccess } from './diff-access.js'
 import { diffDocuments } from './diff-objects.js'
@@ -28,7 +29,7 @@ export type DriftReport = {
 }
 
 export type DriftInput = {
-  applied: { revision: string | null; state: DesiredState; documents: readonly StateDocument[]; directory: Directory | undefined }
+  applied: { revision: string | null; state: DesiredState; documents: readonly StateDocument[]; directory: Directory }
   directory: Directory
   breakGlass: readonly BreakGlassGrant[]
   desired?: DesiredState
@@ -60,7 +61,7 @@ export function computeDrift(input: DriftInput): DriftReport {
   const hasCatalog = state.catalog !== undefined
   const bundles = hasCatalog ? new BundleBuilder(state) : undefined
   const at = (dir: Directory) => (bundles === undefined ? empty() : computeEffectiveAccess(state, dir, { now, bundles }))
-  const scim = applied.directory === undefined ? [] : diffAccess(at(applied.directory), at(directory))
+  const scim = diffAccess(at(applied.directory), at(directory))
   const breakGlass: DriftBreakGlass[] = []
   for (const grant of input.breakGlass) {
     const expires = parseTimestamp(grant.expires)
@@ -80,9 +81,15 @@ export function computeDrift(input: DriftInput): DriftReport {
     highestRisk: risks.length === 0 ? null : risks.reduce(maxRisk),
     scim: scimChanges,
     breakGlass: breakGlass.sort((a, b) => riskRank(b.risk) - riskRank(a.risk) || compareStrings(a.id, b.id)),
-    idpGroups: applied.directory === undefined ? [] : idpGroupDrift(state, applied.directory, directory),
+    idpGroups: idpGroupDrift(state, applied.directory, directory),
     unapplied,
   }
+}
+
+/** Why drift cannot be measured from an applied revision, or undefined when it can. */
+export function driftBaselineProblem(revision: string, directory: Directory | undefined): string | undefined {
+  if (directory !== undefined) return undefined
+  return `applied revision ${revision} no longer keeps the directory it saw (only the last ${revisionsWithDirectory} applies do); measure drift from a later revision`
 }
 
 /** Drift that CI or cron should alert on: anything high risk or above. */

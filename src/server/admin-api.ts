@@ -11,7 +11,7 @@ import { resolvePositions } from '../load/load-access.js'
 import { buildDesiredState } from '../model/build.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
 import type { DesiredState } from '../model/state.js'
-import { computeDrift } from '../plan/drift.js'
+import { computeDrift, driftBaselineProblem } from '../plan/drift.js'
 import { makePlan } from '../plan/make-plan.js'
 import { asPlan } from '../plan/plan-shape.js'
 import type { Store } from '../store/store.js'
@@ -89,6 +89,8 @@ export function mountAdminRoutes(api: Hono<AdminEnv>, store: Store, clock: () =>
     const body = ((await readJson(c)) ?? {}) as { since?: unknown; documents?: unknown }
     const applied = typeof body.since === 'string' ? await store.appliedRevision(body.since) : await store.appliedState()
     if (applied === undefined) return c.json({ error: typeof body.since === 'string' ? `no applied revision "${body.since}"` : 'nothing has been applied yet' }, 409)
+    const problem = driftBaselineProblem(applied.revision.id, applied.directory)
+    if (problem !== undefined || applied.directory === undefined) return c.json({ error: problem }, 409)
     let desired: DesiredState | undefined
     if (body.documents !== undefined) {
       const result = desiredFrom(body, now)

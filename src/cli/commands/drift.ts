@@ -5,7 +5,7 @@ import { activeBreakGlass } from '../../apply/store-base.js'
 import { RolecallError } from '../../errors.js'
 import { stateDocuments, stateFromDocuments, type StateDocument } from '../../model/documents.js'
 import type { DesiredState } from '../../model/state.js'
-import { computeDrift, isAlarming, type DriftReport } from '../../plan/drift.js'
+import { computeDrift, driftBaselineProblem, isAlarming, type DriftReport } from '../../plan/drift.js'
 import { renderDriftJson, renderDriftText } from '../../render/drift.js'
 import { oneOf, parseCommandArgs } from '../args.js'
 import { readNow } from '../clock.js'
@@ -39,6 +39,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
         if (values.since !== undefined) throw new RolecallError(`no applied revision "${values.since}" (see the revisions with \`rolecall audit export\`)`)
         throw new RolecallError('nothing has been applied yet: run `rolecall plan` and `rolecall apply` first')
       }
+      const problem = driftBaselineProblem(applied.revision.id, applied.directory)
+      if (problem !== undefined || applied.directory === undefined) throw new RolecallError(problem ?? '')
       const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
       const documents = applied.documents as StateDocument[]
       return computeDrift({
