@@ -54,8 +54,10 @@ export function directoryDigest(directory: Directory): string {
 }
 
 function digestDirectory(directory: Directory, isInOrder: boolean): string {
-  const users = directory.users.map((user) => [user.id, user.connection, user.userName, user.externalId ?? null, user.active]).sort((a, b) => compareStrings(String(a[0]), String(b[0])))
-  const groups = directory.groups.map((group) => [group.id, group.connection, group.displayName, group.externalId ?? null]).sort((a, b) => compareStrings(String(a[0]), String(b[0])))
+  // Ids are compared as code units: the order only has to be the same everywhere, and a collator costs 10x more.
+  const byId = (a: (string | boolean | null)[], b: (string | boolean | null)[]) => (String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : 0)
+  const users = directory.users.map((user) => [user.id, user.connection, user.userName, user.externalId ?? null, user.active]).sort(byId)
+  const groups = directory.groups.map((group) => [group.id, group.connection, group.displayName, group.externalId ?? null]).sort(byId)
   const hash = createHash('sha256')
   let buffer = ''
   const write = (text: string) => {

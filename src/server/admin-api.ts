@@ -87,7 +87,7 @@ export function mountAdminRoutes(api: Hono<AdminEnv>, store: Store, clock: () =>
   api.post('/drift', requireScope('plan'), async (c) => {
     const now = clock()
     const body = ((await readJson(c)) ?? {}) as { since?: unknown; documents?: unknown }
-    const applied = typeof body.since === 'string' ? await store.appliedRevision(body.since) : await store.appliedState()
+    const applied = typeof body.since === 'string' ? await store.appliedRevision(body.since, { withDirectory: true }) : await store.appliedState({ withDirectory: true })
     if (applied === undefined) return c.json({ error: typeof body.since === 'string' ? `no applied revision "${body.since}"` : 'nothing has been applied yet' }, 409)
     const problem = driftBaselineProblem(applied.revision.id, applied.directory)
     if (problem !== undefined || applied.directory === undefined) return c.json({ error: problem }, 409)

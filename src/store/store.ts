@@ -150,10 +150,13 @@ export interface Store {
   /** Calls `sink` for every audit entry in order. */
   exportAudit(sink: (entry: AuditEntry) => void): Promise<number>
 
-  /** The last applied revision, its documents and the directory it saw; undefined before the first apply. */
-  appliedState(): Promise<AppliedState | undefined>
-  /** A given applied revision (by id such as `r3`), undefined when unknown. */
-  appliedRevision(id: string): Promise<AppliedState | undefined>
+  /**
+   * The last applied revision and its documents; undefined before the first apply. The directory that apply saw
+   * (large: drift alone needs it) is read only with `withDirectory`.
+   */
+  appliedState(options?: { withDirectory?: boolean }): Promise<AppliedState | undefined>
+  /** A given applied revision (by id such as `r3`), undefined when unknown; the directory as for appliedState. */
+  appliedRevision(id: string, options?: { withDirectory?: boolean }): Promise<AppliedState | undefined>
   listAppliedRevisions(): Promise<AppliedRevision[]>
   /**
    * Records an apply in one transaction, serialised with every other write. `guard` runs first, inside the

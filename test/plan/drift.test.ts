@@ -13,8 +13,8 @@ describe('drift baselines', () => {
         () => undefined,
       )
     }
-    const oldest = await store.appliedRevision('r1')
-    const latest = await store.appliedState()
+    const oldest = await store.appliedRevision('r1', { withDirectory: true })
+    const latest = await store.appliedState({ withDirectory: true })
     expect(latest?.revision.id).toBe(`r${revisionsWithDirectory + 2}`)
     expect(latest?.directory).toEqual(directory)
     expect(oldest?.directory).toBeUndefined()

@@ -34,7 +34,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     io,
     async (store) => {
       if (store === undefined) throw new RolecallError('no database')
-      const applied = values.since === undefined ? await store.appliedState() : await store.appliedRevision(values.since)
+      const applied = values.since === undefined ? await store.appliedState({ withDirectory: true }) : await store.appliedRevision(values.since, { withDirectory: true })
       if (applied === undefined) {
         if (values.since !== undefined) throw new RolecallError(`no applied revision "${values.since}" (see the revisions with \`rolecall audit export\`)`)
         throw new RolecallError('nothing has been applied yet: run `rolecall plan` and `rolecall apply` first')

@@ -43,18 +43,19 @@ export function currentAppliedId(db: Database.Database): string | null {
   return row?.id ?? null
 }
 
-/** An applied revision with its documents; the latest when `id` is undefined. */
-export function readAppliedState(db: Database.Database, id?: string): AppliedState | undefined {
+/** An applied revision with its documents (and the directory it saw, when asked); the latest when `id` is undefined. */
+export function readAppliedState(db: Database.Database, id: string | undefined, withDirectory: boolean): AppliedState | undefined {
+  const columns = `${revisionColumns}, documents${withDirectory ? ', directory' : ''}`
   const row = (
     id === undefined
-      ? statement(db, `SELECT ${revisionColumns}, documents, directory FROM applied_revisions ORDER BY number DESC LIMIT 1`).get()
-      : statement(db, `SELECT ${revisionColumns}, documents, directory FROM applied_revisions WHERE id = ?`).get(id)
-  ) as (RevisionRow & { documents: string; directory: string | null }) | undefined
+      ? statement(db, `SELECT ${columns} FROM applied_revisions ORDER BY number DESC LIMIT 1`).get()
+      : statement(db, `SELECT ${columns} FROM applied_revisions WHERE id = ?`).get(id)
+  ) as (RevisionRow & { documents: string; directory?: string | null }) | undefined
   if (row === undefined) return undefined
   return {
     revision: toRevision(row),
     documents: JSON.parse(row.documents) as AppliedState['documents'],
-    directory: row.directory === null ? undefined : (JSON.parse(row.directory) as Directory),
+    directory: row.directory === undefined || row.directory === null ? undefined : (JSON.parse(row.directory) as Directory),
   }
 }
 

@@ -680,12 +680,12 @@ export class SqliteStore implements Store {
 
   // ---- applied revisions and break-glass grants ----
 
-  async appliedState(): Promise<AppliedState | undefined> {
-    return readAppliedState(this.reader)
+  async appliedState(options: { withDirectory?: boolean } = {}): Promise<AppliedState | undefined> {
+    return readAppliedState(this.reader, undefined, options.withDirectory === true)
   }
 
-  async appliedRevision(id: string): Promise<AppliedState | undefined> {
-    return readAppliedState(this.reader, id)
+  async appliedRevision(id: string, options: { withDirectory?: boolean } = {}): Promise<AppliedState | undefined> {
+    return readAppliedState(this.reader, id, options.withDirectory === true)
   }
 
   async listAppliedRevisions(): Promise<AppliedRevision[]> {
