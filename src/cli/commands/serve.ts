@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { serve as listen } from '@hono/node-server'
 import { pino } from 'pino'
 import { createServerApp } from '../../server/app.js'
+import { LogBuffer } from '../../server/log-buffer.js'
 import { resolveDbPath, resolveHost, resolvePort } from '../../server/config.js'
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js'
 import { parseCommandArgs } from '../args.js'
@@ -29,6 +30,20 @@ async function bootstrap(dir: string | undefined, dbPath: string, io: Io): Promi
   }
 }
 
+/** pino's `isoTime`, formatting the time once per millisecond rather than once per line. */
+function isoTimeOncePerMs(): () => string {
+  let lastMs = -1
+  let last = ''
+  return () => {
+    const now = Date.now()
+    if (now !== lastMs) {
+      lastMs = now
+      last = `,"time":"${new Date(now).toISOString()}"`
+    }
+    return last
+  }
+}
+
 /** How long in-flight requests may take to finish after SIGTERM before connections are cut. */
 const drainMs = 10_000
 
@@ -46,10 +61,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (values.bootstrap === true) await bootstrap(values.dir, dbPath, io)
 
   // Lines are buffered up to 8 KiB (one write per batch of requests, not per request) and flushed every 250 ms.
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 8 * 1024 })
+  const destination = new LogBuffer(1, 8 * 1024)
   const flusher = setInterval(() => destination.flush(), 250)
   flusher.unref()
-  const logger = pino({ base: { service: 'rolecall' }, timestamp: pino.stdTimeFunctions.isoTime }, destination)
+  const logger = pino({ base: { service: 'rolecall' }, timestamp: isoTimeOncePerMs() }, destination)
   const store = openSqliteStore(dbPath, { backgroundCheckpoint: true })
   const { app } = createServerApp({ store, logger, processMetrics: true })
 
