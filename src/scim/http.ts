@@ -19,7 +19,12 @@ export const defaultCount = 100
 export type ScimEnv = { Variables: { connection: string } }
 
 export function scimJson(body: JsonValue, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': scimContentType, ...headers } })
+  return scimJsonText(JSON.stringify(body), status, headers)
+}
+
+/** A response whose body is already serialised JSON. */
+export function scimJsonText(json: string, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(json, { status, headers: { 'content-type': scimContentType, ...headers } })
 }
 
 /** Parses the request body as a JSON object; accepts application/scim+json and application/json. */
@@ -66,6 +71,11 @@ export function listBody(total: number, startIndex: number, resources: JsonObjec
   return { schemas: [listResponseSchema], totalResults: total, startIndex, itemsPerPage: resources.length, Resources: resources }
 }
 
+/** `JSON.stringify(listBody(…))`, from resources already serialised. */
+export function listJson(total: number, startIndex: number, resources: string[]): string {
+  return `{"schemas":${JSON.stringify([listResponseSchema])},"totalResults":${total},"startIndex":${startIndex},"itemsPerPage":${resources.length},"Resources":[${resources.join(',')}]}`
+}
+
 /** Versions named by an If-Match / If-None-Match header; undefined for `*` or no header. */
 export function etagVersions(header: string | undefined): number[] | undefined {
   if (header === undefined || header.trim() === '' || header.trim() === '*') return undefined
@@ -75,6 +85,18 @@ export function etagVersions(header: string | undefined): number[] | undefined {
   })
 }
 
+/** `scheme://host` as sent → the SCIM base URL; a few entries (one per name the server is reached by). */
+const baseUrls = new Map<string, string>()
+
 export function baseUrl(c: Context): string {
-  return `${new URL(c.req.url).origin}/scim/v2`
+  const url = c.req.url
+  const slash = url.indexOf('/', url.indexOf('//') + 2)
+  const authority = slash === -1 ? url : url.slice(0, slash)
+  let base = baseUrls.get(authority)
+  if (base === undefined) {
+    base = `${new URL(url).origin}/scim/v2`
+    if (baseUrls.size >= 64) baseUrls.clear()
+    baseUrls.set(authority, base)
+  }
+  return base
 }

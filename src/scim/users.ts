@@ -2,7 +2,7 @@
 import { Hono, type Context } from 'hono'
 import { ScimError } from '../errors.js'
 import type { Store, StoredUser } from '../store/store.js'
-import { baseUrl, etagVersions, listBody, listQuery, readBody, scimJson, type ListParams, type ScimEnv } from './http.js'
+import { baseUrl, etagVersions, listBody, listJson, listQuery, readBody, scimJson, scimJsonText, type ListParams, type ScimEnv } from './http.js'
 import { parsePatchBody, patchUser } from './patch.js'
 import { isReturned, parseProjection, project, type Projection } from './projection.js'
 import { etagOf, normalizeResource, renderUser } from './resource.js'
@@ -13,10 +13,29 @@ function projectionOf(c: Context): Projection {
   return parseProjection(userType, c.req.query('attributes'), c.req.query('excludedAttributes'))
 }
 
+/**
+ * Users as last serialised, by stored object. The store shares a cached user between reads and never changes
+ * it (a write makes a new one), so its JSON is built once per base URL, not once per GET.
+ */
+const serialised = new WeakMap<StoredUser, { base: string; json: string }>()
+
+function isWhole(projection: Projection): boolean {
+  return projection.include === undefined && projection.exclude === undefined
+}
+
+function userJson(user: StoredUser, base: string): string {
+  const hit = serialised.get(user)
+  if (hit !== undefined && hit.base === base) return hit.json
+  const json = JSON.stringify(renderUser(user, base))
+  serialised.set(user, { base, json })
+  return json
+}
+
 function respond(c: Context, user: StoredUser, projection: Projection, status = 200): Response {
   const headers: Record<string, string> = { etag: etagOf(user.version) }
   const base = baseUrl(c)
   if (status === 201) headers['location'] = `${base}/Users/${user.id}`
+  if (isWhole(projection)) return scimJsonText(status === 200 ? userJson(user, base) : JSON.stringify(renderUser(user, base)), status, headers)
   return scimJson(project(userType, renderUser(user, base), projection), status, headers)
 }
 
@@ -28,6 +47,7 @@ async function list(c: Context<ScimEnv>, store: Store, params: ListParams, proje
   const query = listQuery(userType, params)
   const result = await store.listUsers(c.get('connection'), query, isReturned(projection, 'groups', true))
   const base = baseUrl(c)
+  if (isWhole(projection)) return scimJsonText(listJson(result.total, query.startIndex, result.items.map((user) => userJson(user, base))))
   return scimJson(listBody(result.total, query.startIndex, result.items.map((user) => project(userType, renderUser(user, base), projection))))
 }
 
