@@ -39,8 +39,22 @@ export function parsePatchBody(body: JsonObject): PatchOperation[] {
   })
 }
 
+/** A deep copy of a JSON value (several times faster than structuredClone on small documents). */
+function cloneValue(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.map(cloneValue)
+  if (value === null || typeof value !== 'object') return value
+  return clone(value)
+}
+
 function clone(doc: JsonObject): JsonObject {
-  return structuredClone(doc)
+  const copy: JsonObject = {}
+  for (const key of Object.keys(doc)) {
+    const value = cloneValue(doc[key] as JsonValue)
+    // JSON.parse makes "__proto__" an own property; plain assignment would set the prototype instead.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true })
+    else copy[key] = value
+  }
+  return copy
 }
 
 function sameJson(left: JsonValue, right: JsonValue): boolean {

@@ -1,5 +1,5 @@
 // The hash-chained, append-only audit log: append, verify and export.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type Database from 'better-sqlite3'
 import type { AuditEntry, AuditVerification, JsonObject, JsonValue } from '../store.js'
 
@@ -15,11 +15,25 @@ export function canonicalJson(value: JsonValue | undefined): string {
 }
 
 export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex')
+  return hash('sha256', text, 'hex')
 }
 
 export function digest(value: JsonValue): string {
   return sha256(canonicalJson(value))
+}
+
+/** Digests of recently stored documents, by their stored text: a group patched member by member digests once. */
+const digestsByText = new Map<string, string>()
+
+/** `digest(doc)` where `text` is the document's JSON (any key order): equal texts are equal documents. */
+export function digestOfStored(text: string, doc: JsonValue): string {
+  let known = digestsByText.get(text)
+  if (known === undefined) {
+    known = digest(doc)
+    if (digestsByText.size >= 256) digestsByText.clear()
+    digestsByText.set(text, known)
+  }
+  return known
 }
 
 export type AuditRecord = {
@@ -48,8 +62,20 @@ type AuditRow = {
   hash: string
 }
 
-function entryHash(prevHash: string, entry: Omit<AuditEntry, 'prevHash' | 'hash'>): string {
-  return sha256(`${prevHash}\n${canonicalJson(entry)}`)
+type EntryBody = Omit<AuditEntry, 'prevHash' | 'hash'>
+
+/** `canonicalJson(entry)`, with the entry's keys already in sorted order. */
+export function canonicalEntry(entry: EntryBody): string {
+  const text = (value: string | null | undefined) => (value === null || value === undefined ? 'null' : JSON.stringify(value))
+  return (
+    `{"action":${JSON.stringify(entry.action)},"actor":${JSON.stringify(entry.actor)},"afterDigest":${text(entry.afterDigest)},"at":${JSON.stringify(entry.at)},` +
+    `"beforeDigest":${text(entry.beforeDigest)},"connection":${text(entry.connection)},"detail":${canonicalJson(entry.detail)},` +
+    `"resourceId":${text(entry.resourceId)},"resourceType":${text(entry.resourceType)},"seq":${JSON.stringify(entry.seq)}}`
+  )
+}
+
+function entryHash(prevHash: string, entry: EntryBody): string {
+  return sha256(`${prevHash}\n${canonicalEntry(entry)}`)
 }
 
 function fromRow(row: AuditRow): AuditEntry {
@@ -73,6 +99,11 @@ function fromRow(row: AuditRow): AuditEntry {
 export class AuditLog {
   private readonly last: Database.Statement<[], { seq: number; hash: string }>
   private readonly insert: Database.Statement<unknown[]>
+  /**
+   * The entry this connection appended last, while the transaction that holds it is open: the next append of
+   * the same batch links to it without a read. `forget()` when that transaction (or savepoint) ends.
+   */
+  private appended: { seq: number; hash: string } | undefined
 
   constructor(db: Database.Database) {
     this.last = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1')
@@ -82,12 +113,17 @@ export class AuditLog {
     )
   }
 
+  /** Call after every COMMIT or ROLLBACK (to a savepoint, too): another process may append next. */
+  forget(): void {
+    this.appended = undefined
+  }
+
   append(at: string, record: AuditRecord): number {
-    const last = this.last.get()
+    const last = this.appended ?? this.last.get()
     const seq = (last?.seq ?? 0) + 1
     const prevHash = last?.hash ?? genesisHash
     const entry = { seq, at, ...record }
-    const hash = entryHash(prevHash, entry)
+    const entryDigest = entryHash(prevHash, entry)
     this.insert.run(
       seq,
       at,
@@ -100,8 +136,9 @@ export class AuditLog {
       record.afterDigest,
       record.detail === null ? null : JSON.stringify(record.detail),
       prevHash,
-      hash,
+      entryDigest,
     )
+    this.appended = { seq, hash: entryDigest }
     return seq
   }
 }

@@ -5,9 +5,6 @@ import type Database from 'better-sqlite3'
 
 type Waiter = { resolve: () => void; reject: (error: unknown) => void }
 
-/** Concurrent fdatasyncs: a batch committed while one is running need not wait for it to finish. */
-const maxSyncs = 2
-
 /**
  * How a batch is made durable before its writes are acknowledged.
  * - `full`: SQLite `synchronous=FULL`; COMMIT fsyncs the WAL itself, blocking the event loop for the fsync.
@@ -21,14 +18,20 @@ export type Durability = 'full' | 'wal-fsync' | 'none'
 /**
  * Runs each write synchronously inside an open transaction and resolves its promise only after the COMMIT
  * that contains it is on disk. A write that throws is rolled back alone.
+ *
+ * With `wal-fsync`, one fdatasync runs at a time (measured here: two overlapping fdatasyncs of the WAL each take
+ * longer, and the throughput drops). While it runs, new writes gather in the open transaction, and the batch is
+ * committed when it returns: one COMMIT and one fdatasync carry every write that arrived meanwhile, so that a
+ * page many writes touch (the audit log's tail, the revision, a big group's row) is written to the WAL once.
  */
 export class WriteBatcher {
   private waiters: Waiter[] = []
   private isOpen = false
   /** Committed but not yet synced (wal-fsync): they wait for the next fdatasync. */
   private unsynced: Waiter[] = []
-  /** fdatasyncs in flight; each covers every commit made before it started. */
-  private syncing = 0
+  /** An fdatasync is in flight; it covers every commit made before it started. */
+  private isSyncing = false
+  private isFlushScheduled = false
   private isClosing = false
   private walFd: number | undefined
   private readonly begin: Database.Statement
@@ -41,8 +44,8 @@ export class WriteBatcher {
     private readonly db: Database.Database,
     private readonly durability: Durability,
     private readonly walPath: string,
-    /** Runs after every COMMIT or ROLLBACK of a batch (cache eviction). */
-    private readonly afterCommit: () => void = () => {},
+    /** Runs after every COMMIT or ROLLBACK of a batch, and after one write is rolled back to its savepoint. */
+    private readonly hooks: { afterCommit?: () => void; afterRollbackTo?: () => void } = {},
     private readonly maxBatch = 512,
   ) {
     this.begin = db.prepare('BEGIN IMMEDIATE')
@@ -56,7 +59,8 @@ export class WriteBatcher {
     if (!this.isOpen) {
       this.begin.run()
       this.isOpen = true
-      setImmediate(() => this.flush())
+      // During an fdatasync, the batch stays open until it returns (see sync()).
+      if (!this.isSyncing) this.scheduleFlush()
     }
     this.savepoint.run()
     let result: T
@@ -66,11 +70,21 @@ export class WriteBatcher {
     } catch (error) {
       this.rollbackTo.run()
       this.release.run()
+      this.hooks.afterRollbackTo?.()
       return Promise.reject(error)
     }
     return new Promise<T>((resolve, reject) => {
       this.waiters.push({ resolve: () => resolve(result), reject })
       if (this.waiters.length >= this.maxBatch) this.flush()
+    })
+  }
+
+  private scheduleFlush(): void {
+    if (this.isFlushScheduled) return
+    this.isFlushScheduled = true
+    setImmediate(() => {
+      this.isFlushScheduled = false
+      if (!this.isSyncing) this.flush()
     })
   }
 
@@ -84,11 +98,11 @@ export class WriteBatcher {
       this.commit.run()
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK')
-      this.afterCommit()
+      this.hooks.afterCommit?.()
       for (const waiter of waiters) waiter.reject(error)
       return
     }
-    this.afterCommit()
+    this.hooks.afterCommit?.()
     if (this.durability !== 'wal-fsync') {
       for (const waiter of waiters) waiter.resolve()
       return
@@ -97,15 +111,12 @@ export class WriteBatcher {
     this.sync()
   }
 
-  /**
-   * Starts an fdatasync for the writes committed since the last one started, up to `maxSyncs` at once (the
-   * libuv pool has 4 threads); beyond that, writes wait and ride on the next one.
-   */
+  /** Starts an fdatasync for the writes committed since the last one started, unless one is running. */
   private sync(): void {
-    if (this.syncing >= maxSyncs || this.isClosing || this.unsynced.length === 0) return
+    if (this.isSyncing || this.isClosing || this.unsynced.length === 0) return
     const waiters = this.unsynced
     this.unsynced = []
-    this.syncing++
+    this.isSyncing = true
     let fd: number
     try {
       if (this.walFd === undefined) {
@@ -120,15 +131,19 @@ export class WriteBatcher {
       }
       fd = this.walFd
     } catch (error) {
-      this.syncing--
+      this.isSyncing = false
       for (const waiter of waiters) waiter.reject(error)
+      if (this.isOpen) this.scheduleFlush()
       return
     }
     fdatasync(fd, (error) => {
-      this.syncing--
+      this.isSyncing = false
       for (const waiter of waiters) (error === null ? waiter.resolve() : waiter.reject(error))
       if (this.isClosing) {
-        if (this.syncing === 0) this.closeWal()
+        this.closeWal()
+      } else if (this.isOpen) {
+        // Writes that arrived during the fdatasync: committed after this turn's responses are on their way.
+        this.scheduleFlush()
       } else {
         this.sync()
       }
@@ -143,8 +158,8 @@ export class WriteBatcher {
     const waiters = this.unsynced
     this.unsynced = []
     for (const waiter of waiters) waiter.resolve()
-    // An fdatasync still in flight closes the file when the last one returns.
-    if (this.syncing === 0) this.closeWal()
+    // An fdatasync still in flight closes the file when it returns.
+    if (!this.isSyncing) this.closeWal()
   }
 
   private closeWal(): void {

@@ -25,7 +25,7 @@ import {
 import type { AppliedRevision, AppliedState, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
 import { findAdminToken, insertAdminToken, listAdminTokens, markAdminTokenRevoked } from './admin-tokens.js'
 import { currentAppliedId, insertAppliedRevision, insertBreakGlass, listAppliedRevisions, listBreakGlass, markBreakGlassRevoked, readAppliedState } from './applied.js'
-import { AuditLog, digest, exportAuditEntries, verifyAuditChain, type AuditRecord } from './audit.js'
+import { AuditLog, digest, digestOfStored, exportAuditEntries, verifyAuditChain, type AuditRecord } from './audit.js'
 import { WriteBatcher, type Durability } from './batcher.js'
 import { UserCache } from './user-cache.js'
 import { compileFilter, compileSort, type ResourceTable, type SqlParam } from './filter-sql.js'
@@ -108,12 +108,14 @@ export class SqliteStore implements Store {
   private readonly batcher: WriteBatcher
   private readonly audit: AuditLog
   private readonly clock: () => Date
-  private readonly statements = new Map<string, Database.Statement<unknown[]>>()
+  private readonly writerStatements = new Map<string, Database.Statement<unknown[]>>()
+  private readonly readerStatements = new Map<string, Database.Statement<unknown[]>>()
+  private lastNow = { time: Number.NaN, text: '' }
   private isClosed = false
   private checkpointer: Worker | undefined
   private readonly userCache = new UserCache()
-  /** Accepted token hashes → connection, briefly: revocation by another process takes effect within tokenCacheMs. */
-  private readonly tokenCache = new Map<string, { connection: string; until: number }>()
+  /** Accepted tokens → connection, briefly: revocation by another process takes effect within tokenCacheMs. */
+  private readonly tokenCache = new Map<string, { connection: string; hash: string; until: number }>()
 
   constructor(readonly path: string, options: SqliteStoreOptions = {}) {
     this.clock = options.clock ?? (() => new Date())
@@ -121,7 +123,13 @@ export class SqliteStore implements Store {
     this.writer = openDatabase(path, { synchronous: durability === 'wal-fsync' ? 'NORMAL' : 'FULL' })
     // WAL lets a second connection read committed state while the writer batches; :memory: cannot be shared.
     this.reader = isMemoryPath(path) ? this.writer : openDatabase(path, { migrate: false })
-    this.batcher = new WriteBatcher(this.writer, durability, `${path}-wal`, () => this.userCache.evictTouched())
+    this.batcher = new WriteBatcher(this.writer, durability, `${path}-wal`, {
+      afterCommit: () => {
+        this.userCache.evictTouched()
+        this.audit.forget()
+      },
+      afterRollbackTo: () => this.audit.forget(),
+    })
     if (options.backgroundCheckpoint === true && !isMemoryPath(path)) {
       this.writer.pragma('wal_autocheckpoint = 0')
       this.checkpointer = new Worker(new URL('./checkpointer.js', import.meta.url), { workerData: { path, intervalMs: 200 } })
@@ -136,17 +144,21 @@ export class SqliteStore implements Store {
   }
 
   private now(): string {
-    return this.clock().toISOString()
+    // Formatted once per millisecond: a write reads the clock several times.
+    const time = this.clock().getTime()
+    if (time !== this.lastNow.time) this.lastNow = { time, text: new Date(time).toISOString() }
+    return this.lastNow.text
   }
 
   private stmt(db: Database.Database, sql: string): Database.Statement<unknown[]> {
-    const key = `${db === this.writer ? 'w' : 'r'}:${sql}`
-    let statement = this.statements.get(key)
+    // One map per connection, keyed by the SQL text itself (no key string to build and hash per call).
+    const statements = db === this.writer ? this.writerStatements : this.readerStatements
+    let statement = statements.get(sql)
     if (statement === undefined) {
       // Filters make many shapes of SQL; keep the cache bounded.
-      if (this.statements.size > 1000) this.statements.clear()
+      if (statements.size > 500) statements.clear()
       statement = db.prepare(sql)
-      this.statements.set(key, statement)
+      statements.set(sql, statement)
     }
     return statement
   }
@@ -218,27 +230,28 @@ export class SqliteStore implements Store {
       const row = this.stmt(this.writer, 'SELECT * FROM tokens WHERE id = ? AND revoked_at IS NULL').get(id) as TokenRow | undefined
       if (row === undefined) return false
       this.stmt(this.writer, 'UPDATE tokens SET revoked_at = ? WHERE id = ?').run(this.now(), id)
-      this.tokenCache.delete(row.hash)
+      for (const [token, entry] of this.tokenCache) if (entry.hash === row.hash) this.tokenCache.delete(token)
       this.record({ actor: 'cli', connection: row.connection, action: 'token.revoke', resourceType: 'Token', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
       return true
     })
   }
 
   async authenticate(token: string): Promise<string | undefined> {
-    const hash = hashToken(token)
     const now = Date.now()
-    const cached = this.tokenCache.get(hash)
+    // Keyed by the token itself (held only for tokenCacheMs), so that a cached request skips the SHA-256.
+    const cached = this.tokenCache.get(token)
     if (cached !== undefined && cached.until > now) return cached.connection
+    const hash = hashToken(token)
     const row = this.stmt(this.reader, 'SELECT hash, connection, revoked_at FROM tokens WHERE hash = ?').get(hash) as
       | Pick<TokenRow, 'hash' | 'connection' | 'revoked_at'>
       | undefined
     if (row === undefined || row.revoked_at !== null || !sameHash(row.hash, hash)) {
-      this.tokenCache.delete(hash)
+      this.tokenCache.delete(token)
       return undefined
     }
     // Only accepted tokens are remembered, so random tokens cannot grow the cache.
     if (this.tokenCache.size >= 1024) this.tokenCache.clear()
-    this.tokenCache.set(hash, { connection: row.connection, until: now + tokenCacheMs })
+    this.tokenCache.set(token, { connection: row.connection, hash, until: now + tokenCacheMs })
     return row.connection
   }
 
@@ -421,7 +434,7 @@ export class SqliteStore implements Store {
     return withMembers ? { ...toResource(row), members: this.membersOf(db, row.rid) } : toResource(row)
   }
 
-  private writeGroupDoc(connection: string, rid: number, doc: JsonObject, version: number, isNew: boolean, id: string): number {
+  private writeGroupDoc(connection: string, rid: number, doc: JsonObject, version: number, isNew: boolean, id: string, text = JSON.stringify(doc)): number {
     const fields = groupFields(doc)
     const now = this.now()
     try {
@@ -430,13 +443,13 @@ export class SqliteStore implements Store {
           this.stmt(
             this.writer,
             `INSERT INTO groups (id, connection, display_name, display_name_key, external_id, doc, created, last_modified, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-          ).run(id, connection, fields.displayName, fields.displayNameKey, fields.externalId, JSON.stringify(doc), now, now).lastInsertRowid,
+          ).run(id, connection, fields.displayName, fields.displayNameKey, fields.externalId, text, now, now).lastInsertRowid,
         )
       }
       this.stmt(
         this.writer,
         'UPDATE groups SET display_name = ?, display_name_key = ?, external_id = ?, doc = ?, last_modified = ?, version = ? WHERE rid = ?',
-      ).run(fields.displayName, fields.displayNameKey, fields.externalId, JSON.stringify(doc), now, version, rid)
+      ).run(fields.displayName, fields.displayNameKey, fields.externalId, text, now, version, rid)
       return rid
     } catch (error) {
       if (isUniqueViolation(error)) throw new WriteRejectedError('conflict', `displayName "${fields.displayName}" is already taken in ${connection}`)
@@ -543,16 +556,23 @@ export class SqliteStore implements Store {
       const current = toResource(row)
       const result = change(current, () => this.membersOf(this.writer, row.rid))
       const version = row.version + 1
-      this.writeGroupDoc(connection, row.rid, result.doc, version, false, id)
+      const text = JSON.stringify(result.doc)
+      if (text === row.doc) {
+        // Members only (the usual IdP PATCH): the attributes and their indexed columns stay as they are.
+        this.stmt(this.writer, 'UPDATE groups SET last_modified = ?, version = ? WHERE rid = ?').run(this.now(), version, row.rid)
+      } else {
+        this.writeGroupDoc(connection, row.rid, result.doc, version, false, id, text)
+      }
       const summary = this.applyMemberOps(connection, row.rid, result.memberOps)
+      const beforeDigest = digestOfStored(row.doc, current.doc)
       this.record({
         actor: options.actor,
         connection,
         action: 'group.modify',
         resourceType: 'Group',
         resourceId: id,
-        beforeDigest: digest(current.doc),
-        afterDigest: digest(result.doc),
+        beforeDigest,
+        afterDigest: text === row.doc ? beforeDigest : digestOfStored(text, result.doc),
         detail: this.memberDetail(summary),
       })
       return { ...current, doc: result.doc, version, lastModified: this.now() }
@@ -675,7 +695,11 @@ export class SqliteStore implements Store {
       this.record({ actor: 'cli', connection, action: 'bulk.load', resourceType: null, resourceId: null, beforeDigest: null, afterDigest: null, detail: { users: users.length, groups: groups.length } })
       return { userIds, groupIds }
     })
-    return load()
+    try {
+      return load()
+    } finally {
+      this.audit.forget()
+    }
   }
 
   // ---- applied revisions and break-glass grants ----
