@@ -43,6 +43,24 @@ export function grantKey(grant: GrantRuleHeld): string {
   return `grant ${[...grant.actions].sort().join(',')} ${type}:${service}/${name}${env}${tags}`
 }
 
+/** What a holding gives, one action at a time: `grant edit auth-config:*\/*` for each action of a rule. */
+export function accessAtoms(holding: Holding): string[] {
+  if (holding.type === 'permission') return [holding.key]
+  return holding.grant.actions.map((action) => grantKey({ ...holding.grant, actions: [action] }))
+}
+
+/** The atoms of a holding or delta key: `grant edit,read X` → `grant edit X`, `grant read X`. */
+export function atomsOfKey(key: string): string[] {
+  if (!key.startsWith('grant ')) return [key]
+  const rest = key.slice('grant '.length)
+  const space = rest.indexOf(' ')
+  const target = rest.slice(space)
+  return rest
+    .slice(0, space)
+    .split(',')
+    .map((action) => `grant ${action}${target}`)
+}
+
 export function permissionKey(permission: string): string {
   return `permission ${permission}`
 }
@@ -57,6 +75,24 @@ export class BundleBuilder {
     if (state.catalog === undefined) throw new Error('effective access needs a Catalog')
     this.catalog = state.catalog.doc
     this.context = { catalog: this.catalog, serviceNames: new Set(state.services.keys()), policies: [...state.policies.values()].map((entry) => entry.doc) }
+  }
+
+  private readonly actionRisks = new Map<string, Risk>()
+
+  /** The risk of one action of a held grant (a held rule's own risk is that of its riskiest action). */
+  actionRisk(holding: Holding, action: string): Risk {
+    if (holding.type !== 'grant' || holding.grant.actions.length === 1) return holding.risk
+    const serviceStep = holding.chain.find((step) => step.kind === 'service-role' || step.kind === 'service-team')
+    const serviceName = serviceStep?.kind === 'service-role' || serviceStep?.kind === 'service-team' ? serviceStep.service : undefined
+    const cacheKey = `${holding.key}\u0000${action}\u0000${serviceName ?? ''}`
+    const cached = this.actionRisks.get(cacheKey)
+    if (cached !== undefined) return cached
+    const service = serviceName === undefined ? undefined : this.state.services.get(serviceName)?.doc
+    const { type, name } = holding.grant.resource
+    const scope = service === undefined ? undefined : { name: service.name, environments: service.environments }
+    const risk = this.grantTemplate({ action, resource: `${type}:${holding.grant.resource.service}/${name}`, env: holding.grant.env }, [], scope)?.risk ?? holding.risk
+    this.actionRisks.set(cacheKey, risk)
+    return risk
   }
 
   /** The highest risk of anything a Role, Service, Group or Grant declares; undefined when it declares nothing. */

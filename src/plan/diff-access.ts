@@ -1,6 +1,7 @@
 // Who gains or loses which permission or grant between two effective-access computations, and through which chain.
-import { formatChain, formatHeld } from '../engine/chain.js'
-import type { EffectiveAccess } from '../engine/effective.js'
+// Grants are compared one action at a time, so widening `read` to `[read, edit]` shows as gaining `edit`.
+import { formatChain, formatHeld, formatGrantRule } from '../engine/chain.js'
+import { accessAtoms, grantKey, type EffectiveAccess } from '../engine/effective.js'
 import type { Holding } from '../engine/types.js'
 import { maxRisk, riskRank, type Risk } from '../model/risk.js'
 import { compareStrings } from '../util/compare.js'
@@ -8,6 +9,7 @@ import { compareStrings } from '../util/compare.js'
 export type AccessDelta = {
   user: string
   change: 'gain' | 'loss'
+  /** The permission's or grant's key; a grant's lists only the actions gained or lost. */
   key: string
   what: string
   risk: Risk
@@ -15,33 +17,66 @@ export type AccessDelta = {
   holdings: Holding[]
 }
 
-function byKey(holdings: readonly Holding[]): Map<string, Holding[]> {
-  const map = new Map<string, Holding[]>()
+/** The risk of one action of a holding; without it, a holding's own risk (that of its riskiest action) is used. */
+export type ActionRisk = (holding: Holding, action: string) => Risk
+
+type Atom = { holding: Holding; action: string | undefined }
+
+function atomsByKey(holdings: readonly Holding[]): Map<string, Atom[]> {
+  const map = new Map<string, Atom[]>()
   for (const holding of holdings) {
-    const list = map.get(holding.key)
-    if (list === undefined) map.set(holding.key, [holding])
-    else list.push(holding)
+    const keys = accessAtoms(holding)
+    keys.forEach((key, index) => {
+      const atom = { holding, action: holding.type === 'grant' ? holding.grant.actions[index] : undefined }
+      const list = map.get(key)
+      if (list === undefined) map.set(key, [atom])
+      else list.push(atom)
+    })
   }
   return map
 }
 
+/** Atoms gained (or lost) on one target through the same chains merge back into one delta: `gains [delete, edit] journey:checkout/*`. */
+function mergeDeltas(user: string, change: 'gain' | 'loss', atoms: Atom[][], risk: ActionRisk | undefined, out: AccessDelta[]): void {
+  const byTarget = new Map<string, { actions: Set<string>; atoms: Atom[] }>()
+  for (const group of atoms) {
+    const first = group[0]
+    if (first === undefined) continue
+    // One delta per target and chain set, so every chain shown gives every action shown.
+    const chains = [...new Set(group.map((atom) => formatChain(atom.holding.chain)))].sort().join('\u0000')
+    const target = `${first.holding.type === 'permission' ? first.holding.key : grantKey({ ...first.holding.grant, actions: [] })}\u0001${chains}`
+    const entry = byTarget.get(target) ?? { actions: new Set<string>(), atoms: [] }
+    if (first.action !== undefined) entry.actions.add(first.action)
+    entry.atoms.push(...group)
+    byTarget.set(target, entry)
+  }
+  for (const { actions, atoms: merged } of byTarget.values()) {
+    const first = merged[0]
+    if (first === undefined) continue
+    const holdings = [...new Set(merged.map((atom) => atom.holding))]
+    const riskOf = (atom: Atom) => (atom.action === undefined || risk === undefined ? atom.holding.risk : risk(atom.holding, atom.action))
+    const deltaRisk = merged.map(riskOf).reduce(maxRisk)
+    if (first.holding.type === 'permission') {
+      out.push({ user, change, key: first.holding.key, what: formatHeld(first.holding), risk: deltaRisk, holdings })
+      continue
+    }
+    const grant = { ...first.holding.grant, actions: [...actions].sort() }
+    out.push({ user, change, key: grantKey(grant), what: formatGrantRule(grant), risk: deltaRisk, holdings })
+  }
+}
+
 /** Gains and losses per user, sorted by user, then risk (highest first), then what. */
-export function diffAccess(before: EffectiveAccess, after: EffectiveAccess): AccessDelta[] {
+export function diffAccess(before: EffectiveAccess, after: EffectiveAccess, risk: { before?: ActionRisk; after?: ActionRisk } = {}): AccessDelta[] {
   const deltas: AccessDelta[] = []
   const users = new Set([...before.users.keys(), ...after.users.keys()])
   for (const key of users) {
     const old = before.users.get(key)
     const now = after.users.get(key)
-    const oldKeys = byKey(old?.holdings ?? [])
-    const newKeys = byKey(now?.holdings ?? [])
+    const oldAtoms = atomsByKey(old?.holdings ?? [])
+    const newAtoms = atomsByKey(now?.holdings ?? [])
     const user = now?.user ?? old?.user ?? key
-    const push = (change: 'gain' | 'loss', holdings: Holding[]) => {
-      const first = holdings[0]
-      if (first === undefined) return
-      deltas.push({ user, change, key: first.key, what: formatHeld(first), risk: holdings.map((holding) => holding.risk).reduce(maxRisk), holdings })
-    }
-    for (const [heldKey, holdings] of newKeys) if (!oldKeys.has(heldKey)) push('gain', holdings)
-    for (const [heldKey, holdings] of oldKeys) if (!newKeys.has(heldKey)) push('loss', holdings)
+    mergeDeltas(user, 'gain', [...newAtoms].filter(([atom]) => !oldAtoms.has(atom)).map(([, atoms]) => atoms), risk.after, deltas)
+    mergeDeltas(user, 'loss', [...oldAtoms].filter(([atom]) => !newAtoms.has(atom)).map(([, atoms]) => atoms), risk.before, deltas)
   }
   return deltas.sort(
     (a, b) => compareStrings(a.user, b.user) || riskRank(b.risk) - riskRank(a.risk) || compareStrings(a.change, b.change) || compareStrings(a.what, b.what),

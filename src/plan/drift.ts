@@ -2,7 +2,7 @@
 // mapped IdP groups renamed or gone) and documents not yet applied. Pure.
 import { BundleBuilder, computeEffectiveAccess, type EffectiveAccess } from '../engine/effective.js'
 import { formatGrantRule } from '../engine/chain.js'
-import type { BreakGlassGrant, Directory } from '../engine/types.js'
+import type { BreakGlassGrant, Directory, Holding } from '../engine/types.js'
 import { stateDocuments, type StateDocument } from '../model/documents.js'
 import { maxRisk, riskRank, type Risk } from '../model/risk.js'
 import type { DesiredState } from '../model/state.js'
@@ -61,7 +61,8 @@ export function computeDrift(input: DriftInput): DriftReport {
   const hasCatalog = state.catalog !== undefined
   const bundles = hasCatalog ? new BundleBuilder(state) : undefined
   const at = (dir: Directory) => (bundles === undefined ? empty() : computeEffectiveAccess(state, dir, { now, bundles }))
-  const scim = diffAccess(at(applied.directory), at(directory))
+  const actionRisk = bundles === undefined ? undefined : (holding: Holding, action: string) => bundles.actionRisk(holding, action)
+  const scim = diffAccess(at(applied.directory), at(directory), actionRisk === undefined ? {} : { before: actionRisk, after: actionRisk })
   const breakGlass: DriftBreakGlass[] = []
   for (const grant of input.breakGlass) {
     const expires = parseTimestamp(grant.expires)

@@ -224,7 +224,10 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
   const options = { now, breakGlass, index, ...(onlyUsers === undefined ? {} : { onlyUsers }) }
   const before = beforeBundles === undefined ? emptyAccess() : computeEffectiveAccess(appliedState, directory, { ...options, bundles: beforeBundles, ...(beforePaths === undefined ? {} : { paths: beforePaths }) })
   const after = desired.catalog === undefined ? emptyAccess() : computeEffectiveAccess(desired, directory, { ...options, bundles: afterBundles, paths: afterPaths })
-  const deltas = diffAccess(before, after)
+  const deltas = diffAccess(before, after, {
+    after: (holding, action) => afterBundles.actionRisk(holding, action),
+    ...(beforeBundles === undefined ? {} : { before: (holding: Holding, action: string) => beforeBundles.actionRisk(holding, action) }),
+  })
   const documentChanges = diffDocuments(base.applied.documents, desiredDocs)
   const moved = movedRisks(deltas)
   const changes: ObjectChange[] = documentChanges.map((change) => ({

@@ -16,7 +16,8 @@ describe('rolecall demo', () => {
       'Okta adds morgan.intern to security-admins, outside review: rolecall drift',
     ])
     expect(result.stdout).toContain('<!-- rolecall-plan -->')
-    expect(result.stdout).toContain('gains `[edit, read] auth-config:*/* in production` (critical)')
+    expect(result.stdout).toContain('gains `edit auth-config:*/* in production` (critical)')
+    expect(result.stdout).not.toContain('loses `read auth-config')
     expect(result.stdout).toContain('[critical] morgan.intern@acme.example gained sso:manage')
   })
 })

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { applyPlan, ApplyRefusedError, missingApprovals } from '../../src/apply/apply.js'
 import { readPlanBase } from '../../src/apply/store-base.js'
-import { computeEffectiveAccess, userKey, type EffectiveAccess } from '../../src/engine/effective.js'
+import { accessAtoms, atomsOfKey, computeEffectiveAccess, userKey, type EffectiveAccess } from '../../src/engine/effective.js'
 import type { BreakGlassGrant, Directory } from '../../src/engine/types.js'
 import { loadAccessDir } from '../../src/load/load-access.js'
 import { buildDesiredState } from '../../src/model/build.js'
@@ -380,7 +380,7 @@ function accessOf(documents: readonly StateDocument[], directory: Directory, bre
 }
 
 function keysByUser(access: EffectiveAccess): Map<string, Set<string>> {
-  return new Map([...access.users].map(([key, { holdings }]) => [key, new Set(holdings.map((holding) => holding.key))]))
+  return new Map([...access.users].map(([key, { holdings }]) => [key, new Set(holdings.flatMap(accessAtoms))]))
 }
 
 /** Names that satisfy every approval requirement of the plan. */
@@ -440,12 +440,14 @@ async function planAndApply(store: SqliteStore, desired: DesiredState, tally: Ta
     const key = userKey(change.user)
     const held = expected.get(key) ?? new Set<string>()
     expected.set(key, held)
-    if (change.change === 'gain') {
-      if (held.has(change.key)) mismatches.push(`${label}: ${change.user} gains ${change.key}, already held before`)
-      held.add(change.key)
-    } else {
-      if (!held.has(change.key)) mismatches.push(`${label}: ${change.user} loses ${change.key}, not held before`)
-      held.delete(change.key)
+    for (const atom of atomsOfKey(change.key)) {
+      if (change.change === 'gain') {
+        if (held.has(atom)) mismatches.push(`${label}: ${change.user} gains ${atom}, already held before`)
+        held.add(atom)
+      } else {
+        if (!held.has(atom)) mismatches.push(`${label}: ${change.user} loses ${atom}, not held before`)
+        held.delete(atom)
+      }
     }
   }
   for (const key of new Set([...expected.keys(), ...after.keys()])) {

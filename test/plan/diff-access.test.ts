@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest'
+import { grantKey, permissionKey, type EffectiveAccess } from '../../src/engine/effective.js'
+import type { Holding, Step } from '../../src/engine/types.js'
+import type { Risk } from '../../src/model/risk.js'
+import { deltaChains, diffAccess } from '../../src/plan/diff-access.js'
+
+const viaSupport: Step[] = [{ kind: 'idp-group', connection: 'okta', displayName: 'support' }, { kind: 'group', name: 'Support' }]
+const viaOps: Step[] = [{ kind: 'idp-group', connection: 'okta', displayName: 'ops' }, { kind: 'group', name: 'Ops' }]
+const resource = { type: 'auth-config', service: '*', name: '*' }
+const actionRisks: Record<string, Risk> = { read: 'medium', edit: 'critical', delete: 'high' }
+
+function grant(actions: string[], chain: Step[]): Holding {
+  const held = { actions, resource, env: ['production'] }
+  return { type: 'grant', grant: held, key: grantKey(held), risk: actions.map((a) => actionRisks[a] ?? 'low').sort().includes('critical') ? 'critical' : 'high', chain }
+}
+
+function access(holdings: Holding[]): EffectiveAccess {
+  return { users: new Map([['sam@x.example', { user: 'sam@x.example', holdings }]]), inactive: new Set() }
+}
+
+const risk = (_holding: Holding, action: string): Risk => actionRisks[action] ?? 'low'
+
+describe('diffAccess', () => {
+  it('shows a widened grant as the actions gained, at their own risk', () => {
+    const deltas = diffAccess(access([grant(['read'], viaSupport)]), access([grant(['edit', 'read'], viaSupport)]), { before: risk, after: risk })
+    expect(deltas.map(({ change, what, risk: level, key }) => ({ change, what, risk: level, key }))).toEqual([
+      { change: 'gain', what: 'edit auth-config:*/* in production', risk: 'critical', key: 'grant edit auth-config:*/* env=production' },
+    ])
+  })
+
+  it('merges the actions lost through the same chains, and keeps other chains apart', () => {
+    const before = access([grant(['delete', 'edit', 'read'], viaSupport), grant(['read'], viaOps)])
+    const after = access([grant(['read'], viaSupport)])
+    const deltas = diffAccess(before, after, { before: risk, after: risk })
+    expect(deltas.map((delta) => ({ change: delta.change, what: delta.what, risk: delta.risk, chains: deltaChains(delta) }))).toEqual([
+      { change: 'loss', what: '[delete, edit] auth-config:*/* in production', risk: 'critical', chains: ['okta group "support" → group "Support"'] },
+    ])
+  })
+
+  it('reports permissions whole, and nothing when only the chain changes', () => {
+    const admin = (chain: Step[]): Holding => ({ type: 'permission', permission: 'sso:manage', key: permissionKey('sso:manage'), risk: 'critical', chain })
+    expect(diffAccess(access([admin(viaSupport)]), access([admin(viaOps)]))).toEqual([])
+    expect(diffAccess(access([]), access([admin(viaOps)])).map((delta) => delta.what)).toEqual(['sso:manage'])
+  })
+})
