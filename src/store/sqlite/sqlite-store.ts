@@ -29,6 +29,7 @@ import { AuditLog, digest, digestOfStored, exportAuditEntries, verifyAuditChain,
 import { WriteBatcher, type Durability } from './batcher.js'
 import { UserCache } from './user-cache.js'
 import { compileFilter, compileSort, type ResourceTable, type SqlParam } from './filter-sql.js'
+import { newResourceId } from './ids.js'
 import { isMemoryPath, openDatabase } from './open.js'
 import { hashToken, newToken, newTokenId, sameHash, tokenHint } from './tokens.js'
 
@@ -257,6 +258,12 @@ export class SqliteStore implements Store {
 
   // ---- users ----
 
+  /** Whether a cached user is still the committed one (every write bumps the version; a delete removes the row). */
+  private readonly isCurrentUser = (user: StoredUser): boolean => {
+    const row = this.stmt(this.reader, 'SELECT version FROM users WHERE id = ? AND connection = ?').get(user.id, user.connection) as { version: number } | undefined
+    return row?.version === user.version
+  }
+
   private userRow(db: Database.Database, connection: string, id: string): ResourceRow | undefined {
     return this.stmt(db, 'SELECT rid, id, connection, doc, created, last_modified, version FROM users WHERE id = ? AND connection = ?').get(id, connection) as
       | ResourceRow
@@ -300,7 +307,7 @@ export class SqliteStore implements Store {
     return this.write(() => {
       this.ensureConnectionSync(connection)
       const fields = userFields(doc)
-      const id = randomUUID()
+      const id = newResourceId()
       const now = this.now()
       this.userCache.touch(id)
       try {
@@ -321,7 +328,7 @@ export class SqliteStore implements Store {
   async getUser(connection: string, id: string, withGroups: boolean): Promise<StoredUser | undefined> {
     const now = Date.now()
     if (!withGroups) {
-      const cached = this.userCache.get(connection, id, now)
+      const cached = this.userCache.get(connection, id, now, this.isCurrentUser)
       if (cached !== undefined) return cached
     }
     const row = this.userRow(this.reader, connection, id)
@@ -339,7 +346,7 @@ export class SqliteStore implements Store {
     const now = Date.now()
     if (isNameLookup) {
       // Okta asks `userName eq "…"` before every create and update.
-      const cached = this.userCache.getByName(connection, String(filter.value).toLowerCase(), now)
+      const cached = this.userCache.getByName(connection, String(filter.value).toLowerCase(), now, this.isCurrentUser)
       if (cached !== undefined) return Promise.resolve({ total: 1, items: [cached] })
     }
     const result = this.list('users', connection, query, (row) => this.toUser(row, withGroups))
@@ -495,7 +502,7 @@ export class SqliteStore implements Store {
   createGroup(connection: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup> {
     return this.write(() => {
       this.ensureConnectionSync(connection)
-      const id = randomUUID()
+      const id = newResourceId()
       const rid = this.writeGroupDoc(connection, 0, doc, 1, true, id)
       const summary = this.applyMemberOps(connection, rid, [{ op: 'add', ids: memberIds }])
       this.record({
@@ -675,7 +682,7 @@ export class SqliteStore implements Store {
       const userRids: number[] = []
       for (const doc of users) {
         const fields = userFields(doc)
-        const id = randomUUID()
+        const id = newResourceId()
         userIds.push(id)
         userRids.push(
           Number(insertUser.run(id, connection, fields.userName, fields.userNameKey, fields.externalId, fields.active, fields.displayName, JSON.stringify(doc), now, now).lastInsertRowid),
@@ -684,7 +691,7 @@ export class SqliteStore implements Store {
       const insertMember = this.writer.prepare('INSERT OR IGNORE INTO memberships (group_rid, user_rid) VALUES (?, ?)')
       const groupIds: string[] = []
       for (const group of groups) {
-        const id = randomUUID()
+        const id = newResourceId()
         groupIds.push(id)
         const rid = this.writeGroupDoc(connection, 0, group.doc, 1, true, id)
         for (const index of group.memberIndexes) {

@@ -3,7 +3,9 @@ import type { StoredUser } from '../store.js'
 
 /**
  * Entries are dropped when a batch that wrote them commits (the store calls `touch` inside the write and
- * `evictTouched` after COMMIT), and expire after `ttlMs` so that a writer in another process is seen soon.
+ * `evictTouched` after COMMIT), and expire after `ttlMs` so that a writer in another process is seen soon:
+ * an expired entry is served again only once the store has checked that its version is still the stored one
+ * (`isCurrent`), which costs an index lookup instead of a row, a parse and a render.
  * Cached users are shared: callers must not mutate them.
  */
 export class UserCache {
@@ -17,21 +19,24 @@ export class UserCache {
     private readonly ttlMs = 5_000,
   ) {}
 
-  get(connection: string, id: string, now: number): StoredUser | undefined {
+  get(connection: string, id: string, now: number, isCurrent: (user: StoredUser) => boolean): StoredUser | undefined {
     const entry = this.byId.get(id)
-    if (entry === undefined) return undefined
-    if (entry.until <= now || entry.user.connection !== connection) {
-      if (entry.until <= now) this.byId.delete(id)
-      return undefined
+    if (entry === undefined || entry.user.connection !== connection) return undefined
+    if (entry.until <= now) {
+      if (!isCurrent(entry.user)) {
+        this.byId.delete(id)
+        return undefined
+      }
+      entry.until = now + this.ttlMs
     }
     return entry.user
   }
 
   /** The cached user whose userName (case-folded) is `key`, if still so. */
-  getByName(connection: string, key: string, now: number): StoredUser | undefined {
+  getByName(connection: string, key: string, now: number, isCurrent: (user: StoredUser) => boolean): StoredUser | undefined {
     const id = this.byName.get(`${connection}\0${key}`)
     if (id === undefined) return undefined
-    const user = this.get(connection, id, now)
+    const user = this.get(connection, id, now, isCurrent)
     const userName = user?.doc['userName']
     if (user === undefined || typeof userName !== 'string' || userName.toLowerCase() !== key) {
       this.byName.delete(`${connection}\0${key}`)
