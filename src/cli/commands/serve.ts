@@ -60,8 +60,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const hostname = resolveHost(values.host, io.env)
   if (values.bootstrap === true) await bootstrap(values.dir, dbPath, io)
 
-  // Lines are buffered up to 8 KiB (one write per batch of requests, not per request) and flushed every 250 ms.
-  const destination = new LogBuffer(1, 8 * 1024)
+  // Lines are buffered up to 32 KiB (one write per ~150 requests, not per request) and flushed every 250 ms.
+  const destination = new LogBuffer(1, 32 * 1024)
   const flusher = setInterval(() => destination.flush(), 250)
   flusher.unref()
   const logger = pino({ base: { service: 'rolecall' }, timestamp: isoTimeOncePerMs() }, destination)
