@@ -344,14 +344,21 @@ export class SqliteStore implements Store {
       !withGroups && query.sort === undefined && query.startIndex === 1 && query.count > 0 && filter?.kind === 'compare' && filter.op === 'eq' &&
       filter.attr.extension === undefined && filter.attr.sub === undefined && filter.attr.name === 'userName' && typeof filter.value === 'string'
     const now = Date.now()
-    if (isNameLookup) {
-      // Okta asks `userName eq "…"` before every create and update.
-      const cached = this.userCache.getByName(connection, String(filter.value).toLowerCase(), now, this.isCurrentUser)
+    if (isNameLookup && !filter.attr.caseExact) {
+      // Okta asks `userName eq "…"` before every create and update: the cache, else one unique-index lookup
+      // (what compileFilter would build, without building it).
+      const key = String(filter.value).toLowerCase()
+      const cached = this.userCache.getByName(connection, key, now, this.isCurrentUser)
       if (cached !== undefined) return Promise.resolve({ total: 1, items: [cached] })
+      const row = this.stmt(this.reader, 'SELECT rid, id, connection, doc, created, last_modified, version FROM users WHERE connection = ? AND user_name_key = ?').get(connection, key) as
+        | ResourceRow
+        | undefined
+      if (row === undefined) return Promise.resolve({ total: 0, items: [] })
+      const user = this.toUser(row, false)
+      this.userCache.put(user, now)
+      return Promise.resolve({ total: 1, items: [user] })
     }
-    const result = this.list('users', connection, query, (row) => this.toUser(row, withGroups))
-    if (isNameLookup && result.items.length === 1 && result.items[0] !== undefined) this.userCache.put(result.items[0], now)
-    return Promise.resolve(result)
+    return Promise.resolve(this.list('users', connection, query, (row) => this.toUser(row, withGroups)))
   }
 
   private list<T>(table: ResourceTable, connection: string, query: ResourceQuery, map: (row: ResourceRow) => T): ListResult<T> {
