@@ -44,8 +44,8 @@ export class WriteBatcher {
     private readonly db: Database.Database,
     private readonly durability: Durability,
     private readonly walPath: string,
-    /** Runs after every COMMIT or ROLLBACK of a batch, and after one write is rolled back to its savepoint. */
-    private readonly hooks: { afterCommit?: () => void; afterRollbackTo?: () => void } = {},
+    /** Run after every COMMIT (or ROLLBACK, `isCommitted` false) of a batch, and after one write is rolled back to its savepoint. */
+    private readonly hooks: { afterCommit?: (isCommitted: boolean) => void; afterRollbackTo?: () => void } = {},
     private readonly maxBatch = 512,
   ) {
     this.begin = db.prepare('BEGIN IMMEDIATE')
@@ -98,11 +98,11 @@ export class WriteBatcher {
       this.commit.run()
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK')
-      this.hooks.afterCommit?.()
+      this.hooks.afterCommit?.(false)
       for (const waiter of waiters) waiter.reject(error)
       return
     }
-    this.hooks.afterCommit?.()
+    this.hooks.afterCommit?.(true)
     if (this.durability !== 'wal-fsync') {
       for (const waiter of waiters) waiter.resolve()
       return

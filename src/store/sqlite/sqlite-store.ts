@@ -108,10 +108,14 @@ export class SqliteStore implements Store {
   private readonly reader: Database.Database
   private readonly batcher: WriteBatcher
   private readonly audit: AuditLog
-  private readonly clock: () => Date
+  /** Milliseconds since the epoch, from the clock the options give (tests) or Date.now (no Date per call). */
+  private readonly clockMs: () => number
   private readonly writerStatements = new Map<string, Database.Statement<unknown[]>>()
   private readonly readerStatements = new Map<string, Database.Statement<unknown[]>>()
   private lastNow = { time: Number.NaN, text: '' }
+  /** Connections whose row is committed; and those read or created by the open batch, known once it commits. */
+  private readonly knownConnections = new Set<string>()
+  private readonly seenConnections = new Set<string>()
   private isClosed = false
   private checkpointer: Worker | undefined
   private readonly userCache = new UserCache()
@@ -119,17 +123,23 @@ export class SqliteStore implements Store {
   private readonly tokenCache = new Map<string, { connection: string; hash: string; until: number }>()
 
   constructor(readonly path: string, options: SqliteStoreOptions = {}) {
-    this.clock = options.clock ?? (() => new Date())
+    const clock = options.clock
+    this.clockMs = clock === undefined ? Date.now : () => clock().getTime()
     const durability: Durability = isMemoryPath(path) ? 'none' : (options.durability ?? 'wal-fsync')
     this.writer = openDatabase(path, { synchronous: durability === 'wal-fsync' ? 'NORMAL' : 'FULL' })
     // WAL lets a second connection read committed state while the writer batches; :memory: cannot be shared.
     this.reader = isMemoryPath(path) ? this.writer : openDatabase(path, { migrate: false })
     this.batcher = new WriteBatcher(this.writer, durability, `${path}-wal`, {
-      afterCommit: () => {
+      afterCommit: (isCommitted) => {
         this.userCache.evictTouched()
         this.audit.forget()
+        if (isCommitted) for (const name of this.seenConnections) this.knownConnections.add(name)
+        this.seenConnections.clear()
       },
-      afterRollbackTo: () => this.audit.forget(),
+      afterRollbackTo: () => {
+        this.audit.forget()
+        this.seenConnections.clear()
+      },
     })
     if (options.backgroundCheckpoint === true && !isMemoryPath(path)) {
       this.writer.pragma('wal_autocheckpoint = 0')
@@ -146,7 +156,7 @@ export class SqliteStore implements Store {
 
   private now(): string {
     // Formatted once per millisecond: a write reads the clock several times.
-    const time = this.clock().getTime()
+    const time = this.clockMs()
     if (time !== this.lastNow.time) this.lastNow = { time, text: new Date(time).toISOString() }
     return this.lastNow.text
   }
@@ -183,6 +193,9 @@ export class SqliteStore implements Store {
   }
 
   private ensureConnectionSync(name: string): void {
+    // Connections are never deleted: one known to be committed needs no read (a POST /Users per request).
+    if (this.knownConnections.has(name)) return
+    this.seenConnections.add(name)
     if (this.connectionRow(this.writer, name)) return
     this.stmt(this.writer, 'INSERT INTO connections (name, created_at) VALUES (?, ?)').run(name, this.now())
     this.record({ actor: 'cli', connection: name, action: 'connection.create', resourceType: null, resourceId: null, beforeDigest: null, afterDigest: null, detail: null }, false)
@@ -713,6 +726,7 @@ export class SqliteStore implements Store {
       return load()
     } finally {
       this.audit.forget()
+      this.seenConnections.clear()
     }
   }
 
