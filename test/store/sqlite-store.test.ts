@@ -115,6 +115,29 @@ describe('sqlite store', () => {
     await store.close()
   })
 
+  it('chains versions across PATCHes of one group in one batch, past a failed one and a replace', async () => {
+    const store = openSqliteStore(tempDb())
+    const [ann, ben, cat] = await Promise.all(['ann', 'ben', 'cat'].map((userName) => store.createUser('okta', { userName }, scim)))
+    const group = await store.createGroup('okta', { displayName: 'burst' }, [], scim)
+    const add = (id: string, ifVersion: number) =>
+      store.modifyGroup('okta', group.id, (current) => ({ doc: current.doc, memberOps: [{ op: 'add', ids: [id] }] }), { ...scim, ifVersion: [ifVersion] })
+    const results = await Promise.allSettled([
+      add(ann!.id, 1),
+      add('ghost', 2),
+      add(ben!.id, 2),
+      store.replaceGroup('okta', group.id, { displayName: 'burst-2' }, [ann!.id, ben!.id], { ...scim, ifVersion: [3] }),
+      add(cat!.id, 4),
+      add(cat!.id, 4),
+    ])
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected'])
+    const stored = await store.getGroup('okta', group.id, true)
+    expect(stored?.version).toBe(5)
+    expect(stored?.doc['displayName']).toBe('burst-2')
+    expect(stored?.members?.map((member) => member.display).sort()).toEqual(['ann', 'ben', 'cat'])
+    expect((await store.verifyAudit()).ok).toBe(true)
+    await store.close()
+  })
+
   it('hash-chains the audit log, refuses edits, and detects tampering', async () => {
     const path = tempDb()
     const store = openSqliteStore(path)

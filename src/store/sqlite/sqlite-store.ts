@@ -116,6 +116,11 @@ export class SqliteStore implements Store {
   /** Connections whose row is committed; and those read or created by the open batch, known once it commits. */
   private readonly knownConnections = new Set<string>()
   private readonly seenConnections = new Set<string>()
+  /**
+   * Group rows read or written by the open batch (IdPs send bursts of member PATCHes to one group); cleared
+   * when the batch ends or a write rolls back, dropped by any other write to the group.
+   */
+  private readonly groupsInBatch = new Map<string, ResourceRow>()
   private isClosed = false
   private checkpointer: Worker | undefined
   private readonly userCache = new UserCache()
@@ -135,10 +140,12 @@ export class SqliteStore implements Store {
         this.audit.forget()
         if (isCommitted) for (const name of this.seenConnections) this.knownConnections.add(name)
         this.seenConnections.clear()
+        this.groupsInBatch.clear()
       },
       afterRollbackTo: () => {
         this.audit.forget()
         this.seenConnections.clear()
+        this.groupsInBatch.clear()
       },
     })
     if (options.backgroundCheckpoint === true && !isMemoryPath(path)) {
@@ -442,6 +449,15 @@ export class SqliteStore implements Store {
 
   // ---- groups ----
 
+  /** The group's row as the open batch sees it: read once, then as the batch's last PATCH of it left it. */
+  private groupRowInBatch(connection: string, id: string): ResourceRow | undefined {
+    const known = this.groupsInBatch.get(id)
+    if (known !== undefined && known.connection === connection) return known
+    const row = this.groupRow(this.writer, connection, id)
+    if (row !== undefined) this.groupsInBatch.set(id, row)
+    return row
+  }
+
   private groupRow(db: Database.Database, connection: string, id: string): ResourceRow | undefined {
     return this.stmt(db, 'SELECT rid, id, connection, doc, created, last_modified, version FROM groups WHERE id = ? AND connection = ?').get(id, connection) as
       | ResourceRow
@@ -552,6 +568,7 @@ export class SqliteStore implements Store {
 
   replaceGroup(connection: string, id: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup> {
     return this.write(() => {
+      this.groupsInBatch.delete(id)
       const row = this.checkVersion(this.groupRow(this.writer, connection, id), 'Group', id, options)
       const before = JSON.parse(row.doc) as JsonObject
       this.writeGroupDoc(connection, row.rid, doc, row.version + 1, false, id)
@@ -579,14 +596,15 @@ export class SqliteStore implements Store {
     options: WriteOptions,
   ): Promise<StoredGroup> {
     return this.write(() => {
-      const row = this.checkVersion(this.groupRow(this.writer, connection, id), 'Group', id, options)
+      const row = this.checkVersion(this.groupRowInBatch(connection, id), 'Group', id, options)
       const current = toResource(row)
       const result = change(current, () => this.membersOf(this.writer, row.rid))
       const version = row.version + 1
       const text = JSON.stringify(result.doc)
+      const now = this.now()
       if (text === row.doc) {
         // Members only (the usual IdP PATCH): the attributes and their indexed columns stay as they are.
-        this.stmt(this.writer, 'UPDATE groups SET last_modified = ?, version = ? WHERE rid = ?').run(this.now(), version, row.rid)
+        this.stmt(this.writer, 'UPDATE groups SET last_modified = ?, version = ? WHERE rid = ?').run(now, version, row.rid)
       } else {
         this.writeGroupDoc(connection, row.rid, result.doc, version, false, id, text)
       }
@@ -602,12 +620,14 @@ export class SqliteStore implements Store {
         afterDigest: text === row.doc ? beforeDigest : digestOfStored(text, result.doc),
         detail: this.memberDetail(summary),
       })
-      return { ...current, doc: result.doc, version, lastModified: this.now() }
+      this.groupsInBatch.set(id, { ...row, doc: text, last_modified: now, version })
+      return { ...current, doc: result.doc, version, lastModified: now }
     })
   }
 
   deleteGroup(connection: string, id: string, options: WriteOptions): Promise<void> {
     return this.write(() => {
+      this.groupsInBatch.delete(id)
       const row = this.checkVersion(this.groupRow(this.writer, connection, id), 'Group', id, options)
       this.stmt(this.writer, 'DELETE FROM groups WHERE rid = ?').run(row.rid)
       this.record({ actor: options.actor, connection, action: 'group.delete', resourceType: 'Group', resourceId: id, beforeDigest: digest(JSON.parse(row.doc) as JsonObject), afterDigest: null, detail: null })
@@ -727,6 +747,7 @@ export class SqliteStore implements Store {
     } finally {
       this.audit.forget()
       this.seenConnections.clear()
+      this.groupsInBatch.clear()
     }
   }
 
