@@ -122,10 +122,6 @@ export const migrations: readonly string[] = [
     revoked_at TEXT
   );
   `,
-  // The check API finds a person's records in every connection by userName alone.
-  `
-  CREATE INDEX users_user_name_key ON users(user_name_key);
-  `,
 ]
 
 /** Brings the schema up to date inside one transaction per migration. */

@@ -828,7 +828,8 @@ export class SqliteStore implements Store {
   async directoryOfUser(userName: string): Promise<LiveSnapshot> {
     const read = this.reader.transaction((): LiveSnapshot => {
       const revision = (this.stmt(this.reader, `SELECT value FROM state WHERE key = 'revision'`).get() as { value: number }).value
-      const userRows = this.stmt(this.reader, 'SELECT rid, id, connection, user_name, external_id, active FROM users WHERE user_name_key = ?').all(userName.toLowerCase()) as {
+      // One probe of the (connection, user_name_key) index per connection: no second index to keep up on every write.
+      const userRows = this.stmt(this.reader, 'SELECT rid, id, connection, user_name, external_id, active FROM users WHERE connection IN (SELECT name FROM connections) AND user_name_key = ?').all(userName.toLowerCase()) as {
         rid: number
         id: string
         connection: string
