@@ -1,59 +1,16 @@
 // SCIM server throughput and latency under load (autocannon, in this process) against `rolecall serve` (its own process),
 // as ratios to a Hono hello-world measured in the same run. Seeded with 100k users, 20k groups, 2M memberships.
-import { spawn } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import autocannon from 'autocannon'
 import { cli, repoRoot } from './lib.mjs'
+import { measure as measureLoad, startProcess, stopProcess } from './load.mjs'
 import { seededDatabase, sizes } from './scim-seed.mjs'
 
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const duration = Number(process.env.BENCH_SECONDS ?? 6)
-const warmup = 1
 
-function startProcess(args) {
-  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] })
-  return new Promise((resolve, reject) => {
-    let buffer = ''
-    let isListening = false
-    child.stdout.on('data', (chunk) => {
-      if (isListening) return
-      buffer += chunk.toString()
-      for (const line of buffer.split('\n')) {
-        try {
-          const entry = JSON.parse(line)
-          if (entry.msg === 'listening') {
-            isListening = true
-            resolve({ child, url: `http://127.0.0.1:${entry.port}` })
-          }
-        } catch {}
-      }
-    })
-    child.on('exit', (code) => isListening || reject(new Error(`server exited with ${code}`)))
-  })
-}
-
-async function stop({ child }) {
-  if (child.exitCode !== null) return
-  const exited = new Promise((resolve) => child.on('exit', resolve))
-  child.kill('SIGTERM')
-  await exited
-}
-
-function load(options) {
-  return new Promise((resolve, reject) => {
-    autocannon({ connections, pipelining: 1, ...options }, (error, result) => (error ? reject(error) : resolve(result)))
-  })
-}
-
-/** Warm up, then measure; returns requests/s (mean), p99 latency and the share of non-2xx. */
-async function measure(name, options) {
-  await load({ ...options, duration: warmup })
-  const result = await load({ ...options, duration })
-  const total = result.requests.total
-  const bad = result.non2xx + result.errors + result.timeouts
-  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total, bad }
-}
+const measure = (name, options) => measureLoad(name, options, { connections, duration })
+const stop = stopProcess
 
 const seed = await seededDatabase()
 const workDir = join(repoRoot, 'bench-out', 'scim', 'run')
@@ -139,7 +96,7 @@ const targets = {
   'POST /Users': 0.15,
 }
 let isFailing = false
-console.log(`${connections} connections, ${duration} s per run after ${warmup} s warm-up; ${sizes.users} users, ${sizes.groups} groups, ${sizes.memberships} memberships; every 2xx write fsynced first`)
+console.log(`${connections} connections, ${duration} s per run after 1 s warm-up; ${sizes.users} users, ${sizes.groups} groups, ${sizes.memberships} memberships; every 2xx write fsynced first`)
 console.log('endpoint                          req/s   ratio  target   p50 ms  p99 ms  non-2xx')
 for (const result of results) {
   const ratio = result.rps / base
