@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { AuditLog, canonicalEntry, canonicalJson, verifyAuditChain, type AuditRecord } from '../../src/store/sqlite/audit.js'
+import { AuditLog, canonicalEntry, verifyAuditChain, type AuditRecord } from '../../src/store/sqlite/audit.js'
+import { canonicalJson } from '../../src/util/digest.js'
 import { migrate } from '../../src/store/sqlite/migrations.js'
 
 const record = (resourceId: string): AuditRecord => ({

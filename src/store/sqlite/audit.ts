@@ -1,18 +1,10 @@
 // The hash-chained, append-only audit log: append, verify and export.
 import { hash } from 'node:crypto'
 import type Database from 'better-sqlite3'
+import { canonicalJson } from '../../util/digest.js'
 import type { AuditEntry, AuditVerification, JsonObject, JsonValue } from '../store.js'
 
 export const genesisHash = '0'.repeat(64)
-
-/** JSON with object keys sorted, so that equal values digest equally. */
-export function canonicalJson(value: JsonValue | undefined): string {
-  if (value === undefined) return 'null'
-  if (value === null || typeof value !== 'object') return JSON.stringify(value)
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`
-  const keys = Object.keys(value).sort()
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(',')}}`
-}
 
 export function sha256(text: string): string {
   return hash('sha256', text, 'hex')
@@ -36,16 +28,8 @@ export function digestOfStored(text: string, doc: JsonValue): string {
   return known
 }
 
-export type AuditRecord = {
-  actor: string
-  connection: string | null
-  action: string
-  resourceType: string | null
-  resourceId: string | null
-  beforeDigest: string | null
-  afterDigest: string | null
-  detail: JsonObject | null
-}
+/** What a write records; the log adds its sequence number, time and chain hashes. */
+export type AuditRecord = Omit<AuditEntry, 'seq' | 'at' | 'prevHash' | 'hash'>
 
 type AuditRow = {
   seq: number
