@@ -2,21 +2,10 @@
 // 20 memberships per user. `node test/bench/generate-store.mjs DB [users]`. Needs `npm run build` (uses dist/).
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { repoRoot } from './lib.mjs'
+import { random, repoRoot } from './lib.mjs'
 
 export const storeSizes = { groups: 20_000, mappedGroups: 5_000, membershipsPerUser: 20 }
 
-/** A small deterministic PRNG (mulberry32), so every run builds the same store. */
-function random(seed) {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** The connection of IdP group `g`: as generate-org.mjs maps `idp-group-<g>` (every third on entra). */
 function connectionOf(g) {

@@ -30,3 +30,15 @@ export function report(name, sorted, targetMs) {
   console.log(line + verdict)
   return mid
 }
+
+/** mulberry32: a tiny seeded PRNG, so generated data is the same on every run. */
+export function random(seed) {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}

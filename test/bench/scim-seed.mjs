@@ -1,22 +1,11 @@
 // Builds the SCIM benchmark database: 100,000 users, 20,000 groups, 2,000,000 memberships (one group of 50,000, one empty).
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { repoRoot } from './lib.mjs'
+import { random, repoRoot } from './lib.mjs'
 
 export const sizes = { users: 100_000, groups: 20_000, memberships: 2_000_000, bigGroup: 50_000 }
 const seedVersion = 2
 
-/** A small deterministic PRNG (mulberry32), so every run seeds the same data. */
-function random(seed) {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Path of the seeded database and its ids, building them once (cached in bench-out/). */
 export async function seededDatabase() {

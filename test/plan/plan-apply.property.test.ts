@@ -15,6 +15,7 @@ import type { JsonObject } from '../../src/store/store.js'
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { compareStrings } from '../../src/util/compare.js'
 import { repoRoot } from '../helpers/cli.js'
+import { seededRandom } from '../helpers/random.js'
 import { fixturesDir, fixtureNow } from '../helpers/fixtures.js'
 import { memoryStore } from '../helpers/memory-store.js'
 
@@ -23,22 +24,12 @@ const seed = 0x5eed_2026
 const caseCount = 500
 const write = { actor: 'test' }
 
-/** mulberry32: a tiny seeded PRNG, so every run generates the same cases. */
-function mulberry32(start: number): () => number {
-  let state = start >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
+
 
 class Random {
   private readonly next: () => number
   constructor(start: number) {
-    this.next = mulberry32(start)
+    this.next = seededRandom(start)
   }
   int(below: number): number {
     return Math.floor(this.next() * below)

@@ -1,17 +1,9 @@
 // Deterministic garbage at every endpoint: the answer is always a SCIM error or a success, never a 500.
 import { describe, expect, it } from 'vitest'
 import { aUser, scimFixture } from '../helpers/scim.js'
+import { seededRandom } from '../helpers/random.js'
 
-function random(seed: number) {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const random = seededRandom
 
 const pieces = [
   'userName', 'emails', 'emails.value', 'name.givenName', 'members', 'members.value', 'meta.created', 'active', 'id', 'externalId', 'groups',
