@@ -2,7 +2,7 @@
 import { checkSchema, documentKind } from '../load/schema-check.js'
 import { kinds, type Kind, type LocatedDiagnostic, type SourceDocument } from '../load/document.js'
 import type { SalvagedName } from '../load/salvage.js'
-import type { AccessTest, Catalog, Grant, Group, Organization, Policy, Role, Service } from '../schema/types.js'
+import type { Catalog, Organization } from '../schema/types.js'
 import { checkReferences } from './check-references.js'
 import { emptyState, type Declared, type DesiredState } from './state.js'
 
@@ -54,37 +54,19 @@ export function buildDesiredState(documents: readonly SourceDocument[], now: Dat
   }
   const state = emptyState()
   const singletons: Record<'Organization' | 'Catalog', Valid[]> = { Organization: [], Catalog: [] }
+  // Ajv validated each document against its kind's schema, so it is that kind's type.
+  const named: Record<Exclude<Kind, 'Organization' | 'Catalog'>, Map<string, Declared<{ name: string }>>> = {
+    Role: state.roles,
+    Service: state.services,
+    Group: state.groups,
+    Grant: state.grants,
+    Policy: state.policies,
+    AccessTest: state.tests,
+  }
   for (const entry of valid) {
     const { kind, document } = entry
-    const at = { file: document.file, index: document.index }
-    switch (kind) {
-      case 'Organization':
-      case 'Catalog':
-        singletons[kind].push(entry)
-        break
-      case 'Role':
-        addUnique(state.roles, kind, { doc: document.value as Role, at }, diagnostics)
-        break
-      case 'Service':
-        addUnique(state.services, kind, { doc: document.value as Service, at }, diagnostics)
-        break
-      case 'Group':
-        addUnique(state.groups, kind, { doc: document.value as Group, at }, diagnostics)
-        break
-      case 'Grant':
-        addUnique(state.grants, kind, { doc: document.value as Grant, at }, diagnostics)
-        break
-      case 'Policy':
-        addUnique(state.policies, kind, { doc: document.value as Policy, at }, diagnostics)
-        break
-      case 'AccessTest':
-        addUnique(state.tests, kind, { doc: document.value as AccessTest, at }, diagnostics)
-        break
-      default: {
-        const unreachable: never = kind
-        throw new Error(`unhandled kind ${String(unreachable)}`)
-      }
-    }
+    if (kind === 'Organization' || kind === 'Catalog') singletons[kind].push(entry)
+    else addUnique(named[kind], kind, { doc: document.value as { name: string }, at: { file: document.file, index: document.index } }, diagnostics)
   }
   state.organization = single(singletons.Organization, 'Organization', 'organization-count', names, diagnostics) as Declared<Organization> | undefined
   state.catalog = single(singletons.Catalog, 'Catalog', 'catalog-count', names, diagnostics) as Declared<Catalog> | undefined
