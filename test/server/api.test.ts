@@ -8,6 +8,7 @@ import { createServerApp } from '../../src/server/app.js'
 import { createApiApp, maxApiBodyBytes } from '../../src/server/api.js'
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { repoRoot } from '../helpers/cli.js'
+import { memoryStore } from '../helpers/memory-store.js'
 import { fixtureNow } from '../helpers/fixtures.js'
 import { addMembers, deactivateUser, provisionGroup, provisionUser } from '../helpers/provision.js'
 import { scimFixture, type ScimClient } from '../helpers/scim.js'
@@ -140,5 +141,41 @@ describe('token separation on the whole server', () => {
     expect(api.status).toBe(401)
     const unknown = await server.request('http://localhost/api/v1/nothing', { headers: { authorization: `Bearer ${checkToken}` } })
     expect(unknown.status).toBe(404)
+  })
+})
+
+describe('the admin API refuses bad input with a reason', () => {
+  async function post(path: string, body: unknown, scope: 'plan' | 'apply', target = app, tokenStore = store) {
+    const { token } = await tokenStore.createAdminToken([scope])
+    return target.request(`http://localhost/api/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+  }
+
+  it('answers 422 with the diagnostics when posted documents do not validate', async () => {
+    const response = await post('/plans', { documents: [{ file: 'access/roles.yaml', doc: { kind: 'Role', name: 'Viewer', permisions: [] } }] }, 'plan')
+    expect(response.status).toBe(422)
+    const body = (await response.json()) as { error: string; diagnostics: { code: string }[] }
+    expect(body.error).toBe('the access documents have errors')
+    expect(body.diagnostics.map((diagnostic) => diagnostic.code)).toContain('unknown-key')
+  })
+
+  it.each([
+    ['/plans', '{"documents": 1}', 'plan', '`documents` must be a list of {file, doc}'],
+    ['/apply', { plan: { hello: 'world' } }, 'apply', /^`plan` is not a rolecall plan: /],
+    ['/apply', 'not json', 'apply', 'the body must be a JSON object with `plan`'],
+  ] as const)('answers 400 to POST %s %j', async (path, body, scope, message) => {
+    const response = await post(path, body, scope)
+    expect(response.status).toBe(400)
+    expect(((await response.json()) as { error: string }).error).toMatch(message)
+  })
+
+  it('answers 409 to drift and explain before anything was applied', async () => {
+    const fresh = memoryStore()
+    const freshApp = createApiApp({ store: fresh, clock: () => fixtureNow })
+    const drift = await post('/drift', {}, 'plan', freshApp, fresh)
+    expect(drift.status).toBe(409)
+    expect(await drift.json()).toEqual({ error: 'nothing has been applied yet' })
+    const explain = await post('/explain', { user: 'sam@acme.example' }, 'plan', freshApp, fresh)
+    expect(explain.status).toBe(409)
+    await fresh.close()
   })
 })
