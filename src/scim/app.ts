@@ -1,8 +1,8 @@
 // The SCIM 2.0 Hono app, mounted at /scim/v2: discovery without auth; Users and Groups behind a connection's token.
 import { Hono, type Context, type Next } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { ScimError } from '../errors.js'
 import type { Store } from '../store/store.js'
+import { limitBody } from '../util/body-limit.js'
 import { discoveryRoutes } from './discovery.js'
 import { scimErrorResponse, toScimError } from './errors.js'
 import { groupRoutes } from './groups.js'
@@ -30,20 +30,9 @@ export function createScimApp(options: ScimAppOptions): Hono<ScimEnv> {
   app.notFound(() => scimErrorResponse(new ScimError(404, undefined, 'no such SCIM endpoint')))
 
   const scim = new Hono<ScimEnv>()
-  const limitBody = bodyLimit({
-    maxSize: maxBodyBytes,
-    onError: () => scimErrorResponse(new ScimError(413, undefined, `request body exceeds ${maxBodyBytes} bytes`)),
-  })
-  // Only for methods that carry a body: every middleware a request passes through costs it an async layer, and
-  // touching `c.req.raw.body` would build a full Request for every GET.
-  scim.on(['POST', 'PUT', 'PATCH', 'OPTIONS'], '*', async (c, next) => {
-    const length = c.req.header('content-length')
-    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
-      if (Number(length) > maxBodyBytes) return scimErrorResponse(new ScimError(413, undefined, `request body exceeds ${maxBodyBytes} bytes`))
-      return next()
-    }
-    return limitBody(c, next)
-  })
+  const tooLarge = () => scimErrorResponse(new ScimError(413, undefined, `request body exceeds ${maxBodyBytes} bytes`))
+  // Only for methods that carry a body: every middleware a request passes through costs it an async layer.
+  scim.on(['POST', 'PUT', 'PATCH', 'OPTIONS'], '*', limitBody(maxBodyBytes, tooLarge))
   scim.route('/', discoveryRoutes())
 
   const authenticate = async (c: Context<ScimEnv>, next: Next) => {

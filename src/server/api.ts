@@ -1,10 +1,10 @@
 // The admin and check API at /api/v1, behind admin tokens (rca_) with scopes. SCIM tokens get 401 here.
 // The organization is the server's own; no request header selects another.
 import { Hono, type Context, type Next } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { formatChain, formatHeld } from '../engine/chain.js'
 import { userKey } from '../engine/effective.js'
 import type { AdminScope, Store } from '../store/store.js'
+import { limitBody } from '../util/body-limit.js'
 import { mountAdminRoutes, maxAdminBodyBytes } from './admin-api.js'
 import { parseCheckBody } from './check-body.js'
 import { CheckService } from './check-service.js'
@@ -38,7 +38,7 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
     await next()
     return undefined
   }
-  const limit = (maxSize: number) => bodyLimit({ maxSize, onError: (c) => problem(c, 413, `request body exceeds ${maxSize} bytes`) })
+  const limit = (maxSize: number) => limitBody(maxSize, (c) => problem(c, 413, `request body exceeds ${maxSize} bytes`))
   api.use('/check', limit(maxApiBodyBytes))
   for (const path of ['/plans', '/apply', '/drift', '/explain', '/who-can']) api.use(path, limit(maxAdminBodyBytes))
 

@@ -35,6 +35,25 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     registers: [registry],
   })
 
+  // One pair of labelled children per method, route and status: labelling by object hashes the labels per call.
+  const children = new Map<string, { record: (seconds: number) => void }>()
+  const metricsOf = (method: string, route: string, status: number) => {
+    const key = `${method} ${route} ${status}`
+    let child = children.get(key)
+    if (child === undefined) {
+      const counted = requests.labels(method, route, String(status))
+      const timed = latency.labels(method, route)
+      child = {
+        record: (seconds) => {
+          counted.inc()
+          timed.observe(seconds)
+        },
+      }
+      children.set(key, child)
+    }
+    return child
+  }
+
   const app = new Hono()
   app.use('*', async (c, next) => {
     const started = process.hrtime.bigint()
@@ -43,8 +62,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     const matched = routePath(c, -1)
     const route = matched === '*' || matched === '/*' ? 'unmatched' : matched
     const status = c.res.status
-    requests.inc({ method: c.req.method, route, status: String(status) })
-    latency.observe({ method: c.req.method, route }, seconds)
+    metricsOf(c.req.method, route, status).record(seconds)
     if (logger !== undefined) {
       const connection = (c.get as (key: string) => unknown)('connection')
       // The path only: query strings carry filters with user names.

@@ -55,6 +55,20 @@ describe('sqlite store', () => {
     raw.close()
   })
 
+  it('recognises admin tokens only while unrevoked, even right after a cached use', async () => {
+    const store = memoryStore()
+    const { token, info } = await store.createAdminToken(['check'])
+    expect(await store.authenticateAdmin(token)).toEqual({ id: info.id, scopes: ['check'] })
+    expect(await store.authenticateAdmin(token)).toEqual({ id: info.id, scopes: ['check'] })
+    expect(await store.authenticateAdmin(`${token}x`)).toBeUndefined()
+    const scim = await store.createToken('okta')
+    expect(await store.authenticateAdmin(scim.token)).toBeUndefined()
+    expect(await store.revokeAdminToken(info.id)).toBe(true)
+    expect(await store.revokeAdminToken(info.id)).toBe(false)
+    expect(await store.authenticateAdmin(token)).toBeUndefined()
+    await store.close()
+  })
+
   it('bumps the revision on every resource write and snapshots consistently', async () => {
     const store = memoryStore()
     expect(await store.revision()).toBe(0)

@@ -32,15 +32,17 @@ export function listAdminTokens(db: Database.Database): AdminTokenInfo[] {
   return (statement(db, 'SELECT * FROM admin_tokens ORDER BY created_at, id').all() as Row[]).map(toInfo)
 }
 
-export function markAdminTokenRevoked(db: Database.Database, id: string, at: string): boolean {
-  return statement(db, 'UPDATE admin_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes > 0
+/** Revokes the token; its stored hash, or undefined when there was no such unrevoked token. */
+export function markAdminTokenRevoked(db: Database.Database, id: string, at: string): string | undefined {
+  const row = statement(db, 'UPDATE admin_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING hash').get(at, id) as { hash: string } | undefined
+  return row?.hash
 }
 
-/** The token's id and scopes, or undefined for an unknown, revoked or non-admin token. Compared in constant time. */
-export function findAdminToken(db: Database.Database, token: string): { id: string; scopes: AdminScope[] } | undefined {
+/** The token's id, scopes and hash, or undefined for an unknown, revoked or non-admin token. Compared in constant time. */
+export function findAdminToken(db: Database.Database, token: string): { id: string; scopes: AdminScope[]; hash: string } | undefined {
   if (!token.startsWith(adminTokenPrefix)) return undefined
   const hash = hashToken(token)
   const row = statement(db, 'SELECT * FROM admin_tokens WHERE hash = ?').get(hash) as Row | undefined
   if (row === undefined || row.revoked_at !== null || !sameHash(row.hash, hash)) return undefined
-  return { id: row.id, scopes: JSON.parse(row.scopes) as AdminScope[] }
+  return { id: row.id, scopes: JSON.parse(row.scopes) as AdminScope[], hash }
 }
