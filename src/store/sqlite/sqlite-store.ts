@@ -28,6 +28,7 @@ import { currentAppliedId, insertAppliedRevision, insertBreakGlass, listAppliedR
 import { AuditLog, digest, digestOfStored, exportAuditEntries, verifyAuditChain, type AuditRecord } from './audit.js'
 import { WriteBatcher, type Durability } from './batcher.js'
 import { UserCache } from './user-cache.js'
+import { AcceptedTokens } from './accepted-tokens.js'
 import { compileFilter, compileSort, type ResourceTable, type SqlParam } from './filter-sql.js'
 import { newResourceId } from './ids.js'
 import { isMemoryPath, openDatabase } from './open.js'
@@ -124,8 +125,9 @@ export class SqliteStore implements Store {
   private isClosed = false
   private checkpointer: Worker | undefined
   private readonly userCache = new UserCache()
-  /** Accepted tokens → connection, briefly: revocation by another process takes effect within tokenCacheMs. */
-  private readonly tokenCache = new Map<string, { connection: string; hash: string; until: number }>()
+  /** Accepted SCIM tokens → connection, and admin tokens → id and scopes, for tokenCacheMs. */
+  private readonly tokenCache = new AcceptedTokens<string>(tokenCacheMs)
+  private readonly adminTokenCache = new AcceptedTokens<{ id: string; scopes: AdminScope[] }>(tokenCacheMs)
 
   constructor(readonly path: string, options: SqliteStoreOptions = {}) {
     const clock = options.clock
@@ -251,7 +253,7 @@ export class SqliteStore implements Store {
       const row = this.stmt(this.writer, 'SELECT * FROM tokens WHERE id = ? AND revoked_at IS NULL').get(id) as TokenRow | undefined
       if (row === undefined) return false
       this.stmt(this.writer, 'UPDATE tokens SET revoked_at = ? WHERE id = ?').run(this.now(), id)
-      for (const [token, entry] of this.tokenCache) if (entry.hash === row.hash) this.tokenCache.delete(token)
+      this.tokenCache.forgetHash(row.hash)
       this.record({ actor: 'cli', connection: row.connection, action: 'token.revoke', resourceType: 'Token', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
       return true
     })
@@ -260,19 +262,14 @@ export class SqliteStore implements Store {
   async authenticate(token: string): Promise<string | undefined> {
     const now = Date.now()
     // Keyed by the token itself (held only for tokenCacheMs), so that a cached request skips the SHA-256.
-    const cached = this.tokenCache.get(token)
-    if (cached !== undefined && cached.until > now) return cached.connection
+    const cached = this.tokenCache.get(token, now)
+    if (cached !== undefined) return cached
     const hash = hashToken(token)
     const row = this.stmt(this.reader, 'SELECT hash, connection, revoked_at FROM tokens WHERE hash = ?').get(hash) as
       | Pick<TokenRow, 'hash' | 'connection' | 'revoked_at'>
       | undefined
-    if (row === undefined || row.revoked_at !== null || !sameHash(row.hash, hash)) {
-      this.tokenCache.delete(token)
-      return undefined
-    }
-    // Only accepted tokens are remembered, so random tokens cannot grow the cache.
-    if (this.tokenCache.size >= 1024) this.tokenCache.clear()
-    this.tokenCache.set(token, { connection: row.connection, hash, until: now + tokenCacheMs })
+    if (row === undefined || row.revoked_at !== null || !sameHash(row.hash, hash)) return undefined
+    this.tokenCache.remember(token, hash, row.connection, now)
     return row.connection
   }
 
@@ -815,14 +812,21 @@ export class SqliteStore implements Store {
 
   revokeAdminToken(id: string): Promise<boolean> {
     return this.write(() => {
-      const revoked = markAdminTokenRevoked(this.writer, id, this.now())
+      const hash = markAdminTokenRevoked(this.writer, id, this.now())
+      const revoked = hash !== undefined
+      if (hash !== undefined) this.adminTokenCache.forgetHash(hash)
       if (revoked) this.record({ actor: 'cli', connection: null, action: 'admin-token.revoke', resourceType: 'AdminToken', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
       return revoked
     })
   }
 
   async authenticateAdmin(token: string): Promise<{ id: string; scopes: AdminScope[] } | undefined> {
-    return findAdminToken(this.reader, token)
+    const now = Date.now()
+    const cached = this.adminTokenCache.get(token, now)
+    if (cached !== undefined) return cached
+    const found = findAdminToken(this.reader, token)
+    if (found !== undefined) this.adminTokenCache.remember(token, found.hash, { id: found.id, scopes: found.scopes }, now)
+    return found === undefined ? undefined : { id: found.id, scopes: found.scopes }
   }
 
   async directoryOfUser(userName: string): Promise<LiveSnapshot> {
