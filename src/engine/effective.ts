@@ -6,6 +6,7 @@ import { actionList, serviceRolesOf, type DesiredState } from '../model/state.js
 import { parseTimestamp } from '../model/time.js'
 import { compareStrings } from '../util/compare.js'
 import { formatChain } from './chain.js'
+import { membershipTableOf } from './membership-table.js'
 import type { BreakGlassGrant, Chain, Directory, GrantRuleHeld, Holding, Step, UserAccess } from './types.js'
 
 /** Users are identified by userName, compared without case (RFC 7643 §4.1.1: userName is not case-exact). */
@@ -195,8 +196,8 @@ export type DirectoryIndex = {
   activeKeyOf: Map<string, string>
   idpGroupsByName: Map<string, IdpGroup[]>
   idpGroupsByExternalId: Map<string, IdpGroup[]>
-  /** IdP group id → userKeys of its active members, in membership order. */
-  activeMembersOf: Map<string, string[]>
+  /** userKeys of an IdP group's active members, by user id (computed on first use). */
+  activeMembersOf: (groupId: string) => readonly string[]
 }
 
 export function indexDirectory(directory: Directory): DirectoryIndex {
@@ -226,13 +227,26 @@ export function indexDirectory(directory: Directory): DirectoryIndex {
     add(idpGroupsByName, `${group.connection}\u0000${group.displayName}`, group)
     if (group.externalId !== undefined) add(idpGroupsByExternalId, `${group.connection}\u0000${group.externalId}`, group)
   }
-  const activeMembersOf = new Map<string, string[]>()
-  for (const { groupId, userId } of directory.memberships) {
-    const user = activeKeyOf.get(userId)
-    if (user === undefined) continue
-    const list = activeMembersOf.get(groupId)
-    if (list === undefined) activeMembersOf.set(groupId, [user])
-    else list.push(user)
+  // Only the IdP groups that desired groups map are read: a table's indexes, not millions of membership objects.
+  const table = membershipTableOf(directory)
+  let groupIndex: Map<string, number> | undefined
+  let keyOfUser: (string | undefined)[] | undefined
+  const activeMembers = new Map<string, readonly string[]>()
+  const activeMembersOf = (groupId: string): readonly string[] => {
+    const known = activeMembers.get(groupId)
+    if (known !== undefined) return known
+    groupIndex ??= new Map(table.groupIds.map((id, i) => [id, i]))
+    keyOfUser ??= table.userIds.map((id) => activeKeyOf.get(id))
+    const g = groupIndex.get(groupId)
+    const list: string[] = []
+    if (g !== undefined) {
+      for (let i = table.offsets[g] as number; i < (table.offsets[g + 1] as number); i++) {
+        const user = keyOfUser[table.members[i] as number]
+        if (user !== undefined) list.push(user)
+      }
+    }
+    activeMembers.set(groupId, list)
+    return list
   }
   return { directory, activity, userNames, activeKeyOf, idpGroupsByName, idpGroupsByExternalId, activeMembersOf }
 }
@@ -267,7 +281,7 @@ export function memberPaths(state: DesiredState, index: DirectoryIndex): Map<str
       for (const idpGroup of (scim.externalId !== undefined ? index.idpGroupsByExternalId : index.idpGroupsByName).get(key) ?? []) {
         // One chain per IdP group, shared by all its members.
         const chain: Chain = [{ kind: 'idp-group', connection: idpGroup.connection, displayName: idpGroup.displayName }, groupStep]
-        for (const user of index.activeMembersOf.get(idpGroup.id) ?? []) add(user, chain)
+        for (const user of index.activeMembersOf(idpGroup.id)) add(user, chain)
       }
     }
     for (const userName of members?.users ?? []) add(userKey(userName), [{ kind: 'local-member', user: userName }, groupStep])

@@ -1,6 +1,7 @@
 // Effective access: what each user holds, and the chain of declarations that gives it to them.
 import type { ResourcePattern } from '../model/resource.js'
 import type { Risk } from '../model/risk.js'
+import type { MembershipTable } from './membership-table.js'
 
 /** One link of a provenance chain, from the IdP group (or user) to the permission or grant. */
 export type Step =
@@ -46,6 +47,8 @@ export type Directory = {
   users: readonly { id: string; connection: string; userName: string; externalId?: string; active: boolean }[]
   groups: readonly { id: string; connection: string; displayName: string; externalId?: string }[]
   memberships: readonly { groupId: string; userId: string }[]
+  /** The same memberships as a table, when the source has one (the SQLite store's snapshot); see membership-table.ts. */
+  readonly membershipTable?: MembershipTable
 }
 
 /** A grant made outside git (break glass): always reported as drift, effective until it expires. */

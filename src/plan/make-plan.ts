@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto'
 import { affectedUsers } from '../engine/affected.js'
 import { BundleBuilder, computeEffectiveAccess, idpGroupsOf, indexDirectory, memberPaths, membersOfGroups, type DirectoryIndex, type EffectiveAccess, type Paths } from '../engine/effective.js'
+import { directoryWithTable, membershipsOfTable, membershipTableOf, type MembershipTable } from '../engine/membership-table.js'
 import type { BreakGlassGrant, Directory, Holding } from '../engine/types.js'
 import { stateDocuments, stateFromDocuments, type StateDocument } from '../model/documents.js'
 import { maxRisk, riskLevels, type Risk } from '../model/risk.js'
@@ -32,16 +33,15 @@ export function accessOf(state: DesiredState, directory: Directory, now: Date, b
   return state.catalog === undefined ? emptyAccess() : computeEffectiveAccess(state, directory, { now, breakGlass })
 }
 
-/** True when memberships are in the order of their `groupId\u0000userId` text (the store lists them so). */
-function isMembershipOrder(memberships: Directory['memberships']): boolean {
-  let previous: Directory['memberships'][number] | undefined
-  for (const entry of memberships) {
-    // With a NUL inside an id, pair order and text order could differ: let the caller sort the text.
-    if (entry.groupId.includes('\u0000') || entry.userId.includes('\u0000')) return false
-    if (previous !== undefined && (previous.groupId > entry.groupId || (previous.groupId === entry.groupId && previous.userId > entry.userId))) return false
-    previous = entry
-  }
-  return true
+type Row = (string | boolean | null)[]
+
+// Ids are compared as code units: the order only has to be the same everywhere, and a collator costs 10x more.
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+
+/** The list in order of id (stable), itself when it already is. */
+function sortedById<T extends { id: string }>(list: readonly T[]): readonly T[] {
+  for (let i = 1; i < list.length; i++) if (byId(list[i - 1] as T, list[i] as T) > 0) return [...list].sort(byId)
+  return list
 }
 
 /**
@@ -50,14 +50,6 @@ function isMembershipOrder(memberships: Directory['memberships']): boolean {
  * it is written rather than built as one string.
  */
 export function directoryDigest(directory: Directory): string {
-  return digestDirectory(directory, isMembershipOrder(directory.memberships))
-}
-
-function digestDirectory(directory: Directory, isInOrder: boolean): string {
-  // Ids are compared as code units: the order only has to be the same everywhere, and a collator costs 10x more.
-  const byId = (a: (string | boolean | null)[], b: (string | boolean | null)[]) => (String(a[0]) < String(b[0]) ? -1 : String(a[0]) > String(b[0]) ? 1 : 0)
-  const users = directory.users.map((user) => [user.id, user.connection, user.userName, user.externalId ?? null, user.active]).sort(byId)
-  const groups = directory.groups.map((group) => [group.id, group.connection, group.displayName, group.externalId ?? null]).sort(byId)
   const hash = createHash('sha256')
   let buffer = ''
   const write = (text: string) => {
@@ -67,49 +59,57 @@ function digestDirectory(directory: Directory, isInOrder: boolean): string {
       buffer = ''
     }
   }
-  const writeRows = (rows: (string | boolean | null)[][]) => {
+  const writeRows = (rows: readonly Row[]) => {
     // For an array of strings, booleans and nulls, JSON.stringify is canonical JSON.
-    for (const [i, row] of rows.entries()) write(`${i === 0 ? '' : ','}${JSON.stringify(row)}`)
+    for (let i = 0; i < rows.length; i++) write(`${i === 0 ? '' : ','}${JSON.stringify(rows[i])}`)
   }
   write('{"groups":[')
-  writeRows(groups)
+  writeRows(sortedById(directory.groups).map((group): Row => [group.id, group.connection, group.displayName, group.externalId ?? null]))
   write('],"memberships":[')
-  if (isInOrder) {
-    let groupId: string | undefined
-    let prefix = ''
-    for (const [i, entry] of directory.memberships.entries()) {
-      if (entry.groupId !== groupId) {
-        groupId = entry.groupId
-        prefix = `${JSON.stringify(groupId).slice(0, -1)}\\u0000`
-      }
-      write(`${i === 0 ? '' : ','}${prefix}${JSON.stringify(entry.userId).slice(1)}`)
-    }
-  } else {
-    const texts = directory.memberships.map((entry) => `${entry.groupId}\u0000${entry.userId}`).sort()
-    for (const [i, text] of texts.entries()) write(`${i === 0 ? '' : ','}${JSON.stringify(text)}`)
-  }
+  writeMemberships(membershipTableOf(directory), write)
   write('],"users":[')
-  writeRows(users)
+  writeRows(sortedById(directory.users).map((user): Row => [user.id, user.connection, user.userName, user.externalId ?? null, user.active]))
   write(']}')
   hash.update(buffer)
   return `sha256:${hash.digest('hex')}`
 }
 
+/** The memberships' part of the digest: the JSON strings of the sorted `groupId\u0000userId` texts, comma-separated. */
+function writeMemberships(table: MembershipTable, write: (text: string) => void): void {
+  const { groupIds, userIds, offsets, members } = table
+  // With a NUL inside an id, pair order and text order could differ: sort the texts.
+  if (groupIds.some((id) => id.includes('\u0000')) || userIds.some((id) => id.includes('\u0000'))) {
+    const texts = membershipsOfTable(table)
+      .map((entry) => `${entry.groupId}\u0000${entry.userId}`)
+      .sort()
+    for (const [i, text] of texts.entries()) write(`${i === 0 ? '' : ','}${JSON.stringify(text)}`)
+    return
+  }
+  // In pair order, which is text order: each group's prefix and each user's suffix are escaped once.
+  const suffixes: (string | undefined)[] = new Array(userIds.length)
+  let isFirst = true
+  for (let g = 0; g < groupIds.length; g++) {
+    const start = offsets[g] as number
+    const end = offsets[g + 1] as number
+    if (start === end) continue
+    const prefix = `${JSON.stringify(groupIds[g]).slice(0, -1)}\\u0000`
+    const parts: string[] = new Array(end - start)
+    for (let i = start; i < end; i++) {
+      const user = members[i] as number
+      parts[i - start] = suffixes[user] ??= JSON.stringify(userIds[user]).slice(1)
+    }
+    write(`${isFirst ? '' : ','}${prefix}${parts.join(`,${prefix}`)}`)
+    isFirst = false
+  }
+}
+
 /**
  * The directory in one order (by id), so that the plan does not depend on the order the store listed it in:
- * the engine names a person after one of their records, and which one depends on that order.
+ * the engine names a person after one of their records, and which one depends on that order. Memberships are
+ * a table (by group id, then user id); the list of objects is built only if something reads it.
  */
 export function canonicalDirectory(directory: Directory): Directory {
-  const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-  const membership = (entry: { groupId: string; userId: string }) => `${entry.groupId}\u0000${entry.userId}`
-  return {
-    users: [...directory.users].sort(byId),
-    groups: [...directory.groups].sort(byId),
-    // Already in order when the store listed them (the usual case): no sort of millions of texts.
-    memberships: isMembershipOrder(directory.memberships)
-      ? directory.memberships
-      : [...directory.memberships].sort((a, b) => (membership(a) < membership(b) ? -1 : membership(a) > membership(b) ? 1 : 0)),
-  }
+  return directoryWithTable({ users: sortedById(directory.users), groups: sortedById(directory.groups) }, membershipTableOf(directory))
 }
 
 export function desiredDigest(documents: readonly StateDocument[]): string {
@@ -250,8 +250,8 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
       storeRevision: base.storeRevision,
       appliedRevision: base.applied.revision,
       desiredDigest: desiredDigest(desiredDocs),
-      // canonicalDirectory keeps the list itself only when it was already in order.
-      directoryDigest: digestDirectory(base.directory, directory.memberships === base.directory.memberships),
+      // The canonical directory has the same digest, and its rows are already in order.
+      directoryDigest: directoryDigest(directory),
     },
     summary: {
       hasChanges: changes.length > 0,

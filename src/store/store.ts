@@ -1,4 +1,5 @@
 // The live store's interface: SCIM connections, tokens, users, groups, memberships, revision and audit chain.
+import type { MembershipTable } from '../engine/membership-table.js'
 import { StoreError } from '../errors.js'
 import type { AppliedRevision, AppliedState, ApplyGuardView, ApplyRecord, BreakGlassRecord } from './applied.js'
 import type { ResourceQuery } from './query.js'
@@ -84,6 +85,8 @@ export type LiveSnapshot = {
   groups: { id: string; connection: string; displayName: string; externalId?: string }[]
   /** Memberships as the IdPs sent them, including those of deactivated users: see `activeMemberships`. */
   memberships: { groupId: string; userId: string }[]
+  /** The same memberships as a table, when the store reads them so (then `memberships` is built only when read). */
+  readonly membershipTable?: MembershipTable
 }
 
 /** Why a store write was refused. The SCIM layer maps these to status codes. */

@@ -32,6 +32,7 @@ import { AcceptedTokens } from './accepted-tokens.js'
 import { compileFilter, compileSort, type ResourceTable, type SqlParam } from './filter-sql.js'
 import { newResourceId } from './ids.js'
 import { isMemoryPath, openDatabase } from './open.js'
+import { readLiveSnapshot } from './snapshot.js'
 import { hashToken, newToken, newTokenId, sameHash, tokenHint } from './tokens.js'
 
 export type SqliteStoreOptions = {
@@ -643,55 +644,7 @@ export class SqliteStore implements Store {
 
   /** A consistent read of the directory through `db` (call inside a transaction). */
   private readSnapshot(db: Database.Database): LiveSnapshot {
-    const revision = (this.stmt(db, `SELECT value FROM state WHERE key = 'revision'`).get() as { value: number }).value
-    const userRows = this.stmt(db, 'SELECT rid, id, connection, user_name, external_id, active FROM users ORDER BY connection, user_name_key').raw().all() as [
-      number,
-      string,
-      string,
-      string,
-      string | null,
-      number,
-    ][]
-    const userIds = new Map<number, string>()
-    const users = userRows.map(([rid, id, connection, userName, externalId, active]) => {
-      userIds.set(rid, id)
-      return { id, connection, userName, ...(externalId === null ? {} : { externalId }), active: active === 1 }
-    })
-    const groupRows = this.stmt(db, 'SELECT rid, id, connection, display_name, external_id FROM groups ORDER BY connection, display_name_key').raw().all() as [
-      number,
-      string,
-      string,
-      string,
-      string | null,
-    ][]
-    const groupIds = new Map<number, string>()
-    const groups = groupRows.map(([rid, id, connection, displayName, externalId]) => {
-      groupIds.set(rid, id)
-      return { id, connection, displayName, ...(externalId === null ? {} : { externalId }) }
-    })
-    // Ordered by group id, then user id, as `ORDER BY g.id, u.id` would, but read by integer keys: one row per
-    // group (no join, no sort of millions of texts in SQLite, no row object per membership); ids are shared strings.
-    const rows = this.stmt(db, 'SELECT group_rid, json_group_array(user_rid) FROM memberships GROUP BY group_rid').raw().all() as [number, string][]
-    const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
-    let maxRid = 0
-    for (const rid of userIds.keys()) maxRid = Math.max(maxRid, rid)
-    const userOrder = new Float64Array(maxRid + 1)
-    for (const [position, [rid]] of [...userIds].sort((a, b) => byText(a[1], b[1])).entries()) userOrder[rid] = position
-    const rank = (rid: number) => userOrder[rid] ?? 0
-    const membersOf = new Map<number, string>()
-    for (const [groupRid, members] of rows) membersOf.set(groupRid, members)
-    const memberships: { groupId: string; userId: string }[] = []
-    for (const [groupRid, groupId] of [...groupIds].sort((a, b) => byText(a[1], b[1]))) {
-      const text = membersOf.get(groupRid)
-      if (text === undefined) continue
-      const members = JSON.parse(text) as number[]
-      if (members.length > 1) members.sort((a, b) => rank(a) - rank(b))
-      for (const userRid of members) {
-        const userId = userIds.get(userRid)
-        if (userId !== undefined) memberships.push({ groupId, userId })
-      }
-    }
-    return { revision, users, groups, memberships }
+    return readLiveSnapshot(db)
   }
 
   async verifyAudit(): Promise<AuditVerification> {
