@@ -3,8 +3,8 @@ import type { DesiredState } from '../model/state.js'
 import { breakGlassHolding, grantHolding, userKey, type BundleBuilder, type Paths } from './effective.js'
 import type { BreakGlassGrant } from './types.js'
 
-/** A state with its bundle builder and member paths, both on the shared directory. */
-export type StateView = { state: DesiredState; builder: BundleBuilder; paths: Map<string, Paths> }
+/** A state with its bundle builder and member paths (a map, or paths resolved when asked for), both on the shared directory. */
+export type StateView = { state: DesiredState; builder: BundleBuilder; paths: { get(name: string): Paths | undefined } }
 
 class GroupCycle extends Error {}
 

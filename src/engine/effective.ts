@@ -258,10 +258,15 @@ export function idpGroupsOf(index: DirectoryIndex, scim: { connection: string; e
   return index.idpGroupsByName.get(`${scim.connection}\u0000${scim.displayName}`) ?? []
 }
 
-/** For every desired group, its active members and the chains by which they are members (each ending in the group step). */
-export function memberPaths(state: DesiredState, index: DirectoryIndex): Map<string, Paths> {
+/**
+ * A desired group's members and the chains by which they are members (each ending in the group step), resolved on
+ * first use, with its nested groups. With `onlyUsers`, only those users' paths. In a state with a cycle of nested
+ * groups the paths depend on the order groups are resolved in: memberPaths resolves them in state order.
+ */
+export function memberPathsResolver(state: DesiredState, index: DirectoryIndex, onlyUsers?: ReadonlySet<string>): { resolve: (name: string) => Paths; resolved: Map<string, Paths> } {
   const result = new Map<string, Paths>()
   const visiting = new Set<string>()
+  const isWanted = (user: string) => onlyUsers === undefined || onlyUsers.has(user)
   const resolve = (name: string): Paths => {
     const done = result.get(name)
     if (done !== undefined) return done
@@ -276,15 +281,18 @@ export function memberPaths(state: DesiredState, index: DirectoryIndex): Map<str
       else list.push(chain)
     }
     const { scim, members } = entry.doc.source
-    if (scim !== undefined) {
+    if (scim !== undefined && onlyUsers?.size !== 0) {
       const key = `${scim.connection}\u0000${scim.externalId ?? scim.displayName ?? ''}`
       for (const idpGroup of (scim.externalId !== undefined ? index.idpGroupsByExternalId : index.idpGroupsByName).get(key) ?? []) {
         // One chain per IdP group, shared by all its members.
         const chain: Chain = [{ kind: 'idp-group', connection: idpGroup.connection, displayName: idpGroup.displayName }, groupStep]
-        for (const user of index.activeMembersOf(idpGroup.id)) add(user, chain)
+        for (const user of index.activeMembersOf(idpGroup.id)) if (isWanted(user)) add(user, chain)
       }
     }
-    for (const userName of members?.users ?? []) add(userKey(userName), [{ kind: 'local-member', user: userName }, groupStep])
+    for (const userName of members?.users ?? []) {
+      const user = userKey(userName)
+      if (isWanted(user)) add(user, [{ kind: 'local-member', user: userName }, groupStep])
+    }
     for (const nested of members?.groups ?? []) {
       // Members reached by the same chain share its extension.
       const extended = new Map<Chain, Chain>()
@@ -303,8 +311,15 @@ export function memberPaths(state: DesiredState, index: DirectoryIndex): Map<str
     result.set(name, paths)
     return paths
   }
+  return { resolve, resolved: result }
+}
+
+/** For every desired group, its active members (or only `onlyUsers`) and the chains by which they are members (each ending in the group step). */
+export function memberPaths(state: DesiredState, index: DirectoryIndex, onlyUsers?: ReadonlySet<string>): Map<string, Paths> {
+  const { resolve, resolved } = memberPathsResolver(state, index, onlyUsers)
   for (const name of state.groups.keys()) resolve(name)
-  return result
+  // In the order groups finished resolving (nested groups first).
+  return resolved
 }
 
 /** The active members (display userNames, sorted) of every desired group (or of `only` those), nested groups included. */

@@ -1,7 +1,7 @@
 // Compose a Plan (pure): desired vs applied, the access delta on live memberships, risks, policy and approvals.
 import { createHash } from 'node:crypto'
 import { affectedUsers } from '../engine/affected.js'
-import { BundleBuilder, computeEffectiveAccess, idpGroupsOf, indexDirectory, memberPaths, membersOfGroups, type DirectoryIndex, type EffectiveAccess, type Paths } from '../engine/effective.js'
+import { BundleBuilder, computeEffectiveAccess, idpGroupsOf, indexDirectory, memberPaths, memberPathsResolver, membersOfGroups, type DirectoryIndex, type EffectiveAccess, type Paths } from '../engine/effective.js'
 import { directoryWithTable, membershipsOfTable, membershipTableOf, type MembershipTable } from '../engine/membership-table.js'
 import type { BreakGlassGrant, Directory, Holding } from '../engine/types.js'
 import { stateDocuments, stateFromDocuments, type StateDocument } from '../model/documents.js'
@@ -198,10 +198,13 @@ function expiringGrants(state: DesiredState, now: Date): Plan['expiring'] {
 }
 
 /** Members of the groups that policies name as approvers (the only ones approvals look up). */
-function approverMembers(state: DesiredState, directory: Directory, index: DirectoryIndex, paths: Map<string, Paths>): Map<string, string[]> {
+function approverMembers(state: DesiredState, directory: Directory, index: DirectoryIndex, pathsOf: (name: string) => Paths): Map<string, string[]> {
   const only = new Set<string>()
   for (const { doc } of state.policies.values()) for (const rule of doc.approvals ?? []) for (const approver of rule.approvers) if (approver.group !== undefined) only.add(approver.group)
-  return only.size === 0 ? new Map() : membersOfGroups(state, directory, { index, paths, only })
+  if (only.size === 0) return new Map()
+  const paths = new Map<string, Paths>()
+  for (const name of state.groups.keys()) if (only.has(name)) paths.set(name, pathsOf(name))
+  return membersOfGroups(state, directory, { index, paths, only })
 }
 
 /** Compute the plan. Pure: `now` and the store's contents are passed in. The desired state must be valid. */
@@ -213,14 +216,23 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
   const breakGlass = base.breakGlass ?? []
   const afterBundles = new BundleBuilder(desired)
   const beforeBundles = appliedState.catalog === undefined ? undefined : new BundleBuilder(appliedState)
-  const afterPaths = memberPaths(desired, index)
-  const beforePaths = beforeBundles === undefined ? undefined : memberPaths(appliedState, index)
+  // Every member's paths of a group, resolved when asked for: affectedUsers asks only for groups that changed.
+  const afterResolver = memberPathsResolver(desired, index)
   // Only users whose access may differ are computed, unless a policy counts or scans everyone's access.
   const needsEveryone = [...desired.policies.values()].some(({ doc }) => doc.criticalPermissions !== undefined || doc.separationOfDuty !== undefined || doc.maxRemovalShare !== undefined)
   const onlyUsers =
-    needsEveryone || beforeBundles === undefined || beforePaths === undefined
+    needsEveryone || beforeBundles === undefined
       ? undefined
-      : affectedUsers({ state: appliedState, builder: beforeBundles, paths: beforePaths }, { state: desired, builder: afterBundles, paths: afterPaths }, breakGlass, now)
+      : affectedUsers(
+          { state: appliedState, builder: beforeBundles, paths: { get: memberPathsResolver(appliedState, index).resolve } },
+          { state: desired, builder: afterBundles, paths: { get: afterResolver.resolve } },
+          breakGlass,
+          now,
+        )
+  // The paths the two computations walk: those of the affected users only (affectedUsers returns undefined, so
+  // everyone is computed, when nested groups form a cycle: then paths depend on the order of resolution).
+  const afterPaths = memberPaths(desired, index, onlyUsers)
+  const beforePaths = beforeBundles === undefined ? undefined : memberPaths(appliedState, index, onlyUsers)
   const options = { now, breakGlass, index, ...(onlyUsers === undefined ? {} : { onlyUsers }) }
   const before = beforeBundles === undefined ? emptyAccess() : computeEffectiveAccess(appliedState, directory, { ...options, bundles: beforeBundles, ...(beforePaths === undefined ? {} : { paths: beforePaths }) })
   const after = desired.catalog === undefined ? emptyAccess() : computeEffectiveAccess(desired, directory, { ...options, bundles: afterBundles, paths: afterPaths })
@@ -267,7 +279,7 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
     changes,
     access: deltas.map((delta) => ({ user: delta.user, change: delta.change, key: delta.key, what: delta.what, risk: delta.risk, chains: deltaChains(delta) })),
     findings: evaluatePolicy(desired, before, after, deltas),
-    approvals: requiredApprovals(desired, risks, approverMembers(desired, directory, index, afterPaths)),
+    approvals: requiredApprovals(desired, risks, approverMembers(desired, directory, index, onlyUsers === undefined ? (name) => afterPaths.get(name) ?? new Map() : afterResolver.resolve)),
     idpGroups: idpGroupFindings(desired, index),
     expiring: expiringGrants(desired, now),
     desired: desiredDocs.map((entry) => ({ file: entry.file, doc: entry.doc })),
