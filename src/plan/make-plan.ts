@@ -1,8 +1,7 @@
 // Compose a Plan (pure): desired vs applied, the access delta on live memberships, risks, policy and approvals.
-import { createHash } from 'node:crypto'
 import { affectedUsers } from '../engine/affected.js'
 import { BundleBuilder, computeEffectiveAccess, idpGroupsOf, indexDirectory, memberPaths, memberPathsResolver, membersOfGroups, type DirectoryIndex, type EffectiveAccess, type Paths } from '../engine/effective.js'
-import { directoryWithTable, membershipsOfTable, membershipTableOf, type MembershipTable } from '../engine/membership-table.js'
+import { directoryWithTable, membershipTableOf } from '../engine/membership-table.js'
 import type { BreakGlassGrant, Directory, Holding } from '../engine/types.js'
 import { stateDocuments, stateFromDocuments, type StateDocument } from '../model/documents.js'
 import { maxRisk, riskLevels, type Risk } from '../model/risk.js'
@@ -12,6 +11,7 @@ import type { ObjectChange, Plan } from '../schema/generated/plan.js'
 import { compareStrings } from '../util/compare.js'
 import { digestOf } from '../util/digest.js'
 import { deltaChains, diffAccess, type AccessDelta } from './diff-access.js'
+import { directoryDigest, sortedById } from './directory-digest.js'
 import { diffDocuments, type DocumentChange } from './diff-objects.js'
 import { evaluatePolicy, requiredApprovals } from './policy.js'
 
@@ -33,75 +33,7 @@ export function accessOf(state: DesiredState, directory: Directory, now: Date, b
   return state.catalog === undefined ? emptyAccess() : computeEffectiveAccess(state, directory, { now, breakGlass })
 }
 
-type Row = (string | boolean | null)[]
-
-// Ids are compared as code units: the order only has to be the same everywhere, and a collator costs 10x more.
-const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-
-/** The list in order of id (stable), itself when it already is. */
-function sortedById<T extends { id: string }>(list: readonly T[]): readonly T[] {
-  for (let i = 1; i < list.length; i++) if (byId(list[i - 1] as T, list[i] as T) > 0) return [...list].sort(byId)
-  return list
-}
-
-/**
- * A canonical digest of the directory the access delta depends on: sha256 of the canonical JSON of
- * `{users, groups, memberships}` (rows sorted by id; memberships as sorted `groupId\u0000userId` texts), hashed as
- * it is written rather than built as one string.
- */
-export function directoryDigest(directory: Directory): string {
-  const hash = createHash('sha256')
-  let buffer = ''
-  const write = (text: string) => {
-    buffer += text
-    if (buffer.length > 1 << 16) {
-      hash.update(buffer)
-      buffer = ''
-    }
-  }
-  const writeRows = (rows: readonly Row[]) => {
-    // For an array of strings, booleans and nulls, JSON.stringify is canonical JSON.
-    for (let i = 0; i < rows.length; i++) write(`${i === 0 ? '' : ','}${JSON.stringify(rows[i])}`)
-  }
-  write('{"groups":[')
-  writeRows(sortedById(directory.groups).map((group): Row => [group.id, group.connection, group.displayName, group.externalId ?? null]))
-  write('],"memberships":[')
-  writeMemberships(membershipTableOf(directory), write)
-  write('],"users":[')
-  writeRows(sortedById(directory.users).map((user): Row => [user.id, user.connection, user.userName, user.externalId ?? null, user.active]))
-  write(']}')
-  hash.update(buffer)
-  return `sha256:${hash.digest('hex')}`
-}
-
-/** The memberships' part of the digest: the JSON strings of the sorted `groupId\u0000userId` texts, comma-separated. */
-function writeMemberships(table: MembershipTable, write: (text: string) => void): void {
-  const { groupIds, userIds, offsets, members } = table
-  // With a NUL inside an id, pair order and text order could differ: sort the texts.
-  if (groupIds.some((id) => id.includes('\u0000')) || userIds.some((id) => id.includes('\u0000'))) {
-    const texts = membershipsOfTable(table)
-      .map((entry) => `${entry.groupId}\u0000${entry.userId}`)
-      .sort()
-    for (const [i, text] of texts.entries()) write(`${i === 0 ? '' : ','}${JSON.stringify(text)}`)
-    return
-  }
-  // In pair order, which is text order: each group's prefix and each user's suffix are escaped once.
-  const suffixes: (string | undefined)[] = new Array(userIds.length)
-  let isFirst = true
-  for (let g = 0; g < groupIds.length; g++) {
-    const start = offsets[g] as number
-    const end = offsets[g + 1] as number
-    if (start === end) continue
-    const prefix = `${JSON.stringify(groupIds[g]).slice(0, -1)}\\u0000`
-    const parts: string[] = new Array(end - start)
-    for (let i = start; i < end; i++) {
-      const user = members[i] as number
-      parts[i - start] = suffixes[user] ??= JSON.stringify(userIds[user]).slice(1)
-    }
-    write(`${isFirst ? '' : ','}${prefix}${parts.join(`,${prefix}`)}`)
-    isFirst = false
-  }
-}
+export { directoryDigest } from './directory-digest.js'
 
 /**
  * The directory in one order (by id), so that the plan does not depend on the order the store listed it in:
