@@ -1,6 +1,9 @@
 // The digest a plan records of the directory it was computed on, so that apply can refuse a plan whose users or
 // memberships moved. Millions of memberships: written as bytes into one buffer and hashed, never as strings.
 import { createHash, type Hash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
 import { membershipsOfTable, membershipTableOf, type MembershipTable } from '../engine/membership-table.js'
 import type { Directory } from '../engine/types.js'
 
@@ -127,4 +130,24 @@ function hashMemberships(table: MembershipTable, out: HashWriter): void {
     }
   }
   out.hash.update(buffer.subarray(outputAt, at))
+}
+
+/**
+ * directoryDigest computed on a worker thread (the directory is copied to it), so that the caller can compute
+ * the rest of a plan meanwhile; computed here when the worker cannot run (as in tests that run the sources).
+ */
+export function directoryDigestOffThread(directory: Directory): Promise<string> {
+  const script = new URL('./directory-digest-worker.js', import.meta.url)
+  if (!existsSync(fileURLToPath(script))) return Promise.resolve(directoryDigest(directory))
+  return new Promise<string>((resolve, reject) => {
+    const worker = new Worker(script)
+    worker.unref()
+    worker.once('message', (digest: string) => {
+      resolve(digest)
+      void worker.terminate()
+    })
+    worker.once('error', reject)
+    worker.once('exit', () => reject(new Error('the directory digest worker stopped without an answer')))
+    worker.postMessage({ users: directory.users, groups: directory.groups, table: membershipTableOf(directory) })
+  }).catch(() => directoryDigest(directory))
 }

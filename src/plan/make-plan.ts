@@ -11,7 +11,7 @@ import type { ObjectChange, Plan } from '../schema/generated/plan.js'
 import { compareStrings } from '../util/compare.js'
 import { digestOf } from '../util/digest.js'
 import { deltaChains, diffAccess, type AccessDelta } from './diff-access.js'
-import { directoryDigest, sortedById } from './directory-digest.js'
+import { directoryDigest, directoryDigestOffThread, sortedById } from './directory-digest.js'
 import { diffDocuments, type DocumentChange } from './diff-objects.js'
 import { evaluatePolicy, requiredApprovals } from './policy.js'
 
@@ -21,6 +21,8 @@ export type PlanBaseInput = {
   directory: Directory
   applied: { revision: string | null; documents: readonly StateDocument[] }
   breakGlass?: readonly BreakGlassGrant[]
+  /** directoryDigest of `directory`, when already known. */
+  directoryDigest?: string
 }
 
 /** Grants expiring within this many days are listed by plan. */
@@ -195,7 +197,7 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
       appliedRevision: base.applied.revision,
       desiredDigest: desiredDigest(desiredDocs),
       // The canonical directory has the same digest, and its rows are already in order.
-      directoryDigest: directoryDigest(directory),
+      directoryDigest: base.directoryDigest ?? directoryDigest(directory),
     },
     summary: {
       hasChanges: changes.length > 0,
@@ -216,6 +218,17 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
     expiring: expiringGrants(desired, now),
     desired: desiredDocs.map((entry) => ({ file: entry.file, doc: entry.doc })),
   }
+}
+
+/** makePlan, with the directory's digest computed on a worker thread meanwhile. */
+export async function makePlanConcurrently(desired: DesiredState, base: PlanBaseInput, now: Date): Promise<Plan> {
+  if (base.directoryDigest !== undefined) return makePlan(desired, base, now)
+  const digest = directoryDigestOffThread(base.directory)
+  // Suppresses an unhandled rejection while makePlan runs; the promise never rejects (it falls back to this thread).
+  digest.catch(() => undefined)
+  const plan = makePlan(desired, { ...base, directoryDigest: '' }, now)
+  plan.base.directoryDigest = await digest
+  return plan
 }
 
 /** True when the plan's policy findings forbid applying it. */

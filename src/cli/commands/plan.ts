@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { emptyPlanBase, readPlanBase } from '../../apply/store-base.js'
-import { makePlan } from '../../plan/make-plan.js'
+import { makePlanConcurrently } from '../../plan/make-plan.js'
 import { renderPlanJson } from '../../render/plan-json.js'
 import { renderPlanMarkdown } from '../../render/plan-markdown.js'
 import { renderPlanText } from '../../render/plan-text.js'
@@ -29,7 +29,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const remote = remoteOption(values.server, values.db, io)
   const plan =
     remote === undefined
-      ? makePlan(desired, await withStore(values.db, io, async (store) => (store === undefined ? emptyPlanBase() : readPlanBase(store))), now)
+      ? await makePlanConcurrently(desired, await withStore(values.db, io, async (store) => (store === undefined ? emptyPlanBase() : readPlanBase(store))), now)
       : await callRemote<Plan>(remote, 'POST', '/api/v1/plans', { documents: stateDocuments(desired) })
   if (values.out !== undefined) await writeFile(resolve(io.cwd, values.out), renderPlanJson(plan))
   switch (format) {

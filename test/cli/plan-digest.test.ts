@@ -1,0 +1,37 @@
+// The CLI computes a plan's directory digest on a worker thread: it must be the digest computed in process.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { directoryDigest } from '../../src/plan/make-plan.js'
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { repoRoot, runCli } from '../helpers/cli.js'
+
+describe('rolecall plan --format json (directory digest)', () => {
+  let work: string
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'rolecall-plan-digest-'))
+  })
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true })
+  })
+
+  it('records the digest of the store it planned against', async () => {
+    const db = join(work, 'rolecall.db')
+    const store = openSqliteStore(db)
+    const scim = { actor: 'scim:okta' }
+    const ids: string[] = []
+    for (const [i, name] of ['zoe@example.com', 'Ann@example.com', 'bob@example.com', 'Ünal "q" \\ <x>@example.com'].entries()) {
+      ids.push((await store.createUser('okta', { userName: name, active: i !== 2, ...(i === 0 ? { externalId: 'ext-0' } : {}) }, scim)).id)
+    }
+    await store.createGroup('okta', { displayName: 'engineering' }, ids, scim)
+    await store.createGroup('okta', { displayName: 'all-staff', externalId: 'g-1' }, [ids[3] as string, ids[1] as string], scim)
+    await store.createGroup('azure', { displayName: 'empty' }, [], scim)
+    const expected = directoryDigest(await store.snapshot())
+    await store.close()
+    const result = await runCli(['plan', '--format', 'json', '--dir', join(repoRoot, 'access'), '--db', db], { env: { ROLECALL_NOW: '2026-11-23' } })
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect((JSON.parse(result.stdout) as { base: { directoryDigest: string } }).base.directoryDigest).toBe(expected)
+  })
+})
