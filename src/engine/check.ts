@@ -1,6 +1,7 @@
 // "May user U do A on R (at time T, signed in with M)?" answered from effective access, with the reasons.
 import { matchesPart, parseResourcePattern } from '../model/resource.js'
 import { parseTimestamp } from '../model/time.js'
+import { compareStrings } from '../util/compare.js'
 import { formatChain } from './chain.js'
 import { userKey, type EffectiveAccess } from './effective.js'
 import type { Holding } from './types.js'
@@ -24,6 +25,31 @@ export type CheckAnswer = {
 
 export type QuestionError = { error: string }
 
+/** A user's holdings by the action they allow (`*` included as such), org permissions under undefined: see checkAccess. */
+export type HoldingIndex = Map<string | undefined, Holding[]>
+
+export function indexHoldings(holdings: readonly Holding[]): HoldingIndex {
+  const index: HoldingIndex = new Map()
+  const add = (action: string | undefined, holding: Holding) => {
+    const list = index.get(action)
+    if (list === undefined) index.set(action, [holding])
+    else list.push(holding)
+  }
+  for (const holding of holdings) {
+    if (holding.type === 'permission') add(undefined, holding)
+    else for (const action of new Set(holding.grant.actions)) add(action, holding)
+  }
+  return index
+}
+
+/** The holdings of an index that may cover a question: those allowing its action or `*`, or the org permissions. */
+function candidates(index: HoldingIndex, question: AccessQuestion): readonly Holding[] {
+  if ('permission' in question) return index.get(undefined) ?? []
+  const exact = index.get(question.action) ?? []
+  const any = question.action === '*' ? [] : (index.get('*') ?? [])
+  return any.length === 0 ? exact : exact.length === 0 ? any : [...exact, ...any]
+}
+
 /** Does this holding cover the question, ignoring sign-in method and expiry? */
 function covers(holding: Holding, question: AccessQuestion, resource: { type: string; service: string; name: string } | undefined): boolean {
   if ('permission' in question) return holding.type === 'permission' && holding.permission === question.permission
@@ -36,8 +62,11 @@ function covers(holding: Holding, question: AccessQuestion, resource: { type: st
   return true
 }
 
-/** Answer a question. Unknown users, inactive users and malformed resources are denied with a reason. */
-export function checkAccess(access: EffectiveAccess, question: AccessQuestion): CheckAnswer | QuestionError {
+/**
+ * Answer a question. Unknown users, inactive users and malformed resources are denied with a reason. `index`
+ * (indexHoldings of the user's holdings) spares looking at holdings of other actions.
+ */
+export function checkAccess(access: EffectiveAccess, question: AccessQuestion, index?: HoldingIndex): CheckAnswer | QuestionError {
   let resource: { type: string; service: string; name: string } | undefined
   if (!('permission' in question)) {
     const parsed = parseResourcePattern(question.resource)
@@ -52,8 +81,13 @@ export function checkAccess(access: EffectiveAccess, question: AccessQuestion): 
   }
   const reasons: string[] = []
   const denials: string[] = []
-  for (const holding of user.holdings) {
-    if (!covers(holding, question, resource)) continue
+  // Holdings may come in any order (the check API keeps them unsorted): answer in the order effective access lists them.
+  const covering = (index === undefined ? user.holdings : candidates(index, question)).filter((holding) => covers(holding, question, resource))
+  if (covering.length > 1) {
+    const texts = new Map(covering.map((holding) => [holding, formatChain(holding.chain)]))
+    covering.sort((a, b) => compareStrings(a.key, b.key) || compareStrings(texts.get(a) ?? '', texts.get(b) ?? ''))
+  }
+  for (const holding of covering) {
     const chain = formatChain(holding.chain, holding)
     const expires = holding.expires === undefined ? undefined : parseTimestamp(holding.expires)
     if (expires !== undefined && expires.getTime() <= question.at.getTime()) {

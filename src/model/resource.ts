@@ -54,12 +54,19 @@ function isValidGlob(part: string): boolean {
 
 const matchers = new Map<string, (value: string) => boolean>()
 
-/** Does `value` match the glob (or literal) `part`? Compiled matchers are cached. */
+/** Does `value` match the glob (or literal) `part`? Compiled matchers are cached, literals' too (one lookup per call). */
 export function matchesPart(part: string, value: string): boolean {
-  if (!isGlob(part)) return part === value
   let matcher = matchers.get(part)
   if (matcher === undefined) {
-    matcher = picomatch(part, { dot: true })
+    if (isGlob(part)) {
+      // The regular expression picomatch's matcher runs, without its per-call option handling.
+      const pattern = picomatch.makeRe(part, { dot: true })
+      matcher = (text) => text === part || pattern.test(text)
+    } else {
+      matcher = (text) => text === part
+    }
+    // Parts come from the access files, but keep the cache bounded all the same.
+    if (matchers.size >= 100_000) matchers.clear()
     matchers.set(part, matcher)
   }
   return matcher(value)

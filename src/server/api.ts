@@ -11,7 +11,7 @@ import { CheckService } from './check-service.js'
 
 type ApiEnv = { Variables: { adminToken: string } }
 
-export type ApiOptions = { store: Store; clock?: () => Date }
+export type ApiOptions = { store: Store; clock?: () => Date; checks?: CheckService }
 
 /** Largest request body the API reads. */
 export const maxApiBodyBytes = 64 * 1024
@@ -25,7 +25,7 @@ function problem(c: Context, status: 400 | 401 | 403 | 404 | 413 | 415, message:
 export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
   const { store } = options
   const clock = options.clock ?? (() => new Date())
-  const checks = new CheckService(store, clock)
+  const checks = options.checks ?? new CheckService(store, clock)
   const app = new Hono<ApiEnv>()
   const api = new Hono<ApiEnv>()
 

@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { createScimApp } from '../scim/app.js'
 import { createApiApp } from './api.js'
+import { CheckService, type CheckServiceOptions } from './check-service.js'
 import type { Store } from '../store/store.js'
 
 export type ServerAppOptions = {
@@ -13,9 +14,11 @@ export type ServerAppOptions = {
   logger?: Logger
   /** Collect Node process metrics too (off in unit tests). */
   processMetrics?: boolean
+  /** How the check API keeps per-user access (rolecall serve warms it, and looks for other processes' writes every 50 ms). */
+  checks?: CheckServiceOptions
 }
 
-export type ServerApp = { app: Hono; registry: Registry }
+export type ServerApp = { app: Hono; registry: Registry; checks: CheckService }
 
 export function createServerApp(options: ServerAppOptions): ServerApp {
   const { store, logger } = options
@@ -70,14 +73,15 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     }
   })
 
+  const checks = new CheckService(store, () => new Date(), options.checks)
   app.get('/healthz', async (c) => {
     const revision = await store.revision()
-    return c.json({ status: 'ok', revision })
+    return c.json({ status: 'ok', revision, checks: checks.status() })
   })
   app.get('/metrics', async (c) => {
     return c.body(await registry.metrics(), 200, { 'content-type': registry.contentType })
   })
-  app.route('/', createApiApp({ store }))
+  app.route('/', createApiApp({ store, checks }))
   app.route('/', createScimApp({ store, onUnexpected: (error) => logger?.error({ err: error }, 'unexpected error') }))
-  return { app, registry }
+  return { app, registry, checks }
 }

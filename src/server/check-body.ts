@@ -6,12 +6,14 @@ function stringField(body: Record<string, unknown>, key: string): string | undef
   return typeof value === 'string' && value !== '' ? value : undefined
 }
 
+const knownFields = new Set(['user', 'action', 'resource', 'env', 'tags', 'permission', 'authMethod', 'at'])
+
 /** Validate a check request body into a question, or say what is wrong. */
 export function parseCheckBody(body: unknown, now: Date): AccessQuestion | { error: string } {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return { error: 'the body must be a JSON object' }
   const record = body as Record<string, unknown>
-  const known = new Set(['user', 'action', 'resource', 'env', 'tags', 'permission', 'authMethod', 'at'])
-  const unknown = Object.keys(record).filter((key) => !known.has(key))
+  let unknown: string[] = []
+  for (const key in record) if (!knownFields.has(key)) unknown = [...unknown, key]
   if (unknown.length > 0) return { error: `unknown field${unknown.length === 1 ? '' : 's'}: ${unknown.join(', ')}` }
   const user = stringField(record, 'user')
   if (user === undefined) return { error: '`user` (a userName) is required' }

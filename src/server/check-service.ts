@@ -1,109 +1,235 @@
-// Answers access questions for the check API: the applied state, compiled once per applied revision, on one user's live
-// records. A request computes only the groups that can reach that user, so its cost does not grow with the organization.
+// Answers access questions for the check API from the applied state and the live directory.
+//
+// Each user's effective access is computed once (UserAccessCompiler: one lookup per IdP group they are in) and
+// kept until something that could change it is committed. The store tells this process which users its own
+// writes touched; a write by another process moves the store revision without telling, and empties the cache.
+// With `warm`, every user of the directory is computed in the background after start and after the cache is
+// emptied, in slices that leave the event loop free for requests.
 import { activeBreakGlass } from '../apply/store-base.js'
-import { checkAccess, type AccessQuestion, type CheckAnswer, type QuestionError } from '../engine/check.js'
-import { BundleBuilder, computeEffectiveAccess, userKey, type EffectiveAccess } from '../engine/effective.js'
-import type { Directory } from '../engine/types.js'
+import { checkAccess, indexHoldings, type AccessQuestion, type CheckAnswer, type HoldingIndex, type QuestionError } from '../engine/check.js'
+import { userKey, type EffectiveAccess } from '../engine/effective.js'
+import { UserAccessCompiler } from '../engine/user-access.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
-import type { Declared, DesiredState } from '../model/state.js'
-import type { Grant, Group } from '../schema/types.js'
-import type { Store } from '../store/store.js'
+import { parseTimestamp } from '../model/time.js'
+import type { AccessChange, Store } from '../store/store.js'
 
-/** The applied state with the lookups a per-user answer needs. */
-type Compiled = {
-  revision: string
-  state: DesiredState
-  bundles: BundleBuilder | undefined
-  /** `connection\0d\0displayName` or `connection\0e\0externalId` → groups mapping that IdP group. */
-  groupsByIdpGroup: Map<string, string[]>
-  /** userKey → local groups listing that user. */
-  groupsByListedUser: Map<string, string[]>
-  /** group → local groups that include it through `members.groups`. */
-  parentsOf: Map<string, string[]>
-  grantsByUser: Map<string, Declared<Grant>[]>
+type Compiled = { revision: string; compiler: UserAccessCompiler | undefined }
+
+type Entry = {
+  access: EffectiveAccess
+  revision: string | null
+  /** Valid for questions at times in [from, until): computed at `from`; `until` is the first expiry among its holdings. */
+  from: number
+  until: number
+  /** The user's directory record ids, to find the entry when the store names a record. */
+  recordIds: readonly string[]
+  index: HoldingIndex
 }
 
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key)
-  if (list === undefined) map.set(key, [value])
-  else list.push(value)
+export type CheckStatus = { cachedUsers: number; isWarming: boolean }
+
+export type CheckServiceOptions = {
+  /** Compute every user's access in the background after `start()` and whenever the cache is emptied. */
+  warm?: boolean
+  /**
+   * Look for writes by other processes (an apply or break-glass grant from the CLI) at most this often, in
+   * milliseconds; 0 looks on every request. Writes through this process's store are seen at once either way.
+   */
+  foreignWritesEveryMs?: number
 }
 
-function compile(revision: string, state: DesiredState): Compiled {
-  const compiled: Compiled = {
-    revision,
-    state,
-    bundles: state.catalog === undefined ? undefined : new BundleBuilder(state),
-    groupsByIdpGroup: new Map(),
-    groupsByListedUser: new Map(),
-    parentsOf: new Map(),
-    grantsByUser: new Map(),
-  }
-  for (const { doc } of state.groups.values()) {
-    const { scim, members } = doc.source
-    if (scim !== undefined) push(compiled.groupsByIdpGroup, scim.externalId !== undefined ? `${scim.connection}\u0000e\u0000${scim.externalId}` : `${scim.connection}\u0000d\u0000${scim.displayName ?? ''}`, doc.name)
-    for (const user of members?.users ?? []) push(compiled.groupsByListedUser, userKey(user), doc.name)
-    for (const child of members?.groups ?? []) push(compiled.parentsOf, child, doc.name)
-  }
-  for (const entry of state.grants.values()) push(compiled.grantsByUser, userKey(entry.doc.user), entry)
-  return compiled
-}
-
-/** The applied state cut down to what can reach one user: the groups their IdP groups map, the local groups above those, their grants. */
-function stateFor(compiled: Compiled, user: string, directory: Directory): DesiredState {
-  const reached = new Set<string>()
-  const pending: string[] = [...(compiled.groupsByListedUser.get(userKey(user)) ?? [])]
-  for (const group of directory.groups) {
-    pending.push(...(compiled.groupsByIdpGroup.get(`${group.connection}\u0000d\u0000${group.displayName}`) ?? []))
-    if (group.externalId !== undefined) pending.push(...(compiled.groupsByIdpGroup.get(`${group.connection}\u0000e\u0000${group.externalId}`) ?? []))
-  }
-  while (pending.length > 0) {
-    const name = pending.pop() ?? ''
-    if (reached.has(name)) continue
-    reached.add(name)
-    pending.push(...(compiled.parentsOf.get(name) ?? []))
-  }
-  const groups = new Map<string, Declared<Group>>()
-  for (const name of reached) {
-    const entry = compiled.state.groups.get(name)
-    if (entry !== undefined) groups.set(name, entry)
-  }
-  const grants = new Map((compiled.grantsByUser.get(userKey(user)) ?? []).map((entry) => [entry.doc.name, entry]))
-  return { ...compiled.state, groups, grants }
-}
+const noAccess: EffectiveAccess = { users: new Map(), inactive: new Set() }
+/** Milliseconds of warming work between two turns of the event loop. */
+const warmSliceMs = 5
 
 export class CheckService {
   private compiled: Compiled | undefined
+  private isAppliedStale = true
+  private compiling: Promise<void> | undefined
+  private readonly entries = new Map<string, Entry>()
+  private readonly keyOfRecord = new Map<string, string>()
+  /** The store revision the cache agrees with; -1 before the first request. */
+  private knownRevision = -1
+  /** When (performance.now()) the store revision was last read. */
+  private revisionReadAt = Number.NEGATIVE_INFINITY
+  /** Counts invalidations: a result computed across one is not kept. */
+  private epoch = 0
+  /** Counts the times the cache was emptied: warming goes round again when it was emptied meanwhile. */
+  private clears = 0
+  private warming: Promise<void> | undefined
+  private isWarmWanted = false
+  private isClosed = false
+  private readonly stopListening: () => void
 
   constructor(
     private readonly store: Store,
     private readonly clock: () => Date,
-  ) {}
+    private readonly options: CheckServiceOptions = {},
+  ) {
+    this.stopListening = store.onAccessChange((change) => this.onChange(change))
+  }
 
-  /** The applied state, rebuilt only when a new apply happened. Undefined before the first apply. */
-  private async current(): Promise<Compiled | undefined> {
-    const revision = await this.store.appliedRevisionId()
-    if (revision === null) return undefined
-    if (this.compiled?.revision === revision) return this.compiled
-    const applied = await this.store.appliedRevision(revision)
-    if (applied === undefined) return undefined
-    this.compiled = compile(revision, stateFromDocuments(applied.documents as StateDocument[], this.clock()))
+  /** Starts computing every user's access in the background (no-op unless constructed with `warm`). */
+  start(): void {
+    if (this.options.warm !== true) return
+    this.isWarmWanted = true
+    this.warm()
+  }
+
+  close(): void {
+    this.isClosed = true
+    this.stopListening()
+  }
+
+  status(): CheckStatus {
+    return { cachedUsers: this.entries.size, isWarming: this.warming !== undefined }
+  }
+
+  private onChange(change: AccessChange): void {
+    if (change.from !== this.knownRevision || change.all) {
+      // A write this process was not told about happened in between, or anyone's access may have changed.
+      this.clear()
+      if (change.all) this.isAppliedStale = true
+    } else {
+      for (const id of change.userIds) {
+        const key = this.keyOfRecord.get(id)
+        if (key !== undefined) this.forget(key)
+      }
+      for (const name of change.userNames) this.forget(name)
+      this.epoch++
+    }
+    this.knownRevision = change.revision
+  }
+
+  private forget(key: string): void {
+    const entry = this.entries.get(key)
+    if (entry === undefined) return
+    this.entries.delete(key)
+    for (const id of entry.recordIds) this.keyOfRecord.delete(id)
+  }
+
+  private clear(): void {
+    this.entries.clear()
+    this.keyOfRecord.clear()
+    this.epoch++
+    this.clears++
+    if (this.isWarmWanted) this.warm()
+  }
+
+  /** Brings the cache up to the store: empties it when the store moved without this process being told. */
+  private async sync(): Promise<Compiled | undefined> {
+    const readAt = performance.now()
+    if (readAt - this.revisionReadAt >= (this.options.foreignWritesEveryMs ?? 0) || this.knownRevision === -1) await this.readRevision(readAt)
+    if (this.isAppliedStale) {
+      this.isAppliedStale = false
+      this.compiling = this.compile().finally(() => {
+        this.compiling = undefined
+      })
+    }
+    // Requests that arrive while the applied state is read wait for it rather than answer from the previous one.
+    if (this.compiling !== undefined) await this.compiling
     return this.compiled
   }
 
-  /** The effective access of one user, at `now`. */
+  private async compile(): Promise<void> {
+    const id = await this.store.appliedRevisionId()
+    if (id === null) this.compiled = undefined
+    else if (this.compiled?.revision !== id) {
+      const applied = await this.store.appliedRevision(id)
+      const state = applied === undefined ? undefined : stateFromDocuments(applied.documents as StateDocument[], this.clock())
+      this.compiled = { revision: id, compiler: state?.catalog === undefined ? undefined : new UserAccessCompiler(state) }
+      this.clear()
+    }
+  }
+
+  private async readRevision(readAt: number): Promise<void> {
+    this.revisionReadAt = readAt
+    const revision = await this.store.revision()
+    if (revision !== this.knownRevision) {
+      this.knownRevision = revision
+      this.isAppliedStale = true
+      this.clear()
+    }
+  }
+
+  /** The effective access of one user at `now`, holdings sorted as computeEffectiveAccess sorts them. */
   async accessOf(user: string, now: Date): Promise<{ access: EffectiveAccess; revision: string | null }> {
-    const compiled = await this.current()
-    if (compiled === undefined || compiled.bundles === undefined) return { access: { users: new Map(), inactive: new Set() }, revision: compiled?.revision ?? null }
-    const [directory, breakGlass] = await Promise.all([this.store.directoryOfUser(user), this.store.listBreakGlass()])
-    const mine = activeBreakGlass(breakGlass).filter((grant) => userKey(grant.user) === userKey(user))
-    const access = computeEffectiveAccess(stateFor(compiled, user, directory), directory, { now, breakGlass: mine, bundles: compiled.bundles })
-    return { access, revision: compiled.revision }
+    const { access, revision } = await this.unsortedAccessOf(user, now)
+    const compiler = this.compiled?.compiler
+    const held = access.users.get(userKey(user))
+    if (held === undefined || compiler === undefined) return { access, revision }
+    const holdings = [...held.holdings]
+    compiler.sort(holdings)
+    return { access: { users: new Map([[userKey(user), { ...held, holdings }]]), inactive: access.inactive }, revision }
+  }
+
+  private async unsortedAccessOf(user: string, now: Date): Promise<Entry | { access: EffectiveAccess; revision: string | null }> {
+    const compiled = await this.sync()
+    const key = userKey(user)
+    const at = now.getTime()
+    const cached = this.entries.get(key)
+    if (cached !== undefined && at >= cached.from && at < cached.until) return cached
+    if (compiled?.compiler === undefined) return { access: noAccess, revision: compiled?.revision ?? null }
+    return this.compute(key, compiled, compiled.compiler, now)
+  }
+
+  private async compute(key: string, compiled: Compiled, compiler: UserAccessCompiler, now: Date): Promise<Entry> {
+    const epoch = this.epoch
+    const [directory, breakGlass] = await Promise.all([this.store.directoryOfUser(key), this.store.listBreakGlass()])
+    const access = compiler.accessOf(key, directory, { now, breakGlass: activeBreakGlass(breakGlass), unsorted: true })
+    let until = Number.POSITIVE_INFINITY
+    for (const holding of access.users.get(key)?.holdings ?? []) {
+      const expires = holding.expires === undefined ? undefined : parseTimestamp(holding.expires)
+      if (expires !== undefined) until = Math.min(until, expires.getTime())
+    }
+    const entry: Entry = {
+      access,
+      revision: compiled.revision,
+      from: now.getTime(),
+      until,
+      recordIds: directory.users.map((record) => record.id),
+      index: indexHoldings(access.users.get(key)?.holdings ?? []),
+    }
+    // Kept only when nothing was invalidated meanwhile, and only for the present (not a question about another time).
+    if (this.epoch === epoch && this.compiled === compiled && Math.abs(now.getTime() - this.clock().getTime()) <= 1000) {
+      this.forget(key)
+      this.entries.set(key, entry)
+      for (const id of entry.recordIds) this.keyOfRecord.set(id, key)
+    }
+    return entry
   }
 
   async check(question: AccessQuestion): Promise<(CheckAnswer & { revision: string | null }) | QuestionError> {
-    const { access, revision } = await this.accessOf(question.user, question.at)
-    const answer = checkAccess(access, question)
+    const found = await this.unsortedAccessOf(question.user, question.at)
+    const answer = checkAccess(found.access, question, 'index' in found ? found.index : undefined)
+    const revision = found.revision
     return 'error' in answer ? answer : { ...answer, revision }
+  }
+
+  /** Computes every user not yet cached, a slice at a time; goes round again if the cache is emptied meanwhile. */
+  private warm(): void {
+    if (this.warming !== undefined || this.isClosed) return
+    const run = async () => {
+      for (let clears = -1; clears !== this.clears && !this.isClosed; ) {
+        clears = this.clears
+        const compiled = await this.sync()
+        const compiler = compiled?.compiler
+        if (compiled === undefined || compiler === undefined) return
+        let sliceStart = performance.now()
+        for (const key of await this.store.userNameKeys()) {
+          if (this.isClosed || this.clears !== clears) break
+          if (!this.entries.has(key)) await this.compute(key, compiled, compiler, this.clock())
+          if (performance.now() - sliceStart > warmSliceMs) {
+            await new Promise((resolve) => setImmediate(resolve))
+            sliceStart = performance.now()
+          }
+        }
+      }
+    }
+    this.warming = run()
+      .catch(() => undefined)
+      .finally(() => {
+        this.warming = undefined
+      })
   }
 }

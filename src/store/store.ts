@@ -184,9 +184,24 @@ export interface Store {
   /** Id of the last applied revision, or null: a cheap freshness check for caches. */
   appliedRevisionId(): Promise<string | null>
 
+  /**
+   * Calls `listener` after each committed write made through this store object that may change someone's access,
+   * with the revision it reached and whose records it touched; returns a function that stops the calls. Writes
+   * by other processes are not told: a cache compares `revision()` with the last revision it heard of.
+   */
+  onAccessChange(listener: (change: AccessChange) => void): () => void
+  /** Every userName in the directory, lower-cased, once each: what a per-user cache warms. */
+  userNameKeys(): Promise<string[]>
+
   /** Commits pending writes and closes. */
   close(): Promise<void>
 }
+
+/**
+ * Committed writes that may have changed access, taking the store from revision `from` to `revision`: for the
+ * users with these record ids or userNames (lower case), or for anyone (`all`).
+ */
+export type AccessChange = { from: number; revision: number; all: boolean; userIds: readonly string[]; userNames: readonly string[] }
 
 /** What an admin token may do: plan (read state, make plans), apply, or check access. */
 export type AdminScope = 'plan' | 'apply' | 'check'

@@ -1,4 +1,6 @@
-// Property: applying a plan changes effective access by exactly the plan's gains and losses; the same inputs give the same plan bytes.
+// Property: applying a plan changes effective access by exactly the plan's gains and losses; the same inputs give the same plan bytes;
+// the check API's per-user, cached answers equal effective access computed for everyone, across applies and directory changes.
+import { isDeepStrictEqual } from 'node:util'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { applyPlan, ApplyRefusedError, missingApprovals } from '../../src/apply/apply.js'
 import { readPlanBase } from '../../src/apply/store-base.js'
@@ -9,6 +11,7 @@ import { buildDesiredState } from '../../src/model/build.js'
 import { stateDocuments, stateFromDocuments, type StateDocument } from '../../src/model/documents.js'
 import { serviceRolesOf, type DesiredState } from '../../src/model/state.js'
 import { hasBlockingFindings, makePlan } from '../../src/plan/make-plan.js'
+import { CheckService } from '../../src/server/check-service.js'
 import { renderPlanJson } from '../../src/render/plan-json.js'
 import type { Plan } from '../../src/schema/generated/plan.js'
 import type { JsonObject } from '../../src/store/store.js'
@@ -370,6 +373,20 @@ function accessOf(documents: readonly StateDocument[], directory: Directory, bre
   return state.catalog === undefined ? { users: new Map(), inactive: new Set() } : computeEffectiveAccess(state, directory, { now, breakGlass })
 }
 
+/** The check API's answers (one user at a time, cached between store changes) agree with effective access computed for everyone at once. */
+async function compareChecks(store: SqliteStore, checks: CheckService, label: string): Promise<string[]> {
+  const base = await readPlanBase(store)
+  const full = accessOf(base.applied.documents, base.directory, base.breakGlass ?? [])
+  const keys = new Set([...base.directory.users.map((user) => userKey(user.userName)), ...full.users.keys(), ...full.inactive])
+  const mismatches: string[] = []
+  for (const key of [...keys].sort(compareStrings)) {
+    const { access } = await checks.accessOf(key, now)
+    if (!isDeepStrictEqual(access.users.get(key), full.users.get(key))) mismatches.push(`${label}: the check API's access of ${key} differs from effective access`)
+    if (access.inactive.has(key) !== full.inactive.has(key)) mismatches.push(`${label}: the check API has ${key} ${access.inactive.has(key) ? '' : 'not '}inactive`)
+  }
+  return mismatches
+}
+
 function keysByUser(access: EffectiveAccess): Map<string, Set<string>> {
   return new Map([...access.users].map(([key, { holdings }]) => [key, new Set(holdings.flatMap(accessAtoms))]))
 }
@@ -473,6 +490,7 @@ describe('plan and apply (property)', () => {
       const world = worlds[index % worlds.length] as World
       const label = `case ${index} (${world.name})`
       const store = memoryStore(() => now)
+      const checks = new CheckService(store, () => now)
       try {
         await provision(store, world, random)
         if (random.chance(0.2)) {
@@ -486,12 +504,16 @@ describe('plan and apply (property)', () => {
           })
         }
         mismatches.push(...(await planAndApply(store, world.state, tally, `${label} first apply`)))
+        mismatches.push(...(await compareChecks(store, checks, `${label} first apply`)))
         for (let i = random.int(4); i > 0; i--) await changeDirectory(store, world, random)
+        mismatches.push(...(await compareChecks(store, checks, `${label} directory changed`)))
         const snapshot = await stableSnapshot(store)
         const edited = edit(world.state, world, random, 1 + random.int(4), snapshot.groups)
         tally.editsKept += edited.kept
         mismatches.push(...(await planAndApply(store, edited.state, tally, `${label} after edits`)))
+        mismatches.push(...(await compareChecks(store, checks, `${label} after edits`)))
       } finally {
+        checks.close()
         await store.close()
       }
     }

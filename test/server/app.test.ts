@@ -3,11 +3,11 @@ import { createServerApp } from '../../src/server/app.js'
 import { memoryStore } from '../helpers/memory-store.js'
 
 describe('server app', () => {
-  it('answers /healthz with the store revision', async () => {
+  it('answers /healthz with the store revision and how many users the check cache holds', async () => {
     const { app } = createServerApp({ store: memoryStore() })
     const response = await app.request('/healthz')
     expect(response.status).toBe(200)
-    expect(await response.json()).toEqual({ status: 'ok', revision: 0 })
+    expect(await response.json()).toEqual({ status: 'ok', revision: 0, checks: { cachedUsers: 0, isWarming: false } })
   })
 
   it('counts requests by route pattern and status in /metrics', async () => {

@@ -43,7 +43,8 @@ describe('rolecall serve (end to end)', () => {
     const discovery = await fetch(`${server.url}/scim/v2/ServiceProviderConfig`)
     expect(discovery.status).toBe(200)
     const health = await fetch(`${server.url}/healthz`)
-    expect(await health.json()).toEqual({ status: 'ok', revision: 1 })
+    // Nothing applied yet: no access to compute.
+    expect(await health.json()).toEqual({ status: 'ok', revision: 1, checks: { cachedUsers: 0, isWarming: false } })
     const metrics = await (await fetch(`${server.url}/metrics`)).text()
     expect(metrics).toContain('rolecall_http_requests_total{method="POST",route="/scim/v2/Users",status="201"} 1')
     expect(metrics).toContain('rolecall_http_request_duration_seconds_bucket')

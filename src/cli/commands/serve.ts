@@ -66,12 +66,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
   flusher.unref()
   const logger = pino({ base: { service: 'rolecall' }, timestamp: isoTimeOncePerMs() }, destination)
   const store = openSqliteStore(dbPath, { backgroundCheckpoint: true })
-  const { app } = createServerApp({ store, logger, processMetrics: true })
+  const { app, checks } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: 50 } })
 
   return await new Promise<number>((resolveExit) => {
     const server = listen({ fetch: app.fetch, port, hostname }, (info: AddressInfo) => {
       logger.info({ host: info.address, port: info.port, db: dbPath, url: `http://${hostname}:${info.port}/scim/v2` }, 'listening')
       destination.flush()
+      checks.start()
     })
     server.on('error', (error) => {
       logger.error({ err: error }, 'server error')
@@ -95,6 +96,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       server.close(() => {
         clearTimeout(force)
         clearInterval(reap)
+        checks.close()
         // Every acknowledged write is already durable; close() commits anything still batched.
         void store.close().then(() => {
           logger.info('stopped')

@@ -122,6 +122,10 @@ export const migrations: readonly string[] = [
     revoked_at TEXT
   );
   `,
+  // Moves whenever a group's displayName or externalId changes or a group goes: readers keep those per group rid.
+  `
+  INSERT INTO state (key, value) VALUES ('group_fields', 0);
+  `,
 ]
 
 /** Brings the schema up to date inside one transaction per migration. */

@@ -1,0 +1,154 @@
+// Effective access one user at a time, on one desired (or applied) state: the check API's per-request path.
+// What each IdP group brings (through the groups that map it and every group above those) is worked out once
+// and shared, so one user costs a lookup per IdP group they are in, not a pass over the organization. The
+// result is the same as computeEffectiveAccess's for that user, holding for holding and in the same order.
+import type { Declared, DesiredState } from '../model/state.js'
+import type { Grant } from '../schema/types.js'
+import { compareStrings } from '../util/compare.js'
+import { formatChain } from './chain.js'
+import { BundleBuilder, breakGlassHolding, grantHolding, userKey, type EffectiveAccess } from './effective.js'
+import type { BreakGlassGrant, Chain, Directory, Holding, Step } from './types.js'
+
+type IdpGroup = Directory['groups'][number]
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key)
+  if (list === undefined) map.set(key, [value])
+  else list.push(value)
+}
+
+export class UserAccessCompiler {
+  readonly bundles: BundleBuilder
+  /** `connection\0d\0displayName` or `connection\0e\0externalId` → groups whose scim source names that IdP group. */
+  private readonly groupsByIdpGroup = new Map<string, string[]>()
+  /** userKey → [group, userName as listed] for groups that list the user in `members.users`. */
+  private readonly listings = new Map<string, { group: string; userName: string }[]>()
+  /** group → groups that include it through `members.groups`. */
+  private readonly parentsOf = new Map<string, string[]>()
+  private readonly grantsByUser = new Map<string, Declared<Grant>[]>()
+  /** What one IdP group (connection, displayName, externalId) brings its active members. */
+  private readonly viaIdpGroup = new Map<string, Holding[]>()
+  /** What being listed brings, per userKey. */
+  private readonly viaListing = new Map<string, Holding[]>()
+  /** The sort text of each shared holding (formatChain of its chain). */
+  private readonly sortText = new WeakMap<Holding, string>()
+
+  constructor(private readonly state: DesiredState) {
+    this.bundles = new BundleBuilder(state)
+    for (const { doc } of state.groups.values()) {
+      const { scim, members } = doc.source
+      if (scim !== undefined) {
+        if (scim.externalId !== undefined) push(this.groupsByIdpGroup, `${scim.connection}\u0000e\u0000${scim.externalId}`, doc.name)
+        else if (scim.displayName !== undefined) push(this.groupsByIdpGroup, `${scim.connection}\u0000d\u0000${scim.displayName}`, doc.name)
+      }
+      for (const userName of members?.users ?? []) push(this.listings, userKey(userName), { group: doc.name, userName })
+      for (const child of members?.groups ?? []) push(this.parentsOf, child, doc.name)
+    }
+    for (const entry of state.grants.values()) push(this.grantsByUser, userKey(entry.doc.user), entry)
+  }
+
+  /** Holdings of `group` and of every group above it, for members who reach `group` by `chain` (which ends before it). */
+  private collect(group: string, chain: Chain, into: Holding[], visiting: Set<string>): void {
+    const entry = this.state.groups.get(group)
+    if (entry === undefined || visiting.has(group)) return
+    visiting.add(group)
+    const reached: Chain = [...chain, { kind: 'group', name: group } satisfies Step]
+    for (const template of this.bundles.bundle(entry.doc)) {
+      const holding: Holding = { ...template, chain: [...reached, ...template.chain] }
+      this.sortText.set(holding, formatChain(holding.chain))
+      into.push(holding)
+    }
+    for (const parent of this.parentsOf.get(group) ?? []) this.collect(parent, reached, into, visiting)
+    visiting.delete(group)
+  }
+
+  private idpGroupHoldings(group: IdpGroup): Holding[] {
+    const key = `${group.connection}\u0000${group.displayName}\u0000${group.externalId ?? ''}`
+    let holdings = this.viaIdpGroup.get(key)
+    if (holdings === undefined) {
+      holdings = []
+      const chain: Chain = [{ kind: 'idp-group', connection: group.connection, displayName: group.displayName }]
+      const mapping = [...(this.groupsByIdpGroup.get(`${group.connection}\u0000d\u0000${group.displayName}`) ?? [])]
+      if (group.externalId !== undefined) mapping.push(...(this.groupsByIdpGroup.get(`${group.connection}\u0000e\u0000${group.externalId}`) ?? []))
+      for (const name of mapping) this.collect(name, chain, holdings, new Set())
+      this.viaIdpGroup.set(key, holdings)
+    }
+    return holdings
+  }
+
+  private listingHoldings(key: string): Holding[] {
+    let holdings = this.viaListing.get(key)
+    if (holdings === undefined) {
+      holdings = []
+      for (const { group, userName } of this.listings.get(key) ?? []) this.collect(group, [{ kind: 'local-member', user: userName }], holdings, new Set())
+      this.viaListing.set(key, holdings)
+    }
+    return holdings
+  }
+
+  /** Sorts holdings as computeEffectiveAccess lists them: by key, then chain. */
+  sort(holdings: Holding[]): void {
+    holdings.sort((a, b) => compareStrings(a.key, b.key) || compareStrings(this.textOf(a), this.textOf(b)))
+  }
+
+  private textOf(holding: Holding): string {
+    let text = this.sortText.get(holding)
+    if (text === undefined) {
+      text = formatChain(holding.chain)
+      this.sortText.set(holding, text)
+    }
+    return text
+  }
+
+  /**
+   * The effective access of `userName`, given their records in the directory (every record with that userName,
+   * the IdP groups they are in and those memberships) and the break-glass grants in force. Sorting is most of
+   * the cost: `unsorted` leaves the holdings in no particular order (checkAccess does not need one; `sort` later).
+   */
+  accessOf(userName: string, directory: Directory, options: { now: Date; breakGlass?: readonly BreakGlassGrant[]; unsorted?: boolean }): EffectiveAccess {
+    const key = userKey(userName)
+    const records = directory.users.filter((user) => userKey(user.userName) === key)
+    const inactive = new Set<string>()
+    if (records.length > 0 && !records.some((user) => user.active)) {
+      inactive.add(key)
+      return { users: new Map(), inactive }
+    }
+    const holdings: Holding[] = []
+    const activeIds = new Set(records.filter((user) => user.active).map((user) => user.id))
+    const groupsById = new Map(directory.groups.map((group) => [group.id, group]))
+    for (const { groupId, userId } of directory.memberships) {
+      const group = groupsById.get(groupId)
+      if (group !== undefined && activeIds.has(userId)) holdings.push(...this.idpGroupHoldings(group))
+    }
+    holdings.push(...this.listingHoldings(key))
+    let shownName = records.length === 0 ? undefined : this.shownName(records)
+    const spelled = (name: string) => {
+      if (records.length === 0 && (shownName === undefined || compareStrings(name, shownName) < 0)) shownName = name
+    }
+    for (const { doc: grant } of this.grantsByUser.get(key) ?? []) {
+      const held = grantHolding(this.bundles, grant, options.now)
+      if (held === undefined) continue
+      spelled(grant.user)
+      holdings.push(held)
+    }
+    for (const grant of options.breakGlass ?? []) {
+      if (userKey(grant.user) !== key) continue
+      const held = breakGlassHolding(this.bundles, grant, options.now)
+      if (held === undefined) continue
+      spelled(grant.user)
+      holdings.push(held)
+    }
+    if (holdings.length === 0) return { users: new Map(), inactive }
+    if (options.unsorted !== true) this.sort(holdings)
+    return { users: new Map([[key, { user: shownName ?? key, holdings }]]), inactive }
+  }
+
+  /** The name shown for a person with several records: an active record's, the first in sorted order. */
+  private shownName(records: Directory['users']): string {
+    let shown: { name: string; active: boolean } | undefined
+    for (const user of records) {
+      if (shown === undefined || (user.active && !shown.active) || (user.active === shown.active && compareStrings(user.userName, shown.name) < 0)) shown = { name: user.userName, active: user.active }
+    }
+    return shown?.name ?? ''
+  }
+}
