@@ -44,10 +44,21 @@ export function grantKey(grant: GrantRuleHeld): string {
   return `grant ${[...grant.actions].sort().join(',')} ${type}:${service}/${name}${env}${tags}`
 }
 
-/** What a holding gives, one action at a time: `grant edit auth-config:*\/*` for each action of a rule. */
-export function accessAtoms(holding: Holding): string[] {
+const atomsOfHolding = new WeakMap<Holding, readonly string[]>()
+
+/**
+ * What a holding gives, one action at a time: `grant edit auth-config:*\/*` for each action of a rule. Holdings
+ * are shared by many users and read-only, so each one's atoms are computed once (do not modify the list).
+ */
+export function accessAtoms(holding: Holding): readonly string[] {
   if (holding.type === 'permission') return [holding.key]
-  return holding.grant.actions.map((action) => grantKey({ ...holding.grant, actions: [action] }))
+  let atoms = atomsOfHolding.get(holding)
+  if (atoms === undefined) {
+    const { grant } = holding
+    atoms = grant.actions.map((action) => grantKey({ ...grant, actions: [action] }))
+    atomsOfHolding.set(holding, atoms)
+  }
+  return atoms
 }
 
 /** The atoms of a holding or delta key: `grant edit,read X` → `grant edit X`, `grant read X`. */
@@ -382,7 +393,13 @@ export function breakGlassHolding(builder: BundleBuilder, breakGlass: BreakGlass
 function sortHoldings(lists: Iterable<Holding[]>, distinct: Iterable<Holding>): void {
   const texts = new Map<Holding, string>()
   for (const holding of distinct) if (!texts.has(holding)) texts.set(holding, formatChain(holding.chain))
-  const ordered = [...texts.keys()].sort((a, b) => compareStrings(a.key, b.key) || compareStrings(texts.get(a) ?? '', texts.get(b) ?? ''))
+  // Holdings share few keys and chain texts: each distinct string is ordered once with the collator.
+  const rankOf = (strings: Iterable<string>) => new Map([...new Set(strings)].sort(compareStrings).map((text, i) => [text, i]))
+  const keyRank = rankOf([...texts.keys()].map((holding) => holding.key))
+  const textRank = rankOf(texts.values())
+  const keyOf = (holding: Holding) => keyRank.get(holding.key) ?? 0
+  const textOf = (holding: Holding) => textRank.get(texts.get(holding) ?? '') ?? 0
+  const ordered = [...texts.keys()].sort((a, b) => keyOf(a) - keyOf(b) || textOf(a) - textOf(b))
   const rank = new Map<Holding, number>()
   let previous: Holding | undefined
   let current = 0
@@ -391,7 +408,23 @@ function sortHoldings(lists: Iterable<Holding[]>, distinct: Iterable<Holding>): 
     rank.set(holding, current)
     previous = holding
   }
-  for (const list of lists) if (list.length > 1) list.sort((a, b) => (rank.get(a) ?? 0) - (rank.get(b) ?? 0))
+  // A stable sort by rank: each entry's rank and position in one number, sorted as a typed array.
+  let order = new Float64Array(64)
+  for (const list of lists) {
+    const count = list.length
+    if (count < 2) continue
+    if (order.length < count) order = new Float64Array(count * 2)
+    const keys = order.subarray(0, count)
+    let isSorted = true
+    for (let i = 0; i < count; i++) {
+      keys[i] = (rank.get(list[i] as Holding) ?? 0) * count + i
+      if (i > 0 && (keys[i] as number) < (keys[i - 1] as number)) isSorted = false
+    }
+    if (isSorted) continue
+    keys.sort()
+    const original = list.slice()
+    for (let i = 0; i < count; i++) list[i] = original[(keys[i] as number) % count] as Holding
+  }
 }
 
 /**
@@ -402,7 +435,7 @@ export function computeEffectiveAccess(state: DesiredState, directory: Directory
   const { now, onlyUsers } = options
   const index = options.index ?? indexDirectory(directory)
   // A userName is active when any of its records is active; users only listed in YAML (never provisioned) count as active.
-  const userNameOf = new Map(index.userNames)
+  const unprovisionedNames = new Map<string, string>()
   const isActiveKey = (key: string) => index.activity.get(key) ?? true
 
   const builder = options.bundles ?? new BundleBuilder(state)
@@ -437,21 +470,25 @@ export function computeEffectiveAccess(state: DesiredState, directory: Directory
   }
   // People never provisioned are shown as their grants spell them: the first spelling in sorted order.
   const nameUnprovisioned = (key: string, name: string) => {
-    const current = userNameOf.get(key)
-    if (current === undefined || (!index.userNames.has(key) && compareStrings(name, current) < 0)) userNameOf.set(key, name)
+    if (index.userNames.has(key)) return
+    const current = unprovisionedNames.get(key)
+    if (current === undefined || compareStrings(name, current) < 0) unprovisionedNames.set(key, name)
   }
+  // Grants of users left out are neither held nor ranked: leaving them out keeps the others' relative order.
   for (const { doc: grant } of state.grants.values()) {
+    const key = userKey(grant.user)
+    if (onlyUsers !== undefined && !onlyUsers.has(key)) continue
     const held = grantHolding(builder, grant, now)
     if (held === undefined) continue
-    const key = userKey(grant.user)
     nameUnprovisioned(key, grant.user)
     distinct.push(held)
     give(key, [held])
   }
   for (const breakGlass of options.breakGlass ?? []) {
+    const key = userKey(breakGlass.user)
+    if (onlyUsers !== undefined && !onlyUsers.has(key)) continue
     const held = breakGlassHolding(builder, breakGlass, now)
     if (held === undefined) continue
-    const key = userKey(breakGlass.user)
     nameUnprovisioned(key, breakGlass.user)
     distinct.push(held)
     give(key, [held])
@@ -459,7 +496,7 @@ export function computeEffectiveAccess(state: DesiredState, directory: Directory
   sortHoldings(holdings.values(), distinct)
   const users = new Map<string, UserAccess>()
   for (const key of [...holdings.keys()].sort(compareStrings)) {
-    users.set(key, { user: userNameOf.get(key) ?? key, holdings: holdings.get(key) ?? [] })
+    users.set(key, { user: index.userNames.get(key) ?? unprovisionedNames.get(key) ?? key, holdings: holdings.get(key) ?? [] })
   }
   const inactive = new Set<string>()
   for (const [key, isActive] of index.activity) if (!isActive) inactive.add(key)

@@ -22,18 +22,27 @@ export type ActionRisk = (holding: Holding, action: string) => Risk
 
 type Atom = { holding: Holding; action: string | undefined }
 
-function atomsByKey(holdings: readonly Holding[]): Map<string, Atom[]> {
+function atomKeys(holdings: readonly Holding[]): Set<string> {
+  const keys = new Set<string>()
+  for (const holding of holdings) for (const key of accessAtoms(holding)) keys.add(key)
+  return keys
+}
+
+/** The atoms of `holdings` whose keys `other` lacks, by key in order of first appearance. */
+function atomsMissingFrom(holdings: readonly Holding[], other: ReadonlySet<string>): Atom[][] {
   const map = new Map<string, Atom[]>()
   for (const holding of holdings) {
     const keys = accessAtoms(holding)
-    keys.forEach((key, index) => {
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index] as string
+      if (other.has(key)) continue
       const atom = { holding, action: holding.type === 'grant' ? holding.grant.actions[index] : undefined }
       const list = map.get(key)
       if (list === undefined) map.set(key, [atom])
       else list.push(atom)
-    })
+    }
   }
-  return map
+  return [...map.values()]
 }
 
 /** Atoms gained (or lost) on one target through the same chains merge back into one delta: `gains [delete, edit] journey:checkout/*`. */
@@ -72,11 +81,13 @@ export function diffAccess(before: EffectiveAccess, after: EffectiveAccess, risk
   for (const key of users) {
     const old = before.users.get(key)
     const now = after.users.get(key)
-    const oldAtoms = atomsByKey(old?.holdings ?? [])
-    const newAtoms = atomsByKey(now?.holdings ?? [])
+    const oldHoldings = old?.holdings ?? []
+    const newHoldings = now?.holdings ?? []
+    const oldKeys = atomKeys(oldHoldings)
+    const newKeys = atomKeys(newHoldings)
     const user = now?.user ?? old?.user ?? key
-    mergeDeltas(user, 'gain', [...newAtoms].filter(([atom]) => !oldAtoms.has(atom)).map(([, atoms]) => atoms), risk.after, deltas)
-    mergeDeltas(user, 'loss', [...oldAtoms].filter(([atom]) => !newAtoms.has(atom)).map(([, atoms]) => atoms), risk.before, deltas)
+    mergeDeltas(user, 'gain', atomsMissingFrom(newHoldings, oldKeys), risk.after, deltas)
+    mergeDeltas(user, 'loss', atomsMissingFrom(oldHoldings, newKeys), risk.before, deltas)
   }
   return deltas.sort(
     (a, b) => compareStrings(a.user, b.user) || riskRank(b.risk) - riskRank(a.risk) || compareStrings(a.change, b.change) || compareStrings(a.what, b.what),

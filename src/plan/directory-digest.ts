@@ -10,10 +10,30 @@ import type { Directory } from '../engine/types.js'
 // Ids are compared as code units: the order only has to be the same everywhere, and a collator costs 10x more.
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
-/** The list in order of id (stable), itself when it already is. */
-export function sortedById<T extends { id: string }>(list: readonly T[]): readonly T[] {
-  for (let i = 1; i < list.length; i++) if (byId(list[i - 1] as T, list[i] as T) > 0) return [...list].sort(byId)
-  return list
+/**
+ * The list in order of id (stable), itself when it already is. `ids`, distinct and in code-unit order, may be the
+ * list's ids (a membership table's ids of every user or group): then each row is put in its place, without a sort.
+ */
+export function sortedById<T extends { id: string }>(list: readonly T[], ids?: readonly string[]): readonly T[] {
+  let isSorted = true
+  for (let i = 1; i < list.length && isSorted; i++) if (byId(list[i - 1] as T, list[i] as T) > 0) isSorted = false
+  if (isSorted) return list
+  if (ids !== undefined && ids.length === list.length) {
+    const position = new Map<string, number>()
+    for (let i = 0; i < ids.length; i++) position.set(ids[i] as string, i)
+    const placed: T[] = new Array(list.length)
+    let isPlaced = true
+    for (const row of list) {
+      const at = position.get(row.id)
+      if (at === undefined || placed[at] !== undefined) {
+        isPlaced = false
+        break
+      }
+      placed[at] = row
+    }
+    if (isPlaced) return placed
+  }
+  return [...list].sort(byId)
 }
 
 const chunkSize = 1 << 20

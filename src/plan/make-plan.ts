@@ -43,7 +43,8 @@ export { directoryDigest } from './directory-digest.js'
  * a table (by group id, then user id); the list of objects is built only if something reads it.
  */
 export function canonicalDirectory(directory: Directory): Directory {
-  return directoryWithTable({ users: sortedById(directory.users), groups: sortedById(directory.groups) }, membershipTableOf(directory))
+  const table = membershipTableOf(directory)
+  return directoryWithTable({ users: sortedById(directory.users, table.userIds), groups: sortedById(directory.groups, table.groupIds) }, table)
 }
 
 export function desiredDigest(documents: readonly StateDocument[]): string {
@@ -223,10 +224,12 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
 /** makePlan, with the directory's digest computed on a worker thread meanwhile. */
 export async function makePlanConcurrently(desired: DesiredState, base: PlanBaseInput, now: Date): Promise<Plan> {
   if (base.directoryDigest !== undefined) return makePlan(desired, base, now)
-  const digest = directoryDigestOffThread(base.directory)
+  // In order already, so that neither thread sorts it.
+  const directory = canonicalDirectory(base.directory)
+  const digest = directoryDigestOffThread(directory)
   // Suppresses an unhandled rejection while makePlan runs; the promise never rejects (it falls back to this thread).
   digest.catch(() => undefined)
-  const plan = makePlan(desired, { ...base, directoryDigest: '' }, now)
+  const plan = makePlan(desired, { ...base, directory, directoryDigest: '' }, now)
   plan.base.directoryDigest = await digest
   return plan
 }
