@@ -1,0 +1,104 @@
+// The check API's per-user cache against a store file written by this process and by another one.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { applyPlan } from '../../src/apply/apply.js'
+import { readPlanBase } from '../../src/apply/store-base.js'
+import type { AccessQuestion } from '../../src/engine/check.js'
+import { loadAccessDir } from '../../src/load/load-access.js'
+import { makePlan } from '../../src/plan/make-plan.js'
+import { CheckService } from '../../src/server/check-service.js'
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { repoRoot } from '../helpers/cli.js'
+import { fixtureNow } from '../helpers/fixtures.js'
+
+const write = { actor: 'test' }
+const ssoManage = (user: string): AccessQuestion => ({ user, permission: 'sso:manage', authMethod: 'sso', at: fixtureNow })
+const readSecret = (user: string): AccessQuestion => ({ user, action: 'read', resource: 'secret:checkout/stripe-key', at: fixtureNow })
+
+let dir: string
+let here: SqliteStore
+let elsewhere: SqliteStore
+let security: string
+const ids: Record<string, string> = {}
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rolecall-checks-'))
+  here = openSqliteStore(join(dir, 'rolecall.db'), { clock: () => fixtureNow })
+  for (const name of ['sasha', 'sky', 'casey']) ids[name] = (await here.createUser('okta', { userName: `${name}@acme.example`, active: true }, write)).id
+  security = (await here.createGroup('okta', { displayName: 'security-admins' }, [ids.sasha ?? '', ids.sky ?? ''], write)).id
+  const loaded = await loadAccessDir(`${repoRoot}access`, { cwd: repoRoot, now: fixtureNow })
+  const plan = makePlan(loaded.state, await readPlanBase(here), fixtureNow)
+  await applyPlan(plan, here, { approvedBy: ['acme/security:a', 'acme/security:b', 'acme/access-reviewers:c', 'acme/platform-leads:d'], commit: null, author: null, actor: 'test', now: fixtureNow })
+  // A second store object on the same file stands for another process (rolecall break-glass, or apply, from the CLI).
+  elsewhere = openSqliteStore(join(dir, 'rolecall.db'), { clock: () => fixtureNow })
+})
+
+afterEach(async () => {
+  await elsewhere.close()
+  await here.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const allowed = async (checks: CheckService, question: AccessQuestion) => {
+  const answer = await checks.check(question)
+  if ('error' in answer) throw new Error(answer.error)
+  return answer.allowed
+}
+
+describe('CheckService', () => {
+  it("drops a user's cached access when this process's store changes their memberships or records", async () => {
+    // Looking for other processes' writes only once a minute: what changes here must be seen without looking.
+    const checks = new CheckService(here, () => fixtureNow, { foreignWritesEveryMs: 60_000 })
+    expect(await allowed(checks, ssoManage('sasha@acme.example'))).toBe(true)
+    expect(await allowed(checks, ssoManage('sky@acme.example'))).toBe(true)
+    expect(await allowed(checks, ssoManage('casey@acme.example'))).toBe(false)
+    await here.modifyGroup('okta', security, (current) => ({ doc: current.doc, memberOps: [{ op: 'remove', ids: [ids.sasha ?? ''] }, { op: 'add', ids: [ids.casey ?? ''] }] }), write)
+    expect(await allowed(checks, ssoManage('sasha@acme.example'))).toBe(false)
+    expect(await allowed(checks, ssoManage('casey@acme.example'))).toBe(true)
+    expect(await allowed(checks, ssoManage('sky@acme.example'))).toBe(true)
+    await here.modifyUser('okta', ids.sky ?? '', (current) => ({ ...current.doc, active: false }), write)
+    expect(await checks.check(ssoManage('sky@acme.example'))).toMatchObject({ allowed: false, denials: ['user "sky@acme.example" is deactivated'] })
+    // A new user with a name that was asked about before.
+    expect(await allowed(checks, ssoManage('nova@acme.example'))).toBe(false)
+    const nova = await here.createUser('okta', { userName: 'Nova@acme.example', active: true }, write)
+    await here.modifyGroup('okta', security, (current) => ({ doc: current.doc, memberOps: [{ op: 'add', ids: [nova.id] }] }), write)
+    expect(await allowed(checks, ssoManage('nova@acme.example'))).toBe(true)
+    // A rename of the IdP group unmaps it for every member.
+    await here.modifyGroup('okta', security, (current) => ({ doc: { ...current.doc, displayName: 'security-admins-old' }, memberOps: [] }), write)
+    expect(await allowed(checks, ssoManage('casey@acme.example'))).toBe(false)
+    expect(await allowed(checks, ssoManage('nova@acme.example'))).toBe(false)
+    checks.close()
+  })
+
+  it('sees a break-glass grant and its revocation made by another process on the next check', async () => {
+    const checks = new CheckService(here, () => fixtureNow)
+    expect(await allowed(checks, readSecret('casey@acme.example'))).toBe(false)
+    const grant = await elsewhere.addBreakGlass({ user: 'casey@acme.example', actions: ['read'], resource: 'secret:checkout/stripe-key', reason: 'INC-9', expires: '2099-01-01T00:00:00Z', createdBy: 'cli' })
+    expect(await allowed(checks, readSecret('casey@acme.example'))).toBe(true)
+    await elsewhere.revokeBreakGlass(grant.id, 'cli')
+    expect(await allowed(checks, readSecret('casey@acme.example'))).toBe(false)
+    await elsewhere.modifyGroup('okta', security, (current) => ({ doc: current.doc, memberOps: [{ op: 'remove', ids: [ids.sky ?? ''] }] }), write)
+    expect(await allowed(checks, ssoManage('sky@acme.example'))).toBe(false)
+    checks.close()
+  })
+
+  it('stops allowing a cached break-glass grant once it expires', async () => {
+    let now = fixtureNow
+    const checks = new CheckService(here, () => now)
+    await here.addBreakGlass({ user: 'casey@acme.example', actions: ['read'], resource: 'secret:checkout/stripe-key', reason: 'INC-9', expires: new Date(fixtureNow.getTime() + 60_000).toISOString(), createdBy: 'cli' })
+    expect(await allowed(checks, readSecret('casey@acme.example'))).toBe(true)
+    now = new Date(fixtureNow.getTime() + 61_000)
+    expect(await checks.check({ ...readSecret('casey@acme.example'), at: now })).toMatchObject({ allowed: false })
+    checks.close()
+  })
+
+  it('computes every user in the background when asked to warm', async () => {
+    const checks = new CheckService(here, () => fixtureNow, { warm: true })
+    checks.start()
+    for (let i = 0; i < 100 && (checks.status().isWarming || checks.status().cachedUsers === 0); i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(checks.status()).toEqual({ cachedUsers: 3, isWarming: false })
+    checks.close()
+  })
+})
