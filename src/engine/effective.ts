@@ -139,17 +139,30 @@ export class BundleBuilder {
   /** A grant rule as held, with its risk; undefined when the rule does not resolve (validation reports it). */
   grantTemplate(rule: GrantShape & { tags?: readonly string[] }, chain: Chain, service?: { name: string; environments?: readonly string[] }, env?: readonly string[]): Template | undefined {
     const limitedEnv = intersectEnvs(rule.env, env)
-    const context = service === undefined ? this.context : { ...this.context, service }
-    const checked = checkGrantRule({ action: rule.action, resource: rule.resource, env: limitedEnv }, context, { file: '', index: 0, path: [] })
-    if (checked.pattern === undefined) return undefined
-    const grant: GrantRuleHeld = {
-      actions: [...actionList(rule.action)].sort(),
-      resource: checked.pattern,
-      ...(limitedEnv === undefined ? {} : { env: [...limitedEnv].sort() }),
-      ...(rule.tags === undefined ? {} : { tags: [...rule.tags].sort() }),
+    // The same rule recurs in many groups: it is checked once per builder (the context is the builder's own).
+    const cacheKey = JSON.stringify([rule.action, rule.resource, limitedEnv ?? null, rule.tags ?? null, service?.name ?? null, service?.environments ?? null])
+    let held = this.heldRules.get(cacheKey)
+    if (held === undefined) {
+      const context = service === undefined ? this.context : { ...this.context, service }
+      const checked = checkGrantRule({ action: rule.action, resource: rule.resource, env: limitedEnv }, context, { file: '', index: 0, path: [] })
+      if (checked.pattern === undefined) {
+        held = null
+      } else {
+        const grant: GrantRuleHeld = {
+          actions: [...actionList(rule.action)].sort(),
+          resource: checked.pattern,
+          ...(limitedEnv === undefined ? {} : { env: [...limitedEnv].sort() }),
+          ...(rule.tags === undefined ? {} : { tags: [...rule.tags].sort() }),
+        }
+        held = { grant, key: grantKey(grant), risk: checked.risk ?? 'low' }
+      }
+      this.heldRules.set(cacheKey, held)
     }
-    return { type: 'grant', grant, key: grantKey(grant), risk: checked.risk ?? 'low', chain }
+    // Holdings share the (read-only) rule.
+    return held === null ? undefined : { type: 'grant', grant: held.grant, key: held.key, risk: held.risk, chain }
   }
+
+  private readonly heldRules = new Map<string, { grant: GrantRuleHeld; key: string; risk: Risk } | null>()
 
   /** Everything a member of `group` receives directly from it, chains starting after the group step. */
   bundle(group: Group): Template[] {
