@@ -36,6 +36,8 @@ export type CheckServiceOptions = {
    * milliseconds; 0 looks on every request. Writes through this process's store are seen at once either way.
    */
   foreignWritesEveryMs?: number
+  /** Users kept at most (about 3 KB each at 20 IdP groups per user); warming stops there. Default 500,000. */
+  maxUsers?: number
 }
 
 const noAccess: EffectiveAccess = { users: new Map(), inactive: new Set() }
@@ -60,12 +62,14 @@ export class CheckService {
   private isWarmWanted = false
   private isClosed = false
   private readonly stopListening: () => void
+  private readonly maxUsers: number
 
   constructor(
     private readonly store: Store,
     private readonly clock: () => Date,
     private readonly options: CheckServiceOptions = {},
   ) {
+    this.maxUsers = options.maxUsers ?? 500_000
     this.stopListening = store.onAccessChange((change) => this.onChange(change))
   }
 
@@ -193,6 +197,8 @@ export class CheckService {
     // Kept only when nothing was invalidated meanwhile, and only for the present (not a question about another time).
     if (this.epoch === epoch && this.compiled === compiled && Math.abs(now.getTime() - this.clock().getTime()) <= 1000) {
       this.forget(key)
+      // Over the limit, the user cached longest ago makes room (a Map iterates in insertion order).
+      if (this.entries.size >= this.maxUsers) this.forget(this.entries.keys().next().value ?? '')
       this.entries.set(key, entry)
       for (const id of entry.recordIds) this.keyOfRecord.set(id, key)
     }
@@ -218,6 +224,7 @@ export class CheckService {
         let sliceStart = performance.now()
         for (const key of await this.store.userNameKeys()) {
           if (this.isClosed || this.clears !== clears) break
+          if (this.entries.size >= this.maxUsers) break
           if (!this.entries.has(key)) await this.compute(key, compiled, compiler, this.clock())
           if (performance.now() - sliceStart > warmSliceMs) {
             await new Promise((resolve) => setImmediate(resolve))

@@ -94,6 +94,18 @@ describe('CheckService', () => {
     checks.close()
   })
 
+  it('keeps at most maxUsers, dropping the one cached longest ago', async () => {
+    const checks = new CheckService(here, () => fixtureNow, { maxUsers: 2, warm: true })
+    checks.start()
+    for (let i = 0; i < 100 && checks.status().isWarming; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(checks.status()).toEqual({ cachedUsers: 2, isWarming: false })
+    expect(await allowed(checks, ssoManage('sky@acme.example'))).toBe(true)
+    expect(await allowed(checks, ssoManage('casey@acme.example'))).toBe(false)
+    expect(await allowed(checks, ssoManage('sasha@acme.example'))).toBe(true)
+    expect(checks.status().cachedUsers).toBe(2)
+    checks.close()
+  })
+
   it('computes every user in the background when asked to warm', async () => {
     const checks = new CheckService(here, () => fixtureNow, { warm: true })
     checks.start()
