@@ -228,18 +228,20 @@ export function indexDirectory(directory: Directory): DirectoryIndex {
   const activity = new Map<string, boolean>()
   const userNames = new Map<string, string>()
   const activeKeyOf = new Map<string, string>()
-  const shown = new Map<string, { name: string; active: boolean }>()
   for (const user of directory.users) {
     const key = userKey(user.userName)
     if (user.active) activeKeyOf.set(user.id, key)
-    activity.set(key, (activity.get(key) ?? false) || user.active)
-    // The name shown for a person with several records: an active record's, the first in sorted order, so it never depends on store order.
-    const current = shown.get(key)
-    if (current === undefined || (user.active && !current.active) || (user.active === current.active && compareStrings(user.userName, current.name) < 0)) {
-      shown.set(key, { name: user.userName, active: user.active })
+    // The name shown for a person with several records: an active record's, the first in sorted order, so it
+    // never depends on store order. The name shown so far is an active record's exactly when any record so far is active.
+    const wasActive = activity.get(key)
+    if (wasActive === undefined) {
+      activity.set(key, user.active)
+      userNames.set(key, user.userName)
+      continue
     }
+    if (user.active && !wasActive) activity.set(key, true)
+    if ((user.active && !wasActive) || (user.active === wasActive && compareStrings(user.userName, userNames.get(key) ?? '') < 0)) userNames.set(key, user.userName)
   }
-  for (const [key, { name }] of shown) userNames.set(key, name)
   const idpGroupsByName = new Map<string, IdpGroup[]>()
   const idpGroupsByExternalId = new Map<string, IdpGroup[]>()
   const add = (map: Map<string, IdpGroup[]>, key: string, group: IdpGroup) => {

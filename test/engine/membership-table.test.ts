@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { directoryWithTable, membershipsOfTable, membershipTableOf, tableOfMemberships } from '../../src/engine/membership-table.js'
 import type { Directory } from '../../src/engine/types.js'
 import { directoryDigest } from '../../src/plan/make-plan.js'
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { memoryStore } from '../helpers/memory-store.js'
 import { seededRandom } from '../helpers/random.js'
 
@@ -104,5 +109,34 @@ describe('membership table', () => {
     expect(snapshot.memberships).toEqual(expected)
     expect(directoryDigest(snapshot)).toBe(referenceDigest({ users: snapshot.users, groups: snapshot.groups, memberships: expected }))
     await store.close()
+  })
+
+  it('orders ids by code units where the byte order of SQLite differs (ids the store did not make)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rolecall-table-'))
+    try {
+      const path = join(dir, 'rolecall.db')
+      const store = openSqliteStore(path)
+      const scim = { actor: 'scim:okta' }
+      const users = []
+      for (const name of ['a', 'b', 'c', 'd']) users.push(await store.createUser('okta', { userName: name }, scim))
+      const groups = []
+      for (const name of ['g1', 'g2', 'g3']) groups.push(await store.createGroup('okta', { displayName: name }, users.map((user) => user.id), scim))
+      await store.close()
+      // U+FFFF sorts after U+1F600 in UTF-8 bytes and before it in UTF-16 code units.
+      const db = new Database(path)
+      const userIds = ['\uFFFF-u', '\u{1F600}-u', 'z-u', 'A-u']
+      const groupIds = ['\uFFFF-g', '\u{1F600}-g', 'b-g']
+      users.forEach((user, i) => db.prepare('UPDATE users SET id = ? WHERE id = ?').run(userIds[i], user.id))
+      groups.forEach((group, i) => db.prepare('UPDATE groups SET id = ? WHERE id = ?').run(groupIds[i], group.id))
+      db.close()
+      const reopened = openSqliteStore(path)
+      const snapshot = await reopened.snapshot()
+      await reopened.close()
+      const expected = [...groupIds].sort().flatMap((groupId) => [...userIds].sort().map((userId) => ({ groupId, userId })))
+      expect(snapshot.memberships).toEqual(expected)
+      expect(directoryDigest(snapshot)).toBe(referenceDigest({ users: snapshot.users, groups: snapshot.groups, memberships: expected }))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
