@@ -8,6 +8,7 @@ import { scimErrorResponse, toScimError } from './errors.js'
 import { groupRoutes } from './groups.js'
 import { maxBodyBytes, type ScimEnv } from './http.js'
 import { userRoutes } from './users.js'
+import { requestHeader } from '../util/request-header.js'
 
 export type ScimAppOptions = {
   store: Store
@@ -36,7 +37,7 @@ export function createScimApp(options: ScimAppOptions): Hono<ScimEnv> {
   scim.route('/', discoveryRoutes())
 
   const authenticate = async (c: Context<ScimEnv>, next: Next) => {
-    const header = c.req.header('authorization') ?? ''
+    const header = requestHeader(c, 'authorization') ?? ''
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
     // The connection comes from the token alone: X-Tenant-ID and friends change nothing.
     const connection = match?.[1] === undefined ? undefined : await store.authenticate(match[1])

@@ -8,6 +8,7 @@ import { isReturned, parseProjection, project, type Projection } from './project
 import { etagOf, memberIds, normalizeResource, renderGroup } from './resource.js'
 import { groupType } from './schemas.js'
 import { searchParams } from './search.js'
+import { requestHeader } from '../util/request-header.js'
 
 function projectionOf(c: Context): Projection {
   return parseProjection(groupType, c.req.query('attributes'), c.req.query('excludedAttributes'))
@@ -57,8 +58,8 @@ export function groupRoutes(store: Store): Hono<ScimEnv> {
     const projection = projectionOf(c)
     const group = await store.getGroup(c.get('connection'), c.req.param('id'), isReturned(projection, 'members'))
     if (group === undefined) throw notFound(c.req.param('id'))
-    const ifNoneMatch = etagVersions(c.req.header('if-none-match'))
-    if (c.req.header('if-none-match')?.trim() === '*' || ifNoneMatch?.includes(group.version) === true) {
+    const ifNoneMatch = etagVersions(requestHeader(c, 'if-none-match'))
+    if (requestHeader(c, 'if-none-match')?.trim() === '*' || ifNoneMatch?.includes(group.version) === true) {
       return new Response(null, { status: 304, headers: { etag: etagOf(group.version) } })
     }
     return respond(c, group, projection)
@@ -67,7 +68,7 @@ export function groupRoutes(store: Store): Hono<ScimEnv> {
   app.put('/:id', async (c) => {
     const id = c.req.param('id')
     const { doc, members } = normalizeResource(groupType, await readBody(c), id)
-    const ifVersion = etagVersions(c.req.header('if-match'))
+    const ifVersion = etagVersions(requestHeader(c, 'if-match'))
     const group = await store.replaceGroup(c.get('connection'), id, doc, memberIds(members), {
       actor: actor(c),
       ...(ifVersion === undefined ? {} : { ifVersion }),
@@ -78,7 +79,7 @@ export function groupRoutes(store: Store): Hono<ScimEnv> {
   app.patch('/:id', async (c) => {
     const id = c.req.param('id')
     const operations = parsePatchBody(await readBody(c))
-    const ifVersion = etagVersions(c.req.header('if-match'))
+    const ifVersion = etagVersions(requestHeader(c, 'if-match'))
     const group = await store.modifyGroup(c.get('connection'), id, (current, loadMembers) => patchGroup(groupType, id, current.doc, operations, loadMembers), {
       actor: actor(c),
       ...(ifVersion === undefined ? {} : { ifVersion }),
@@ -94,7 +95,7 @@ export function groupRoutes(store: Store): Hono<ScimEnv> {
   })
 
   app.delete('/:id', async (c) => {
-    const ifVersion = etagVersions(c.req.header('if-match'))
+    const ifVersion = etagVersions(requestHeader(c, 'if-match'))
     await store.deleteGroup(c.get('connection'), c.req.param('id'), { actor: actor(c), ...(ifVersion === undefined ? {} : { ifVersion }) })
     return new Response(null, { status: 204 })
   })

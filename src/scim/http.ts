@@ -7,6 +7,7 @@ import { parseFilter } from './filter/parser.js'
 import { listResponseSchema, type ResourceType } from './schemas.js'
 import type { ResourceQuery } from '../store/query.js'
 import { isObject } from './resource.js'
+import { requestHeader } from '../util/request-header.js'
 
 export const scimContentType = 'application/scim+json'
 
@@ -29,7 +30,7 @@ export function scimJsonText(json: string, status = 200, headers: Record<string,
 
 /** Parses the request body as a JSON object; accepts application/scim+json and application/json. */
 export async function readBody(c: Context): Promise<JsonObject> {
-  const type = c.req.header('content-type')
+  const type = requestHeader(c, 'content-type')
   if (type !== undefined && type !== '' && !/json/i.test(type)) {
     throw new ScimError(415, undefined, `expected ${scimContentType}, got ${type}`)
   }

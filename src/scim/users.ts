@@ -8,6 +8,7 @@ import { isReturned, parseProjection, project, type Projection } from './project
 import { etagOf, normalizeResource, renderUser } from './resource.js'
 import { userType } from './schemas.js'
 import { searchParams } from './search.js'
+import { requestHeader } from '../util/request-header.js'
 
 function projectionOf(c: Context): Projection {
   return parseProjection(userType, c.req.query('attributes'), c.req.query('excludedAttributes'))
@@ -76,8 +77,8 @@ export function userRoutes(store: Store): Hono<ScimEnv> {
     const projection = projectionOf(c)
     const user = await store.getUser(c.get('connection'), c.req.param('id'), isReturned(projection, 'groups', true))
     if (user === undefined) throw notFound(c.req.param('id'))
-    const ifNoneMatch = etagVersions(c.req.header('if-none-match'))
-    if (c.req.header('if-none-match')?.trim() === '*' || ifNoneMatch?.includes(user.version) === true) {
+    const ifNoneMatch = etagVersions(requestHeader(c, 'if-none-match'))
+    if (requestHeader(c, 'if-none-match')?.trim() === '*' || ifNoneMatch?.includes(user.version) === true) {
       return new Response(null, { status: 304, headers: { etag: etagOf(user.version) } })
     }
     return respond(c, user, projection)
@@ -86,7 +87,7 @@ export function userRoutes(store: Store): Hono<ScimEnv> {
   app.put('/:id', async (c) => {
     const id = c.req.param('id')
     const { doc } = normalizeResource(userType, await readBody(c), id)
-    const ifVersion = etagVersions(c.req.header('if-match'))
+    const ifVersion = etagVersions(requestHeader(c, 'if-match'))
     await store.replaceUser(c.get('connection'), id, doc, { actor: actor(c), ...(ifVersion === undefined ? {} : { ifVersion }) })
     return reread(c, store, id)
   })
@@ -94,7 +95,7 @@ export function userRoutes(store: Store): Hono<ScimEnv> {
   app.patch('/:id', async (c) => {
     const id = c.req.param('id')
     const operations = parsePatchBody(await readBody(c))
-    const ifVersion = etagVersions(c.req.header('if-match'))
+    const ifVersion = etagVersions(requestHeader(c, 'if-match'))
     await store.modifyUser(c.get('connection'), id, (current) => patchUser(userType, id, current.doc, operations), {
       actor: actor(c),
       ...(ifVersion === undefined ? {} : { ifVersion }),
@@ -103,7 +104,7 @@ export function userRoutes(store: Store): Hono<ScimEnv> {
   })
 
   app.delete('/:id', async (c) => {
-    const ifVersion = etagVersions(c.req.header('if-match'))
+    const ifVersion = etagVersions(requestHeader(c, 'if-match'))
     await store.deleteUser(c.get('connection'), c.req.param('id'), { actor: actor(c), ...(ifVersion === undefined ? {} : { ifVersion }) })
     return new Response(null, { status: 204 })
   })

@@ -8,6 +8,7 @@ import { limitBody } from '../util/body-limit.js'
 import { mountAdminRoutes, maxAdminBodyBytes } from './admin-api.js'
 import { parseCheckBody } from './check-body.js'
 import { CheckService } from './check-service.js'
+import { requestHeader } from '../util/request-header.js'
 
 type ApiEnv = { Variables: { adminToken: string } }
 
@@ -30,7 +31,7 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>()
 
   const requireScope = (scope: AdminScope) => async (c: Context<ApiEnv>, next: Next) => {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(requestHeader(c, 'authorization') ?? '')
     const token = match?.[1] === undefined ? undefined : await store.authenticateAdmin(match[1])
     if (token === undefined) return problem(c, 401, match === null ? 'an admin bearer token is required' : 'the bearer token is not a valid admin token', challenge)
     if (!token.scopes.includes(scope)) return problem(c, 403, `this token lacks the "${scope}" scope`)
@@ -43,7 +44,7 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
   for (const path of ['/plans', '/apply', '/drift', '/explain', '/who-can']) api.use(path, limit(maxAdminBodyBytes))
 
   api.post('/check', requireScope('check'), async (c) => {
-    const type = c.req.header('content-type') ?? ''
+    const type = requestHeader(c, 'content-type') ?? ''
     if (!/^application\/json\b/i.test(type)) return problem(c, 415, 'send application/json')
     let body: unknown
     try {

@@ -59,9 +59,9 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
 
   const app = new Hono()
   app.use('*', async (c, next) => {
-    const started = process.hrtime.bigint()
+    const started = performance.now()
     await next()
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9
+    const seconds = (performance.now() - started) / 1000
     const matched = routePath(c, -1)
     const route = matched === '*' || matched === '/*' ? 'unmatched' : matched
     const status = c.res.status

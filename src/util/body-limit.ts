@@ -3,12 +3,13 @@
 // Request object, which costs more than many a handler.
 import type { Context, MiddlewareHandler, Next } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { requestHeader } from './request-header.js'
 
 export function limitBody(maxSize: number, onTooLarge: (c: Context) => Response | Promise<Response>): MiddlewareHandler {
   const streamed = bodyLimit({ maxSize, onError: onTooLarge })
   return async (c: Context, next: Next) => {
-    const length = c.req.header('content-length')
-    if (length !== undefined && c.req.header('transfer-encoding') === undefined) return Number(length) > maxSize ? onTooLarge(c) : next()
+    const length = requestHeader(c, 'content-length')
+    if (length !== undefined && requestHeader(c, 'transfer-encoding') === undefined) return Number(length) > maxSize ? onTooLarge(c) : next()
     return streamed(c, next)
   }
 }

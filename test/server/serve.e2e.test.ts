@@ -40,6 +40,14 @@ describe('rolecall serve (end to end)', () => {
     expect(created.status).toBe(201)
     expect(created.headers.get('location')).toBe(`${server.url}/scim/v2/Users/${String(created.body?.['id'])}`)
     expect((await scim(server, 'rcs_wrong', 'GET', '/Users')).status).toBe(401)
+    // Headers as Node parsed them: conditional requests and the declared body size.
+    const userUrl = `${server.url}/scim/v2/Users/${String(created.body?.['id'])}`
+    const etag = created.headers.get('etag') ?? ''
+    expect((await fetch(userUrl, { headers: { authorization: `Bearer ${token}`, 'if-none-match': etag } })).status).toBe(304)
+    const stale = await fetch(userUrl, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json', 'if-match': 'W/"999"' }, body: JSON.stringify({ userName: 'e2e@example.com' }) })
+    expect(stale.status).toBe(412)
+    const huge = await fetch(`${server.url}/scim/v2/Users`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, body: 'x'.repeat(5 * 1024 * 1024) })
+    expect(huge.status).toBe(413)
     const discovery = await fetch(`${server.url}/scim/v2/ServiceProviderConfig`)
     expect(discovery.status).toBe(200)
     const health = await fetch(`${server.url}/healthz`)
@@ -54,6 +62,9 @@ describe('rolecall serve (end to end)', () => {
     expect(requests.map((entry) => [entry['method'], entry['route'], entry['status']])).toEqual([
       ['POST', '/scim/v2/Users', 201],
       ['GET', '/scim/v2/Users', 401],
+      ['GET', '/scim/v2/Users/:id', 304],
+      ['PUT', '/scim/v2/Users/:id', 412],
+      ['POST', '/scim/v2/Users', 413],
       ['GET', '/scim/v2/ServiceProviderConfig', 200],
       ['GET', '/healthz', 200],
       ['GET', '/metrics', 200],
