@@ -3,12 +3,25 @@ import { createHash } from 'node:crypto'
 
 /** JSON with object keys sorted at every level, so equal values give equal text. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (Array.isArray(value)) {
+    let out = '['
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ','
+      // A hole in a sparse array is written as nothing, as Array.prototype.join writes it.
+      if (i in value) out += canonicalJson(value[i])
+    }
+    return `${out}]`
+  }
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`
+    // The default sort compares code units, as `<` does.
+    const keys = Object.keys(value).sort()
+    let out = '{'
+    for (const key of keys) {
+      const item = (value as Record<string, unknown>)[key]
+      if (item === undefined) continue
+      out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(item)}`
+    }
+    return `${out}}`
   }
   return JSON.stringify(value) ?? 'null'
 }
@@ -27,20 +40,23 @@ export function digestOf(value: unknown): string {
   const feed = (item: unknown): void => {
     if (Array.isArray(item)) {
       write('[')
-      item.forEach((entry, index) => {
+      for (let index = 0; index < item.length; index++) {
         if (index > 0) write(',')
-        feed(entry)
-      })
+        // forEach skips holes of a sparse array.
+        if (index in item) feed(item[index])
+      }
       write(']')
     } else if (item !== null && typeof item === 'object') {
-      const entries = Object.entries(item as Record<string, unknown>)
-        .filter(([, entry]) => entry !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       write('{')
-      entries.forEach(([key, entry], index) => {
-        write(`${index > 0 ? ',' : ''}${JSON.stringify(key)}:`)
+      let isFirst = true
+      // The default sort compares code units, as `<` does.
+      for (const key of Object.keys(item).sort()) {
+        const entry = (item as Record<string, unknown>)[key]
+        if (entry === undefined) continue
+        write(`${isFirst ? '' : ','}${JSON.stringify(key)}:`)
+        isFirst = false
         feed(entry)
-      })
+      }
       write('}')
     } else {
       write(JSON.stringify(item) ?? 'null')

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
 import { canonicalJson, digestOf } from '../../src/util/digest.js'
+import { seededRandom } from '../helpers/random.js'
 
 describe('digestOf', () => {
   it.each([
@@ -19,5 +20,40 @@ describe('digestOf', () => {
   it('hashes a large value in pieces and agrees with the digest of the whole text', () => {
     const big = Array.from({ length: 200_000 }, (_, i) => ({ user: `user${i}@example.com`, chain: 'x'.repeat(40) }))
     expect(digestOf(big)).toBe(`sha256:${createHash('sha256').update(canonicalJson(big)).digest('hex')}`)
+  })
+})
+
+/** canonicalJson as first written (entries filtered, sorted and joined): the faster one must give the same text. */
+function referenceCanonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(referenceCanonicalJson).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${referenceCanonicalJson(item)}`).join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
+}
+
+describe('canonicalJson', () => {
+  it('writes what the entries-sort-join definition writes, for odd values too', () => {
+    const random = seededRandom(11)
+    const keys = ['a', 'B', 'é', '\u{1F600}', '\uFFFF', '"q"', '10', '9', '']
+    const leaves = [1, -0, 1.5e300, Number.NaN, Number.POSITIVE_INFINITY, 'text', '\u0000', true, false, null, undefined, new Date(0)]
+    const make = (depth: number): unknown => {
+      const roll = random()
+      if (depth > 3 || roll < 0.4) return leaves[Math.floor(random() * leaves.length)]
+      if (roll < 0.7) {
+        const list: unknown[] = Array.from({ length: Math.floor(random() * 4) }, () => make(depth + 1))
+        if (random() < 0.2) list[list.length + 1] = 'after a hole'
+        return list
+      }
+      return Object.fromEntries(Array.from({ length: Math.floor(random() * 5) }, () => [keys[Math.floor(random() * keys.length)] as string, make(depth + 1)]))
+    }
+    for (let i = 0; i < 500; i++) {
+      const value = make(0)
+      expect(canonicalJson(value)).toBe(referenceCanonicalJson(value))
+      expect(digestOf(value)).toBe(`sha256:${createHash('sha256').update(referenceCanonicalJson(value)).digest('hex')}`)
+    }
   })
 })
