@@ -823,42 +823,47 @@ export class SqliteStore implements Store {
   }
 
   async directoryOfUser(userName: string): Promise<LiveSnapshot> {
-    const read = this.reader.transaction((): LiveSnapshot => {
-      const revision = this.revisionOf(this.reader)
-      const generation = this.stmt(this.reader, `SELECT value FROM state WHERE key = 'group_fields'`).pluck().get() as number
-      if (generation !== this.groupFields.generation) this.groupFields = { generation, byRid: new Map() }
-      const known = this.groupFields.byRid
-      // One probe of the (connection, user_name_key) index per connection: no second index to keep up on every write.
-      const userRows = this.stmt(this.reader, 'SELECT rid, id, connection, user_name, external_id, active FROM users WHERE connection IN (SELECT name FROM connections) AND user_name_key = ?').all(userName.toLowerCase()) as {
-        rid: number
-        id: string
-        connection: string
-        user_name: string
-        external_id: string | null
-        active: number
-      }[]
-      const users = userRows.map((row) => ({ id: row.id, connection: row.connection, userName: row.user_name, ...(row.external_id === null ? {} : { externalId: row.external_id }), active: row.active === 1 }))
-      const groups: LiveSnapshot['groups'] = []
-      const memberships: LiveSnapshot['memberships'] = []
-      for (const user of userRows) {
-        // Group rids from the covering index; each group's fields read once and kept (20 row reads per user cost 5x more).
-        for (const rid of this.stmt(this.reader, 'SELECT group_rid FROM memberships WHERE user_rid = ?').pluck().all(user.rid) as number[]) {
-          let group = known.get(rid)
-          if (group === undefined) {
-            const row = this.stmt(this.reader, 'SELECT id, connection, display_name, external_id FROM groups WHERE rid = ?').get(rid) as
-              | { id: string; connection: string; display_name: string; external_id: string | null }
-              | undefined
-            if (row === undefined) continue
-            group = { id: row.id, connection: row.connection, displayName: row.display_name, ...(row.external_id === null ? {} : { externalId: row.external_id }) }
-            known.set(rid, group)
-          }
-          groups.push(group)
-          memberships.push({ groupId: group.id, userId: user.id })
+    this.readUserDirectory ??= this.reader.transaction((name: string) => this.userDirectory(name))
+    return this.readUserDirectory(userName)
+  }
+
+  /** One read transaction for directoryOfUser, made once. */
+  private readUserDirectory: ((userName: string) => LiveSnapshot) | undefined
+
+  private userDirectory(userName: string): LiveSnapshot {
+    const revision = this.revisionOf(this.reader)
+    const generation = this.stmt(this.reader, `SELECT value FROM state WHERE key = 'group_fields'`).pluck().get() as number
+    if (generation !== this.groupFields.generation) this.groupFields = { generation, byRid: new Map() }
+    const known = this.groupFields.byRid
+    // One probe of the (connection, user_name_key) index per connection: no second index to keep up on every write.
+    const userRows = this.stmt(this.reader, 'SELECT rid, id, connection, user_name, external_id, active FROM users WHERE connection IN (SELECT name FROM connections) AND user_name_key = ?').all(userName.toLowerCase()) as {
+      rid: number
+      id: string
+      connection: string
+      user_name: string
+      external_id: string | null
+      active: number
+    }[]
+    const users = userRows.map((row) => ({ id: row.id, connection: row.connection, userName: row.user_name, ...(row.external_id === null ? {} : { externalId: row.external_id }), active: row.active === 1 }))
+    const groups: LiveSnapshot['groups'] = []
+    const memberships: LiveSnapshot['memberships'] = []
+    for (const user of userRows) {
+      // Group rids from the covering index; each group's fields read once and kept (20 row reads per user cost 5x more).
+      for (const rid of this.stmt(this.reader, 'SELECT group_rid FROM memberships WHERE user_rid = ?').pluck().all(user.rid) as number[]) {
+        let group = known.get(rid)
+        if (group === undefined) {
+          const row = this.stmt(this.reader, 'SELECT id, connection, display_name, external_id FROM groups WHERE rid = ?').get(rid) as
+            | { id: string; connection: string; display_name: string; external_id: string | null }
+            | undefined
+          if (row === undefined) continue
+          group = { id: row.id, connection: row.connection, displayName: row.display_name, ...(row.external_id === null ? {} : { externalId: row.external_id }) }
+          known.set(rid, group)
         }
+        groups.push(group)
+        memberships.push({ groupId: group.id, userId: user.id })
       }
-      return { revision, users, groups, memberships }
-    })
-    return read()
+    }
+    return { revision, users, groups, memberships }
   }
 
   async appliedRevisionId(): Promise<string | null> {
