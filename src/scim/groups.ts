@@ -2,13 +2,12 @@
 import { Hono, type Context } from 'hono'
 import { ScimError } from '../errors.js'
 import type { Store, StoredGroup } from '../store/store.js'
-import { baseUrl, etagVersions, listBody, listQuery, readBody, scimJson, type ListParams, type ScimEnv } from './http.js'
+import { actorOf, baseUrl, notModified, writeOptions, listBody, listQuery, readBody, scimJson, type ListParams, type ScimEnv } from './http.js'
 import { parsePatchBody, patchGroup } from './patch.js'
 import { isReturned, parseProjection, project, type Projection } from './projection.js'
 import { etagOf, memberIds, normalizeResource, renderGroup } from './resource.js'
 import { groupType } from './schemas.js'
 import { searchParams } from './search.js'
-import { requestHeader } from '../util/request-header.js'
 
 function projectionOf(c: Context): Projection {
   return parseProjection(groupType, c.req.query('attributes'), c.req.query('excludedAttributes'))
@@ -35,11 +34,10 @@ async function list(c: Context<ScimEnv>, store: Store, params: ListParams, proje
 
 export function groupRoutes(store: Store): Hono<ScimEnv> {
   const app = new Hono<ScimEnv>()
-  const actor = (c: Context<ScimEnv>) => `scim:${c.get('connection')}`
 
   app.post('/', async (c) => {
     const { doc, members } = normalizeResource(groupType, await readBody(c))
-    const group = await store.createGroup(c.get('connection'), doc, memberIds(members), { actor: actor(c) })
+    const group = await store.createGroup(c.get('connection'), doc, memberIds(members), { actor: actorOf(c) })
     return respond(c, group, projectionOf(c), 201)
   })
 
@@ -58,32 +56,22 @@ export function groupRoutes(store: Store): Hono<ScimEnv> {
     const projection = projectionOf(c)
     const group = await store.getGroup(c.get('connection'), c.req.param('id'), isReturned(projection, 'members'))
     if (group === undefined) throw notFound(c.req.param('id'))
-    const ifNoneMatch = etagVersions(requestHeader(c, 'if-none-match'))
-    if (requestHeader(c, 'if-none-match')?.trim() === '*' || ifNoneMatch?.includes(group.version) === true) {
-      return new Response(null, { status: 304, headers: { etag: etagOf(group.version) } })
-    }
+    const unchanged = notModified(c, group.version)
+    if (unchanged !== undefined) return unchanged
     return respond(c, group, projection)
   })
 
   app.put('/:id', async (c) => {
     const id = c.req.param('id')
     const { doc, members } = normalizeResource(groupType, await readBody(c), id)
-    const ifVersion = etagVersions(requestHeader(c, 'if-match'))
-    const group = await store.replaceGroup(c.get('connection'), id, doc, memberIds(members), {
-      actor: actor(c),
-      ...(ifVersion === undefined ? {} : { ifVersion }),
-    })
+    const group = await store.replaceGroup(c.get('connection'), id, doc, memberIds(members), writeOptions(c))
     return respond(c, group, projectionOf(c))
   })
 
   app.patch('/:id', async (c) => {
     const id = c.req.param('id')
     const operations = parsePatchBody(await readBody(c))
-    const ifVersion = etagVersions(requestHeader(c, 'if-match'))
-    const group = await store.modifyGroup(c.get('connection'), id, (current, loadMembers) => patchGroup(groupType, id, current.doc, operations, loadMembers), {
-      actor: actor(c),
-      ...(ifVersion === undefined ? {} : { ifVersion }),
-    })
+    const group = await store.modifyGroup(c.get('connection'), id, (current, loadMembers) => patchGroup(groupType, id, current.doc, operations, loadMembers), writeOptions(c))
     // RFC 7644 §3.5.2: 204 is allowed; returning 50,000 members after adding one would dominate the cost.
     if (c.req.query('attributes') === undefined && c.req.query('excludedAttributes') === undefined) {
       return new Response(null, { status: 204, headers: { etag: etagOf(group.version) } })
@@ -95,8 +83,7 @@ export function groupRoutes(store: Store): Hono<ScimEnv> {
   })
 
   app.delete('/:id', async (c) => {
-    const ifVersion = etagVersions(requestHeader(c, 'if-match'))
-    await store.deleteGroup(c.get('connection'), c.req.param('id'), { actor: actor(c), ...(ifVersion === undefined ? {} : { ifVersion }) })
+    await store.deleteGroup(c.get('connection'), c.req.param('id'), writeOptions(c))
     return new Response(null, { status: 204 })
   })
 

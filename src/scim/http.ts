@@ -1,12 +1,12 @@
 // HTTP plumbing shared by the SCIM routes: JSON in and out, list parameters, ETags, bounds.
 import type { Context } from 'hono'
 import { ScimError } from '../errors.js'
-import type { JsonObject, JsonValue } from '../store/store.js'
+import type { JsonObject, JsonValue, WriteOptions } from '../store/store.js'
 import { resolvePath } from './attr-path.js'
 import { parseFilter } from './filter/parser.js'
 import { listResponseSchema, type ResourceType } from './schemas.js'
 import type { ResourceQuery } from '../store/query.js'
-import { isObject } from './resource.js'
+import { etagOf, isObject } from './resource.js'
 import { requestHeader } from '../util/request-header.js'
 
 export const scimContentType = 'application/scim+json'
@@ -84,6 +84,24 @@ export function etagVersions(header: string | undefined): number[] | undefined {
     const match = /^\s*(?:W\/)?"(\d+)"\s*$/.exec(tag)
     return match === null ? -1 : Number(match[1])
   })
+}
+
+/** Who writes, for the audit log: the connection the token belongs to. */
+export function actorOf(c: Context<ScimEnv>): string {
+  return `scim:${c.get('connection')}`
+}
+
+/** A write's options: its actor, and the versions the request's If-Match allows. */
+export function writeOptions(c: Context<ScimEnv>): WriteOptions {
+  const ifVersion = etagVersions(requestHeader(c, 'if-match'))
+  return { actor: actorOf(c), ...(ifVersion === undefined ? {} : { ifVersion }) }
+}
+
+/** A 304 when the request's If-None-Match is `*` or names this version. */
+export function notModified(c: Context, version: number): Response | undefined {
+  const header = requestHeader(c, 'if-none-match')
+  if (header === undefined || (header.trim() !== '*' && etagVersions(header)?.includes(version) !== true)) return undefined
+  return new Response(null, { status: 304, headers: { etag: etagOf(version) } })
 }
 
 /** `scheme://host` as sent → the SCIM base URL; a few entries (one per name the server is reached by). */

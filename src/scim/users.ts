@@ -2,13 +2,12 @@
 import { Hono, type Context } from 'hono'
 import { ScimError } from '../errors.js'
 import type { Store, StoredUser } from '../store/store.js'
-import { baseUrl, etagVersions, listBody, listJson, listQuery, readBody, scimJson, scimJsonText, type ListParams, type ScimEnv } from './http.js'
+import { actorOf, baseUrl, notModified, writeOptions, listBody, listJson, listQuery, readBody, scimJson, scimJsonText, type ListParams, type ScimEnv } from './http.js'
 import { parsePatchBody, patchUser } from './patch.js'
 import { isReturned, parseProjection, project, type Projection } from './projection.js'
 import { etagOf, normalizeResource, renderUser } from './resource.js'
 import { userType } from './schemas.js'
 import { searchParams } from './search.js'
-import { requestHeader } from '../util/request-header.js'
 
 function projectionOf(c: Context): Projection {
   return parseProjection(userType, c.req.query('attributes'), c.req.query('excludedAttributes'))
@@ -54,11 +53,10 @@ async function list(c: Context<ScimEnv>, store: Store, params: ListParams, proje
 
 export function userRoutes(store: Store): Hono<ScimEnv> {
   const app = new Hono<ScimEnv>()
-  const actor = (c: Context<ScimEnv>) => `scim:${c.get('connection')}`
 
   app.post('/', async (c) => {
     const { doc } = normalizeResource(userType, await readBody(c))
-    const user = await store.createUser(c.get('connection'), doc, { actor: actor(c) })
+    const user = await store.createUser(c.get('connection'), doc, { actor: actorOf(c) })
     return respond(c, user, projectionOf(c), 201)
   })
 
@@ -77,35 +75,27 @@ export function userRoutes(store: Store): Hono<ScimEnv> {
     const projection = projectionOf(c)
     const user = await store.getUser(c.get('connection'), c.req.param('id'), isReturned(projection, 'groups', true))
     if (user === undefined) throw notFound(c.req.param('id'))
-    const ifNoneMatch = etagVersions(requestHeader(c, 'if-none-match'))
-    if (requestHeader(c, 'if-none-match')?.trim() === '*' || ifNoneMatch?.includes(user.version) === true) {
-      return new Response(null, { status: 304, headers: { etag: etagOf(user.version) } })
-    }
+    const unchanged = notModified(c, user.version)
+    if (unchanged !== undefined) return unchanged
     return respond(c, user, projection)
   })
 
   app.put('/:id', async (c) => {
     const id = c.req.param('id')
     const { doc } = normalizeResource(userType, await readBody(c), id)
-    const ifVersion = etagVersions(requestHeader(c, 'if-match'))
-    await store.replaceUser(c.get('connection'), id, doc, { actor: actor(c), ...(ifVersion === undefined ? {} : { ifVersion }) })
+    await store.replaceUser(c.get('connection'), id, doc, writeOptions(c))
     return reread(c, store, id)
   })
 
   app.patch('/:id', async (c) => {
     const id = c.req.param('id')
     const operations = parsePatchBody(await readBody(c))
-    const ifVersion = etagVersions(requestHeader(c, 'if-match'))
-    await store.modifyUser(c.get('connection'), id, (current) => patchUser(userType, id, current.doc, operations), {
-      actor: actor(c),
-      ...(ifVersion === undefined ? {} : { ifVersion }),
-    })
+    await store.modifyUser(c.get('connection'), id, (current) => patchUser(userType, id, current.doc, operations), writeOptions(c))
     return reread(c, store, id)
   })
 
   app.delete('/:id', async (c) => {
-    const ifVersion = etagVersions(requestHeader(c, 'if-match'))
-    await store.deleteUser(c.get('connection'), c.req.param('id'), { actor: actor(c), ...(ifVersion === undefined ? {} : { ifVersion }) })
+    await store.deleteUser(c.get('connection'), c.req.param('id'), writeOptions(c))
     return new Response(null, { status: 204 })
   })
 
