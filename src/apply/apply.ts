@@ -28,17 +28,21 @@ export type ApplyOptions = {
 
 export type ApplyOutcome = { status: 'applied'; revision: AppliedRevision } | { status: 'no-changes' }
 
-/** Which requirements the given approvers do not satisfy, as lines. */
+/**
+ * Which requirements the given approvers do not satisfy, as lines. Each person counts once per requirement: a
+ * login named through two teams (`org/a:sam`, `org/b:sam`) is one approval.
+ */
 export function missingApprovals(requirements: readonly ApprovalRequirement[], approvedBy: readonly string[]): string[] {
   const missing: string[] = []
   for (const requirement of requirements) {
     const eligible = new Set((requirement.eligible ?? []).map((name) => name.toLowerCase()))
     const teams = requirement.approvers.filter((approver) => approver.startsWith('github:')).map((approver) => approver.slice('github:'.length).toLowerCase())
-    const counted = new Set(
-      approvedBy
-        .map((name) => name.toLowerCase())
-        .filter((name) => eligible.has(name) || teams.some((team) => name.startsWith(`${team}:`) && name.length > team.length + 1)),
-    )
+    const counted = new Set<string>()
+    for (const name of approvedBy.map((entry) => entry.toLowerCase())) {
+      if (eligible.has(name)) counted.add(name)
+      const team = teams.find((candidate) => name.startsWith(`${candidate}:`) && name.length > candidate.length + 1)
+      if (team !== undefined) counted.add(`github:${name.slice(team.length + 1)}`)
+    }
     if (counted.size < requirement.count) {
       missing.push(`${requirement.risk}: ${counted.size} of ${requirement.count} approvals from ${requirement.approvers.join(', ')}`)
     }

@@ -1,6 +1,6 @@
 // The three examples end to end: provision over SCIM, plan, apply, check, change IdP membership, refuse stale plans.
 import { beforeEach, describe, expect, it } from 'vitest'
-import { applyPlan, ApplyRefusedError, explainStale } from '../../src/apply/apply.js'
+import { applyPlan, ApplyRefusedError, explainStale, missingApprovals } from '../../src/apply/apply.js'
 import { readPlanBase } from '../../src/apply/store-base.js'
 import { checkAccess } from '../../src/engine/check.js'
 import { computeEffectiveAccess } from '../../src/engine/effective.js'
@@ -123,6 +123,15 @@ describe('reconciling the example organization', () => {
     expect(error).toBeInstanceOf(ApplyRefusedError)
     expect((error as Error).message).toContain('critical: 1 of 2 approvals from group:Security Admins, github:acme/security')
     expect(await store.listAppliedRevisions()).toEqual([])
+  })
+
+  it('counts one person once, even when named through two approver teams', () => {
+    const requirement = { risk: 'critical' as const, count: 2, approvers: ['github:acme/security', 'github:acme/platform-leads'], eligible: ['sasha@acme.example'], changes: 1 }
+    expect(missingApprovals([requirement], ['acme/security:gh-alice', 'ACME/platform-leads:gh-alice'])).toEqual(['critical: 1 of 2 approvals from github:acme/security, github:acme/platform-leads'])
+    expect(missingApprovals([requirement], ['sasha@acme.example', 'Sasha@acme.example'])).toHaveLength(1)
+    expect(missingApprovals([requirement], ['acme/security:gh-alice', 'acme/platform-leads:gh-bob'])).toEqual([])
+    expect(missingApprovals([requirement], ['acme/security:gh-alice', 'sasha@acme.example'])).toEqual([])
+    expect(missingApprovals([requirement], ['acme/security:', 'acme/other:gh-bob', 'gh-alice'])).toHaveLength(1)
   })
 
   it('counts members of an approver group as approvers', async () => {
