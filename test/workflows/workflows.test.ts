@@ -89,9 +89,11 @@ describe('workflow permissions', () => {
 })
 
 describe('access-plan workflow', () => {
-  it('runs on access changes and on reviews, and chains validate, plan, comment, approvals', () => {
+  it('runs on every pull request and review (a required check must report), and chains validate, plan, comment, approvals', () => {
     const flow = workflow('access-plan.yml')
-    expect(flow.on.pull_request).toEqual({ paths: ['access/**'] })
+    expect(flow.on.pull_request ?? {}).not.toHaveProperty('paths')
+    const scope = steps('access-plan.yml').find((step) => step.id === 'scope')
+    expect(scope?.run).toContain("grep -q '^access/'")
     expect(flow.on.pull_request_review).toEqual({ types: ['submitted', 'dismissed'] })
     const commands = steps('access-plan.yml').flatMap((step) => (step.with?.command === undefined ? [] : [step.with.command]))
     expect(commands).toEqual(['validate', 'plan', 'github-comment', 'approvals'])
