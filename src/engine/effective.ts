@@ -224,11 +224,12 @@ export type DirectoryIndex = {
   activeMembersOf: (groupId: string) => readonly string[]
 }
 
-export function indexDirectory(directory: Directory): DirectoryIndex {
+/** `users`: the directory's users in any order (what the index holds does not depend on it). */
+export function indexDirectory(directory: Directory, users: Directory['users'] = directory.users): DirectoryIndex {
   const activity = new Map<string, boolean>()
   const userNames = new Map<string, string>()
   const activeKeyOf = new Map<string, string>()
-  for (const user of directory.users) {
+  for (const user of users) {
     const key = userKey(user.userName)
     if (user.active) activeKeyOf.set(user.id, key)
     // The name shown for a person with several records: an active record's, the first in sorted order, so it

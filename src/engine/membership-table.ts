@@ -15,6 +15,11 @@ export type MembershipTable = {
   readonly offsets: Uint32Array
   /** Indexes into `userIds`; ascending within each group (duplicates kept). */
   readonly members: Uint32Array
+  /**
+   * The directory's user and group rows in the order of `userIds` and `groupIds`, when those list exactly the
+   * directory's users and groups (the SQLite snapshot's table): the directory in id order without a sort.
+   */
+  readonly rowsById?: { readonly users: Directory['users']; readonly groups: Directory['groups'] }
 }
 
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)

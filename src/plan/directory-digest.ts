@@ -36,6 +36,15 @@ export function sortedById<T extends { id: string }>(list: readonly T[], ids?: r
   return [...list].sort(byId)
 }
 
+/** The directory's users and groups in id order: the table's rows when it has them (no sort), else sorted. */
+export function rowsInIdOrder(directory: Directory, table: MembershipTable): Pick<Directory, 'users' | 'groups'> {
+  const byId = table.rowsById
+  return {
+    users: byId !== undefined && byId.users.length === directory.users.length ? byId.users : sortedById(directory.users, table.userIds),
+    groups: byId !== undefined && byId.groups.length === directory.groups.length ? byId.groups : sortedById(directory.groups, table.groupIds),
+  }
+}
+
 const chunkSize = 1 << 20
 
 /** Text hashed as UTF-8 through one buffer (a few native calls per megabyte rather than one per string). */
@@ -68,20 +77,22 @@ class HashWriter {
  * it is written rather than built as one string.
  */
 export function directoryDigest(directory: Directory): string {
+  const table = membershipTableOf(directory)
+  const { users, groups } = rowsInIdOrder(directory, table)
   const out = new HashWriter()
   // For an array of strings, booleans and nulls, JSON.stringify is canonical JSON; one array is reused per row.
   const row: (string | boolean | null)[] = []
   out.write('{"groups":[')
-  for (const [i, group] of sortedById(directory.groups).entries()) {
+  for (const [i, group] of groups.entries()) {
     row.length = 0
     row.push(group.id, group.connection, group.displayName, group.externalId ?? null)
     out.write(`${i === 0 ? '' : ','}${JSON.stringify(row)}`)
   }
   out.write('],"memberships":[')
   out.flush()
-  hashMemberships(membershipTableOf(directory), out)
+  hashMemberships(table, out)
   out.write('],"users":[')
-  for (const [i, user] of sortedById(directory.users).entries()) {
+  for (const [i, user] of users.entries()) {
     row.length = 0
     row.push(user.id, user.connection, user.userName, user.externalId ?? null, user.active)
     out.write(`${i === 0 ? '' : ','}${JSON.stringify(row)}`)
@@ -168,6 +179,7 @@ export function directoryDigestOffThread(directory: Directory): Promise<string> 
     })
     worker.once('error', reject)
     worker.once('exit', () => reject(new Error('the directory digest worker stopped without an answer')))
-    worker.postMessage({ users: directory.users, groups: directory.groups, table: membershipTableOf(directory) })
+    const { groupIds, userIds, offsets, members } = membershipTableOf(directory)
+    worker.postMessage({ users: directory.users, groups: directory.groups, table: { groupIds, userIds, offsets, members } })
   }).catch(() => directoryDigest(directory))
 }

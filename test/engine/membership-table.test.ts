@@ -6,7 +6,7 @@ import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { directoryWithTable, membershipsOfTable, membershipTableOf, tableOfMemberships } from '../../src/engine/membership-table.js'
 import type { Directory } from '../../src/engine/types.js'
-import { directoryDigest } from '../../src/plan/make-plan.js'
+import { canonicalDirectory, directoryDigest } from '../../src/plan/make-plan.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { memoryStore } from '../helpers/memory-store.js'
 import { seededRandom } from '../helpers/random.js'
@@ -135,6 +135,10 @@ describe('membership table', () => {
       const expected = [...groupIds].sort().flatMap((groupId) => [...userIds].sort().map((userId) => ({ groupId, userId })))
       expect(snapshot.memberships).toEqual(expected)
       expect(directoryDigest(snapshot)).toBe(referenceDigest({ users: snapshot.users, groups: snapshot.groups, memberships: expected }))
+      const canonical = canonicalDirectory(snapshot)
+      expect(canonical.users.map((user) => user.id)).toEqual([...userIds].sort())
+      expect(canonical.groups.map((group) => group.id)).toEqual([...groupIds].sort())
+      expect(snapshot.users.map((user) => user.userName)).toEqual(['a', 'b', 'c', 'd'])
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -88,5 +88,13 @@ export function readLiveSnapshot(db: Database.Database): LiveSnapshot {
     const start = starts[group] as number
     if (start >= 0) lists[group] = parsed.subarray(start, start + (counts[group] as number))
   }
-  return directoryWithTable({ revision, users, groups }, tableOfMemberLists(groupOrder.ids, userOrder.ids, lists))
+  const table = tableOfMemberLists(groupOrder.ids, userOrder.ids, lists)
+  // The rows in id order, placed by the positions already known.
+  const byPosition = <T>(rows: readonly T[], rids: Int32Array, order: IdOrder): T[] => {
+    const placed: T[] = new Array(rows.length)
+    for (let i = 0; i < rows.length; i++) placed[order.positionOfRid[rids[i] as number] as number] = rows[i] as T
+    return placed
+  }
+  const rowsById = { users: byPosition(users, userRids, userOrder), groups: byPosition(groups, groupRids, groupOrder) }
+  return directoryWithTable({ revision, users, groups }, { ...table, rowsById })
 }
