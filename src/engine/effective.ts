@@ -413,16 +413,26 @@ function sortHoldings(lists: Iterable<Holding[]>, distinct: Iterable<Holding>): 
   const rankOf = (strings: Iterable<string>) => new Map([...new Set(strings)].sort(compareStrings).map((text, i) => [text, i]))
   const keyRank = rankOf([...texts.keys()].map((holding) => holding.key))
   const textRank = rankOf(texts.values())
-  const keyOf = (holding: Holding) => keyRank.get(holding.key) ?? 0
-  const textOf = (holding: Holding) => textRank.get(texts.get(holding) ?? '') ?? 0
-  const ordered = [...texts.keys()].sort((a, b) => keyOf(a) - keyOf(b) || textOf(a) - textOf(b))
+  // A holding's rank is the number of holdings before it in (key, chain text) order, ties sharing one rank: found by
+  // binary search among the sorted numbers key rank × text count + text rank (exact below 2^53).
+  const holdings = [...texts]
+  const values = new Float64Array(holdings.length)
+  for (let i = 0; i < holdings.length; i++) {
+    const [holding, text] = holdings[i] as [Holding, string]
+    values[i] = (keyRank.get(holding.key) ?? 0) * textRank.size + (textRank.get(text) ?? 0)
+  }
+  const sorted = values.slice().sort()
   const rank = new Map<Holding, number>()
-  let previous: Holding | undefined
-  let current = 0
-  for (const [position, holding] of ordered.entries()) {
-    if (previous !== undefined && (previous.key !== holding.key || texts.get(previous) !== texts.get(holding))) current = position
-    rank.set(holding, current)
-    previous = holding
+  for (let i = 0; i < holdings.length; i++) {
+    const value = values[i] as number
+    let low = 0
+    let high = sorted.length
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if ((sorted[middle] as number) < value) low = middle + 1
+      else high = middle
+    }
+    rank.set((holdings[i] as [Holding, string])[0], low)
   }
   // A stable sort by rank: each entry's rank and position in one number, sorted as a typed array.
   let order = new Float64Array(64)
