@@ -165,11 +165,14 @@ function hashMemberships(table: MembershipTable, out: HashWriter): void {
 
 /**
  * directoryDigest computed on a worker thread (the directory is copied to it), so that the caller can compute
- * the rest of a plan meanwhile; computed here when the worker cannot run (as in tests that run the sources).
+ * the rest of a plan meanwhile; computed here for a small directory, or when the worker cannot run (as in tests
+ * that run the sources).
  */
 export function directoryDigestOffThread(directory: Directory): Promise<string> {
   const script = new URL('./directory-digest-worker.js', import.meta.url)
-  if (!existsSync(fileURLToPath(script))) return Promise.resolve(directoryDigest(directory))
+  // A small directory is hashed sooner than a worker starts.
+  const isSmall = directory.users.length + membershipTableOf(directory).members.length < 20_000
+  if (isSmall || !existsSync(fileURLToPath(script))) return Promise.resolve(directoryDigest(directory))
   return new Promise<string>((resolve, reject) => {
     const worker = new Worker(script)
     worker.unref()
