@@ -43,7 +43,14 @@ function sourceDigests(state: DesiredState, interned: Map<string, string>): Map<
  * user's may (then compute everyone). A user outside every group whose members or bundle differ, and outside
  * every individual or break-glass grant that differs, holds exactly the same things in both states.
  */
-export function affectedUsers(before: StateView, after: StateView, breakGlass: readonly BreakGlassGrant[], now: Date): Set<string> | undefined {
+export function affectedUsers(
+  before: StateView,
+  after: StateView,
+  breakGlass: readonly BreakGlassGrant[],
+  now: Date,
+  /** `Kind\u0000name` of every document that differs between the two states, when known: what did not change is not compared. */
+  changedDocuments?: ReadonlySet<string>,
+): Set<string> | undefined {
   let sourcesBefore: Map<string, string>
   let sourcesAfter: Map<string, string>
   try {
@@ -55,6 +62,11 @@ export function affectedUsers(before: StateView, after: StateView, breakGlass: r
     if (error instanceof GroupCycle) return undefined
     throw error
   }
+  // Bundles, grant holdings and break-glass holdings depend on their own document and on these kinds alone (the
+  // catalog, roles, services and policies a builder reads): with none of these changed, an unchanged document gives
+  // an equal bundle or holding.
+  const isContextSame = changedDocuments !== undefined && ![...changedDocuments].some((key) => ['Organization', 'Catalog', 'Role', 'Service', 'Policy'].includes(key.slice(0, key.indexOf('\u0000'))))
+  const isUnchanged = (kind: string, name: string) => isContextSame && changedDocuments?.has(`${kind}\u0000${name}`) === false
   const users = new Set<string>()
   const addMembers = (paths: Paths | undefined) => {
     if (paths !== undefined) for (const key of paths.keys()) users.add(key)
@@ -66,7 +78,7 @@ export function affectedUsers(before: StateView, after: StateView, breakGlass: r
       previous !== undefined &&
       next !== undefined &&
       sourcesBefore.get(name) === sourcesAfter.get(name) &&
-      JSON.stringify(before.builder.bundle(previous)) === JSON.stringify(after.builder.bundle(next))
+      (isUnchanged('Group', name) || JSON.stringify(before.builder.bundle(previous)) === JSON.stringify(after.builder.bundle(next)))
     if (isSame) continue
     addMembers(before.paths.get(name))
     addMembers(after.paths.get(name))
@@ -74,12 +86,14 @@ export function affectedUsers(before: StateView, after: StateView, breakGlass: r
   for (const name of new Set([...before.state.grants.keys(), ...after.state.grants.keys()])) {
     const previous = before.state.grants.get(name)?.doc
     const next = after.state.grants.get(name)?.doc
+    if (previous !== undefined && next !== undefined && isUnchanged('Grant', name)) continue
     const digest = (view: StateView, grant: typeof previous) => (grant === undefined ? 'absent' : `${userKey(grant.user)}\u0000${JSON.stringify(grantHolding(view.builder, grant, now) ?? null)}`)
     if (digest(before, previous) === digest(after, next)) continue
     if (previous !== undefined) users.add(userKey(previous.user))
     if (next !== undefined) users.add(userKey(next.user))
   }
   for (const grant of breakGlass) {
+    if (isContextSame) break
     if (JSON.stringify(breakGlassHolding(before.builder, grant, now) ?? null) !== JSON.stringify(breakGlassHolding(after.builder, grant, now) ?? null)) users.add(userKey(grant.user))
   }
   return users

@@ -153,6 +153,7 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
   const breakGlass = base.breakGlass ?? []
   const afterBundles = new BundleBuilder(desired)
   const beforeBundles = appliedState.catalog === undefined ? undefined : new BundleBuilder(appliedState)
+  const documentChanges = diffDocuments(base.applied.documents, desiredDocs)
   // Every member's paths of a group, resolved when asked for: affectedUsers asks only for groups that changed.
   const afterResolver = memberPathsResolver(desired, index)
   // Only users whose access may differ are computed, unless a policy counts or scans everyone's access.
@@ -165,6 +166,7 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
           { state: desired, builder: afterBundles, paths: { get: afterResolver.resolve } },
           breakGlass,
           now,
+          new Set(documentChanges.map((change) => `${change.kind}\u0000${change.name}`)),
         )
   // The paths the two computations walk: those of the affected users only (affectedUsers returns undefined, so
   // everyone is computed, when nested groups form a cycle: then paths depend on the order of resolution).
@@ -177,7 +179,6 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
     after: (holding, action) => afterBundles.actionRisk(holding, action),
     ...(beforeBundles === undefined ? {} : { before: (holding: Holding, action: string) => beforeBundles.actionRisk(holding, action) }),
   })
-  const documentChanges = diffDocuments(base.applied.documents, desiredDocs)
   const moved = movedRisks(deltas)
   const changes: ObjectChange[] = documentChanges.map((change) => ({
     action: change.action,
