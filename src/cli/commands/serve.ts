@@ -1,8 +1,10 @@
 // rolecall serve: the SCIM endpoint, the admin and check API, /healthz and /metrics over HTTP, with graceful shutdown on SIGTERM.
 import type { AddressInfo } from 'node:net'
-import { serve as listen } from '@hono/node-server'
+import { createServer as createHttpServer } from 'node:http'
+import { getRequestListener } from '@hono/node-server'
 import { pino } from 'pino'
 import { createServerApp } from '../../server/app.js'
+import { directCheck } from '../../server/direct-check.js'
 import { LogBuffer } from '../../server/log-buffer.js'
 import { resolveDbPath, resolveHost, resolvePort } from '../../server/config.js'
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js'
@@ -66,10 +68,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
   flusher.unref()
   const logger = pino({ base: { service: 'rolecall' }, timestamp: isoTimeOncePerMs() }, destination)
   const store = openSqliteStore(dbPath, { backgroundCheckpoint: true })
-  const { app, checks } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: 50 } })
+  const { app, checks, recordRequest } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: 50 } })
+  const check = directCheck({ store, checks, clock: () => new Date(), recordRequest, onUnexpected: (error) => logger.error({ err: error }, 'unexpected error') })
 
   return await new Promise<number>((resolveExit) => {
-    const server = listen({ fetch: app.fetch, port, hostname }, (info: AddressInfo) => {
+    // POST /api/v1/check is answered before Hono (see direct-check.ts); everything else goes through the app.
+    const honoListener = getRequestListener(app.fetch, { hostname })
+    const server = createHttpServer((request, response) => {
+      if (!check(request, response)) void honoListener(request, response)
+    })
+    server.listen(port, hostname, () => {
+      const info = server.address() as AddressInfo
       logger.info({ host: info.address, port: info.port, db: dbPath, url: `http://${hostname}:${info.port}/scim/v2` }, 'listening')
       destination.flush()
       checks.start()

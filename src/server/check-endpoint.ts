@@ -1,0 +1,41 @@
+// POST /api/v1/check apart from any HTTP framework: the Hono route and rolecall serve's direct Node handler
+// (direct-check.ts) both answer through these functions, so the two cannot disagree.
+import type { AdminScope, Store } from '../store/store.js'
+import { parseCheckBody } from './check-body.js'
+import type { CheckService } from './check-service.js'
+
+export type ApiReply = { status: 200 | 400 | 401 | 403 | 413 | 415; body: Record<string, unknown>; headers?: Record<string, string> }
+
+/** Largest check request body read. */
+export const maxCheckBodyBytes = 64 * 1024
+
+const challenge = { 'www-authenticate': 'Bearer realm="rolecall-admin"' }
+
+export function apiProblem(status: ApiReply['status'], message: string, headers?: Record<string, string>): ApiReply {
+  return { status, body: { error: message }, ...(headers === undefined ? {} : { headers }) }
+}
+
+/** The admin token's id when the Authorization header carries one with `scope`; else the 401 or 403 to send. */
+export async function authorizeAdmin(store: Store, authorization: string | undefined, scope: AdminScope): Promise<{ tokenId: string } | ApiReply> {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')
+  const token = match?.[1] === undefined ? undefined : await store.authenticateAdmin(match[1])
+  if (token === undefined) return apiProblem(401, match === null ? 'an admin bearer token is required' : 'the bearer token is not a valid admin token', challenge)
+  if (!token.scopes.includes(scope)) return apiProblem(403, `this token lacks the "${scope}" scope`)
+  return { tokenId: token.id }
+}
+
+/** The answer to an authorised check request: 415 unless JSON, 400 for a malformed body or question. */
+export async function answerCheck(checks: CheckService, now: Date, contentType: string | undefined, text: () => Promise<string>): Promise<ApiReply> {
+  if (!/^application\/json\b/i.test(contentType ?? '')) return apiProblem(415, 'send application/json')
+  let body: unknown
+  try {
+    body = JSON.parse(await text())
+  } catch {
+    return apiProblem(400, 'the body is not valid JSON')
+  }
+  const question = parseCheckBody(body, now)
+  if ('error' in question) return apiProblem(400, question.error)
+  const answer = await checks.check(question)
+  if ('error' in answer) return apiProblem(400, answer.error)
+  return { status: 200, body: { allowed: answer.allowed, reasons: answer.reasons, denials: answer.denials, revision: answer.revision } }
+}

@@ -1,0 +1,47 @@
+// What every request leaves behind: a count and a latency in /metrics, and one structured log line.
+import type { Logger } from 'pino'
+import { Counter, Histogram, type Registry } from 'prom-client'
+
+export type RequestRecord = { method: string; route: string; path: string; status: number; seconds: number; connection?: string }
+
+export type RecordRequest = (record: RequestRecord) => void
+
+/** Registers the request metrics on `registry`; the returned function records one request there and in `logger`. */
+export function requestRecorder(registry: Registry, logger: Logger | undefined): RecordRequest {
+  const requests = new Counter({
+    name: 'rolecall_http_requests_total',
+    help: 'HTTP requests by method, route and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  })
+  const latency = new Histogram({
+    name: 'rolecall_http_request_duration_seconds',
+    help: 'HTTP request latency by method and route.',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  })
+  // One pair of labelled children per method, route and status: labelling by object hashes the labels per call.
+  const children = new Map<string, { record: (seconds: number) => void }>()
+  const metricsOf = (method: string, route: string, status: number) => {
+    const key = `${method} ${route} ${status}`
+    let child = children.get(key)
+    if (child === undefined) {
+      const counted = requests.labels(method, route, String(status))
+      const timed = latency.labels(method, route)
+      child = {
+        record: (seconds) => {
+          counted.inc()
+          timed.observe(seconds)
+        },
+      }
+      children.set(key, child)
+    }
+    return child
+  }
+  return ({ method, route, path, status, seconds, connection }) => {
+    metricsOf(method, route, status).record(seconds)
+    // The path only: query strings carry filters with user names. Never headers or bodies, so no token.
+    logger?.info({ method, route, path, status, ms: Math.round(seconds * 1e6) / 1e3, ...(connection === undefined ? {} : { connection }) }, 'request')
+  }
+}
