@@ -35,6 +35,7 @@ import { compileFilter, compileSort, type ResourceTable, type SqlParam } from '.
 import { newResourceId } from './ids.js'
 import { isMemoryPath, openDatabase } from './open.js'
 import { readLiveSnapshot } from './snapshot.js'
+import { UserDirectories } from './user-directory.js'
 import { hashToken, newToken, newTokenId, sameHash, tokenHint } from './tokens.js'
 
 export type SqliteStoreOptions = {
@@ -132,8 +133,7 @@ export class SqliteStore implements Store {
   private readonly tokenCache = new AcceptedTokens<string>(tokenCacheMs)
   private readonly adminTokenCache = new AcceptedTokens<{ id: string; scopes: AdminScope[] }>(tokenCacheMs)
   private readonly accessChanges = new AccessChanges()
-  /** Group rid → the fields directoryOfUser returns, while the `group_fields` counter stays at `generation`. */
-  private groupFields = { generation: -1, byRid: new Map<number, LiveSnapshot['groups'][number]>() }
+  private userDirectories: UserDirectories | undefined
 
   constructor(readonly path: string, options: SqliteStoreOptions = {}) {
     const clock = options.clock
@@ -819,51 +819,12 @@ export class SqliteStore implements Store {
   /** A group's displayName or externalId changed, or a group went: for readers in other processes, and this one. */
   private groupFieldsChanged(): void {
     this.stmt(this.writer, `UPDATE state SET value = value + 1 WHERE key = 'group_fields'`).run()
-    this.groupFields = { generation: -1, byRid: new Map() }
+    this.userDirectories?.groupFieldsChanged()
   }
 
   async directoryOfUser(userName: string): Promise<LiveSnapshot> {
-    this.readUserDirectory ??= this.reader.transaction((name: string) => this.userDirectory(name))
-    return this.readUserDirectory(userName)
-  }
-
-  /** One read transaction for directoryOfUser, made once. */
-  private readUserDirectory: ((userName: string) => LiveSnapshot) | undefined
-
-  private userDirectory(userName: string): LiveSnapshot {
-    const revision = this.revisionOf(this.reader)
-    const generation = this.stmt(this.reader, `SELECT value FROM state WHERE key = 'group_fields'`).pluck().get() as number
-    if (generation !== this.groupFields.generation) this.groupFields = { generation, byRid: new Map() }
-    const known = this.groupFields.byRid
-    // One probe of the (connection, user_name_key) index per connection: no second index to keep up on every write.
-    const userRows = this.stmt(this.reader, 'SELECT rid, id, connection, user_name, external_id, active FROM users WHERE connection IN (SELECT name FROM connections) AND user_name_key = ?').all(userName.toLowerCase()) as {
-      rid: number
-      id: string
-      connection: string
-      user_name: string
-      external_id: string | null
-      active: number
-    }[]
-    const users = userRows.map((row) => ({ id: row.id, connection: row.connection, userName: row.user_name, ...(row.external_id === null ? {} : { externalId: row.external_id }), active: row.active === 1 }))
-    const groups: LiveSnapshot['groups'] = []
-    const memberships: LiveSnapshot['memberships'] = []
-    for (const user of userRows) {
-      // Group rids from the covering index; each group's fields read once and kept (20 row reads per user cost 5x more).
-      for (const rid of this.stmt(this.reader, 'SELECT group_rid FROM memberships WHERE user_rid = ?').pluck().all(user.rid) as number[]) {
-        let group = known.get(rid)
-        if (group === undefined) {
-          const row = this.stmt(this.reader, 'SELECT id, connection, display_name, external_id FROM groups WHERE rid = ?').get(rid) as
-            | { id: string; connection: string; display_name: string; external_id: string | null }
-            | undefined
-          if (row === undefined) continue
-          group = { id: row.id, connection: row.connection, displayName: row.display_name, ...(row.external_id === null ? {} : { externalId: row.external_id }) }
-          known.set(rid, group)
-        }
-        groups.push(group)
-        memberships.push({ groupId: group.id, userId: user.id })
-      }
-    }
-    return { revision, users, groups, memberships }
+    this.userDirectories ??= new UserDirectories(this.reader, (sql) => this.stmt(this.reader, sql))
+    return this.userDirectories.read(userName)
   }
 
   async appliedRevisionId(): Promise<string | null> {
