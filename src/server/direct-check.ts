@@ -18,14 +18,19 @@ export type DirectCheckOptions = {
 
 const route = '/api/v1/check'
 
-/** The body as text, or undefined once it grows past `maxBytes` (the rest is left unread). */
+/** The body as text, or undefined once it grows past `maxBytes` (the rest is left unread); rejects if the client goes. */
 function readBody(request: IncomingMessage, maxBytes: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
+    let isDone = false
+    request.on('close', () => {
+      if (!isDone) reject(new Error('the client closed the connection before sending the whole body'))
+    })
     const onData = (chunk: Buffer) => {
       size += chunk.length
       if (size > maxBytes) {
+        isDone = true
         request.off('data', onData)
         request.resume()
         resolve(undefined)
@@ -34,7 +39,10 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<string | 
       chunks.push(chunk)
     }
     request.on('data', onData)
-    request.on('end', () => resolve(chunks.length === 1 ? (chunks[0]?.toString('utf8') ?? '') : Buffer.concat(chunks).toString('utf8')))
+    request.on('end', () => {
+      isDone = true
+      resolve(chunks.length === 1 ? (chunks[0]?.toString('utf8') ?? '') : Buffer.concat(chunks).toString('utf8'))
+    })
     request.on('error', reject)
   })
 }
@@ -67,6 +75,8 @@ export function directCheck(options: DirectCheckOptions): (request: IncomingMess
     answer(request).then(
       (reply) => send(response, reply, started),
       (error: unknown) => {
+        // A client that went away mid-request gets no answer and leaves no line.
+        if (response.socket === null || response.socket.destroyed) return
         options.onUnexpected?.(error)
         const text = JSON.stringify({ error: 'internal error' })
         if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })

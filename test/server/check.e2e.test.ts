@@ -110,3 +110,21 @@ describe('POST /api/v1/check on rolecall serve', () => {
     expect(server.lines.join('\n')).not.toContain(checkToken.slice(4))
   })
 })
+
+describe('POST /api/v1/check when the client goes away', () => {
+  it('keeps serving after a client that sent half a body and left', async () => {
+    const url = new URL(`${server.url}/api/v1/check`)
+    await new Promise<void>((resolve) => {
+      const sent = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...json(checkToken), 'content-length': '1000' } })
+      sent.on('error', () => resolve())
+      sent.write('{"user":')
+      setTimeout(() => {
+        sent.destroy()
+        resolve()
+      }, 50)
+    })
+    expect((await post(ssoManage('sasha@acme.example'), json(checkToken))).status).toBe(200)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(server.lines.join('\n')).not.toContain('unexpected error')
+  })
+})
