@@ -30,7 +30,7 @@ export class UserAccessCompiler {
   private readonly viaIdpGroup = new Map<string, Holding[]>()
   /** What being listed brings, per userKey. */
   private readonly viaListing = new Map<string, Holding[]>()
-  /** The sort text of each shared holding (formatChain of its chain). */
+  /** The sort text of each holding sorted so far (formatChain of its chain). */
   private readonly sortText = new WeakMap<Holding, string>()
 
   constructor(private readonly state: DesiredState) {
@@ -54,9 +54,7 @@ export class UserAccessCompiler {
     visiting.add(group)
     const reached: Chain = [...chain, { kind: 'group', name: group } satisfies Step]
     for (const template of this.bundles.bundle(entry.doc)) {
-      const holding: Holding = { ...template, chain: [...reached, ...template.chain] }
-      this.sortText.set(holding, formatChain(holding.chain))
-      into.push(holding)
+      into.push({ ...template, chain: [...reached, ...template.chain] })
     }
     for (const parent of this.parentsOf.get(group) ?? []) this.collect(parent, reached, into, visiting)
     visiting.delete(group)
