@@ -26,6 +26,23 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null'
 }
 
+/** An object shape's keys in the order written, each with the text written before its value (with and without a comma). */
+type KeyOrder = { keys: readonly string[]; sorted: readonly string[]; first: readonly string[]; next: readonly string[] }
+
+function keyOrderOf(keys: readonly string[]): KeyOrder {
+  // The default sort compares code units, as `<` does.
+  const sorted = [...keys].sort()
+  const first = sorted.map((key) => `${JSON.stringify(key)}:`)
+  return { keys, sorted, first, next: first.map((text) => `,${text}`) }
+}
+
+/** True when `a` and `b` list the same keys in the same order. */
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 /** `sha256:<hex>` of the canonical JSON of `value`, hashed as it is written: no string of the whole value is built. */
 export function digestOf(value: unknown): string {
   const hash = createHash('sha256')
@@ -37,23 +54,41 @@ export function digestOf(value: unknown): string {
       chunk = ''
     }
   }
+  // Objects of one shape come in runs (a plan's access entries): the last few shapes' key orders are kept.
+  const orders: KeyOrder[] = []
+  const orderOf = (keys: string[]): KeyOrder => {
+    for (const order of orders) if (sameKeys(order.keys, keys)) return order
+    const order = keyOrderOf(keys)
+    if (orders.length >= 8) orders.pop()
+    orders.unshift(order)
+    return order
+  }
   const feed = (item: unknown): void => {
-    if (Array.isArray(item)) {
+    if (typeof item === 'string') {
+      write(JSON.stringify(item))
+    } else if (Array.isArray(item)) {
+      // A list of strings is written as JSON.stringify writes it (no holes: a hole is not a string).
+      let isStrings = true
+      for (let index = 0; index < item.length && isStrings; index++) isStrings = typeof item[index] === 'string'
+      if (isStrings) {
+        write(JSON.stringify(item))
+        return
+      }
       write('[')
       for (let index = 0; index < item.length; index++) {
         if (index > 0) write(',')
-        // forEach skips holes of a sparse array.
+        // A hole of a sparse array is written as nothing.
         if (index in item) feed(item[index])
       }
       write(']')
     } else if (item !== null && typeof item === 'object') {
       write('{')
       let isFirst = true
-      // The default sort compares code units, as `<` does.
-      for (const key of Object.keys(item).sort()) {
-        const entry = (item as Record<string, unknown>)[key]
+      const { sorted, first, next } = orderOf(Object.keys(item))
+      for (let index = 0; index < sorted.length; index++) {
+        const entry = (item as Record<string, unknown>)[sorted[index] as string]
         if (entry === undefined) continue
-        write(`${isFirst ? '' : ','}${JSON.stringify(key)}:`)
+        write((isFirst ? first : next)[index] as string)
         isFirst = false
         feed(entry)
       }
