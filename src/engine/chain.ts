@@ -45,3 +45,18 @@ export function formatChain(chain: Chain, holding?: Holding): string {
   if (holding !== undefined) parts.push(holding.type === 'permission' ? holding.permission : `grant ${formatGrantRule(holding.grant)}`)
   return parts.join(' → ')
 }
+
+const chainTexts = new WeakMap<Chain, string>()
+
+/**
+ * `formatChain(chain)`, kept per chain. Chains are shared by the many users (and holdings) they reach and are
+ * never modified, so each one is written once and every user's text is the same string.
+ */
+export function chainText(chain: Chain): string {
+  let text = chainTexts.get(chain)
+  if (text === undefined) {
+    text = formatChain(chain)
+    chainTexts.set(chain, text)
+  }
+  return text
+}

@@ -4,7 +4,7 @@ import { BundleBuilder, computeEffectiveAccess, idpGroupsOf, indexDirectory, mem
 import { directoryWithTable, membershipTableOf } from '../engine/membership-table.js'
 import type { BreakGlassGrant, Directory, Holding } from '../engine/types.js'
 import { stateDocuments, stateFromDocuments, type StateDocument } from '../model/documents.js'
-import { maxRisk, riskLevels, type Risk } from '../model/risk.js'
+import { maxRisk, riskLevels, riskRank, type Risk } from '../model/risk.js'
 import type { DesiredState } from '../model/state.js'
 import { parseTimestamp } from '../model/time.js'
 import type { ObjectChange, Plan } from '../schema/generated/plan.js'
@@ -79,15 +79,20 @@ function touchedDocuments(holding: Holding): string[] {
 /** The highest risk of the deltas whose holdings touch each document (`Kind\u0000name`). */
 function movedRisks(deltas: readonly AccessDelta[]): Map<string, Risk> {
   const risks = new Map<string, Risk>()
-  const seen = new Map<Holding['chain'], string[]>()
+  // Per chain, the documents it touches and the highest risk already counted for them: a delta no riskier
+  // than that through the same chain changes nothing.
+  const seen = new Map<Holding['chain'], { touched: string[]; rank: number }>()
   for (const delta of deltas) {
+    const rank = riskRank(delta.risk)
     for (const holding of delta.holdings) {
-      let touched = seen.get(holding.chain)
-      if (touched === undefined) {
-        touched = touchedDocuments(holding)
-        seen.set(holding.chain, touched)
+      let known = seen.get(holding.chain)
+      if (known === undefined) {
+        known = { touched: touchedDocuments(holding), rank: Number.NEGATIVE_INFINITY }
+        seen.set(holding.chain, known)
       }
-      for (const document of touched) {
+      if (rank <= known.rank) continue
+      known.rank = rank
+      for (const document of known.touched) {
         const known = risks.get(document)
         risks.set(document, known === undefined ? delta.risk : maxRisk(known, delta.risk))
       }
@@ -188,10 +193,23 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
     risk: changeRisk(change, moved, beforeBundles, afterBundles),
     fields: change.fields,
   }))
-  const risks = [...changes.map((change) => change.risk), ...deltas.map((delta) => delta.risk)]
+  const risks = changes.map((change) => change.risk)
+  for (const delta of deltas) risks.push(delta.risk)
+  const counts = new Map<Risk, { gains: number; losses: number }>()
+  const usersWithDeltas = new Set<string>()
+  for (const delta of deltas) {
+    let count = counts.get(delta.risk)
+    if (count === undefined) {
+      count = { gains: 0, losses: 0 }
+      counts.set(delta.risk, count)
+    }
+    if (delta.change === 'gain') count.gains++
+    else if (delta.change === 'loss') count.losses++
+    usersWithDeltas.add(delta.user)
+  }
   const accessByRisk = [...riskLevels]
     .reverse()
-    .map((risk) => ({ risk, gains: deltas.filter((d) => d.risk === risk && d.change === 'gain').length, losses: deltas.filter((d) => d.risk === risk && d.change === 'loss').length }))
+    .map((risk) => ({ risk, gains: counts.get(risk)?.gains ?? 0, losses: counts.get(risk)?.losses ?? 0 }))
     .filter((row) => row.gains + row.losses > 0)
   return {
     formatVersion: 1,
@@ -212,7 +230,7 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
         delete: changes.filter((change) => change.action === 'delete').length,
       },
       accessByRisk,
-      users: new Set(deltas.map((delta) => delta.user)).size,
+      users: usersWithDeltas.size,
     },
     changes,
     access: deltas.map((delta) => ({ user: delta.user, change: delta.change, key: delta.key, what: delta.what, risk: delta.risk, chains: deltaChains(delta) })),
