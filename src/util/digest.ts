@@ -63,15 +63,33 @@ export function digestOf(value: unknown): string {
     orders.unshift(order)
     return order
   }
+  // Lists of strings already written, by identity: a plan's access entries share their chain lists.
+  let written = new Map<readonly unknown[], string>()
+  // Strings already written, as JSON: a plan's access entries repeat their user, key and what.
+  let quoted = new Map<string, string>()
   const feed = (item: unknown): void => {
     if (typeof item === 'string') {
-      write(JSON.stringify(item))
+      let text = quoted.get(item)
+      if (text === undefined) {
+        text = JSON.stringify(item)
+        if (quoted.size >= 1 << 16) quoted = new Map()
+        quoted.set(item, text)
+      }
+      write(text)
     } else if (Array.isArray(item)) {
+      const known = written.get(item)
+      if (known !== undefined) {
+        write(known)
+        return
+      }
       // A list of strings is written as JSON.stringify writes it (no holes: a hole is not a string).
       let isStrings = true
       for (let index = 0; index < item.length && isStrings; index++) isStrings = typeof item[index] === 'string'
       if (isStrings) {
-        write(JSON.stringify(item))
+        const text = JSON.stringify(item)
+        if (written.size >= 1 << 16) written = new Map()
+        written.set(item, text)
+        write(text)
         return
       }
       write('[')
