@@ -46,17 +46,24 @@ export function formatChain(chain: Chain, holding?: Holding): string {
   return parts.join(' → ')
 }
 
-const chainTexts = new WeakMap<Chain, string>()
+const chainTexts = new WeakMap<Chain, { text: string; alone: readonly string[] }>()
 
 /**
- * `formatChain(chain)`, kept per chain. Chains are shared by the many users (and holdings) they reach and are
- * never modified, so each one is written once and every user's text is the same string.
+ * `formatChain(chain)`, kept per chain, with a list of just that text. Chains are shared by the many users (and
+ * holdings) they reach and are never modified, so each one is written once and every user's text is the same
+ * string. Do not modify the list.
  */
-export function chainText(chain: Chain): string {
-  let text = chainTexts.get(chain)
-  if (text === undefined) {
-    text = formatChain(chain)
-    chainTexts.set(chain, text)
+export function chainTextOf(chain: Chain): { text: string; alone: readonly string[] } {
+  let known = chainTexts.get(chain)
+  if (known === undefined) {
+    const text = formatChain(chain)
+    known = { text, alone: [text] }
+    chainTexts.set(chain, known)
   }
-  return text
+  return known
+}
+
+/** `formatChain(chain)`, kept per chain (see chainTextOf). */
+export function chainText(chain: Chain): string {
+  return chainTextOf(chain).text
 }

@@ -1,6 +1,6 @@
 // Who gains or loses which permission or grant between two effective-access computations, and through which chain.
 // Grants are compared one action at a time, so widening `read` to `[read, edit]` shows as gaining `edit`.
-import { chainText, formatHeld, formatGrantRule } from '../engine/chain.js'
+import { chainText, chainTextOf, formatHeld, formatGrantRule } from '../engine/chain.js'
 import { accessAtoms, grantKey, type EffectiveAccess } from '../engine/effective.js'
 import type { Holding } from '../engine/types.js'
 import { maxRisk, riskRank, type Risk } from '../model/risk.js'
@@ -86,37 +86,47 @@ function narrowedGrant(holding: Holding & { type: 'grant' }, actionSet: Readonly
  */
 type ChainLists = Map<string, readonly string[]>
 
+type Entry = { target: string; chains: string; actions: Set<string>; atoms: Atom[]; alone: readonly string[] | undefined; other: Entry | undefined }
+
 /** Atoms gained (or lost) on one target through the same chains merge back into one delta: `gains [delete, edit] journey:checkout/*`. */
 function mergeDeltas(user: string, change: 'gain' | 'loss', atoms: Atom[][], risk: ActionRisk | undefined, out: AccessDelta[], chainLists: ChainLists): void {
-  // By target, then chain set: both are strings kept per holding or chain, so finding them hashes nothing new.
-  const byTarget = new Map<string, Map<string, { actions: Set<string>; atoms: Atom[]; chains: string }>>()
-  const entries: { actions: Set<string>; atoms: Atom[]; chains: string }[] = []
+  // By target, then chain set (other entries of a target are chained from its first): both are strings kept per
+  // holding or chain, so finding them hashes nothing new.
+  const byTarget = new Map<string, Entry>()
+  const entries: Entry[] = []
   for (const group of atoms) {
     const first = group[0]
     if (first === undefined) continue
     // One delta per target and chain set, so every chain shown gives every action shown.
-    let chains = chainText(first.holding.chain)
+    const firstChain = chainTextOf(first.holding.chain)
+    let chains = firstChain.text
+    // The chain list of a delta through one chain only.
+    let alone: readonly string[] | undefined = firstChain.alone
     if (group.length > 1) {
       const texts = new Set<string>()
-      for (const atom of group) texts.add(chainText(atom.holding.chain))
-      if (texts.size > 1) chains = [...texts].sort().join('\u0000')
+      for (const atom of group) texts.add(chainTextOf(atom.holding.chain).text)
+      if (texts.size > 1) {
+        chains = [...texts].sort().join('\u0000')
+        alone = undefined
+      }
     }
     const target = targetKeyOf(first.holding)
-    let byChains = byTarget.get(target)
-    if (byChains === undefined) {
-      byChains = new Map()
-      byTarget.set(target, byChains)
-    }
-    let entry = byChains.get(chains)
+    const head = byTarget.get(target)
+    let entry = head
+    while (entry !== undefined && entry.chains !== chains) entry = entry.other
     if (entry === undefined) {
-      entry = { actions: new Set<string>(), atoms: [], chains }
-      byChains.set(chains, entry)
+      entry = { target, chains, actions: new Set<string>(), atoms: [], alone, other: undefined }
+      if (head === undefined) byTarget.set(target, entry)
+      else {
+        entry.other = head.other
+        head.other = entry
+      }
       entries.push(entry)
     }
     if (first.action !== undefined) entry.actions.add(first.action)
     for (const atom of group) entry.atoms.push(atom)
   }
-  for (const { actions, atoms: merged, chains } of entries) {
+  for (const { actions, atoms: merged, chains, alone } of entries) {
     const first = merged[0]
     if (first === undefined) continue
     const holdings: Holding[] = []
@@ -127,9 +137,9 @@ function mergeDeltas(user: string, change: 'gain' | 'loss', atoms: Atom[][], ris
       deltaRisk = deltaRisk === undefined ? atomRisk : maxRisk(deltaRisk, atomRisk)
     }
     // Every holding merged here has a chain of the set `chains` names, and each chain of the set is one's.
-    let chainList = chainLists.get(chains)
+    let chainList = alone ?? chainLists.get(chains)
     if (chainList === undefined) {
-      chainList = [...new Set(holdings.map((holding) => chainText(holding.chain)))].sort(compareStrings)
+      chainList = [...new Set(holdings.map((holding) => chainTextOf(holding.chain).text))].sort(compareStrings)
       chainLists.set(chains, chainList)
     }
     if (first.holding.type === 'permission') {
