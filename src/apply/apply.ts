@@ -1,5 +1,6 @@
 // Runs a Plan against the store in one transaction: refuses stale plans, policy violations and missing approvals.
 import { RolecallError, StalePlanError } from '../errors.js'
+import type { MembershipTable } from '../engine/membership-table.js'
 import type { Directory } from '../engine/types.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
 import type { DesiredState } from '../model/state.js'
@@ -50,6 +51,17 @@ export function missingApprovals(requirements: readonly ApprovalRequirement[], a
   return missing
 }
 
+/** The table's memberships of the groups `groupIds` names, in the table's order (membershipsOfTable, filtered). */
+function mappedMemberships(table: MembershipTable, groupIds: ReadonlySet<string>): { groupId: string; userId: string }[] {
+  const out: { groupId: string; userId: string }[] = []
+  for (let g = 0; g < table.groupIds.length; g++) {
+    const groupId = table.groupIds[g] as string
+    if (!groupIds.has(groupId)) continue
+    for (let i = table.offsets[g] as number; i < (table.offsets[g + 1] as number); i++) out.push({ groupId, userId: table.userIds[table.members[i] as number] as string })
+  }
+  return out
+}
+
 /** The part of the directory that access depends on (mapped IdP groups, their members), kept for drift. */
 export function mappedDirectory(state: DesiredState, directory: Directory): Directory {
   const sources = new Set<string>()
@@ -61,7 +73,9 @@ export function mappedDirectory(state: DesiredState, directory: Directory): Dire
     (group) => sources.has(`${group.connection}\u0000d\u0000${group.displayName}`) || (group.externalId !== undefined && sources.has(`${group.connection}\u0000e\u0000${group.externalId}`)),
   )
   const groupIds = new Set(groups.map((group) => group.id))
-  const memberships = directory.memberships.filter((entry) => groupIds.has(entry.groupId))
+  const table = directory.membershipTable
+  // From the table when there is one: its list (by group, then user) would be millions of objects, most left out.
+  const memberships = table === undefined ? directory.memberships.filter((entry) => groupIds.has(entry.groupId)) : mappedMemberships(table, groupIds)
   const userIds = new Set(memberships.map((entry) => entry.userId))
   const localUsers = new Set([...state.groups.values()].flatMap(({ doc }) => (doc.source.members?.users ?? []).map((user) => user.toLowerCase())))
   const users = directory.users.filter((user) => userIds.has(user.id) || localUsers.has(user.userName.toLowerCase()))
