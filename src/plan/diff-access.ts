@@ -13,7 +13,7 @@ export type AccessDelta = {
   key: string
   what: string
   risk: Risk
-  /** The holdings behind the change: after the plan for a gain, before it for a loss. */
+  /** The holdings behind the change: after the plan for a gain, before it for a loss. Shared between deltas: do not modify. */
   holdings: Holding[]
   /** deltaChains of the delta, when diffAccess made it: shared between deltas, do not modify. */
   chains?: readonly string[]
@@ -86,6 +86,22 @@ function narrowedGrant(holding: Holding & { type: 'grant' }, actionSet: Readonly
  */
 type ChainLists = Map<string, readonly string[]>
 
+/** A list of just one holding, kept per holding: most deltas come from one holding, shared by many users. */
+const aloneHoldings = new WeakMap<Holding, Holding[]>()
+
+function holdingsOf(merged: readonly Atom[]): Holding[] {
+  const first = (merged[0] as Atom).holding
+  let isAlone = true
+  for (let i = 1; i < merged.length && isAlone; i++) isAlone = (merged[i] as Atom).holding === first
+  if (!isAlone) return [...new Set(merged.map((atom) => atom.holding))]
+  let list = aloneHoldings.get(first)
+  if (list === undefined) {
+    list = [first]
+    aloneHoldings.set(first, list)
+  }
+  return list
+}
+
 type Entry = { target: string; chains: string; actions: Set<string>; atoms: Atom[]; alone: readonly string[] | undefined; other: Entry | undefined }
 
 /** Atoms gained (or lost) on one target through the same chains merge back into one delta: `gains [delete, edit] journey:checkout/*`. */
@@ -129,10 +145,9 @@ function mergeDeltas(user: string, change: 'gain' | 'loss', atoms: Atom[][], ris
   for (const { actions, atoms: merged, chains, alone } of entries) {
     const first = merged[0]
     if (first === undefined) continue
-    const holdings: Holding[] = []
+    const holdings = holdingsOf(merged)
     let deltaRisk: Risk | undefined
     for (const atom of merged) {
-      if (!holdings.includes(atom.holding)) holdings.push(atom.holding)
       const atomRisk = atom.action === undefined || risk === undefined ? atom.holding.risk : risk(atom.holding, atom.action)
       deltaRisk = deltaRisk === undefined ? atomRisk : maxRisk(deltaRisk, atomRisk)
     }
