@@ -1,7 +1,7 @@
 // Remote mode: state, plans, apply, drift, explain and who-can over HTTP, for CI that cannot reach the database.
 import type { Context, Hono } from 'hono'
 import { applyPlan, ApplyRefusedError } from '../apply/apply.js'
-import { activeBreakGlass, readPlanBase } from '../apply/store-base.js'
+import { activeBreakGlass, directoryOf, readPlanBase } from '../apply/store-base.js'
 import { hasErrors } from '../diag/diagnostic.js'
 import { checkAccess, type AccessQuestion } from '../engine/check.js'
 import { computeEffectiveAccess, userKey, type EffectiveAccess } from '../engine/effective.js'
@@ -12,7 +12,7 @@ import { buildDesiredState } from '../model/build.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
 import type { DesiredState } from '../model/state.js'
 import { computeDrift, driftBaselineProblem } from '../plan/drift.js'
-import { makePlan } from '../plan/make-plan.js'
+import { makePlanConcurrently } from '../plan/make-plan.js'
 import { asPlan } from '../plan/plan-shape.js'
 import type { Store } from '../store/store.js'
 import { parseCheckBody } from './check-body.js'
@@ -52,7 +52,7 @@ async function appliedAccess(store: Store, now: Date): Promise<{ access: Effecti
   if (applied === undefined) return undefined
   const state = stateFromDocuments(applied.documents as StateDocument[], now)
   const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
-  return { access: computeEffectiveAccess(state, snapshot, { now, breakGlass: activeBreakGlass(breakGlass) }), source: `applied revision ${applied.revision.id}` }
+  return { access: computeEffectiveAccess(state, directoryOf(snapshot), { now, breakGlass: activeBreakGlass(breakGlass) }), source: `applied revision ${applied.revision.id}` }
 }
 
 /** Mounts the remote-mode routes on `api` (already under /api/v1). */
@@ -63,7 +63,7 @@ export function mountAdminRoutes(api: Hono<AdminEnv>, store: Store, clock: () =>
     const now = clock()
     const desired = desiredFrom(await readJson(c), now)
     if ('status' in desired) return c.json(desired.body, desired.status)
-    return c.json(makePlan(desired.state, await readPlanBase(store), now))
+    return c.json(await makePlanConcurrently(desired.state, await readPlanBase(store), now))
   })
 
   api.post('/apply', requireScope('apply'), async (c) => {
@@ -102,7 +102,7 @@ export function mountAdminRoutes(api: Hono<AdminEnv>, store: Store, clock: () =>
     return c.json(
       computeDrift({
         applied: { revision: applied.revision.id, state: stateFromDocuments(documents, now), documents, directory: applied.directory },
-        directory: { users: snapshot.users, groups: snapshot.groups, memberships: snapshot.memberships },
+        directory: directoryOf(snapshot),
         breakGlass: activeBreakGlass(breakGlass),
         ...(desired === undefined ? {} : { desired }),
         now,

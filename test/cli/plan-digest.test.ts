@@ -1,4 +1,4 @@
-// The CLI computes a plan's directory digest on a worker thread: it must be the digest computed in process.
+// The CLI and `rolecall serve` compute a plan's directory digest on a worker thread: it must be the digest computed in process.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,6 +6,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { directoryDigest } from '../../src/plan/make-plan.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { repoRoot, runCli } from '../helpers/cli.js'
+import { startServer } from '../helpers/serve.js'
+
+/** A store of 2,500 users in 30 groups: more than directoryDigestOffThread hashes in process. */
+async function largeStore(db: string) {
+  const store = openSqliteStore(db)
+  await store.ensureConnection('okta')
+  const users = Array.from({ length: 2_500 }, (_, i) => ({ userName: `user${i}@example.com`, active: i % 7 !== 0, ...(i % 3 === 0 ? { externalId: `x${i}` } : {}) }))
+  const groups = Array.from({ length: 30 }, (_, g) => ({ doc: { displayName: `idp-group-${g}` }, memberIndexes: users.map((_, i) => i).filter((i) => (i + g) % 3 === 0) }))
+  store.bulkLoad('okta', users, groups)
+  return store
+}
 
 describe('rolecall plan --format json (directory digest)', () => {
   let work: string
@@ -37,11 +48,7 @@ describe('rolecall plan --format json (directory digest)', () => {
 
   it('records the digest of a store large enough to be hashed on a worker thread', async () => {
     const db = join(work, 'large.db')
-    const store = openSqliteStore(db)
-    await store.ensureConnection('okta')
-    const users = Array.from({ length: 2_500 }, (_, i) => ({ userName: `user${i}@example.com`, active: i % 7 !== 0, ...(i % 3 === 0 ? { externalId: `x${i}` } : {}) }))
-    const groups = Array.from({ length: 30 }, (_, g) => ({ doc: { displayName: `idp-group-${g}` }, memberIndexes: users.map((_, i) => i).filter((i) => (i + g) % 3 === 0) }))
-    store.bulkLoad('okta', users, groups)
+    const store = await largeStore(db)
     const snapshot = await store.snapshot()
     expect(snapshot.users.length + snapshot.memberships.length).toBeGreaterThan(20_000)
     const expected = directoryDigest(snapshot)
@@ -50,5 +57,28 @@ describe('rolecall plan --format json (directory digest)', () => {
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     expect((JSON.parse(result.stdout) as { base: { directoryDigest: string } }).base.directoryDigest).toBe(expected)
+  })
+
+  it('records the same digest, and the same plan, when planned through rolecall serve', async () => {
+    const db = join(work, 'large-remote.db')
+    const store = await largeStore(db)
+    const expected = directoryDigest(await store.snapshot())
+    const { token } = await store.createAdminToken(['plan'])
+    await store.close()
+    const server = await startServer(db)
+    try {
+      const env = { ROLECALL_NOW: '2026-11-23' }
+      const remote = await runCli(['plan', '--format', 'json', '--dir', join(repoRoot, 'access'), '--server', server.url], { env: { ...env, ROLECALL_TOKEN: token } })
+      expect(remote.stderr).toBe('')
+      expect(remote.code).toBe(0)
+      expect((JSON.parse(remote.stdout) as { base: { directoryDigest: string } }).base.directoryDigest).toBe(expected)
+      const local = await runCli(['plan', '--format', 'json', '--dir', join(repoRoot, 'access'), '--db', db], { env })
+      // The server plans at its own time: only createdAt may differ.
+      const createdAt = /"createdAt": "[^"]*"/
+      expect(remote.stdout.replace(createdAt, '')).toBe(local.stdout.replace(createdAt, ''))
+    } finally {
+      server.child.kill('SIGTERM')
+      await server.exited
+    }
   })
 })
