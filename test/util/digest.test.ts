@@ -21,6 +21,21 @@ describe('digestOf', () => {
     const big = Array.from({ length: 200_000 }, (_, i) => ({ user: `user${i}@example.com`, chain: 'x'.repeat(40) }))
     expect(digestOf(big)).toBe(`sha256:${createHash('sha256').update(canonicalJson(big)).digest('hex')}`)
   })
+
+  it('agrees with the digest of the whole text for plan-like entries: shared lists, repeated shapes, non-ASCII text', () => {
+    const chains = [['okta group "a" → group "A"'], ['listed member "zoë" → group "B"', 'x'], [], ['\u{1F600} \uD800 lone']]
+    const access = Array.from({ length: 50_000 }, (_, i) => ({
+      user: `user${i % 997}@例え.example`,
+      change: i % 3 === 0 ? 'loss' : 'gain',
+      key: `grant edit journey:s${i % 50}/*`,
+      what: i % 7 === 0 ? 'é' : `edit journey:s${i % 50}/*`,
+      risk: 'high',
+      chains: chains[i % chains.length],
+      ...(i % 11 === 0 ? { extra: [1, 'two', null] } : {}),
+    }))
+    const plan = { formatVersion: 1, access, desired: [{ file: 'ç.yaml', doc: { kind: 'Group', name: 'Ω' } }] }
+    expect(digestOf(plan)).toBe(`sha256:${createHash('sha256').update(canonicalJson(plan)).digest('hex')}`)
+  })
 })
 
 /** canonicalJson as first written (entries filtered, sorted and joined): the faster one must give the same text. */
