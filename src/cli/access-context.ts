@@ -1,5 +1,5 @@
 // The state explain, who-can and test answer from: the access files (--dir) or the last apply, on the live directory.
-import { activeBreakGlass } from '../apply/store-base.js'
+import { activeBreakGlass, directoryOf } from '../apply/store-base.js'
 import type { BreakGlassGrant, Directory } from '../engine/types.js'
 import { RolecallError } from '../errors.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
@@ -20,7 +20,7 @@ export async function loadAccessContext(options: { dir: string | undefined; db: 
       return { state: desired, directory: emptyDirectory, breakGlass: [], source: 'access files (no store)' }
     }
     const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
-    const directory: Directory = { users: snapshot.users, groups: snapshot.groups, memberships: snapshot.memberships }
+    const directory = directoryOf(snapshot)
     if (desired !== undefined) return { state: desired, directory, breakGlass: activeBreakGlass(breakGlass), source: 'access files on live memberships' }
     const applied = await store.appliedState()
     if (applied === undefined) throw new RolecallError('nothing has been applied yet; pass --dir to answer from the access files')

@@ -1,7 +1,7 @@
 // rolecall drift: access that changed without review since the last apply (or --since REVISION).
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { activeBreakGlass } from '../../apply/store-base.js'
+import { activeBreakGlass, directoryOf } from '../../apply/store-base.js'
 import { RolecallError } from '../../errors.js'
 import { stateDocuments, stateFromDocuments, type StateDocument } from '../../model/documents.js'
 import type { DesiredState } from '../../model/state.js'
@@ -45,7 +45,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       const documents = applied.documents as StateDocument[]
       return computeDrift({
         applied: { revision: applied.revision.id, state: stateFromDocuments(documents, now), documents, directory: applied.directory },
-        directory: { users: snapshot.users, groups: snapshot.groups, memberships: snapshot.memberships },
+        directory: directoryOf(snapshot),
         breakGlass: activeBreakGlass(breakGlass),
         ...(desired === undefined ? {} : { desired }),
         now,
