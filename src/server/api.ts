@@ -12,7 +12,13 @@ import { requestHeader } from '../util/request-header.js'
 
 type ApiEnv = { Variables: { adminToken: string } }
 
-export type ApiOptions = { store: Store; clock?: () => Date; checks?: CheckService }
+export type ApiOptions = {
+  store: Store
+  clock?: () => Date
+  checks?: CheckService
+  /** Called with failures that are not the client's fault (the answer is a 500 with no detail). */
+  onUnexpected?: (error: unknown) => void
+}
 
 /** Largest check request body the API reads. */
 export const maxApiBodyBytes = maxCheckBodyBytes
@@ -31,6 +37,10 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
   const checks = options.checks ?? new CheckService(store, clock)
   const app = new Hono<ApiEnv>()
   const api = new Hono<ApiEnv>()
+  api.onError((error, c) => {
+    options.onUnexpected?.(error)
+    return c.json({ error: 'internal error' }, 500)
+  })
 
   const requireScope = (scope: AdminScope) => async (c: Context<ApiEnv>, next: Next) => {
     const authorized = await authorizeAdmin(store, requestHeader(c, 'authorization'), scope)

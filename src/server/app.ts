@@ -57,7 +57,8 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
   app.get('/metrics', async (c) => {
     return c.body(await registry.metrics(), 200, { 'content-type': registry.contentType })
   })
-  app.route('/', createApiApp({ store, checks }))
-  app.route('/', createScimApp({ store, onUnexpected: (error) => logger?.error({ err: error }, 'unexpected error') }))
+  const onUnexpected = (error: unknown) => logger?.error({ err: error }, 'unexpected error')
+  app.route('/', createApiApp({ store, checks, onUnexpected }))
+  app.route('/', createScimApp({ store, onUnexpected }))
   return { app, registry, checks, recordRequest }
 }

@@ -132,6 +132,20 @@ describe('GET /api/v1/users/:user/access', () => {
   })
 })
 
+describe('failures that are not the client\'s fault', () => {
+  it('answer a JSON 500 with no detail, and are reported', async () => {
+    const broken = memoryStore()
+    const token = (await broken.createAdminToken(['plan'])).token
+    const seen: unknown[] = []
+    const api = createApiApp({ store: broken, onUnexpected: (error) => seen.push(error) })
+    await broken.close()
+    const response = await api.request('http://localhost/api/v1/state', { headers: { authorization: `Bearer ${token}` } })
+    expect(response.status).toBe(500)
+    expect(await response.json()).toEqual({ error: 'internal error' })
+    expect(seen).toHaveLength(1)
+  })
+})
+
 describe('token separation on the whole server', () => {
   it('rejects an admin token on /scim/v2 and a SCIM token on /api/v1', async () => {
     const { app: server } = createServerApp({ store })
