@@ -47,7 +47,7 @@ export const commands: Record<string, CommandEntry> = {
   },
   drift: {
     summary: 'report access that changed without review since the last apply (exit 2 when high risk)',
-    usage: 'rolecall drift [--dir access] [--db FILE] [--since REVISION] [--format text|json]',
+    usage: 'rolecall drift [--dir access] [--db FILE] [--since REVISION] [--format text|json] [--limit N]',
     load: () => import('./commands/drift.js'),
   },
   explain: {

@@ -21,6 +21,8 @@ export type DriftReport = {
   highestRisk: Risk | null
   /** Access gained or lost because SCIM changed users or memberships since the apply. Highest risk first. */
   scim: DriftAccessChange[]
+  /** How many SCIM access changes there are in all, when `scim` lists only the riskiest of them (limitDrift). */
+  scimTotal?: number
   breakGlass: DriftBreakGlass[]
   /** Mapped IdP groups renamed (same externalId) or gone since the apply. */
   idpGroups: DriftIdpGroup[]
@@ -53,6 +55,19 @@ function idpGroupDrift(state: DesiredState, before: Directory, after: Directory)
     }
   }
   return out.sort((a, b) => compareStrings(a.group, b.group) || compareStrings(a.was, b.was))
+}
+
+/** SCIM access changes a drift report lists by default: enough to act on, and a report that stays printable. */
+export const driftListLimit = 10_000
+
+/**
+ * The report with at most `limit` SCIM access changes listed (the riskiest, as they come first) and their total
+ * count; 0 lists them all. When an IdP filled the store after the first apply, everyone's access is drift: at
+ * 100,000 users the whole list no longer fits in one string.
+ */
+export function limitDrift(report: DriftReport, limit = driftListLimit): DriftReport {
+  if (limit === 0 || report.scim.length <= limit) return report
+  return { ...report, scim: report.scim.slice(0, limit), scimTotal: report.scim.length }
 }
 
 export function computeDrift(input: DriftInput): DriftReport {

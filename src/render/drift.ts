@@ -3,11 +3,12 @@ import type { DriftReport } from '../plan/drift.js'
 
 export function renderDriftText(report: DriftReport): string {
   const lines: string[] = []
-  const total = report.scim.length + report.breakGlass.length + report.idpGroups.length
+  const scimCount = report.scimTotal ?? report.scim.length
+  const total = scimCount + report.breakGlass.length + report.idpGroups.length
   lines.push(
     total === 0
       ? `No drift since ${report.appliedRevision ?? 'the last apply'}.`
-      : `Drift since ${report.appliedRevision ?? 'the last apply'}: ${report.scim.length} access change${report.scim.length === 1 ? '' : 's'} through SCIM, ${report.breakGlass.length} break-glass grant${report.breakGlass.length === 1 ? '' : 's'}, ${report.idpGroups.length} IdP group${report.idpGroups.length === 1 ? '' : 's'} renamed or gone; highest risk: ${report.highestRisk ?? 'none'}`,
+      : `Drift since ${report.appliedRevision ?? 'the last apply'}: ${scimCount} access change${scimCount === 1 ? '' : 's'} through SCIM, ${report.breakGlass.length} break-glass grant${report.breakGlass.length === 1 ? '' : 's'}, ${report.idpGroups.length} IdP group${report.idpGroups.length === 1 ? '' : 's'} renamed or gone; highest risk: ${report.highestRisk ?? 'none'}`,
   )
   if (report.scim.length > 0) {
     lines.push('', 'Access changed by the IdP, not reviewed:')
@@ -15,6 +16,7 @@ export function renderDriftText(report: DriftReport): string {
       lines.push(`  [${change.risk}] ${change.user} ${change.change === 'gain' ? 'gained' : 'lost'} ${change.what}`)
       for (const chain of change.chains) lines.push(`      via ${chain}`)
     }
+    if (scimCount > report.scim.length) lines.push(`  … and ${scimCount - report.scim.length} more, of the same risk or lower (--limit 0 lists them all)`)
   }
   if (report.breakGlass.length > 0) {
     lines.push('', 'Break-glass grants (made outside git):')

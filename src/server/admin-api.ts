@@ -11,7 +11,7 @@ import { resolvePositions } from '../load/load-access.js'
 import { buildDesiredState } from '../model/build.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
 import type { DesiredState } from '../model/state.js'
-import { computeDrift, driftBaselineProblem } from '../plan/drift.js'
+import { computeDrift, driftBaselineProblem, driftListLimit, limitDrift } from '../plan/drift.js'
 import { makePlanConcurrently } from '../plan/make-plan.js'
 import { asPlan } from '../plan/plan-shape.js'
 import type { Store } from '../store/store.js'
@@ -86,7 +86,10 @@ export function mountAdminRoutes(api: Hono<AdminEnv>, store: Store, clock: () =>
 
   api.post('/drift', requireScope('plan'), async (c) => {
     const now = clock()
-    const body = ((await readJson(c)) ?? {}) as { since?: unknown; documents?: unknown }
+    const body = ((await readJson(c)) ?? {}) as { since?: unknown; documents?: unknown; limit?: unknown }
+    if (body.limit !== undefined && (typeof body.limit !== 'number' || !Number.isInteger(body.limit) || body.limit < 0)) {
+      return c.json({ error: '`limit` must be a whole number of access changes to list (0 for all)' }, 400)
+    }
     const applied = typeof body.since === 'string' ? await store.appliedRevision(body.since, { withDirectory: true }) : await store.appliedState({ withDirectory: true })
     if (applied === undefined) return c.json({ error: typeof body.since === 'string' ? `no applied revision "${body.since}"` : 'nothing has been applied yet' }, 409)
     const problem = driftBaselineProblem(applied.revision.id, applied.directory)
@@ -99,15 +102,14 @@ export function mountAdminRoutes(api: Hono<AdminEnv>, store: Store, clock: () =>
     }
     const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
     const documents = applied.documents as StateDocument[]
-    return c.json(
-      computeDrift({
-        applied: { revision: applied.revision.id, state: stateFromDocuments(documents, now), documents, directory: applied.directory },
-        directory: directoryOf(snapshot),
-        breakGlass: activeBreakGlass(breakGlass),
-        ...(desired === undefined ? {} : { desired }),
-        now,
-      }),
-    )
+    const report = computeDrift({
+      applied: { revision: applied.revision.id, state: stateFromDocuments(documents, now), documents, directory: applied.directory },
+      directory: directoryOf(snapshot),
+      breakGlass: activeBreakGlass(breakGlass),
+      ...(desired === undefined ? {} : { desired }),
+      now,
+    })
+    return c.json(limitDrift(report, typeof body.limit === 'number' ? body.limit : driftListLimit))
   })
 
   api.post('/explain', requireScope('plan'), async (c) => {

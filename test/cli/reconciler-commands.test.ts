@@ -100,6 +100,21 @@ describe('drift after the IdP and operators act outside review', () => {
     expect(result.stdout).toContain('  [critical] cory@acme.example gained sso:manage\n      via okta group "security-admins" → group "Security Admins" → role "Security Admin"\n')
   })
 
+  it('lists only the riskiest changes under --limit, counts the rest, and exits as for the whole report', async () => {
+    const all = await runCli(['drift', '--db', db, '--format', 'json'], { env })
+    const total = (JSON.parse(all.stdout) as { scim: unknown[] }).scim.length
+    expect(total).toBeGreaterThan(1)
+    const limited = await runCli(['drift', '--db', db, '--limit', '1'], { env })
+    expect(limited.code).toBe(2)
+    expect(limited.stdout).toMatch(new RegExp(`^Drift since r1: ${total} access changes through SCIM`))
+    expect(limited.stdout).toContain('\nAccess changed by the IdP, not reviewed:\n  [critical] cory@acme.example gained ')
+    expect(limited.stdout).toContain(`  … and ${total - 1} more, of the same risk or lower (--limit 0 lists them all)\n`)
+    const json = JSON.parse((await runCli(['drift', '--db', db, '--format', 'json', '--limit', '1'], { env })).stdout) as { scim: unknown[]; scimTotal: number }
+    expect(json.scim).toHaveLength(1)
+    expect(json.scimTotal).toBe(total)
+    expect((await runCli(['drift', '--db', db, '--limit', 'many'], { env })).stderr).toContain('--limit must be a whole number of access changes to list, 0 for all (got "many")')
+  })
+
   it('reports break-glass grants until they expire', async () => {
     const created = await runCli(['break-glass', 'create', '--db', db, '--user', 'cory@acme.example', '--action', 'read', '--resource', 'secret:checkout/stripe-key', '--reason', 'INC-9 payment outage', '--expires', '2026-11-24T00:00:00Z'], { env })
     expect(created.code).toBe(0)

@@ -176,6 +176,8 @@ describe('the admin API refuses bad input with a reason', () => {
     ['/plans', '{"documents": 1}', 'plan', '`documents` must be a list of {file, doc}'],
     ['/apply', { plan: { hello: 'world' } }, 'apply', /^`plan` is not a rolecall plan: /],
     ['/apply', 'not json', 'apply', 'the body must be a JSON object with `plan`'],
+    ['/drift', { limit: -1 }, 'plan', '`limit` must be a whole number of access changes to list (0 for all)'],
+    ['/drift', { limit: '10' }, 'plan', '`limit` must be a whole number of access changes to list (0 for all)'],
   ] as const)('answers 400 to POST %s %j', async (path, body, scope, message) => {
     const response = await post(path, body, scope)
     expect(response.status).toBe(400)

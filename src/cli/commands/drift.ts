@@ -2,10 +2,10 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { activeBreakGlass, directoryOf } from '../../apply/store-base.js'
-import { RolecallError } from '../../errors.js'
+import { RolecallError, UsageError } from '../../errors.js'
 import { stateDocuments, stateFromDocuments, type StateDocument } from '../../model/documents.js'
 import type { DesiredState } from '../../model/state.js'
-import { computeDrift, driftBaselineProblem, isAlarming, type DriftReport } from '../../plan/drift.js'
+import { computeDrift, driftBaselineProblem, driftListLimit, isAlarming, limitDrift, type DriftReport } from '../../plan/drift.js'
 import { renderDriftJson, renderDriftText } from '../../render/drift.js'
 import { oneOf, parseCommandArgs } from '../args.js'
 import { readNow } from '../clock.js'
@@ -20,15 +20,18 @@ export async function run(argv: string[], io: Io): Promise<number> {
     server: { type: 'string' },
     since: { type: 'string' },
     format: { type: 'string' },
+    limit: { type: 'string' },
   })
   const format = oneOf('format', values.format, ['text', 'json'] as const, 'text')
+  const limit = values.limit === undefined ? driftListLimit : Number(values.limit)
+  if (!Number.isInteger(limit) || limit < 0 || values.limit?.trim() === '') throw new UsageError(`--limit must be a whole number of access changes to list, 0 for all (got "${values.limit ?? ''}")`)
   const now = readNow(io.env)
   const dir = values.dir ?? io.env.ROLECALL_ACCESS_DIR ?? 'access'
   let desired: DesiredState | undefined
   if (values.dir !== undefined || existsSync(resolve(io.cwd, dir))) desired = await loadDesired(dir, io, now)
   const remote = remoteOption(values.server, values.db, io)
   const report = remote !== undefined
-    ? await callRemote<DriftReport>(remote, 'POST', '/api/v1/drift', { ...(values.since === undefined ? {} : { since: values.since }), ...(desired === undefined ? {} : { documents: stateDocuments(desired) }) })
+    ? await callRemote<DriftReport>(remote, 'POST', '/api/v1/drift', { limit, ...(values.since === undefined ? {} : { since: values.since }), ...(desired === undefined ? {} : { documents: stateDocuments(desired) }) })
     : await withStore(
     values.db,
     io,
@@ -43,13 +46,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
       if (problem !== undefined || applied.directory === undefined) throw new RolecallError(problem ?? '')
       const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
       const documents = applied.documents as StateDocument[]
-      return computeDrift({
+      return limitDrift(computeDrift({
         applied: { revision: applied.revision.id, state: stateFromDocuments(documents, now), documents, directory: applied.directory },
         directory: directoryOf(snapshot),
         breakGlass: activeBreakGlass(breakGlass),
         ...(desired === undefined ? {} : { desired }),
         now,
-      })
+      }), limit)
     },
     false,
   )
