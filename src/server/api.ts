@@ -6,7 +6,7 @@ import { userKey } from '../engine/effective.js'
 import type { AdminScope, Store } from '../store/store.js'
 import { limitBody } from '../util/body-limit.js'
 import { mountAdminRoutes, maxAdminBodyBytes } from './admin-api.js'
-import { answerCheck, authorizeAdmin, maxCheckBodyBytes, type ApiReply } from './check-endpoint.js'
+import { answerCheck, apiProblem, authorizeAdmin, bodyTooLarge, maxCheckBodyBytes, type ApiReply } from './check-endpoint.js'
 import { CheckService } from './check-service.js'
 import { requestHeader } from '../util/request-header.js'
 
@@ -22,10 +22,6 @@ export type ApiOptions = {
 
 /** Largest check request body the API reads. */
 export const maxApiBodyBytes = maxCheckBodyBytes
-
-function problem(c: Context, status: 400 | 401 | 403 | 404 | 413 | 415, message: string, headers: Record<string, string> = {}) {
-  return c.json({ error: message }, status, headers)
-}
 
 function reply(c: Context, answer: ApiReply) {
   return c.json(answer.body, answer.status, answer.headers ?? {})
@@ -49,7 +45,7 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
     await next()
     return undefined
   }
-  const limit = (maxSize: number) => limitBody(maxSize, (c) => problem(c, 413, `request body exceeds ${maxSize} bytes`))
+  const limit = (maxSize: number) => limitBody(maxSize, (c) => reply(c, bodyTooLarge(maxSize)))
   api.use('/check', limit(maxApiBodyBytes))
   for (const path of ['/plans', '/apply', '/drift', '/explain', '/who-can']) api.use(path, limit(maxAdminBodyBytes))
 
@@ -77,7 +73,7 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
   })
 
   mountAdminRoutes(api, store, clock, requireScope)
-  api.all('*', (c) => problem(c, 404, 'no such API endpoint'))
+  api.all('*', (c) => reply(c, apiProblem(404, 'no such API endpoint')))
   app.route('/api/v1', api)
   return app
 }

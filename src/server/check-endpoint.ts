@@ -4,7 +4,7 @@ import type { AdminScope, Store } from '../store/store.js'
 import { parseCheckBody } from './check-body.js'
 import type { CheckService } from './check-service.js'
 
-export type ApiReply = { status: 200 | 400 | 401 | 403 | 413 | 415; body: Record<string, unknown>; headers?: Record<string, string> }
+export type ApiReply = { status: 200 | 400 | 401 | 403 | 404 | 413 | 415; body: Record<string, unknown>; headers?: Record<string, string> }
 
 /** Largest check request body read. */
 export const maxCheckBodyBytes = 64 * 1024
@@ -13,6 +13,11 @@ const challenge = { 'www-authenticate': 'Bearer realm="rolecall-admin"' }
 
 export function apiProblem(status: ApiReply['status'], message: string, headers?: Record<string, string>): ApiReply {
   return { status, body: { error: message }, ...(headers === undefined ? {} : { headers }) }
+}
+
+/** The 413 for a body over `maxBytes`. */
+export function bodyTooLarge(maxBytes: number): ApiReply {
+  return apiProblem(413, `request body exceeds ${maxBytes} bytes`)
 }
 
 /** The admin token's id when the Authorization header carries one with `scope`; else the 401 or 403 to send. */

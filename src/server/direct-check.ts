@@ -3,7 +3,7 @@
 // comes from the same functions as the Hono route (check-endpoint.ts); metrics and the log line are the same.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Store } from '../store/store.js'
-import { answerCheck, apiProblem, authorizeAdmin, maxCheckBodyBytes, type ApiReply } from './check-endpoint.js'
+import { answerCheck, authorizeAdmin, bodyTooLarge, maxCheckBodyBytes, type ApiReply } from './check-endpoint.js'
 import type { CheckService } from './check-service.js'
 import type { RecordRequest } from './request-record.js'
 
@@ -50,7 +50,7 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<string | 
 /** A Node request listener's front: answers POST /api/v1/check and returns true; returns false for anything else. */
 export function directCheck(options: DirectCheckOptions): (request: IncomingMessage, response: ServerResponse) => boolean {
   const { store, checks, clock, recordRequest } = options
-  const tooLarge = apiProblem(413, `request body exceeds ${maxCheckBodyBytes} bytes`)
+  const tooLarge = bodyTooLarge(maxCheckBodyBytes)
 
   const send = (response: ServerResponse, reply: ApiReply, started: number) => {
     const text = JSON.stringify(reply.body)

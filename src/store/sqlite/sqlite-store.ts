@@ -748,7 +748,7 @@ export class SqliteStore implements Store {
 
   recordApply(record: ApplyRecord, guard: (view: ApplyGuardView) => void): Promise<AppliedRevision> {
     return this.write(() => {
-      const storeRevision = (this.stmt(this.writer, `SELECT value FROM state WHERE key = 'revision'`).get() as { value: number }).value
+      const storeRevision = this.revisionOf(this.writer)
       guard({ appliedRevision: currentAppliedId(this.writer), storeRevision, directory: () => this.readSnapshot(this.writer) })
       this.bumpRevision()
       const revision = insertAppliedRevision(this.writer, record, this.now(), storeRevision + 1)
@@ -823,7 +823,7 @@ export class SqliteStore implements Store {
   }
 
   async directoryOfUser(userName: string): Promise<LiveSnapshot> {
-    this.userDirectories ??= new UserDirectories(this.reader, (sql) => this.stmt(this.reader, sql))
+    this.userDirectories ??= new UserDirectories(this.reader, (sql) => this.stmt(this.reader, sql), () => this.revisionOf(this.reader))
     return this.userDirectories.read(userName)
   }
 

@@ -12,6 +12,7 @@ export class UserDirectories {
   constructor(
     db: Database.Database,
     private readonly stmt: (sql: string) => Database.Statement<unknown[]>,
+    private readonly revision: () => number,
   ) {
     this.read = db.transaction((userName: string) => this.readUser(userName))
   }
@@ -22,7 +23,7 @@ export class UserDirectories {
   }
 
   private readUser(userName: string): LiveSnapshot {
-    const revision = (this.stmt(`SELECT value FROM state WHERE key = 'revision'`).get() as { value: number }).value
+    const revision = this.revision()
     const generation = this.stmt(`SELECT value FROM state WHERE key = 'group_fields'`).pluck().get() as number
     if (generation !== this.groupFields.generation) this.groupFields = { generation, byRid: new Map() }
     const known = this.groupFields.byRid
