@@ -1,14 +1,10 @@
 // The check API through app.request() on an in-memory store: authentication, scopes, answers, and bad input.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { applyPlan } from '../../src/apply/apply.js'
-import { readPlanBase } from '../../src/apply/store-base.js'
-import { loadAccessDir } from '../../src/load/load-access.js'
-import { makePlan } from '../../src/plan/make-plan.js'
 import { createServerApp } from '../../src/server/app.js'
 import { createApiApp, maxApiBodyBytes } from '../../src/server/api.js'
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
-import { repoRoot } from '../helpers/cli.js'
 import { memoryStore } from '../helpers/memory-store.js'
+import { applyExampleAccess } from '../helpers/apply-example.js'
 import { fixtureNow } from '../helpers/fixtures.js'
 import { addMembers, deactivateUser, provisionGroup, provisionUser } from '../helpers/provision.js'
 import { scimFixture, type ScimClient } from '../helpers/scim.js'
@@ -30,9 +26,7 @@ beforeAll(async () => {
   ids.support = await provisionGroup(okta, 'support-tier-2', [ids.sam ?? ''])
   ids.security = await provisionGroup(okta, 'security-admins', [ids.sasha ?? '', ids.sky ?? ''])
   ids.checkout = await provisionGroup(okta, 'checkout-team', [ids.casey ?? ''])
-  const loaded = await loadAccessDir(`${repoRoot}access`, { cwd: repoRoot, now: fixtureNow })
-  const plan = makePlan(loaded.state, await readPlanBase(store), fixtureNow)
-  await applyPlan(plan, store, { approvedBy: ['acme/security:a', 'acme/security:b', 'acme/access-reviewers:c', 'acme/platform-leads:d'], commit: null, author: null, actor: 'test', now: fixtureNow })
+  await applyExampleAccess(store)
   checkToken = (await store.createAdminToken(['check'], 'storefront')).token
   planToken = (await store.createAdminToken(['plan'])).token
   app = createApiApp({ store, clock: () => fixtureNow })

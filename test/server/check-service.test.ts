@@ -3,14 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { applyPlan } from '../../src/apply/apply.js'
-import { readPlanBase } from '../../src/apply/store-base.js'
 import type { AccessQuestion } from '../../src/engine/check.js'
-import { loadAccessDir } from '../../src/load/load-access.js'
-import { makePlan } from '../../src/plan/make-plan.js'
 import { CheckService } from '../../src/server/check-service.js'
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
-import { repoRoot } from '../helpers/cli.js'
+import { applyExampleAccess } from '../helpers/apply-example.js'
 import { fixtureNow } from '../helpers/fixtures.js'
 
 const write = { actor: 'test' }
@@ -28,9 +24,7 @@ beforeEach(async () => {
   here = openSqliteStore(join(dir, 'rolecall.db'), { clock: () => fixtureNow })
   for (const name of ['sasha', 'sky', 'casey']) ids[name] = (await here.createUser('okta', { userName: `${name}@acme.example`, active: true }, write)).id
   security = (await here.createGroup('okta', { displayName: 'security-admins' }, [ids.sasha ?? '', ids.sky ?? ''], write)).id
-  const loaded = await loadAccessDir(`${repoRoot}access`, { cwd: repoRoot, now: fixtureNow })
-  const plan = makePlan(loaded.state, await readPlanBase(here), fixtureNow)
-  await applyPlan(plan, here, { approvedBy: ['acme/security:a', 'acme/security:b', 'acme/access-reviewers:c', 'acme/platform-leads:d'], commit: null, author: null, actor: 'test', now: fixtureNow })
+  await applyExampleAccess(here)
   // A second store object on the same file stands for another process (rolecall break-glass, or apply, from the CLI).
   elsewhere = openSqliteStore(join(dir, 'rolecall.db'), { clock: () => fixtureNow })
 })

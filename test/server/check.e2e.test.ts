@@ -5,12 +5,8 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { applyPlan } from '../../src/apply/apply.js'
-import { readPlanBase } from '../../src/apply/store-base.js'
-import { loadAccessDir } from '../../src/load/load-access.js'
-import { makePlan } from '../../src/plan/make-plan.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
-import { repoRoot } from '../helpers/cli.js'
+import { applyExampleAccess } from '../helpers/apply-example.js'
 import { fixtureNow } from '../helpers/fixtures.js'
 import { startServer, type RunningServer } from '../helpers/serve.js'
 
@@ -27,9 +23,7 @@ beforeAll(async () => {
   const sasha = await store.createUser('okta', { userName: 'sasha@acme.example', active: true }, write)
   await store.createUser('okta', { userName: 'casey@acme.example', active: true }, write)
   await store.createGroup('okta', { displayName: 'security-admins' }, [sasha.id], write)
-  const loaded = await loadAccessDir(`${repoRoot}access`, { cwd: repoRoot, now: fixtureNow })
-  const plan = makePlan(loaded.state, await readPlanBase(store), fixtureNow)
-  await applyPlan(plan, store, { approvedBy: ['acme/security:a', 'acme/security:b', 'acme/access-reviewers:c', 'acme/platform-leads:d'], commit: null, author: null, actor: 'test', now: fixtureNow })
+  await applyExampleAccess(store)
   checkToken = (await store.createAdminToken(['check'])).token
   planToken = (await store.createAdminToken(['plan'])).token
   await store.close()
