@@ -7,11 +7,11 @@ export const cliPath = fileURLToPath(new URL('../../bin/rolecall.js', import.met
 
 export type CliResult = { code: number | null; stdout: string; stderr: string }
 
-/** Spawn `node bin/rolecall.js ...args` with NO_COLOR=1 and no inherited ROLECALL_* settings. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...options.env }
+/** Spawn `command ...args` with only PATH (and `env`) in its environment; stdin gets `input`, then ends. */
+export function runProcess(command: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...options.env }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd: options.cwd ?? repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(command, args, { cwd: options.cwd ?? repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
@@ -20,4 +20,9 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: R
     child.on('close', (code) => resolve({ code, stdout, stderr }))
     child.stdin.end(options.input ?? '')
   })
+}
+
+/** Spawn `node bin/rolecall.js ...args` with NO_COLOR=1 and no inherited ROLECALL_* settings. */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+  return runProcess(process.execPath, [cliPath, ...args], { ...options, env: { NO_COLOR: '1', ...options.env } })
 }

@@ -1,5 +1,4 @@
 // The GitHub workflows and the composite action: valid for action-validator, least privilege, and the action's run script works.
-import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
@@ -8,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { cliPath, repoRoot } from '../helpers/cli.js'
+import { cliPath, repoRoot, runProcess } from '../helpers/cli.js'
 
 const validatorPath = join(repoRoot, 'node_modules/@action-validator/cli/cli.mjs')
 const workflowDir = join(repoRoot, '.github/workflows')
@@ -19,17 +18,6 @@ type Step = { name?: string; id?: string; uses?: string; run?: string; env?: Rec
 type Workflow = { on: Record<string, unknown>; permissions: Record<string, string>; jobs: Record<string, { steps: Step[]; env?: Record<string, string> }> }
 type Action = { inputs: Record<string, { default?: string }>; runs: { steps: Step[] } }
 
-function run(command: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd ?? repoRoot, env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
 
 /** A loopback port that nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -50,7 +38,7 @@ function steps(name: string): Step[] {
 
 describe('action-validator', () => {
   it.each([...workflows.map((name) => `.github/workflows/${name}`), actionFile])('accepts %s', async (file) => {
-    const result = await run(process.execPath, [validatorPath, file])
+    const result = await runProcess(process.execPath, [validatorPath, file])
     expect(result.stdout + result.stderr).not.toMatch(/"errors"/)
     expect(result.code).toBe(0)
   })
@@ -60,7 +48,7 @@ describe('action-validator', () => {
     try {
       const file = join(dir, 'broken.yml')
       await writeFile(file, 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    step:\n      - run: echo hi\n')
-      const result = await run(process.execPath, [validatorPath, file])
+      const result = await runProcess(process.execPath, [validatorPath, file])
       expect(result.code).toBe(1)
       expect(result.stderr).toContain("Additional property 'step' is not allowed")
     } finally {
@@ -120,7 +108,7 @@ describe('the composite action', () => {
     await writeFile(outputFile, '')
     const input = (name: string): string => inputs[name] ?? action.inputs[name]?.default ?? ''
     // As GitHub runs a composite step's bash: --noprofile --norc -eo pipefail.
-    const result = await run('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
+    const result = await runProcess('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
       env: {
         NO_COLOR: '1',
         GITHUB_OUTPUT: outputFile,
