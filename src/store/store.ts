@@ -7,8 +7,8 @@ import type { ResourceQuery } from './query.js'
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject
 export type JsonObject = { [key: string]: JsonValue }
 
-/** A user as one connection provisioned it. `doc` holds the SCIM attributes except `id`, `meta` and `groups`. */
-export type StoredUser = {
+/** A user or group as one connection provisioned it. */
+type StoredResource = {
   id: string
   connection: string
   doc: JsonObject
@@ -16,18 +16,16 @@ export type StoredUser = {
   lastModified: string
   /** Bumped on every write; the ETag is `W/"<version>"`. */
   version: number
+}
+
+/** A user. `doc` holds the SCIM attributes except `id`, `meta` and `groups`. */
+export type StoredUser = StoredResource & {
   /** Groups the user is a member of, when asked for. */
   groups?: MemberRef[]
 }
 
-/** A group as one connection provisioned it. `doc` holds the SCIM attributes except `id`, `meta` and `members`. */
-export type StoredGroup = {
-  id: string
-  connection: string
-  doc: JsonObject
-  created: string
-  lastModified: string
-  version: number
+/** A group. `doc` holds the SCIM attributes except `id`, `meta` and `members`. */
+export type StoredGroup = StoredResource & {
   /** Members, only when asked for (reading them touches the membership table). */
   members?: MemberRef[]
 }
