@@ -11,6 +11,7 @@ import type { JsonObject, Store } from '../store/store.js'
 import { compareStrings } from '../util/compare.js'
 import { digestOf } from '../util/digest.js'
 import { readPlanBase } from './store-base.js'
+import { idpGroupKeys, sourceKey } from '../engine/idp-mapping.js'
 
 /** Apply refused for a reason of policy (findings or approvals). Nothing was written. */
 export class ApplyRefusedError extends RolecallError {
@@ -67,11 +68,9 @@ export function mappedDirectory(state: DesiredState, directory: Directory): Dire
   const sources = new Set<string>()
   for (const { doc } of state.groups.values()) {
     const scim = doc.source.scim
-    if (scim !== undefined) sources.add(scim.externalId !== undefined ? `${scim.connection}\u0000e\u0000${scim.externalId}` : `${scim.connection}\u0000d\u0000${scim.displayName ?? ''}`)
+    if (scim !== undefined) sources.add(sourceKey(scim))
   }
-  const groups = directory.groups.filter(
-    (group) => sources.has(`${group.connection}\u0000d\u0000${group.displayName}`) || (group.externalId !== undefined && sources.has(`${group.connection}\u0000e\u0000${group.externalId}`)),
-  )
+  const groups = directory.groups.filter((group) => idpGroupKeys(group).some((key) => sources.has(key)))
   const groupIds = new Set(groups.map((group) => group.id))
   const table = directory.membershipTable
   // From the table when there is one: its list (by group, then user) would be millions of objects, most left out.

@@ -7,6 +7,7 @@ import type { Grant } from '../schema/types.js'
 import { compareStrings } from '../util/compare.js'
 import { formatChain } from './chain.js'
 import { BundleBuilder, breakGlassHolding, grantHolding, userKey, type EffectiveAccess } from './effective.js'
+import { idpGroupKeys, sourceKey } from './idp-mapping.js'
 import type { BreakGlassGrant, Chain, Directory, Holding, Step } from './types.js'
 
 type IdpGroup = Directory['groups'][number]
@@ -19,7 +20,7 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 
 export class UserAccessCompiler {
   readonly bundles: BundleBuilder
-  /** `connection\0d\0displayName` or `connection\0e\0externalId` → groups whose scim source names that IdP group. */
+  /** sourceKey → groups whose scim source names that IdP group. */
   private readonly groupsByIdpGroup = new Map<string, string[]>()
   /** userKey → [group, userName as listed] for groups that list the user in `members.users`. */
   private readonly listings = new Map<string, { group: string; userName: string }[]>()
@@ -37,10 +38,7 @@ export class UserAccessCompiler {
     this.bundles = new BundleBuilder(state)
     for (const { doc } of state.groups.values()) {
       const { scim, members } = doc.source
-      if (scim !== undefined) {
-        if (scim.externalId !== undefined) push(this.groupsByIdpGroup, `${scim.connection}\u0000e\u0000${scim.externalId}`, doc.name)
-        else if (scim.displayName !== undefined) push(this.groupsByIdpGroup, `${scim.connection}\u0000d\u0000${scim.displayName}`, doc.name)
-      }
+      if (scim !== undefined) push(this.groupsByIdpGroup, sourceKey(scim), doc.name)
       for (const userName of members?.users ?? []) push(this.listings, userKey(userName), { group: doc.name, userName })
       for (const child of members?.groups ?? []) push(this.parentsOf, child, doc.name)
     }
@@ -66,9 +64,7 @@ export class UserAccessCompiler {
     if (holdings === undefined) {
       holdings = []
       const chain: Chain = [{ kind: 'idp-group', connection: group.connection, displayName: group.displayName }]
-      const mapping = [...(this.groupsByIdpGroup.get(`${group.connection}\u0000d\u0000${group.displayName}`) ?? [])]
-      if (group.externalId !== undefined) mapping.push(...(this.groupsByIdpGroup.get(`${group.connection}\u0000e\u0000${group.externalId}`) ?? []))
-      for (const name of mapping) this.collect(name, chain, holdings, new Set())
+      for (const key of idpGroupKeys(group)) for (const name of this.groupsByIdpGroup.get(key) ?? []) this.collect(name, chain, holdings, new Set())
       this.viaIdpGroup.set(key, holdings)
     }
     return holdings
