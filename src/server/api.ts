@@ -20,9 +20,6 @@ export type ApiOptions = {
   onUnexpected?: (error: unknown) => void
 }
 
-/** Largest check request body the API reads. */
-export const maxApiBodyBytes = maxCheckBodyBytes
-
 function reply(c: Context, answer: ApiReply) {
   return c.json(answer.body, answer.status, answer.headers ?? {})
 }
@@ -46,7 +43,7 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
     return undefined
   }
   const limit = (maxSize: number) => limitBody(maxSize, (c) => reply(c, bodyTooLarge(maxSize)))
-  api.use('/check', limit(maxApiBodyBytes))
+  api.use('/check', limit(maxCheckBodyBytes))
   for (const path of ['/plans', '/apply', '/drift', '/explain', '/who-can']) api.use(path, limit(maxAdminBodyBytes))
 
   // rolecall serve answers this route before Hono sees it (direct-check.ts), through the same answerCheck.

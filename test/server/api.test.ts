@@ -1,7 +1,8 @@
 // The check API through app.request() on an in-memory store: authentication, scopes, answers, and bad input.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createServerApp } from '../../src/server/app.js'
-import { createApiApp, maxApiBodyBytes } from '../../src/server/api.js'
+import { createApiApp } from '../../src/server/api.js'
+import { maxCheckBodyBytes } from '../../src/server/check-endpoint.js'
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { memoryStore } from '../helpers/memory-store.js'
 import { applyExampleAccess } from '../helpers/apply-example.js'
@@ -109,7 +110,7 @@ describe('POST /api/v1/check', () => {
   })
 
   it('answers 413 to an oversized body and 415 to a non-JSON one', async () => {
-    const big = await check({ user: 'x'.repeat(maxApiBodyBytes + 10), permission: 'audit:read' })
+    const big = await check({ user: 'x'.repeat(maxCheckBodyBytes + 10), permission: 'audit:read' })
     expect(big.status).toBe(413)
     const text = await check('user=sam', checkToken, { 'content-type': 'text/plain' })
     expect(text.status).toBe(415)
