@@ -25,33 +25,63 @@ export type CheckAnswer = {
 
 export type QuestionError = { error: string }
 
-/** A user's holdings by the action they allow (`*` included as such), org permissions under undefined: see checkAccess. */
-export type HoldingIndex = Map<string | undefined, Holding[]>
+type Resource = { type: string; service: string; name: string }
 
-export function indexHoldings(holdings: readonly Holding[]): HoldingIndex {
-  const index: HoldingIndex = new Map()
-  const add = (action: string | undefined, holding: Holding) => {
-    const list = index.get(action)
-    if (list === undefined) index.set(action, [holding])
-    else list.push(holding)
-  }
-  for (const holding of holdings) {
-    if (holding.type === 'permission') add(undefined, holding)
-    else for (const action of new Set(holding.grant.actions)) add(action, holding)
-  }
-  return index
+/** A holding with the texts an answer shows for it, written on first use and kept. */
+type Candidate = { readonly holding: Holding; sortText?: string; reason?: string }
+
+/** Actions (of held grants) by a small number, so that an index finds an action's holdings by position. */
+const actionNumbers = new Map<string, number>()
+
+/** The number of an action some held grant names; undefined for any other (and for org permissions). */
+function actionNumberOf(question: AccessQuestion): number | undefined {
+  return 'permission' in question ? undefined : actionNumbers.get(question.action)
 }
 
-/** The holdings of an index that may cover a question: those allowing its action or `*`, or the org permissions. */
-function candidates(index: HoldingIndex, question: AccessQuestion): readonly Holding[] {
-  if ('permission' in question) return index.get(undefined) ?? []
-  const exact = index.get(question.action) ?? []
-  const any = question.action === '*' ? [] : (index.get('*') ?? [])
-  return any.length === 0 ? exact : exact.length === 0 ? any : [...exact, ...any]
+/**
+ * Holdings grouped by the action they allow, so that a question looks only at those that may cover it. The check
+ * API keeps one per IdP group, shared by all its members, and answers a user from the indexes of their groups.
+ */
+export class HoldingIndex {
+  /** By action number: the grants allowing that action or `*`, each once. */
+  private readonly byAction: (Candidate[] | undefined)[] = []
+  /** Grants allowing `*`: all that may cover an action no grant here names. */
+  private readonly anyAction: Candidate[] = []
+  private readonly permissions: Candidate[] = []
+  /** When the first of its holdings expires (epoch ms), or +Infinity. */
+  readonly firstExpiry: number
+
+  constructor(readonly holdings: readonly Holding[]) {
+    let firstExpiry = Number.POSITIVE_INFINITY
+    const named: { candidate: Candidate; actions: readonly string[] }[] = []
+    for (const holding of holdings) {
+      const candidate: Candidate = { holding }
+      if (holding.type === 'permission') this.permissions.push(candidate)
+      else if (holding.grant.actions.includes('*')) this.anyAction.push(candidate)
+      else named.push({ candidate, actions: holding.grant.actions })
+      const expires = holding.expires === undefined ? undefined : parseTimestamp(holding.expires)
+      if (expires !== undefined) firstExpiry = Math.min(firstExpiry, expires.getTime())
+    }
+    this.firstExpiry = firstExpiry
+    for (const { candidate, actions } of named) {
+      for (const action of new Set(actions)) {
+        let number = actionNumbers.get(action)
+        if (number === undefined) actionNumbers.set(action, (number = actionNumbers.size))
+        ;(this.byAction[number] ??= []).push(candidate)
+      }
+    }
+    for (const list of this.byAction) list?.push(...this.anyAction)
+  }
+
+  /** Adds to `into` those of its holdings that cover the question (ignoring sign-in method and expiry). */
+  collectCovering(question: AccessQuestion, action: number | undefined, resource: Resource | undefined, into: Candidate[]): void {
+    const list = 'permission' in question ? this.permissions : ((action === undefined ? undefined : this.byAction[action]) ?? this.anyAction)
+    for (const candidate of list) if (covers(candidate.holding, question, resource)) into.push(candidate)
+  }
 }
 
 /** Does this holding cover the question, ignoring sign-in method and expiry? */
-function covers(holding: Holding, question: AccessQuestion, resource: { type: string; service: string; name: string } | undefined): boolean {
+function covers(holding: Holding, question: AccessQuestion, resource: Resource | undefined): boolean {
   if ('permission' in question) return holding.type === 'permission' && holding.permission === question.permission
   if (holding.type !== 'grant' || resource === undefined) return false
   const { grant } = holding
@@ -62,33 +92,25 @@ function covers(holding: Holding, question: AccessQuestion, resource: { type: st
   return true
 }
 
-/**
- * Answer a question. Unknown users, inactive users and malformed resources are denied with a reason. `index`
- * (indexHoldings of the user's holdings) spares looking at holdings of other actions.
- */
-export function checkAccess(access: EffectiveAccess, question: AccessQuestion, index?: HoldingIndex): CheckAnswer | QuestionError {
-  let resource: { type: string; service: string; name: string } | undefined
-  if (!('permission' in question)) {
-    const parsed = parseResourcePattern(question.resource)
-    if ('error' in parsed) return { error: `resource ${parsed.error}` }
-    resource = parsed.pattern
-  }
-  const key = userKey(question.user)
-  const user = access.users.get(key)
-  if (user === undefined) {
-    const why = access.inactive.has(key) ? `user "${question.user}" is deactivated` : `user "${question.user}" holds no access`
-    return { allowed: false, reasons: [], denials: [why] }
-  }
+/** The concrete resource a question names, undefined for an org permission, or the error in it. */
+function resourceOf(question: AccessQuestion): Resource | undefined | QuestionError {
+  if ('permission' in question) return undefined
+  const parsed = parseResourcePattern(question.resource)
+  return 'error' in parsed ? { error: `resource ${parsed.error}` } : parsed.pattern
+}
+
+function sortTextOf(candidate: Candidate): string {
+  return (candidate.sortText ??= formatChain(candidate.holding.chain))
+}
+
+/** The answer from the holdings that cover the question, in the order effective access lists them. */
+function answerFrom(covering: Candidate[], question: AccessQuestion): CheckAnswer {
+  if (covering.length > 1) covering.sort((a, b) => compareStrings(a.holding.key, b.holding.key) || compareStrings(sortTextOf(a), sortTextOf(b)))
   const reasons: string[] = []
   const denials: string[] = []
-  // Holdings may come in any order (the check API keeps them unsorted): answer in the order effective access lists them.
-  const covering = (index === undefined ? user.holdings : candidates(index, question)).filter((holding) => covers(holding, question, resource))
-  if (covering.length > 1) {
-    const texts = new Map(covering.map((holding) => [holding, formatChain(holding.chain)]))
-    covering.sort((a, b) => compareStrings(a.key, b.key) || compareStrings(texts.get(a) ?? '', texts.get(b) ?? ''))
-  }
-  for (const holding of covering) {
-    const chain = formatChain(holding.chain, holding)
+  for (const candidate of covering) {
+    const { holding } = candidate
+    const chain = (candidate.reason ??= formatChain(holding.chain, holding))
     const expires = holding.expires === undefined ? undefined : parseTimestamp(holding.expires)
     if (expires !== undefined && expires.getTime() <= question.at.getTime()) {
       denials.push(`${chain}: expired at ${holding.expires ?? ''}`)
@@ -105,4 +127,35 @@ export function checkAccess(access: EffectiveAccess, question: AccessQuestion, i
     reasons.push(chain)
   }
   return { allowed: reasons.length > 0, reasons, denials: reasons.length > 0 ? [] : denials.length > 0 ? denials : [`no access of "${question.user}" covers this`] }
+}
+
+/** The denial for a user who holds nothing, or is deactivated. */
+function holdsNothing(question: AccessQuestion, isInactive: boolean): CheckAnswer {
+  return { allowed: false, reasons: [], denials: [isInactive ? `user "${question.user}" is deactivated` : `user "${question.user}" holds no access`] }
+}
+
+/** Answer a question. Unknown users, inactive users and malformed resources are denied with a reason. */
+export function checkAccess(access: EffectiveAccess, question: AccessQuestion): CheckAnswer | QuestionError {
+  const resource = resourceOf(question)
+  if (resource !== undefined && 'error' in resource) return resource
+  const key = userKey(question.user)
+  const user = access.users.get(key)
+  if (user === undefined) return holdsNothing(question, access.inactive.has(key))
+  const covering: Candidate[] = []
+  for (const holding of user.holdings) if (covers(holding, question, resource)) covering.push({ holding })
+  return answerFrom(covering, question)
+}
+
+/**
+ * checkAccess for a user whose holdings are those of `indexes` (none: the user holds nothing, or is inactive).
+ * The answer is the same as checkAccess's on the same holdings.
+ */
+export function checkIndexed(indexes: readonly HoldingIndex[], isInactive: boolean, question: AccessQuestion): CheckAnswer | QuestionError {
+  const resource = resourceOf(question)
+  if (resource !== undefined && 'error' in resource) return resource
+  if (isInactive || indexes.every((index) => index.holdings.length === 0)) return holdsNothing(question, isInactive)
+  const covering: Candidate[] = []
+  const action = actionNumberOf(question)
+  for (const index of indexes) index.collectCovering(question, action, resource, covering)
+  return answerFrom(covering, question)
 }

@@ -1,12 +1,12 @@
 // Effective access one user at a time, on one desired (or applied) state: the check API's per-request path.
 // What each IdP group brings (through the groups that map it and every group above those) is worked out once
 // and shared, so one user costs a lookup per IdP group they are in, not a pass over the organization. The
-// result is the same as computeEffectiveAccess's for that user, holding for holding and in the same order.
+// result, sorted, is the same as computeEffectiveAccess's for that user, holding for holding and in the same order.
 import type { Declared, DesiredState } from '../model/state.js'
 import type { Grant } from '../schema/types.js'
 import { compareStrings } from '../util/compare.js'
 import { formatChain } from './chain.js'
-import { BundleBuilder, breakGlassHolding, grantHolding, userKey, type EffectiveAccess } from './effective.js'
+import { BundleBuilder, breakGlassHolding, grantHolding, userKey } from './effective.js'
 import { idpGroupKeys, sourceKey } from './idp-mapping.js'
 import type { BreakGlassGrant, Chain, Directory, Holding, Step } from './types.js'
 
@@ -96,45 +96,43 @@ export class UserAccessCompiler {
 
   /**
    * The effective access of `userName`, given their records in the directory (every record with that userName,
-   * the IdP groups they are in and those memberships) and the break-glass grants in force. Sorting is most of
-   * the cost: `unsorted` leaves the holdings in no particular order (checkAccess does not need one; `sort` later).
+   * the IdP groups they are in and those memberships) and the break-glass grants in force, as the parts it is
+   * made of: one list per IdP group membership and one for being listed in groups, each shared by everyone who
+   * has it (the same array every time), then the user's own grants and break-glass grants. Their holdings,
+   * sorted with `sort`, are computeEffectiveAccess's for the user; `user` is the name it shows for them.
    */
-  accessOf(userName: string, directory: Directory, options: { now: Date; breakGlass?: readonly BreakGlassGrant[]; unsorted?: boolean }): EffectiveAccess {
+  partsOf(userName: string, directory: Directory, options: { now: Date; breakGlass?: readonly BreakGlassGrant[] }): { user: string; isInactive: boolean; parts: (readonly Holding[])[] } {
     const key = userKey(userName)
     const records = directory.users.filter((user) => userKey(user.userName) === key)
-    const inactive = new Set<string>()
-    if (records.length > 0 && !records.some((user) => user.active)) {
-      inactive.add(key)
-      return { users: new Map(), inactive }
-    }
-    const holdings: Holding[] = []
+    if (records.length > 0 && !records.some((user) => user.active)) return { user: key, isInactive: true, parts: [] }
+    const parts: (readonly Holding[])[] = []
     const activeIds = new Set(records.filter((user) => user.active).map((user) => user.id))
     const groupsById = new Map(directory.groups.map((group) => [group.id, group]))
     for (const { groupId, userId } of directory.memberships) {
       const group = groupsById.get(groupId)
-      if (group !== undefined && activeIds.has(userId)) holdings.push(...this.idpGroupHoldings(group))
+      if (group !== undefined && activeIds.has(userId)) parts.push(this.idpGroupHoldings(group))
     }
-    holdings.push(...this.listingHoldings(key))
+    parts.push(this.listingHoldings(key))
     let shownName = records.length === 0 ? undefined : this.shownName(records)
     const spelled = (name: string) => {
       if (records.length === 0 && (shownName === undefined || compareStrings(name, shownName) < 0)) shownName = name
     }
+    const own: Holding[] = []
     for (const { doc: grant } of this.grantsByUser.get(key) ?? []) {
       const held = grantHolding(this.bundles, grant, options.now)
       if (held === undefined) continue
       spelled(grant.user)
-      holdings.push(held)
+      own.push(held)
     }
     for (const grant of options.breakGlass ?? []) {
       if (userKey(grant.user) !== key) continue
       const held = breakGlassHolding(this.bundles, grant, options.now)
       if (held === undefined) continue
       spelled(grant.user)
-      holdings.push(held)
+      own.push(held)
     }
-    if (holdings.length === 0) return { users: new Map(), inactive }
-    if (options.unsorted !== true) this.sort(holdings)
-    return { users: new Map([[key, { user: shownName ?? key, holdings }]]), inactive }
+    parts.push(own)
+    return { user: shownName ?? key, isInactive: false, parts: parts.filter((part) => part.length > 0) }
   }
 
   /** The name shown for a person with several records: an active record's, the first in sorted order. */

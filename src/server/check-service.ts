@@ -6,24 +6,32 @@
 // With `warm`, every user of the directory is computed in the background after start and after the cache is
 // emptied, in slices that leave the event loop free for requests.
 import { activeBreakGlass } from '../apply/store-base.js'
-import { checkAccess, indexHoldings, type AccessQuestion, type CheckAnswer, type HoldingIndex, type QuestionError } from '../engine/check.js'
+import { checkIndexed, HoldingIndex, type AccessQuestion, type CheckAnswer, type QuestionError } from '../engine/check.js'
 import { userKey, type EffectiveAccess } from '../engine/effective.js'
+import type { Holding } from '../engine/types.js'
 import { UserAccessCompiler } from '../engine/user-access.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
-import { parseTimestamp } from '../model/time.js'
 import type { AccessChange, Store } from '../store/store.js'
 
-type Compiled = { revision: string; compiler: UserAccessCompiler | undefined }
+type Compiled = {
+  revision: string
+  compiler: UserAccessCompiler | undefined
+  /** The index of each part partsOf returned (shared parts are the same array each time). */
+  indexes: WeakMap<readonly Holding[], HoldingIndex>
+}
 
 type Entry = {
-  access: EffectiveAccess
+  /** The name effective access shows for the user. */
+  user: string
+  isInactive: boolean
+  /** What the user holds, in parts (UserAccessCompiler.partsOf), each indexed; most are shared with other users. */
+  indexes: readonly HoldingIndex[]
   revision: string | null
   /** Valid for questions at times in [from, until): computed at `from`; `until` is the first expiry among its holdings. */
   from: number
   until: number
   /** The user's directory record ids, to find the entry when the store names a record. */
   recordIds: readonly string[]
-  index: HoldingIndex
 }
 
 export type CheckStatus = { cachedUsers: number; isWarming: boolean }
@@ -141,7 +149,7 @@ export class CheckService {
     else if (this.compiled?.revision !== id) {
       const applied = await this.store.appliedRevision(id)
       const state = applied === undefined ? undefined : stateFromDocuments(applied.documents as StateDocument[], this.clock())
-      this.compiled = { revision: id, compiler: state?.catalog === undefined ? undefined : new UserAccessCompiler(state) }
+      this.compiled = { revision: id, compiler: state?.catalog === undefined ? undefined : new UserAccessCompiler(state), indexes: new WeakMap() }
       this.clear()
     }
   }
@@ -158,41 +166,45 @@ export class CheckService {
 
   /** The effective access of one user at `now`, holdings sorted as computeEffectiveAccess sorts them. */
   async accessOf(user: string, now: Date): Promise<{ access: EffectiveAccess; revision: string | null }> {
-    const { access, revision } = await this.unsortedAccessOf(user, now)
-    const compiler = this.compiled?.compiler
-    const held = access.users.get(userKey(user))
-    if (held === undefined || compiler === undefined) return { access, revision }
-    const holdings = [...held.holdings]
-    compiler.sort(holdings)
-    return { access: { users: new Map([[userKey(user), { ...held, holdings }]]), inactive: access.inactive }, revision }
+    const key = userKey(user)
+    const entry = await this.entryOf(user, now)
+    const holdings = entry.indexes.flatMap((index) => index.holdings)
+    const inactive = new Set<string>(entry.isInactive ? [key] : [])
+    if (holdings.length === 0) return { access: { users: new Map(), inactive }, revision: entry.revision }
+    this.compiled?.compiler?.sort(holdings)
+    return { access: { users: new Map([[key, { user: entry.user, holdings }]]), inactive }, revision: entry.revision }
   }
 
-  private async unsortedAccessOf(user: string, now: Date): Promise<Entry | { access: EffectiveAccess; revision: string | null }> {
+  private async entryOf(user: string, now: Date): Promise<Pick<Entry, 'user' | 'isInactive' | 'indexes' | 'revision'>> {
     const compiled = await this.sync()
     const key = userKey(user)
     const at = now.getTime()
     const cached = this.entries.get(key)
     if (cached !== undefined && at >= cached.from && at < cached.until) return cached
-    if (compiled?.compiler === undefined) return { access: noAccess, revision: compiled?.revision ?? null }
+    if (compiled?.compiler === undefined) return { user: key, isInactive: false, indexes: [], revision: compiled?.revision ?? null }
     return this.compute(key, compiled, compiled.compiler, now)
   }
 
   private async compute(key: string, compiled: Compiled, compiler: UserAccessCompiler, now: Date): Promise<Entry> {
     const epoch = this.epoch
     const [directory, breakGlass] = await Promise.all([this.store.directoryOfUser(key), this.store.listBreakGlass()])
-    const access = compiler.accessOf(key, directory, { now, breakGlass: activeBreakGlass(breakGlass), unsorted: true })
-    let until = Number.POSITIVE_INFINITY
-    for (const holding of access.users.get(key)?.holdings ?? []) {
-      const expires = holding.expires === undefined ? undefined : parseTimestamp(holding.expires)
-      if (expires !== undefined) until = Math.min(until, expires.getTime())
-    }
+    const held = compiler.partsOf(key, directory, { now, breakGlass: activeBreakGlass(breakGlass) })
+    const indexes = held.parts.map((part) => {
+      let index = compiled.indexes.get(part)
+      if (index === undefined) {
+        index = new HoldingIndex(part)
+        compiled.indexes.set(part, index)
+      }
+      return index
+    })
     const entry: Entry = {
-      access,
+      user: held.user,
+      isInactive: held.isInactive,
+      indexes,
       revision: compiled.revision,
       from: now.getTime(),
-      until,
+      until: Math.min(Number.POSITIVE_INFINITY, ...indexes.map((index) => index.firstExpiry)),
       recordIds: directory.users.map((record) => record.id),
-      index: indexHoldings(access.users.get(key)?.holdings ?? []),
     }
     // Kept only when nothing was invalidated meanwhile, and only for the present (not a question about another time).
     if (this.epoch === epoch && this.compiled === compiled && Math.abs(now.getTime() - this.clock().getTime()) <= 1000) {
@@ -206,10 +218,9 @@ export class CheckService {
   }
 
   async check(question: AccessQuestion): Promise<(CheckAnswer & { revision: string | null }) | QuestionError> {
-    const found = await this.unsortedAccessOf(question.user, question.at)
-    const answer = checkAccess(found.access, question, 'index' in found ? found.index : undefined)
-    const revision = found.revision
-    return 'error' in answer ? answer : { ...answer, revision }
+    const entry = await this.entryOf(question.user, question.at)
+    const answer = checkIndexed(entry.indexes, entry.isInactive, question)
+    return 'error' in answer ? answer : { ...answer, revision: entry.revision }
   }
 
   /** Computes every user not yet cached, a slice at a time; goes round again if the cache is emptied meanwhile. */

@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { applyPlan, ApplyRefusedError, missingApprovals } from '../../src/apply/apply.js'
 import { readPlanBase } from '../../src/apply/store-base.js'
+import { checkAccess, type AccessQuestion } from '../../src/engine/check.js'
 import { accessAtoms, atomsOfKey, computeEffectiveAccess, userKey, type EffectiveAccess } from '../../src/engine/effective.js'
 import type { BreakGlassGrant, Directory } from '../../src/engine/types.js'
 import { loadAccessDir } from '../../src/load/load-access.js'
@@ -383,8 +384,37 @@ async function compareChecks(store: SqliteStore, checks: CheckService, label: st
     const { access } = await checks.accessOf(key, now)
     if (!isDeepStrictEqual(access.users.get(key), full.users.get(key))) mismatches.push(`${label}: the check API's access of ${key} differs from effective access`)
     if (access.inactive.has(key) !== full.inactive.has(key)) mismatches.push(`${label}: the check API has ${key} ${access.inactive.has(key) ? '' : 'not '}inactive`)
+    for (const question of questionsAbout(key, full)) {
+      const answer = await checks.check(question)
+      const { revision: _, ...cached } = 'error' in answer ? { ...answer, revision: null } : answer
+      if (!isDeepStrictEqual(cached, checkAccess(full, question))) mismatches.push(`${label}: the check API answers ${JSON.stringify(question)} otherwise than checkAccess`)
+    }
   }
   return mismatches
+}
+
+/** Questions that some holding in `access` answers (with and without a sign-in method), and one that none does. */
+function questionsAbout(user: string, access: EffectiveAccess): AccessQuestion[] {
+  const questions = new Map<string, AccessQuestion>()
+  for (const { holdings } of access.users.values()) {
+    for (const holding of holdings) {
+      const asked: AccessQuestion =
+        holding.type === 'permission'
+          ? { user, at: now, permission: holding.permission }
+          : {
+              user,
+              at: now,
+              action: holding.grant.actions.find((action) => action !== '*') ?? 'deploy',
+              // A concrete resource the grant's globs match.
+              resource: [holding.grant.resource.type, holding.grant.resource.service, holding.grant.resource.name].map((part) => part.replace(/[*?]/g, 'x')).join('/').replace('/', ':'),
+              ...(holding.grant.env === undefined ? {} : { env: holding.grant.env[0] }),
+              ...(holding.grant.tags === undefined ? {} : { tags: holding.grant.tags }),
+            }
+      questions.set(JSON.stringify(asked), asked)
+      questions.set(JSON.stringify({ ...asked, authMethod: 'sso' }), { ...asked, authMethod: 'sso' })
+    }
+  }
+  return [...[...questions.values()].slice(0, 40), { user, at: now, action: 'read', resource: 'nothing:here/at-all' }]
 }
 
 function keysByUser(access: EffectiveAccess): Map<string, Set<string>> {
