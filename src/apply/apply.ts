@@ -4,7 +4,7 @@ import type { MembershipTable } from '../engine/membership-table.js'
 import type { Directory } from '../engine/types.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
 import type { DesiredState } from '../model/state.js'
-import { desiredDigest, directoryDigest, hasBlockingFindings, makePlan, type PlanBaseInput } from '../plan/make-plan.js'
+import { desiredDigest, directoryDigest, hasBlockingFindings, makePlan, makePlanConcurrently, type PlanBaseInput } from '../plan/make-plan.js'
 import type { ApprovalRequirement, Plan } from '../schema/generated/plan.js'
 import type { AppliedRevision } from '../store/applied.js'
 import type { JsonObject, Store } from '../store/store.js'
@@ -81,16 +81,18 @@ export function mappedDirectory(state: DesiredState, directory: Directory): Dire
   return { users, groups, memberships }
 }
 
-/** Says what moved since the plan and whether the reviewed per-person delta still holds. */
-export function explainStale(plan: Plan, current: PlanBaseInput, now: Date): string {
+/**
+ * Says what moved since the plan and whether the reviewed per-person delta still holds. `replanned` is the plan
+ * its documents make against the store now (made here when not given).
+ */
+export function explainStale(plan: Plan, current: PlanBaseInput, now: Date, replanned = makePlan(stateFromDocuments(plan.desired as StateDocument[], now), current, now)): string {
   const lines: string[] = []
   if (plan.base.appliedRevision !== current.applied.revision) {
     lines.push(`Another apply happened since the plan: applied revision ${plan.base.appliedRevision ?? '(none)'} → ${current.applied.revision ?? '(none)'}.`)
   }
-  if (plan.base.directoryDigest !== directoryDigest(current.directory)) {
+  if (plan.base.directoryDigest !== replanned.base.directoryDigest) {
     lines.push(`SCIM changed users or memberships since the plan (store revision ${plan.base.storeRevision} → ${current.storeRevision}).`)
   }
-  const replanned = makePlan(stateFromDocuments(plan.desired as StateDocument[], now), current, now)
   const id = (entry: Plan['access'][number]) => `${entry.user}\u0000${entry.change}\u0000${entry.key}`
   const reviewed = new Set(plan.access.map(id))
   const nowDelta = new Set(replanned.access.map(id))
@@ -115,15 +117,57 @@ export function explainStale(plan: Plan, current: PlanBaseInput, now: Date): str
   return lines.join('\n')
 }
 
-/** Apply exactly what `plan` shows, or refuse with nothing written. */
+/** What a plan was made on, what it does, and what it is judged by. */
+const baseFields = ['appliedRevision', 'directoryDigest'] as const
+const doneSections = ['changes', 'access'] as const
+const judgedSections = ['findings', 'approvals', 'summary'] as const
+
+/** The sections in which two plans of the same documents differ. */
+function differingSections(plan: Plan, made: Plan, sections: readonly (keyof Plan)[]): string[] {
+  return sections.filter((section) => JSON.stringify(plan[section]) !== JSON.stringify(made[section]))
+}
+
+function differingBase(plan: Plan, made: Plan): boolean {
+  return baseFields.some((field) => plan.base[field] !== made.base[field])
+}
+
+/**
+ * Apply exactly what `plan` shows, or refuse with nothing written. A plan comes from a file or over the network,
+ * so nothing in it is taken on trust but its documents (checked against their digest): the plan is made again
+ * from them against the store as it is, and applied only if it shows the same changes and the same access delta.
+ * Policy findings and approvals are judged on the plan made here, whatever the file says.
+ */
 export async function applyPlan(plan: Plan, store: Store, options: ApplyOptions): Promise<ApplyOutcome> {
   if (desiredDigest(plan.desired as StateDocument[]) !== plan.base.desiredDigest) {
     throw new ApplyRefusedError('the plan file was modified after it was made: its desired documents do not match its digest')
   }
   const current = await readPlanBase(store)
+  const desired = stateFromDocuments(plan.desired as StateDocument[], options.now)
   if (current.applied.revision !== plan.base.appliedRevision || (current.storeRevision !== plan.base.storeRevision && directoryDigest(current.directory) !== plan.base.directoryDigest)) {
     throw new StalePlanError(`the store moved since this plan was made.\n${explainStale(plan, current, options.now)}`)
   }
+  const made = await makePlanConcurrently(desired, current, options.now)
+  // The same documents on the same store give the same plan; a different one means another store (or one whose
+  // revision came back to the same number), or time moved past an expiry since the plan.
+  if (differingBase(plan, made) || differingSections(plan, made, doneSections).length > 0) {
+    throw new StalePlanError(`this plan does not show what applying it to this store would do now.\n${explainStale(plan, current, options.now, made)}`)
+  }
+  const edited = differingSections(plan, made, judgedSections)
+  if (edited.length > 0) {
+    throw new ApplyRefusedError(`the plan file was modified after it was made: its ${edited.join(', ')} do not match its documents (plan again; apply judges the plan it makes itself)`)
+  }
+  return commitPlan(made, desired, current, store, options)
+}
+
+/** Plan `desired` against the store and apply that plan: `apply --dir`, where nobody saw a plan file. */
+export async function applyDesired(desired: DesiredState, store: Store, options: ApplyOptions): Promise<{ plan: Plan; outcome: ApplyOutcome }> {
+  const current = await readPlanBase(store)
+  const plan = await makePlanConcurrently(desired, current, options.now)
+  return { plan, outcome: await commitPlan(plan, desired, current, store, options) }
+}
+
+/** Refuses on blocking findings or missing approvals; otherwise writes the plan's state if the store did not move since `current`. */
+async function commitPlan(plan: Plan, desired: DesiredState, current: PlanBaseInput, store: Store, options: ApplyOptions): Promise<ApplyOutcome> {
   if (!plan.summary.hasChanges) return { status: 'no-changes' }
   if (hasBlockingFindings(plan)) {
     const findings = plan.findings.filter((finding) => finding.severity === 'error').map((finding) => `  - ${finding.code}: ${finding.summary}${finding.paths.map((path) => `\n      ${path}`).join('')}`)
@@ -131,7 +175,6 @@ export async function applyPlan(plan: Plan, store: Store, options: ApplyOptions)
   }
   const missing = missingApprovals(plan.approvals, options.approvedBy)
   if (missing.length > 0) throw new ApplyRefusedError(`approvals missing:\n${missing.map((line) => `  - ${line}`).join('\n')}`)
-  const desired = stateFromDocuments(plan.desired as StateDocument[], options.now)
   const summary = { ...plan.summary, accessByRisk: plan.summary.accessByRisk.map((row) => ({ ...row })) } as unknown as JsonObject
   const revision = await store.recordApply(
     {
@@ -147,9 +190,9 @@ export async function applyPlan(plan: Plan, store: Store, options: ApplyOptions)
       actor: options.actor,
     },
     (view) => {
-      // Inside the write transaction: a concurrent apply or SCIM write since the check above loses here.
+      // Inside the write transaction: a concurrent apply or SCIM write since the plan was made loses here.
       if (view.appliedRevision !== plan.base.appliedRevision) throw new StalePlanError(`another apply (${view.appliedRevision ?? 'none'}) happened since this plan was made; plan again`)
-      if (view.storeRevision !== plan.base.storeRevision && directoryDigest(view.directory()) !== plan.base.directoryDigest) {
+      if (view.storeRevision !== current.storeRevision && directoryDigest(view.directory()) !== plan.base.directoryDigest) {
         throw new StalePlanError('SCIM changed users or memberships since this plan was made; plan again')
       }
     },

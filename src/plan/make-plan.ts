@@ -7,13 +7,13 @@ import { stateDocuments, stateFromDocuments, type StateDocument } from '../model
 import { maxRisk, riskLevels, riskRank, type Risk } from '../model/risk.js'
 import type { DesiredState } from '../model/state.js'
 import { parseTimestamp } from '../model/time.js'
-import type { ObjectChange, Plan } from '../schema/generated/plan.js'
+import type { ApprovalRequirement, ObjectChange, Plan } from '../schema/generated/plan.js'
 import { compareStrings } from '../util/compare.js'
 import { digestOf } from '../util/digest.js'
 import { deltaChains, diffAccess, type AccessDelta } from './diff-access.js'
 import { directoryDigest, directoryDigestOffThread, rowsInIdOrder } from './directory-digest.js'
 import { diffDocuments, type DocumentChange } from './diff-objects.js'
-import { evaluatePolicy, requiredApprovals } from './policy.js'
+import { evaluatePolicy, requiredApprovals, sortApprovals } from './policy.js'
 
 /** What the store holds: the live directory, its revision, the last applied documents and break-glass grants. */
 export type PlanBaseInput = {
@@ -137,14 +137,33 @@ function expiringGrants(state: DesiredState, now: Date): Plan['expiring'] {
     .sort((a, b) => compareStrings(a.expires, b.expires) || compareStrings(a.name, b.name))
 }
 
-/** Members of the groups that policies name as approvers (the only ones approvals look up). */
-function approverMembers(state: DesiredState, directory: Directory, index: DirectoryIndex, pathsOf: (name: string) => Paths): Map<string, string[]> {
-  const only = new Set<string>()
-  for (const { doc } of state.policies.values()) for (const rule of doc.approvals ?? []) for (const approver of rule.approvers) if (approver.group !== undefined) only.add(approver.group)
+/** Groups that the policies of these states name as approvers. */
+function approverGroups(...states: DesiredState[]): Set<string> {
+  const names = new Set<string>()
+  for (const state of states) for (const { doc } of state.policies.values()) for (const rule of doc.approvals ?? []) for (const approver of rule.approvers) if (approver.group !== undefined) names.add(approver.group)
+  return names
+}
+
+/** Members of the groups `only` as `state` defines them (the only ones approvals look up). */
+function approverMembers(state: DesiredState, only: ReadonlySet<string>, directory: Directory, index: DirectoryIndex, pathsOf: (name: string) => Paths): Map<string, string[]> {
   if (only.size === 0) return new Map()
   const paths = new Map<string, Paths>()
   for (const name of state.groups.keys()) if (only.has(name)) paths.set(name, pathsOf(name))
   return membersOfGroups(state, directory, { index, paths, only })
+}
+
+/**
+ * The approvals a plan needs. A change cannot lower the bar it is judged by: once something is applied, the
+ * applied policies' rules hold as well as the proposed ones (a pull request that loosens a rule, or the policy
+ * itself, still needs what the rule asked before), and approver groups count the members they have as applied
+ * (a pull request that adds its author to an approver group does not make them an approver of itself).
+ */
+function approvalsOf(desired: DesiredState, applied: DesiredState | undefined, risks: readonly Risk[], membersOf: (state: DesiredState, only: ReadonlySet<string>) => Map<string, string[]>): ApprovalRequirement[] {
+  if (applied === undefined) return requiredApprovals(desired, risks, membersOf(desired, approverGroups(desired)))
+  const members = membersOf(applied, approverGroups(applied, desired))
+  const requirements = new Map<string, ApprovalRequirement>()
+  for (const requirement of [...requiredApprovals(applied, risks, members), ...requiredApprovals(desired, risks, members)]) requirements.set(JSON.stringify(requirement), requirement)
+  return sortApprovals([...requirements.values()])
 }
 
 /** Compute the plan. Pure: `now` and the store's contents are passed in. The desired state must be valid. */
@@ -161,13 +180,14 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
   const documentChanges = diffDocuments(base.applied.documents, desiredDocs)
   // Every member's paths of a group, resolved when asked for: affectedUsers asks only for groups that changed.
   const afterResolver = memberPathsResolver(desired, index)
+  const beforeResolver = memberPathsResolver(appliedState, index)
   // Only users whose access may differ are computed, unless a policy counts or scans everyone's access.
   const needsEveryone = [...desired.policies.values()].some(({ doc }) => doc.criticalPermissions !== undefined || doc.separationOfDuty !== undefined || doc.maxRemovalShare !== undefined)
   const onlyUsers =
     needsEveryone || beforeBundles === undefined
       ? undefined
       : affectedUsers(
-          { state: appliedState, builder: beforeBundles, paths: { get: memberPathsResolver(appliedState, index).resolve } },
+          { state: appliedState, builder: beforeBundles, paths: { get: beforeResolver.resolve } },
           { state: desired, builder: afterBundles, paths: { get: afterResolver.resolve } },
           breakGlass,
           now,
@@ -235,7 +255,11 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
     changes,
     access: deltas.map((delta) => ({ user: delta.user, change: delta.change, key: delta.key, what: delta.what, risk: delta.risk, chains: deltaChains(delta) })),
     findings: evaluatePolicy(desired, before, after, deltas),
-    approvals: requiredApprovals(desired, risks, approverMembers(desired, directory, index, onlyUsers === undefined ? (name) => afterPaths.get(name) ?? new Map() : afterResolver.resolve)),
+    approvals: approvalsOf(desired, beforeBundles === undefined ? undefined : appliedState, risks, (state, only) =>
+      state === desired
+        ? approverMembers(desired, only, directory, index, onlyUsers === undefined ? (name) => afterPaths.get(name) ?? new Map() : afterResolver.resolve)
+        : approverMembers(state, only, directory, index, onlyUsers === undefined ? (name) => beforePaths?.get(name) ?? new Map() : beforeResolver.resolve),
+    ),
     idpGroups: idpGroupFindings(desired, index),
     expiring: expiringGrants(desired, now),
     desired: desiredDocs.map((entry) => ({ file: entry.file, doc: entry.doc })),

@@ -126,6 +126,13 @@ export function requiredApprovals(state: DesiredState, changeRisks: readonly Ris
       byRule.set(id, { risk: rule.risk, count: rule.count, approvers, eligible: [...new Set(eligible)].sort(compareStrings), changes: 1 })
     }
   }
-  return [...byRule.values()].sort((a, b) => riskRank(b.risk) - riskRank(a.risk) || compareStrings(a.approvers.join(), b.approvers.join()))
+  return sortApprovals([...byRule.values()])
+}
+
+/** Highest risk first, then by approvers, count and eligible names: the same requirements always print alike. */
+export function sortApprovals(requirements: ApprovalRequirement[]): ApprovalRequirement[] {
+  return requirements.sort(
+    (a, b) => riskRank(b.risk) - riskRank(a.risk) || compareStrings(a.approvers.join(), b.approvers.join()) || a.count - b.count || compareStrings(a.eligible?.join() ?? '', b.eligible?.join() ?? ''),
+  )
 }
 

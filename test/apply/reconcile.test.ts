@@ -185,4 +185,79 @@ describe('reconciling the example organization', () => {
     if (group !== undefined) group.doc.roles = ['Security Admin']
     await expect(applyPlan(tampered, store, apply)).rejects.toThrow('the plan file was modified after it was made')
   })
+
+  it('judges findings and approvals on the plan it makes itself, not on what the plan file says', async () => {
+    const plan = await planNow(desired)
+    const unapproved = structuredClone(plan)
+    unapproved.approvals = []
+    await expect(applyPlan(unapproved, store, { ...apply, approvedBy: [] })).rejects.toThrow(/the plan file was modified after it was made: its approvals do not match its documents/)
+    // A lockout whose finding was deleted from the file.
+    await applyPlan(plan, store, apply)
+    const lockout = await planNow(
+      edited(
+        edited(desired, 'Group', 'Break Glass', (doc) => {
+          doc.roles = []
+        }),
+        'Group',
+        'Security Admins',
+        (doc) => {
+          doc.roles = []
+        },
+      ),
+    )
+    const silenced = structuredClone(lockout)
+    silenced.findings = []
+    await expect(applyPlan(silenced, store, apply)).rejects.toThrow(ApplyRefusedError)
+    expect((await store.listAppliedRevisions()).map((revision) => revision.id)).toEqual(['r1'])
+  })
+
+  it('refuses a plan made against another store that reached the same revision', async () => {
+    const other = await scimFixture(['okta', 'entra'])
+    try {
+      const otherOkta = other.clients.okta as ScimClient
+      const otherIds: Record<string, string> = {}
+      for (const user of ['sam', 'sasha', 'sky', 'casey', 'cory']) otherIds[user] = await provisionUser(otherOkta, `${user}@acme.example`)
+      await provisionGroup(otherOkta, 'support-tier-2', [otherIds.sam ?? ''])
+      // cory instead of sky in security-admins: the same number of writes, another directory.
+      await provisionGroup(otherOkta, 'security-admins', [otherIds.sasha ?? '', otherIds.cory ?? ''])
+      await provisionGroup(otherOkta, 'checkout-team', [otherIds.casey ?? ''])
+      await provisionGroup(otherOkta, 'all-staff', [otherIds.sam ?? '', otherIds.casey ?? ''])
+      expect(await other.store.revision()).toBe(await store.revision())
+      const plan = await planNow(desired)
+      const error = await applyPlan(plan, other.store, apply).catch((caught: unknown) => caught)
+      expect(error).toBeInstanceOf(StalePlanError)
+      expect((error as Error).message).toMatch(/cory@acme\.example\) would now gain sso:manage/)
+      expect(await other.store.listAppliedRevisions()).toEqual([])
+    } finally {
+      await other.store.close()
+    }
+  })
+
+  it('holds a pull request to the applied policy and approvers: it cannot lower its own bar', async () => {
+    await applyPlan(await planNow(desired), store, apply)
+    // One access reviewer for everything, and Support Tier 2 may edit the org's SSO configuration (critical).
+    const loosened = edited(
+      edited(desired, 'Policy', 'acme-access-policy', (doc) => {
+        doc.approvals = ['low', 'medium', 'high', 'critical'].map((risk) => ({ risk, count: 1, approvers: [{ githubTeam: 'acme/access-reviewers' }] }))
+      }),
+      'Group',
+      'Support Tier 2',
+      (doc) => {
+        doc.grants = [...((doc.grants as object[] | undefined) ?? []), { action: 'edit', resource: 'auth-config:identity/*', env: ['production'] }]
+      },
+    )
+    const plan = await planNow(loosened)
+    const critical = plan.approvals.filter((approval) => approval.risk === 'critical')
+    expect(critical).toContainEqual(expect.objectContaining({ count: 2, approvers: ['group:Security Admins', 'github:acme/security'] }))
+    expect(critical).toContainEqual(expect.objectContaining({ count: 1, approvers: ['github:acme/access-reviewers'] }))
+    await expect(applyPlan(plan, store, { ...apply, approvedBy: ['acme/access-reviewers:gh-rev'] })).rejects.toThrow(/approvals missing:[\s\S]*critical: 0 of 2 approvals from group:Security Admins/)
+    // cory lists themselves in Security Admins: not an approver of that change.
+    const selfApproved = edited(desired, 'Group', 'Security Admins', (doc) => {
+      doc.source = { members: { users: ['cory@acme.example', 'casey@acme.example'] } }
+    })
+    const eligible = (await planNow(selfApproved)).approvals.flatMap((approval) => approval.eligible ?? [])
+    expect(eligible).toContain('sasha@acme.example')
+    expect(eligible).not.toContain('cory@acme.example')
+    expect(eligible).not.toContain('casey@acme.example')
+  })
 })

@@ -1,17 +1,16 @@
 // rolecall apply: apply a saved plan (or plan and apply the access directory) in one audited transaction.
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { applyPlan, type ApplyOutcome } from '../../apply/apply.js'
+import { applyDesired, applyPlan, type ApplyOutcome } from '../../apply/apply.js'
 import { stateDocuments } from '../../model/documents.js'
 import { callRemote, remoteOption } from '../remote.js'
-import { emptyPlanBase, readPlanBase } from '../../apply/store-base.js'
 import { RolecallError, UsageError } from '../../errors.js'
 import { asPlan } from '../../plan/plan-shape.js'
-import { makePlan } from '../../plan/make-plan.js'
+import type { DesiredState } from '../../model/state.js'
 import type { Plan } from '../../schema/generated/plan.js'
 import { parseCommandArgs } from '../args.js'
 import { readNow } from '../clock.js'
-import { loadDesired, withStore } from '../desired.js'
+import { loadDesired } from '../desired.js'
 import type { Io } from '../io.js'
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js'
 import { resolveDbPath } from '../../server/config.js'
@@ -59,20 +58,19 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (planPath !== undefined && values.dir !== undefined) throw new UsageError('give a plan file or --dir, not both')
   const now = readNow(io.env)
   const remote = remoteOption(values.server, values.db, io)
-  const plan =
-    planPath !== undefined
-      ? await readPlanFile(resolve(io.cwd, planPath))
-      : remote !== undefined
-        ? await callRemote<Plan>(remote, 'POST', '/api/v1/plans', { documents: stateDocuments(await loadDesired(values.dir, io, now)) })
-        : makePlan(await loadDesired(values.dir, io, now), await withStore(values.db, io, async (store) => (store === undefined ? emptyPlanBase() : readPlanBase(store))), now)
   const options = { approvedBy: values['approved-by'] ?? [], commit: values.revision ?? null, author: values.author ?? null }
   if (remote !== undefined) {
+    const plan = planPath !== undefined ? await readPlanFile(resolve(io.cwd, planPath)) : await callRemote<Plan>(remote, 'POST', '/api/v1/plans', { documents: stateDocuments(await loadDesired(values.dir, io, now)) })
     const outcome = await callRemote<ApplyOutcome>(remote, 'POST', '/api/v1/apply', { plan, approvedBy: options.approvedBy, revision: options.commit, author: options.author })
     return report(outcome, plan, io)
   }
+  // Read (and check) what to apply before the store is opened, and so perhaps created.
+  const source: { plan: Plan } | { desired: DesiredState } = planPath !== undefined ? { plan: await readPlanFile(resolve(io.cwd, planPath)) } : { desired: await loadDesired(values.dir, io, now) }
   const store = openSqliteStore(resolveDbPath(values.db, io.env, io.cwd))
   try {
-    return report(await applyPlan(plan, store, { ...options, actor: 'cli', now }), plan, io)
+    if ('plan' in source) return report(await applyPlan(source.plan, store, { ...options, actor: 'cli', now }), source.plan, io)
+    const applied = await applyDesired(source.desired, store, { ...options, actor: 'cli', now })
+    return report(applied.outcome, applied.plan, io)
   } finally {
     await store.close()
   }
