@@ -6,7 +6,7 @@ import { RolecallError, UsageError } from '../../errors.js'
 import { stateDocuments, stateFromDocuments, type StateDocument } from '../../model/documents.js'
 import type { DesiredState } from '../../model/state.js'
 import { computeDrift, driftBaselineProblem, driftListLimit, isAlarming, limitDrift, type DriftReport } from '../../plan/drift.js'
-import { renderDriftJson, renderDriftText } from '../../render/drift.js'
+import { driftJsonPieces, driftTextLines, writeInBatches } from '../../render/drift.js'
 import { oneOf, parseCommandArgs } from '../args.js'
 import { readNow } from '../clock.js'
 import { loadDesired, withStore } from '../desired.js'
@@ -56,6 +56,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     },
     false,
   )
-  io.out(format === 'json' ? renderDriftJson(report) : renderDriftText(report))
+  if (format === 'json') writeInBatches(driftJsonPieces(report), io.out)
+  else writeInBatches(driftTextLines(report), io.out, '\n')
   return isAlarming(report) ? 2 : 0
 }
