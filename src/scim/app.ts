@@ -18,7 +18,46 @@ export type ScimAppOptions = {
 
 const challenge = { 'www-authenticate': 'Bearer realm="rolecall-scim"' }
 
-/** The SCIM app; its routes start at `/scim/v2`. */
+const reads = ['GET', 'HEAD']
+const resource = [...reads, 'PUT', 'PATCH', 'DELETE']
+/**
+ * Every path the SCIM routes serve and the methods they take there (Hono answers HEAD with GET). Keep in step with
+ * discovery.ts, users.ts and groups.ts: a path missing here answers its unsupported methods with 404 instead of 405.
+ */
+const endpoints: ReadonlyArray<readonly [path: string, methods: string[]]> = [
+  ['/ServiceProviderConfig', reads],
+  ['/Schemas', reads],
+  ['/Schemas/:id', reads],
+  ['/ResourceTypes', reads],
+  ['/ResourceTypes/:name', reads],
+  ['/Users', [...reads, 'POST']],
+  ['/Users/.search', ['POST']],
+  ['/Users/:id', resource],
+  ['/Groups', [...reads, 'POST']],
+  ['/Groups/.search', ['POST']],
+  ['/Groups/:id', resource],
+]
+
+/**
+ * A method an existing endpoint does not take: 405 with Allow (RFC 9110 §15.5.6). RFC 7644 §3.12 has no row for
+ * it: its 404 is for a resource or endpoint that "does not exist" (this one does), its 501 for an operation the
+ * provider supports nowhere ("e.g., PATCH"); 405 is HTTP's answer, and e.g. Databricks' SCIM API gives it too.
+ */
+function methodNotAllowed(methods: string[]) {
+  return (c: Context) =>
+    scimErrorResponse(new ScimError(405, undefined, `${c.req.method} is not supported on ${c.req.path}; use ${methods.join(', ')}`), { allow: methods.join(', ') })
+}
+
+/** RFC 7644 §3.12 501 "does not support the requested operation": /Me (§3.11), /Bulk (§3.7), root /.search (§3.4.3). */
+function notImplemented(what: string) {
+  return () => scimErrorResponse(new ScimError(501, undefined, `${what} is not supported by this service provider`))
+}
+
+function noSuchEndpoint(): Response {
+  return scimErrorResponse(new ScimError(404, undefined, 'no such SCIM endpoint'))
+}
+
+/** The SCIM app; its routes start at `/scim/v2`. Every answer under it is an RFC 7644 §3.12 body when not a success. */
 export function createScimApp(options: ScimAppOptions): Hono<ScimEnv> {
   const { store } = options
   const app = new Hono<ScimEnv>()
@@ -28,13 +67,18 @@ export function createScimApp(options: ScimAppOptions): Hono<ScimEnv> {
     if (mapped.isUnexpected) options.onUnexpected?.(error)
     return scimErrorResponse(mapped.error, mapped.error.status === 401 ? challenge : {})
   })
-  app.notFound(() => scimErrorResponse(new ScimError(404, undefined, 'no such SCIM endpoint')))
+  app.notFound(noSuchEndpoint)
 
   const scim = new Hono<ScimEnv>()
   const tooLarge = () => scimErrorResponse(new ScimError(413, undefined, `request body exceeds ${maxBodyBytes} bytes`))
   // Only for methods that carry a body: every middleware a request passes through costs it an async layer.
   scim.on(['POST', 'PUT', 'PATCH', 'OPTIONS'], '*', limitBody(maxBodyBytes, tooLarge))
   scim.route('/', discoveryRoutes())
+  // Before authentication: what is unsupported is public anyway (ServiceProviderConfig says bulk.supported false).
+  // `/Me/*` matches `/Me` too; the exact path as well, so that /metrics counts it as `/scim/v2/Me`.
+  for (const path of ['/Me', '/Me/*']) scim.all(path, notImplemented('The /Me alias'))
+  for (const path of ['/Bulk', '/Bulk/*']) scim.all(path, notImplemented('Bulk (see ServiceProviderConfig bulk.supported)'))
+  scim.all('/.search', notImplemented('Searching every resource type at the root'))
 
   const authenticate = async (c: Context<ScimEnv>, next: Next) => {
     const header = requestHeader(c, 'authorization') ?? ''
@@ -51,8 +95,15 @@ export function createScimApp(options: ScimAppOptions): Hono<ScimEnv> {
   // `/Users/*` matches `/Users` as well: one registration each, or a list would authenticate twice.
   scim.use('/Users/*', authenticate)
   scim.use('/Groups/*', authenticate)
+  // `GET /Users/.search` would otherwise be `GET /Users/:id` for a user named ".search".
+  scim.on(['GET', 'PUT', 'PATCH', 'DELETE'], '/Users/.search', methodNotAllowed(['POST']))
+  scim.on(['GET', 'PUT', 'PATCH', 'DELETE'], '/Groups/.search', methodNotAllowed(['POST']))
   scim.route('/Users', userRoutes(store))
   scim.route('/Groups', groupRoutes(store))
+  // Reached only when no route above answered. These are routes rather than notFound handlers because a parent app
+  // (server/app.ts) mounting this one uses its own notFound, which answers text/plain.
+  for (const [path, methods] of endpoints) scim.all(path, methodNotAllowed(methods))
+  scim.all('*', noSuchEndpoint)
 
   app.route('/scim/v2', scim)
   return app

@@ -8,6 +8,7 @@ import { listResponseSchema, type ResourceType } from './schemas.js'
 import type { ResourceQuery } from '../store/query.js'
 import { etagOf, isObject } from './resource.js'
 import { requestHeader } from '../util/request-header.js'
+import { isNestedDeeperThan } from '../util/json-depth.js'
 
 export const scimContentType = 'application/scim+json'
 
@@ -16,6 +17,12 @@ export const maxBodyBytes = 4 * 1024 * 1024
 /** Largest page (advertised as `filter.maxResults`). */
 export const maxResults = 1000
 export const defaultCount = 100
+/**
+ * Deepest nesting of arrays/objects a request body may have (the body itself is level 1). Real SCIM bodies stay
+ * under 10; SQLite's JSON functions refuse documents past 1000 levels, and JSON.stringify overflows the stack a few
+ * thousand levels down. Not advertised: no ServiceProviderConfig attribute says it.
+ */
+export const maxBodyDepth = 64
 
 export type ScimEnv = { Variables: { connection: string } }
 
@@ -36,6 +43,12 @@ export async function readBody(c: Context): Promise<JsonObject> {
   }
   const text = await c.req.text()
   if (text.length > maxBodyBytes) throw new ScimError(413, undefined, `request body exceeds ${maxBodyBytes} bytes`)
+  // Measured on the text, before JSON.parse builds anything from it. `invalidSyntax` rather than `invalidValue`: the
+  // limit is on the structure of the whole message (RFC 7644 §3.12: "the request body message structure was
+  // invalid"), whichever attribute, PATCH operation or search field holds the nesting, not on one attribute's value.
+  if (isNestedDeeperThan(text, maxBodyDepth)) {
+    throw new ScimError(400, 'invalidSyntax', `request body nests arrays and objects more than ${maxBodyDepth} levels deep`)
+  }
   let body: unknown
   try {
     body = JSON.parse(text)
@@ -46,15 +59,25 @@ export async function readBody(c: Context): Promise<JsonObject> {
   return body as JsonObject
 }
 
+/**
+ * An integer parameter; beyond ±Number.MAX_SAFE_INTEGER it is clamped there, so that it stays exact, is echoed as
+ * used, and reaches SQLite as an integer (a larger one would be bound as a float: "datatype mismatch" on OFFSET).
+ */
 function integer(text: string | undefined, name: string): number | undefined {
   if (text === undefined || text === '') return undefined
-  if (!/^-?\d+$/.test(text.trim())) throw new ScimError(400, 'invalidValue', `${name} must be an integer`)
-  return Number(text)
+  const trimmed = text.trim()
+  if (!/^-?\d+$/.test(trimmed)) throw new ScimError(400, 'invalidValue', `${name} must be an integer`)
+  // Number() rounds monotonically, so every value past the bound lands past it (or at Infinity), never back inside.
+  const value = Number(trimmed)
+  return Number.isSafeInteger(value) ? value : Math.sign(value) * Number.MAX_SAFE_INTEGER
 }
 
 export type ListParams = { filter?: string; startIndex?: string; count?: string; sortBy?: string; sortOrder?: string }
 
-/** RFC 7644 §3.4.2: startIndex below 1 is 1; count below 0 is 0 and is capped at maxResults. */
+/**
+ * RFC 7644 §3.4.2.4: startIndex below 1 is 1; count below 0 is 0 and is capped at maxResults. A startIndex past the
+ * last result is an empty page that still carries totalResults; a huge one is clamped (see integer()), not refused.
+ */
 export function listQuery(type: ResourceType, params: ListParams): ResourceQuery {
   const startIndex = Math.max(1, integer(params.startIndex, 'startIndex') ?? 1)
   const count = Math.min(maxResults, Math.max(0, integer(params.count, 'count') ?? defaultCount))

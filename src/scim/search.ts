@@ -6,7 +6,14 @@ import type { ListParams } from './http.js'
 function text(value: JsonValue | undefined, name: string): string | undefined {
   if (value === undefined || value === null) return undefined
   if (typeof value === 'string') return value
-  if (typeof value === 'number') return String(value)
+  if (typeof value === 'number') {
+    // Integers spelt out in digits, as a query string carries them: String(1e21) is "1e+21", which list parameters
+    // would refuse as not an integer. JSON.parse makes a literal past ~1.8e308 Infinity: an integer too, clamped
+    // (listQuery clamps every integer beyond ±MAX_SAFE_INTEGER the same way).
+    if (Number.isInteger(value)) return BigInt(value).toString()
+    if (value === Infinity || value === -Infinity) return String(Math.sign(value) * Number.MAX_SAFE_INTEGER)
+    return String(value)
+  }
   if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value.join(',')
   throw new ScimError(400, 'invalidValue', `${name} has the wrong type`)
 }

@@ -97,6 +97,11 @@ function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === 'SQLITE_CONSTRAINT_UNIQUE'
 }
 
+/** SQLite's JSON functions refusing a stored document (too deep for them, or not JSON). */
+function isRefusedJson(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'SQLITE_ERROR' && error instanceof Error && /malformed JSON/i.test(error.message)
+}
+
 function toResource(row: ResourceRow) {
   return {
     id: row.id,
@@ -388,11 +393,24 @@ export class SqliteStore implements Store {
   }
 
   private list<T>(table: ResourceTable, connection: string, query: ResourceQuery, map: (row: ResourceRow) => T): ListResult<T> {
+    try {
+      return this.listPage(table, connection, query, map, false)
+    } catch (error) {
+      // SQLite's JSON functions refuse a document nested past 1000 levels and fail the whole statement. SCIM bodies
+      // are bounded now, but one stored before must not break every filtered or sorted list of its connection: ask
+      // again with such documents matching no filter and sorting last. Only then, so that plans stay as they are.
+      if (!isRefusedJson(error)) throw error
+      return this.listPage(table, connection, query, map, true)
+    }
+  }
+
+  private listPage<T>(table: ResourceTable, connection: string, query: ResourceQuery, map: (row: ResourceRow) => T, isGuarded: boolean): ListResult<T> {
+    const guard = (sql: string) => (isGuarded ? `CASE WHEN json_valid(r.doc) THEN (${sql}) END` : sql)
     let where = 'r.connection = ?'
     const params: SqlParam[] = [connection]
     if (query.filter !== undefined) {
       const compiled = compileFilter(table, query.filter)
-      where += ` AND (${compiled.sql})`
+      where += ` AND (${guard(compiled.sql)})`
       params.push(...compiled.params)
     }
     const countTotal = () => (this.stmt(this.reader, `SELECT count(*) AS n FROM ${table} r WHERE ${where}`).get(...params) as { n: number }).n
@@ -408,7 +426,7 @@ export class SqliteStore implements Store {
     const orderParams: SqlParam[] = []
     if (query.sort !== undefined) {
       const sort = compileSort(table, query.sort.attr)
-      order = `${sort.sql} ${query.sort.descending ? 'DESC' : 'ASC'} NULLS LAST, r.rid`
+      order = `${guard(sort.sql)} ${query.sort.descending ? 'DESC' : 'ASC'} NULLS LAST, r.rid`
       orderParams.push(...sort.params)
     }
     const rows = this.stmt(
