@@ -47,30 +47,74 @@ export function grantKey(grant: GrantRuleHeld): string {
 const atomsOfHolding = new WeakMap<Holding, readonly string[]>()
 
 /**
- * What a holding gives, one action at a time: `grant edit auth-config:*\/*` for each action of a rule. Holdings
- * are shared by many users and read-only, so each one's atoms are computed once (do not modify the list).
+ * What a holding gives, one atom at a time. An atom is one action in one environment: `grant edit X env=staging`
+ * for each action and each environment of a rule; a rule without `env` reaches every environment and gives one atom
+ * per action, `grant edit X` (so narrowing it to a list loses that atom and gains the listed ones). A rule limited to
+ * no environment at all gives nothing. Atoms are in action-major order: atom `i` is action `atomAction(grant, i)`
+ * in environment `atomEnv(grant, i)`. Holdings are shared by many users and read-only, so each one's atoms are
+ * computed once (do not modify the list).
  */
 export function accessAtoms(holding: Holding): readonly string[] {
   if (holding.type === 'permission') return [holding.key]
   let atoms = atomsOfHolding.get(holding)
   if (atoms === undefined) {
     const { grant } = holding
-    atoms = grant.actions.map((action) => grantKey({ ...grant, actions: [action] }))
+    const list: string[] = []
+    for (const action of grant.actions) {
+      if (grant.env === undefined) list.push(grantKey({ ...grant, actions: [action] }))
+      else for (const env of grant.env) list.push(grantKey({ ...grant, actions: [action], env: [env] }))
+    }
+    atoms = list
     atomsOfHolding.set(holding, atoms)
   }
   return atoms
 }
 
-/** The atoms of a holding or delta key: `grant edit,read X` → `grant edit X`, `grant read X`. */
-export function atomsOfKey(key: string): string[] {
-  if (!key.startsWith('grant ')) return [key]
+/** The action of a grant's atom `index` (see accessAtoms). */
+export function atomAction(grant: GrantRuleHeld, index: number): string {
+  const envCount = grant.env === undefined ? 1 : grant.env.length
+  return grant.actions[Math.floor(index / envCount)] as string
+}
+
+/** The environment of a grant's atom `index` (see accessAtoms); undefined for a grant that reaches every environment. */
+export function atomEnv(grant: GrantRuleHeld, index: number): string | undefined {
+  return grant.env === undefined ? undefined : grant.env[index % grant.env.length]
+}
+
+/**
+ * Where a grant key's environments are: ` env=a,b` after the resource, before ` tags=` or the end. Environments are
+ * identifiers (defs.schema.json), which tells them from a resource name or tag that happens to contain ` env=`.
+ */
+const envPart = / env=((?:[a-z][a-z0-9._:-]*)(?:,[a-z][a-z0-9._:-]*)*)?(?= tags=|$)/
+
+/** A grant key's actions, the text around its environments, and its environments (undefined: every environment). */
+function splitGrantKey(key: string): { actions: string[]; head: string; tail: string; envs: string[] | undefined } {
   const rest = key.slice('grant '.length)
   const space = rest.indexOf(' ')
+  const actions = rest.slice(0, space).split(',')
   const target = rest.slice(space)
-  return rest
-    .slice(0, space)
-    .split(',')
-    .map((action) => `grant ${action}${target}`)
+  const match = envPart.exec(target)
+  if (match === null) return { actions, head: target, tail: '', envs: undefined }
+  const envs = match[1] === undefined ? [] : match[1].split(',')
+  return { actions, head: target.slice(0, match.index), tail: target.slice(match.index + match[0].length), envs }
+}
+
+/**
+ * The atoms of a holding or delta key, as accessAtoms gives them: `grant edit,read X env=dev,staging` → `grant edit X
+ * env=dev`, `grant edit X env=staging`, `grant read X env=dev`, `grant read X env=staging`.
+ */
+export function atomsOfKey(key: string): string[] {
+  if (!key.startsWith('grant ')) return [key]
+  const { actions, head, tail, envs } = splitGrantKey(key)
+  if (envs === undefined) return actions.map((action) => `grant ${action}${head}${tail}`)
+  return actions.flatMap((action) => envs.map((env) => `grant ${action}${head} env=${env}${tail}`))
+}
+
+/** How many atoms a holding or delta key names: `atomsOfKey(key).length`, without writing them. */
+export function atomCountOfKey(key: string): number {
+  if (!key.startsWith('grant ')) return 1
+  const { actions, envs } = splitGrantKey(key)
+  return actions.length * (envs === undefined ? 1 : envs.length)
 }
 
 export function permissionKey(permission: string): string {
@@ -91,18 +135,26 @@ export class BundleBuilder {
 
   private readonly actionRisks = new Map<string, Risk>()
 
-  /** The risk of one action of a held grant (a held rule's own risk is that of its riskiest action). */
-  actionRisk(holding: Holding, action: string): Risk {
-    if (holding.type !== 'grant' || holding.grant.actions.length === 1) return holding.risk
+  /**
+   * The risk of one atom of a held grant: one action, in one environment (`env` absent: in every environment the
+   * grant reaches). A held rule's own risk is that of its riskiest atom; environments raise risk (production +1),
+   * as do policy risk rules limited to environments.
+   */
+  actionRisk(holding: Holding, action: string, env?: string): Risk {
+    if (holding.type !== 'grant') return holding.risk
+    const { grant } = holding
+    // A grant of one atom (for this environment) has its own risk.
+    if (grant.actions.length === 1 && (env === undefined || grant.env === undefined || grant.env.length === 1)) return holding.risk
     const serviceStep = holding.chain.find((step) => step.kind === 'service-role' || step.kind === 'service-team')
     const serviceName = serviceStep?.kind === 'service-role' || serviceStep?.kind === 'service-team' ? serviceStep.service : undefined
-    const cacheKey = `${holding.key}\u0000${action}\u0000${serviceName ?? ''}`
+    const cacheKey = `${holding.key}\u0000${action}\u0000${env ?? ''}\u0000${serviceName ?? ''}`
     const cached = this.actionRisks.get(cacheKey)
     if (cached !== undefined) return cached
     const service = serviceName === undefined ? undefined : this.state.services.get(serviceName)?.doc
-    const { type, name } = holding.grant.resource
+    const { type, name } = grant.resource
     const scope = service === undefined ? undefined : { name: service.name, environments: service.environments }
-    const risk = this.grantTemplate({ action, resource: `${type}:${holding.grant.resource.service}/${name}`, env: holding.grant.env }, [], scope)?.risk ?? holding.risk
+    const envs = env === undefined || grant.env === undefined ? grant.env : [env]
+    const risk = this.grantTemplate({ action, resource: `${type}:${grant.resource.service}/${name}`, env: envs }, [], scope)?.risk ?? holding.risk
     this.actionRisks.set(cacheKey, risk)
     return risk
   }

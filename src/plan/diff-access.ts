@@ -1,17 +1,20 @@
 // Who gains or loses which permission or grant between two effective-access computations, and through which chain.
-// Grants are compared one action at a time, so widening `read` to `[read, edit]` shows as gaining `edit`.
+// Grants are compared one atom at a time, an atom being one action in one environment (see accessAtoms): widening
+// `read` to `[read, edit]` shows as gaining `edit`, and widening `env: [staging]` to `[staging, development]` as
+// gaining the same actions in `development` only.
 import { chainText, chainTextOf, formatHeld, formatGrantRule } from '../engine/chain.js'
-import { accessAtoms, grantKey, type EffectiveAccess } from '../engine/effective.js'
-import type { Holding } from '../engine/types.js'
+import { accessAtoms, atomAction, atomEnv, grantKey, type EffectiveAccess } from '../engine/effective.js'
+import type { GrantRuleHeld, Holding } from '../engine/types.js'
 import { maxRisk, riskRank, type Risk } from '../model/risk.js'
 import { compareStrings } from '../util/compare.js'
 
 export type AccessDelta = {
   user: string
   change: 'gain' | 'loss'
-  /** The permission's or grant's key; a grant's lists only the actions gained or lost. */
+  /** The permission's or grant's key; a grant's lists only the actions and environments gained or lost. */
   key: string
   what: string
+  /** The highest risk of the atoms gained or lost. */
   risk: Risk
   /** The holdings behind the change: after the plan for a gain, before it for a loss. Shared between deltas: do not modify. */
   holdings: Holding[]
@@ -19,10 +22,14 @@ export type AccessDelta = {
   chains?: readonly string[]
 }
 
-/** The risk of one action of a holding; without it, a holding's own risk (that of its riskiest action) is used. */
-export type ActionRisk = (holding: Holding, action: string) => Risk
+/**
+ * The risk of one atom of a holding: one action, in environment `env` (absent: every environment the holding
+ * reaches). Without it, a holding's own risk (that of its riskiest atom) is used.
+ */
+export type ActionRisk = (holding: Holding, action: string, env?: string) => Risk
 
-type Atom = { holding: Holding; action: string | undefined }
+/** One atom of a holding: a permission (no action), or one action of a grant in one environment (or in all). */
+type Atom = { holding: Holding; action: string | undefined; env: string | undefined }
 
 function atomKeys(holdings: readonly Holding[]): Set<string> {
   const keys = new Set<string>()
@@ -38,7 +45,7 @@ function atomsMissingFrom(holdings: readonly Holding[], other: ReadonlySet<strin
     for (let index = 0; index < keys.length; index++) {
       const key = keys[index] as string
       if (other.has(key)) continue
-      const atom = { holding, action: holding.type === 'grant' ? holding.grant.actions[index] : undefined }
+      const atom: Atom = holding.type === 'grant' ? { holding, action: atomAction(holding.grant, index), env: atomEnv(holding.grant, index) } : { holding, action: undefined, env: undefined }
       const list = map.get(key)
       if (list === undefined) map.set(key, [atom])
       else list.push(atom)
@@ -47,35 +54,67 @@ function atomsMissingFrom(holdings: readonly Holding[], other: ReadonlySet<strin
   return [...map.values()]
 }
 
-/** What a held grant's target is, whatever its actions: the grant key with no actions. Kept per holding. */
+/** What a held grant's target is, whatever its actions and environments: the grant key with neither. Kept per holding. */
 const targetKeys = new WeakMap<Holding, string>()
 
 function targetKeyOf(holding: Holding): string {
   if (holding.type === 'permission') return holding.key
   let key = targetKeys.get(holding)
   if (key === undefined) {
-    key = grantKey({ ...holding.grant, actions: [] })
+    const { env: _, ...grant } = holding.grant
+    key = grantKey({ ...grant, actions: [] })
     targetKeys.set(holding, key)
   }
   return key
 }
 
-/** The key and text of a grant holding narrowed to some of its actions (sorted), by the actions joined with NUL. */
+/**
+ * The key and text of a grant holding narrowed to some of its atoms: `actions` (sorted) in `envs` (sorted; undefined
+ * for every environment). Kept per holding, by actions and environments joined with NUL.
+ */
 const narrowedGrants = new WeakMap<Holding, Map<string, { key: string; what: string }>>()
 
-function narrowedGrant(holding: Holding & { type: 'grant' }, actionSet: ReadonlySet<string>): { key: string; what: string } {
-  let byActions = narrowedGrants.get(holding)
-  if (byActions === undefined) {
-    byActions = new Map()
-    narrowedGrants.set(holding, byActions)
-  }
-  const actions = actionSet.size === 1 ? undefined : [...actionSet].sort()
-  const id = actions === undefined ? (actionSet.values().next().value as string) : actions.join('\u0000')
-  let known = byActions.get(id)
+function narrowedGrant(holding: Holding & { type: 'grant' }, actions: readonly string[], envs: readonly string[] | undefined): { key: string; what: string } {
+  let known = narrowedGrants.get(holding)
   if (known === undefined) {
-    const grant = { ...holding.grant, actions: actions ?? [id] }
-    known = { key: grantKey(grant), what: formatGrantRule(grant) }
-    byActions.set(id, known)
+    known = new Map()
+    narrowedGrants.set(holding, known)
+  }
+  const id = envs === undefined ? actions.join('\u0000') : `${actions.join('\u0000')}\u0001${envs.join('\u0000')}`
+  let narrowed = known.get(id)
+  if (narrowed === undefined) {
+    const { env: _, ...rest } = holding.grant
+    const grant: GrantRuleHeld = envs === undefined ? { ...rest, actions } : { ...rest, actions, env: envs }
+    narrowed = { key: grantKey(grant), what: formatGrantRule(grant) }
+    known.set(id, narrowed)
+  }
+  return narrowed
+}
+
+/**
+ * The risks of a holding's atoms (by index in accessAtoms) under one ActionRisk: holdings are shared by the many users
+ * a chain reaches, so each atom's risk is asked for once per diffAccess call.
+ */
+type AtomRisks = WeakMap<Holding, Map<string | undefined, Risk>[]>
+
+function atomRisk(atom: Atom, risk: ActionRisk | undefined, risks: AtomRisks): Risk {
+  const { holding, action, env } = atom
+  if (action === undefined || risk === undefined || holding.type !== 'grant') return holding.risk
+  let byAction = risks.get(holding)
+  if (byAction === undefined) {
+    byAction = []
+    risks.set(holding, byAction)
+  }
+  const actionIndex = holding.grant.actions.indexOf(action)
+  let byEnv = byAction[actionIndex]
+  if (byEnv === undefined) {
+    byEnv = new Map()
+    byAction[actionIndex] = byEnv
+  }
+  let known = byEnv.get(env)
+  if (known === undefined) {
+    known = risk(holding, action, env)
+    byEnv.set(env, known)
   }
   return known
 }
@@ -102,10 +141,65 @@ function holdingsOf(merged: readonly Atom[]): Holding[] {
   return list
 }
 
-type Entry = { target: string; chains: string; actions: Set<string>; atoms: Atom[]; alone: readonly string[] | undefined; other: Entry | undefined }
+/**
+ * Splits the atoms of one target into parts that each name exactly what they hold: every action of a part in every
+ * environment of the part. Actions reached in the same environments share a part (`[edit, view] X in development`);
+ * atoms of a grant that reaches every environment form a part of their own. Most calls have one action in one
+ * environment and return the atoms as they are.
+ */
+function rectangles(atoms: Atom[]): Atom[][] {
+  const first = atoms[0] as Atom
+  let isOneAtom = true
+  for (let i = 1; i < atoms.length && isOneAtom; i++) isOneAtom = (atoms[i] as Atom).action === first.action && (atoms[i] as Atom).env === first.env
+  if (isOneAtom) return [atoms]
+  // The environments each action is reached in (by name; a grant reaching every environment is apart).
+  const envsOf = new Map<string, Set<string>>()
+  for (const { action, env } of atoms) {
+    if (env === undefined) continue
+    const envs = envsOf.get(action as string)
+    if (envs === undefined) envsOf.set(action as string, new Set([env]))
+    else envs.add(env)
+  }
+  const partOfAction = new Map<string, Atom[]>()
+  const bySignature = new Map<string, Atom[]>()
+  const parts: Atom[][] = []
+  for (const [action, envs] of envsOf) {
+    const signature = [...envs].sort().join('\u0000')
+    let part = bySignature.get(signature)
+    if (part === undefined) {
+      part = []
+      bySignature.set(signature, part)
+      parts.push(part)
+    }
+    partOfAction.set(action, part)
+  }
+  let everywhere: Atom[] | undefined
+  for (const atom of atoms) {
+    if (atom.env === undefined) (everywhere ??= []).push(atom)
+    else partOfAction.get(atom.action as string)?.push(atom)
+  }
+  if (everywhere !== undefined) parts.unshift(everywhere)
+  return parts
+}
 
-/** Atoms gained (or lost) on one target through the same chains merge back into one delta: `gains [delete, edit] journey:checkout/*`. */
-function mergeDeltas(user: string, change: 'gain' | 'loss', atoms: Atom[][], risk: ActionRisk | undefined, out: AccessDelta[], chainLists: ChainLists): void {
+/** The distinct actions and environments of a part (sorted); environments undefined when it reaches every one. */
+function namesOf(part: readonly Atom[]): { actions: string[]; envs: string[] | undefined } {
+  const first = part[0] as Atom
+  if (part.length === 1 || part.every((atom) => atom.action === first.action && atom.env === first.env)) {
+    return { actions: [first.action as string], envs: first.env === undefined ? undefined : [first.env] }
+  }
+  const actions = [...new Set(part.map((atom) => atom.action as string))].sort()
+  if (first.env === undefined) return { actions, envs: undefined }
+  return { actions, envs: [...new Set(part.map((atom) => atom.env as string))].sort() }
+}
+
+type Entry = { target: string; chains: string; atoms: Atom[]; alone: readonly string[] | undefined; other: Entry | undefined }
+
+/**
+ * Atoms gained (or lost) on one target through the same chains merge back into as few deltas as name exactly what
+ * moved: `gains [delete, edit] journey:checkout/* in development, staging`.
+ */
+function mergeDeltas(user: string, change: 'gain' | 'loss', atoms: Atom[][], risk: ActionRisk | undefined, risks: AtomRisks, out: AccessDelta[], chainLists: ChainLists): void {
   // By target, then chain set (other entries of a target are chained from its first): both are strings kept per
   // holding or chain, so finding them hashes nothing new.
   const byTarget = new Map<string, Entry>()
@@ -113,7 +207,7 @@ function mergeDeltas(user: string, change: 'gain' | 'loss', atoms: Atom[][], ris
   for (const group of atoms) {
     const first = group[0]
     if (first === undefined) continue
-    // One delta per target and chain set, so every chain shown gives every action shown.
+    // One delta per target and chain set, so every chain shown gives every atom shown.
     const firstChain = chainTextOf(first.holding.chain)
     let chains = firstChain.text
     // The chain list of a delta through one chain only.
@@ -131,7 +225,7 @@ function mergeDeltas(user: string, change: 'gain' | 'loss', atoms: Atom[][], ris
     let entry = head
     while (entry !== undefined && entry.chains !== chains) entry = entry.other
     if (entry === undefined) {
-      entry = { target, chains, actions: new Set<string>(), atoms: [], alone, other: undefined }
+      entry = { target, chains, atoms: [], alone, other: undefined }
       if (head === undefined) byTarget.set(target, entry)
       else {
         entry.other = head.other
@@ -139,30 +233,30 @@ function mergeDeltas(user: string, change: 'gain' | 'loss', atoms: Atom[][], ris
       }
       entries.push(entry)
     }
-    if (first.action !== undefined) entry.actions.add(first.action)
     for (const atom of group) entry.atoms.push(atom)
   }
-  for (const { actions, atoms: merged, chains, alone } of entries) {
+  for (const { atoms: merged, chains, alone } of entries) {
     const first = merged[0]
     if (first === undefined) continue
-    const holdings = holdingsOf(merged)
-    let deltaRisk: Risk | undefined
-    for (const atom of merged) {
-      const atomRisk = atom.action === undefined || risk === undefined ? atom.holding.risk : risk(atom.holding, atom.action)
-      deltaRisk = deltaRisk === undefined ? atomRisk : maxRisk(deltaRisk, atomRisk)
-    }
     // Every holding merged here has a chain of the set `chains` names, and each chain of the set is one's.
     let chainList = alone ?? chainLists.get(chains)
     if (chainList === undefined) {
-      chainList = [...new Set(holdings.map((holding) => chainTextOf(holding.chain).text))].sort(compareStrings)
+      chainList = [...new Set(merged.map((atom) => chainTextOf(atom.holding.chain).text))].sort(compareStrings)
       chainLists.set(chains, chainList)
     }
-    if (first.holding.type === 'permission') {
-      out.push({ user, change, key: first.holding.key, what: formatHeld(first.holding), risk: deltaRisk as Risk, holdings, chains: chainList })
-      continue
+    for (const part of first.holding.type === 'permission' ? [merged] : rectangles(merged)) {
+      const head = part[0] as Atom
+      let deltaRisk = atomRisk(head, risk, risks)
+      for (let i = 1; i < part.length; i++) deltaRisk = maxRisk(deltaRisk, atomRisk(part[i] as Atom, risk, risks))
+      const holdings = holdingsOf(part)
+      if (head.holding.type === 'permission') {
+        out.push({ user, change, key: head.holding.key, what: formatHeld(head.holding), risk: deltaRisk, holdings, chains: chainList })
+        continue
+      }
+      const { actions, envs } = namesOf(part)
+      const { key, what } = narrowedGrant(head.holding, actions, envs)
+      out.push({ user, change, key, what, risk: deltaRisk, holdings, chains: chainList })
     }
-    const { key, what } = narrowedGrant(first.holding, actions)
-    out.push({ user, change, key, what, risk: deltaRisk as Risk, holdings, chains: chainList })
   }
 }
 
@@ -202,6 +296,8 @@ export function diffAccess(before: EffectiveAccess, after: EffectiveAccess, risk
   const deltas: AccessDelta[] = []
   const runs: { user: string; start: number; end: number }[] = []
   const chainLists: ChainLists = new Map()
+  const beforeRisks: AtomRisks = new WeakMap()
+  const afterRisks: AtomRisks = new WeakMap()
   const empty: ReadonlySet<string> = new Set()
   const users = new Set([...before.users.keys(), ...after.users.keys()])
   for (const key of users) {
@@ -214,8 +310,8 @@ export function diffAccess(before: EffectiveAccess, after: EffectiveAccess, risk
     const newKeys = newHoldings.length === 0 || oldHoldings.length === 0 ? empty : atomKeys(newHoldings)
     const user = now?.user ?? old?.user ?? key
     const start = deltas.length
-    mergeDeltas(user, 'gain', atomsMissingFrom(newHoldings, oldKeys), risk.after, deltas, chainLists)
-    mergeDeltas(user, 'loss', atomsMissingFrom(oldHoldings, newKeys), risk.before, deltas, chainLists)
+    mergeDeltas(user, 'gain', atomsMissingFrom(newHoldings, oldKeys), risk.after, afterRisks, deltas, chainLists)
+    mergeDeltas(user, 'loss', atomsMissingFrom(oldHoldings, newKeys), risk.before, beforeRisks, deltas, chainLists)
     if (deltas.length > start) runs.push({ user, start, end: deltas.length })
   }
   return sortDeltas(deltas, runs)

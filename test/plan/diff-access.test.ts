@@ -37,6 +37,28 @@ describe('diffAccess', () => {
     ])
   })
 
+  it('compares grants one environment at a time, each environment at its own risk', () => {
+    const view = (env: string[] | undefined, actions = ['read']): Holding => {
+      const held = { actions, resource, ...(env === undefined ? {} : { env }) }
+      return { type: 'grant', grant: held, key: grantKey(held), risk: 'high', chain: viaSupport }
+    }
+    // production raises an action's risk one level (read: medium → high).
+    const byEnv = (_holding: Holding, action: string, env?: string): Risk => (env === 'production' || env === undefined ? 'high' : (actionRisks[action] ?? 'low'))
+    const moved = (before: Holding[], after: Holding[]) =>
+      diffAccess(access(before), access(after), { before: byEnv, after: byEnv }).map((delta) => `${delta.change} ${delta.risk} ${delta.what} (${delta.key})`)
+    expect(moved([view(['production'])], [view(['production', 'staging'])])).toEqual(['gain medium read auth-config:*/* in staging (grant read auth-config:*/* env=staging)'])
+    expect(moved([view(['staging'])], [view(['development', 'staging'], ['edit', 'read'])])).toEqual([
+      'gain critical edit auth-config:*/* in development, staging (grant edit auth-config:*/* env=development,staging)',
+      'gain medium read auth-config:*/* in development (grant read auth-config:*/* env=development)',
+    ])
+    expect(moved([view(undefined)], [view(['staging'])])).toEqual(['loss high read auth-config:*/* (grant read auth-config:*/*)', 'gain medium read auth-config:*/* in staging (grant read auth-config:*/* env=staging)'])
+    // An environment held through another rule of the same chain is not gained again.
+    expect(moved([view(['staging']), view(['development'], ['edit'])], [view(['development', 'staging'], ['edit', 'read'])])).toEqual([
+      'gain critical edit auth-config:*/* in staging (grant edit auth-config:*/* env=staging)',
+      'gain medium read auth-config:*/* in development (grant read auth-config:*/* env=development)',
+    ])
+  })
+
   it('reports permissions whole, and nothing when only the chain changes', () => {
     const admin = (chain: Step[]): Holding => ({ type: 'permission', permission: 'sso:manage', key: permissionKey('sso:manage'), risk: 'critical', chain })
     expect(diffAccess(access([admin(viaSupport)]), access([admin(viaOps)]))).toEqual([])

@@ -340,6 +340,16 @@ const edits: Edit[] = [
     if (random.chance(0.5)) service.team = { group: random.pick(groups).name }
     else if (service.team !== undefined) service.team = { ...(service.team as object), role: random.pick(['maintainer', 'editor', 'viewer']) }
   },
+  // widen, narrow or drop the environments of a grant rule, service role or individual Grant (plans compare grants one
+  // action in one environment at a time)
+  (docs, random, world) => {
+    const rules = [...ofKind(docs, 'Group'), ...ofKind(docs, 'Role')].flatMap((doc) => [doc.grants, doc.serviceRoles].flatMap((value) => (Array.isArray(value) ? (value as Record<string, unknown>[]) : [])))
+    const holders = [...rules, ...ofKind(docs, 'Grant')]
+    if (holders.length === 0) return
+    const rule = random.pick(holders)
+    if (random.chance(0.2)) delete rule.env
+    else rule.env = random.subset((world.state.catalog?.doc.environments ?? []).map((env) => env.name))
+  },
 ]
 
 function isValid(docs: readonly Doc[]): boolean {
