@@ -13,7 +13,8 @@ import { digestOf } from '../util/digest.js'
 import { deltaChains, diffAccess, type AccessDelta } from './diff-access.js'
 import { directoryDigest, directoryDigestOffThread, rowsInIdOrder } from './directory-digest.js'
 import { diffDocuments, type DocumentChange } from './diff-objects.js'
-import { evaluatePolicy, requiredApprovals, sortApprovals } from './policy.js'
+import { evaluatePolicy, requiredApprovals, sortApprovals, sortFindings } from './policy.js'
+import { unknownUserFindings } from './unknown-users.js'
 
 /** What the store holds: the live directory, its revision, the last applied documents and break-glass grants. */
 export type PlanBaseInput = {
@@ -201,10 +202,12 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
   const before = beforeBundles === undefined ? emptyAccess() : computeEffectiveAccess(appliedState, directory, { ...options, bundles: beforeBundles, ...(beforePaths === undefined ? {} : { paths: beforePaths }) })
   const after = desired.catalog === undefined ? emptyAccess() : computeEffectiveAccess(desired, directory, { ...options, bundles: afterBundles, paths: afterPaths })
   const deltas = diffAccess(before, after, {
-    after: (holding, action) => afterBundles.actionRisk(holding, action),
-    ...(beforeBundles === undefined ? {} : { before: (holding: Holding, action: string) => beforeBundles.actionRisk(holding, action) }),
+    after: (holding, action, env) => afterBundles.actionRisk(holding, action, env),
+    ...(beforeBundles === undefined ? {} : { before: (holding: Holding, action: string, env?: string) => beforeBundles.actionRisk(holding, action, env) }),
   })
   const moved = movedRisks(deltas)
+  // Listed members and Grant users nobody provisioned count as users; findings name them (unknown-users.ts).
+  const isInStore = (key: string) => index.activity.has(key)
   const changes: ObjectChange[] = documentChanges.map((change) => ({
     action: change.action,
     kind: change.kind,
@@ -254,7 +257,7 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
     },
     changes,
     access: deltas.map((delta) => ({ user: delta.user, change: delta.change, key: delta.key, what: delta.what, risk: delta.risk, chains: deltaChains(delta) })),
-    findings: evaluatePolicy(desired, before, after, deltas),
+    findings: sortFindings([...evaluatePolicy(desired, before, after, deltas, isInStore), ...unknownUserFindings(desired, after, isInStore, index.activity.size === 0, now)]),
     approvals: approvalsOf(desired, beforeBundles === undefined ? undefined : appliedState, risks, (state, only) =>
       state === desired
         ? approverMembers(desired, only, directory, index, onlyUsers === undefined ? (name) => afterPaths.get(name) ?? new Map() : afterResolver.resolve)

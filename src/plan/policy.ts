@@ -1,6 +1,6 @@
 // Policy on the projected state: lockout and holder bounds, separation of duty, mass removal, and approvals per risk.
 import { formatChain } from '../engine/chain.js'
-import type { EffectiveAccess } from '../engine/effective.js'
+import { accessAtoms, atomCountOfKey, type EffectiveAccess } from '../engine/effective.js'
 import type { Holding } from '../engine/types.js'
 import { patternsOverlap } from '../model/grant-rule.js'
 import { parseResourcePattern } from '../model/resource.js'
@@ -15,13 +15,27 @@ function policiesOf(state: DesiredState): Policy[] {
   return [...state.policies.values()].map((entry) => entry.doc)
 }
 
-function holdersOf(access: EffectiveAccess, permission: string): Map<string, Holding[]> {
-  const holders = new Map<string, Holding[]>()
-  for (const { user, holdings } of access.users.values()) {
+type Holders = Map<string, { user: string; holdings: Holding[] }>
+
+/** The users (by userKey) who hold `permission`, with the holdings that give it. */
+function holdersOf(access: EffectiveAccess, permission: string): Holders {
+  const holders: Holders = new Map()
+  for (const [key, { user, holdings }] of access.users) {
     const matching = holdings.filter((holding) => holding.type === 'permission' && holding.permission === permission)
-    if (matching.length > 0) holders.set(user, matching)
+    if (matching.length > 0) holders.set(key, { user, holdings: matching })
   }
   return holders
+}
+
+/**
+ * `3 active users`, or `3 users (2 not in the store: a, b)` when some of them are only named in the access files
+ * (listed members and Grant users nobody provisioned count as users, as break-glass accounts kept outside the IdP must).
+ */
+function holdersText(holders: Holders, isInStore: (userKey: string) => boolean): string {
+  const outside: string[] = []
+  for (const [key, { user }] of holders) if (!isInStore(key)) outside.push(user)
+  const users = `${holders.size} ${outside.length === 0 ? 'active ' : ''}user${holders.size === 1 ? '' : 's'}`
+  return outside.length === 0 ? users : `${users} (${outside.length} not in the store: ${outside.sort(compareStrings).join(', ')})`
 }
 
 function matchesSide(holding: Holding, side: AccessRef): boolean {
@@ -47,9 +61,36 @@ function chainsOf(user: string, holdings: readonly Holding[]): string[] {
   return holdings.map((holding) => `${user}: ${formatChain(holding.chain, holding)}`)
 }
 
-/** Findings of every Policy. A finding this plan causes is an error; one it only leaves in place is a warning. */
-export function evaluatePolicy(state: DesiredState, before: EffectiveAccess, after: EffectiveAccess, deltas: readonly AccessDelta[]): PolicyFinding[] {
+/**
+ * The share of access a plan removes, for maxRemovalShare. Both sides count atoms as accessAtoms gives them (a
+ * permission, or one action of a grant in one environment; a grant without `env` is one atom per action): `removed`
+ * is the atoms the losses name (a lost atom is in exactly one loss delta), `total` the distinct atoms each user held
+ * before the plan. So widening a grant's environments removes nothing, and one lost action in one environment
+ * counts once whatever else the rule gives. Computed once per plan, and `total` only when something is removed.
+ */
+function removalShare(before: EffectiveAccess, deltas: readonly AccessDelta[]): { removed: number; total: number } {
+  let removed = 0
+  for (const delta of deltas) if (delta.change === 'loss') removed += atomCountOfKey(delta.key)
+  if (removed === 0) return { removed, total: 0 }
+  let total = 0
+  for (const { holdings } of before.users.values()) {
+    if (holdings.length === 1) total += accessAtoms(holdings[0] as Holding).length
+    else {
+      const atoms = new Set<string>()
+      for (const holding of holdings) for (const atom of accessAtoms(holding)) atoms.add(atom)
+      total += atoms.size
+    }
+  }
+  return { removed, total }
+}
+
+/**
+ * Findings of every Policy. A finding this plan causes is an error; one it only leaves in place is a warning.
+ * `isInStore` tells users the store knows (by userKey) from those only named in the access files, for the wording.
+ */
+export function evaluatePolicy(state: DesiredState, before: EffectiveAccess, after: EffectiveAccess, deltas: readonly AccessDelta[], isInStore: (userKey: string) => boolean = () => true): PolicyFinding[] {
   const findings: PolicyFinding[] = []
+  let removal: { removed: number; total: number } | undefined
   for (const policy of policiesOf(state)) {
     for (const rule of policy.criticalPermissions ?? []) {
       const now = holdersOf(after, rule.permission)
@@ -59,7 +100,7 @@ export function evaluatePolicy(state: DesiredState, before: EffectiveAccess, aft
         findings.push({
           severity: now.size < was.size ? 'error' : 'warning',
           code: 'lockout',
-          summary: `Only ${now.size} active user${now.size === 1 ? '' : 's'} would hold ${rule.permission}; policy "${policy.name}" requires at least ${rule.minHolders}.`,
+          summary: `Only ${holdersText(now, isInStore)} would hold ${rule.permission}; policy "${policy.name}" requires at least ${rule.minHolders}.`,
           paths: losses.flatMap((delta) => chainsOf(delta.user, delta.holdings).map((chain) => `loses ${chain}`)),
         })
       }
@@ -68,8 +109,8 @@ export function evaluatePolicy(state: DesiredState, before: EffectiveAccess, aft
         findings.push({
           severity: now.size > was.size ? 'error' : 'warning',
           code: 'too-many-holders',
-          summary: `${now.size} active users would hold ${rule.permission}; policy "${policy.name}" allows at most ${rule.maxHolders}.`,
-          paths: (gains.length > 0 ? gains.flatMap((delta) => chainsOf(delta.user, delta.holdings).map((chain) => `gains ${chain}`)) : [...now].flatMap(([user, holdings]) => chainsOf(user, holdings))).sort(compareStrings),
+          summary: `${holdersText(now, isInStore)} would hold ${rule.permission}; policy "${policy.name}" allows at most ${rule.maxHolders}.`,
+          paths: (gains.length > 0 ? gains.flatMap((delta) => chainsOf(delta.user, delta.holdings).map((chain) => `gains ${chain}`)) : [...now.values()].flatMap(({ user, holdings }) => chainsOf(user, holdings))).sort(compareStrings),
         })
       }
     }
@@ -92,8 +133,8 @@ export function evaluatePolicy(state: DesiredState, before: EffectiveAccess, aft
       }
     }
     if (policy.maxRemovalShare !== undefined) {
-      const total = [...before.users.values()].reduce((sum, entry) => sum + new Set(entry.holdings.map((holding) => holding.key)).size, 0)
-      const removed = deltas.filter((delta) => delta.change === 'loss').length
+      removal ??= removalShare(before, deltas)
+      const { removed, total } = removal
       if (total > 0 && removed / total > policy.maxRemovalShare) {
         findings.push({
           severity: 'error',
@@ -104,6 +145,11 @@ export function evaluatePolicy(state: DesiredState, before: EffectiveAccess, aft
       }
     }
   }
+  return sortFindings(findings)
+}
+
+/** Errors first, then by code and summary: the same findings always print alike. */
+export function sortFindings(findings: PolicyFinding[]): PolicyFinding[] {
   return findings.sort((a, b) => compareStrings(a.severity, b.severity) || compareStrings(a.code, b.code) || compareStrings(a.summary, b.summary))
 }
 

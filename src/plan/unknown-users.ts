@@ -1,0 +1,85 @@
+// Listed members and Grant users the store does not know. A group may list people who live outside the IdP (the
+// break-glass accounts do, by design, so that an IdP outage cannot remove them), and they count as users everywhere:
+// in access, in lockout and holder bounds. A misspelt name counts just the same, so the plan names every one.
+import { userKey, type EffectiveAccess } from '../engine/effective.js'
+import type { DesiredState } from '../model/state.js'
+import { parseTimestamp } from '../model/time.js'
+import type { PolicyFinding } from '../schema/generated/plan.js'
+import { compareStrings } from '../util/compare.js'
+
+type Named = { name: string; by: string[] }
+
+/** Every listed member and user of a Grant still in force, by userKey, with the documents that name them. */
+function namedUsers(state: DesiredState, now: Date): Map<string, Named> {
+  const named = new Map<string, Named>()
+  const add = (name: string, by: string) => {
+    const key = userKey(name)
+    const known = named.get(key)
+    if (known === undefined) named.set(key, { name, by: [by] })
+    else known.by.push(by)
+  }
+  for (const { doc: group, at } of state.groups.values()) {
+    for (const name of group.source.members?.users ?? []) add(name, `${at.file}: Group "${group.name}" lists ${name}`)
+  }
+  for (const { doc: grant, at } of state.grants.values()) {
+    // An expired Grant gives nothing: the person it named may well have left the store since.
+    const expires = grant.expires === undefined ? undefined : parseTimestamp(grant.expires)
+    if (expires !== undefined && expires.getTime() <= now.getTime()) continue
+    add(grant.user, `${at.file}: Grant "${grant.name}" is for ${grant.user}`)
+  }
+  return named
+}
+
+/** The bounds of a critical permission as text: `2 to 6 holders`, `at least 1 holder`, `at most 6 holders`. */
+function boundsText(min: number | undefined, max: number | undefined): string {
+  if (min !== undefined && max !== undefined) return `${min} to ${max} holders`
+  if (min !== undefined) return `at least ${min} holder${min === 1 ? '' : 's'}`
+  return `at most ${max ?? 0} holders`
+}
+
+/** The critical permissions that `user` (by userKey) would hold, as text: `sso:manage (policy "p": 2 to 6 holders)`. */
+function countedHoldings(state: DesiredState, after: EffectiveAccess, key: string): string[] {
+  const held = new Set<string>()
+  for (const holding of after.users.get(key)?.holdings ?? []) if (holding.type === 'permission') held.add(holding.permission)
+  const out: string[] = []
+  for (const { doc: policy } of state.policies.values()) {
+    for (const rule of policy.criticalPermissions ?? []) {
+      if (held.has(rule.permission) && (rule.minHolders !== undefined || rule.maxHolders !== undefined)) out.push(`${rule.permission} (policy "${policy.name}": ${boundsText(rule.minHolders, rule.maxHolders)})`)
+    }
+  }
+  return out.sort(compareStrings)
+}
+
+/**
+ * A warning for each listed member or Grant user that no user of any connection in the store has as userName (by
+ * userKey), naming the documents that name them. Before anything is provisioned (`storeIsEmpty`) every one of them
+ * is unknown, and one line says so.
+ */
+export function unknownUserFindings(state: DesiredState, after: EffectiveAccess, isInStore: (userKey: string) => boolean, storeIsEmpty: boolean, now: Date): PolicyFinding[] {
+  const named = namedUsers(state, now)
+  if (storeIsEmpty) {
+    if (named.size === 0) return []
+    return [
+      {
+        severity: 'warning',
+        code: 'unknown-user',
+        summary: `No user is in the store yet: the ${named.size} listed member${named.size === 1 ? '' : 's'} and Grant user${named.size === 1 ? '' : 's'} of the access files count as users until their connections provision them.`,
+        paths: [],
+      },
+    ]
+  }
+  const findings: PolicyFinding[] = []
+  for (const [key, { name, by }] of named) {
+    if (isInStore(key)) continue
+    const counted = countedHoldings(state, after, key)
+    findings.push({
+      severity: 'warning',
+      code: 'unknown-user',
+      summary:
+        `${name} is not in the store (no user of any connection has that userName), yet counts as a user` +
+        `${counted.length === 0 ? '' : ` holding ${counted.join(', ')}`}: expected for an account kept outside the IdP such as break glass, otherwise check the spelling.`,
+      paths: by.sort(compareStrings),
+    })
+  }
+  return findings
+}
