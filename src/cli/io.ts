@@ -21,6 +21,14 @@ function guardBrokenPipe(): void {
   })
 }
 
+/**
+ * Whether a command colours what it writes to stdout: on a terminal, unless NO_COLOR is set to something. An
+ * empty NO_COLOR asks for nothing (no-color.org: "when present and not an empty string").
+ */
+export function colorEnabled(io: Pick<Io, 'isTty' | 'env'>): boolean {
+  return io.isTty && (io.env.NO_COLOR ?? '') === ''
+}
+
 /** The process's own streams. */
 export function processIo(): Io {
   guardBrokenPipe()

@@ -6,6 +6,7 @@ import { hasErrors } from '../diag/diagnostic.js'
 import { checkAccess, type AccessQuestion } from '../engine/check.js'
 import { computeEffectiveAccess, userKey, type EffectiveAccess } from '../engine/effective.js'
 import { formatChain } from '../engine/chain.js'
+import { isKnownUser, knownUserNames, questionProblem, unknownUserMessage } from '../engine/question-check.js'
 import { StalePlanError } from '../errors.js'
 import { resolvePositions } from '../load/load-access.js'
 import { buildDesiredState } from '../model/build.js'
@@ -46,13 +47,36 @@ function desiredFrom(body: unknown, now: Date): { state: DesiredState } | Proble
   return { state: built.state }
 }
 
+type AppliedAccess = {
+  access: EffectiveAccess
+  source: string
+  /** The applied state, that questions are checked against. */
+  state: DesiredState
+  /** The userNames that make a user known (knownUserNames). */
+  knownUsers: () => string[]
+}
+
 /** Effective access of the applied state on the live directory, or undefined before the first apply. */
-async function appliedAccess(store: Store, now: Date): Promise<{ access: EffectiveAccess; source: string } | undefined> {
+async function appliedAccess(store: Store, now: Date): Promise<AppliedAccess | undefined> {
   const applied = await store.appliedState()
   if (applied === undefined) return undefined
   const state = stateFromDocuments(applied.documents as StateDocument[], now)
   const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
-  return { access: computeEffectiveAccess(state, directoryOf(snapshot), { now, breakGlass: activeBreakGlass(breakGlass) }), source: `applied revision ${applied.revision.id}` }
+  const active = activeBreakGlass(breakGlass)
+  return {
+    access: computeEffectiveAccess(state, directoryOf(snapshot), { now, breakGlass: active }),
+    source: `applied revision ${applied.revision.id}`,
+    state,
+    knownUsers: () => knownUserNames(state, snapshot.users, active),
+  }
+}
+
+/** The 404 for a user who holds nothing, is not deactivated, and is known nowhere; undefined for anyone else. */
+function unknownUser(live: AppliedAccess, user: string): { status: 404; body: { error: string } } | undefined {
+  const key = userKey(user)
+  if (live.access.users.has(key) || live.access.inactive.has(key)) return undefined
+  const known = live.knownUsers()
+  return isKnownUser(user, known) ? undefined : { status: 404, body: { error: unknownUserMessage(user, known, live.source) } }
 }
 
 /** Mounts the remote-mode routes on `api` (already under /api/v1). */
@@ -120,11 +144,17 @@ export function mountAdminRoutes(api: Hono<AdminEnv>, store: Store, clock: () =>
     const { access, source } = live
     if (body === undefined || typeof body.user !== 'string') return c.json({ error: '`user` is required' }, 400)
     if (body.permission === undefined && body.action === undefined) {
+      const unknown = unknownUser(live, body.user)
+      if (unknown !== undefined) return c.json(unknown.body, unknown.status)
       const held = access.users.get(userKey(body.user))
       return c.json({ source, user: body.user, inactive: access.inactive.has(userKey(body.user)), holdings: (held?.holdings ?? []).map((holding) => ({ key: holding.key, risk: holding.risk, chain: formatChain(holding.chain, holding), ...(holding.authMethods === undefined ? {} : { authMethods: holding.authMethods }), ...(holding.expires === undefined ? {} : { expires: holding.expires }) })) })
     }
     const question = parseCheckBody(body, now)
     if ('error' in question) return c.json({ error: question.error }, 400)
+    const problem = questionProblem(live.state, question)
+    if (problem !== undefined) return c.json({ error: problem }, 400)
+    const unknown = unknownUser(live, question.user)
+    if (unknown !== undefined) return c.json(unknown.body, unknown.status)
     const answer = checkAccess(access, body.authMethod === undefined ? { ...question, anyAuthMethod: true } : question)
     if ('error' in answer) return c.json({ error: answer.error }, 400)
     return c.json({ source, ...answer })
@@ -138,6 +168,8 @@ export function mountAdminRoutes(api: Hono<AdminEnv>, store: Store, clock: () =>
     const { access, source } = live
     const probe = parseCheckBody({ ...(body ?? {}), user: '*' }, now)
     if ('error' in probe) return c.json({ error: probe.error }, 400)
+    const problem = questionProblem(live.state, probe)
+    if (problem !== undefined) return c.json({ error: problem }, 400)
     const users: { user: string; reasons: string[] }[] = []
     for (const { user } of access.users.values()) {
       const question: AccessQuestion = { ...probe, user, ...(probe.authMethod === undefined ? { anyAuthMethod: true } : {}) }

@@ -3,6 +3,8 @@
 import { Hono, type Context, type Next } from 'hono'
 import { formatChain, formatHeld } from '../engine/chain.js'
 import { userKey } from '../engine/effective.js'
+import { unknownUserMessage, usersNamedIn } from '../engine/question-check.js'
+import { stateFromDocuments, type StateDocument } from '../model/documents.js'
 import type { AdminScope, Store } from '../store/store.js'
 import { limitBody } from '../util/body-limit.js'
 import { mountAdminRoutes, maxAdminBodyBytes } from './admin-api.js'
@@ -24,10 +26,40 @@ function reply(c: Context, answer: ApiReply) {
   return c.json(answer.body, answer.status, answer.headers ?? {})
 }
 
+/**
+ * Whether a user who holds nothing and is not deactivated is known all the same: a record in some connection, a
+ * member listed or a Grant's user in the applied access files, or a break-glass grant's user. The names the
+ * applied files hold are read once per applied revision.
+ */
+function knownUserLookup(store: Store, clock: () => Date): (user: string) => Promise<boolean> {
+  let named: { revision: string; keys: Promise<Set<string>> } | undefined
+  const namedInApplied = async (): Promise<Set<string>> => {
+    const revision = await store.appliedRevisionId()
+    if (revision === null) return new Set()
+    if (named?.revision !== revision) {
+      const keys = store.appliedRevision(revision).then((applied) => (applied === undefined ? new Set<string>() : usersNamedIn(stateFromDocuments(applied.documents as StateDocument[], clock()))))
+      const entry = { revision, keys }
+      named = entry
+      // A failed read is not kept: the next request tries again.
+      keys.catch(() => {
+        if (named === entry) named = undefined
+      })
+    }
+    return named.keys
+  }
+  return async (user) => {
+    const key = userKey(user)
+    if ((await store.directoryOfUser(user)).users.length > 0) return true
+    if ((await namedInApplied()).has(key)) return true
+    return (await store.listBreakGlass()).some((grant) => userKey(grant.user) === key)
+  }
+}
+
 export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
   const { store } = options
   const clock = options.clock ?? (() => new Date())
   const checks = options.checks ?? new CheckService(store, clock)
+  const isKnownUser = knownUserLookup(store, clock)
   const app = new Hono<ApiEnv>()
   const api = new Hono<ApiEnv>()
   api.onError((error, c) => {
@@ -54,9 +86,14 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
     const now = clock()
     const { access, revision } = await checks.accessOf(user, now)
     const held = access.users.get(userKey(user))
+    const isInactive = access.inactive.has(userKey(user))
+    // Someone nobody knows is not an active user who holds nothing.
+    if (held === undefined && !isInactive && !(await isKnownUser(user))) {
+      return reply(c, apiProblem(404, unknownUserMessage(user, [], revision === null ? undefined : `applied revision ${revision}`)))
+    }
     return c.json({
       user: held?.user ?? user,
-      active: !access.inactive.has(userKey(user)),
+      active: !isInactive,
       revision,
       holdings: (held?.holdings ?? []).map((holding) => ({
         what: formatHeld(holding),

@@ -2,6 +2,7 @@
 import { checkAccess, type AccessQuestion } from '../../engine/check.js'
 import { formatChain } from '../../engine/chain.js'
 import { computeEffectiveAccess, userKey } from '../../engine/effective.js'
+import { isKnownUser, knownUserNames, questionProblem, unknownUserMessage } from '../../engine/question-check.js'
 import { RolecallError, UsageError } from '../../errors.js'
 import { oneOf, parseCommandArgs } from '../args.js'
 import { loadAccessContext } from '../access-context.js'
@@ -53,9 +54,18 @@ export async function run(argv: string[], io: Io): Promise<number> {
     result = await callRemote<Holdings | Answer>(remote, 'POST', '/api/v1/explain', body)
   } else {
     const context = await loadAccessContext({ dir: values.dir, db: values.db, fromFiles: values.files === true || values.dir !== undefined }, io, now)
+    const question = asks ? toQuestion(body, now) : undefined
+    const problem = question === undefined ? undefined : questionProblem(context.state, question)
+    if (problem !== undefined) throw new RolecallError(problem)
     const access = computeEffectiveAccess(context.state, context.directory, { now, breakGlass: context.breakGlass })
-    if (asks) {
-      const answer = checkAccess(access, toQuestion(body, now))
+    // Holding something or being deactivated makes a user known; only then are the other places worth a look.
+    const key = userKey(values.user)
+    if (!access.users.has(key) && !access.inactive.has(key)) {
+      const known = knownUserNames(context.state, context.directory.users, context.breakGlass)
+      if (!isKnownUser(values.user, known)) throw new RolecallError(unknownUserMessage(values.user, known, context.source))
+    }
+    if (question !== undefined) {
+      const answer = checkAccess(access, question)
       if ('error' in answer) throw new RolecallError(answer.error)
       result = { source: context.source, ...answer }
     } else {

@@ -9,7 +9,7 @@ import { renderPlanText } from '../../render/plan-text.js'
 import { oneOf, parseCommandArgs } from '../args.js'
 import { readNow } from '../clock.js'
 import { loadDesired, withStore } from '../desired.js'
-import type { Io } from '../io.js'
+import { colorEnabled, type Io } from '../io.js'
 import { callRemote, remoteOption } from '../remote.js'
 import { stateDocuments } from '../../model/documents.js'
 import type { Plan } from '../../schema/generated/plan.js'
@@ -34,7 +34,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (values.out !== undefined) await writeFile(resolve(io.cwd, values.out), renderPlanJson(plan))
   switch (format) {
     case 'text':
-      io.out(renderPlanText(plan, { color: io.isTty && io.env.NO_COLOR === undefined }))
+      io.out(renderPlanText(plan, { color: colorEnabled(io) }))
       break
     case 'markdown':
       io.out(renderPlanMarkdown(plan, values.out === undefined ? {} : { fullPlanAt: `\`${values.out}\`` }))

@@ -1,6 +1,7 @@
 // rolecall who-can: every user who may do ACTION on RESOURCE (or holds PERMISSION), with the chains.
 import { checkAccess } from '../../engine/check.js'
 import { computeEffectiveAccess } from '../../engine/effective.js'
+import { questionProblem } from '../../engine/question-check.js'
 import { RolecallError, UsageError } from '../../errors.js'
 import { oneOf, parseCommandArgs } from '../args.js'
 import { loadAccessContext } from '../access-context.js'
@@ -24,6 +25,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     result = await callRemote<WhoCan>(remote, 'POST', '/api/v1/who-can', body)
   } else {
     const context = await loadAccessContext({ dir: values.dir, db: values.db, fromFiles: values.files === true || values.dir !== undefined }, io, now)
+    const problem = questionProblem(context.state, toQuestion({ ...body, user: '*' }, now))
+    if (problem !== undefined) throw new RolecallError(problem)
     const access = computeEffectiveAccess(context.state, context.directory, { now, breakGlass: context.breakGlass })
     result = { source: context.source, users: [] }
     for (const { user } of access.users.values()) {
