@@ -1,6 +1,7 @@
 // Resolves SCIM attribute paths (`name.givenName`, `emails`, `urn:…:enterprise:2.0:User:manager.value`) against a resource type.
 import { ScimError, type ScimErrorType } from '../errors.js'
 import type { AttrRef } from '../store/query.js'
+import type { JsonObject, JsonValue } from '../store/store.js'
 import { coreAttributes, findAttr, findExtension, type AttrDef, type ResourceType } from './schemas.js'
 
 /** A resolved path: the store-facing reference plus the definitions it came from (absent for unknown extensions). */
@@ -10,11 +11,16 @@ export type ResolvedAttr = {
   subDef?: AttrDef
 }
 
-/** Splits `urn:…:Schema:attr.sub` into its schema URN (if any) and the `attr.sub` rest. */
+/**
+ * Splits `urn:…:Schema:attr.sub` into its schema URN (if any) and the `attr.sub` rest. Names may carry their
+ * core schema URN (RFC 7644 §3.10): `urn:…:core:2.0:Group:members` is core `members`, and the core URN alone
+ * is the core schema with an empty rest.
+ */
 export function splitUrn(type: ResourceType, text: string): { urn?: string; isCore: boolean; rest: string } {
   const lower = text.toLowerCase()
   const core = type.core.id.toLowerCase()
   if (lower.startsWith(`${core}:`)) return { isCore: true, rest: text.slice(core.length + 1) }
+  if (lower === core) return { isCore: true, rest: '' }
   for (const extension of type.extensions) {
     const id = extension.id.toLowerCase()
     if (lower === id) return { urn: extension.id, isCore: false, rest: '' }
@@ -75,4 +81,23 @@ export function resolveSubPath(parent: ResolvedAttr, text: string, scimType: Sci
   const subDef = findAttr(parent.def.subAttributes, text)
   if (subDef === undefined) throw new ScimError(400, scimType, `unknown sub-attribute "${parent.def.name}.${text}"`)
   return { ref: refOf(parent.def, subDef, parent.ref.extension), def: parent.def, subDef }
+}
+
+/**
+ * The entries of a path-less PATCH value or a POST/PUT body with core URN prefixes taken off their names
+ * (`urn:…:core:2.0:Group:members` → `members`), and an object under the core URN itself spread into its
+ * attributes (one level, named either way). Other names, extension URNs included, are left as sent.
+ */
+export function coreNamedEntries(type: ResourceType, value: JsonObject): [string, JsonValue][] {
+  const entries: [string, JsonValue][] = []
+  const push = (key: string, item: JsonValue, isNested: boolean): void => {
+    const { isCore, rest } = key.toLowerCase().startsWith('urn:') ? splitUrn(type, key) : { isCore: false, rest: key }
+    if (!isCore) entries.push([key, item])
+    else if (rest !== '') entries.push([rest, item])
+    else if (isNested) entries.push([key, item]) // left to fail as a path: the core URN is no attribute
+    else if (typeof item === 'object' && item !== null && !Array.isArray(item)) for (const [name, inner] of Object.entries(item)) push(name, inner, true)
+    else throw new ScimError(400, 'invalidValue', `${key} must be an object of ${type.name} attributes`)
+  }
+  for (const [key, item] of Object.entries(value)) push(key, item, false)
+  return entries
 }

@@ -2,7 +2,7 @@
 import { ScimError } from '../errors.js'
 import type { Filter } from '../store/query.js'
 import type { GroupChange, JsonObject, JsonValue, MemberOp, MemberRef } from '../store/store.js'
-import { splitUrn } from './attr-path.js'
+import { coreNamedEntries, splitUrn } from './attr-path.js'
 import { equalityFields, matchesElement } from './filter/match.js'
 import { parsePatchPath, type PatchPath } from './filter/parser.js'
 import { checkRequired, coerceValue, isObject, memberIds, withSchemas } from './resource.js'
@@ -84,7 +84,7 @@ class DocumentPatcher {
     // RFC 7644 §3.5.2.2: remove needs a path.
     if (op === 'remove') throw new ScimError(400, 'noTarget', 'remove needs a path')
     if (!isObject(value)) throw new ScimError(400, 'invalidValue', `"${op}" without a path needs an object value`)
-    for (const [key, item] of Object.entries(value)) {
+    for (const [key, item] of coreNamedEntries(this.type, value)) {
       const lower = key.toLowerCase()
       if (lower === 'schemas') continue
       if (lower === 'id' || lower === 'meta') {
@@ -94,14 +94,7 @@ class DocumentPatcher {
       if (lower.startsWith('urn:')) {
         const { urn, isCore, rest } = splitUrn(this.type, key)
         if (!isCore && urn !== undefined && (rest === '' || (findExtension(this.type, urn) === undefined && isObject(item)))) {
-          const extensionKey = rest === '' ? urn : key
-          if (!isObject(item)) throw new ScimError(400, 'invalidValue', `${key} must be an object`)
-          if (findExtension(this.type, extensionKey) === undefined) {
-            const existing = this.doc[extensionKey]
-            this.doc[extensionKey] = op === 'add' && isObject(existing) ? { ...existing, ...item } : item
-            continue
-          }
-          for (const [sub, subValue] of Object.entries(item)) this.applyPath(op, `${extensionKey}:${sub}`, subValue)
+          this.applyExtension(op, rest === '' ? urn : key, item)
           continue
         }
       }
@@ -110,8 +103,72 @@ class DocumentPatcher {
     }
   }
 
+  /**
+   * A whole extension object, named by its schema URN as a path or as a path-less key. RFC 7644 §3.5.2.1 and
+   * §3.5.2.3: a complex value's given sub-attributes are added or replace those present, and the others stay;
+   * remove takes the extension away, and with it its URN from `schemas` (withSchemas lists the extensions present).
+   */
+  private applyExtension(op: PatchOpName, key: string, value: JsonValue | undefined): void {
+    if (op === 'remove') {
+      delete this.doc[key]
+      return
+    }
+    if (!isObject(value)) throw new ScimError(400, 'invalidValue', `${key} must be an object of its attributes`)
+    if (findExtension(this.type, key) === undefined) {
+      // An extension this server does not define: kept as sent (add merges, replace replaces it whole).
+      const existing = this.doc[key]
+      this.doc[key] = op === 'add' && isObject(existing) ? { ...existing, ...value } : value
+      return
+    }
+    for (const [sub, subValue] of Object.entries(value)) this.applyPath(op, `${key}:${sub}`, subValue)
+    const after = this.doc[key]
+    if (isObject(after) && Object.keys(after).length === 0) delete this.doc[key]
+  }
+
+  /** The document key of the extension `text` names whole: a defined extension, or an unknown one stored whole. */
+  private wholeExtension(text: string): string | undefined {
+    const lower = text.trim().toLowerCase()
+    if (!lower.startsWith('urn:')) return undefined
+    const known = findExtension(this.type, lower)
+    if (known !== undefined) return known.id
+    return Object.keys(this.doc).find((key) => key.toLowerCase() === lower && isObject(this.doc[key]))
+  }
+
   applyPath(op: PatchOpName, text: string, value: JsonValue | undefined): void {
+    const extension = this.wholeExtension(text)
+    if (extension !== undefined) return this.applyExtension(op, extension, value)
     const path = parsePatchPath(this.type, text)
+    const def = path.attr.def
+    if (def?.type !== 'complex' || !def.multiValued) return this.applyAttr(op, text, path, value)
+    const before = this.primaryValues(path)
+    this.applyAttr(op, text, path, value)
+    this.settlePrimary(path, before, text)
+  }
+
+  /** The values of a multi-valued attribute that are primary now (by identity: operations edit them in place). */
+  private primaryValues(path: PatchPath): Set<JsonObject> {
+    const items = this.container(path, false)?.[path.attr.ref.name]
+    return new Set(Array.isArray(items) ? items.filter((item): item is JsonObject => isObject(item) && item['primary'] === true) : [])
+  }
+
+  /**
+   * RFC 7644 §3.5.2: an operation that sets a value's primary to true SHALL set it false on the attribute's other
+   * values. One that makes two values primary at once is refused (RFC 7643 §2.4: at most one).
+   */
+  private settlePrimary(path: PatchPath, before: Set<JsonObject>, text: string): void {
+    const items = this.container(path, false)?.[path.attr.ref.name]
+    if (!Array.isArray(items)) return
+    const primaries = items.filter((item): item is JsonObject => isObject(item) && item['primary'] === true)
+    const promoted = primaries.filter((item) => !before.has(item))
+    if (promoted.length > 1) {
+      throw new ScimError(400, 'invalidValue', `"${text}" would make ${promoted.length} values of ${path.attr.ref.name} primary; at most one value may be primary`)
+    }
+    const [chosen] = promoted
+    if (chosen === undefined) return
+    for (const item of primaries) if (item !== chosen) item['primary'] = false
+  }
+
+  private applyAttr(op: PatchOpName, text: string, path: PatchPath, value: JsonValue | undefined): void {
     const def = path.attr.def
     const leaf = path.subAfterFilter?.subDef ?? path.attr.subDef ?? def
     if (def?.mutability === 'readOnly' || leaf?.mutability === 'readOnly') throw new ScimError(400, 'mutability', `${text} is read-only`)
@@ -133,7 +190,11 @@ class DocumentPatcher {
       const coerced = op === 'remove' || subDef === undefined ? undefined : coerceValue(subDef, value ?? null, text)
       if (def.multiValued) {
         const items = container[name]
-        if (Array.isArray(items)) for (const item of items) if (isObject(item)) this.assign(item, sub, coerced)
+        if (!Array.isArray(items)) return
+        if (sub === 'primary' && coerced === true && items.length > 1) {
+          throw new ScimError(400, 'invalidValue', `"${text}" would make every value of ${name} primary; name one with a filter, e.g. ${name}[value eq "…"].primary`)
+        }
+        for (const item of items) if (isObject(item)) this.assign(item, sub, coerced)
         return
       }
       this.assignSub(container, name, sub, coerced)
@@ -147,11 +208,8 @@ class DocumentPatcher {
     const coerced = coerceValue(def, value ?? null, text)
     if (def.multiValued && op === 'add') {
       const existing = Array.isArray(container[name]) ? (container[name] as JsonValue[]) : []
+      // A new primary value demotes the others (settlePrimary).
       const additions = (coerced as JsonValue[]).filter((item) => !existing.some((current) => sameJson(current, item)))
-      if (additions.some((item) => isObject(item) && item['primary'] === true)) {
-        // RFC 7643 §2.4: at most one primary value.
-        for (const item of existing) if (isObject(item)) delete item['primary']
-      }
       container[name] = [...existing, ...additions]
       return
     }
@@ -190,6 +248,15 @@ class DocumentPatcher {
     this.assign(container, def.name, keep.length === 0 ? undefined : keep)
   }
 
+  /** Whether writing `value` to `sub` (or, with no sub, as a whole element) makes a value primary. */
+  private setsPrimary(sub: string | undefined, value: JsonValue | undefined): boolean {
+    const isTrue = (candidate: JsonValue | undefined) => candidate === true || (typeof candidate === 'string' && candidate.toLowerCase() === 'true')
+    if (sub !== undefined) return sub === 'primary' && isTrue(value)
+    if (!isObject(value)) return false
+    const key = Object.keys(value).find((candidate) => candidate.toLowerCase() === 'primary')
+    return key !== undefined && isTrue(value[key])
+  }
+
   private applyFiltered(op: PatchOpName, path: PatchPath, filter: Filter, value: JsonValue | undefined): void {
     const def = path.attr.def
     const container = this.container(path, op !== 'remove')
@@ -214,6 +281,9 @@ class DocumentPatcher {
       const coerced = coerceValue(def, element, def.name) as JsonValue[]
       container[def.name] = [...items, ...coerced]
       return
+    }
+    if (matched.length > 1 && this.setsPrimary(sub?.subDef?.name, value)) {
+      throw new ScimError(400, 'invalidValue', `the filter matches ${matched.length} values of ${def.name}, and at most one value may be primary`)
     }
     for (const item of matched) {
       if (!isObject(item)) continue
@@ -252,8 +322,16 @@ function idsNamedBy(filter: Filter): string[] | undefined {
 }
 
 function memberOps(op: PatchOpName, path: PatchPath | undefined, value: JsonValue | undefined, loadMembers: () => MemberRef[]): MemberOp[] {
+  // A membership is a whole: its sub-attributes are immutable (value, type, $ref) or readOnly (display). RFC 7644
+  // §3.5.2: an operation not compatible with an attribute's mutability is refused, and §3.12 names that
+  // `mutability`. (`invalidPath` is for a path that is "invalid or malformed"; `members[value eq "…"].display`
+  // is neither.) Without this, `remove members[…].display` would remove the member.
+  const sub = path?.subAfterFilter?.subDef ?? path?.attr.subDef
+  if (sub !== undefined) {
+    throw new ScimError(400, 'mutability', `members.${sub.name} is ${sub.mutability}: a member is added or removed whole (e.g. remove members[value eq "…"])`)
+  }
   if (path?.filter !== undefined) {
-    if (op !== 'remove') throw new ScimError(400, 'invalidPath', 'members can be added, removed or replaced, not edited in place')
+    if (op !== 'remove') throw new ScimError(400, 'mutability', `members are immutable: add or remove a member rather than ${op} it in place`)
     const named = idsNamedBy(path.filter)
     if (named !== undefined) return [{ op: 'remove', ids: named }]
     const filter = path.filter
@@ -262,7 +340,6 @@ function memberOps(op: PatchOpName, path: PatchPath | undefined, value: JsonValu
       .map((member) => member.value)
     return [{ op: 'remove', ids }]
   }
-  if (path?.attr.ref.sub !== undefined) throw new ScimError(400, 'invalidPath', `cannot ${op} ${path.attr.ref.name}.${path.attr.ref.sub}`)
   switch (op) {
     case 'add':
       return [{ op: 'add', ids: memberIds(value) }]
@@ -279,6 +356,7 @@ function memberOps(op: PatchOpName, path: PatchPath | undefined, value: JsonValu
 }
 
 function isMembersPath(type: ResourceType, text: string): PatchPath | undefined {
+  if (findExtension(type, text.trim()) !== undefined) return undefined
   const path = parsePatchPath(type, text)
   return path.attr.ref.extension === undefined && path.attr.ref.name === 'members' ? path : undefined
 }
@@ -305,7 +383,8 @@ export function patchGroup(
       continue
     }
     const rest: JsonObject = {}
-    for (const [key, value] of Object.entries(operation.value)) {
+    // RFC 7644 §3.10: `urn:…:core:2.0:Group:members` names `members`, whose values live in the membership table.
+    for (const [key, value] of coreNamedEntries(type, operation.value)) {
       if (key.toLowerCase() === 'members') ops.push(...memberOps(operation.op, undefined, value, loadMembers))
       else rest[key] = value
     }

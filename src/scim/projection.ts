@@ -16,6 +16,8 @@ function selectors(type: ResourceType, text: string | undefined): Selector[] | u
     const path = item.trim()
     const { urn, isCore, rest } = splitUrn(type, path)
     if (!isCore && urn !== undefined && rest === '') return { scope: urn.toLowerCase() }
+    // The core schema URN alone selects every core attribute (RFC 7644 §3.10: names may carry their schema URN).
+    if (isCore && rest === '' && path !== '') return { scope: '' }
     try {
       const ref = resolvePath(type, path, 'invalidValue').ref
       return { scope: (ref.extension ?? '').toLowerCase(), name: ref.name.toLowerCase(), ...(ref.sub === undefined ? {} : { sub: ref.sub.toLowerCase() }) }
@@ -39,8 +41,9 @@ export function parseProjection(type: ResourceType, attributes: string | undefin
 export function isReturned(projection: Projection, name: string, isRequestOnly = false): boolean {
   const lower = name.toLowerCase()
   if (isRequestOnly && projection.include === undefined) return false
-  if (projection.include !== undefined) return projection.include.some((selector) => selector.scope === '' && selector.name === lower)
-  if (projection.exclude !== undefined) return !projection.exclude.some((selector) => selector.scope === '' && selector.name === lower && selector.sub === undefined)
+  const names = (selector: Selector) => selector.scope === '' && (selector.name === undefined || selector.name === lower)
+  if (projection.include !== undefined) return projection.include.some(names)
+  if (projection.exclude !== undefined) return !projection.exclude.some((selector) => names(selector) && selector.sub === undefined)
   return true
 }
 
@@ -75,11 +78,13 @@ function projectScope(object: JsonObject, scope: string, projection: Projection,
       continue
     }
     let kept: JsonValue | undefined = value
-    if (projection.include !== undefined) {
+    const isWhole = (selectors: Selector[] | undefined) => selectors?.some((selector) => selector.scope === scope && selector.name === undefined) === true
+    if (projection.include !== undefined && !isWhole(projection.include)) {
       const matches = projection.include.filter((selector) => selector.scope === scope && selector.name === lower)
       if (matches.length === 0) kept = undefined
       else if (!matches.some((selector) => selector.sub === undefined)) kept = pickSubs(value, new Set(matches.map((selector) => selector.sub ?? '')))
     }
+    if (isWhole(projection.exclude)) kept = undefined
     if (kept !== undefined && projection.exclude !== undefined) {
       const matches = projection.exclude.filter((selector) => selector.scope === scope && selector.name === lower)
       if (matches.some((selector) => selector.sub === undefined)) kept = undefined

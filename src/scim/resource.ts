@@ -1,7 +1,8 @@
 // Incoming SCIM resources → stored documents (canonical names, coerced types), and stored resources → SCIM JSON.
 import { ScimError } from '../errors.js'
 import type { JsonObject, JsonValue, MemberRef, StoredGroup, StoredUser } from '../store/store.js'
-import { splitUrn } from './attr-path.js'
+import { coreNamedEntries, splitUrn } from './attr-path.js'
+import { parseDateTime } from './filter/date-time.js'
 import { coreAttributes, findAttr, findExtension, type AttrDef, type ResourceType } from './schemas.js'
 
 export function isObject(value: JsonValue | undefined): value is JsonObject {
@@ -41,11 +42,24 @@ function coerceSingle(def: AttrDef, value: JsonValue, where: string): JsonValue 
       }
       return result
     }
-    case 'dateTime':
-      if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw new ScimError(400, 'invalidValue', `${where} must be a dateTime string`)
-      return value
+    case 'dateTime': {
+      // Stored in one form (UTC, milliseconds) so that filters compare instants as text (RFC 7644 §3.4.2.2).
+      const parsed = typeof value === 'string' ? parseDateTime(value) : undefined
+      if (parsed === undefined) throw new ScimError(400, 'invalidValue', `${where} must be an xsd:dateTime such as "2026-11-23T17:23:16Z"`)
+      return parsed.text
+    }
     default:
-      if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+      // Lenient on purpose: IdPs send numeric ids (employeeNumber, externalId) as JSON numbers, and flags as booleans.
+      // A number is taken only when its decimal text is the one sent, as far as JSON.parse lets us know: a safe
+      // integer. Past 2^53 the digits are already lost (12345678901234567890 reads as 12345678901234567000), and
+      // large or fractional numbers print in other forms ("1.2345678901234568e+29").
+      if (typeof value === 'number') {
+        if (!Number.isSafeInteger(value)) {
+          throw new ScimError(400, 'invalidValue', `${where} must be a string: a JSON number is taken only when it is a whole number within ±9007199254740991 (2^53 - 1); send this one as a string to keep it exactly`)
+        }
+        return String(value)
+      }
+      if (typeof value === 'boolean') return String(value)
       if (typeof value !== 'string') throw new ScimError(400, 'invalidValue', `${where} must be a string`)
       return value
   }
@@ -57,6 +71,11 @@ export function coerceValue(def: AttrDef, value: JsonValue, where = def.name): J
   if (def.multiValued) {
     const items = Array.isArray(value) ? value : [value]
     const result = items.map((item) => coerceSingle(def, item, where)).filter((item): item is JsonValue => item !== undefined)
+    const primaries = result.filter((item) => isObject(item) && item['primary'] === true).length
+    if (primaries > 1) {
+      // RFC 7643 §2.4: the primary attribute value "true" MUST appear no more than once.
+      throw new ScimError(400, 'invalidValue', `${where} has ${primaries} values with "primary": true; at most one value may be primary`)
+    }
     return result
   }
   if (Array.isArray(value)) throw new ScimError(400, 'invalidValue', `${where} is single-valued`)
@@ -130,7 +149,7 @@ export function normalizeResource(type: ResourceType, body: JsonObject, targetId
     const coerced = coerceValue(def, value)
     if (coerced !== undefined) doc[def.name] = coerced
   }
-  for (const [key, value] of Object.entries(body)) {
+  for (const [key, value] of coreNamedEntries(type, body)) {
     if (!key.toLowerCase().startsWith('urn:')) {
       coreEntry(key, value)
       continue

@@ -184,6 +184,7 @@ describe('scim patch: groups', () => {
     const { apply, ids } = await groupWith(1)
     const response = await apply({ op: 'replace', path: `members[value eq "${ids[0]}"].display`, value: 'x' })
     expect(response.status).toBe(400)
-    expect(response.body.scimType).toBe('invalidPath')
+    // RFC 7644 §3.5.2: not compatible with the sub-attribute's mutability (members.display is readOnly).
+    expect(response.body.scimType).toBe('mutability')
   })
 })

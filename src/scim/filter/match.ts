@@ -1,6 +1,7 @@
 // Evaluates a value filter against one element of a multi-valued attribute (PATCH targets; never used to scan a table).
 import type { AttrRef, CompareOp, Filter, FilterValue } from '../../store/query.js'
 import type { JsonValue } from '../../store/store.js'
+import { parseDateTime } from './date-time.js'
 
 function fieldOf(element: JsonValue, ref: AttrRef): JsonValue | undefined {
   if (element === null || typeof element !== 'object' || Array.isArray(element)) return ref.sub === undefined ? element : undefined
@@ -10,12 +11,15 @@ function fieldOf(element: JsonValue, ref: AttrRef): JsonValue | undefined {
   return found === undefined ? undefined : element[found]
 }
 
-function compareValues(actual: JsonValue | undefined, op: CompareOp, expected: FilterValue, caseExact: boolean): boolean {
+function compareValues(actual: JsonValue | undefined, op: CompareOp, expected: FilterValue, attr: AttrRef): boolean {
   if (expected === null) return op === 'ne' ? actual !== undefined && actual !== null : actual === undefined || actual === null
   if (actual === undefined || actual === null) return op === 'ne'
   let left: JsonValue = actual
   let right: FilterValue = expected
-  if (typeof left === 'string' && typeof right === 'string' && !caseExact) {
+  if (attr.type === 'dateTime') {
+    // The parser gave `expected` in the stored form, where text order is time order (RFC 7644 §3.4.2.2).
+    if (typeof left === 'string') left = parseDateTime(left)?.text ?? left
+  } else if (typeof left === 'string' && typeof right === 'string' && !attr.caseExact) {
     left = left.toLowerCase()
     right = right.toLowerCase()
   }
@@ -60,7 +64,7 @@ export function matchesElement(filter: Filter, element: JsonValue): boolean {
       return value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0)
     }
     case 'compare':
-      return compareValues(fieldOf(element, filter.attr), filter.op, filter.value, filter.attr.caseExact)
+      return compareValues(fieldOf(element, filter.attr), filter.op, filter.value, filter.attr)
     case 'valuePath':
       return false
     default: {

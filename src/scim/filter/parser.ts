@@ -1,8 +1,9 @@
 // Recursive-descent parser for SCIM filters (RFC 7644 §3.4.2.2) and PATCH paths (§3.5.2), resolving attributes as it goes.
 import { ScimError, type ScimErrorType } from '../../errors.js'
-import type { CompareOp, Filter, FilterValue } from '../../store/query.js'
+import type { AttrRef, CompareOp, Filter, FilterValue } from '../../store/query.js'
 import { resolvePath, resolveSubPath, type ResolvedAttr } from '../attr-path.js'
 import type { ResourceType } from '../schemas.js'
+import { parseDateTime } from './date-time.js'
 
 /** Bounds on what one filter may cost (advertised nowhere in SCIM, enforced here). */
 export const filterLimits = { maxLength: 4096, maxNodes: 64, maxDepth: 16 }
@@ -158,11 +159,43 @@ class Parser {
       if (typeof value !== 'boolean' && value !== null) this.fail(`"${ref.name}" is a boolean`)
     }
     if (ref.type === 'binary' && op !== 'eq' && op !== 'ne') this.fail(`"${op}" cannot compare the binary "${ref.name}"`)
+    if (ref.type === 'dateTime') return this.dateTimeComparison(ref, op, value)
     if ((op === 'co' || op === 'sw' || op === 'ew') && typeof value !== 'string') this.fail(`"${op}" needs a string`)
-    if (ref.type === 'dateTime' && value !== null && (typeof value !== 'string' || Number.isNaN(Date.parse(value)))) {
-      this.fail(`"${ref.name}" is a dateTime: give an RFC 3339 string`)
-    }
     return { kind: 'compare', attr: ref, op, value }
+  }
+
+  /**
+   * RFC 7644 §3.4.2.2: dateTime attributes compare chronologically. The value, in any xsd:dateTime form
+   * (RFC 7643 §2.3.5: offsets, no fraction), is rewritten to the stored form (UTC, milliseconds), in which text
+   * order is time order; so is every stored dateTime (meta columns, and documents through resource.ts).
+   */
+  private dateTimeComparison(ref: AttrRef, op: CompareOp, value: FilterValue): Filter {
+    const name = ref.sub === undefined ? ref.name : `${ref.name}.${ref.sub}`
+    if (op === 'co' || op === 'sw' || op === 'ew') this.fail(`"${op}" compares strings, and "${name}" is a dateTime: use eq, ne, gt, ge, lt or le`)
+    if (value === null) return { kind: 'compare', attr: ref, op, value }
+    const parsed = typeof value === 'string' ? parseDateTime(value) : undefined
+    if (parsed === undefined) this.fail(`"${name}" is a dateTime: ${JSON.stringify(value)} is not one (e.g. "2026-11-23T17:23:16Z")`)
+    const compare = (stored: CompareOp): Filter => ({ kind: 'compare', attr: ref, op: stored, value: parsed.text })
+    if (!parsed.hasSubMillisecond) return compare(op)
+    // Stored values hold whole milliseconds and the value lies strictly between its millisecond floor t and
+    // t + 1 ms: nothing stored equals it, `> v` is `> t`, and `< v` is `<= t`.
+    const never: Filter = { kind: 'and', left: compare('gt'), right: compare('le') }
+    switch (op) {
+      case 'gt':
+      case 'ge':
+        return compare('gt')
+      case 'lt':
+      case 'le':
+        return compare('le')
+      case 'eq':
+        return never
+      case 'ne':
+        return { kind: 'not', filter: never }
+      default: {
+        const unreachable: never = op
+        return unreachable
+      }
+    }
   }
 
   expectEnd(): void {
@@ -182,7 +215,7 @@ export function parseFilter(type: ResourceType, text: string): Filter {
   return filter
 }
 
-/** A PATCH target: `attr`, `attr.sub`, `attr[filter]` or `attr[filter].sub`, or a whole extension (`urn`). */
+/** A PATCH attribute target: `attr`, `attr.sub`, `attr[filter]` or `attr[filter].sub` (a whole extension URN is a target patch.ts resolves first). */
 export type PatchPath = {
   attr: ResolvedAttr
   filter?: Filter

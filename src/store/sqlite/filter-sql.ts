@@ -7,8 +7,15 @@ export type SqlParam = string | number | null
 /** A scalar SQL expression for an attribute, and whether its text is already case-folded (a `*_key` column). */
 type Scalar = { expr: string; isFolded: boolean }
 
-/** How to enumerate the elements of a multi-valued attribute, and each element's sub-attribute expressions. */
-type Collection = { exists: (condition: string) => string; element: (sub: string | undefined) => Scalar }
+/**
+ * How to enumerate the elements of a multi-valued attribute, each element's sub-attribute expressions, and the
+ * one element that stands for them all when sorting (RFC 7644 §3.4.2.3: the primary value, else the first).
+ */
+type Collection = {
+  exists: (condition: string) => string
+  element: (sub: string | undefined) => Scalar
+  representative: (sub: string | undefined) => Scalar
+}
 
 /** Upper bound for `sw` ranges on key columns: no valid string continues past U+10FFFF. */
 const maxChar = '\u{10FFFF}'
@@ -78,26 +85,39 @@ class Compiler {
     if (!attr.multiValued) return undefined
     const alias = `e${this.aliases++}`
     if (attr.extension === undefined && this.table === 'groups' && attr.name === 'members') {
+      const from = `memberships ${alias}m JOIN users ${alias} ON ${alias}.rid = ${alias}m.user_rid WHERE ${alias}m.group_rid = r.rid`
       return {
-        exists: (condition) =>
-          `EXISTS (SELECT 1 FROM memberships ${alias}m JOIN users ${alias} ON ${alias}.rid = ${alias}m.user_rid WHERE ${alias}m.group_rid = r.rid AND (${condition}))`,
+        exists: (condition) => `EXISTS (SELECT 1 FROM ${from} AND (${condition}))`,
         element: (sub) => memberElement(alias, sub, 'User'),
+        // Members have no primary: the first in the order reads list them (by user rid).
+        representative: (sub) => ({ expr: `(SELECT ${memberElement(alias, sub, 'User').expr} FROM ${from} ORDER BY ${alias}.rid LIMIT 1)`, isFolded: false }),
       }
     }
     if (attr.extension === undefined && this.table === 'users' && attr.name === 'groups') {
+      const from = `memberships ${alias}m JOIN groups ${alias} ON ${alias}.rid = ${alias}m.group_rid WHERE ${alias}m.user_rid = r.rid`
       return {
-        exists: (condition) =>
-          `EXISTS (SELECT 1 FROM memberships ${alias}m JOIN groups ${alias} ON ${alias}.rid = ${alias}m.group_rid WHERE ${alias}m.user_rid = r.rid AND (${condition}))`,
+        exists: (condition) => `EXISTS (SELECT 1 FROM ${from} AND (${condition}))`,
         element: (sub) => memberElement(alias, sub, 'direct'),
+        representative: (sub) => ({ expr: `(SELECT ${memberElement(alias, sub, 'direct').expr} FROM ${from} ORDER BY ${alias}.display_name_key LIMIT 1)`, isFolded: false }),
       }
     }
     const path = pathLiteral(jsonPath(this.docPath(attr, false)))
+    const element = (sub: string | undefined): Scalar =>
+      sub === undefined
+        ? { expr: `${alias}.value`, isFolded: false }
+        : { expr: `json_extract(${alias}.value, ${pathLiteral(jsonPath([sub]))})`, isFolded: false }
     return {
       exists: (condition) => `EXISTS (SELECT 1 FROM json_each(r.doc, ${path}) ${alias} WHERE ${condition})`,
-      element: (sub) =>
-        sub === undefined
-          ? { expr: `${alias}.value`, isFolded: false }
-          : { expr: `json_extract(${alias}.value, ${pathLiteral(jsonPath([sub]))})`, isFolded: false },
+      element,
+      representative: (sub) => {
+        // Elements that are not objects (never written by rolecall, but JSON allows them) have no sub-attributes
+        // and are never primary; json_extract would fail on their text.
+        const isObject = `${alias}.type = 'object'`
+        const value = sub === undefined ? element(sub).expr : `CASE WHEN ${isObject} THEN ${element(sub).expr} END`
+        // CASE, not AND: SQLite documents the order in which CASE tries its branches, not whether AND short-circuits.
+        const primaryFirst = `CASE WHEN NOT ${isObject} THEN 1 WHEN json_type(${alias}.value, '$.primary') = 'true' THEN 0 ELSE 1 END`
+        return { expr: `(SELECT ${value} FROM json_each(r.doc, ${path}) ${alias} ORDER BY ${primaryFirst}, ${alias}.key LIMIT 1)`, isFolded: false }
+      },
     }
   }
 
@@ -108,7 +128,9 @@ class Compiler {
     }
     if (typeof value === 'boolean') value = value ? 1 : 0
     const isText = typeof value === 'string'
-    const fold = isText && !attr.caseExact
+    // dateTimes arrive in the stored form (UTC, milliseconds, upper-case `T` and `Z`), whose text order is time
+    // order (RFC 7644 §3.4.2.2); folding one side only would break that.
+    const fold = isText && !attr.caseExact && attr.type !== 'dateTime'
     const expr = fold && !target.isFolded ? `lc(${target.expr})` : target.expr
     const operand = fold ? (value as string).toLowerCase() : value
     switch (op) {
@@ -201,13 +223,22 @@ export function compileFilter(table: ResourceTable, filter: Filter): { sql: stri
   return { sql, params: compiler.params }
 }
 
-/** `ORDER BY` expression for a sort attribute; multi-valued attributes sort by their first value. */
+/**
+ * `ORDER BY` expression for a sort attribute (RFC 7644 §3.4.2.3). A multi-valued attribute sorts by its primary
+ * value if it has one, else by its first value; one that is complex and named without a sub-attribute, by the
+ * `value` of that element (as filters compare it, §3.4.2.2). Strings that are not caseExact sort case-insensitively.
+ */
 export function compileSort(table: ResourceTable, attr: AttrRef): { sql: string; params: SqlParam[] } {
   const compiler = new Compiler(table)
-  if (attr.multiValued) {
-    const segments = attr.extension === undefined ? [attr.name] : [attr.extension, attr.name]
-    const path = `${jsonPath(segments)}[0]${attr.sub === undefined ? '' : jsonPath([attr.sub]).slice(1)}`
-    return { sql: `json_extract(r.doc, ${pathLiteral(path)})`, params: compiler.params }
+  const collection = compiler.collection(attr)
+  if (collection !== undefined) {
+    const isWholeComplex = attr.type === 'complex' && attr.sub === undefined
+    const target = collection.representative(isWholeComplex ? 'value' : attr.sub)
+    // Named without a sub-attribute, the ref carries no case rule for `value`. The schemas' multi-valued `value`s
+    // are all caseExact false, but for the ids of members and groups.
+    const isMembership = (table === 'groups' && attr.name === 'members') || (table === 'users' && attr.name === 'groups')
+    const fold = isWholeComplex ? !isMembership : attr.type === 'string' && !attr.caseExact
+    return { sql: fold ? `lc(${target.expr})` : target.expr, params: compiler.params }
   }
   const target = compiler.scalar(attr)
   const sql = attr.type === 'string' && !attr.caseExact && !target.isFolded ? `lc(${target.expr})` : target.expr

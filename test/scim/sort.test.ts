@@ -1,0 +1,82 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { compileSort } from '../../src/store/sqlite/filter-sql.js'
+import { scimFixture, userSchemaUrn, type ScimClient } from '../helpers/scim.js'
+
+// RFC 7644 §3.4.2.3: a multi-valued attribute sorts by its primary value, else its first; not caseExact → case-insensitive.
+const people = [
+  { userName: 'alpha', emails: [{ value: 'Zed@x.com', type: 'work' }, { value: 'aaa@x.com', type: 'home', primary: true }] },
+  { userName: 'beta', emails: [{ value: 'bob@x.com', type: 'other' }, { value: 'AAB@x.com' }] },
+  { userName: 'gamma', emails: [{ value: 'Carl@x.com', primary: 'True' }] },
+  { userName: 'delta' },
+]
+
+describe('scim sortBy on multi-valued attributes', () => {
+  let client: ScimClient
+  const ids: Record<string, string> = {}
+
+  beforeAll(async () => {
+    const fixture = await scimFixture()
+    client = fixture.client
+    for (const person of people) {
+      const created = await client.request('POST', '/Users', { schemas: [userSchemaUrn], ...person })
+      expect(created.status).toBe(201)
+      ids[person.userName] = created.body.id
+    }
+    const group = async (displayName: string, members: string[]) =>
+      expect((await client.request('POST', '/Groups', { displayName, members: members.map((name) => ({ value: ids[name] })) })).status).toBe(201)
+    await group('Zulu', ['alpha'])
+    await group('yankee', ['alpha', 'beta'])
+    await group('Xray', ['gamma', 'delta'])
+    await group('empty', [])
+  })
+
+  async function order(resource: 'Users' | 'Groups', query: string): Promise<string[]> {
+    const response = await client.request('GET', `/${resource}?${query}`)
+    expect(response.status, JSON.stringify(response.body)).toBe(200)
+    return response.body.Resources.map((item: { userName?: string; displayName?: string }) => item.userName ?? item.displayName)
+  }
+
+  it.each([
+    // alpha by its primary aaa@, beta by its first bob@, gamma by Carl@ (not "C" < "Z" < "b" as raw text would); none last.
+    ['sortBy=emails.value', ['alpha', 'beta', 'gamma', 'delta']],
+    ['sortBy=emails.value&sortOrder=descending', ['gamma', 'beta', 'alpha', 'delta']],
+    ['sortBy=EMAILS.VALUE', ['alpha', 'beta', 'gamma', 'delta']],
+    ['sortBy=emails', ['alpha', 'beta', 'gamma', 'delta']],
+    [`sortBy=${encodeURIComponent(`${userSchemaUrn}:emails.value`)}`, ['alpha', 'beta', 'gamma', 'delta']],
+    // alpha by its primary's type (home, not its first's: work), beta by other; the others have none.
+    ['sortBy=emails.type', ['alpha', 'beta', 'gamma', 'delta']],
+    ['sortBy=emails.type&sortOrder=descending', ['beta', 'alpha', 'gamma', 'delta']],
+    ['sortBy=emails.value&filter=emails.value%20co%20%22a%22&startIndex=2&count=1', ['beta']],
+    // A user's groups: the first by name (yankee < Zulu case-insensitively; Xray first of all).
+    ['sortBy=groups.display', ['gamma', 'delta', 'alpha', 'beta']],
+  ])('Users?%s', async (query, expected) => {
+    expect(await order('Users', query)).toEqual(expected)
+  })
+
+  it.each([
+    // A group's members have no primary: the first member stands for the group (alpha@, alpha@, gamma@).
+    ['sortBy=members.display', ['Zulu', 'yankee', 'Xray', 'empty']],
+    ['sortBy=members.display&sortOrder=descending', ['Xray', 'Zulu', 'yankee', 'empty']],
+  ])('Groups?%s', async (query, expected) => {
+    expect(await order('Groups', query)).toEqual(expected)
+  })
+
+  it('sorts past elements that are not objects, which JSON allows though rolecall never writes them', async () => {
+    const { request, store } = await scimFixture()
+    const odd = await store.createUser('okta', { schemas: [userSchemaUrn], userName: 'odd', emails: ['text@x.com', { value: 'a@x.com', primary: true }] }, { actor: 'test' })
+    const plain = await store.createUser('okta', { schemas: [userSchemaUrn], userName: 'plain', emails: [{ value: 'b@x.com' }] }, { actor: 'test' })
+    for (const query of ['sortBy=emails.value', 'sortBy=emails']) {
+      const response = await request('GET', `/Users?${query}`)
+      expect(response.status).toBe(200)
+      expect(response.body.Resources.map((user: { id: string }) => user.id)).toEqual([odd.id, plain.id])
+    }
+  })
+
+  it('stays one SQL expression (no scan in JS), case-folded for strings that are not caseExact', () => {
+    const sort = compileSort('users', { name: 'emails', sub: 'value', type: 'string', caseExact: false, multiValued: true })
+    expect(sort.params).toEqual([])
+    expect(sort.sql).toMatch(/^lc\(\(SELECT .* FROM json_each\(r\.doc, '\$\."emails"'\) e0 ORDER BY .*'\$\.primary'.* LIMIT 1\)\)$/)
+    const exact = compileSort('groups', { name: 'members', sub: 'value', type: 'string', caseExact: true, multiValued: true })
+    expect(exact.sql).not.toMatch(/lc\(/)
+  })
+})
