@@ -7,6 +7,7 @@ import { accessAtoms, atomAction, atomEnv, grantKey, type EffectiveAccess } from
 import type { GrantRuleHeld, Holding } from '../engine/types.js'
 import { maxRisk, riskRank, type Risk } from '../model/risk.js'
 import { compareStrings } from '../util/compare.js'
+import { exactParts, partNames, type Atom } from './delta-parts.js'
 
 export type AccessDelta = {
   user: string
@@ -27,9 +28,6 @@ export type AccessDelta = {
  * reaches). Without it, a holding's own risk (that of its riskiest atom) is used.
  */
 export type ActionRisk = (holding: Holding, action: string, env?: string) => Risk
-
-/** One atom of a holding: a permission (no action), or one action of a grant in one environment (or in all). */
-type Atom = { holding: Holding; action: string | undefined; env: string | undefined }
 
 function atomKeys(holdings: readonly Holding[]): Set<string> {
   const keys = new Set<string>()
@@ -141,58 +139,6 @@ function holdingsOf(merged: readonly Atom[]): Holding[] {
   return list
 }
 
-/**
- * Splits the atoms of one target into parts that each name exactly what they hold: every action of a part in every
- * environment of the part. Actions reached in the same environments share a part (`[edit, view] X in development`);
- * atoms of a grant that reaches every environment form a part of their own. Most calls have one action in one
- * environment and return the atoms as they are.
- */
-function rectangles(atoms: Atom[]): Atom[][] {
-  const first = atoms[0] as Atom
-  let isOneAtom = true
-  for (let i = 1; i < atoms.length && isOneAtom; i++) isOneAtom = (atoms[i] as Atom).action === first.action && (atoms[i] as Atom).env === first.env
-  if (isOneAtom) return [atoms]
-  // The environments each action is reached in (by name; a grant reaching every environment is apart).
-  const envsOf = new Map<string, Set<string>>()
-  for (const { action, env } of atoms) {
-    if (env === undefined) continue
-    const envs = envsOf.get(action as string)
-    if (envs === undefined) envsOf.set(action as string, new Set([env]))
-    else envs.add(env)
-  }
-  const partOfAction = new Map<string, Atom[]>()
-  const bySignature = new Map<string, Atom[]>()
-  const parts: Atom[][] = []
-  for (const [action, envs] of envsOf) {
-    const signature = [...envs].sort().join('\u0000')
-    let part = bySignature.get(signature)
-    if (part === undefined) {
-      part = []
-      bySignature.set(signature, part)
-      parts.push(part)
-    }
-    partOfAction.set(action, part)
-  }
-  let everywhere: Atom[] | undefined
-  for (const atom of atoms) {
-    if (atom.env === undefined) (everywhere ??= []).push(atom)
-    else partOfAction.get(atom.action as string)?.push(atom)
-  }
-  if (everywhere !== undefined) parts.unshift(everywhere)
-  return parts
-}
-
-/** The distinct actions and environments of a part (sorted); environments undefined when it reaches every one. */
-function namesOf(part: readonly Atom[]): { actions: string[]; envs: string[] | undefined } {
-  const first = part[0] as Atom
-  if (part.length === 1 || part.every((atom) => atom.action === first.action && atom.env === first.env)) {
-    return { actions: [first.action as string], envs: first.env === undefined ? undefined : [first.env] }
-  }
-  const actions = [...new Set(part.map((atom) => atom.action as string))].sort()
-  if (first.env === undefined) return { actions, envs: undefined }
-  return { actions, envs: [...new Set(part.map((atom) => atom.env as string))].sort() }
-}
-
 type Entry = { target: string; chains: string; atoms: Atom[]; alone: readonly string[] | undefined; other: Entry | undefined }
 
 /**
@@ -244,7 +190,7 @@ function mergeDeltas(user: string, change: 'gain' | 'loss', atoms: Atom[][], ris
       chainList = [...new Set(merged.map((atom) => chainTextOf(atom.holding.chain).text))].sort(compareStrings)
       chainLists.set(chains, chainList)
     }
-    for (const part of first.holding.type === 'permission' ? [merged] : rectangles(merged)) {
+    for (const part of first.holding.type === 'permission' ? [merged] : exactParts(merged)) {
       const head = part[0] as Atom
       let deltaRisk = atomRisk(head, risk, risks)
       for (let i = 1; i < part.length; i++) deltaRisk = maxRisk(deltaRisk, atomRisk(part[i] as Atom, risk, risks))
@@ -253,7 +199,7 @@ function mergeDeltas(user: string, change: 'gain' | 'loss', atoms: Atom[][], ris
         out.push({ user, change, key: head.holding.key, what: formatHeld(head.holding), risk: deltaRisk, holdings, chains: chainList })
         continue
       }
-      const { actions, envs } = namesOf(part)
+      const { actions, envs } = partNames(part)
       const { key, what } = narrowedGrant(head.holding, actions, envs)
       out.push({ user, change, key, what, risk: deltaRisk, holdings, chains: chainList })
     }
