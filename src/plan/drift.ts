@@ -76,7 +76,7 @@ export function computeDrift(input: DriftInput): DriftReport {
   const hasCatalog = state.catalog !== undefined
   const bundles = hasCatalog ? new BundleBuilder(state) : undefined
   const at = (dir: Directory) => (bundles === undefined ? empty() : computeEffectiveAccess(state, dir, { now, bundles }))
-  const actionRisk = bundles === undefined ? undefined : (holding: Holding, action: string) => bundles.actionRisk(holding, action)
+  const actionRisk = bundles === undefined ? undefined : (holding: Holding, action: string, env?: string) => bundles.actionRisk(holding, action, env)
   const scim = diffAccess(at(applied.directory), at(directory), actionRisk === undefined ? {} : { before: actionRisk, after: actionRisk })
   const breakGlass: DriftBreakGlass[] = []
   for (const grant of input.breakGlass) {

@@ -167,6 +167,13 @@ function approvalsOf(desired: DesiredState, applied: DesiredState | undefined, r
   return sortApprovals([...requirements.values()])
 }
 
+/** The org permissions someone gains or loses. */
+function movedPermissions(deltas: readonly AccessDelta[]): Set<string> {
+  const moved = new Set<string>()
+  for (const delta of deltas) for (const holding of delta.holdings) if (holding.type === 'permission') moved.add(holding.permission)
+  return moved
+}
+
 /** Compute the plan. Pure: `now` and the store's contents are passed in. The desired state must be valid. */
 export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date): Plan {
   const desiredDocs = stateDocuments(desired)
@@ -257,7 +264,7 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
     },
     changes,
     access: deltas.map((delta) => ({ user: delta.user, change: delta.change, key: delta.key, what: delta.what, risk: delta.risk, chains: deltaChains(delta) })),
-    findings: sortFindings([...evaluatePolicy(desired, before, after, deltas, isInStore), ...unknownUserFindings(desired, after, isInStore, index.activity.size === 0, now)]),
+    findings: sortFindings([...evaluatePolicy(desired, before, after, deltas, isInStore), ...unknownUserFindings(desired, beforeBundles === undefined ? undefined : appliedState, after, movedPermissions(deltas), isInStore, index.activity.size === 0, now)]),
     approvals: approvalsOf(desired, beforeBundles === undefined ? undefined : appliedState, risks, (state, only) =>
       state === desired
         ? approverMembers(desired, only, directory, index, onlyUsers === undefined ? (name) => afterPaths.get(name) ?? new Map() : afterResolver.resolve)

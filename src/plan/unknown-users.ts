@@ -1,6 +1,8 @@
 // Listed members and Grant users the store does not know. A group may list people who live outside the IdP (the
 // break-glass accounts do, by design, so that an IdP outage cannot remove them), and they count as users everywhere:
-// in access, in lockout and holder bounds. A misspelt name counts just the same, so the plan names every one.
+// in access, in lockout and holder bounds. A misspelt name counts just the same, so a plan names such a user when it
+// brings the name in (while that change is reviewed) and whenever it moves who holds a critical permission they
+// count towards (the lockout guard counts them); other plans do not repeat it, as break-glass accounts stay out.
 import { userKey, type EffectiveAccess } from '../engine/effective.js'
 import type { DesiredState } from '../model/state.js'
 import { parseTimestamp } from '../model/time.js'
@@ -37,27 +39,40 @@ function boundsText(min: number | undefined, max: number | undefined): string {
   return `at most ${max ?? 0} holders`
 }
 
-/** The critical permissions that `user` (by userKey) would hold, as text: `sso:manage (policy "p": 2 to 6 holders)`. */
-function countedHoldings(state: DesiredState, after: EffectiveAccess, key: string): string[] {
+/** The bounded critical permissions that `user` (by userKey) would hold, each with its text: `sso:manage (policy "p": 2 to 6 holders)`. */
+function countedHoldings(state: DesiredState, after: EffectiveAccess, key: string): { permission: string; text: string }[] {
   const held = new Set<string>()
   for (const holding of after.users.get(key)?.holdings ?? []) if (holding.type === 'permission') held.add(holding.permission)
-  const out: string[] = []
+  const out: { permission: string; text: string }[] = []
   for (const { doc: policy } of state.policies.values()) {
     for (const rule of policy.criticalPermissions ?? []) {
-      if (held.has(rule.permission) && (rule.minHolders !== undefined || rule.maxHolders !== undefined)) out.push(`${rule.permission} (policy "${policy.name}": ${boundsText(rule.minHolders, rule.maxHolders)})`)
+      if (held.has(rule.permission) && (rule.minHolders !== undefined || rule.maxHolders !== undefined)) {
+        out.push({ permission: rule.permission, text: `${rule.permission} (policy "${policy.name}": ${boundsText(rule.minHolders, rule.maxHolders)})` })
+      }
     }
   }
-  return out.sort(compareStrings)
+  return out.sort((a, b) => compareStrings(a.text, b.text))
 }
 
 /**
- * A warning for each listed member or Grant user that no user of any connection in the store has as userName (by
- * userKey), naming the documents that name them. Before anything is provisioned (`storeIsEmpty`) every one of them
- * is unknown, and one line says so.
+ * A warning for each listed member or Grant user whom no user of any connection in the store has as userName (by
+ * userKey), naming the documents that name them, when the plan brings them in (the applied state does not name
+ * them) or moves who holds a critical permission they count towards (`movedPermissions`). Before anything is
+ * provisioned (`storeIsEmpty`) every one of them is unknown, and one line says so.
  */
-export function unknownUserFindings(state: DesiredState, after: EffectiveAccess, isInStore: (userKey: string) => boolean, storeIsEmpty: boolean, now: Date): PolicyFinding[] {
+export function unknownUserFindings(
+  state: DesiredState,
+  applied: DesiredState | undefined,
+  after: EffectiveAccess,
+  movedPermissions: ReadonlySet<string>,
+  isInStore: (userKey: string) => boolean,
+  storeIsEmpty: boolean,
+  now: Date,
+): PolicyFinding[] {
   const named = namedUsers(state, now)
+  const wasNamed = applied === undefined ? new Set<string>() : new Set(namedUsers(applied, now).keys())
   if (storeIsEmpty) {
+    for (const key of wasNamed) named.delete(key)
     if (named.size === 0) return []
     return [
       {
@@ -72,12 +87,13 @@ export function unknownUserFindings(state: DesiredState, after: EffectiveAccess,
   for (const [key, { name, by }] of named) {
     if (isInStore(key)) continue
     const counted = countedHoldings(state, after, key)
+    if (wasNamed.has(key) && !counted.some(({ permission }) => movedPermissions.has(permission))) continue
     findings.push({
       severity: 'warning',
       code: 'unknown-user',
       summary:
         `${name} is not in the store (no user of any connection has that userName), yet counts as a user` +
-        `${counted.length === 0 ? '' : ` holding ${counted.join(', ')}`}: expected for an account kept outside the IdP such as break glass, otherwise check the spelling.`,
+        `${counted.length === 0 ? '' : ` holding ${counted.map(({ text }) => text).join(', ')}`}: expected for an account kept outside the IdP such as break glass, otherwise check the spelling.`,
       paths: by.sort(compareStrings),
     })
   }

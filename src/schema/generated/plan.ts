@@ -197,7 +197,7 @@ export interface PolicyFinding {
    */
   severity: 'error' | 'warning'
   /**
-   * `lockout`, `too-many-holders`, `separation-of-duty`, `mass-removal`.
+   * `lockout`, `too-many-holders`, `separation-of-duty`, `mass-removal` (errors); `unknown-user` (a warning: a listed member or Grant user no connection has provisioned).
    */
   code: string
   /**
