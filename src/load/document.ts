@@ -15,8 +15,11 @@ export type SourceDocument = {
 /** Where in which document a problem is: the value at `path`, or its key when `onKey`. */
 export type DocLocation = { file: string; index: number; path: DocPath; onKey?: boolean }
 
-/** A diagnostic still pointing at a document path; `resolvePositions` turns it into file:line:col. */
-export type LocatedDiagnostic = Omit<Diagnostic, 'source'> & { at?: DocLocation }
+/**
+ * A diagnostic still pointing at a document path; `resolvePositions` turns it into file:line:col.
+ * `firstAt` is where the first of two duplicates is: its position is added to the detail.
+ */
+export type LocatedDiagnostic = Omit<Diagnostic, 'source'> & { at?: DocLocation; firstAt?: DocLocation }
 
 /** `grants[0].resource` from a document path, for messages. */
 export function formatPath(path: DocPath): string {

@@ -1,11 +1,11 @@
 // An access directory → DesiredState + every diagnostic at file:line:col. The one entry point commands use.
 import { readFile } from 'node:fs/promises'
 import { relative, sep } from 'node:path'
-import type { Diagnostic } from '../diag/diagnostic.js'
-import { sortDiagnostics } from '../diag/diagnostic.js'
+import type { Diagnostic, SourceLocation } from '../diag/diagnostic.js'
+import { formatLocation, sortDiagnostics } from '../diag/diagnostic.js'
 import { buildDesiredState } from '../model/build.js'
 import type { DesiredState } from '../model/state.js'
-import type { LocatedDiagnostic, SourceDocument } from './document.js'
+import type { DocLocation, LocatedDiagnostic, SourceDocument } from './document.js'
 import { findAccessFiles } from './files.js'
 import { salvageNames, type SalvagedName } from './salvage.js'
 import { decodeAccessFile } from './text.js'
@@ -61,15 +61,21 @@ export async function loadAccessDir(dir: string, options: { cwd: string; now: Da
 /** Turn document paths into file:line:col, re-parsing with positions only the files that need it. */
 export function resolvePositions(located: readonly LocatedDiagnostic[], texts: ReadonlyMap<string, string>): Diagnostic[] {
   const indexes = new Map<string, PositionIndex>()
-  return located.map(({ at, ...diagnostic }) => {
-    if (at === undefined) return diagnostic
+  const position = (at: DocLocation): SourceLocation => {
     const text = texts.get(at.file)
-    if (text === undefined) return { ...diagnostic, source: { file: at.file, line: 1, col: 1 } }
+    if (text === undefined) return { file: at.file, line: 1, col: 1 }
     let index = indexes.get(at.file)
     if (index === undefined) {
       index = new PositionIndex(text)
       indexes.set(at.file, index)
     }
-    return { ...diagnostic, source: { file: at.file, ...index.locate(at.index, at.path, at.onKey) } }
+    return { file: at.file, ...index.locate(at.index, at.path, at.onKey) }
+  }
+  return located.map(({ at, firstAt, ...diagnostic }) => {
+    if (firstAt !== undefined) {
+      const first = `First declared at ${formatLocation(position(firstAt))}.`
+      diagnostic = { ...diagnostic, detail: diagnostic.detail === undefined ? first : `${diagnostic.detail} ${first}` }
+    }
+    return at === undefined ? diagnostic : { ...diagnostic, source: position(at) }
   })
 }

@@ -1,9 +1,10 @@
-// Semantic checks of a DesiredState: references resolve, catalog entries are unique, grants are sound,
+// Semantic checks of a DesiredState: references resolve, entries are unique (check-unique.ts), grants are sound,
 // individual grants respect expiry and policy, local groups have no cycles.
 import { suggestion } from '../diag/suggest.js'
 import type { DocLocation, Kind, LocatedDiagnostic } from '../load/document.js'
-import type { AccessQuery, Catalog, GrantRule, Group } from '../schema/types.js'
+import type { AccessQuery, GrantRule, Group } from '../schema/types.js'
 import type { DeclaredNames } from './build.js'
+import { checkUniqueEntries } from './check-unique.js'
 import { checkGrantRule, type RuleContext } from './grant-rule.js'
 import { parseResourcePattern, isGlob } from './resource.js'
 import { isAtLeast, riskRank } from './risk.js'
@@ -22,7 +23,7 @@ export function checkReferences(state: DesiredState, names: DeclaredNames, now: 
   const emit: Emit = (diagnostic) => diagnostics.push(diagnostic)
   const catalog = state.catalog?.doc
   if (catalog === undefined) return diagnostics
-  checkCatalog(catalog, state.catalog?.at ?? { file: '', index: 0 }, emit)
+  checkUniqueEntries(state, emit)
 
   const known = (kind: Kind) => names.get(kind) ?? new Set<string>()
   const ref = (kind: Kind, name: string, at: DocLocation, what = kind) => {
@@ -212,22 +213,6 @@ function checkQuery(query: AccessQuery, context: RuleContext, at: DocLocation, e
   }
   const env = query.env === undefined ? undefined : ([query.env] as [string])
   out.push(...checkGrantRule({ action: query.action, resource: query.resource, env }, context, at).diagnostics)
-}
-
-/** Catalog entries are unique: permissions, resource types, actions per type, environments, service roles. */
-function checkCatalog(catalog: Catalog, at: DocRef, emit: Emit): void {
-  const unique = (items: readonly { name: string }[], path: (string | number)[], what: string, of = '') => {
-    const seen = new Set<string>()
-    items.forEach((item, index) => {
-      if (seen.has(item.name)) emit({ severity: 'error', code: 'duplicate-name', summary: `${what} "${item.name}"${of} is declared twice in the Catalog.`, at: loc(at, ...path, index, 'name') })
-      seen.add(item.name)
-    })
-  }
-  unique(catalog.permissions, ['permissions'], 'Permission')
-  unique(catalog.resourceTypes, ['resourceTypes'], 'Resource type')
-  catalog.resourceTypes.forEach((type, index) => unique(type.actions, ['resourceTypes', index, 'actions'], 'Action', ` of resource type "${type.name}"`))
-  unique(catalog.environments ?? [], ['environments'], 'Environment')
-  unique(catalog.serviceRoles ?? [], ['serviceRoles'], 'Service role')
 }
 
 /** A local group that includes itself through `members.groups` is an error, reported at the member that closes the cycle. */

@@ -153,23 +153,35 @@ export function sortFindings(findings: PolicyFinding[]): PolicyFinding[] {
   return findings.sort((a, b) => compareStrings(a.severity, b.severity) || compareStrings(a.code, b.code) || compareStrings(a.summary, b.summary))
 }
 
-/** Approvals needed for changes of the given risks: for each risk, every policy's rule of the highest risk not above it. */
+/**
+ * Approvals needed for changes of the given risks: for each risk, every rule of each policy's highest tier not above it.
+ * Validation refuses two rules for one tier, but a state stored before that check may hold them: each must still be
+ * met, so a later, looser rule for the same risk can never stand in for a stricter one.
+ */
 export function requiredApprovals(state: DesiredState, changeRisks: readonly Risk[], members: ReadonlyMap<string, readonly string[]>): ApprovalRequirement[] {
   const byRule = new Map<string, ApprovalRequirement>()
   for (const policy of policiesOf(state)) {
-    const rules = [...(policy.approvals ?? [])].sort((a, b) => riskRank(b.risk) - riskRank(a.risk))
+    const rules = policy.approvals ?? []
     for (const risk of changeRisks) {
-      const rule = rules.find((candidate) => riskRank(candidate.risk) <= riskRank(risk))
-      if (rule === undefined) continue
-      const approvers = rule.approvers.map((approver) => (approver.group !== undefined ? `group:${approver.group}` : `github:${approver.githubTeam ?? ''}`))
-      const id = `${policy.name}\u0000${rule.risk}`
-      const existing = byRule.get(id)
-      if (existing !== undefined) {
-        existing.changes++
-        continue
+      let tier: Risk | undefined
+      for (const rule of rules) if (riskRank(rule.risk) <= riskRank(risk) && (tier === undefined || riskRank(rule.risk) > riskRank(tier))) tier = rule.risk
+      if (tier === undefined) continue
+      // Rules of one tier that ask the same are one requirement, counting this change once.
+      const counted = new Set<string>()
+      for (const rule of rules) {
+        if (rule.risk !== tier) continue
+        const approvers = rule.approvers.map((approver) => (approver.group !== undefined ? `group:${approver.group}` : `github:${approver.githubTeam ?? ''}`))
+        const id = JSON.stringify([policy.name, rule.risk, rule.count, approvers])
+        if (counted.has(id)) continue
+        counted.add(id)
+        const existing = byRule.get(id)
+        if (existing !== undefined) {
+          existing.changes++
+          continue
+        }
+        const eligible = rule.approvers.flatMap((approver) => (approver.group === undefined ? [] : (members.get(approver.group) ?? [])))
+        byRule.set(id, { risk: rule.risk, count: rule.count, approvers, eligible: [...new Set(eligible)].sort(compareStrings), changes: 1 })
       }
-      const eligible = rule.approvers.flatMap((approver) => (approver.group === undefined ? [] : (members.get(approver.group) ?? [])))
-      byRule.set(id, { risk: rule.risk, count: rule.count, approvers, eligible: [...new Set(eligible)].sort(compareStrings), changes: 1 })
     }
   }
   return sortApprovals([...byRule.values()])
