@@ -1,5 +1,5 @@
 // ApprovalReport → text for a CI log, or JSON for a workflow step.
-import type { ApprovalReport, Candidate, IgnoredApproval, RequirementStatus } from '../review/approvals.js'
+import type { ApprovalReport, Candidate, CountedApprover, IgnoredApproval, RequirementStatus } from '../review/approvals.js'
 
 /** Shown per requirement before "and N more". */
 const candidateLimit = 10
@@ -16,7 +16,7 @@ function candidateText(candidate: Candidate): string {
 function ignoredText(entry: IgnoredApproval): string {
   switch (entry.reason) {
     case 'author':
-      return `@${entry.login} approved their own pull request`
+      return entry.asAuthor === undefined ? `@${entry.login} approved their own pull request` : `@${entry.login} is the author (${entry.asAuthor}) under another login and approved their own pull request`
     case 'stale-commit':
       return `@${entry.login} approved an earlier commit${entry.commitId === undefined ? '' : ` (${entry.commitId.slice(0, 7)})`}, before the last push`
     case 'superseded':
@@ -28,15 +28,23 @@ function ignoredText(entry: IgnoredApproval): string {
   }
 }
 
+function approverText(entry: CountedApprover): string {
+  const others = entry.otherLogins ?? []
+  return others.length === 0 ? `@${entry.login} (${entry.via})` : `@${entry.login} (${entry.via}; also approved as ${others.map((login) => `@${login}`).join(', ')}, the same person, counted once)`
+}
+
 function requirementLines(status: RequirementStatus): string[] {
   const got = status.approvedBy.length
   const head = `${status.risk}: ${got} of ${status.count} approval${status.count === 1 ? '' : 's'} from ${status.approvers.join(', ')} (${plural(status.changes, 'change')})`
   const lines = [status.isSatisfied ? `  met      ${head}` : `  MISSING  ${head}; ${status.count - got} more needed`]
-  if (got > 0) lines.push(`           approved by ${status.approvedBy.map((entry) => `@${entry.login} (${entry.via})`).join(', ')}`)
+  if (got > 0) lines.push(`           approved by ${status.approvedBy.map(approverText).join(', ')}`)
   if (!status.isSatisfied) {
     const shown = status.candidates.slice(0, candidateLimit).map(candidateText)
     const more = status.candidates.length - shown.length
     lines.push(shown.length === 0 ? '           could approve: nobody known from the inputs' : `           could approve: ${shown.join(', ')}${more > 0 ? `, and ${more} more` : ''}`)
+  }
+  if (status.unnamed.length > 0) {
+    lines.push(`           not counted: ${status.unnamed.map((login) => `@${login}`).join(', ')} (counting them here would need a second name for the same person, which apply could count twice elsewhere)`)
   }
   for (const team of status.unknownTeams) lines.push(`           note: members of ${team} were not given (--teams)`)
   return lines
@@ -74,6 +82,7 @@ export function renderApprovalsJson(report: ApprovalReport): string {
       approvedBy: status.approvedBy,
       candidates: status.candidates,
       unknownTeams: status.unknownTeams,
+      unnamed: status.unnamed,
     })),
     approvedBy: report.approvedBy,
     ignored: report.ignored,

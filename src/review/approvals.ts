@@ -1,24 +1,31 @@
 // Which of a plan's approval requirements a pull request's reviews satisfy, and the `--approved-by` names apply needs.
 import type { ApprovalRequirement, Risk } from '../schema/generated/plan.js'
 import { compareStrings } from '../util/compare.js'
+import { groupByPerson, personKey, personKeyOfUserName, type Person } from './persons.js'
 import type { Identities, PullRequestInfo, Review, TeamMembers } from './review-inputs.js'
 
 export type ApprovalInputs = {
   requirements: readonly ApprovalRequirement[]
   reviews: readonly Review[]
-  /** Without it, author and head-commit checks are skipped. */
-  pullRequest?: PullRequestInfo
+  /** Required: without the author and the head commit, neither self-approval nor a stale approval can be told apart. */
+  pullRequest: PullRequestInfo
   teams: TeamMembers
   identities: Identities
 }
 
 export type IgnoreReason = 'author' | 'stale-commit' | 'superseded'
 
-/** An approval that does not count, and why. */
-export type IgnoredApproval = { login: string; reason: IgnoreReason; commitId?: string; by?: 'CHANGES_REQUESTED' | 'DISMISSED' }
+/**
+ * An approval that does not count, and why. `asAuthor` is the author's userName when `login` is another login of the
+ * author (the identity map gives both the same userName).
+ */
+export type IgnoredApproval = { login: string; reason: IgnoreReason; commitId?: string; by?: 'CHANGES_REQUESTED' | 'DISMISSED'; asAuthor?: string }
 
-/** A login that counts for a requirement, and the name apply accepts for it (`org/team:login` or a userName). */
-export type CountedApprover = { login: string; as: string; via: string }
+/**
+ * A person who counts for a requirement, and the name apply accepts for them (`org/team:login` or a userName).
+ * `login` is the login that name stands for; `otherLogins` are the person's other approving logins, counted with it.
+ */
+export type CountedApprover = { login: string; as: string; via: string; otherLogins?: string[] }
 
 /** Someone who could still approve: a team member or an eligible user not yet counted. */
 export type Candidate = { login?: string; userName?: string; via: string }
@@ -29,16 +36,25 @@ export type RequirementStatus = {
   approvers: string[]
   changes: number
   isSatisfied: boolean
+  /** One entry per person. */
   approvedBy: CountedApprover[]
   candidates: Candidate[]
   /** `github:` approvers whose members the inputs did not include. */
   unknownTeams: string[]
+  /**
+   * Approving logins that could count here only under a second name, which would let apply count that person twice
+   * for another requirement (see pickName); they are not counted.
+   */
+  unnamed: string[]
 }
 
 export type ApprovalReport = {
   isSatisfied: boolean
   requirements: RequirementStatus[]
-  /** What to pass as `apply --approved-by`, sorted; one name per approver per requirement. */
+  /**
+   * What to pass as `apply --approved-by`, sorted. For every requirement, each person is behind at most one of these
+   * names as apply counts them, so apply cannot count one person twice.
+   */
   approvedBy: string[]
   ignored: IgnoredApproval[]
 }
@@ -63,11 +79,15 @@ function latestDecisive(reviews: readonly Review[]): Map<string, Decisive[]> {
   return byLogin
 }
 
-/** Logins whose approval stands, and the approvals that do not count. */
-export function standingApprovals(reviews: readonly Review[], pullRequest: PullRequestInfo | undefined): { approvers: string[]; ignored: IgnoredApproval[] } {
+/**
+ * Logins whose approval stands, and the approvals that do not count. A login the identity map gives the author's
+ * userName is the author, whatever the login.
+ */
+export function standingApprovals(reviews: readonly Review[], pullRequest: PullRequestInfo, identities: Identities = new Map()): { approvers: string[]; ignored: IgnoredApproval[] } {
   const approvers: string[] = []
   const ignored: IgnoredApproval[] = []
-  const author = pullRequest?.author === undefined ? undefined : lower(pullRequest.author)
+  const author = personKey(pullRequest.author, identities)
+  const authorUserName = identities.get(lower(pullRequest.author))
   for (const history of latestDecisive(reviews).values()) {
     const last = history.at(-1)?.review
     if (last === undefined) continue
@@ -78,8 +98,9 @@ export function standingApprovals(reviews: readonly Review[], pullRequest: PullR
       }
       continue
     }
-    if (author !== undefined && lower(login) === author) ignored.push({ login, reason: 'author' })
-    else if (pullRequest?.headSha !== undefined && last.commitId !== pullRequest.headSha) {
+    if (personKey(login, identities) === author) {
+      ignored.push({ login, reason: 'author', ...(lower(login) === lower(pullRequest.author) || authorUserName === undefined ? {} : { asAuthor: authorUserName }) })
+    } else if (last.commitId !== pullRequest.headSha) {
       ignored.push({ login, reason: 'stale-commit', ...(last.commitId === undefined ? {} : { commitId: last.commitId }) })
     } else approvers.push(login)
   }
@@ -97,49 +118,77 @@ function groupsOf(requirement: ApprovalRequirement): string[] {
   return requirement.approvers.filter((approver) => approver.startsWith('group:'))
 }
 
-/** Every name under which `login` counts for `requirement` (what apply's missingApprovals accepts). */
-function namesFor(login: string, requirement: ApprovalRequirement, inputs: ApprovalInputs): { as: string; via: string }[] {
-  const names: { as: string; via: string }[] = []
-  for (const team of teamsOf(requirement)) {
-    if ((inputs.teams.get(lower(team)) ?? []).some((member) => lower(member) === lower(login))) names.push({ as: `${team}:${login}`, via: team })
+/** A name apply accepts, with what apply counts it as: `github:login` for a team name, the userName itself otherwise. */
+type Name = { as: string; via: string; login: string; countedAs: string }
+
+/** Every name under which `person` counts for `requirement` (what apply's missingApprovals accepts). */
+function namesFor(person: Person, requirement: ApprovalRequirement, inputs: ApprovalInputs): Name[] {
+  const names: Name[] = []
+  for (const login of person.logins) {
+    for (const team of teamsOf(requirement)) {
+      if ((inputs.teams.get(lower(team)) ?? []).some((member) => lower(member) === lower(login))) names.push({ as: `${team}:${login}`, via: team, login, countedAs: `github:${lower(login)}` })
+    }
   }
-  const userName = inputs.identities.get(lower(login))
+  const userName = person.userName
   if (userName !== undefined && (requirement.eligible ?? []).some((name) => lower(name) === lower(userName))) {
-    names.push({ as: userName, via: groupsOf(requirement).join(', ') || 'eligible' })
+    names.push({ as: userName, via: groupsOf(requirement).join(', ') || 'eligible', login: person.logins[0] ?? '', countedAs: lower(userName) })
   }
   return names
 }
 
-/** Decide every requirement. A login counts at most once per requirement, under one name that apply accepts. */
+/**
+ * The name under which `person` counts for `requirement`: one already chosen for them if it is accepted here, else the
+ * first new one that keeps every requirement seeing at most one of their names as apply counts them (two logins of one
+ * person, or a team login and a userName, would otherwise count twice in apply). Undefined when none fits.
+ */
+function pickName(person: Person, requirement: ApprovalRequirement, chosen: readonly Name[], inputs: ApprovalInputs): Name | undefined {
+  const names = namesFor(person, requirement, inputs)
+  const reused = names.find((name) => chosen.some((entry) => entry.as === name.as))
+  if (reused !== undefined) return reused
+  const countedAs = new Set(chosen.map((entry) => entry.countedAs))
+  const ordered = [...names.filter((name) => countedAs.has(name.countedAs)), ...names.filter((name) => !countedAs.has(name.countedAs))]
+  return ordered.find((name) =>
+    inputs.requirements.every((other) => {
+      const accepted = new Set(namesFor(person, other, inputs).map((entry) => entry.as))
+      return new Set([...chosen, name].filter((entry) => accepted.has(entry.as)).map((entry) => entry.countedAs)).size <= 1
+    }),
+  )
+}
+
+/** Decide every requirement. A person counts at most once per requirement, under one name that apply accepts. */
 export function checkApprovals(inputs: ApprovalInputs): ApprovalReport {
-  const { approvers, ignored } = standingApprovals(inputs.reviews, inputs.pullRequest)
-  const chosen = new Map<string, string[]>()
+  const { approvers, ignored } = standingApprovals(inputs.reviews, inputs.pullRequest, inputs.identities)
+  const persons = groupByPerson(approvers, inputs.identities)
+  const approving = new Set(persons.map((person) => person.key))
+  const author = personKey(inputs.pullRequest.author, inputs.identities)
+  const chosen = new Map<string, Name[]>()
   const requirements = inputs.requirements.map((requirement): RequirementStatus => {
     const approvedBy: CountedApprover[] = []
-    for (const login of approvers) {
-      const names = namesFor(login, requirement, inputs)
-      if (names.length === 0) continue
-      // Reuse a name already chosen for this login, so apply sees one name per person wherever possible.
-      const already = chosen.get(lower(login)) ?? []
-      const pick = names.find((name) => already.includes(name.as)) ?? names[0]
-      if (pick === undefined) continue
-      if (!already.includes(pick.as)) chosen.set(lower(login), [...already, pick.as])
-      approvedBy.push({ login, ...pick })
+    const unnamed: string[] = []
+    for (const person of persons) {
+      const already = chosen.get(person.key) ?? []
+      const pick = pickName(person, requirement, already, inputs)
+      if (pick === undefined) {
+        if (namesFor(person, requirement, inputs).length > 0) unnamed.push(...person.logins)
+        continue
+      }
+      if (!already.some((entry) => entry.as === pick.as)) chosen.set(person.key, [...already, pick])
+      const otherLogins = person.logins.filter((login) => login !== pick.login)
+      approvedBy.push({ login: pick.login, as: pick.as, via: pick.via, ...(otherLogins.length === 0 ? {} : { otherLogins }) })
     }
-    const counted = new Set(approvedBy.map((entry) => lower(entry.login)))
-    const author = inputs.pullRequest?.author === undefined ? undefined : lower(inputs.pullRequest.author)
-    const isFree = (login: string | undefined): boolean => login === undefined || (!counted.has(lower(login)) && lower(login) !== author)
+    const counted = new Set(approvedBy.map((entry) => personKey(entry.login, inputs.identities)))
+    const isFree = (key: string): boolean => !counted.has(key) && key !== author && !approving.has(key)
     const candidates: Candidate[] = []
     const unknownTeams: string[] = []
     for (const team of teamsOf(requirement)) {
       const members = inputs.teams.get(lower(team))
       if (members === undefined) unknownTeams.push(team)
-      for (const login of members ?? []) if (isFree(login)) candidates.push({ login, via: team })
+      for (const login of members ?? []) if (isFree(personKey(login, inputs.identities))) candidates.push({ login, via: team })
     }
     const loginOf = new Map([...inputs.identities].map(([login, userName]) => [lower(userName), login]))
     for (const userName of requirement.eligible ?? []) {
+      if (!isFree(personKeyOfUserName(userName))) continue
       const login = loginOf.get(lower(userName))
-      if (!isFree(login)) continue
       if (login !== undefined && candidates.some((candidate) => candidate.login !== undefined && lower(candidate.login) === login)) continue
       candidates.push({ ...(login === undefined ? {} : { login }), userName, via: groupsOf(requirement).join(', ') || 'eligible' })
     }
@@ -152,12 +201,13 @@ export function checkApprovals(inputs: ApprovalInputs): ApprovalReport {
       approvedBy,
       candidates: candidates.sort((a, b) => compareStrings(a.login ?? a.userName ?? '', b.login ?? b.userName ?? '')),
       unknownTeams,
+      unnamed: unnamed.sort(compareStrings),
     }
   })
   return {
     isSatisfied: requirements.every((requirement) => requirement.isSatisfied),
     requirements,
-    approvedBy: [...new Set([...chosen.values()].flat())].sort(compareStrings),
+    approvedBy: [...new Set([...chosen.values()].flat().map((name) => name.as))].sort(compareStrings),
     ignored,
   }
 }

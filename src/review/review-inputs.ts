@@ -13,8 +13,8 @@ export type Review = {
   submittedAt: string | undefined
 }
 
-/** The parts of a `pull_request` (or `pull_request_review`) event that approvals need. */
-export type PullRequestInfo = { author: string | undefined; headSha: string | undefined }
+/** The parts of a `pull_request` (or `pull_request_review`) event that approvals need; both are required to judge reviews. */
+export type PullRequestInfo = { author: string; headSha: string }
 
 /** `org/team` → member logins, as the workflow fetched them. */
 export type TeamMembers = ReadonlyMap<string, readonly string[]>
@@ -58,13 +58,19 @@ export function parseReviews(value: unknown): Parsed<Review[]> {
   return { value: reviews }
 }
 
-/** The event payload (`$GITHUB_EVENT_PATH`), or a pull request object itself (`gh api repos/{repo}/pulls/{n}`). */
+/**
+ * The event payload (`$GITHUB_EVENT_PATH`), or a pull request object itself (`gh api repos/{repo}/pulls/{n}`). Its
+ * author and head commit are required: without them an author's own approval or one given before the last push
+ * would count.
+ */
 export function parseEvent(value: unknown): Parsed<PullRequestInfo> {
   if (!isRecord(value)) return { error: 'expected a JSON object' }
   const pull = isRecord(value.pull_request) ? value.pull_request : value
   if (!isRecord(pull.head) && !isRecord(pull.user)) return { error: 'no pull_request with user and head in the event' }
   const author = isRecord(pull.user) ? optionalString(pull.user.login) : undefined
   const headSha = isRecord(pull.head) ? optionalString(pull.head.sha) : undefined
+  if (author === undefined) return { error: 'the pull request names no author (user.login), so their own approvals cannot be told apart' }
+  if (headSha === undefined) return { error: 'the pull request names no head commit (head.sha), so approvals of earlier commits cannot be told apart' }
   return { value: { author, headSha } }
 }
 

@@ -80,13 +80,47 @@ describe('rolecall approvals', () => {
     ['reviews of the wrong shape', ['--reviews', 'teams.json'], /^rolecall: --reviews .*teams\.json: expected a JSON array of reviews\n$/],
     ['a file that is not a plan', ['--plan', 'teams.json', '--reviews', 'teams.json'], /^rolecall: .*teams\.json is not a rolecall plan: /],
     ['a missing --reviews', [], /^rolecall: approvals needs --reviews reviews\.json\nUsage: rolecall approvals /],
+    ['an event without the head commit', ['--reviews', 'reviews-empty.json', '--event', 'event-no-head.json'], /^rolecall: --event .*event-no-head\.json: the pull request names no head commit \(head\.sha\)/],
   ])('exits 1 with one line for %s', async (_name, args, message) => {
     await writeFile(at('plan.md'), '### not json\n')
-    const result = await runCli(['approvals', '--plan', 'plan.json', ...args], { env, cwd: dir })
+    await writeJson('event-no-head.json', { pull_request: { number: 7, user: { login: 'dana' } } })
+    await writeJson('reviews-empty.json', [])
+    const eventArgs = args.includes('--event') || args.length === 0 ? [] : ['--event', 'event.json']
+    const result = await runCli(['approvals', '--plan', 'plan.json', ...eventArgs, ...args], { env, cwd: dir })
     expect(result.code).toBe(1)
     expect(result.stdout).toBe('')
     expect(result.stderr).toMatch(message)
     expect(result.stderr).not.toMatch(/\n\s+at /)
+  })
+})
+
+describe('rolecall approvals judges a pull request, never reviews alone', () => {
+  it('refuses to run without --event, which would count the author and approvals of earlier commits', async () => {
+    await writeJson('reviews-own.json', [review(1, 'dana', 'APPROVED', old)])
+    const result = await runCli(['approvals', '--plan', 'plan.json', '--reviews', 'reviews-own.json'], { env, cwd: dir })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(result.stderr.split('\n')[0]).toBe('rolecall: approvals needs --event event.json (the pull_request event, or gh api repos/OWNER/REPO/pulls/N) to tell the author and the head commit')
+  })
+
+  it('counts two logins of one person once, and apply gets one name for them', async () => {
+    await writeJson('identities-two.json', { alice1: 'alice@acme.example', alice2: 'alice@acme.example' })
+    await writeJson('teams-two.json', { 'acme/security': ['alice1'] })
+    const plan = JSON.parse(await readFile(at('plan.json'), 'utf8')) as Plan
+    plan.approvals = plan.approvals.filter((requirement) => requirement.risk === 'critical').map((requirement) => ({ ...requirement, eligible: ['alice@acme.example'] }))
+    await writeJson('plan-critical.json', plan)
+    await writeJson('reviews-two.json', [review(1, 'alice1', 'APPROVED'), review(2, 'alice2', 'APPROVED')])
+    const args = ['approvals', '--plan', 'plan-critical.json', '--reviews', 'reviews-two.json', '--event', 'event.json', '--teams', 'teams-two.json', '--identities', 'identities-two.json']
+    const result = await runCli(args, { env, cwd: dir })
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain('  MISSING  critical: 1 of 2 approvals from group:Security Admins, github:acme/security (18 changes); 1 more needed\n')
+    expect(result.stdout).toContain('approved by @alice1 (acme/security; also approved as @alice2, the same person, counted once)\n')
+    expect(result.stdout).toMatch(/\napproved-by: --approved-by acme\/security:alice1\n$/)
+    // Without any team, the same two approvals are still one person under one name.
+    const noTeam = await runCli([...args.filter((arg) => arg !== 'teams-two.json' && arg !== '--teams'), '--format', 'json'], { env, cwd: dir })
+    expect(noTeam.code).toBe(1)
+    expect((JSON.parse(noTeam.stdout) as { approvedBy: string[] }).approvedBy).toEqual(['alice@acme.example'])
   })
 })
 

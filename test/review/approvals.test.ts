@@ -1,7 +1,8 @@
 // Tests of src/review/approvals.ts and the review-input parsers: which reviews count for which requirement.
 import { describe, expect, it } from 'vitest'
 import { renderApprovalsText } from '../../src/render/approvals.js'
-import { checkApprovals, standingApprovals } from '../../src/review/approvals.js'
+import { missingApprovals } from '../../src/apply/apply.js'
+import { checkApprovals, standingApprovals, type ApprovalReport } from '../../src/review/approvals.js'
 import { parseEvent, parseIdentities, parseReviews, parseTeams, type Review, type ReviewState } from '../../src/review/review-inputs.js'
 import type { ApprovalRequirement } from '../../src/schema/generated/plan.js'
 
@@ -52,8 +53,11 @@ describe('standingApprovals', () => {
     expect(standingApprovals([changes, approved], pullRequest).approvers).toEqual([])
   })
 
-  it('skips author and commit checks without an event', () => {
-    expect(standingApprovals([review('dana', 'APPROVED', old)], undefined).approvers).toEqual(['dana'])
+  it("treats a login the identity map gives the author's userName as the author", () => {
+    const mapped = new Map([['dana', 'dana@acme.example'], ['dana-admin', 'DANA@acme.example']])
+    const result = standingApprovals([review('dana-admin', 'APPROVED'), review('alice', 'APPROVED')], pullRequest, mapped)
+    expect(result.approvers).toEqual(['alice'])
+    expect(result.ignored).toEqual([{ login: 'dana-admin', reason: 'author', asAuthor: 'dana@acme.example' }])
   })
 })
 
@@ -93,6 +97,87 @@ describe('checkApprovals', () => {
   it('notes an approver team whose members were not given', () => {
     const report = checkApprovals({ requirements: [low], reviews: [], pullRequest, teams: new Map(), identities })
     expect(report.requirements[0]?.unknownTeams).toEqual(['acme/access-reviewers'])
+  })
+})
+
+describe('one person behind several logins', () => {
+  // alice1 and alice2 are the same person: the identity map gives both alice@acme.example.
+  const twoLogins = new Map([
+    ['alice1', 'alice@acme.example'],
+    ['alice2', 'alice@acme.example'],
+  ])
+  const eligibleAlice: ApprovalRequirement = { risk: 'critical', count: 2, approvers: ['group:Security Admins', 'github:acme/security'], eligible: ['alice@acme.example'], changes: 1 }
+  const securityTeam = new Map([['acme/security', ['alice1']]])
+  const both = [review('alice1', 'APPROVED'), review('alice2', 'APPROVED')]
+
+  /** How many approvals apply counts per requirement from the report's names, next to how many the report counted. */
+  function applyAgrees(report: ApprovalReport, requirements: readonly ApprovalRequirement[]): void {
+    requirements.forEach((requirement, index) => {
+      const got = report.requirements[index]?.approvedBy.length ?? 0
+      const asApplySees = [{ ...requirement, count: got + 1 }]
+      // apply counts exactly `got`: it is satisfied by `got` and not by `got + 1`.
+      expect(missingApprovals([{ ...requirement, count: got }], report.approvedBy)).toEqual([])
+      expect(missingApprovals(asApplySees, report.approvedBy)).toHaveLength(1)
+    })
+  }
+
+  it('counts them once for a requirement they meet through the team and through the group', () => {
+    const report = checkApprovals({ requirements: [eligibleAlice], reviews: both, pullRequest, teams: securityTeam, identities: twoLogins })
+    expect(report.isSatisfied).toBe(false)
+    expect(report.requirements[0]?.approvedBy).toEqual([{ login: 'alice1', as: 'acme/security:alice1', via: 'acme/security', otherLogins: ['alice2'] }])
+    expect(report.approvedBy).toEqual(['acme/security:alice1'])
+    applyAgrees(report, [eligibleAlice])
+  })
+
+  it('counts them once when neither login is in a team', () => {
+    const report = checkApprovals({ requirements: [eligibleAlice], reviews: both, pullRequest, teams: new Map(), identities: twoLogins })
+    expect(report.requirements[0]?.approvedBy.map((entry) => entry.as)).toEqual(['alice@acme.example'])
+    expect(report.approvedBy).toEqual(['alice@acme.example'])
+    expect(report.isSatisfied).toBe(false)
+  })
+
+  it('counts them once when both logins are in the approver team', () => {
+    const report = checkApprovals({ requirements: [eligibleAlice], reviews: both, pullRequest, teams: new Map([['acme/security', ['alice1', 'alice2']]]), identities: twoLogins })
+    expect(report.approvedBy).toEqual(['acme/security:alice1'])
+    applyAgrees(report, [eligibleAlice])
+  })
+
+  it("does not count the author's second login, nor offer it as a candidate", () => {
+    const identitiesOfDana = new Map([['dana', 'dana@acme.example'], ['dana2', 'dana@acme.example']])
+    const requirement: ApprovalRequirement = { ...eligibleAlice, count: 1, eligible: ['dana@acme.example'] }
+    const report = checkApprovals({ requirements: [requirement], reviews: [review('dana2', 'APPROVED')], pullRequest, teams: new Map([['acme/security', ['dana2']]]), identities: identitiesOfDana })
+    expect(report.isSatisfied).toBe(false)
+    expect(report.approvedBy).toEqual([])
+    expect(report.ignored).toEqual([{ login: 'dana2', reason: 'author', asAuthor: 'dana@acme.example' }])
+    expect(report.requirements[0]?.candidates).toEqual([])
+    expect(renderApprovalsText(report)).toContain('  @dana2 is the author (dana@acme.example) under another login and approved their own pull request\n')
+  })
+
+  it('still names a person twice across requirements when no requirement accepts both names', () => {
+    const teamOnly: ApprovalRequirement = { risk: 'high', count: 1, approvers: ['github:acme/security'], eligible: [], changes: 1 }
+    const groupOnly: ApprovalRequirement = { risk: 'medium', count: 1, approvers: ['group:Security Admins'], eligible: ['alice@acme.example'], changes: 1 }
+    const report = checkApprovals({ requirements: [teamOnly, groupOnly], reviews: both, pullRequest, teams: securityTeam, identities: twoLogins })
+    expect(report.isSatisfied).toBe(true)
+    expect(report.approvedBy).toEqual(['acme/security:alice1', 'alice@acme.example'])
+    applyAgrees(report, [teamOnly, groupOnly])
+  })
+
+  it('does not count a person under a second name that apply would count twice for another requirement', () => {
+    const teamOnly: ApprovalRequirement = { risk: 'high', count: 1, approvers: ['github:acme/security'], eligible: [], changes: 1 }
+    const groupOnly: ApprovalRequirement = { risk: 'medium', count: 1, approvers: ['group:Security Admins'], eligible: ['alice@acme.example'], changes: 1 }
+    const requirements = [teamOnly, groupOnly, eligibleAlice]
+    const report = checkApprovals({ requirements, reviews: both, pullRequest, teams: securityTeam, identities: twoLogins })
+    expect(report.approvedBy).toEqual(['acme/security:alice1'])
+    expect(report.requirements.map((status) => status.approvedBy.length)).toEqual([1, 0, 1])
+    expect(report.requirements[1]?.unnamed).toEqual(['alice1', 'alice2'])
+    expect(report.requirements[1]?.candidates).toEqual([])
+    applyAgrees(report, requirements)
+    expect(renderApprovalsText(report)).toContain('           not counted: @alice1, @alice2 (counting them here would need a second name for the same person')
+  })
+
+  it('renders the other login next to the counted one', () => {
+    const report = checkApprovals({ requirements: [eligibleAlice], reviews: both, pullRequest, teams: securityTeam, identities: twoLogins })
+    expect(renderApprovalsText(report)).toContain('  MISSING  critical: 1 of 2 approvals from group:Security Admins, github:acme/security (1 change); 1 more needed\n           approved by @alice1 (acme/security; also approved as @alice2, the same person, counted once)\n')
   })
 })
 
@@ -152,6 +237,8 @@ describe('review inputs', () => {
     expect(parseEvent({ pull_request: { user: { login: 'dana' }, head: { sha: head } } })).toEqual({ value: { author: 'dana', headSha: head } })
     expect(parseEvent({ user: { login: 'dana' }, head: { sha: head } })).toEqual({ value: { author: 'dana', headSha: head } })
     expect(parseEvent({ push: true })).toEqual({ error: 'no pull_request with user and head in the event' })
+    expect(parseEvent({ pull_request: { user: { login: 'dana' }, head: {} } })).toEqual({ error: 'the pull request names no head commit (head.sha), so approvals of earlier commits cannot be told apart' })
+    expect(parseEvent({ pull_request: { user: null, head: { sha: head } } })).toEqual({ error: 'the pull request names no author (user.login), so their own approvals cannot be told apart' })
   })
 
   it('checks teams and identities', () => {

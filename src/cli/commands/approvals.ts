@@ -35,13 +35,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const format = oneOf('format', values.format, ['text', 'json'] as const, 'text')
   if (values.plan === undefined) throw new UsageError('approvals needs --plan plan.json')
   if (values.reviews === undefined) throw new UsageError('approvals needs --reviews reviews.json')
+  // No local mode without an event: `gh api repos/OWNER/REPO/pulls/N > pr.json` serves as one.
+  if (values.event === undefined) throw new UsageError('approvals needs --event event.json (the pull_request event, or gh api repos/OWNER/REPO/pulls/N) to tell the author and the head commit')
   const path = (file: string): string => resolve(io.cwd, file)
   const plan = await readPlanFile(path(values.plan))
   const reviews = await readJsonInput('reviews', path(values.reviews), parseReviews)
-  const pullRequest = values.event === undefined ? undefined : await readJsonInput('event', path(values.event), parseEvent)
+  const pullRequest = await readJsonInput('event', path(values.event), parseEvent)
   const teams = values.teams === undefined ? new Map<string, string[]>() : await readJsonInput('teams', path(values.teams), parseTeams)
   const identities = values.identities === undefined ? new Map<string, string>() : await readJsonInput('identities', path(values.identities), parseIdentities)
-  const report = checkApprovals({ requirements: plan.approvals, reviews, teams, identities, ...(pullRequest === undefined ? {} : { pullRequest }) })
+  const report = checkApprovals({ requirements: plan.approvals, reviews, teams, identities, pullRequest })
   switch (format) {
     case 'text':
       io.out(renderApprovalsText(report))
