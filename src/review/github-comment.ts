@@ -143,11 +143,15 @@ async function ownLogin(client: GithubClient): Promise<string | undefined> {
   }
 }
 
-/** Our comment among those carrying the marker: by our own login when known, else a bot's, else the first. */
+/**
+ * Our comment among those carrying the marker: by our own login when known, else a Bot account's (the Actions token,
+ * which may not ask /user, posts as github-actions[bot]). Never a person's: anyone can write the marker into a comment,
+ * and overwriting what a reviewer wrote is worse than a second plan comment.
+ */
 function pickOwn(comments: readonly IssueComment[], marker: string, login: string | undefined): IssueComment | undefined {
   const marked = comments.filter((comment) => comment.body.includes(marker))
   if (login !== undefined) return marked.find((comment) => comment.login?.toLowerCase() === login.toLowerCase())
-  return marked.find((comment) => comment.isBot) ?? marked[0]
+  return marked.find((comment) => comment.isBot)
 }
 
 /** PATCH the pull request's marked comment, or POST a new one. */

@@ -107,6 +107,15 @@ describe('rolecall github-comment', () => {
     ])
   })
 
+  it("posts a new comment, and leaves a person's marked comment alone, when the token cannot say who it is", async () => {
+    // Page 1 alone: alice quotes the plan, marker included; there is no bot comment to update.
+    route = actionsToken(() => ({ body: payload('comments-page-1.json') }))
+    const result = await comment()
+    expect(result.stderr).toBe('')
+    expect(result.stdout).toMatch(/^Created comment 2000000200 on acme\/access#7/)
+    expect(requests.filter((request) => request.method !== 'GET').map((request) => `${request.method} ${request.url}`)).toEqual(['POST /repos/acme/access/issues/7/comments'])
+  })
+
   it('updates the comment of the token\'s own user when GitHub says who that is', async () => {
     const fallback = actionsToken(() => ({ body: JSON.stringify([...JSON.parse(payload('comments-page-1.json')), ...JSON.parse(payload('comments-page-2.json'))]) }))
     route = (request, response) => (request.url === '/user' ? send(response, 200, '{"login":"alice","id":1001,"type":"User"}') : fallback(request, response))
