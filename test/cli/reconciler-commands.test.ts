@@ -130,6 +130,12 @@ describe('drift after the IdP and operators act outside review', () => {
     const result = await runCli(['break-glass', 'create', '--db', db, '--user', 'cory@acme.example', '--action', 'read', '--resource', 'secret:checkout/x', '--reason', 'convenience', '--expires', '2026-12-31'], { env })
     expect(result.code).toBe(1)
     expect(result.stderr).toContain('a break-glass grant lasts at most 72 hours')
+    // A clock pinned years ahead does not stretch it: the limit also holds from the real time.
+    const pinned = await runCli(['break-glass', 'create', '--db', db, '--user', 'cory@acme.example', '--action', 'read', '--resource', 'secret:checkout/x', '--reason', 'INC-9', '--expires', '2040-01-02T00:00:00Z'], {
+      env: { ...env, ROLECALL_NOW: '2040-01-01T00:00:00Z' },
+    })
+    expect(pinned.code).toBe(1)
+    expect(pinned.stderr).toContain('a break-glass grant lasts at most 72 hours')
   })
 
   it('reports a mapped IdP group renamed in the IdP', async () => {

@@ -39,7 +39,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
       const until = parseTimestamp(expires)
       if (until === undefined) throw new UsageError(`--expires must be a date or RFC 3339 date-time (got "${expires}")`)
       if (until.getTime() <= now.getTime()) throw new UsageError('--expires must be in the future')
-      if (until.getTime() > now.getTime() + maxBreakGlassHours * 3_600_000) throw new UsageError(`a break-glass grant lasts at most ${maxBreakGlassHours} hours; make a reviewed Grant for longer`)
+      // Against the real clock too: ROLECALL_NOW pins time for reproducible runs, not to stretch an emergency grant.
+      const latest = Math.min(now.getTime(), Date.now()) + maxBreakGlassHours * 3_600_000
+      if (until.getTime() > latest) throw new UsageError(`a break-glass grant lasts at most ${maxBreakGlassHours} hours; make a reviewed Grant for longer`)
       if (reason.trim().length < 3) throw new UsageError('--reason must say why (an incident, a ticket)')
       const record = await withStore(values.db, io, async (store) => {
         if (store === undefined) throw new UsageError('no database')
