@@ -99,37 +99,61 @@ export function renderCodeownersBlock(state: DesiredState, dir: string): string 
   return `${lines.join('\n')}\n`
 }
 
+/** The file's line ending: CRLF when most of its lines end so (a file edited on Windows), else LF. */
+export function lineEnding(text: string): '\r\n' | '\n' {
+  const crlf = text.split('\r\n').length - 1
+  const lf = text.split('\n').length - 1 - crlf
+  return crlf > 0 && crlf >= lf ? '\r\n' : '\n'
+}
+
+/** The text with LF line endings, which everything below works on. */
+function toLf(text: string): string {
+  return text.replace(/\r\n/g, '\n')
+}
+
 /** The access directory a block was generated from, as its BEGIN line names it; undefined when the line names none. */
 export function blockDir(text: string): string | undefined {
-  const found = findBlock(text)
+  const lines = toLf(text).split('\n')
+  const found = findBlock(lines.join('\n'))
   if (found === undefined) return undefined
-  return /^# BEGIN rolecall \(([^)]*)\)/.exec(text.split('\n')[found.start] ?? '')?.[1]
+  return /^# BEGIN rolecall \(([^)]*)\)/.exec(lines[found.start] ?? '')?.[1]
 }
 
 /** Line indexes (0-based) of the block in `text`; `end` is the END line, or the last line when END is missing. */
 export function findBlock(text: string): { start: number; end: number; isClosed: boolean } | undefined {
-  const lines = text.split('\n')
+  const lines = toLf(text).split('\n')
   const start = lines.findIndex((line) => line.startsWith(blockBegin))
   if (start < 0) return undefined
   const offset = lines.slice(start + 1).findIndex((line) => line.trimEnd() === blockEnd)
   return offset < 0 ? { start, end: lines.length - 1, isClosed: false } : { start, end: start + 1 + offset, isClosed: true }
 }
 
-/** `existing` with its rolecall block replaced by `block` (or `block` appended, so it wins over earlier hand-written rules). */
+/**
+ * `existing` with its rolecall block replaced by `block` (or `block` appended, so it wins over earlier hand-written
+ * rules), written with the line ending `existing` mostly has, so that a CRLF file stays CRLF throughout.
+ */
 export function mergeCodeowners(existing: string | undefined, block: string): string {
   if (existing === undefined || existing.trim() === '') return block
-  const found = findBlock(existing)
+  const eol = lineEnding(existing)
+  const text = toLf(existing)
+  const found = findBlock(text)
   const blockLines = block.replace(/\n$/, '').split('\n')
-  if (found === undefined) return `${existing.replace(/\n*$/, '\n')}\n${block}`
-  const lines = existing.split('\n')
-  return [...lines.slice(0, found.start), ...blockLines, ...lines.slice(found.end + 1)].join('\n').replace(/\n*$/, '\n')
+  const merged =
+    found === undefined
+      ? `${text.replace(/\n*$/, '\n')}\n${block}`
+      : (() => {
+          const lines = text.split('\n')
+          return [...lines.slice(0, found.start), ...blockLines, ...lines.slice(found.end + 1)].join('\n').replace(/\n*$/, '\n')
+        })()
+  return eol === '\n' ? merged : merged.replace(/\n/g, '\r\n')
 }
 
-/** A warning when `existing` holds a rolecall block that differs from `block`; nothing when it holds none. */
+/** A warning when `existing` holds a rolecall block that differs from `block`, line endings aside; nothing when it holds none. */
 export function codeownersStaleDiagnostic(file: string, existing: string, block: string): Diagnostic | undefined {
-  const found = findBlock(existing)
+  const text = toLf(existing)
+  const found = findBlock(text)
   if (found === undefined) return undefined
-  const current = existing.split('\n').slice(found.start, found.end + 1).join('\n').trimEnd()
+  const current = text.split('\n').slice(found.start, found.end + 1).join('\n').trimEnd()
   if (found.isClosed && current === block.trimEnd()) return undefined
   return {
     severity: 'warning',

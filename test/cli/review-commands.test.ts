@@ -160,6 +160,19 @@ describe('rolecall codeowners', () => {
     await rm(at('other'), { recursive: true })
   })
 
+  it('keeps a CRLF file CRLF, and validate does not call it stale right after --write', async () => {
+    await writeFile(at('.github/CODEOWNERS'), '# owners\r\n* @acme/admins\r\n')
+    expect(await runCli(['codeowners', '--write'], { env, cwd: dir })).toEqual({ code: 0, stdout: 'Wrote .github/CODEOWNERS.\n', stderr: '' })
+    const written = await readFile(at('.github/CODEOWNERS'), 'utf8')
+    expect(written).toMatch(/^# owners\r\n\* @acme\/admins\r\n\r\n# BEGIN rolecall/)
+    expect(written).not.toMatch(/[^\r]\n/)
+    expect(await runCli(['validate'], { env, cwd: dir })).toEqual({ code: 0, stdout: '0 errors, 0 warnings in 18 files\n', stderr: '' })
+    expect(await runCli(['codeowners', '--write'], { env, cwd: dir })).toEqual({ code: 0, stdout: '.github/CODEOWNERS is up to date.\n', stderr: '' })
+    // A file converted to CRLF after generation (git autocrlf, an editor) is not stale either.
+    await writeFile(at('.github/CODEOWNERS'), (await runCli(['codeowners'], { env, cwd: dir })).stdout.replace(/\r?\n/g, '\r\n'))
+    expect((await runCli(['validate'], { env, cwd: dir })).stdout).toBe('0 errors, 0 warnings in 18 files\n')
+  })
+
   it('validate says nothing about a CODEOWNERS file without a rolecall block', async () => {
     await writeFile(at('.github/CODEOWNERS'), '* @acme/admins\n')
     expect(await runCli(['validate'], { env, cwd: dir })).toEqual({ code: 0, stdout: '0 errors, 0 warnings in 18 files\n', stderr: '' })

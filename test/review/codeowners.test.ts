@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { loadAccessDir } from '../../src/load/load-access.js'
 import type { DesiredState } from '../../src/model/state.js'
-import { blockDir, codeownersStaleDiagnostic, fileTiers, findBlock, mergeCodeowners, renderCodeownersBlock } from '../../src/review/codeowners.js'
+import { blockDir, codeownersStaleDiagnostic, fileTiers, findBlock, lineEnding, mergeCodeowners, renderCodeownersBlock } from '../../src/review/codeowners.js'
 import { repoRoot } from '../helpers/cli.js'
 import { fixtureNow } from '../helpers/fixtures.js'
 
@@ -79,6 +79,19 @@ describe('mergeCodeowners', () => {
     expect(mergeCodeowners(existing, generated)).toBe(merged)
   })
 
+  it('writes a CRLF file in CRLF throughout, the generated block included', () => {
+    const crlf = '* @acme/admins\r\n# BEGIN rolecall: old\r\n/access/old.yaml @acme/old\r\n# END rolecall\r\n/docs/ @acme/writers\r\n'
+    expect(mergeCodeowners(crlf, generated)).toBe(`* @acme/admins\r\n${generated.replace(/\n/g, '\r\n')}/docs/ @acme/writers\r\n`)
+    expect(mergeCodeowners('* @acme/admins\r\n', generated)).toBe(`* @acme/admins\r\n\r\n${generated.replace(/\n/g, '\r\n')}`)
+  })
+
+  it('writes a mixed file in the line ending most of its lines have', () => {
+    expect(lineEnding('a\r\nb\r\nc\n')).toBe('\r\n')
+    expect(lineEnding('a\nb\nc\r\n')).toBe('\n')
+    expect(lineEnding('a')).toBe('\n')
+    expect(mergeCodeowners('a\r\nb\r\nc\n', generated)).not.toMatch(/[^\r]\n/)
+  })
+
   it('is idempotent', () => {
     const once = mergeCodeowners('* @acme/admins\n', block)
     expect(mergeCodeowners(once, block)).toBe(once)
@@ -89,6 +102,14 @@ describe('codeownersStaleDiagnostic', () => {
   it('says nothing for a file without a block, or with the current block', () => {
     expect(codeownersStaleDiagnostic('CODEOWNERS', '* @acme/admins\n', block)).toBeUndefined()
     expect(codeownersStaleDiagnostic('CODEOWNERS', mergeCodeowners('* @acme/admins\n', block), block)).toBeUndefined()
+  })
+
+  it('compares ignoring line endings, so a CRLF file with the current block is not stale', () => {
+    const crlf = mergeCodeowners('* @acme/admins\r\n', block)
+    expect(crlf).toContain('\r\n# END rolecall\r\n')
+    expect(codeownersStaleDiagnostic('CODEOWNERS', crlf, block)).toBeUndefined()
+    expect(blockDir(crlf)).toBe('access')
+    expect(codeownersStaleDiagnostic('CODEOWNERS', crlf.replace('@acme/platform-leads', '@acme/old-team'), block)?.code).toBe('codeowners-stale')
   })
 
   it('warns at the BEGIN line when the block differs', () => {
