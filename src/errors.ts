@@ -15,6 +15,20 @@ export class StoreError extends RolecallError {
   override name = 'StoreError'
 }
 
+/**
+ * A write could not take the store's write lock: another process (a long `apply --db`, a second server…) held it
+ * past the deadline. Nothing of the write was done; the caller may try again (SCIM and the admin API answer 503).
+ */
+export class StoreBusyError extends StoreError {
+  override name = 'StoreBusyError'
+  /** Seconds a client should wait before trying again (the Retry-After header). */
+  readonly retryAfterSeconds: number
+  constructor(message: string, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.retryAfterSeconds = options.retryAfterSeconds ?? 1
+  }
+}
+
 /** A saved plan no longer matches the store it was computed from. */
 export class StalePlanError extends RolecallError {
   override name = 'StalePlanError'
@@ -40,6 +54,8 @@ export class ScimError extends RolecallError {
     readonly status: number,
     readonly scimType: ScimErrorType | undefined,
     readonly detail: string,
+    /** Headers the response carries (Retry-After on a 503). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(detail)
   }

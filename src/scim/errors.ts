@@ -1,6 +1,6 @@
 // RFC 7644 §3.12 error bodies, and the mapping of every failure to one of them.
 import { HTTPException } from 'hono/http-exception'
-import { ScimError } from '../errors.js'
+import { ScimError, StoreBusyError } from '../errors.js'
 import { WriteRejectedError } from '../store/store.js'
 import { maxBodyBytes, scimJson } from './http.js'
 import { errorSchema } from './schemas.js'
@@ -9,7 +9,7 @@ export function scimErrorResponse(error: ScimError, headers: Record<string, stri
   return scimJson(
     { schemas: [errorSchema], status: String(error.status), ...(error.scimType === undefined ? {} : { scimType: error.scimType }), detail: error.detail },
     error.status,
-    headers,
+    { ...error.headers, ...headers },
   )
 }
 
@@ -31,6 +31,11 @@ export function toScimError(error: unknown): { error: ScimError; isUnexpected: b
         return { error: new ScimError(500, undefined, String(never)), isUnexpected: true }
       }
     }
+  }
+  if (error instanceof StoreBusyError) {
+    // Nothing was written: the IdP may send the request again. The detail names no file (the message does).
+    const detail = 'the store is busy with another process; try again later'
+    return { error: new ScimError(503, undefined, detail, { 'retry-after': String(error.retryAfterSeconds) }), isUnexpected: false }
   }
   if (error instanceof HTTPException) {
     if (error.status === 413) return { error: new ScimError(413, undefined, `request body exceeds ${maxBodyBytes} bytes`), isUnexpected: false }

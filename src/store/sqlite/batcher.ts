@@ -2,8 +2,35 @@
 import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type Database from 'better-sqlite3'
+import { StoreBusyError } from '../../errors.js'
 
 type Waiter = { resolve: () => void; reject: (error: unknown) => void }
+/** A write that arrived while another connection held the write lock (retry mode): not run yet. */
+type Queued = { write: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void; deadline: number }
+
+/**
+ * What a write does when another connection (another process: a long `apply --db`, a second server) holds the
+ * store's write lock.
+ * - `block`: SQLite's busy handler sleeps inside BEGIN IMMEDIATE, up to the connection's busy_timeout
+ *   (`timeoutMs`). For the CLI: one command, nothing else on its event loop to keep serving.
+ * - `retry`: the connection has busy_timeout 0, so BEGIN IMMEDIATE returns SQLITE_BUSY at once. The writes queue,
+ *   in arrival order, and BEGIN is retried on timers with a short backoff while the event loop keeps serving reads
+ *   and /healthz. A write still queued `deadlineMs` after it arrived fails with StoreBusyError, never having run.
+ *   For servers.
+ */
+export type LockWait = { mode: 'block'; timeoutMs: number } | { mode: 'retry'; deadlineMs: number }
+
+/** SQLITE_BUSY and its extended codes (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT). */
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'))
+}
+
+/** Backoff between BEGIN attempts in retry mode: short at first (a peer's one commit), then capped. */
+const firstRetryMs = 2
+const maxRetryMs = 50
+/** What a client is told to wait after a write gave up on the lock (Retry-After). */
+const retryAfterSeconds = 2
 
 /**
  * How a batch is made durable before its writes are acknowledged.
@@ -23,6 +50,10 @@ export type Durability = 'full' | 'wal-fsync' | 'none'
  * longer, and the throughput drops). While it runs, new writes gather in the open transaction, and the batch is
  * committed when it returns: one COMMIT and one fdatasync carry every write that arrived meanwhile, so that a
  * page many writes touch (the audit log's tail, the revision, a big group's row) is written to the WAL once.
+ *
+ * Another connection holding the write lock (see LockWait) only delays when a batch begins: once BEGIN succeeds,
+ * queued writes run in that batch like any other, and are acknowledged after the same COMMIT and fdatasync. The
+ * uncontended path pays one branch for it.
  */
 export class WriteBatcher {
   private waiters: Waiter[] = []
@@ -34,6 +65,10 @@ export class WriteBatcher {
   private isFlushScheduled = false
   private isClosing = false
   private walFd: number | undefined
+  /** Retry mode: writes waiting for the write lock, oldest first; while any wait, new writes queue behind them. */
+  private queued: Queued[] = []
+  private retryTimer: NodeJS.Timeout | undefined
+  private retryDelayMs = 0
   private readonly begin: Database.Statement
   private readonly commit: Database.Statement
   private readonly savepoint: Database.Statement
@@ -46,6 +81,7 @@ export class WriteBatcher {
     private readonly walPath: string,
     /** Run after every COMMIT (or ROLLBACK, `isCommitted` false) of a batch, and after one write is rolled back to its savepoint. */
     private readonly hooks: { afterCommit?: (isCommitted: boolean) => void; afterRollbackTo?: () => void } = {},
+    private readonly lockWait: LockWait = { mode: 'block', timeoutMs: 10_000 },
     private readonly maxBatch = 512,
   ) {
     this.begin = db.prepare('BEGIN IMMEDIATE')
@@ -57,11 +93,94 @@ export class WriteBatcher {
 
   run<T>(write: () => T): Promise<T> {
     if (!this.isOpen) {
-      this.begin.run()
-      this.isOpen = true
-      // During an fdatasync, the batch stays open until it returns (see sync()).
-      if (!this.isSyncing) this.scheduleFlush()
+      try {
+        if (this.queued.length > 0 || !this.tryBegin()) return this.enqueue(write)
+      } catch (error) {
+        return Promise.reject(error)
+      }
     }
+    return this.runInBatch(write)
+  }
+
+  /**
+   * BEGIN IMMEDIATE, opening a batch; false when another connection holds the write lock (retry mode). In block
+   * mode SQLite has already waited busy_timeout when it reports SQLITE_BUSY.
+   */
+  private tryBegin(): boolean {
+    try {
+      this.begin.run()
+    } catch (error) {
+      if (!isBusy(error)) throw error
+      if (this.lockWait.mode === 'block') throw this.busyError(this.lockWait.timeoutMs, error)
+      return false
+    }
+    this.isOpen = true
+    // During an fdatasync, the batch stays open until it returns (see sync()).
+    if (!this.isSyncing) this.scheduleFlush()
+    return true
+  }
+
+  private deadlineMs(): number {
+    return this.lockWait.mode === 'retry' ? this.lockWait.deadlineMs : this.lockWait.timeoutMs
+  }
+
+  private busyError(waitedMs: number, cause?: unknown): StoreBusyError {
+    return new StoreBusyError(`the store ${this.walPath.replace(/-wal$/, '')} is locked by another process (a write waited ${waitedMs / 1000} s for it); try again`, {
+      retryAfterSeconds,
+      ...(cause === undefined ? {} : { cause }),
+    })
+  }
+
+  /** Retry mode: the write runs once a later BEGIN succeeds, or fails untouched at its deadline. */
+  private enqueue<T>(write: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queued.push({ write, resolve: resolve as (value: unknown) => void, reject, deadline: Date.now() + this.deadlineMs() })
+      this.scheduleRetry()
+    })
+  }
+
+  /** A timer, never a blocking wait: the event loop keeps serving while another process holds the lock. */
+  private scheduleRetry(): void {
+    if (this.retryTimer !== undefined) return
+    this.retryDelayMs = this.retryDelayMs === 0 ? firstRetryMs : Math.min(this.retryDelayMs * 2, maxRetryMs)
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined
+      this.retryQueued()
+    }, this.retryDelayMs)
+  }
+
+  /** Tries BEGIN again; on success runs the queued writes in order, in the new batch. */
+  private retryQueued(): void {
+    const queued = this.queued
+    this.queued = []
+    let index = 0
+    try {
+      while (index < queued.length) {
+        if (!this.isOpen && !this.tryBegin()) break
+        const next = queued[index]
+        index++
+        if (next === undefined) break
+        this.retryDelayMs = 0
+        // A batch that reaches maxBatch commits inside runInBatch; the next write then begins a new one.
+        this.runInBatch(next.write).then(next.resolve, next.reject)
+      }
+    } catch (error) {
+      // Not a busy lock (tryBegin throws nothing else in retry mode): every write still waiting fails with it.
+      for (const item of queued.slice(index)) item.reject(error)
+      index = queued.length
+    }
+    const now = Date.now()
+    const waiting: Queued[] = []
+    for (const item of queued.slice(index)) {
+      if (item.deadline > now) waiting.push(item)
+      else item.reject(this.busyError(this.deadlineMs()))
+    }
+    this.queued = waiting
+    if (waiting.length > 0) this.scheduleRetry()
+    else this.retryDelayMs = 0
+  }
+
+  private runInBatch<T>(write: () => T): Promise<T> {
     this.savepoint.run()
     let result: T
     try {
@@ -153,6 +272,12 @@ export class WriteBatcher {
   /** Commits and syncs everything, synchronously (shutdown). */
   close(): void {
     this.isClosing = true
+    // Writes still waiting for the lock never ran: they fail, and their clients may send them again.
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer)
+    this.retryTimer = undefined
+    const queued = this.queued
+    this.queued = []
+    for (const item of queued) item.reject(new StoreBusyError('the store closed while a write waited for another process to release its write lock; try again', { retryAfterSeconds }))
     this.flush()
     if (this.walFd !== undefined) fdatasyncSync(this.walFd)
     const waiters = this.unsynced

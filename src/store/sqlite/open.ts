@@ -5,6 +5,12 @@ import Database from 'better-sqlite3'
 import { StoreError } from '../../errors.js'
 import { migrate } from './migrations.js'
 
+/**
+ * How long SQLite's busy handler sleeps, blocking the thread, for a lock another process holds: while opening
+ * (migrations) and, in the CLI, for every write. A server's writer turns it off after opening (see LockWait).
+ */
+export const blockingBusyTimeoutMs = 10_000
+
 export function isMemoryPath(path: string): boolean {
   return path === ':memory:' || path === ''
 }
@@ -78,7 +84,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
 
 /** SQLite reads the file first here: a file that is not a database fails on the first pragma. */
 function configure(db: Database.Database, path: string, options: OpenOptions): void {
-  db.pragma('busy_timeout = 10000')
+  db.pragma(`busy_timeout = ${blockingBusyTimeoutMs}`)
   if (!isMemoryPath(path) && options.readonly !== true) db.pragma('journal_mode = WAL')
   // A 2xx to an IdP is a promise it will not resend: every acknowledged commit reaches disk (DESIGN §2).
   db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)

@@ -27,13 +27,13 @@ import type { AppliedRevision, AppliedState, ApplyGuardView, ApplyRecord, BreakG
 import { findAdminToken, insertAdminToken, listAdminTokens, markAdminTokenRevoked } from './admin-tokens.js'
 import { currentAppliedId, insertAppliedRevision, insertBreakGlass, listAppliedRevisions, listBreakGlass, markBreakGlassRevoked, readAppliedState } from './applied.js'
 import { AuditLog, digest, digestOfStored, exportAuditEntries, verifyAuditChain, type AuditRecord } from './audit.js'
-import { WriteBatcher, type Durability } from './batcher.js'
+import { WriteBatcher, type Durability, type LockWait } from './batcher.js'
 import { UserCache } from './user-cache.js'
 import { AcceptedTokens } from './accepted-tokens.js'
 import { AccessChanges } from './access-changes.js'
 import { compileFilter, compileSort, type ResourceTable, type SqlParam } from './filter-sql.js'
 import { newResourceId } from './ids.js'
-import { isMemoryPath, openDatabase } from './open.js'
+import { blockingBusyTimeoutMs, isMemoryPath, openDatabase } from './open.js'
 import { readLiveSnapshot } from './snapshot.js'
 import { UserDirectories } from './user-directory.js'
 import { hashToken, newToken, newTokenId, sameHash, tokenHint } from './tokens.js'
@@ -51,7 +51,19 @@ export type SqliteStoreOptions = {
    * Needs the compiled `checkpointer.js` beside this module.
    */
   backgroundCheckpoint?: boolean
+  /**
+   * What a write does while another process holds the write lock (see LockWait in batcher.ts). `block` (the CLI's:
+   * a command has no other requests to serve) lets SQLite's busy handler sleep in BEGIN, blocking the thread, up to
+   * `lockDeadlineMs` (default 10 s). `retry` (a server's) never blocks: writes queue and BEGIN is retried on
+   * timers, reads keep being served, and a write still waiting after `lockDeadlineMs` (default 5 s) fails.
+   * Either way, a write that gives up fails with StoreBusyError, having written nothing.
+   */
+  lockWait?: 'block' | 'retry'
+  lockDeadlineMs?: number
 }
+
+/** How long a server's write waits for another process's write lock before it fails with StoreBusyError. */
+const defaultLockDeadlineMs = 5000
 
 type ResourceRow = {
   rid: number
@@ -145,6 +157,13 @@ export class SqliteStore implements Store {
     this.clockMs = clock === undefined ? Date.now : () => clock().getTime()
     const durability: Durability = isMemoryPath(path) ? 'none' : (options.durability ?? 'wal-fsync')
     this.writer = openDatabase(path, { synchronous: durability === 'wal-fsync' ? 'NORMAL' : 'FULL' })
+    const lockWait: LockWait =
+      options.lockWait === 'retry'
+        ? { mode: 'retry', deadlineMs: options.lockDeadlineMs ?? defaultLockDeadlineMs }
+        : { mode: 'block', timeoutMs: options.lockDeadlineMs ?? blockingBusyTimeoutMs }
+    // Opening (migrations) waited as the CLI does; from here on, a server's batcher waits on timers instead.
+    if (lockWait.mode === 'retry') this.writer.pragma('busy_timeout = 0')
+    else if (lockWait.timeoutMs !== blockingBusyTimeoutMs) this.writer.pragma(`busy_timeout = ${lockWait.timeoutMs}`)
     // WAL lets a second connection read committed state while the writer batches; :memory: cannot be shared.
     this.reader = isMemoryPath(path) ? this.writer : openDatabase(path, { migrate: false })
     this.batcher = new WriteBatcher(this.writer, durability, `${path}-wal`, {
@@ -161,7 +180,7 @@ export class SqliteStore implements Store {
         this.seenConnections.clear()
         this.groupsInBatch.clear()
       },
-    })
+    }, lockWait)
     if (options.backgroundCheckpoint === true && !isMemoryPath(path)) {
       this.writer.pragma('wal_autocheckpoint = 0')
       this.checkpointer = new Worker(new URL('./checkpointer.js', import.meta.url), { workerData: { path, intervalMs: 200 } })
