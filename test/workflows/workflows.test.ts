@@ -1,6 +1,6 @@
 // The GitHub workflows and the composite action: valid for action-validator, least privilege, and the action's run script works.
 import { readdirSync, readFileSync } from 'node:fs'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -14,7 +14,7 @@ const workflowDir = join(repoRoot, '.github/workflows')
 const workflows = readdirSync(workflowDir).filter((name) => name.endsWith('.yml')).sort()
 const actionFile = '.github/actions/rolecall/action.yml'
 
-type Step = { name?: string; id?: string; uses?: string; run?: string; env?: Record<string, string>; with?: Record<string, string>; if?: string }
+type Step = { name?: string; id?: string; uses?: string; run?: string; env?: Record<string, string>; with?: Record<string, string | boolean>; if?: string }
 type Workflow = { on: Record<string, unknown>; permissions: Record<string, string>; jobs: Record<string, { steps: Step[]; env?: Record<string, string> }> }
 type Action = { inputs: Record<string, { default?: string }>; runs: { steps: Step[] } }
 
@@ -81,12 +81,87 @@ describe('access-plan workflow', () => {
     const flow = workflow('access-plan.yml')
     expect(flow.on.pull_request ?? {}).not.toHaveProperty('paths')
     const scope = steps('access-plan.yml').find((step) => step.id === 'scope')
-    expect(scope?.run).toContain("grep -q '^access/'")
+    // Run against a fake gh in access-plan-scope.test.ts; here only that it never pipes gh into a reader that may quit early.
+    expect(scope?.run).not.toMatch(/gh api[^\n]*\|/)
     expect(flow.on.pull_request_review).toEqual({ types: ['submitted', 'dismissed'] })
     const commands = steps('access-plan.yml').flatMap((step) => (step.with?.command === undefined ? [] : [step.with.command]))
     expect(commands).toEqual(['validate', 'plan', 'github-comment', 'approvals'])
     const plan = steps('access-plan.yml').find((step) => step.with?.command === 'plan')
     expect(plan?.with).toMatchObject({ args: '--format markdown --out plan.json', server: '${{ vars.ROLECALL_SERVER }}', token: '${{ secrets.ROLECALL_PLAN_TOKEN }}' })
+  })
+})
+
+describe('access-plan runs rolecall from the default branch, never from the pull request', () => {
+  const planSteps = steps('access-plan.yml')
+  const base = '.rolecall-base'
+
+  it('checks out the pull request first, as data, then the default branch into its own directory', () => {
+    const checkouts = planSteps.filter((step) => step.uses?.startsWith('actions/checkout@'))
+    expect(checkouts.map((step) => step.with)).toEqual([
+      { 'persist-credentials': false },
+      { ref: '${{ github.event.repository.default_branch }}', path: base, 'persist-credentials': false },
+    ])
+    expect(planSteps.indexOf(checkouts[1] as Step)).toBeLessThan(planSteps.findIndex((step) => step.with?.command !== undefined))
+  })
+
+  it('takes every rolecall step, and the action itself, from that checkout', () => {
+    const rolecall = planSteps.filter((step) => step.with?.command !== undefined)
+    expect(rolecall.length).toBe(4)
+    for (const step of rolecall) {
+      expect(step.uses).toBe(`./${base}/.github/actions/rolecall`)
+      expect(step.with?.install ?? 'repo').toBe('repo')
+    }
+    expect(planSteps.filter((step) => step.uses?.startsWith('./') && !step.uses.startsWith(`./${base}/`))).toEqual([])
+  })
+
+  it('runs nothing from the pull request in its own scripts', () => {
+    for (const step of planSteps) expect(step.run ?? '').not.toMatch(/\b(npm|npx|node|make|sh|source)\b|\.\/|bin\//)
+  })
+
+  it('builds rolecall where the action sits, not in the working directory', async () => {
+    const install = (parse(readFileSync(join(repoRoot, actionFile), 'utf8')) as Action).runs.steps.find((step) => step.id === 'install')?.run ?? ''
+    const dir = await mkdtemp(join(tmpdir(), 'rolecall-install-'))
+    try {
+      // A tool checkout that is already built, so `npm ci` is skipped; the working directory is another tree.
+      await mkdir(join(dir, base, '.github/actions/rolecall'), { recursive: true })
+      await mkdir(join(dir, base, 'dist/cli'), { recursive: true })
+      await mkdir(join(dir, base, 'node_modules'))
+      await writeFile(join(dir, base, 'dist/cli/main.js'), '')
+      await writeFile(join(dir, 'output'), '')
+      const result = await runProcess('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', install], {
+        cwd: dir,
+        env: { INSTALL: 'repo', VERSION: 'latest', ACTION_PATH: join(dir, base, '.github/actions/rolecall'), GITHUB_OUTPUT: join(dir, 'output') },
+      })
+      expect(result).toMatchObject({ code: 0, stderr: '' })
+      expect(await readFile(join(dir, 'output'), 'utf8')).toBe(`bin=${join(dir, base)}/bin/rolecall.js\n`)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('CODEOWNERS', () => {
+  /** The owners of `file`: the last matching rule wins, as on GitHub (only the rule shapes this file uses). */
+  function ownersOf(file: string): string[] {
+    let owners: string[] = []
+    for (const line of readFileSync(join(repoRoot, '.github/CODEOWNERS'), 'utf8').split('\n')) {
+      const [pattern, ...names] = line.trim().split(/\s+/)
+      if (pattern === undefined || pattern === '' || pattern.startsWith('#')) continue
+      const path = pattern.replace(/^\//, '')
+      if (path.endsWith('/') ? file.startsWith(path) : file === path) owners = names
+    }
+    return owners
+  }
+
+  it.each(['.github/workflows/access-plan.yml', 'package.json', 'package-lock.json', 'bin/rolecall.js', 'src/review/approvals.ts', 'src/apply/apply.ts', 'schemas/plan.schema.json'])(
+    'has security review %s, which decides how every later access change is judged',
+    (file) => {
+      expect(ownersOf(file)).toEqual(['@acme/security'])
+    },
+  )
+
+  it('leaves access files to the generated block', () => {
+    expect(ownersOf('access/support/groups.yaml')).toEqual(['@acme/access-reviewers', '@acme/platform-leads'])
   })
 })
 
