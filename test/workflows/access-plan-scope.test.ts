@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { repoRoot, runProcess } from '../helpers/cli.js'
-import { installFakeGh, recordGh } from './fake-gh.js'
+import { repoRoot } from '../helpers/cli.js'
+import { installFakeGh, recordGh, runWithoutInput } from './fake-gh.js'
 
 type Step = { id?: string; run?: string }
 const flow = parse(readFileSync(join(repoRoot, '.github/workflows/access-plan.yml'), 'utf8')) as { jobs: Record<string, { steps: Step[] }> }
@@ -23,8 +23,8 @@ beforeEach(async () => {
   gh = join(workspace, '..', `${workspace.split('/').at(-1) ?? ''}-gh`)
   bin = await installFakeGh(gh)
   // As the job leaves it: the pull request checked out at the root, rolecall's own checkout in .rolecall-base.
-  expect((await runProcess('git', ['init', '-q', workspace])).code).toBe(0)
-  expect((await runProcess('git', ['init', '-q', join(workspace, '.rolecall-base')])).code).toBe(0)
+  expect((await runWithoutInput('git', ['init', '-q', workspace], { cwd: workspace })).code).toBe(0)
+  expect((await runWithoutInput('git', ['init', '-q', join(workspace, '.rolecall-base')], { cwd: workspace })).code).toBe(0)
 })
 
 afterEach(async () => {
@@ -46,7 +46,7 @@ async function scope(): Promise<{ code: number | null; stdout: string; stderr: s
   const outputFile = join(gh, 'output')
   await writeFile(outputFile, '')
   // As GitHub runs a step's bash: --noprofile --norc -eo pipefail.
-  const result = await runProcess('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
+  const result = await runWithoutInput('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
     cwd: workspace,
     env: { PATH: `${bin}:${process.env.PATH ?? ''}`, FAKE_GH_ROOT: gh, GITHUB_OUTPUT: outputFile, REPO: 'acme/access', PR: '7' },
   })

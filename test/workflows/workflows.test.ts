@@ -72,7 +72,7 @@ describe('workflow permissions', () => {
     const withApplyToken = uses.filter(({ step }) => JSON.stringify(step).includes('ROLECALL_APPLY_TOKEN'))
     expect(withApplyToken.map(({ name, step }) => `${name}: ${step.with?.command ?? ''}`)).toEqual(['access-apply.yml: apply'])
     const planTokenSteps = uses.filter(({ step }) => JSON.stringify(step).includes('ROLECALL_PLAN_TOKEN'))
-    expect(planTokenSteps.map(({ step }) => step.with?.command).sort()).toEqual(['drift', 'plan', 'plan'])
+    expect(planTokenSteps.map(({ step }) => step.with?.command).sort()).toEqual(['drift', 'plan', 'plan', 'plan'])
   })
 })
 
