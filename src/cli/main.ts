@@ -100,7 +100,7 @@ export const commands: Record<string, CommandEntry> = {
   },
   audit: {
     summary: 'verify the audit hash chain or export it as JSON lines',
-    usage: 'rolecall audit verify [--db FILE] | audit export [--out FILE] [--db FILE]',
+    usage: 'rolecall audit verify [--head HASH] [--db FILE] | audit export [--out FILE] [--db FILE]',
     load: () => import('./commands/audit.js'),
   },
   backup: {

@@ -74,7 +74,17 @@ export type AuditEntry = {
   hash: string
 }
 
-export type AuditVerification = { ok: true; entries: number } | { ok: false; entries: number; brokenAt: number; reason: string }
+/** The last entry of the audit chain: record its hash outside the store to verify against later. */
+export type AuditHead = { seq: number; hash: string }
+
+/**
+ * What `audit verify` found. `isHeadRecorded` is false for a store whose schema predates the recorded head (opened
+ * read-only, unmigrated): truncation of such a log cannot be told. `externalHeadSeq` is the entry that has the
+ * hash given to verify. `brokenAt` is the first entry that is wrong or missing, when the problem is one entry's.
+ */
+export type AuditVerification =
+  | { ok: true; entries: number; head: AuditHead; isHeadRecorded: boolean; externalHeadSeq?: number }
+  | { ok: false; entries: number; brokenAt?: number; reason: string }
 
 /** A consistent read of the live SCIM state, for plans. `revision` increases with every write. */
 export type LiveSnapshot = {
@@ -146,8 +156,11 @@ export interface Store {
   revision(): Promise<number>
   snapshot(): Promise<LiveSnapshot>
 
-  /** Walks the audit chain and checks every link. */
-  verifyAudit(): Promise<AuditVerification>
+  /**
+   * Walks the audit chain and checks every link, that it ends at the head the store recorded, that the append-only
+   * triggers are in place, and (with `head`) that an entry with that hash, recorded elsewhere earlier, is still in it.
+   */
+  verifyAudit(options?: { head?: string }): Promise<AuditVerification>
   /** Calls `sink` for every audit entry in order. */
   exportAudit(sink: (entry: AuditEntry) => void): Promise<number>
 

@@ -1,30 +1,43 @@
-// rolecall audit verify|export: check the audit hash chain, or write it as JSON lines for a SIEM.
-import { createWriteStream, existsSync } from 'node:fs'
+// rolecall audit verify|export: check the audit hash chain (and that nothing was cut off its end), or write it as JSON lines for a SIEM.
+import { createWriteStream } from 'node:fs'
 import { UsageError } from '../../errors.js'
 import { resolveDbPath } from '../../server/config.js'
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js'
+import type { AuditVerification } from '../../store/store.js'
 import { parseCommandArgs } from '../args.js'
 import type { Io } from '../io.js'
 
+function report(result: AuditVerification, head: string | undefined, io: Io): number {
+  if (!result.ok) {
+    const where = result.brokenAt === undefined ? 'audit log not intact' : `audit chain broken at entry ${result.brokenAt}`
+    io.err(`rolecall: ${where}: ${result.reason} (${result.entries} entries verified)\n`)
+    return 1
+  }
+  io.out(`Audit chain intact: ${result.entries} entries.\n`)
+  // Printed so that operators can keep it outside the store: whoever can write the file can rewrite the log.
+  io.out(`Head: entry ${result.head.seq}, hash ${result.head.hash}\n`)
+  if (head !== undefined) io.out(`The head recorded earlier (${head}) is entry ${result.externalHeadSeq ?? '?'}.\n`)
+  if (!result.isHeadRecorded) {
+    io.err('rolecall: this store predates the recorded head, so entries cut off its end cannot be told; any command that writes to it adds one\n')
+  }
+  return 0
+}
+
 export async function run(argv: string[], io: Io): Promise<number> {
   const [action, ...rest] = argv
-  const { values } = parseCommandArgs('audit', rest, { db: { type: 'string' }, out: { type: 'string' } })
+  const { values } = parseCommandArgs('audit', rest, { db: { type: 'string' }, out: { type: 'string' }, head: { type: 'string' } })
   if (action !== 'verify' && action !== 'export') {
     throw new UsageError(action === undefined ? 'audit: say verify or export' : `audit: unknown action "${action}"`)
   }
+  const head = values.head?.toLowerCase()
+  if (head !== undefined && (action !== 'verify' || !/^[0-9a-f]{64}$/.test(head))) {
+    throw new UsageError(action === 'verify' ? `--head takes the 64 hex digits of an entry's hash, as audit verify prints it (got "${values.head}")` : '--head is for audit verify')
+  }
   const dbPath = resolveDbPath(values.db, io.env, io.cwd)
-  if (!existsSync(dbPath)) throw new UsageError(`no database at ${dbPath}`)
-  const store = openSqliteStore(dbPath)
+  // Both only read: a store on a read-only mount can be checked, and checking never migrates it.
+  const store = openSqliteStore(dbPath, { readonly: true })
   try {
-    if (action === 'verify') {
-      const result = await store.verifyAudit()
-      if (result.ok) {
-        io.out(`Audit chain intact: ${result.entries} entries.\n`)
-        return 0
-      }
-      io.err(`rolecall: audit chain broken at entry ${result.brokenAt}: ${result.reason} (${result.entries} entries verified before it)\n`)
-      return 1
-    }
+    if (action === 'verify') return report(await store.verifyAudit(head === undefined ? {} : { head }), head, io)
     if (values.out === undefined) {
       await store.exportAudit((entry) => io.out(`${JSON.stringify(entry)}\n`))
       return 0

@@ -126,15 +126,30 @@ export const migrations: readonly string[] = [
   `
   INSERT INTO state (key, value) VALUES ('group_fields', 0);
   `,
+  // The audit log's head (last seq and hash), moved by a trigger in the transaction of every append: a log whose
+  // last entries were deleted no longer ends at its head (see audit-verify.ts). One row; only ever moves forward.
+  // Its own table, as the hash is text and state.value an INTEGER.
+  `
+  CREATE TABLE audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL
+  );
+  INSERT INTO audit_head (id, seq, hash)
+    SELECT 1, coalesce(max(seq), 0), coalesce((SELECT hash FROM audit ORDER BY seq DESC LIMIT 1), '${'0'.repeat(64)}') FROM audit;
+  CREATE TRIGGER audit_head_follows AFTER INSERT ON audit BEGIN UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1; END;
+  CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head WHEN NEW.seq <= OLD.seq BEGIN SELECT RAISE(ABORT, 'audit head only moves forward'); END;
+  CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+  `,
 ]
 
-/** Brings the schema up to date inside one transaction per migration. */
-export function migrate(db: Database.Database): number {
+/** Brings the schema up to date (or up to `target`) inside one transaction per migration. */
+export function migrate(db: Database.Database, target = migrations.length): number {
   const current = Number(db.pragma('user_version', { simple: true }))
   if (current > migrations.length) {
     throw new StoreError(`database schema version ${current} is newer than this rolecall understands (${migrations.length}); upgrade rolecall`)
   }
-  for (let version = current; version < migrations.length; version++) {
+  for (let version = current; version < target; version++) {
     const sql = migrations[version] ?? ''
     db.transaction(() => {
       db.exec(sql)

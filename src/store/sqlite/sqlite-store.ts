@@ -26,7 +26,8 @@ import {
 import type { AppliedRevision, AppliedState, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
 import { findAdminToken, insertAdminToken, listAdminTokens, markAdminTokenRevoked } from './admin-tokens.js'
 import { currentAppliedId, insertAppliedRevision, insertBreakGlass, listAppliedRevisions, listBreakGlass, markBreakGlassRevoked, readAppliedState } from './applied.js'
-import { AuditLog, digest, digestOfStored, exportAuditEntries, verifyAuditChain, type AuditRecord } from './audit.js'
+import { AuditLog, digest, digestOfStored, exportAuditEntries, type AuditRecord } from './audit.js'
+import { verifyAuditChain } from './audit-verify.js'
 import { WriteBatcher, type Durability, type LockWait } from './batcher.js'
 import { UserCache } from './user-cache.js'
 import { AcceptedTokens } from './accepted-tokens.js'
@@ -34,6 +35,7 @@ import { AccessChanges } from './access-changes.js'
 import { compileFilter, compileSort, type ResourceTable, type SqlParam } from './filter-sql.js'
 import { newResourceId } from './ids.js'
 import { blockingBusyTimeoutMs, isMemoryPath, openDatabase } from './open.js'
+import { openReadOnly } from './open-read-only.js'
 import { readLiveSnapshot } from './snapshot.js'
 import { UserDirectories } from './user-directory.js'
 import { hashToken, newToken, newTokenId, sameHash, tokenHint } from './tokens.js'
@@ -60,6 +62,11 @@ export type SqliteStoreOptions = {
    */
   lockWait?: 'block' | 'retry'
   lockDeadlineMs?: number
+  /**
+   * For commands that only read: no migrations, every write refused, and readable on a read-only mount (see
+   * openReadOnly). A store from before the latest migration is read as it is.
+   */
+  readonly?: boolean
 }
 
 /** How long a server's write waits for another process's write lock before it fails with StoreBusyError. */
@@ -151,12 +158,20 @@ export class SqliteStore implements Store {
   private readonly adminTokenCache = new AcceptedTokens<{ id: string; scopes: AdminScope[] }>(tokenCacheMs)
   private readonly accessChanges = new AccessChanges()
   private userDirectories: UserDirectories | undefined
+  /** Set when opened read-only: the one connection is both writer and reader, and every write is refused. */
+  private readonly disposeReadOnly: (() => void) | undefined
 
   constructor(readonly path: string, options: SqliteStoreOptions = {}) {
     const clock = options.clock
     this.clockMs = clock === undefined ? Date.now : () => clock().getTime()
     const durability: Durability = isMemoryPath(path) ? 'none' : (options.durability ?? 'wal-fsync')
-    this.writer = openDatabase(path, { synchronous: durability === 'wal-fsync' ? 'NORMAL' : 'FULL' })
+    if (options.readonly === true && !isMemoryPath(path)) {
+      const opened = openReadOnly(path)
+      this.writer = opened.db
+      this.disposeReadOnly = opened.dispose
+    } else {
+      this.writer = openDatabase(path, { synchronous: durability === 'wal-fsync' ? 'NORMAL' : 'FULL' })
+    }
     const lockWait: LockWait =
       options.lockWait === 'retry'
         ? { mode: 'retry', deadlineMs: options.lockDeadlineMs ?? defaultLockDeadlineMs }
@@ -165,7 +180,7 @@ export class SqliteStore implements Store {
     if (lockWait.mode === 'retry') this.writer.pragma('busy_timeout = 0')
     else if (lockWait.timeoutMs !== blockingBusyTimeoutMs) this.writer.pragma(`busy_timeout = ${lockWait.timeoutMs}`)
     // WAL lets a second connection read committed state while the writer batches; :memory: cannot be shared.
-    this.reader = isMemoryPath(path) ? this.writer : openDatabase(path, { migrate: false })
+    this.reader = isMemoryPath(path) || this.disposeReadOnly !== undefined ? this.writer : openDatabase(path, { migrate: false })
     this.batcher = new WriteBatcher(this.writer, durability, `${path}-wal`, {
       afterCommit: (isCommitted) => {
         this.accessChanges.settle(isCommitted, () => this.revisionOf(this.writer))
@@ -216,6 +231,7 @@ export class SqliteStore implements Store {
 
   private write<T>(work: () => T): Promise<T> {
     if (this.isClosed) return Promise.reject(new StoreError('store is closed'))
+    if (this.disposeReadOnly !== undefined) return Promise.reject(new StoreError(`the store ${this.path} was opened for reading only`))
     return this.batcher.run(work)
   }
 
@@ -714,8 +730,8 @@ export class SqliteStore implements Store {
     return readLiveSnapshot(db)
   }
 
-  async verifyAudit(): Promise<AuditVerification> {
-    return verifyAuditChain(this.reader)
+  async verifyAudit(options: { head?: string } = {}): Promise<AuditVerification> {
+    return verifyAuditChain(this.reader, options)
   }
 
   async exportAudit(sink: (entry: AuditEntry) => void): Promise<number> {
@@ -884,6 +900,7 @@ export class SqliteStore implements Store {
     this.isClosed = true
     if (this.reader !== this.writer) this.reader.close()
     this.writer.close()
+    this.disposeReadOnly?.()
   }
 }
 
