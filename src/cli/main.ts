@@ -25,12 +25,12 @@ export const commands: Record<string, CommandEntry> = {
   },
   plan: {
     summary: 'show what applying access/ would change: objects, who gains or loses what, risks, policy',
-    usage: 'rolecall plan [--dir access] [--db FILE] [--format text|markdown|json] [--out plan.json] [--detailed-exitcode]',
+    usage: 'rolecall plan [--dir access] [--db FILE | --server URL] [--format text|markdown|json] [--out plan.json] [--detailed-exitcode]',
     load: () => import('./commands/plan.js'),
   },
   apply: {
     summary: 'apply a reviewed plan (or access/) to the store in one audited transaction',
-    usage: 'rolecall apply [plan.json | --dir access] [--db FILE] [--approved-by NAME]... [--revision SHA] [--author NAME]',
+    usage: 'rolecall apply [plan.json | --dir access] [--db FILE | --server URL] [--approved-by NAME]... [--revision SHA] [--author NAME]',
     load: () => import('./commands/apply.js'),
   },
   approvals: {
@@ -50,17 +50,17 @@ export const commands: Record<string, CommandEntry> = {
   },
   drift: {
     summary: 'report access that changed without review since the last apply (exit 2 when high risk)',
-    usage: 'rolecall drift [--dir access] [--db FILE] [--since REVISION] [--format text|json] [--limit N]',
+    usage: 'rolecall drift [--dir access] [--db FILE | --server URL] [--since REVISION] [--format text|json] [--limit N]',
     load: () => import('./commands/drift.js'),
   },
   explain: {
     summary: 'why a user has access: every holding with its chain, or the answer for one action',
-    usage: 'rolecall explain --user U [--action A --resource R [--env E] [--tag T]... | --permission P] [--auth-method M] [--dir access | --db FILE] [--format text|json]',
+    usage: 'rolecall explain --user U [--action A --resource R [--env E] [--tag T]... | --permission P] [--auth-method M] [--dir access | --db FILE | --server URL] [--format text|json]',
     load: () => import('./commands/explain.js'),
   },
   'who-can': {
     summary: 'every user who may do ACTION on RESOURCE (or holds PERMISSION), with the chains',
-    usage: 'rolecall who-can (ACTION RESOURCE | PERMISSION) [--env E] [--tag T]... [--auth-method M] [--dir access | --db FILE] [--format text|json]',
+    usage: 'rolecall who-can (ACTION RESOURCE | PERMISSION) [--env E] [--tag T]... [--auth-method M] [--dir access | --db FILE | --server URL] [--format text|json]',
     load: () => import('./commands/who-can.js'),
   },
   test: {
@@ -95,7 +95,7 @@ export const commands: Record<string, CommandEntry> = {
   },
   token: {
     summary: 'create, list, rotate or revoke SCIM bearer tokens',
-    usage: 'rolecall token create --connection NAME [--db FILE] | token list [--format text|json] [--db FILE] | token rotate ID | token revoke ID [--db FILE]',
+    usage: 'rolecall token create --connection NAME [--force] [--db FILE] | token list [--format text|json] [--db FILE] | token rotate ID | token revoke ID [--db FILE]',
     load: () => import('./commands/token.js'),
   },
   audit: {
