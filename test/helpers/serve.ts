@@ -2,6 +2,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { openDatabase } from '../../src/store/sqlite/open.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const bin = fileURLToPath(new URL('../../bin/rolecall.js', import.meta.url))
@@ -19,8 +20,9 @@ export function runCli(args: string[], env: Record<string, string> = {}) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 
-/** A new SCIM token for `connection`, read from the last line of `token create`. */
+/** A new SCIM token for `connection`, read from the last line of `token create` (on a store made first, as serve would). */
 export function createToken(db: string, connection: string): string {
+  if (!existsSync(db)) openDatabase(db).close()
   const result = runCli(['token', 'create', '--connection', connection, '--db', db])
   if (result.status !== 0) throw new Error(`token create failed: ${result.stderr}`)
   return result.stdout.trimEnd().split('\n').at(-1) ?? ''

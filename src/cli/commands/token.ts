@@ -2,16 +2,48 @@
 import { existsSync } from 'node:fs'
 import { UsageError } from '../../errors.js'
 import { checkConnectionName, resolveDbPath } from '../../server/config.js'
+import type { AppliedState } from '../../store/applied.js'
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js'
+import type { Store } from '../../store/store.js'
 import { oneOf, parseCommandArgs } from '../args.js'
 import type { Io } from '../io.js'
+
+/** The connections the last applied Organization declares; undefined before the first apply. */
+function declaredConnections(applied: AppliedState | undefined): string[] | undefined {
+  const organization = applied?.documents.find((document) => document.doc['kind'] === 'Organization')?.doc
+  if (organization === undefined) return undefined
+  const connections = organization['connections']
+  if (!Array.isArray(connections)) return []
+  return connections.flatMap((connection: unknown) => {
+    const name = (connection as { name?: unknown } | null)?.name
+    return typeof name === 'string' ? [name] : []
+  })
+}
+
+/**
+ * A token is the one way a connection comes into being from the CLI, so a typo would make a new connection that no
+ * IdP and no access file uses. Refuse a name that differs only in case from an existing connection, and one that
+ * the applied Organization does not declare (unless --force).
+ */
+async function checkNewConnection(store: Store, connection: string, isForced: boolean): Promise<void> {
+  const existing = await store.listConnections()
+  if (existing.includes(connection)) return
+  const sameButCase = existing.find((name) => name.toLowerCase() === connection.toLowerCase())
+  if (sameButCase !== undefined) {
+    throw new UsageError(`connection "${connection}" differs only in case from the existing connection "${sameButCase}"; use --connection ${sameButCase}`)
+  }
+  const declared = declaredConnections(await store.appliedState())
+  if (declared === undefined || declared.includes(connection) || isForced) return
+  const known = declared.length === 0 ? 'declares no connections' : `declares ${declared.map((name) => `"${name}"`).join(', ')}`
+  throw new UsageError(`the applied Organization ${known}, not "${connection}"; add it to the Organization and apply, or pass --force to create it anyway`)
+}
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const [action, ...rest] = argv
   const { values, positionals } = parseCommandArgs(
     'token',
     rest,
-    { db: { type: 'string' }, connection: { type: 'string' }, format: { type: 'string' } },
+    { db: { type: 'string' }, connection: { type: 'string' }, format: { type: 'string' }, force: { type: 'boolean' } },
     true,
   )
   const dbPath = resolveDbPath(values.db, io.env, io.cwd)
@@ -19,8 +51,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
     case 'create': {
       if (values.connection === undefined) throw new UsageError('token create: --connection NAME is required')
       const connection = checkConnectionName(values.connection)
+      // The server (or `npm start`) creates the store: a --db with a typo must not make a second one.
+      if (!existsSync(dbPath)) throw new UsageError(`no database at ${dbPath}; rolecall serve creates it when it first starts`)
       const store = openSqliteStore(dbPath)
       try {
+        await checkNewConnection(store, connection, values.force === true)
         const { token, info } = await store.createToken(connection)
         io.out(`Created ${info.id} for connection "${connection}". This is the only time the token is shown:\n`)
         io.out(`${token}\n`)
@@ -31,8 +66,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
     case 'list': {
       const format = oneOf('format', values.format, ['text', 'json'] as const, 'text')
-      if (!existsSync(dbPath)) throw new UsageError(`no database at ${dbPath}`)
-      const store = openSqliteStore(dbPath)
+      // Only reads: no migrations, and a store on a read-only mount can be listed.
+      const store = openSqliteStore(dbPath, { readonly: true })
       try {
         const tokens = await store.listTokens()
         if (format === 'json') {
