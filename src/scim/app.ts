@@ -9,6 +9,7 @@ import { groupRoutes } from './groups.js'
 import { maxBodyBytes, type ScimEnv } from './http.js'
 import { userRoutes } from './users.js'
 import { requestHeader } from '../util/request-header.js'
+import { ClientClosedError, clientClosedResponse } from '../util/client-closed.js'
 
 export type ScimAppOptions = {
   store: Store
@@ -19,6 +20,8 @@ export type ScimAppOptions = {
 const challenge = { 'www-authenticate': 'Bearer realm="rolecall-scim"' }
 
 const reads = ['GET', 'HEAD']
+/** The methods whose Users and Groups handlers read a request body. */
+const bodyMethods = new Set(['POST', 'PUT', 'PATCH'])
 const resource = [...reads, 'PUT', 'PATCH', 'DELETE']
 /**
  * Every path the SCIM routes serve and the methods they take there (Hono answers HEAD with GET). Keep in step with
@@ -63,6 +66,8 @@ export function createScimApp(options: ScimAppOptions): Hono<ScimEnv> {
   const app = new Hono<ScimEnv>()
 
   app.onError((error) => {
+    // Not a failure of ours: recorded as 499 at info level (see util/client-closed.ts), and nobody is left to answer.
+    if (error instanceof ClientClosedError) return clientClosedResponse()
     const mapped = toScimError(error)
     if (mapped.isUnexpected) options.onUnexpected?.(error)
     return scimErrorResponse(mapped.error, mapped.error.status === 401 ? challenge : {})
@@ -71,8 +76,7 @@ export function createScimApp(options: ScimAppOptions): Hono<ScimEnv> {
 
   const scim = new Hono<ScimEnv>()
   const tooLarge = () => scimErrorResponse(new ScimError(413, undefined, `request body exceeds ${maxBodyBytes} bytes`))
-  // Only for methods that carry a body: every middleware a request passes through costs it an async layer.
-  scim.on(['POST', 'PUT', 'PATCH', 'OPTIONS'], '*', limitBody(maxBodyBytes, tooLarge))
+  const limitedBody = limitBody(maxBodyBytes, tooLarge)
   scim.route('/', discoveryRoutes())
   // Before authentication: what is unsupported is public anyway (ServiceProviderConfig says bulk.supported false).
   // `/Me/*` matches `/Me` too; the exact path as well, so that /metrics counts it as `/scim/v2/Me`.
@@ -89,6 +93,10 @@ export function createScimApp(options: ScimAppOptions): Hono<ScimEnv> {
       return scimErrorResponse(new ScimError(401, undefined, match === null ? 'a bearer token is required' : 'the bearer token is not valid'), challenge)
     }
     c.set('connection', connection)
+    // The body only once the token is good: a chunked one is read into memory by limitBody, and nobody without a
+    // token may make the server read anything. Only the methods whose handlers read a body pay for it. Routes
+    // that take no token (discovery, /Me, /Bulk, unknown paths) never read the body: the server discards it.
+    if (bodyMethods.has(c.req.method)) return limitedBody(c, next)
     await next()
     return undefined
   }

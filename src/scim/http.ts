@@ -9,6 +9,7 @@ import type { ResourceQuery } from '../store/query.js'
 import { etagOf, isObject } from './resource.js'
 import { requestHeader } from '../util/request-header.js'
 import { isNestedDeeperThan } from '../util/json-depth.js'
+import { requestText } from '../util/client-closed.js'
 
 export const scimContentType = 'application/scim+json'
 
@@ -41,7 +42,8 @@ export async function readBody(c: Context): Promise<JsonObject> {
   if (type !== undefined && type !== '' && !/json/i.test(type)) {
     throw new ScimError(415, undefined, `expected ${scimContentType}, got ${type}`)
   }
-  const text = await c.req.text()
+  // Throws ClientClosedError when the client goes away mid-body: app.ts records that as 499, not as a failure.
+  const text = await requestText(c)
   if (text.length > maxBodyBytes) throw new ScimError(413, undefined, `request body exceeds ${maxBodyBytes} bytes`)
   // Measured on the text, before JSON.parse builds anything from it. `invalidSyntax` rather than `invalidValue`: the
   // limit is on the structure of the whole message (RFC 7644 §3.12: "the request body message structure was

@@ -17,18 +17,22 @@ import { makePlanConcurrently } from '../plan/make-plan.js'
 import { asPlan } from '../plan/plan-shape.js'
 import type { Store } from '../store/store.js'
 import { parseCheckBody } from './check-body.js'
+import { requestText } from '../util/client-closed.js'
 
 export type AdminEnv = { Variables: { adminToken: string } }
-type Guard = (scope: 'plan' | 'apply') => (c: Context<AdminEnv>, next: () => Promise<void>) => Promise<Response | undefined>
+/** Authorizes `scope`, then limits the request body to `maxBodyBytes` when given (for routes that read one). */
+type Guard = (scope: 'plan' | 'apply', maxBodyBytes?: number) => (c: Context<AdminEnv>, next: () => Promise<void>) => Promise<Response | undefined>
 
 /** Largest body of a plan or apply request: a large organization's documents. */
 export const maxAdminBodyBytes = 32 * 1024 * 1024
 
 type Problem = { status: 400 | 409 | 422; body: Record<string, unknown> }
 
+/** The body as JSON, or undefined when it is not JSON. A client that goes away mid-body throws ClientClosedError (499). */
 async function readJson(c: Context): Promise<unknown> {
+  const text = await requestText(c)
   try {
-    return await c.req.json()
+    return JSON.parse(text) as unknown
   } catch {
     return undefined
   }
@@ -83,14 +87,14 @@ function unknownUser(live: AppliedAccess, user: string): { status: 404; body: { 
 export function mountAdminRoutes(api: Hono<AdminEnv>, store: Store, clock: () => Date, requireScope: Guard): void {
   api.get('/state', requireScope('plan'), async (c) => c.json(await readPlanBase(store)))
 
-  api.post('/plans', requireScope('plan'), async (c) => {
+  api.post('/plans', requireScope('plan', maxAdminBodyBytes), async (c) => {
     const now = clock()
     const desired = desiredFrom(await readJson(c), now)
     if ('status' in desired) return c.json(desired.body, desired.status)
     return c.json(await makePlanConcurrently(desired.state, await readPlanBase(store), now))
   })
 
-  api.post('/apply', requireScope('apply'), async (c) => {
+  api.post('/apply', requireScope('apply', maxAdminBodyBytes), async (c) => {
     const body = (await readJson(c)) as { plan?: unknown; approvedBy?: unknown; revision?: unknown; author?: unknown } | undefined
     if (body === undefined || typeof body !== 'object') return c.json({ error: 'the body must be a JSON object with `plan`' }, 400)
     const checked = asPlan(body.plan)
@@ -108,7 +112,7 @@ export function mountAdminRoutes(api: Hono<AdminEnv>, store: Store, clock: () =>
     }
   })
 
-  api.post('/drift', requireScope('plan'), async (c) => {
+  api.post('/drift', requireScope('plan', maxAdminBodyBytes), async (c) => {
     const now = clock()
     const body = ((await readJson(c)) ?? {}) as { since?: unknown; documents?: unknown; limit?: unknown }
     if (body.limit !== undefined && (typeof body.limit !== 'number' || !Number.isInteger(body.limit) || body.limit < 0)) {
@@ -136,7 +140,7 @@ export function mountAdminRoutes(api: Hono<AdminEnv>, store: Store, clock: () =>
     return c.json(limitDrift(report, typeof body.limit === 'number' ? body.limit : driftListLimit))
   })
 
-  api.post('/explain', requireScope('plan'), async (c) => {
+  api.post('/explain', requireScope('plan', maxAdminBodyBytes), async (c) => {
     const now = clock()
     const body = (await readJson(c)) as Record<string, unknown> | undefined
     const live = await appliedAccess(store, now)
@@ -160,7 +164,7 @@ export function mountAdminRoutes(api: Hono<AdminEnv>, store: Store, clock: () =>
     return c.json({ source, ...answer })
   })
 
-  api.post('/who-can', requireScope('plan'), async (c) => {
+  api.post('/who-can', requireScope('plan', maxAdminBodyBytes), async (c) => {
     const now = clock()
     const body = (await readJson(c)) as Record<string, unknown> | undefined
     const live = await appliedAccess(store, now)

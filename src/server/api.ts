@@ -1,6 +1,6 @@
 // The admin and check API at /api/v1, behind admin tokens (rca_) with scopes. SCIM tokens get 401 here.
 // The organization is the server's own; no request header selects another.
-import { Hono, type Context, type Next } from 'hono'
+import { Hono, type Context, type MiddlewareHandler, type Next } from 'hono'
 import { formatChain, formatHeld } from '../engine/chain.js'
 import { userKey } from '../engine/effective.js'
 import { unknownUserMessage, usersNamedIn } from '../engine/question-check.js'
@@ -11,6 +11,7 @@ import { mountAdminRoutes, maxAdminBodyBytes } from './admin-api.js'
 import { answerCheck, apiProblem, authorizeAdmin, bodyTooLarge, maxCheckBodyBytes, type ApiReply } from './check-endpoint.js'
 import { CheckService } from './check-service.js'
 import { requestHeader } from '../util/request-header.js'
+import { ClientClosedError, clientClosedResponse, requestText } from '../util/client-closed.js'
 
 type ApiEnv = { Variables: { adminToken: string } }
 
@@ -63,23 +64,41 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>()
   const api = new Hono<ApiEnv>()
   api.onError((error, c) => {
+    // Not a failure of ours: recorded as 499 at info level (see util/client-closed.ts), and nobody is left to answer.
+    if (error instanceof ClientClosedError) return clientClosedResponse()
     options.onUnexpected?.(error)
     return c.json({ error: 'internal error' }, 500)
   })
 
-  const requireScope = (scope: AdminScope) => async (c: Context<ApiEnv>, next: Next) => {
-    const authorized = await authorizeAdmin(store, requestHeader(c, 'authorization'), scope)
-    if ('status' in authorized) return reply(c, authorized)
-    c.set('adminToken', authorized.tokenId)
-    await next()
-    return undefined
+  /**
+   * The token, then (for a route that reads one) the body, limited to `maxBodyBytes`: never the other way round,
+   * since a chunked body is read into memory by limitBody, and nobody without a token may make the server do that.
+   */
+  const requireScope = (scope: AdminScope, maxBodyBytes?: number) => {
+    const limited: MiddlewareHandler | undefined = maxBodyBytes === undefined ? undefined : limitBody(maxBodyBytes, (c) => reply(c, bodyTooLarge(maxBodyBytes)))
+    return async (c: Context<ApiEnv>, next: Next): Promise<Response | undefined> => {
+      const authorized = await authorizeAdmin(store, requestHeader(c, 'authorization'), scope)
+      if ('status' in authorized) return reply(c, authorized)
+      c.set('adminToken', authorized.tokenId)
+      if (limited !== undefined) return (await limited(c, next)) ?? undefined
+      await next()
+      return undefined
+    }
   }
-  const limit = (maxSize: number) => limitBody(maxSize, (c) => reply(c, bodyTooLarge(maxSize)))
-  api.use('/check', limit(maxCheckBodyBytes))
-  for (const path of ['/plans', '/apply', '/drift', '/explain', '/who-can']) api.use(path, limit(maxAdminBodyBytes))
 
   // rolecall serve answers this route before Hono sees it (direct-check.ts), through the same answerCheck.
-  api.post('/check', requireScope('check'), async (c) => reply(c, await answerCheck(checks, clock(), requestHeader(c, 'content-type'), () => c.req.text())))
+  api.post('/check', requireScope('check', maxCheckBodyBytes), async (c) => {
+    // answerCheck takes any failure to read the body for a malformed one (400); a client that went away is not.
+    let failure: ClientClosedError | undefined
+    const text = () =>
+      requestText(c).catch((error: unknown) => {
+        if (error instanceof ClientClosedError) failure = error
+        throw error
+      })
+    const answer = await answerCheck(checks, clock(), requestHeader(c, 'content-type'), text)
+    if (failure !== undefined) throw failure
+    return reply(c, answer)
+  })
 
   api.get('/users/:user/access', requireScope('check'), async (c) => {
     const user = c.req.param('user') ?? ''

@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js'
 import { answerCheck, authorizeAdmin, bodyTooLarge, maxCheckBodyBytes, type ApiReply } from './check-endpoint.js'
 import type { CheckService } from './check-service.js'
 import type { RecordRequest } from './request-record.js'
+import { ClientClosedError, clientClosedStatus } from '../util/client-closed.js'
 
 export type DirectCheckOptions = {
   store: Store
@@ -21,11 +22,13 @@ const route = '/api/v1/check'
 /** The body as text, or undefined once it grows past `maxBytes` (the rest is left unread); rejects if the client goes. */
 function readBody(request: IncomingMessage, maxBytes: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
+    // Gone while the token was being checked: 'close' has been emitted already.
+    if (request.destroyed) return reject(new ClientClosedError(undefined))
     const chunks: Buffer[] = []
     let size = 0
     let isDone = false
     request.on('close', () => {
-      if (!isDone) reject(new Error('the client closed the connection before sending the whole body'))
+      if (!isDone) reject(new ClientClosedError(undefined))
     })
     const onData = (chunk: Buffer) => {
       size += chunk.length
@@ -43,7 +46,7 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<string | 
       isDone = true
       resolve(chunks.length === 1 ? (chunks[0]?.toString('utf8') ?? '') : Buffer.concat(chunks).toString('utf8'))
     })
-    request.on('error', reject)
+    request.on('error', (error) => reject(new ClientClosedError(error)))
   })
 }
 
@@ -75,13 +78,19 @@ export function directCheck(options: DirectCheckOptions): (request: IncomingMess
     answer(request).then(
       (reply) => send(response, reply, started),
       (error: unknown) => {
-        // A client that went away mid-request gets no answer and leaves no line.
-        if (response.socket === null || response.socket.destroyed) return
+        const seconds = () => (performance.now() - started) / 1000
+        // A client that went away mid-body is not a failure of ours: a 499 at info level, as on every other route
+        // (see util/client-closed.ts). Nobody is left to answer.
+        if (error instanceof ClientClosedError) {
+          recordRequest({ method: 'POST', route, path: route, status: clientClosedStatus, seconds: seconds() })
+          return
+        }
         options.onUnexpected?.(error)
         const text = JSON.stringify({ error: 'internal error' })
+        // Counted as a 500 even when the client has gone meanwhile: the failure is ours all the same.
         if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
         response.end(text)
-        recordRequest({ method: 'POST', route, path: route, status: 500, seconds: (performance.now() - started) / 1000 })
+        recordRequest({ method: 'POST', route, path: route, status: 500, seconds: seconds() })
       },
     )
     return true
