@@ -1,6 +1,7 @@
 // What every request leaves behind: a count and a latency in /metrics, and one structured log line.
 import type { Logger } from 'pino'
 import { Counter, Histogram, type Registry } from 'prom-client'
+import { redactTokens } from './redact-tokens.js'
 
 export type RequestRecord = { method: string; route: string; path: string; status: number; seconds: number; connection?: string }
 
@@ -41,7 +42,8 @@ export function requestRecorder(registry: Registry, logger: Logger | undefined):
   }
   return ({ method, route, path, status, seconds, connection }) => {
     metricsOf(method, route, status).record(seconds)
-    // The path only: query strings carry filters with user names. Never headers or bodies, so no token.
-    logger?.info({ method, route, path, status, ms: Math.round(seconds * 1e6) / 1e3, ...(connection === undefined ? {} : { connection }) }, 'request')
+    // The path only: query strings carry filters with user names. Never headers or bodies; and a token pasted into
+    // the URL by a misconfigured client is redacted from the path.
+    logger?.info({ method, route, path: redactTokens(path), status, ms: Math.round(seconds * 1e6) / 1e3, ...(connection === undefined ? {} : { connection }) }, 'request')
   }
 }
