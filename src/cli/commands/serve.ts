@@ -1,6 +1,6 @@
 // rolecall serve: the SCIM endpoint, the admin and check API, /healthz and /metrics over HTTP, with graceful shutdown on SIGTERM.
 import type { AddressInfo } from 'node:net'
-import { createServer as createHttpServer } from 'node:http'
+import { createServer as createHttpServer, ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
 import { pino } from 'pino'
 import { createServerApp } from '../../server/app.js'
@@ -49,6 +49,31 @@ function isoTimeOncePerMs(): () => string {
 /** How long in-flight requests may take to finish after SIGTERM before connections are cut. */
 const drainMs = 10_000
 
+/** `host` as the authority of a URL: an IPv6 address in brackets (RFC 3986 §3.2.2). */
+export function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+}
+
+/** Whether `host` is a wildcard address, that binds every interface: 0.0.0.0, ::, 0:0:0:0:0:0:0:0, … */
+export function isEveryInterface(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1')
+  return bare === '0.0.0.0' || (bare.includes(':') && /^[0:]+$/.test(bare))
+}
+
+/** Why binding failed, for the codes a wrong --host or --port gives; anything else keeps Node's message. */
+const listenProblems: Record<string, string> = {
+  EADDRINUSE: 'address already in use',
+  EADDRNOTAVAIL: 'address not available on this machine',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'the host name could not be resolved',
+}
+
+function listenFailure(error: Error & { code?: string }, host: string, port: number): string {
+  const problem = (error.code === undefined ? undefined : listenProblems[error.code]) ?? error.message
+  return `rolecall: cannot listen on ${urlHost(host)}:${port}: ${problem}\n`
+}
+
 export async function run(argv: string[], io: Io): Promise<number> {
   const { values } = parseCommandArgs('serve', argv, {
     db: { type: 'string' },
@@ -71,25 +96,48 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const { app, checks, recordRequest } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: 50 } })
   const check = directCheck({ store, checks, clock: () => new Date(), recordRequest, onUnexpected: (error) => logger.error({ err: error }, 'unexpected error') })
 
+  let isStopping = false
+  /**
+   * Once stopping, every response, in flight at SIGTERM or not, says `Connection: close`, and Node closes its
+   * connection after it: a keep-alive client would otherwise send its next request on a connection the server is
+   * about to close, and be reset. Checked as the head is written; one boolean per response.
+   */
+  type Headers = OutgoingHttpHeaders | OutgoingHttpHeader[]
+  class ClosingAwareResponse extends ServerResponse<IncomingMessage> {
+    // Node itself calls writeHead for a response ended without one. setHeader's headers merge with `headers`.
+    override writeHead(statusCode: number, reasonOrHeaders?: string | Headers, headers?: Headers): this {
+      if (isStopping) this.setHeader('connection', 'close')
+      return typeof reasonOrHeaders === 'object' ? super.writeHead(statusCode, reasonOrHeaders) : super.writeHead(statusCode, reasonOrHeaders, headers)
+    }
+  }
+
   return await new Promise<number>((resolveExit) => {
     // POST /api/v1/check is answered before Hono (see direct-check.ts); everything else goes through the app.
     const honoListener = getRequestListener(app.fetch, { hostname })
-    const server = createHttpServer((request, response) => {
+    const server = createHttpServer({ ServerResponse: ClosingAwareResponse }, (request, response) => {
       if (!check(request, response)) void honoListener(request, response)
     })
+    let isListening = false
     server.listen(port, hostname, () => {
+      isListening = true
       const info = server.address() as AddressInfo
-      logger.info({ host: info.address, port: info.port, db: dbPath, url: `http://${hostname}:${info.port}/scim/v2` }, 'listening')
+      logger.info({ host: info.address, port: info.port, db: dbPath, url: `http://${urlHost(hostname)}:${info.port}/scim/v2` }, 'listening')
+      if (isEveryInterface(hostname)) {
+        const warning = `serving plain HTTP on every interface (${hostname}): bearer tokens travel in clear unless a TLS proxy fronts this server`
+        logger.warn({ host: hostname }, warning)
+        io.err(`rolecall: warning: ${warning}\n`)
+      }
       destination.flush()
       checks.start()
     })
-    server.on('error', (error) => {
+    server.on('error', (error: Error & { code?: string }) => {
       logger.error({ err: error }, 'server error')
       destination.flushSync()
+      // The log line is for collectors; whoever started the server reads one line on stderr, as for other commands.
+      if (!isListening) io.err(listenFailure(error, hostname, port))
       void store.close().then(() => resolveExit(1))
     })
 
-    let isStopping = false
     const stop = (signal: string) => {
       if (isStopping) return
       isStopping = true
