@@ -10,6 +10,7 @@ import { findAccessFiles } from './files.js'
 import { salvageNames, type SalvagedName } from './salvage.js'
 import { decodeAccessFile } from './text.js'
 import { parseYamlFast, PositionIndex } from './yaml.js'
+import { pushAll } from '../util/push-all.js'
 
 export type LoadedAccess = {
   state: DesiredState
@@ -41,20 +42,20 @@ export async function loadAccessDir(dir: string, options: { cwd: string; now: Da
     const decoded = decodeAccessFile(file, bytes)
     if ('diagnostic' in decoded) {
       diagnostics.push(decoded.diagnostic)
-      if (decoded.diagnostic.code === 'encoding') salvaged.push(...salvageNames(lenientDecoder.decode(bytes)))
+      if (decoded.diagnostic.code === 'encoding') pushAll(salvaged, salvageNames(lenientDecoder.decode(bytes)))
       return
     }
     const parsed = parseYamlFast(file, decoded.text)
     if ('diagnostic' in parsed) {
       diagnostics.push(parsed.diagnostic)
-      salvaged.push(...salvageNames(decoded.text))
+      pushAll(salvaged, salvageNames(decoded.text))
       return
     }
     texts.set(file, decoded.text)
     parsed.documents.forEach((value, index) => documents.push({ file, index, value }))
   })
   const built = buildDesiredState(documents, options.now, salvaged)
-  diagnostics.push(...resolvePositions(built.diagnostics, texts))
+  pushAll(diagnostics, resolvePositions(built.diagnostics, texts))
   return { state: built.state, diagnostics: sortDiagnostics(diagnostics), fileCount: paths.length }
 }
 

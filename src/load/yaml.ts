@@ -20,15 +20,18 @@ function yamlErrorCode(reason: string): string {
   return 'yaml-syntax'
 }
 
-/** Counts the values reachable from `value` as a consumer walking it would see them; stops at `limit`. */
+/**
+ * Counts the values reachable from `value` as a consumer walking it would see them; stops at `limit`.
+ * Children are pushed one at a time: spreading a list of 100,000+ items into `push` overflows the call stack.
+ */
 function expandedSize(value: unknown, limit: number): number {
   let count = 0
   const stack: unknown[] = [value]
   while (stack.length > 0 && count <= limit) {
     const next = stack.pop()
     count++
-    if (Array.isArray(next)) stack.push(...next)
-    else if (next !== null && typeof next === 'object') stack.push(...Object.values(next))
+    if (next === null || typeof next !== 'object') continue
+    for (const child of Array.isArray(next) ? next : Object.values(next)) stack.push(child)
   }
   return count
 }

@@ -5,6 +5,7 @@ import type { SalvagedName } from '../load/salvage.js'
 import type { Catalog, Organization } from '../schema/types.js'
 import { checkReferences } from './check-references.js'
 import { emptyState, type Declared, type DesiredState } from './state.js'
+import { pushAll } from '../util/push-all.js'
 
 export type BuildResult = { state: DesiredState; diagnostics: LocatedDiagnostic[] }
 
@@ -48,7 +49,7 @@ export function buildDesiredState(documents: readonly SourceDocument[], now: Dat
     }
     declare(names, found.kind, declaredName(document.value))
     const checked = checkSchema(document, found.kind)
-    diagnostics.push(...checked.diagnostics)
+    pushAll(diagnostics, checked.diagnostics)
     // Unknown keys are ignored by the model, so such a document can still be checked for references.
     if (checked.usable) valid.push({ kind: found.kind, document })
   }
@@ -70,7 +71,7 @@ export function buildDesiredState(documents: readonly SourceDocument[], now: Dat
   }
   state.organization = single(singletons.Organization, 'Organization', 'organization-count', names, diagnostics) as Declared<Organization> | undefined
   state.catalog = single(singletons.Catalog, 'Catalog', 'catalog-count', names, diagnostics) as Declared<Catalog> | undefined
-  diagnostics.push(...checkReferences(state, names, now))
+  pushAll(diagnostics, checkReferences(state, names, now))
   return { state, diagnostics }
 }
 

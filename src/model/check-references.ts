@@ -10,6 +10,7 @@ import { parseResourcePattern, isGlob } from './resource.js'
 import { isAtLeast, riskRank } from './risk.js'
 import { serviceRolesOf, type DocRef, type DesiredState } from './state.js'
 import { parseTimestamp } from './time.js'
+import { pushAll } from '../util/push-all.js'
 
 type Emit = (diagnostic: LocatedDiagnostic) => void
 
@@ -49,7 +50,7 @@ export function checkReferences(state: DesiredState, names: DeclaredNames, now: 
   }
   const rules = (grants: readonly GrantRule[] | undefined, at: DocRef, path: (string | number)[], context: RuleContext) => {
     grants?.forEach((grant, index) => {
-      diagnostics.push(...checkGrantRule(grant, context, loc(at, ...path, 'grants', index)).diagnostics)
+      pushAll(diagnostics, checkGrantRule(grant, context, loc(at, ...path, 'grants', index)).diagnostics)
     })
   }
 
@@ -112,7 +113,7 @@ export function checkReferences(state: DesiredState, names: DeclaredNames, now: 
   const policyLimits = policies.map((policy) => policy.individualGrants).filter((limits) => limits !== undefined)
   for (const { doc: grant, at } of state.grants.values()) {
     const checked = checkGrantRule(grant, base, loc(at))
-    diagnostics.push(...checked.diagnostics)
+    pushAll(diagnostics, checked.diagnostics)
     const expires = grant.expires === undefined ? undefined : parseTimestamp(grant.expires)
     if (grant.expires !== undefined && expires === undefined) {
       emit({ severity: 'error', code: 'invalid-date', summary: `\`expires\` is not a real date: "${grant.expires}".`, at: loc(at, 'expires') })
@@ -171,7 +172,7 @@ export function checkReferences(state: DesiredState, names: DeclaredNames, now: 
         if (side.permission !== undefined) permissionRef(side.permission, sideAt('permission'))
         if (side.role !== undefined) ref('Role', side.role, sideAt('role'))
         if (side.action !== undefined && side.resource !== undefined) {
-          diagnostics.push(...checkGrantRule({ action: side.action, resource: side.resource, env: side.env }, base, sideAt()).diagnostics)
+          pushAll(diagnostics, checkGrantRule({ action: side.action, resource: side.resource, env: side.env }, base, sideAt()).diagnostics)
         }
       })
     })
@@ -212,7 +213,7 @@ function checkQuery(query: AccessQuery, context: RuleContext, at: DocLocation, e
     return
   }
   const env = query.env === undefined ? undefined : ([query.env] as [string])
-  out.push(...checkGrantRule({ action: query.action, resource: query.resource, env }, context, at).diagnostics)
+  pushAll(out, checkGrantRule({ action: query.action, resource: query.resource, env }, context, at).diagnostics)
 }
 
 /** A local group that includes itself through `members.groups` is an error, reported at the member that closes the cycle. */

@@ -51,6 +51,20 @@ describe('parseYamlFast', () => {
   })
 })
 
+describe('parseYamlFast on long lists', () => {
+  it('counts a flow list of 200,000 items without overflowing the call stack', () => {
+    const text = `x: [${Array(200_000).fill('1').join(',')}]\n`
+    const parsed = parseYamlFast('big.yaml', text)
+    expect('documents' in parsed && (parsed.documents[0] as { x: unknown[] }).x.length).toBe(200_000)
+  })
+
+  it('counts a mapping of 200,000 keys without overflowing the call stack', () => {
+    const text = Array.from({ length: 200_000 }, (_, i) => `k${i}: 1`).join('\n')
+    const parsed = parseYamlFast('big.yaml', text)
+    expect('documents' in parsed && Object.keys(parsed.documents[0] as object).length).toBe(200_000)
+  })
+})
+
 describe('PositionIndex', () => {
   const text = [
     'kind: Group', // 1
