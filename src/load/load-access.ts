@@ -30,8 +30,11 @@ export function displayPath(path: string, cwd: string): string {
 
 /** Load, parse, validate and build an access directory. Never throws for problems in the files. */
 export async function loadAccessDir(dir: string, options: { cwd: string; now: Date }): Promise<LoadedAccess> {
-  const paths = await findAccessFiles(dir)
-  const diagnostics: Diagnostic[] = []
+  const { files: paths, skipped } = await findAccessFiles(dir)
+  const diagnostics: Diagnostic[] = skipped.map(({ path, reason }) => {
+    const detail = 'Every *.yaml / *.yml below the access directory is read; symbolic links are followed only within it.'
+    return { severity: 'warning', code: 'skipped-file', summary: `Not read: ${reason}.`, detail, source: { file: displayPath(path, options.cwd), line: 1, col: 1 } }
+  })
   const texts = new Map<string, string>()
   const documents: SourceDocument[] = []
   const salvaged: SalvagedName[] = []

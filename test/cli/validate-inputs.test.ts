@@ -1,5 +1,5 @@
 // `rolecall validate` on unusual inputs (the real CLI): every problem is a diagnostic, never an internal error.
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
@@ -25,4 +25,27 @@ describe('rolecall validate on a long list', () => {
     expect(json.stderr).toBe('')
     expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ code: 'missing-kind', source: { file: 'big.yaml', line: 1, col: 1 } })])
   }, 60_000)
+})
+
+describe('rolecall validate on linked and hidden files', () => {
+  it('reads a linked file inside the directory and warns about each link it does not follow', async () => {
+    dir = await materialize(undefined)
+    await mkdir(join(dir, 'drafts'))
+    await writeFile(join(dir, 'drafts', 'role.txt'), 'kind: Role\nname: Viewer\npermisions: [audit:read]\n')
+    await symlink(join('drafts', 'role.txt'), join(dir, 'link.yaml'))
+    await symlink('nowhere.yaml', join(dir, 'dangling.yaml'))
+    await writeFile(join(dir, '.hidden.yaml'), 'kind: Role\nname: Hidden\npermisions: []\n')
+    const result = await runCli(['validate', '--dir', '.'], { cwd: dir, env: now })
+    expect(result.stdout).toBe(
+      [
+        'dangling.yaml:1:1: warning: Not read: it is a symbolic link to something that does not exist. [skipped-file]',
+        '    Every *.yaml / *.yml below the access directory is read; symbolic links are followed only within it.',
+        'link.yaml:3:1: error: Unknown key `permisions`; did you mean `permissions`? [unknown-key]',
+        '    Allowed keys: kind, name, description, permissions, grants, authMethods.',
+        '1 error, 1 warning in 9 files',
+        '',
+      ].join('\n'),
+    )
+    expect(result.code).toBe(1)
+  })
 })
