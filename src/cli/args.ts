@@ -30,3 +30,12 @@ export function oneOf<const C extends readonly string[]>(
   if ((choices as readonly string[]).includes(value)) return value as C[number]
   throw new UsageError(`--${flag} must be one of ${choices.join(', ')} (got "${value}")`)
 }
+
+/**
+ * A ROLECALL_* setting from the environment, or undefined when it is unset or empty: `ROLECALL_ACCESS_DIR=` (as CI
+ * templates and `env -u`-less scripts leave it) means "not set", not "the working directory".
+ */
+export function envSetting(env: NodeJS.ProcessEnv, name: `ROLECALL_${string}`): string | undefined {
+  const value = env[name]
+  return value === undefined || value === '' ? undefined : value
+}

@@ -1,5 +1,6 @@
 // `rolecall validate` on unusual inputs (the real CLI): every problem is a diagnostic, never an internal error.
-import { mkdir, rm, symlink, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
@@ -47,5 +48,25 @@ describe('rolecall validate on linked and hidden files', () => {
       ].join('\n'),
     )
     expect(result.code).toBe(1)
+  })
+})
+
+describe('an empty ROLECALL_ACCESS_DIR', () => {
+  it('means ./access to validate, not the working directory', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rolecall-cwd-'))
+    const base = await materialize(undefined)
+    await cp(base, join(dir, 'access'), { recursive: true })
+    await rm(base, { recursive: true })
+    await writeFile(join(dir, 'stray.yaml'), 'kind: Nope\n')
+    const result = await runCli(['validate'], { cwd: dir, env: { ...now, ROLECALL_ACCESS_DIR: '' } })
+    expect(result).toEqual({ code: 0, stdout: '0 errors, 0 warnings in 8 files\n', stderr: '' })
+  })
+
+  it('means ./access to drift, which then does not read the working directory', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rolecall-cwd-'))
+    await writeFile(join(dir, 'stray.yaml'), 'kind: Nope\n')
+    const result = await runCli(['drift', '--db', 'none.db'], { cwd: dir, env: { ...now, ROLECALL_ACCESS_DIR: '' } })
+    expect(result.stderr).not.toContain('stray.yaml')
+    expect(result.stderr).toContain('no database at')
   })
 })

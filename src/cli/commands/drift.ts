@@ -7,7 +7,7 @@ import { stateDocuments, stateFromDocuments, type StateDocument } from '../../mo
 import type { DesiredState } from '../../model/state.js'
 import { computeDrift, driftBaselineProblem, driftListLimit, isAlarming, limitDrift, type DriftReport } from '../../plan/drift.js'
 import { driftJsonPieces, driftTextLines, writeInBatches } from '../../render/drift.js'
-import { oneOf, parseCommandArgs } from '../args.js'
+import { envSetting, oneOf, parseCommandArgs } from '../args.js'
 import { readNow } from '../clock.js'
 import { loadDesired, withStore } from '../desired.js'
 import type { Io } from '../io.js'
@@ -26,7 +26,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const limit = values.limit === undefined ? driftListLimit : Number(values.limit)
   if (!Number.isInteger(limit) || limit < 0 || values.limit?.trim() === '') throw new UsageError(`--limit must be a whole number of access changes to list, 0 for all (got "${values.limit ?? ''}")`)
   const now = readNow(io.env)
-  const dir = values.dir ?? io.env.ROLECALL_ACCESS_DIR ?? 'access'
+  const dir = values.dir ?? envSetting(io.env, 'ROLECALL_ACCESS_DIR') ?? 'access'
   let desired: DesiredState | undefined
   if (values.dir !== undefined || existsSync(resolve(io.cwd, dir))) desired = await loadDesired(dir, io, now)
   const remote = remoteOption(values.server, values.db, io)

@@ -5,14 +5,14 @@ import { hasErrors, sortDiagnostics } from '../../diag/diagnostic.js'
 import { RolecallError } from '../../errors.js'
 import { loadAccessDir } from '../../load/load-access.js'
 import { renderDiagnostics } from '../../render/diagnostics.js'
-import { oneOf, parseCommandArgs } from '../args.js'
+import { envSetting, oneOf, parseCommandArgs } from '../args.js'
 import { readNow } from '../clock.js'
 import { codeownersDiagnostics } from '../codeowners-check.js'
 import type { Io } from '../io.js'
 
-/** The access directory: --dir, else ROLECALL_ACCESS_DIR, else ./access. Must exist. */
+/** The access directory: --dir, else ROLECALL_ACCESS_DIR (unless empty), else ./access. Must exist. */
 export async function accessDirOption(dir: string | undefined, io: Io): Promise<string> {
-  const path = resolve(io.cwd, dir ?? io.env.ROLECALL_ACCESS_DIR ?? 'access')
+  const path = resolve(io.cwd, dir ?? envSetting(io.env, 'ROLECALL_ACCESS_DIR') ?? 'access')
   const info = await stat(path).catch(() => undefined)
   if (info === undefined) throw new RolecallError(`access directory not found: ${path}`)
   return path
