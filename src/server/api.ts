@@ -1,6 +1,7 @@
 // The admin and check API at /api/v1, behind admin tokens (rca_) with scopes. SCIM tokens get 401 here.
 // The organization is the server's own; no request header selects another.
 import { Hono, type Context, type MiddlewareHandler, type Next } from 'hono'
+import { StoreBusyError } from '../errors.js'
 import { formatChain, formatHeld } from '../engine/chain.js'
 import { userKey } from '../engine/effective.js'
 import { unknownUserMessage, usersNamedIn } from '../engine/question-check.js'
@@ -66,6 +67,11 @@ export function createApiApp(options: ApiOptions): Hono<ApiEnv> {
   api.onError((error, c) => {
     // Not a failure of ours: recorded as 499 at info level (see util/client-closed.ts), and nobody is left to answer.
     if (error instanceof ClientClosedError) return clientClosedResponse()
+    // Another process holds the store's write lock past the deadline: nothing was written, the client may retry.
+    if (error instanceof StoreBusyError) {
+      c.header('retry-after', String(error.retryAfterSeconds))
+      return c.json({ error: 'the store is busy with another process; try again later' }, 503)
+    }
     options.onUnexpected?.(error)
     return c.json({ error: 'internal error' }, 500)
   })

@@ -8,6 +8,7 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isEveryInterface, urlHost } from '../../src/cli/commands/serve.js'
 import { maxBodyBytes } from '../../src/scim/http.js'
@@ -201,6 +202,38 @@ describe('rolecall serve against hostile and clumsy clients', () => {
     expect(isEveryInterface('127.0.0.1')).toBe(false)
     expect(urlHost('::')).toBe('[::]')
     expect(urlHost('localhost')).toBe('localhost')
+  })
+
+  it('keeps answering while another process holds the write lock, and writes once it is free', async () => {
+    const { db, scim, check } = await seeded()
+    const server = serve(db)
+    const port = await server.port
+    const url = `http://127.0.0.1:${port}`
+    const holder = new Database(db)
+    holder.exec('BEGIN IMMEDIATE')
+    try {
+      const write = fetch(`${url}/scim/v2/Users`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${scim}`, 'content-type': 'application/scim+json' },
+        body: JSON.stringify({ userName: 'queued@acme.example' }),
+      })
+      let isWriteAnswered = false
+      void write.then(() => (isWriteAnswered = true))
+      // The write waits for the lock on timers, not in SQLite's busy handler: the server goes on answering meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      const health = await fetch(`${url}/healthz`)
+      const asked = await fetch(`${url}/api/v1/check`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${check}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ user: 'queued@acme.example', permission: 'sso:manage' }),
+      })
+      expect([health.status, asked.status]).toEqual([200, 200])
+      expect(isWriteAnswered).toBe(false)
+      holder.exec('ROLLBACK')
+      expect((await write).status).toBe(201)
+    } finally {
+      holder.close()
+    }
   })
 
   it('answers with Connection: close once SIGTERM has come, even a request already in flight', async () => {

@@ -6,8 +6,15 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { StoreBusyError } from '../../src/errors.js'
+import { readPlanBase } from '../../src/apply/store-base.js'
+import { loadAccessDir } from '../../src/load/load-access.js'
+import { makePlan } from '../../src/plan/make-plan.js'
 import { createScimApp } from '../../src/scim/app.js'
+import { createApiApp } from '../../src/server/api.js'
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { exampleApprovals } from '../helpers/apply-example.js'
+import { repoRoot } from '../helpers/cli.js'
+import { fixtureNow } from '../helpers/fixtures.js'
 
 const dirs: string[] = []
 const cleanups: (() => Promise<void> | void)[] = []
@@ -133,6 +140,26 @@ describe('a server store while another process holds the write lock', () => {
     expect(body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '503' })
     expect(String(body['detail'])).not.toContain(path)
     expect(count(path, 'users')).toBe(0)
+  })
+
+  it('answers an admin API apply that cannot get the lock with 503 and Retry-After, having applied nothing', async () => {
+    const path = tempDb()
+    const store = open(path, { lockWait: 'retry', lockDeadlineMs: 100 })
+    const { token } = await store.createAdminToken(['plan', 'apply'])
+    const app = createApiApp({ store, clock: () => fixtureNow })
+    const loaded = await loadAccessDir(`${repoRoot}access`, { cwd: repoRoot, now: fixtureNow })
+    const plan = makePlan(loaded.state, await readPlanBase(store), fixtureNow)
+    const holder = holdWriteLock(path)
+    const response = await app.request('http://localhost/api/v1/apply', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ plan, approvedBy: exampleApprovals }),
+    })
+    holder.release()
+    expect(response.status).toBe(503)
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(await response.json()).toEqual({ error: 'the store is busy with another process; try again later' })
+    expect(count(path, 'applied_revisions')).toBe(0)
   })
 
   it('fails writes still waiting when the store closes, without writing them', async () => {

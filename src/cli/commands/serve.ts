@@ -92,7 +92,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const flusher = setInterval(() => destination.flush(), 250)
   flusher.unref()
   const logger = pino({ base: { service: 'rolecall' }, timestamp: isoTimeOncePerMs() }, destination)
-  const store = openSqliteStore(dbPath, { backgroundCheckpoint: true })
+  // Retry, not block, on another process's write lock: a blocking wait would stall every request (see batcher.ts).
+  const store = openSqliteStore(dbPath, { backgroundCheckpoint: true, lockWait: 'retry' })
   const { app, checks, recordRequest } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: 50 } })
   const check = directCheck({ store, checks, clock: () => new Date(), recordRequest, onUnexpected: (error) => logger.error({ err: error }, 'unexpected error') })
 
