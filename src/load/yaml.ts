@@ -16,7 +16,8 @@ export type ParsedYaml = { documents: unknown[] } | { diagnostic: Diagnostic }
 
 function yamlErrorCode(reason: string): string {
   if (reason.includes('duplicated mapping key')) return 'yaml-duplicate-key'
-  if (reason.includes('tab')) return 'yaml-tab'
+  // A whole word: 'unacceptable', 'non-printable' and 'non-tabulated' are not about tabs.
+  if (/\btab\b/.test(reason)) return 'yaml-tab'
   return 'yaml-syntax'
 }
 
@@ -64,15 +65,24 @@ export function parseYamlFast(file: string, text: string): ParsedYaml {
   return { documents: documents.filter((document) => document !== null && document !== undefined) }
 }
 
-/** One diagnostic for what js-yaml refused: at its mark, but at the opening quote of a string that is never closed. */
+/**
+ * One diagnostic for what js-yaml refused: at its mark, but at the opening quote of a string that is never closed,
+ * and at the character itself when the file holds one YAML does not allow (js-yaml marks where it noticed).
+ */
 function syntaxDiagnostic(file: string, text: string, error: jsYaml.YAMLException): Diagnostic {
   const reason = error.reason || 'invalid YAML'
   const code = yamlErrorCode(reason)
-  const quote = unclosedQuoteStart(text, reason)
+  const mark = error.mark?.position ?? text.length
+  const quote = unclosedQuoteStart(text, reason, mark)
   if (quote !== undefined) {
     return { severity: 'error', code, summary: `YAML: this ${quote.style}-quoted string is never closed.`, detail: `YAML: ${reason}.`, source: { file, ...positionOf(text, quote.offset) } }
   }
-  const key = code === 'yaml-duplicate-key' ? keyAt(text, error.mark?.position ?? -1) : undefined
+  const character = disallowedCharacter(text, reason, mark)
+  if (character !== undefined) {
+    const hex = (text.codePointAt(character) ?? 0).toString(16).toUpperCase().padStart(4, '0')
+    return { severity: 'error', code, summary: `YAML: character U+${hex} is not allowed here; remove it.`, detail: `YAML: ${reason}.`, source: { file, ...positionOf(text, character) } }
+  }
+  const key = code === 'yaml-duplicate-key' ? keyAt(text, mark) : undefined
   return {
     severity: 'error',
     code,
@@ -82,18 +92,43 @@ function syntaxDiagnostic(file: string, text: string, error: jsYaml.YAMLExceptio
 }
 
 /**
- * js-yaml reports a quoted string left open at the end of the file. Nothing after its opening quote closes it,
- * so that quote is the last one in the file that is not escaped (`\"`) or doubled (`''`).
+ * What js-yaml refuses in a scalar, and in a double-quoted one (JSON characters only: no controls but tab).
+ * Lone surrogates, which js-yaml refuses too, never get this far: strict UTF-8 decoding refused them.
  */
-function unclosedQuoteStart(text: string, reason: string): { style: 'double' | 'single'; offset: number } | undefined {
-  if (!reason.includes('end of the stream')) return undefined
+const nonPrintable = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]/
+const nonJson = /[\x00-\x08\x0A-\x1F]/
+
+/**
+ * The offset of the character js-yaml refused. A NUL is refused wherever it is, so it is the file's first; the
+ * others are found when js-yaml takes a piece of a scalar, which never spans a line, and it marks the piece's end:
+ * the first such character between the start of the marked line and the mark.
+ */
+function disallowedCharacter(text: string, reason: string, mark: number): number | undefined {
+  if (reason.includes('null byte')) {
+    const nul = text.indexOf('\0')
+    return nul < 0 ? undefined : nul
+  }
+  const pattern = reason.includes('non-printable') ? nonPrintable : reason.includes('valid JSON character') ? nonJson : undefined
+  if (pattern === undefined) return undefined
+  const lineStart = text.lastIndexOf('\n', mark - 1) + 1
+  const found = pattern.exec(text.slice(lineStart, mark + 1))
+  return found === null ? undefined : lineStart + found.index
+}
+
+/**
+ * js-yaml reports a quoted string left open where the file or the document (`---`) ends. Nothing after its opening
+ * quote closes it, so that quote is the last one before that end that is not escaped (`\"`) or doubled (`''`).
+ */
+function unclosedQuoteStart(text: string, reason: string, mark: number): { style: 'double' | 'single'; offset: number } | undefined {
+  if (!reason.includes('end of the stream') && !reason.includes('end of the document')) return undefined
+  const end = Math.min(mark, text.length)
   if (reason.includes('double quoted scalar')) {
-    let i = text.lastIndexOf('"')
+    let i = text.lastIndexOf('"', end - 1)
     while (i > 0 && isEscaped(text, i)) i = text.lastIndexOf('"', i - 1)
     return i < 0 ? undefined : { style: 'double', offset: i }
   }
   if (reason.includes('single quoted scalar')) {
-    let i = text.lastIndexOf("'")
+    let i = text.lastIndexOf("'", end - 1)
     while (i > 0 && text[i - 1] === "'") i = i >= 2 ? text.lastIndexOf("'", i - 2) : -1
     return i < 0 ? undefined : { style: 'single', offset: i }
   }

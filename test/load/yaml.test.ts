@@ -27,6 +27,12 @@ describe('parseYamlFast', () => {
     ['a duplicate nested key', 'source:\n  scim:\n    connection: okta\n    connection: entra\n', 'yaml-duplicate-key', 4, 5, /`connection`/],
     ['a duplicate quoted key in a flow mapping', 'can: {"action": run, "action": edit}\n', 'yaml-duplicate-key', 1, 22, /`action`/],
     ['a tab as indentation', 'individualGrants:\n\tmaxRisk: high\n', 'yaml-tab', 2, 1, /tab/],
+    ['a NUL byte, where it is', 'kind: Role\nname: A\0B\n', 'yaml-syntax', 2, 8, /U\+0000 is not allowed/],
+    ['a control character in a double-quoted string, where it is', 'kind: Role\nname: A\ndescription: "abc\x01 d"\n', 'yaml-syntax', 3, 18, /U\+0001 is not allowed/],
+    ['a control character in a single-quoted string, where it is', "kind: Role\ndescription: 'a\x02b'\n", 'yaml-syntax', 2, 16, /U\+0002 is not allowed/],
+    ['a DEL in a plain string, not as a tab', 'kind: Role\nname: A\x7fB\n', 'yaml-syntax', 2, 8, /U\+007F is not allowed/],
+    ['a double-quoted string left open before the next document, at its quote', 'kind: Role\nname: A\n---\nkind: Role\nname: "open\n\n---\nkind: Group\n', 'yaml-syntax', 5, 7, /double-quoted string is never closed/],
+    ['a single-quoted string left open before the next document, at its quote', "a: 1\n---\nb: 'open\nc: 2\n---\nd: 3\n", 'yaml-syntax', 3, 4, /single-quoted string is never closed/],
   ])('reports %s once, at its position', (_name, text, code, line, col, summary) => {
     const parsed = parseYamlFast('f.yaml', text)
     expect(parsed).toMatchObject({ diagnostic: { severity: 'error', code, summary: expect.stringMatching(summary), source: { file: 'f.yaml', line, col } } })
