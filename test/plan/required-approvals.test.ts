@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { emptyState } from '../../src/model/state.js'
 import { requiredApprovals } from '../../src/plan/policy.js'
-import type { ApprovalRule } from '../../src/schema/types.js'
+import type { ApprovalRule } from '../../src/schema/generated/policy.js'
 
 function stateWith(approvals: ApprovalRule[]) {
   const state = emptyState()
