@@ -6,9 +6,10 @@ export const defaultDbPath = './data/rolecall.db'
 export const defaultPort = 8080
 export const defaultHost = '127.0.0.1'
 
-/** The database file: --db, else ROLECALL_DB, else ./data/rolecall.db, relative to `cwd`. */
+/** The database file: --db, else ROLECALL_DB (an empty one is unset), else ./data/rolecall.db, relative to `cwd`. */
 export function resolveDbPath(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
-  const path = flag ?? env['ROLECALL_DB'] ?? defaultDbPath
+  const fromEnv = env['ROLECALL_DB']
+  const path = flag ?? (fromEnv === undefined || fromEnv === '' ? defaultDbPath : fromEnv)
   if (path === ':memory:') return path
   return isAbsolute(path) ? path : resolve(cwd, path)
 }
