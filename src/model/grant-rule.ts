@@ -2,7 +2,7 @@
 import { suggestion } from '../diag/suggest.js'
 import type { DocLocation, LocatedDiagnostic } from '../load/document.js'
 import type { Catalog, Policy } from '../schema/types.js'
-import { isGlob, matchesPart, parseResourcePattern, type ResourcePattern } from './resource.js'
+import { isGlob, matchesPart, parseResourcePattern, partsOverlap, type ResourcePattern } from './resource.js'
 import { maxRisk, raiseRisk, type Risk } from './risk.js'
 import { actionList } from './state.js'
 
@@ -132,9 +132,11 @@ function ruleRisk(base: Risk, rule: GrantShape, pattern: ResourcePattern, contex
   return risk
 }
 
-/** Could some resource match both patterns? Each part overlaps when either glob matches the other's text. */
+/**
+ * Could some concrete resource match both patterns? Part by part, whether the two globs' languages intersect:
+ * `secret:checkout/*-key` and `secret:checkout/prod-*` overlap (`prod-signing-key`) though neither matches the other's text.
+ */
 export function patternsOverlap(a: ResourcePattern, b: ResourcePattern): boolean {
-  const overlap = (x: string, y: string) => matchesPart(x, y) || matchesPart(y, x)
-  return overlap(a.type, b.type) && overlap(a.service, b.service) && overlap(a.name, b.name)
+  return partsOverlap(a.type, b.type) && partsOverlap(a.service, b.service) && partsOverlap(a.name, b.name)
 }
 
