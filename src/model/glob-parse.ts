@@ -92,11 +92,16 @@ class Parser {
   /** Whether the last `sequence` to finish read `..` at its own level (picomatch's brace range `{1..5}`). */
   private dots = false
 
-  /** `[...]` after its `[`: members and ranges `a-z`. As in picomatch, `!` is a member, not a negation, and a `]` right after `[` is a member. */
+  /**
+   * `[...]` after its `[`: members and ranges `a-z`; a `]` right after `[` is a member. A class opening with `!` is
+   * refused: shells read `[!a]` as "anything but a", picomatch (and so rolecall until now) as "! or a", and a risk
+   * rule or separation-of-duty pair written the first way would quietly cover far less than its author meant.
+   */
   private charClass(): CharSet {
     const close = this.text.indexOf(']', this.position + 1)
     if (close < 0) throw new GlobSyntaxError('"[" without its closing "]"')
     const body = this.text.slice(this.position, close)
+    if (body.startsWith('!')) throw new GlobSyntaxError(`"[${body}]" is ambiguous: a class opening with "!" is not supported; list the characters it should match`)
     this.position = close + 1
     const ranges: [number, number][] = []
     for (let index = 0; index < body.length; index++) {
