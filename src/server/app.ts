@@ -3,7 +3,7 @@ import { Hono, type Context } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import type { Logger } from 'pino'
 import { Registry, collectDefaultMetrics } from 'prom-client'
-import { createScimApp } from '../scim/app.js'
+import { createScimApp, scimNotFound } from '../scim/app.js'
 import { createApiApp } from './api.js'
 import { CheckService, type CheckServiceOptions } from './check-service.js'
 import { requestRecorder, type RecordRequest } from './request-record.js'
@@ -60,5 +60,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
   const onUnexpected = (error: unknown) => logger?.error({ err: error }, 'unexpected error')
   app.route('/', createApiApp({ store, checks, onUnexpected }))
   app.route('/', createScimApp({ store, onUnexpected }))
+  // A mounted app's notFound is not used: under /scim/v2, unknown paths and methods still get SCIM error bodies.
+  app.notFound((c) => (c.req.path === '/scim/v2' || c.req.path.startsWith('/scim/v2/') ? scimNotFound(c) : c.text('404 Not Found', 404)))
   return { app, registry, checks, recordRequest }
 }
