@@ -44,7 +44,7 @@ export type CheckServiceOptions = {
    * milliseconds; 0 looks on every request. Writes through this process's store are seen at once either way.
    */
   foreignWritesEveryMs?: number
-  /** Users kept at most (about 3 KB each at 20 IdP groups per user); warming stops there. Default 500,000. */
+  /** Users kept at most (about 1 KB each at 20 IdP groups per user); warming stops there. Default 500,000. */
   maxUsers?: number
 }
 
