@@ -6,6 +6,7 @@ import { isGlob, matchesPart, parseResourcePattern } from '../model/resource.js'
 import type { DesiredState } from '../model/state.js'
 import type { AccessQuestion } from './check.js'
 import { userKey } from './effective.js'
+import { pushAll } from '../util/push-all.js'
 
 /** The names, comma-separated; a long list is cut short. */
 function listOf(names: readonly string[], most = 20): string {
@@ -71,7 +72,7 @@ export function usersNamedIn(state: DesiredState): Set<string> {
  */
 export function knownUserNames(state: DesiredState, directoryUsers: readonly { userName: string }[], breakGlass: readonly { user: string }[]): string[] {
   const names: string[] = directoryUsers.map((user) => user.userName)
-  for (const { doc } of state.groups.values()) names.push(...(doc.source.members?.users ?? []))
+  for (const { doc } of state.groups.values()) pushAll(names, doc.source.members?.users ?? [])
   for (const { doc } of state.grants.values()) names.push(doc.user)
   for (const grant of breakGlass) names.push(grant.user)
   return names

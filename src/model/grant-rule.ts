@@ -113,7 +113,8 @@ export function checkGrantRule(rule: GrantShape, context: RuleContext, base: Doc
 function ruleRisk(base: Risk, rule: GrantShape, pattern: ResourcePattern, context: RuleContext): Risk {
   const envs = rule.env ?? context.service?.environments ?? (context.catalog.environments ?? []).map((env) => env.name)
   const raiseOf = new Map((context.catalog.environments ?? []).map((env) => [env.name, env.raiseRisk ?? 0]))
-  const envRaise = Math.max(0, ...envs.map((env) => raiseOf.get(env) ?? 0))
+  let envRaise = 0
+  for (const env of envs) envRaise = Math.max(envRaise, raiseOf.get(env) ?? 0)
   let risk = raiseRisk(base, envRaise)
   const actions = actionList(rule.action)
   for (const policy of context.policies) {
