@@ -7,18 +7,22 @@ export const cliPath = fileURLToPath(new URL('../../bin/rolecall.js', import.met
 
 export type CliResult = { code: number | null; stdout: string; stderr: string }
 
-/** Spawn `command ...args` with only PATH (and `env`) in its environment; stdin gets `input`, then ends. */
-export function runProcess(command: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+/**
+ * Spawn `command ...args` with only PATH (and `env`) in its environment; stdin gets `input`, then ends. With `input:
+ * null` there is no stdin at all: git and short scripts exit before they would read one, and writing to their closed
+ * stdin would fail the test run with EPIPE.
+ */
+export function runProcess(command: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string | null } = {}): Promise<CliResult> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...options.env }
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd ?? repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(command, args, { cwd: options.cwd ?? repoRoot, env, stdio: [options.input === null ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     child.on('error', reject)
     child.on('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end(options.input ?? '')
+    if (options.input !== null) child.stdin?.end(options.input ?? '')
   })
 }
 

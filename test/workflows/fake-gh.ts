@@ -1,9 +1,9 @@
 // A stand-in for `gh api` on PATH, so that workflow run scripts can be executed as they are written.
 // It serves recorded JSON from a directory named after the endpoint, applies --jq with the real jq, and pages like gh.
-import { spawn } from 'node:child_process'
 import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { runProcess, type CliResult } from '../helpers/cli.js'
 
 /**
  * `repos/acme/access/pulls/7` is served from `<root>/repos/acme/access/pulls/7.json`; a paged endpoint from
@@ -29,18 +29,7 @@ export async function recordGh(root: string, endpoint: string, value: unknown): 
   await writeFile(file, JSON.stringify(value))
 }
 
-/**
- * Spawn `command ...args` with only PATH (and `env`) in its environment and no stdin at all: git and short scripts
- * exit before they would read one, and writing to their closed stdin fails the test run with EPIPE.
- */
-export function runWithoutInput(command: string, args: readonly string[], options: { cwd: string; env?: Record<string, string> }): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+/** Spawn `command ...args` with only PATH (and `env`) in its environment and no stdin at all (runProcess). */
+export function runWithoutInput(command: string, args: readonly string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
+  return runProcess(command, args, { ...options, input: null })
 }
