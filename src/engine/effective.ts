@@ -133,7 +133,7 @@ export class BundleBuilder {
     this.context = { catalog: this.catalog, serviceNames: new Set(state.services.keys()), policies: [...state.policies.values()].map((entry) => entry.doc) }
   }
 
-  private readonly actionRisks = new Map<string, Risk>()
+  private readonly actionRisks = new Map<string, Risk | undefined>()
 
   /**
    * The risk of one atom of a held grant: one action, in one environment (`env` absent: in every environment the
@@ -145,16 +145,27 @@ export class BundleBuilder {
     const { grant } = holding
     // A grant of one atom (for this environment) has its own risk.
     if (grant.actions.length === 1 && (env === undefined || grant.env === undefined || grant.env.length === 1)) return holding.risk
+    return this.riskHere(holding, action, env) ?? holding.risk
+  }
+
+  /**
+   * The risk this builder's catalog and policy risk rules give one atom of a holding, which may come from another
+   * state: a plan rates what someone gains under the applied rules as well as the proposed ones, so that a change
+   * cannot lower the risk it is judged at. Undefined when the atom does not resolve here (a resource type or
+   * permission this state does not declare).
+   */
+  riskHere(holding: Holding, action: string, env?: string): Risk | undefined {
+    if (holding.type !== 'grant') return this.catalog.permissions.find((entry) => entry.name === holding.permission)?.risk
+    const { grant } = holding
     const serviceStep = holding.chain.find((step) => step.kind === 'service-role' || step.kind === 'service-team')
     const serviceName = serviceStep?.kind === 'service-role' || serviceStep?.kind === 'service-team' ? serviceStep.service : undefined
     const cacheKey = `${holding.key}\u0000${action}\u0000${env ?? ''}\u0000${serviceName ?? ''}`
-    const cached = this.actionRisks.get(cacheKey)
-    if (cached !== undefined) return cached
+    if (this.actionRisks.has(cacheKey)) return this.actionRisks.get(cacheKey)
     const service = serviceName === undefined ? undefined : this.state.services.get(serviceName)?.doc
     const { type, name } = grant.resource
     const scope = service === undefined ? undefined : { name: service.name, environments: service.environments }
     const envs = env === undefined || grant.env === undefined ? grant.env : [env]
-    const risk = this.grantTemplate({ action, resource: `${type}:${grant.resource.service}/${name}`, env: envs }, [], scope)?.risk ?? holding.risk
+    const risk = this.grantTemplate({ action, resource: `${type}:${grant.resource.service}/${name}`, env: envs }, [], scope)?.risk
     this.actionRisks.set(cacheKey, risk)
     return risk
   }

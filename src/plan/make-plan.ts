@@ -209,7 +209,13 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
   const before = beforeBundles === undefined ? emptyAccess() : computeEffectiveAccess(appliedState, directory, { ...options, bundles: beforeBundles, ...(beforePaths === undefined ? {} : { paths: beforePaths }) })
   const after = desired.catalog === undefined ? emptyAccess() : computeEffectiveAccess(desired, directory, { ...options, bundles: afterBundles, paths: afterPaths })
   const deltas = diffAccess(before, after, {
-    after: (holding, action, env) => afterBundles.actionRisk(holding, action, env),
+    // A gain is rated under the applied catalog and risk rules too, whichever is higher: a change that lowers a
+    // catalog risk or drops a risk rule is judged (and approved) at the risk the rules it changes gave.
+    after: (holding, action, env) => {
+      const proposed = afterBundles.actionRisk(holding, action, env)
+      const applied = beforeBundles?.riskHere(holding, action, env)
+      return applied === undefined ? proposed : maxRisk(proposed, applied)
+    },
     ...(beforeBundles === undefined ? {} : { before: (holding: Holding, action: string, env?: string) => beforeBundles.actionRisk(holding, action, env) }),
   })
   const moved = movedRisks(deltas)

@@ -260,4 +260,29 @@ describe('reconciling the example organization', () => {
     expect(eligible).not.toContain('cory@acme.example')
     expect(eligible).not.toContain('casey@acme.example')
   })
+
+  it('rates what a change grants under the applied catalog and risk rules too: dropping a rule does not lower the bar', async () => {
+    await applyPlan(await planNow(desired), store, apply)
+    // The rule that makes editing the identity service's auth configs critical goes, in the same change that grants it.
+    const withoutRule = edited(desired, 'Policy', 'acme-access-policy', (doc) => {
+      doc.riskRules = (doc.riskRules as { resource: string }[]).filter((rule) => rule.resource !== 'auth-config:identity/*')
+    })
+    const granted = edited(withoutRule, 'Group', 'Support Tier 2', (doc) => {
+      doc.grants = [...((doc.grants as object[] | undefined) ?? []), { action: 'edit', resource: 'auth-config:identity/*', env: ['staging'] }]
+    })
+    const plan = await planNow(granted)
+    const gain = plan.access.find((entry) => entry.user === 'sam@acme.example' && entry.change === 'gain' && entry.key.includes('auth-config:identity'))
+    expect(gain?.risk).toBe('critical')
+    expect(plan.approvals.filter((approval) => approval.risk === 'critical')).toContainEqual(expect.objectContaining({ count: 2, approvers: ['group:Security Admins', 'github:acme/security'] }))
+    // A catalog that lowers a risk is judged the same way.
+    const lowered = edited(desired, 'Catalog', (desired.catalog?.doc.name ?? '') as string, (doc) => {
+      const secret = (doc.resourceTypes as { name: string; actions: { name: string; risk: string }[] }[]).find((type) => type.name === 'secret')
+      for (const action of secret?.actions ?? []) action.risk = 'low'
+    })
+    const reads = edited(lowered, 'Group', 'Support Tier 2', (doc) => {
+      doc.grants = [...((doc.grants as object[] | undefined) ?? []), { action: 'read', resource: 'secret:checkout/*', env: ['staging'] }]
+    })
+    const secretGain = (await planNow(reads)).access.find((entry) => entry.user === 'sam@acme.example' && entry.key.includes('secret:checkout'))
+    expect(secretGain?.risk).not.toBe('low')
+  })
 })
