@@ -110,6 +110,17 @@ export function atomsOfKey(key: string): string[] {
   return actions.flatMap((action) => envs.map((env) => `grant ${action}${head} env=${env}${tail}`))
 }
 
+/**
+ * The atom of the same action and target in every environment, for an atom limited to one environment: `grant
+ * edit X env=staging` → `grant edit X`; undefined for any other key. Whoever holds the second holds the first.
+ */
+export function atomInEveryEnvironment(atom: string): string | undefined {
+  if (!atom.startsWith('grant ')) return undefined
+  const { actions, head, tail, envs } = splitGrantKey(atom)
+  if (envs === undefined || envs.length !== 1 || actions.length !== 1) return undefined
+  return `grant ${actions[0] ?? ''}${head}${tail}`
+}
+
 /** How many atoms a holding or delta key names: `atomsOfKey(key).length`, without writing them. */
 export function atomCountOfKey(key: string): number {
   if (!key.startsWith('grant ')) return 1

@@ -3,7 +3,7 @@
 // `read` to `[read, edit]` shows as gaining `edit`, and widening `env: [staging]` to `[staging, development]` as
 // gaining the same actions in `development` only.
 import { chainText, chainTextOf, formatHeld, formatGrantRule } from '../engine/chain.js'
-import { accessAtoms, atomAction, atomEnv, grantKey, type EffectiveAccess } from '../engine/effective.js'
+import { accessAtoms, atomAction, atomEnv, atomInEveryEnvironment, grantKey, type EffectiveAccess } from '../engine/effective.js'
 import type { GrantRuleHeld, Holding } from '../engine/types.js'
 import { maxRisk, riskRank, type Risk } from '../model/risk.js'
 import { compareStrings } from '../util/compare.js'
@@ -35,14 +35,19 @@ function atomKeys(holdings: readonly Holding[]): Set<string> {
   return keys
 }
 
-/** The atoms of `holdings` whose keys `other` lacks, by key in order of first appearance. */
-function atomsMissingFrom(holdings: readonly Holding[], other: ReadonlySet<string>): Atom[][] {
+/**
+ * The atoms of `holdings` whose keys `other` lacks, by key in order of first appearance. With `isLoss`, an atom in
+ * one environment is not missing when `other` holds the same action on the same target in every environment:
+ * dropping a grant's `env` list widens it, and loses nothing.
+ */
+function atomsMissingFrom(holdings: readonly Holding[], other: ReadonlySet<string>, isLoss = false): Atom[][] {
   const map = new Map<string, Atom[]>()
   for (const holding of holdings) {
     const keys = accessAtoms(holding)
     for (let index = 0; index < keys.length; index++) {
       const key = keys[index] as string
       if (other.has(key)) continue
+      if (isLoss && holding.type === 'grant' && holding.grant.env !== undefined && other.has(atomInEveryEnvironment(key) ?? '')) continue
       const atom: Atom = holding.type === 'grant' ? { holding, action: atomAction(holding.grant, index), env: atomEnv(holding.grant, index) } : { holding, action: undefined, env: undefined }
       const list = map.get(key)
       if (list === undefined) map.set(key, [atom])
@@ -257,7 +262,7 @@ export function diffAccess(before: EffectiveAccess, after: EffectiveAccess, risk
     const user = now?.user ?? old?.user ?? key
     const start = deltas.length
     mergeDeltas(user, 'gain', atomsMissingFrom(newHoldings, oldKeys), risk.after, afterRisks, deltas, chainLists)
-    mergeDeltas(user, 'loss', atomsMissingFrom(oldHoldings, newKeys), risk.before, beforeRisks, deltas, chainLists)
+    mergeDeltas(user, 'loss', atomsMissingFrom(oldHoldings, newKeys, true), risk.before, beforeRisks, deltas, chainLists)
     if (deltas.length > start) runs.push({ user, start, end: deltas.length })
   }
   return sortDeltas(deltas, runs)

@@ -64,6 +64,17 @@ describe('plan: grants by environment', () => {
     expect(hasBlockingFindings(plan)).toBe(false)
   })
 
+  it('shows dropping a rule\'s env list as gaining it in every environment, losing nothing', () => {
+    const plan = planOf(withViewers({ action: 'view', resource: checkout, env: ['production'] }), withViewers({ action: 'view', resource: checkout }))
+    // view is low; reaching production makes the rule medium.
+    expectEveryViewer(plan, [`gain medium view ${checkout} (grant view ${checkout})`])
+    expect(plan.summary.accessByRisk).toEqual([{ risk: 'medium', gains: 30, losses: 0 }])
+    expect(plan.findings.filter((finding) => finding.code === 'mass-removal')).toEqual([])
+    // Narrowing is a loss of every environment and a gain of the listed ones.
+    const narrowed = planOf(withViewers({ action: 'view', resource: checkout }), withViewers({ action: 'view', resource: checkout, env: ['staging'] }))
+    expect(changesByUser(narrowed).get(viewers[0] ?? '')?.map((change) => change.split(' ')[0]).sort()).toEqual(['gain', 'loss'])
+  })
+
   it('rates an added environment by its own risk, not by the riskiest one the rule reaches', () => {
     // view is low; production raises it to medium. Adding staging to a production read adds a low-risk read.
     const plan = planOf(withViewers({ action: 'view', resource: checkout, env: ['production'] }), withViewers({ action: 'view', resource: checkout, env: ['production', 'staging'] }))

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { applyPlan, ApplyRefusedError, missingApprovals } from '../../src/apply/apply.js'
 import { readPlanBase } from '../../src/apply/store-base.js'
 import { checkAccess, type AccessQuestion } from '../../src/engine/check.js'
-import { accessAtoms, atomsOfKey, computeEffectiveAccess, userKey, type EffectiveAccess } from '../../src/engine/effective.js'
+import { accessAtoms, atomInEveryEnvironment, atomsOfKey, computeEffectiveAccess, userKey, type EffectiveAccess } from '../../src/engine/effective.js'
 import type { BreakGlassGrant, Directory } from '../../src/engine/types.js'
 import { loadAccessDir } from '../../src/load/load-access.js'
 import { buildDesiredState } from '../../src/model/build.js'
@@ -427,6 +427,15 @@ function questionsAbout(user: string, access: EffectiveAccess): AccessQuestion[]
   return [...[...questions.values()].slice(0, 40), { user, at: now, action: 'read', resource: 'nothing:here/at-all' }]
 }
 
+/**
+ * The atoms not covered by another of the set: one in a single environment goes when the set holds the same action
+ * on the same target in every environment (a plan that drops a grant's `env` list shows the wider atom gained and
+ * nothing lost).
+ */
+function uncovered(atoms: ReadonlySet<string>): Set<string> {
+  return new Set([...atoms].filter((atom) => !atoms.has(atomInEveryEnvironment(atom) ?? '')))
+}
+
 function keysByUser(access: EffectiveAccess): Map<string, Set<string>> {
   return new Map([...access.users].map(([key, { holdings }]) => [key, new Set(holdings.flatMap(accessAtoms))]))
 }
@@ -499,8 +508,8 @@ async function planAndApply(store: SqliteStore, desired: DesiredState, tally: Ta
     }
   }
   for (const key of new Set([...expected.keys(), ...after.keys()])) {
-    const want = expected.get(key) ?? new Set<string>()
-    const got = after.get(key) ?? new Set<string>()
+    const want = uncovered(expected.get(key) ?? new Set<string>())
+    const got = uncovered(after.get(key) ?? new Set<string>())
     for (const held of got) if (!want.has(held)) mismatches.push(`${label}: ${key} holds ${held}, which the plan did not show`)
     for (const held of want) if (!got.has(held)) mismatches.push(`${label}: ${key} lacks ${held}, which the plan promised`)
   }
