@@ -1,5 +1,6 @@
 // Failures of files and stores, and unforeseen ones: one line naming the file and what is wrong, exit 1, and a
 // stack trace only with ROLECALL_DEBUG.
+import Database from 'better-sqlite3'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -69,6 +70,20 @@ describe('a file that is not a store', () => {
   it('is left as it was', async () => {
     await runCli(['token', 'list', '--db', notADatabase], { env })
     expect(await readFile(notADatabase, 'utf8')).toBe('garbage\n')
+  })
+
+  it("refuses another application's SQLite database, and leaves it as it was", async () => {
+    const foreign = join(dir, 'invoices.db')
+    const db = new Database(foreign)
+    db.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount INTEGER)')
+    db.close()
+    const before = await readFile(foreign)
+    for (const args of [['plan', '--dir', 'access'], ['token', 'list'], ['serve', '--port', '0']]) {
+      const result = await runCli([...args, '--db', foreign], { env })
+      expect(result.stderr).toContain(`${foreign} is not a rolecall store: it is an SQLite database with tables of its own`)
+      expect(result.code).toBe(1)
+    }
+    expect(await readFile(foreign)).toEqual(before)
   })
 
   it('names a --db that is a directory', async () => {

@@ -144,11 +144,22 @@ export const migrations: readonly string[] = [
 ]
 
 /** Brings the schema up to date (or up to `target`) inside one transaction per migration. */
+/**
+ * A database rolecall never migrated (schema version 0) that already holds tables belongs to something else:
+ * rolecall must neither add its tables to it nor switch its journal mode. Called before anything writes.
+ */
+export function refuseForeignDatabase(db: Database.Database): void {
+  if (Number(db.pragma('user_version', { simple: true })) !== 0) return
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' LIMIT 1").get() === undefined) return
+  throw new StoreError(`${db.name} is not a rolecall store: it is an SQLite database with tables of its own`)
+}
+
 export function migrate(db: Database.Database, target = migrations.length): number {
   const current = Number(db.pragma('user_version', { simple: true }))
   if (current > migrations.length) {
     throw new StoreError(`database schema version ${current} is newer than this rolecall understands (${migrations.length}); upgrade rolecall`)
   }
+  refuseForeignDatabase(db)
   for (let version = current; version < target; version++) {
     const sql = migrations[version] ?? ''
     db.transaction(() => {

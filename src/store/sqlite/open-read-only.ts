@@ -44,6 +44,13 @@ export function openReadOnly(path: string): ReadOnlyDatabase {
     opened.dispose()
     throw new StoreError(`database schema version ${version} is newer than this rolecall understands (${migrations.length}); upgrade rolecall`)
   }
+  if (version === 0) {
+    // Never migrated by rolecall: another application's database (refused before anything else when writable), or
+    // an empty one.
+    opened.db.close()
+    opened.dispose()
+    throw new StoreError(`${path} is not a rolecall store: rolecall never set it up`)
+  }
   return opened
 }
 

@@ -3,7 +3,7 @@ import { mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { StoreError } from '../../errors.js'
-import { migrate } from './migrations.js'
+import { migrate, refuseForeignDatabase } from './migrations.js'
 
 /**
  * How long SQLite's busy handler sleeps, blocking the thread, for a lock another process holds: while opening
@@ -85,6 +85,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
 /** SQLite reads the file first here: a file that is not a database fails on the first pragma. */
 function configure(db: Database.Database, path: string, options: OpenOptions): void {
   db.pragma(`busy_timeout = ${blockingBusyTimeoutMs}`)
+  if (options.readonly !== true) refuseForeignDatabase(db)
   if (!isMemoryPath(path) && options.readonly !== true) db.pragma('journal_mode = WAL')
   // A 2xx to an IdP is a promise it will not resend: every acknowledged commit reaches disk (DESIGN §2).
   db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
