@@ -61,6 +61,21 @@ function sameJson(left: JsonValue, right: JsonValue): boolean {
   return JSON.stringify(left) === JSON.stringify(right)
 }
 
+/** Strings compare without case (the multi-valued attributes' `value` and `type` are not caseExact), the rest as JSON. */
+function sameScalar(left: JsonValue | undefined, right: JsonValue | undefined): boolean {
+  return typeof left === 'string' && typeof right === 'string' ? left.toLowerCase() === right.toLowerCase() : sameJson(left ?? null, right ?? null)
+}
+
+/**
+ * The same entry of a multi-valued attribute: the same `value` (and the same `type` when both say one), whatever
+ * else they say or in which order; entries without a `value` compare whole.
+ */
+function sameEntry(current: JsonValue, item: JsonValue): boolean {
+  if (!isObject(current) || !isObject(item) || item['value'] === undefined) return sameJson(current, item)
+  if (!sameScalar(current['value'], item['value'])) return false
+  return current['type'] === undefined || item['type'] === undefined || sameScalar(current['type'], item['type'])
+}
+
 /** Applies operations to one document (users, and groups without their members). */
 class DocumentPatcher {
   constructor(
@@ -208,8 +223,14 @@ class DocumentPatcher {
     const coerced = coerceValue(def, value ?? null, text)
     if (def.multiValued && op === 'add') {
       const existing = Array.isArray(container[name]) ? (container[name] as JsonValue[]) : []
-      // A new primary value demotes the others (settlePrimary).
-      const additions = (coerced as JsonValue[]).filter((item) => !existing.some((current) => sameJson(current, item)))
+      // A value already there is not added again (RFC 7644 §3.5.2.1): its sub-attributes given here (`primary`)
+      // change in place. A new primary value demotes the others (settlePrimary).
+      const additions: JsonValue[] = []
+      for (const item of coerced as JsonValue[]) {
+        const present = existing.find((current) => sameEntry(current, item))
+        if (present === undefined) additions.push(item)
+        else if (isObject(present) && isObject(item)) Object.assign(present, item)
+      }
       container[name] = [...existing, ...additions]
       return
     }

@@ -28,6 +28,20 @@ describe('scim patch: at most one primary value (RFC 7644 §3.5.2, RFC 7643 §2.
     expect(primaries(await read())).toEqual(['home@x.com'])
   })
 
+  it('does not add a value that is already there, whatever the order of its sub-attributes (RFC 7644 §3.5.2.1)', async () => {
+    const { apply, read } = await aPerson()
+    expect((await apply({ op: 'add', path: 'emails', value: [{ primary: true, type: 'work', value: 'PAT@x.com' }] })).status).toBe(200)
+    expect((await apply({ op: 'add', path: 'emails', value: [{ value: 'pat@x.com' }] })).status).toBe(200)
+    expect((await read()).emails).toEqual([{ value: 'pat@x.com', type: 'work', primary: true }])
+    // Sub-attributes given with a value already there change it in place: here, which email is primary.
+    expect((await apply({ op: 'add', path: 'emails', value: [{ value: 'home@x.com', type: 'home' }] })).status).toBe(200)
+    expect((await apply({ op: 'add', path: 'emails', value: [{ value: 'home@x.com', type: 'home', primary: true }] })).status).toBe(200)
+    expect((await read()).emails).toEqual([
+      { value: 'pat@x.com', type: 'work', primary: false },
+      { value: 'home@x.com', type: 'home', primary: true },
+    ])
+  })
+
   it('demotes across requests, and for Entra\'s path-less "True"', async () => {
     const { apply, read } = await aPerson()
     expect((await apply({ op: 'add', path: 'emails', value: [{ value: 'home@x.com', type: 'home' }] })).status).toBe(200)

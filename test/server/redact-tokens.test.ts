@@ -18,6 +18,8 @@ describe('redactTokens', () => {
     // Truncated, or with its underscore still escaped (Hono leaves a path with a malformed escape as sent).
     ['/scim/v2/rcs_abc', '/scim/v2/rcs_…redacted'],
     [`/scim/v2/rcs%5F${scim.slice(4)}/%zz`, '/scim/v2/rcs_…redacted/%zz'],
+    // Upper-cased on the way (a proxy, a copy): the secret part is still the secret.
+    [`/scim/v2/Users/${scim.toUpperCase()}`, '/scim/v2/Users/RCS_…redacted'],
   ])('redacts %s', (path, expected) => {
     expect(redactTokens(path)).toBe(expected)
   })
