@@ -1,5 +1,5 @@
 // Entries that must be unique inside one document: Catalog entries, an Organization's connections, a Service's roles,
-// and a Policy's approval tiers. The model reads the first of two and ignores the second, so a duplicate would change
+// and a Policy's approval tiers, critical permissions and separation-of-duty pairs. The model reads the first of two and ignores the second, so a duplicate would change
 // access (or approvals) without anyone seeing it.
 import type { DocLocation, LocatedDiagnostic } from '../load/document.js'
 import type { Catalog, Organization, Policy, Service } from '../schema/types.js'
@@ -66,10 +66,35 @@ function checkPolicy(entry: Declared<Policy>, emit: Emit): void {
   )
 }
 
+/**
+ * One bound per critical permission and one name per separation-of-duty pair: with two, the reader cannot tell which
+ * holds (the plan applies both, the findings name only one).
+ */
+function checkPolicyEntries(entry: Declared<Policy>, emit: Emit): void {
+  reportRepeats(
+    entry.doc.criticalPermissions ?? [],
+    (rule) => rule.permission,
+    (index) => pathIn(entry, 'criticalPermissions', index, 'permission'),
+    (rule, at, firstAt) =>
+      emit({
+        severity: 'error',
+        code: 'duplicate-name',
+        summary: `Policy "${entry.doc.name}" bounds the holders of ${rule.permission} twice; each critical permission has one entry.`,
+        detail: 'Merge them into one entry with the minimum and maximum meant.',
+        at,
+        firstAt,
+      }),
+  )
+  uniqueNames(entry, entry.doc.separationOfDuty ?? [], ['separationOfDuty'], 'Separation-of-duty pair', `in Policy "${entry.doc.name}"`, emit)
+}
+
 /** Duplicates inside the documents of a state whose Catalog is known. */
 export function checkUniqueEntries(state: DesiredState, emit: Emit): void {
   if (state.catalog !== undefined) checkCatalog(state.catalog, emit)
   if (state.organization !== undefined) checkOrganization(state.organization, emit)
   for (const service of state.services.values()) checkService(service, emit)
-  for (const policy of state.policies.values()) checkPolicy(policy, emit)
+  for (const policy of state.policies.values()) {
+    checkPolicy(policy, emit)
+    checkPolicyEntries(policy, emit)
+  }
 }

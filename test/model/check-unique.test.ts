@@ -48,6 +48,17 @@ describe('model/check-unique', () => {
     ])
   })
 
+  it('reports a critical permission bounded twice, and two separation-of-duty pairs with one name', async () => {
+    const found = await diagnosticsAfter('policy.yaml', (text) =>
+      text.replace('    maxHolders: 5\n', '    maxHolders: 5\n  - permission: sso:manage\n    minHolders: 0\n') +
+      'separationOfDuty:\n  - name: split\n    pair: [{permission: sso:manage}, {action: run, resource: "journey:*/*"}]\n  - name: split\n    pair: [{permission: sso:manage}, {action: edit, resource: "journey:*/*"}]\n',
+    )
+    expect(found.map((d) => [d.code, d.summary, d.detail, d.source])).toEqual([
+      ['duplicate-name', 'Policy "default" bounds the holders of sso:manage twice; each critical permission has one entry.', 'Merge them into one entry with the minimum and maximum meant. First declared at policy.yaml:7:17.', { file: 'policy.yaml', line: 10, col: 17 }],
+      ['duplicate-name', 'Separation-of-duty pair "split" is declared twice in Policy "default"; rename or remove one.', 'First declared at policy.yaml:13:11.', { file: 'policy.yaml', line: 15, col: 11 }],
+    ])
+  })
+
   it('accepts one rule per risk and distinct names', async () => {
     const approvals = 'approvals:\n  - risk: high\n    count: 1\n    approvers: [githubTeam: acme/security]\n  - risk: critical\n    count: 2\n    approvers: [githubTeam: acme/security]\n'
     expect(await diagnosticsAfter('policy.yaml', (text) => `${text}${approvals}`)).toEqual([])
