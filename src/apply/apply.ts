@@ -143,14 +143,15 @@ export async function applyPlan(plan: Plan, store: Store, options: ApplyOptions)
   }
   const current = await readPlanBase(store)
   const desired = stateFromDocuments(plan.desired as StateDocument[], options.now)
-  if (current.applied.revision !== plan.base.appliedRevision || (current.storeRevision !== plan.base.storeRevision && directoryDigest(current.directory) !== plan.base.directoryDigest)) {
-    throw new StalePlanError(`the store moved since this plan was made.\n${explainStale(plan, current, options.now)}`)
-  }
+  // One plan, its directory digest hashed on a worker: it answers both whether the store moved in a way that matters
+  // and whether the file's changes and delta are what applying would do.
   const made = await makePlanConcurrently(desired, current, options.now)
-  // The same documents on the same store give the same plan; a different one means another store (or one whose
-  // revision came back to the same number), or time moved past an expiry since the plan.
   if (differingBase(plan, made) || differingSections(plan, made, doneSections).length > 0) {
-    throw new StalePlanError(`this plan does not show what applying it to this store would do now.\n${explainStale(plan, current, options.now, made)}`)
+    // Same revisions but another outcome: another store (or one whose revision came back to the same number), or
+    // time moved past an expiry since the plan.
+    const hasMoved = current.applied.revision !== plan.base.appliedRevision || current.storeRevision !== plan.base.storeRevision
+    const why = hasMoved ? 'the store moved since this plan was made.' : 'this plan does not show what applying it to this store would do now.'
+    throw new StalePlanError(`${why}\n${explainStale(plan, current, options.now, made)}`)
   }
   const edited = differingSections(plan, made, judgedSections)
   if (edited.length > 0) {
