@@ -48,44 +48,41 @@ function checkService(entry: Declared<Service>, emit: Emit): void {
   uniqueNames(entry, entry.doc.roles ?? [], ['roles'], 'Role', `in Service "${entry.doc.name}"`, emit)
 }
 
-/** One approval rule per risk: two would leave which of them holds to the reader's guess. */
-function checkPolicy(entry: Declared<Policy>, emit: Emit): void {
+/** Entries of one Policy list (at `field`) that must differ in `keyField`, reported with what to do instead. */
+function policyRepeats<T>(entry: Declared<Policy>, list: readonly T[], [field, keyField]: [string, string], key: (item: T) => string, summary: (key: string) => string, detail: (key: string) => string, emit: Emit): void {
   reportRepeats(
-    entry.doc.approvals ?? [],
-    (rule) => rule.risk,
-    (index) => pathIn(entry, 'approvals', index, 'risk'),
-    (rule, at, firstAt) =>
-      emit({
-        severity: 'error',
-        code: 'duplicate-name',
-        summary: `Policy "${entry.doc.name}" has two approval rules for risk ${rule.risk}; each risk has one rule.`,
-        detail: `Merge them: list every approver of ${rule.risk} changes in one rule, with the count they need.`,
-        at,
-        firstAt,
-      }),
+    list,
+    key,
+    (index) => pathIn(entry, field, index, keyField),
+    (item, at, firstAt) => emit({ severity: 'error', code: 'duplicate-name', summary: summary(key(item)), detail: detail(key(item)), at, firstAt }),
   )
 }
 
 /**
- * One bound per critical permission and one name per separation-of-duty pair: with two, the reader cannot tell which
- * holds (the plan applies both, the findings name only one).
+ * One approval rule per risk, one bound per critical permission, one name per separation-of-duty pair: with two,
+ * which of them holds is left to the reader's guess (the plan applies both bounds; a finding names one pair).
  */
-function checkPolicyEntries(entry: Declared<Policy>, emit: Emit): void {
-  reportRepeats(
-    entry.doc.criticalPermissions ?? [],
-    (rule) => rule.permission,
-    (index) => pathIn(entry, 'criticalPermissions', index, 'permission'),
-    (rule, at, firstAt) =>
-      emit({
-        severity: 'error',
-        code: 'duplicate-name',
-        summary: `Policy "${entry.doc.name}" bounds the holders of ${rule.permission} twice; each critical permission has one entry.`,
-        detail: 'Merge them into one entry with the minimum and maximum meant.',
-        at,
-        firstAt,
-      }),
+function checkPolicy(entry: Declared<Policy>, emit: Emit): void {
+  const policy = entry.doc
+  policyRepeats(
+    entry,
+    policy.approvals ?? [],
+    ['approvals', 'risk'],
+    (rule) => rule.risk,
+    (risk) => `Policy "${policy.name}" has two approval rules for risk ${risk}; each risk has one rule.`,
+    (risk) => `Merge them: list every approver of ${risk} changes in one rule, with the count they need.`,
+    emit,
   )
-  uniqueNames(entry, entry.doc.separationOfDuty ?? [], ['separationOfDuty'], 'Separation-of-duty pair', `in Policy "${entry.doc.name}"`, emit)
+  policyRepeats(
+    entry,
+    policy.criticalPermissions ?? [],
+    ['criticalPermissions', 'permission'],
+    (rule) => rule.permission,
+    (permission) => `Policy "${policy.name}" bounds the holders of ${permission} twice; each critical permission has one entry.`,
+    () => 'Merge them into one entry with the minimum and maximum meant.',
+    emit,
+  )
+  uniqueNames(entry, policy.separationOfDuty ?? [], ['separationOfDuty'], 'Separation-of-duty pair', `in Policy "${policy.name}"`, emit)
 }
 
 /** Duplicates inside the documents of a state whose Catalog is known. */
@@ -93,8 +90,5 @@ export function checkUniqueEntries(state: DesiredState, emit: Emit): void {
   if (state.catalog !== undefined) checkCatalog(state.catalog, emit)
   if (state.organization !== undefined) checkOrganization(state.organization, emit)
   for (const service of state.services.values()) checkService(service, emit)
-  for (const policy of state.policies.values()) {
-    checkPolicy(policy, emit)
-    checkPolicyEntries(policy, emit)
-  }
+  for (const policy of state.policies.values()) checkPolicy(policy, emit)
 }
