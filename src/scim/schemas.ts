@@ -30,7 +30,8 @@ export const errorSchema = 'urn:ietf:params:scim:api:messages:2.0:Error'
 
 type AttrOptions = Partial<Omit<AttrDef, 'name' | 'type'>>
 
-function attr(name: string, type: AttrType, description: string, options: AttrOptions = {}): AttrDef {
+/** An attribute definition with RFC 7643's defaults (single-valued, optional, caseExact false, readWrite, …). */
+export function attr(name: string, type: AttrType, description: string, options: AttrOptions = {}): AttrDef {
   return {
     name,
     type,

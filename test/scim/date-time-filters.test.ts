@@ -3,7 +3,7 @@ import { createScimApp } from '../../src/scim/app.js'
 import { parseDateTime } from '../../src/scim/filter/date-time.js'
 import { matchesElement } from '../../src/scim/filter/match.js'
 import { coerceValue } from '../../src/scim/resource.js'
-import type { AttrDef } from '../../src/scim/schemas.js'
+import { attr } from '../../src/scim/schemas.js'
 import type { AttrRef } from '../../src/store/query.js'
 import { compileFilter } from '../../src/store/sqlite/filter-sql.js'
 import type { Json } from '../helpers/scim.js'
@@ -143,17 +143,7 @@ describe('xsd:dateTime parsing', () => {
   })
 
   it('writes dateTime attribute values in the stored form, and refuses what is not one', () => {
-    const def: AttrDef = {
-      name: 'hired',
-      type: 'dateTime',
-      multiValued: false,
-      required: false,
-      caseExact: false,
-      mutability: 'readWrite',
-      returned: 'default',
-      uniqueness: 'none',
-      description: '',
-    }
+    const def = attr('hired', 'dateTime', '')
     expect(coerceValue(def, '2026-11-23T18:19:44+02:00')).toBe('2026-11-23T16:19:44.000Z')
     expect(() => coerceValue(def, 'Nov 23 2026')).toThrow(/dateTime/)
   })
