@@ -1,5 +1,5 @@
 // "May user U do A on R (at time T, signed in with M)?" answered from effective access, with the reasons.
-import { matchesPart, parseResourcePattern } from '../model/resource.js'
+import { isGlob, matchesPart, parseResourcePattern } from '../model/resource.js'
 import { parseTimestamp } from '../model/time.js'
 import { compareStrings } from '../util/compare.js'
 import { formatChain } from './chain.js'
@@ -39,44 +39,89 @@ function actionNumberOf(question: AccessQuestion): number | undefined {
 }
 
 /**
- * Holdings grouped by the action they allow, so that a question looks only at those that may cover it. The check
- * API keeps one per IdP group, shared by all its members, and answers a user from the indexes of their groups.
+ * The candidates for one action. Most grants name a literal resource type and service (`journey:checkout/*`):
+ * those are filed under `type:service` (neither part holds `:`), so a question looks only at the grants of its own
+ * service; grants with a glob in either part are looked at for every question.
+ */
+class Shelf {
+  private readonly byTarget = new Map<string, Candidate[]>()
+  private readonly other: Candidate[] = []
+
+  constructor(candidates: readonly Candidate[]) {
+    for (const candidate of candidates) {
+      const { holding } = candidate
+      if (holding.type !== 'grant' || isGlob(holding.grant.resource.type) || isGlob(holding.grant.resource.service)) {
+        this.other.push(candidate)
+        continue
+      }
+      const target = targetOf(holding.grant.resource)
+      const list = this.byTarget.get(target)
+      if (list === undefined) this.byTarget.set(target, [candidate])
+      else list.push(candidate)
+    }
+  }
+
+  collect(question: AccessQuestion, resource: Resource, target: string, into: Candidate[]): void {
+    const filed = this.byTarget.get(target)
+    if (filed !== undefined) for (const candidate of filed) if (covers(candidate.holding, question, resource)) into.push(candidate)
+    for (const candidate of this.other) if (covers(candidate.holding, question, resource)) into.push(candidate)
+  }
+}
+
+/** The key a Shelf files a grant under, and looks a question's resource up by. */
+function targetOf(resource: { type: string; service: string }): string {
+  return `${resource.type}:${resource.service}`
+}
+
+/**
+ * Holdings grouped by the action they allow, then by resource type and service, so that a question looks only at
+ * those that may cover it. The check API keeps one per IdP group, shared by all its members, and answers a user
+ * from the indexes of their groups.
  */
 export class HoldingIndex {
   /** By action number: the grants allowing that action or `*`, each once. */
-  private readonly byAction: (Candidate[] | undefined)[] = []
+  private readonly byAction: (Shelf | undefined)[] = []
   /** Grants allowing `*`: all that may cover an action no grant here names. */
-  private readonly anyAction: Candidate[] = []
+  private readonly anyAction: Shelf
   private readonly permissions: Candidate[] = []
   /** When the first of its holdings expires (epoch ms), or +Infinity. */
   readonly firstExpiry: number
 
   constructor(readonly holdings: readonly Holding[]) {
     let firstExpiry = Number.POSITIVE_INFINITY
+    const anyAction: Candidate[] = []
     const named: { candidate: Candidate; actions: readonly string[] }[] = []
     for (const holding of holdings) {
       const candidate: Candidate = { holding }
       if (holding.type === 'permission') this.permissions.push(candidate)
-      else if (holding.grant.actions.includes('*')) this.anyAction.push(candidate)
+      else if (holding.grant.actions.includes('*')) anyAction.push(candidate)
       else named.push({ candidate, actions: holding.grant.actions })
       const expires = holding.expires === undefined ? undefined : parseTimestamp(holding.expires)
       if (expires !== undefined) firstExpiry = Math.min(firstExpiry, expires.getTime())
     }
     this.firstExpiry = firstExpiry
+    const byAction: Candidate[][] = []
     for (const { candidate, actions } of named) {
       for (const action of new Set(actions)) {
         let number = actionNumbers.get(action)
         if (number === undefined) actionNumbers.set(action, (number = actionNumbers.size))
-        ;(this.byAction[number] ??= []).push(candidate)
+        ;(byAction[number] ??= []).push(candidate)
       }
     }
-    for (const list of this.byAction) list?.push(...this.anyAction)
+    byAction.forEach((list, number) => {
+      this.byAction[number] = new Shelf([...list, ...anyAction])
+    })
+    this.anyAction = new Shelf(anyAction)
   }
 
   /** Adds to `into` those of its holdings that cover the question (ignoring sign-in method and expiry). */
-  collectCovering(question: AccessQuestion, action: number | undefined, resource: Resource | undefined, into: Candidate[]): void {
-    const list = 'permission' in question ? this.permissions : ((action === undefined ? undefined : this.byAction[action]) ?? this.anyAction)
-    for (const candidate of list) if (covers(candidate.holding, question, resource)) into.push(candidate)
+  collectCovering(question: AccessQuestion, action: number | undefined, resource: Resource | undefined, target: string, into: Candidate[]): void {
+    if ('permission' in question || resource === undefined) {
+      for (const candidate of this.permissions) if (covers(candidate.holding, question, resource)) into.push(candidate)
+      return
+    }
+    const shelf = (action === undefined ? undefined : this.byAction[action]) ?? this.anyAction
+    shelf.collect(question, resource, target, into)
   }
 }
 
@@ -156,6 +201,7 @@ export function checkIndexed(indexes: readonly HoldingIndex[], isInactive: boole
   if (isInactive || indexes.every((index) => index.holdings.length === 0)) return holdsNothing(question, isInactive)
   const covering: Candidate[] = []
   const action = actionNumberOf(question)
-  for (const index of indexes) index.collectCovering(question, action, resource, covering)
+  const target = resource === undefined ? '' : targetOf(resource)
+  for (const index of indexes) index.collectCovering(question, action, resource, target, covering)
   return answerFrom(covering, question)
 }
