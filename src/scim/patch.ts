@@ -327,7 +327,7 @@ export function patchUser(type: ResourceType, id: string, current: JsonObject, o
     if (operation.path === undefined) patcher.applyWithoutPath(operation.op, operation.value)
     else patcher.applyPath(operation.op, operation.path, operation.value)
   }
-  checkRequired(type, patcher.doc)
+  checkRequired(type, patcher.doc, current)
   return withSchemas(type, patcher.doc)
 }
 
@@ -411,6 +411,6 @@ export function patchGroup(
     }
     if (Object.keys(rest).length > 0) patcher.applyWithoutPath(operation.op, rest)
   }
-  checkRequired(type, patcher.doc)
+  checkRequired(type, patcher.doc, current)
   return { doc: withSchemas(type, patcher.doc), memberOps: ops }
 }

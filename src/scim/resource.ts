@@ -173,12 +173,26 @@ export function normalizeResource(type: ResourceType, body: JsonObject, targetId
   return { doc: withSchemas(type, doc), ...(members === undefined ? {} : { members }) }
 }
 
-/** Required attributes (RFC 7643 `required`) must survive every write. */
-export function checkRequired(type: ResourceType, doc: JsonObject): void {
+function isMissing(value: JsonValue | undefined): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '')
+}
+
+/**
+ * Required attributes (RFC 7643 `required`) must survive every write, and so must the required sub-attributes of each
+ * entry of a multi-valued attribute (`emails.value`): RFC 7644 §3.12 `invalidValue`, "a required value was missing".
+ * Given `before` (the stored document a PATCH started from), an attribute the write leaves as it was is not checked
+ * again, so that a document stored before the rule can still be patched elsewhere (an IdP deactivating its user).
+ */
+export function checkRequired(type: ResourceType, doc: JsonObject, before?: JsonObject): void {
   for (const def of type.core.attributes) {
-    if (!def.required) continue
     const value = doc[def.name]
-    if (typeof value !== 'string' || value.trim() === '') throw new ScimError(400, 'invalidValue', `${def.name} is required`)
+    if (def.required && isMissing(value)) throw new ScimError(400, 'invalidValue', `${def.name} is required`)
+    if (!def.multiValued || !Array.isArray(value)) continue
+    for (const sub of def.subAttributes ?? []) {
+      if (!sub.required || !value.some((item) => !isObject(item) || isMissing(item[sub.name]))) continue
+      if (before !== undefined && JSON.stringify(before[def.name]) === JSON.stringify(value)) continue
+      throw new ScimError(400, 'invalidValue', `each entry of ${def.name} needs a "${sub.name}" (${def.name}.${sub.name} is required)`)
+    }
   }
 }
 

@@ -48,12 +48,16 @@ export function attr(name: string, type: AttrType, description: string, options:
 
 const str = (name: string, description: string, options: AttrOptions = {}) => attr(name, 'string', description, options)
 
-/** The `value`/`display`/`type`/`primary` shape shared by emails, phoneNumbers, ims, photos, entitlements, roles. */
+/**
+ * The `value`/`display`/`type`/`primary` shape shared by emails, phoneNumbers, ims, photos, entitlements, roles.
+ * `value` is required in each entry: RFC 7643 §2.4 makes it the entry's significant value (§8.7.1 leaves it optional),
+ * and an email or phone number without one names nothing. /Schemas advertises it so.
+ */
 function multiValue(name: string, description: string, types: string[], valueType: AttrType = 'string'): AttrDef {
   return attr(name, 'complex', description, {
     multiValued: true,
     subAttributes: [
-      attr('value', valueType, `The value of ${name}.`),
+      attr('value', valueType, `The value of ${name}.`, { required: true }),
       str('display', 'A human-readable name, primarily used for display purposes.'),
       str('type', 'A label indicating the function of the value.', types.length > 0 ? { canonicalValues: types } : {}),
       attr('primary', 'boolean', 'Whether this is the primary value.'),

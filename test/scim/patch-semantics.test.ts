@@ -54,7 +54,7 @@ describe('scim patch: at most one primary value (RFC 7644 §3.5.2, RFC 7643 §2.
   it.each([
     ['adding a primary value', { op: 'add', path: 'emails', value: [{ value: 'new@x.com', type: 'other', primary: true }] }, ['new@x.com']],
     ['replacing an element with a primary one', { op: 'replace', path: 'emails[type eq "home"]', value: { value: 'h2@x.com', type: 'home', primary: true } }, ['h2@x.com']],
-    ['adding primary through a filter that creates the element', { op: 'add', path: 'emails[type eq "other"].primary', value: true }, [undefined]],
+    ['adding primary through a filter that creates the element', { op: 'add', path: 'emails[type eq "other"]', value: { value: 'o@x.com', primary: true } }, ['o@x.com']],
     ['replacing the attribute', { op: 'replace', path: 'emails', value: [{ value: 'only@x.com', primary: true }] }, ['only@x.com']],
     ['setting primary false', { op: 'replace', path: 'emails[type eq "work"].primary', value: false }, []],
   ])('keeps one primary after %s', async (_name, operation, expected) => {
@@ -91,6 +91,69 @@ describe('scim patch: at most one primary value (RFC 7644 §3.5.2, RFC 7643 §2.
     // One primary per attribute is fine.
     const fine = await request('POST', '/Users', aUser('fine@x.com', { phoneNumbers: [{ value: '+1 555 0100', primary: true }] }))
     expect(fine.status).toBe(201)
+  })
+})
+
+describe('scim patch: every entry of emails, phoneNumbers… keeps its value (RFC 7643 §2.4)', () => {
+  const twoEmails = { emails: [{ value: 'pat@x.com', type: 'work', primary: true }, { value: 'home@x.com', type: 'home' }] }
+
+  it.each([
+    ['replacing a whole entry through a filter (the QA shape)', { op: 'replace', path: 'emails[type eq "work"]', value: { type: 'work' } }],
+    ['replacing a whole entry through a filter, path-less (Entra)', { op: 'replace', value: { 'emails[type eq "work"]': { type: 'work', primary: true } } }],
+    ['adding an entry through a filter that creates it', { op: 'add', path: 'emails[type eq "other"]', value: { display: 'Other' } }],
+    ['adding a sub-attribute through a filter that creates the entry', { op: 'add', path: 'phoneNumbers[type eq "mobile"].primary', value: true }],
+    ['adding an entry', { op: 'add', path: 'emails', value: [{ type: 'other' }] }],
+    ['adding an entry with an empty value', { op: 'add', path: 'emails', value: [{ value: ' ', type: 'other' }] }],
+    ['replacing the attribute', { op: 'replace', path: 'emails', value: [{ value: 'new@x.com' }, { type: 'home' }] }],
+    ['adding without a path', { op: 'add', value: { roles: [{ display: 'Admin' }] } }],
+    ['replacing without a path', { op: 'replace', value: { phoneNumbers: [{ type: 'work', primary: true }] } }],
+    ['removing the value through a filter', { op: 'remove', path: 'emails[type eq "home"].value' }],
+    ['setting the value to null through a filter', { op: 'replace', path: 'emails[type eq "home"].value', value: null }],
+    ['removing every value', { op: 'remove', path: 'emails.value' }],
+  ])('refuses %s with 400 invalidValue, changing nothing', async (_name, operation) => {
+    const { apply, read, store, id } = await aPerson(twoEmails)
+    const before = await read()
+    const stored = await store.getUser('okta', id, false)
+    const response = await apply({ op: 'replace', path: 'title', value: 'changed' }, operation)
+    expect(response.status, JSON.stringify(response.body)).toBe(400)
+    expect(response.body).toMatchObject({ status: '400', scimType: 'invalidValue' })
+    expect(response.body.detail).toMatch(/^each entry of (emails|phoneNumbers|roles) needs a "value" \((emails|phoneNumbers|roles)\.value is required\)$/)
+    expect(await read()).toEqual(before)
+    expect(await store.getUser('okta', id, false)).toEqual(stored)
+  })
+
+  it('still replaces a whole entry that keeps a value', async () => {
+    const { apply, read } = await aPerson(twoEmails)
+    const response = await apply({ op: 'replace', path: 'emails[type eq "work"]', value: { type: 'work', value: 'new@x.com' } })
+    expect(response.status, JSON.stringify(response.body)).toBe(200)
+    expect((await read()).emails).toEqual([{ type: 'work', value: 'new@x.com' }, { value: 'home@x.com', type: 'home' }])
+  })
+
+  it('refuses a POST or PUT with an entry without a value', async () => {
+    const { request, id } = await aPerson()
+    for (const [method, path] of [['POST', '/Users'], ['PUT', `/Users/${id}`]] as const) {
+      const response = await request(method, path, aUser(method === 'POST' ? 'other@x.com' : 'pat@x.com', { phoneNumbers: [{ type: 'work' }] }))
+      expect(response.status, method).toBe(400)
+      expect(response.body).toMatchObject({ scimType: 'invalidValue', detail: 'each entry of phoneNumbers needs a "value" (phoneNumbers.value is required)' })
+    }
+  })
+
+  it('still patches a user stored with a value-less entry before the rule, until the write touches that attribute', async () => {
+    const { request, store } = await scimFixture()
+    const user = await store.createUser('okta', { schemas: [userSchemaUrn], userName: 'old', emails: [{ type: 'work' }] }, { actor: 'test' })
+    const apply = (...operations: unknown[]) => request('PATCH', `/Users/${user.id}`, patch(...operations))
+    expect((await apply({ op: 'replace', path: 'active', value: false })).status).toBe(200)
+    expect((await apply({ op: 'add', path: 'emails', value: [{ value: 'old@x.com' }] })).body.scimType).toBe('invalidValue')
+    const fixed = await apply({ op: 'replace', path: 'emails', value: [{ value: 'old@x.com', type: 'work' }] })
+    expect(fixed.status).toBe(200)
+    expect(fixed.body).toMatchObject({ active: false, emails: [{ value: 'old@x.com', type: 'work' }] })
+  })
+
+  it('advertises value as required in /Schemas', async () => {
+    const { request } = await scimFixture()
+    const { body } = await request('GET', `/Schemas/${userSchemaUrn}`)
+    const emails = body.attributes.find((attribute: Json) => attribute.name === 'emails')
+    expect(emails.subAttributes.find((sub: Json) => sub.name === 'value')).toMatchObject({ required: true })
   })
 })
 
