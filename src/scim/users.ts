@@ -23,7 +23,8 @@ function isWhole(projection: Projection): boolean {
   return projection.include === undefined && projection.exclude === undefined
 }
 
-function userJson(user: StoredUser, base: string): string {
+/** The whole user as SCIM JSON text, serialised once per stored object and base URL. */
+export function userJson(user: StoredUser, base: string): string {
   const hit = serialised.get(user)
   if (hit !== undefined && hit.base === base) return hit.json
   const json = JSON.stringify(renderUser(user, base))
@@ -43,12 +44,19 @@ function notFound(id: string): ScimError {
   return new ScimError(404, undefined, `User ${id} not found`)
 }
 
-async function list(c: Context<ScimEnv>, store: Store, params: ListParams, projection: Projection): Promise<Response> {
+/**
+ * A page of a connection's users as SCIM JSON text. The list route and the direct read of rolecall serve
+ * (server/direct-scim.ts) both answer with it. Throws ScimError for a malformed filter or paging parameter.
+ */
+export async function listUsersJson(store: Store, connection: string, params: ListParams, projection: Projection, base: string): Promise<string> {
   const query = listQuery(userType, params)
-  const result = await store.listUsers(c.get('connection'), query, isReturned(projection, 'groups', true))
-  const base = baseUrl(c)
-  if (isWhole(projection)) return scimJsonText(listJson(result.total, query.startIndex, result.items.map((user) => userJson(user, base))))
-  return scimJson(listBody(result.total, query.startIndex, result.items.map((user) => project(userType, renderUser(user, base), projection))))
+  const result = await store.listUsers(connection, query, isReturned(projection, 'groups', true))
+  if (isWhole(projection)) return listJson(result.total, query.startIndex, result.items.map((user) => userJson(user, base)))
+  return JSON.stringify(listBody(result.total, query.startIndex, result.items.map((user) => project(userType, renderUser(user, base), projection))))
+}
+
+async function list(c: Context<ScimEnv>, store: Store, params: ListParams, projection: Projection): Promise<Response> {
+  return scimJsonText(await listUsersJson(store, c.get('connection'), params, projection, baseUrl(c)))
 }
 
 export function userRoutes(store: Store): Hono<ScimEnv> {

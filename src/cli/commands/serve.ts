@@ -5,6 +5,7 @@ import { getRequestListener } from '@hono/node-server'
 import { pino } from 'pino'
 import { createServerApp } from '../../server/app.js'
 import { directCheck } from '../../server/direct-check.js'
+import { directScimReads } from '../../server/direct-scim.js'
 import { LogBuffer } from '../../server/log-buffer.js'
 import { resolveDbPath, resolveHost, resolvePort } from '../../server/config.js'
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js'
@@ -95,6 +96,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   // Retry, not block, on another process's write lock: a blocking wait would stall every request (see batcher.ts).
   const store = openSqliteStore(dbPath, { backgroundCheckpoint: true, lockWait: 'retry' })
   const { app, checks, recordRequest } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: 50 } })
+  const scimReads = directScimReads({ store, recordRequest })
   const check = directCheck({ store, checks, clock: () => new Date(), recordRequest, onUnexpected: (error) => logger.error({ err: error }, 'unexpected error') })
 
   let isStopping = false
@@ -113,10 +115,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 
   return await new Promise<number>((resolveExit) => {
-    // POST /api/v1/check is answered before Hono (see direct-check.ts); everything else goes through the app.
+    // POST /api/v1/check and plain SCIM user reads are answered before Hono (see direct-check.ts, direct-scim.ts);
+    // everything else, and whatever those hand on, goes through the app.
     const honoListener = getRequestListener(app.fetch, { hostname })
     const server = createHttpServer({ ServerResponse: ClosingAwareResponse }, (request, response) => {
-      if (!check(request, response)) void honoListener(request, response)
+      const toApp = () => void honoListener(request, response)
+      if (!check(request, response) && !scimReads(request, response, toApp)) toApp()
     })
     let isListening = false
     server.listen(port, hostname, () => {
