@@ -328,3 +328,92 @@ describe('scim patch: a whole extension as the path', () => {
     expect(user.schemas).toEqual([userSchemaUrn])
   })
 })
+
+describe('scim: writes only under the schemas a resource lists or rolecall defines (RFC 7644 §3.5.2, RFC 7643 §3)', () => {
+  const custom = 'urn:example:ext:1.0:User'
+  const unknown = 'urn:example:unknown:1.0:User'
+  const withCustom = { schemas: [userSchemaUrn, custom], [custom]: { colour: 'red' } }
+
+  it.each([
+    ['a path-less add of its object (the QA shape)', { op: 'add', value: { [unknown]: { x: 1 } } }],
+    ['a path-less replace of its object', { op: 'replace', value: { [unknown]: { x: 1 } } }],
+    ['a path-less flattened key', { op: 'add', value: { [`${unknown}:x`]: 1 } }],
+    ['a key inside the core URN object', { op: 'add', value: { [userSchemaUrn]: { [unknown]: { x: 1 } } } }],
+    ['a path to one of its attributes', { op: 'add', path: `${unknown}:x`, value: 1 }],
+    ['a path naming it whole', { op: 'replace', path: unknown, value: { x: 1 } }],
+  ])('refuses a PATCH under a schema the user does not list, by %s, with 400 invalidPath, changing nothing', async (_name, operation) => {
+    const { apply, read, store, id } = await aPerson(withCustom)
+    const before = await read()
+    const stored = await store.getUser('okta', id, false)
+    const response = await apply({ op: 'replace', path: 'title', value: 'changed' }, operation)
+    expect(response.status, JSON.stringify(response.body)).toBe(400)
+    expect(response.body).toMatchObject({ status: '400', scimType: 'invalidPath' })
+    expect(response.body.detail).toMatch(/is under no schema this User lists in "schemas" or rolecall defines$/)
+    expect(await read()).toEqual(before)
+    expect(await store.getUser('okta', id, false)).toEqual(stored)
+  })
+
+  it('refuses the same on a group', async () => {
+    const { request } = await scimFixture()
+    const { body: group } = await request('POST', '/Groups', { schemas: [groupSchemaUrn], displayName: 'team' })
+    const response = await request('PATCH', `/Groups/${group.id}`, patch({ op: 'add', value: { 'urn:example:unknown:1.0:Group': { x: 1 } } }))
+    expect(response.status).toBe(400)
+    expect(response.body.scimType).toBe('invalidPath')
+    expect((await request('GET', `/Groups/${group.id}`)).body).toEqual(group)
+  })
+
+  it.each([
+    ['a path-less add merging into it', { op: 'add', value: { [custom]: { size: 'L' } } }, { colour: 'red', size: 'L' }],
+    ['a path-less replace of it whole', { op: 'replace', value: { [custom.toUpperCase()]: { size: 'L' } } }, { size: 'L' }],
+    ['a path-less flattened key', { op: 'add', value: { [`${custom}:size`]: 'L' } }, { colour: 'red', size: 'L' }],
+    ['a path to one of its attributes', { op: 'replace', path: `${custom}:colour`, value: 'blue' }, { colour: 'blue' }],
+  ])('keeps writing under a schema the user lists, by %s', async (_name, operation, expected) => {
+    const { apply, read } = await aPerson(withCustom)
+    const response = await apply(operation)
+    expect(response.status, JSON.stringify(response.body)).toBe(200)
+    const user = await read()
+    expect(user[custom]).toEqual(expected)
+    expect(user.schemas).toEqual([userSchemaUrn, custom])
+  })
+
+  it('adds the enterprise extension, which rolecall defines, to a user that does not list it', async () => {
+    const { apply, read } = await aPerson()
+    expect((await apply({ op: 'add', value: { [enterpriseUrn]: { department: 'Ops' } } })).status).toBe(200)
+    expect((await read()).schemas).toEqual([userSchemaUrn, enterpriseUrn])
+  })
+
+  it('refuses a POST or PUT carrying a schema its "schemas" does not list with 400 invalidValue, storing nothing', async () => {
+    const { request, read, id } = await aPerson(withCustom)
+    const before = await read()
+    const bodies = [
+      aUser('pat@x.com', { [unknown]: { x: 1 } }),
+      aUser('pat@x.com', { [`${unknown}:x`]: 1 }),
+      // A custom extension the stored user lists is not declared by a body that leaves it out of its own schemas.
+      aUser('pat@x.com', { [custom]: { colour: 'blue' } }),
+      { userName: 'pat@x.com', [unknown]: { x: 1 } },
+    ]
+    for (const body of bodies) {
+      const put = await request('PUT', `/Users/${id}`, body)
+      expect(put.status, JSON.stringify(body)).toBe(400)
+      expect(put.body.scimType).toBe('invalidValue')
+      const post = await request('POST', '/Users', { ...body, userName: 'new@x.com' })
+      expect(post.status, JSON.stringify(body)).toBe(400)
+      expect(post.body.detail).toMatch(/is under a schema that "schemas" does not list and rolecall does not define/)
+    }
+    expect(await read()).toEqual(before)
+    expect((await request('GET', '/Users')).body.totalResults).toBe(1)
+  })
+
+  it('files a POST key under the schema "schemas" lists, whole or one attribute', async () => {
+    const { request } = await scimFixture()
+    const created = await request('POST', '/Users', {
+      ...aUser('new@x.com'),
+      schemas: [userSchemaUrn, custom],
+      [`${custom}:colour`]: 'red',
+      [`${custom}:address`]: { city: 'Oslo' },
+    })
+    expect(created.status, JSON.stringify(created.body)).toBe(201)
+    expect(created.body[custom]).toEqual({ colour: 'red', address: { city: 'Oslo' } })
+    expect(created.body.schemas).toEqual([userSchemaUrn, custom])
+  })
+})
