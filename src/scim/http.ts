@@ -4,7 +4,7 @@ import { ScimError } from '../errors.js'
 import type { JsonObject, JsonValue, WriteOptions } from '../store/store.js'
 import { resolvePath } from './attr-path.js'
 import { parseFilter } from './filter/parser.js'
-import { listResponseSchema, type ResourceType } from './schemas.js'
+import { listResponseSchema, standInValue, type ResourceType } from './schemas.js'
 import type { ResourceQuery } from '../store/query.js'
 import { etagOf, isObject } from './resource.js'
 import { requestHeader } from '../util/request-header.js'
@@ -88,7 +88,16 @@ export function listQuery(type: ResourceType, params: ListParams): ResourceQuery
   if (params.sortBy !== undefined && params.sortBy.trim() !== '') {
     const order = (params.sortOrder ?? 'ascending').toLowerCase()
     if (order !== 'ascending' && order !== 'descending') throw new ScimError(400, 'invalidValue', 'sortOrder must be ascending or descending')
-    query.sort = { attr: resolvePath(type, params.sortBy.trim(), 'invalidValue').ref, descending: order === 'descending' }
+    const sortBy = resolvePath(type, params.sortBy.trim(), 'invalidValue')
+    const def = sortBy.def
+    if (def?.type === 'complex' && sortBy.subDef === undefined && standInValue(def) === undefined) {
+      // RFC 7644 §3.4.2.3: "If the attribute is complex, the attribute name must be a path to a sub-attribute"; a
+      // multi-valued one with a `value` still sorts by its primary value. §3.12 lists `invalidValue` for GET queries
+      // and POST searches (`invalidSyntax` is for a malformed body), as for an unknown sortBy attribute.
+      const text = params.sortBy.trim()
+      throw new ScimError(400, 'invalidValue', `sortBy "${text}" is a complex attribute: name one of its sub-attributes, e.g. ${text}.${def.subAttributes?.[0]?.name ?? 'value'}`)
+    }
+    query.sort = { attr: sortBy.ref, descending: order === 'descending' }
   }
   return query
 }

@@ -201,6 +201,14 @@ export function findAttr(attributes: readonly AttrDef[] | undefined, name: strin
   return attributes.find((candidate) => candidate.name.toLowerCase() === lower)
 }
 
+/**
+ * The `value` sub-attribute that stands for a multi-valued complex attribute named without a sub-attribute, in a
+ * filter (RFC 7644 §3.4.2.2) and in a sort (§3.4.2.3); undefined for any other attribute, and for one without `value`.
+ */
+export function standInValue(def: AttrDef): AttrDef | undefined {
+  return def.type === 'complex' && def.multiValued ? findAttr(def.subAttributes, 'value') : undefined
+}
+
 /** Core attributes of a type, with the common ones. */
 export function coreAttributes(type: ResourceType): AttrDef[] {
   return [...commonAttributes, ...type.core.attributes]

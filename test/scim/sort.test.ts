@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { compileSort } from '../../src/store/sqlite/filter-sql.js'
-import { scimFixture, userSchemaUrn, type ScimClient } from '../helpers/scim.js'
+import { enterpriseUrn, scimFixture, userSchemaUrn, type ScimClient } from '../helpers/scim.js'
 
 // RFC 7644 §3.4.2.3: a multi-valued attribute sorts by its primary value, else its first; not caseExact → case-insensitive.
 const people = [
@@ -78,5 +78,35 @@ describe('scim sortBy on multi-valued attributes', () => {
     expect(sort.sql).toMatch(/^lc\(\(SELECT .* FROM json_each\(r\.doc, '\$\."emails"'\) e0 ORDER BY .*'\$\.primary'.* LIMIT 1\)\)$/)
     const exact = compileSort('groups', { name: 'members', sub: 'value', type: 'string', caseExact: true, multiValued: true })
     expect(exact.sql).not.toMatch(/lc\(/)
+  })
+})
+
+describe('scim sortBy on complex attributes', () => {
+  it.each([
+    ['Users', 'name', 'sortBy "name" is a complex attribute: name one of its sub-attributes, e.g. name.formatted'],
+    ['Users', 'Name', 'sortBy "Name" is a complex attribute: name one of its sub-attributes, e.g. Name.formatted'],
+    ['Users', 'meta', 'sortBy "meta" is a complex attribute: name one of its sub-attributes, e.g. meta.resourceType'],
+    // Multi-valued but without a `value` to stand for an address.
+    ['Users', 'addresses', 'sortBy "addresses" is a complex attribute: name one of its sub-attributes, e.g. addresses.formatted'],
+    ['Users', `${enterpriseUrn}:manager`, `sortBy "${enterpriseUrn}:manager" is a complex attribute: name one of its sub-attributes, e.g. ${enterpriseUrn}:manager.value`],
+    ['Groups', 'meta', 'sortBy "meta" is a complex attribute: name one of its sub-attributes, e.g. meta.resourceType'],
+  ])('refuses /%s?sortBy=%s with 400 invalidValue (RFC 7644 §3.4.2.3)', async (resource, sortBy, detail) => {
+    const { request } = await scimFixture()
+    const response = await request('GET', `/${resource}?sortBy=${encodeURIComponent(sortBy)}`)
+    expect(response.status).toBe(400)
+    expect(response.body).toEqual({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidValue', detail })
+    const search = await request('POST', `/${resource}/.search`, { sortBy })
+    expect(search.status).toBe(400)
+    expect(search.body).toEqual(response.body)
+  })
+
+  it('still sorts by a sub-attribute of a single-valued complex attribute', async () => {
+    const { request } = await scimFixture()
+    for (const [userName, familyName] of [['a@x.com', 'Young'], ['b@x.com', 'adams'], ['c@x.com', 'Moss']]) {
+      expect((await request('POST', '/Users', { schemas: [userSchemaUrn], userName, name: { familyName } })).status).toBe(201)
+    }
+    const response = await request('GET', '/Users?sortBy=name.familyName')
+    expect(response.status).toBe(200)
+    expect(response.body.Resources.map((user: { userName: string }) => user.userName)).toEqual(['b@x.com', 'c@x.com', 'a@x.com'])
   })
 })

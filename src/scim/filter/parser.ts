@@ -2,7 +2,7 @@
 import { ScimError, type ScimErrorType } from '../../errors.js'
 import type { AttrRef, CompareOp, Filter, FilterValue } from '../../store/query.js'
 import { resolvePath, resolveSubPath, type ResolvedAttr } from '../attr-path.js'
-import type { ResourceType } from '../schemas.js'
+import { standInValue, type ResourceType } from '../schemas.js'
 import { parseDateTime } from './date-time.js'
 
 /** Bounds on what one filter may cost (advertised nowhere in SCIM, enforced here). */
@@ -148,8 +148,8 @@ class Parser {
     let ref = attr.ref
     if (ref.type === 'complex' && ref.sub === undefined) {
       // RFC 7644 §3.4.2.2: a multi-valued complex attribute without a sub-attribute compares its `value`.
-      const valueDef = attr.def?.subAttributes?.find((sub) => sub.name === 'value')
-      if (!ref.multiValued || valueDef === undefined) this.fail(`"${ref.name}" is complex: name a sub-attribute`)
+      const valueDef = attr.def === undefined ? undefined : standInValue(attr.def)
+      if (valueDef === undefined) this.fail(`"${ref.name}" is complex: name a sub-attribute`)
       ref = { ...ref, sub: 'value', type: valueDef.type, caseExact: valueDef.caseExact }
     }
     if (ref.type === 'boolean') {
