@@ -31,6 +31,17 @@ describe('log-buffer', () => {
     closeSync(fd)
   })
 
+  it('takes lines longer than its buffer, and multi-byte text, whole and in order', () => {
+    const { path, fd } = tempFile()
+    const buffer = new LogBuffer(fd, 64)
+    const long = `{"msg":"${'ü€'.repeat(40_000)}"}\n`
+    const lines = ['{"n":1}\n', long, '{"n":"日本"}\n', long, '{"n":4}\n']
+    for (const line of lines) buffer.write(line)
+    buffer.flushSync()
+    expect(readFileSync(path, 'utf8')).toBe(lines.join(''))
+    closeSync(fd)
+  })
+
   it('drops a batch it cannot write instead of throwing', () => {
     const { fd } = tempFile()
     closeSync(fd)
