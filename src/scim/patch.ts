@@ -2,10 +2,10 @@
 import { ScimError } from '../errors.js'
 import type { Filter } from '../store/query.js'
 import type { GroupChange, JsonObject, JsonValue, MemberOp, MemberRef } from '../store/store.js'
-import { coreNamedEntries } from './attr-path.js'
+import { coreNamedEntries, splitUrn } from './attr-path.js'
 import { equalityFields, matchesElement } from './filter/match.js'
 import { parsePatchPath, type PatchPath } from './filter/parser.js'
-import { checkRequired, coerceValue, foreignSchemas, isObject, listedUrn, memberIds, withSchemas } from './resource.js'
+import { checkRequired, coerceValue, isObject, memberIds, withSchemas } from './resource.js'
 import { findExtension, patchOpSchema, type AttrDef, type ResourceType } from './schemas.js'
 
 export type PatchOpName = 'add' | 'remove' | 'replace'
@@ -78,16 +78,11 @@ function sameEntry(current: JsonValue, item: JsonValue): boolean {
 
 /** Applies operations to one document (users, and groups without their members). */
 class DocumentPatcher {
-  /** The schemas rolecall does not define that the resource lists in `schemas`: the only ones PATCH writes under. */
-  private readonly declared: string[]
-
   constructor(
     private readonly type: ResourceType,
     readonly doc: JsonObject,
     private readonly id: string,
-  ) {
-    this.declared = foreignSchemas(type, doc)
-  }
+  ) {}
 
   private container(path: PatchPath, create: boolean): JsonObject | undefined {
     const extension = path.attr.ref.extension
@@ -111,8 +106,14 @@ class DocumentPatcher {
         if (lower === 'id' && item === this.id) continue
         throw new ScimError(400, 'mutability', `${key} is read-only`)
       }
-      // Each key is a path: Entra sends dotted keys ("name.givenName") in path-less replaces, and a whole extension
-      // is named by its URN (applyPath finds it first).
+      if (lower.startsWith('urn:')) {
+        const { urn, isCore, rest } = splitUrn(this.type, key)
+        if (!isCore && urn !== undefined && (rest === '' || (findExtension(this.type, urn) === undefined && isObject(item)))) {
+          this.applyExtension(op, rest === '' ? urn : key, item)
+          continue
+        }
+      }
+      // Entra sends dotted keys ("name.givenName") in path-less replaces: each key is a path.
       this.applyPath(op, key, item)
     }
   }
@@ -139,13 +140,13 @@ class DocumentPatcher {
     if (isObject(after) && Object.keys(after).length === 0) delete this.doc[key]
   }
 
-  /** The document key of the extension `text` names whole: a defined extension, or an unknown one stored or declared. */
+  /** The document key of the extension `text` names whole: a defined extension, or an unknown one stored whole. */
   private wholeExtension(text: string): string | undefined {
     const lower = text.trim().toLowerCase()
     if (!lower.startsWith('urn:')) return undefined
     const known = findExtension(this.type, lower)
     if (known !== undefined) return known.id
-    return Object.keys(this.doc).find((key) => key.toLowerCase() === lower && isObject(this.doc[key])) ?? listedUrn(this.declared, lower)
+    return Object.keys(this.doc).find((key) => key.toLowerCase() === lower && isObject(this.doc[key]))
   }
 
   applyPath(op: PatchOpName, text: string, value: JsonValue | undefined): void {
@@ -188,14 +189,6 @@ class DocumentPatcher {
     if (def?.mutability === 'readOnly' || leaf?.mutability === 'readOnly') throw new ScimError(400, 'mutability', `${text} is read-only`)
     // rolecall never stores passwords.
     if (def?.mutability === 'writeOnly') return
-    const extension = path.attr.ref.extension
-    if (def === undefined && extension !== undefined && op !== 'remove' && listedUrn(this.declared, extension) === undefined) {
-      // RFC 7644 §3.5.2: every operation assumes the resource's "schemas", and a fully qualified name may add an
-      // extension to them implicitly: here only one rolecall defines. Under any other URN the name is no attribute of
-      // the resource, so the path is what is wrong, `invalidPath` as for an unknown core attribute, in a path-less
-      // value's keys too (they name the attributes to set, §3.5.2.1); `invalidValue` would blame the value.
-      throw new ScimError(400, 'invalidPath', `"${text}" is under no schema this ${this.type.name} lists in "schemas" or rolecall defines`)
-    }
     if (path.filter !== undefined) return this.applyFiltered(op, path, path.filter, value)
     const container = this.container(path, op !== 'remove')
     if (container === undefined) return

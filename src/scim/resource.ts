@@ -105,24 +105,6 @@ function normalizeExtension(type: ResourceType, urn: string, value: JsonValue): 
   return result
 }
 
-/**
- * The schema URNs a body or stored document lists in `schemas` that rolecall does not define (neither the core schema
- * nor one of the type's extensions). RFC 7643 §3: `schemas` names the schemas that define the attributes present.
- */
-export function foreignSchemas(type: ResourceType, doc: JsonObject): string[] {
-  const key = Object.keys(doc).find((candidate) => candidate.toLowerCase() === 'schemas')
-  const schemas = key === undefined ? undefined : doc[key]
-  if (!Array.isArray(schemas)) return []
-  const core = type.core.id.toLowerCase()
-  return schemas.filter((urn): urn is string => typeof urn === 'string' && urn.toLowerCase() !== core && findExtension(type, urn) === undefined)
-}
-
-/** `urns` as spelt in the list when it holds `urn` (case-insensitively). */
-export function listedUrn(urns: readonly string[], urn: string): string | undefined {
-  const lower = urn.toLowerCase()
-  return urns.find((candidate) => candidate.toLowerCase() === lower)
-}
-
 /** Sets `schemas` to the core schema plus every extension the document carries. */
 export function withSchemas(type: ResourceType, doc: JsonObject): JsonObject {
   const { schemas: _ignored, ...rest } = doc
@@ -134,14 +116,12 @@ export type NormalizedResource = { doc: JsonObject; members?: JsonValue }
 
 /**
  * A POST/PUT body as a stored document. `id` and `meta` are read-only: ignored when they match, refused
- * (`mutability`) when a PUT names another id. Unknown attributes are kept as sent, and so are extensions rolecall
- * does not define when the body lists them in `schemas`.
+ * (`mutability`) when a PUT names another id. Unknown attributes and extensions are kept as sent.
  */
 export function normalizeResource(type: ResourceType, body: JsonObject, targetId?: string): NormalizedResource {
   const doc: JsonObject = {}
   let members: JsonValue | undefined
   const attributes = coreAttributes(type)
-  const declared = foreignSchemas(type, body)
   const extensionTarget = (urn: string): JsonObject => {
     const existing = doc[urn]
     if (isObject(existing)) return existing
@@ -175,20 +155,18 @@ export function normalizeResource(type: ResourceType, body: JsonObject, targetId
       continue
     }
     const { urn, isCore, rest } = splitUrn(type, key)
-    const whole = listedUrn(declared, key)
-    const flattened = urn === undefined ? undefined : (findExtension(type, urn)?.id ?? listedUrn(declared, urn))
     if (isCore) {
       coreEntry(rest, value)
-    } else if (whole !== undefined) {
-      // A whole extension rolecall does not define, listed in `schemas`: kept as sent (RFC 7643 §3.3).
-      doc[whole] = normalizeExtension(type, whole, value)
-    } else if (flattened !== undefined) {
-      // A defined extension (`rest` empty), or one `urn:…:attr` key filed under its schema.
-      Object.assign(extensionTarget(flattened), normalizeExtension(type, flattened, rest === '' ? value : { [rest]: value }))
+    } else if (urn === undefined) {
+      doc[key] = value
+    } else if (rest === '') {
+      Object.assign(extensionTarget(urn), normalizeExtension(type, urn, value))
+    } else if (findExtension(type, urn) === undefined && isObject(value)) {
+      // A whole unknown extension: kept as sent (RFC 7643 §3.3).
+      doc[key] = value
     } else {
-      // RFC 7643 §3: `schemas` lists the schemas of the attributes present. No path to blame: the value does not fit
-      // the resource's schemas, RFC 7644 §3.12 `invalidValue` (PATCH, which names paths, answers `invalidPath`).
-      throw new ScimError(400, 'invalidValue', `"${key}" is under a schema that "schemas" does not list and rolecall does not define: list its URN in "schemas" to keep it`)
+      // A flattened `urn:…:attr` key: filed under its schema.
+      Object.assign(extensionTarget(urn), normalizeExtension(type, urn, { [rest]: value }))
     }
   }
   checkRequired(type, doc)

@@ -164,6 +164,29 @@ describe('entra habits', () => {
     expect(response.body.active).toBe(true)
   })
 
+  it('keeps custom extension attributes sent under a URN that "schemas" does not list, and lists it', async () => {
+    // Entra sends an app's custom attributes as flattened `urn:…:attr` keys, on create as on update, without adding
+    // their schema to "schemas"; servers that refuse them break provisioning.
+    const custom = 'urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User'
+    const { request } = await scimFixture(['entra'])
+    const created = await request('POST', '/Users', { ...entraUser, [`${custom}:costCenter`]: 'CC-1' })
+    expect(created.status).toBe(201)
+    expect(created.body[custom]).toEqual({ costCenter: 'CC-1' })
+    expect(created.body.schemas).toContain(custom)
+    const other = 'urn:ietf:params:scim:schemas:extension:Contoso:2.0:User'
+    const patched = await request('PATCH', `/Users/${created.body.id}`, {
+      schemas: [patchUrn],
+      Operations: [
+        { op: 'Add', path: `${other}:badge`, value: '1234' },
+        { op: 'Replace', value: { [`${custom}:costCenter`]: 'CC-2' } },
+      ],
+    })
+    expect(patched.status).toBe(200)
+    expect(patched.body[custom]).toEqual({ costCenter: 'CC-2' })
+    expect(patched.body[other]).toEqual({ badge: '1234' })
+    expect(patched.body.schemas).toEqual(expect.arrayContaining([userSchemaUrn, enterpriseUrn, custom, other]))
+  })
+
   it('disables a user with "Replace" active "False"', async () => {
     const { request, store } = await scimFixture(['entra'])
     const { body: user } = await request('POST', '/Users', entraUser)

@@ -68,6 +68,7 @@ describe('scim patch: users', () => {
     ['add without a path, nested extension object', { op: 'add', value: { [enterpriseUrn]: { costCenter: 'CC1' } } }, (u: Json) => expect(u[enterpriseUrn]).toEqual({ costCenter: 'CC1' })],
     ['add without a path, flattened URN key', { op: 'add', value: { [`${enterpriseUrn}:division`]: 'EMEA' } }, (u: Json) => expect(u[enterpriseUrn]).toEqual({ division: 'EMEA' })],
     ['attribute names in any case', { op: 'replace', path: 'NAME.GIVENNAME', value: 'Up' }, (u: Json) => expect(u.name.givenName).toBe('Up')],
+    ['keep an unknown extension sent without a path', { op: 'add', value: { 'urn:example:ext:1.0:User': { colour: 'red' } } }, (u: Json) => expect(u['urn:example:ext:1.0:User']).toEqual({ colour: 'red' })],
   ])('%s', async (_name, operation, check) => {
     const { apply } = await userWith()
     const response = await apply(operation)
