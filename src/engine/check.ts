@@ -86,6 +86,8 @@ export class HoldingIndex {
   private readonly permissions: Candidate[] = []
   /** When the first of its holdings expires (epoch ms), or +Infinity. */
   readonly firstExpiry: number
+  /** Holds nothing (kept on the index itself: a question need not reach into each holdings array to know). */
+  readonly isEmpty: boolean
 
   constructor(readonly holdings: readonly Holding[]) {
     let firstExpiry = Number.POSITIVE_INFINITY
@@ -100,6 +102,7 @@ export class HoldingIndex {
       if (expires !== undefined) firstExpiry = Math.min(firstExpiry, expires.getTime())
     }
     this.firstExpiry = firstExpiry
+    this.isEmpty = holdings.length === 0
     const byAction: Candidate[][] = []
     for (const { candidate, actions } of named) {
       for (const action of new Set(actions)) {
@@ -198,7 +201,7 @@ export function checkAccess(access: EffectiveAccess, question: AccessQuestion): 
 export function checkIndexed(indexes: readonly HoldingIndex[], isInactive: boolean, question: AccessQuestion): CheckAnswer | QuestionError {
   const resource = resourceOf(question)
   if (resource !== undefined && 'error' in resource) return resource
-  if (isInactive || indexes.every((index) => index.holdings.length === 0)) return holdsNothing(question, isInactive)
+  if (isInactive || indexes.every((index) => index.isEmpty)) return holdsNothing(question, isInactive)
   const covering: Candidate[] = []
   const action = actionNumberOf(question)
   const target = resource === undefined ? '' : targetOf(resource)
