@@ -106,9 +106,11 @@ export function listBody(total: number, startIndex: number, resources: JsonObjec
   return { schemas: [listResponseSchema], totalResults: total, startIndex, itemsPerPage: resources.length, Resources: resources }
 }
 
+const listSchemas = JSON.stringify([listResponseSchema])
+
 /** `JSON.stringify(listBody(…))`, from resources already serialised. */
 export function listJson(total: number, startIndex: number, resources: string[]): string {
-  return `{"schemas":${JSON.stringify([listResponseSchema])},"totalResults":${total},"startIndex":${startIndex},"itemsPerPage":${resources.length},"Resources":[${resources.join(',')}]}`
+  return `{"schemas":${listSchemas},"totalResults":${total},"startIndex":${startIndex},"itemsPerPage":${resources.length},"Resources":[${resources.join(',')}]}`
 }
 
 /** Versions named by an If-Match / If-None-Match header; undefined for `*` or no header. */

@@ -23,10 +23,15 @@ export function requestRecorder(registry: Registry, logger: Logger | undefined):
     registers: [registry],
   })
   // One pair of labelled children per method, route and status: labelling by object hashes the labels per call.
-  const children = new Map<string, { record: (seconds: number) => void }>()
+  // Found by route, method and status in turn: the routes and methods are the same few strings every time, whose
+  // hashes V8 keeps, where a key joined from them would be a new string to hash on every request.
+  const children = new Map<string, Map<string, Map<number, { record: (seconds: number) => void }>>>()
   const metricsOf = (method: string, route: string, status: number) => {
-    const key = `${method} ${route} ${status}`
-    let child = children.get(key)
+    let byMethod = children.get(route)
+    if (byMethod === undefined) children.set(route, (byMethod = new Map()))
+    let byStatus = byMethod.get(method)
+    if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()))
+    let child = byStatus.get(status)
     if (child === undefined) {
       const counted = requests.labels(method, route, String(status))
       const timed = latency.labels(method, route)
@@ -36,7 +41,7 @@ export function requestRecorder(registry: Registry, logger: Logger | undefined):
           timed.observe(seconds)
         },
       }
-      children.set(key, child)
+      byStatus.set(status, child)
     }
     return child
   }
