@@ -8,13 +8,19 @@ function stringField(body: Record<string, unknown>, key: string): string | undef
 
 const knownFields = new Set(['user', 'action', 'resource', 'env', 'tags', 'permission', 'authMethod', 'at'])
 
-/** Validate a check request body into a question, or say what is wrong. */
+function unknownFields(record: Record<string, unknown>): string {
+  const unknown = Object.keys(record).filter((key) => !knownFields.has(key))
+  return `unknown field${unknown.length === 1 ? '' : 's'}: ${unknown.join(', ')}`
+}
+
+/**
+ * Validate a check request body into a question, or say what is wrong. Called on every check: the question is
+ * built field by field, not spread from partial objects (each spread copies its properties one by one).
+ */
 export function parseCheckBody(body: unknown, now: Date): AccessQuestion | { error: string } {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return { error: 'the body must be a JSON object' }
   const record = body as Record<string, unknown>
-  let unknown: string[] = []
-  for (const key in record) if (!knownFields.has(key)) unknown = [...unknown, key]
-  if (unknown.length > 0) return { error: `unknown field${unknown.length === 1 ? '' : 's'}: ${unknown.join(', ')}` }
+  for (const key in record) if (!knownFields.has(key)) return { error: unknownFields(record) }
   const user = stringField(record, 'user')
   if (user === undefined) return { error: '`user` (a userName) is required' }
   const authMethod = stringField(record, 'authMethod')
@@ -24,18 +30,24 @@ export function parseCheckBody(body: unknown, now: Date): AccessQuestion | { err
     if (typeof record.at !== 'string' || Number.isNaN(Date.parse(record.at))) return { error: '`at` must be an RFC 3339 time' }
     at = new Date(record.at)
   }
-  const base = { user, at, ...(authMethod === undefined ? {} : { authMethod }) }
+  const question: { user: string; at: Date; authMethod?: string; permission?: string; action?: string; resource?: string; env?: string; tags?: string[] } = { user, at }
+  if (authMethod !== undefined) question.authMethod = authMethod
   const permission = stringField(record, 'permission')
   if (permission !== undefined) {
     if (record.action !== undefined || record.resource !== undefined) return { error: 'ask for a `permission`, or an `action` on a `resource`, not both' }
-    return { ...base, permission }
+    question.permission = permission
+    return question as AccessQuestion
   }
   const action = stringField(record, 'action')
   const resource = stringField(record, 'resource')
   if (action === undefined || resource === undefined) return { error: '`action` and `resource` (type:service/name) are required, or `permission`' }
+  question.action = action
+  question.resource = resource
   const env = stringField(record, 'env')
   if (record.env !== undefined && env === undefined) return { error: '`env` must be a string' }
+  if (env !== undefined) question.env = env
   const tags = record.tags
   if (tags !== undefined && (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string'))) return { error: '`tags` must be a list of strings' }
-  return { ...base, action, resource, ...(env === undefined ? {} : { env }), ...(tags === undefined ? {} : { tags: tags as string[] }) }
+  if (tags !== undefined) question.tags = tags as string[]
+  return question as AccessQuestion
 }
