@@ -46,6 +46,12 @@ function actionNumberOf(question: AccessQuestion): number | undefined {
 class Shelf {
   private readonly byTarget = new Map<string, Candidate[]>()
   private readonly other: Candidate[] = []
+  /**
+   * When every filed grant names one type:service (an IdP group mapped to one team's roles, mostly), that key and
+   * its grants, compared directly: no map to reach into on every question.
+   */
+  private readonly onlyTarget: string | undefined
+  private readonly onlyFiled: Candidate[] | undefined
 
   constructor(candidates: readonly Candidate[]) {
     for (const candidate of candidates) {
@@ -59,10 +65,12 @@ class Shelf {
       if (list === undefined) this.byTarget.set(target, [candidate])
       else list.push(candidate)
     }
+    const [only] = this.byTarget
+    if (this.byTarget.size === 1 && only !== undefined) [this.onlyTarget, this.onlyFiled] = only
   }
 
   collect(question: AccessQuestion, resource: Resource, target: string, into: Candidate[]): void {
-    const filed = this.byTarget.get(target)
+    const filed = this.onlyTarget === undefined ? this.byTarget.get(target) : this.onlyTarget === target ? this.onlyFiled : undefined
     if (filed !== undefined) for (const candidate of filed) if (covers(candidate.holding, question, resource)) into.push(candidate)
     for (const candidate of this.other) if (covers(candidate.holding, question, resource)) into.push(candidate)
   }
