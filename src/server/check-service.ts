@@ -232,7 +232,7 @@ export class CheckService {
   async check(question: AccessQuestion): Promise<(CheckAnswer & { revision: string | null }) | QuestionError> {
     const entry = this.freshEntry(question.user, question.at) ?? (await this.entryOf(question.user, question.at))
     const answer = checkIndexed(entry.indexes, entry.isInactive, question)
-    return 'error' in answer ? answer : { ...answer, revision: entry.revision }
+    return 'error' in answer ? answer : { allowed: answer.allowed, reasons: answer.reasons, denials: answer.denials, revision: entry.revision }
   }
 
   /** Computes every user not yet cached, a slice at a time; goes round again if the cache is emptied meanwhile. */

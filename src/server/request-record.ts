@@ -49,6 +49,7 @@ export function requestRecorder(registry: Registry, logger: Logger | undefined):
     metricsOf(method, route, status).record(seconds)
     // The path only: query strings carry filters with user names. Never headers or bodies; and a token pasted into
     // the URL by a misconfigured client is redacted from the path.
-    logger?.info({ method, route, path: redactTokens(path), status, ms: Math.round(seconds * 1e6) / 1e3, ...(connection === undefined ? {} : { connection }) }, 'request')
+    // One shape for every line: pino leaves out a field whose value is undefined (a request with no connection).
+    logger?.info({ method, route, path: redactTokens(path), status, ms: Math.round(seconds * 1e6) / 1e3, connection }, 'request')
   }
 }
