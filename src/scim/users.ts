@@ -13,30 +13,34 @@ function projectionOf(c: Context): Projection {
   return parseProjection(userType, c.req.query('attributes'), c.req.query('excludedAttributes'))
 }
 
+/** SCIM JSON text and its length in UTF-8 bytes (the Content-Length it is sent with). */
+export type JsonText = { json: string; bytes: number }
+
 /**
  * Users as last serialised, by stored object. The store shares a cached user between reads and never changes
  * it (a write makes a new one), so its JSON is built once per base URL, not once per GET.
  */
-const serialised = new WeakMap<StoredUser, { base: string; json: string }>()
+const serialised = new WeakMap<StoredUser, JsonText & { base: string }>()
 
 function isWhole(projection: Projection): boolean {
   return projection.include === undefined && projection.exclude === undefined
 }
 
-/** The whole user as SCIM JSON text, serialised once per stored object and base URL. */
-export function userJson(user: StoredUser, base: string): string {
+/** The whole user as SCIM JSON text, serialised (and measured) once per stored object and base URL. */
+export function userJson(user: StoredUser, base: string): JsonText {
   const hit = serialised.get(user)
-  if (hit !== undefined && hit.base === base) return hit.json
+  if (hit !== undefined && hit.base === base) return hit
   const json = JSON.stringify(renderUser(user, base))
-  serialised.set(user, { base, json })
-  return json
+  const text = { base, json, bytes: Buffer.byteLength(json) }
+  serialised.set(user, text)
+  return text
 }
 
 function respond(c: Context, user: StoredUser, projection: Projection, status = 200): Response {
   const headers: Record<string, string> = { etag: etagOf(user.version) }
   const base = baseUrl(c)
   if (status === 201) headers['location'] = `${base}/Users/${user.id}`
-  if (isWhole(projection)) return scimJsonText(status === 200 ? userJson(user, base) : JSON.stringify(renderUser(user, base)), status, headers)
+  if (isWhole(projection)) return scimJsonText(status === 200 ? userJson(user, base).json : JSON.stringify(renderUser(user, base)), status, headers)
   return scimJson(project(userType, renderUser(user, base), projection), status, headers)
 }
 
@@ -48,15 +52,23 @@ function notFound(id: string): ScimError {
  * A page of a connection's users as SCIM JSON text. The list route and the direct read of rolecall serve
  * (server/direct-scim.ts) both answer with it. Throws ScimError for a malformed filter or paging parameter.
  */
-export async function listUsersJson(store: Store, connection: string, params: ListParams, projection: Projection, base: string): Promise<string> {
+export async function listUsersJson(store: Store, connection: string, params: ListParams, projection: Projection, base: string): Promise<JsonText> {
   const query = listQuery(userType, params)
   const result = await store.listUsers(connection, query, isReturned(projection, 'groups', true))
-  if (isWhole(projection)) return listJson(result.total, query.startIndex, result.items.map((user) => userJson(user, base)))
-  return JSON.stringify(listBody(result.total, query.startIndex, result.items.map((user) => project(userType, renderUser(user, base), projection))))
+  if (!isWhole(projection)) {
+    const json = JSON.stringify(listBody(result.total, query.startIndex, result.items.map((user) => project(userType, renderUser(user, base), projection))))
+    return { json, bytes: Buffer.byteLength(json) }
+  }
+  const users = result.items.map((user) => userJson(user, base))
+  const json = listJson(result.total, query.startIndex, users.map((user) => user.json))
+  // Measured from the parts: the wrapper listJson adds is ASCII, and measuring the joined text would copy it flat.
+  let bytes = json.length
+  for (const user of users) bytes += user.bytes - user.json.length
+  return { json, bytes }
 }
 
 async function list(c: Context<ScimEnv>, store: Store, params: ListParams, projection: Projection): Promise<Response> {
-  return scimJsonText(await listUsersJson(store, c.get('connection'), params, projection, baseUrl(c)))
+  return scimJsonText((await listUsersJson(store, c.get('connection'), params, projection, baseUrl(c))).json)
 }
 
 export function userRoutes(store: Store): Hono<ScimEnv> {

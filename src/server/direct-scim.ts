@@ -8,7 +8,7 @@
 // The JSON comes from the functions the Hono routes use (scim/users.ts), and the request is counted and logged the
 // same way, so the two cannot disagree.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { userJson, listUsersJson } from '../scim/users.js'
+import { userJson, listUsersJson, type JsonText } from '../scim/users.js'
 import { scimContentType, type ListParams } from '../scim/http.js'
 import { parseProjection } from '../scim/projection.js'
 import { etagOf } from '../scim/resource.js'
@@ -72,12 +72,12 @@ function baseUrlOf(host: string): string {
 export function directScimReads(options: DirectScimOptions): (request: IncomingMessage, response: ServerResponse, toApp: () => void) => boolean {
   const { store, recordRequest } = options
 
-  const answer = async (read: Read, token: string, base: string): Promise<{ json: string; headers: Record<string, string>; connection: string } | undefined> => {
+  const answer = async (read: Read, token: string, base: string): Promise<{ text: JsonText; etag?: string; connection: string } | undefined> => {
     const connection = await store.authenticate(token)
     if (connection === undefined) return undefined
-    if (read.kind === 'list') return { json: await listUsersJson(store, connection, read.params, whole, base), headers: {}, connection }
+    if (read.kind === 'list') return { text: await listUsersJson(store, connection, read.params, whole, base), connection }
     const user = await store.getUser(connection, read.id, false)
-    return user === undefined ? undefined : { json: userJson(user, base), headers: { etag: etagOf(user.version) }, connection }
+    return user === undefined ? undefined : { text: userJson(user, base), etag: etagOf(user.version), connection }
   }
 
   return (request, response, toApp) => {
@@ -92,8 +92,11 @@ export function directScimReads(options: DirectScimOptions): (request: IncomingM
     answer(read, token, baseUrlOf(host)).then(
       (reply) => {
         if (reply === undefined) return toApp()
-        response.writeHead(200, { 'content-type': scimContentType, ...reply.headers, 'content-length': Buffer.byteLength(reply.json) })
-        response.end(reply.json)
+        const { json, bytes } = reply.text
+        // With the head written first, Node does not measure the body again.
+        if (reply.etag === undefined) response.writeHead(200, { 'content-type': scimContentType, 'content-length': bytes })
+        else response.writeHead(200, { 'content-type': scimContentType, etag: reply.etag, 'content-length': bytes })
+        response.end(json)
         const route = read.kind === 'user' ? `${usersPath}/:id` : usersPath
         recordRequest({ method: 'GET', route, path: read.kind === 'user' ? request.url ?? route : usersPath, status: 200, seconds: (performance.now() - started) / 1000, connection: reply.connection })
       },

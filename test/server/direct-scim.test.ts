@@ -79,6 +79,7 @@ describe('directScimReads', () => {
       '/scim/v2/Users?filter=userName+eq+%22a%2Bb%40acme.example%22',
       `/scim/v2/Users?filter=${encodeURIComponent('userName sw "s"')}&startIndex=1&count=5`,
       `/scim/v2/Users?count=0&filter=${encodeURIComponent('name.familyName eq "Ström"')}`,
+      `/scim/v2/Users?filter=${encodeURIComponent('name.familyName eq "Ström"')}`,
       `/scim/v2/Users?filter=${encodeURIComponent('userName eq "nobody@acme.example"')}`,
       `/scim/v2/Users?filter=${encodeURIComponent('nickName eq "x"')}&count=-1&startIndex=0`,
     ]
