@@ -149,7 +149,14 @@ export function baseUrl(c: Context): string {
   const authority = slash === -1 ? url : url.slice(0, slash)
   let base = baseUrls.get(authority)
   if (base === undefined) {
-    base = `${new URL(url).origin}/scim/v2`
+    let origin: string
+    try {
+      origin = new URL(url).origin
+    } catch {
+      // @hono/node-server passes some Host headers through unchecked (`999.0.0.1`): the client's mistake, not ours.
+      throw new ScimError(400, undefined, 'the Host header does not name a valid host')
+    }
+    base = `${origin}/scim/v2`
     if (baseUrls.size >= 64) baseUrls.clear()
     baseUrls.set(authority, base)
   }

@@ -32,6 +32,8 @@ type Read = { kind: 'user'; id: string } | { kind: 'list'; params: ListParams }
 
 /** What a plain read asks for; undefined for anything the Hono app should answer. */
 function readOf(url: string): Read | undefined {
+  // Hono cuts the query at a `#` (a fragment no client should send): its answer may differ, so it gives it.
+  if (url.includes('#')) return undefined
   if (url.startsWith(`${usersPath}/`)) {
     const id = url.slice(usersPath.length + 1)
     return plainId.test(id) ? { kind: 'user', id } : undefined
@@ -52,7 +54,11 @@ function readOf(url: string): Read | undefined {
   return params['filter'] === undefined ? undefined : { kind: 'list', params }
 }
 
-/** `http://host` → the SCIM base URL, as the Hono routes make it from the request URL (a default port dropped). */
+/**
+ * `http://host` → the SCIM base URL, as the Hono routes make it from the request URL (a default port dropped).
+ * Throws for a Host header that passes `plainHost` but is no host (`999.0.0.1`): called after authentication,
+ * inside the answer, so that such a request is handed to the app and answered as it answers it.
+ */
 const baseUrls = new Map<string, string>()
 
 function baseUrlOf(host: string): string {
@@ -72,9 +78,10 @@ function baseUrlOf(host: string): string {
 export function directScimReads(options: DirectScimOptions): (request: IncomingMessage, response: ServerResponse, toApp: () => void) => boolean {
   const { store, recordRequest } = options
 
-  const answer = async (read: Read, token: string, base: string): Promise<{ text: JsonText; etag?: string; connection: string } | undefined> => {
+  const answer = async (read: Read, token: string, host: string): Promise<{ text: JsonText; etag?: string; connection: string } | undefined> => {
     const connection = await store.authenticate(token)
     if (connection === undefined) return undefined
+    const base = baseUrlOf(host)
     if (read.kind === 'list') return { text: await listUsersJson(store, connection, read.params, whole, base), connection }
     const user = await store.getUser(connection, read.id, false)
     return user === undefined ? undefined : { text: userJson(user, base), etag: etagOf(user.version), connection }
@@ -89,7 +96,7 @@ export function directScimReads(options: DirectScimOptions): (request: IncomingM
     const read = token === undefined ? undefined : readOf(request.url)
     if (token === undefined || read === undefined) return false
     const started = performance.now()
-    answer(read, token, baseUrlOf(host)).then(
+    answer(read, token, host).then(
       (reply) => {
         if (reply === undefined) return toApp()
         const { json, bytes } = reply.text

@@ -116,13 +116,21 @@ describe('directScimReads', () => {
       [`/scim/v2/Users?filter=${encodeURIComponent('userName pr')}&sortBy=userName`, auth, 200],
       ['/scim/v2/Users', auth, 200],
       [`/scim/v2/Users?filter=${encodeURIComponent('userName pr')}`, { ...auth, host: `LOCALHOST:${new URL(origin).port}` }, 200],
+      // Hono cuts the query at `#`: a filter with an unterminated string.
+      ['/scim/v2/Users?filter=userName+eq+%22a#b@acme.example%22', auth, 400],
+      // Host headers that look plain but name no host: a 400 once the token is good, never a crash.
+      [`/scim/v2/Users/${id}`, { ...auth, host: '999.0.0.1' }, 400],
+      [`/scim/v2/Users?filter=${encodeURIComponent('userName pr')}`, { ...auth, host: 'xn--a' }, 400],
+      [`/scim/v2/Users/${id}`, { authorization: 'Bearer rcs_wrong', host: '999.0.0.1' }, 401],
     ]
     for (const [path, headers, status] of cases) {
       const before = direct.length
       const answered = await answerOf(await wire(`${origin}${path}`, headers))
       expect(answered.status, path).toBe(status)
-      const url = headers.host === undefined ? `${origin}${path}` : `http://${headers.host.toLowerCase()}${path}`
-      expect(answered, path).toEqual(await answerOf(await app.request(url, { headers })))
+      // app.request takes the host from the URL; one that is no host cannot be put there, so it goes as a header.
+      const isHost = headers.host === undefined || URL.canParse(`http://${headers.host}`)
+      const url = headers.host === undefined ? `${origin}${path}` : isHost ? `http://${headers.host.toLowerCase()}${path}` : `${origin}${path}`
+      if (isHost) expect(answered, path).toEqual(await answerOf(await app.request(url, { headers })))
       expect(direct.length, path).toBe(before)
     }
   })
