@@ -120,7 +120,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const honoListener = getRequestListener(app.fetch, { hostname })
     const server = createHttpServer({ ServerResponse: ClosingAwareResponse }, (request, response) => {
       const toApp = () => void honoListener(request, response)
-      if (!check(request, response) && !scimReads(request, response, toApp)) toApp()
+      let isTaken = false
+      try {
+        isTaken = check(request, response) || scimReads(request, response, toApp)
+      } catch (error) {
+        // A throw here would end the process (uncaughtException): the app answers instead, as for any request.
+        logger.error({ err: error }, 'unexpected error')
+      }
+      if (!isTaken) toApp()
     })
     let isListening = false
     server.listen(port, hostname, () => {
