@@ -44,13 +44,13 @@ function actionNumberOf(question: AccessQuestion): number | undefined {
  * service; grants with a glob in either part are looked at for every question.
  */
 class Shelf {
-  private readonly byTarget = new Map<string, Candidate[]>()
+  private readonly byTarget = new Map<number, Candidate[]>()
   private readonly other: Candidate[] = []
   /**
-   * When every filed grant names one type:service (an IdP group mapped to one team's roles, mostly), that key and
-   * its grants, compared directly: no map to reach into on every question.
+   * When every filed grant names one type:service (an IdP group mapped to one team's roles, mostly), that key's
+   * number and its grants, compared directly: no map, nor string, to reach into on every question.
    */
-  private readonly onlyTarget: string | undefined
+  private readonly onlyTarget: number = -1
   private readonly onlyFiled: Candidate[] | undefined
 
   constructor(candidates: readonly Candidate[]) {
@@ -60,7 +60,7 @@ class Shelf {
         this.other.push(candidate)
         continue
       }
-      const target = targetOf(holding.grant.resource)
+      const target = fileTarget(holding.grant.resource)
       const list = this.byTarget.get(target)
       if (list === undefined) this.byTarget.set(target, [candidate])
       else list.push(candidate)
@@ -69,16 +69,28 @@ class Shelf {
     if (this.byTarget.size === 1 && only !== undefined) [this.onlyTarget, this.onlyFiled] = only
   }
 
-  collect(question: AccessQuestion, resource: Resource, target: string, into: Candidate[]): void {
-    const filed = this.onlyTarget === undefined ? this.byTarget.get(target) : this.onlyTarget === target ? this.onlyFiled : undefined
+  /** `target`: the number of the question's type:service, or -1 when no grant anywhere names it. */
+  collect(question: AccessQuestion, resource: Resource, target: number, into: Candidate[]): void {
+    const filed = target < 0 ? undefined : this.onlyTarget < 0 ? this.byTarget.get(target) : this.onlyTarget === target ? this.onlyFiled : undefined
     if (filed !== undefined) for (const candidate of filed) if (covers(candidate.holding, question, resource)) into.push(candidate)
     for (const candidate of this.other) if (covers(candidate.holding, question, resource)) into.push(candidate)
   }
 }
 
-/** The key a Shelf files a grant under, and looks a question's resource up by. */
-function targetOf(resource: { type: string; service: string }): string {
-  return `${resource.type}:${resource.service}`
+/** The type:service pairs (neither part holds `:`) literal grants name, by a small number, as actions are. */
+const targetNumbers = new Map<string, number>()
+
+/** The number a Shelf files a grant under, given on first sight. */
+function fileTarget(resource: { type: string; service: string }): number {
+  const key = `${resource.type}:${resource.service}`
+  let number = targetNumbers.get(key)
+  if (number === undefined) targetNumbers.set(key, (number = targetNumbers.size))
+  return number
+}
+
+/** The number of a question's type:service, or -1 when no grant names it (only glob grants can cover it). */
+function targetNumberOf(resource: Resource): number {
+  return targetNumbers.get(`${resource.type}:${resource.service}`) ?? -1
 }
 
 /**
@@ -125,14 +137,15 @@ export class HoldingIndex {
     this.anyAction = new Shelf(anyAction)
   }
 
-  /** Adds to `into` those of its holdings that cover the question (ignoring sign-in method and expiry). */
-  collectCovering(question: AccessQuestion, action: number | undefined, resource: Resource | undefined, target: string, into: Candidate[]): void {
-    if ('permission' in question || resource === undefined) {
-      for (const candidate of this.permissions) if (covers(candidate.holding, question, resource)) into.push(candidate)
-      return
-    }
+  /** Adds to `into` those of its grants that cover an action on `resource` (`target`: see Shelf.collect). */
+  collectGrants(question: AccessQuestion, action: number | undefined, resource: Resource, target: number, into: Candidate[]): void {
     const shelf = (action === undefined ? undefined : this.byAction[action]) ?? this.anyAction
     shelf.collect(question, resource, target, into)
+  }
+
+  /** Adds to `into` those of its org permissions that are the question's. */
+  collectPermissions(question: AccessQuestion, into: Candidate[]): void {
+    for (const candidate of this.permissions) if (covers(candidate.holding, question, undefined)) into.push(candidate)
   }
 }
 
@@ -211,8 +224,13 @@ export function checkIndexed(indexes: readonly HoldingIndex[], isInactive: boole
   if (resource !== undefined && 'error' in resource) return resource
   if (isInactive || indexes.every((index) => index.isEmpty)) return holdsNothing(question, isInactive)
   const covering: Candidate[] = []
-  const action = actionNumberOf(question)
-  const target = resource === undefined ? '' : targetOf(resource)
-  for (const index of indexes) index.collectCovering(question, action, resource, target, covering)
+  // Sign-in method and expiry are looked at by answerFrom, on what covers the question.
+  if (resource === undefined) {
+    for (const index of indexes) index.collectPermissions(question, covering)
+  } else {
+    const action = actionNumberOf(question)
+    const target = targetNumberOf(resource)
+    for (const index of indexes) index.collectGrants(question, action, resource, target, covering)
+  }
   return answerFrom(covering, question)
 }
