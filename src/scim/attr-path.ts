@@ -34,6 +34,10 @@ export function splitUrn(type: ResourceType, text: string): { urn?: string; isCo
   return { isCore: true, rest: text }
 }
 
+/**
+ * RFC 7643 §2.1 ATTRNAME, and `$ref`. A name starts with a letter, which keeps `__proto__` out of every path, filter
+ * and sortBy: patch.ts writes path names as object keys.
+ */
 const namePattern = /^[A-Za-z$][\w$-]*$/
 
 function refOf(def: AttrDef, subDef: AttrDef | undefined, extension: string | undefined): AttrRef {

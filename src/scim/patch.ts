@@ -5,6 +5,7 @@ import type { GroupChange, JsonObject, JsonValue, MemberOp, MemberRef } from '..
 import { coreNamedEntries, splitUrn } from './attr-path.js'
 import { equalityFields, matchesElement } from './filter/match.js'
 import { parsePatchPath, type PatchPath } from './filter/parser.js'
+import { ownValue, refuseProtoKeys, setOwn } from './own-keys.js'
 import { checkRequired, coerceValue, isObject, memberIds, withSchemas } from './resource.js'
 import { findExtension, patchOpSchema, type AttrDef, type ResourceType } from './schemas.js'
 
@@ -14,8 +15,12 @@ export type PatchOperation = { op: PatchOpName; path?: string; value?: JsonValue
 /** Bound on operations per request. */
 export const maxPatchOperations = 1000
 
-/** Validates a PatchOp body. Entra capitalises op names ("Replace"): ops are case-insensitive. */
+/**
+ * Validates a PatchOp body. Entra capitalises op names ("Replace"): ops are case-insensitive. A key named
+ * `__proto__` anywhere in it, values included, is refused (see refuseProtoKeys).
+ */
 export function parsePatchBody(body: JsonObject): PatchOperation[] {
+  refuseProtoKeys(body)
   const schemas = body['schemas']
   if (Array.isArray(schemas) && !schemas.some((schema) => typeof schema === 'string' && schema.toLowerCase() === patchOpSchema.toLowerCase())) {
     throw new ScimError(400, 'invalidSyntax', `a PATCH body must use the ${patchOpSchema} schema`)
@@ -48,12 +53,8 @@ function cloneValue(value: JsonValue): JsonValue {
 
 function clone(doc: JsonObject): JsonObject {
   const copy: JsonObject = {}
-  for (const key of Object.keys(doc)) {
-    const value = cloneValue(doc[key] as JsonValue)
-    // JSON.parse makes "__proto__" an own property; plain assignment would set the prototype instead.
-    if (key === '__proto__') Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true })
-    else copy[key] = value
-  }
+  // Documents stored before bodies naming `__proto__` were refused may hold it, inside attributes kept as sent.
+  for (const key of Object.keys(doc)) setOwn(copy, key, cloneValue(doc[key] as JsonValue))
   return copy
 }
 
@@ -248,7 +249,8 @@ class DocumentPatcher {
   }
 
   private assignSub(container: JsonObject, name: string, sub: string, value: JsonValue | undefined): void {
-    const existing = container[name]
+    // `name` may be any name an unknown extension's path gives (`constructor`): never an inherited member.
+    const existing = ownValue(container, name)
     const parent = isObject(existing) ? existing : {}
     this.assign(parent, sub, value)
     if (Object.keys(parent).length === 0) delete container[name]

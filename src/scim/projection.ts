@@ -4,6 +4,7 @@ import type { JsonObject, JsonValue } from '../store/store.js'
 import { resolvePath, splitUrn } from './attr-path.js'
 import { coreAttributes, findAttr, type ResourceType } from './schemas.js'
 import { isObject } from './resource.js'
+import { setOwn } from './own-keys.js'
 
 /** One selected attribute: scope is '' for the core schema or the extension URN; no name selects a whole extension. */
 type Selector = { scope: string; name?: string; sub?: string }
@@ -74,7 +75,7 @@ function projectScope(object: JsonObject, scope: string, projection: Projection,
       const wholeExcluded = projection.exclude?.some((selector) => selector.scope === lower && selector.name === undefined) === true
       if (wholeExcluded) continue
       const inner = wholeIncluded ? projectScope(value, lower, { ...(projection.exclude === undefined ? {} : { exclude: projection.exclude }) }, () => false) : projectScope(value, lower, projection, () => false)
-      if (Object.keys(inner).length > 0) result[key] = inner
+      if (Object.keys(inner).length > 0) setOwn(result, key, inner)
       continue
     }
     let kept: JsonValue | undefined = value
@@ -90,7 +91,8 @@ function projectScope(object: JsonObject, scope: string, projection: Projection,
       if (matches.some((selector) => selector.sub === undefined)) kept = undefined
       else if (matches.length > 0) kept = dropSubs(kept, new Set(matches.map((selector) => selector.sub ?? '')))
     }
-    if (kept !== undefined) result[key] = kept
+    // Stored keys: an extension kept as sent before `__proto__` was refused may hold one.
+    if (kept !== undefined) setOwn(result, key, kept)
   }
   return result
 }

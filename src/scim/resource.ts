@@ -3,6 +3,7 @@ import { ScimError } from '../errors.js'
 import type { JsonObject, JsonValue, MemberRef, StoredGroup, StoredUser } from '../store/store.js'
 import { coreNamedEntries, splitUrn } from './attr-path.js'
 import { parseDateTime } from './filter/date-time.js'
+import { refuseProtoKeys } from './own-keys.js'
 import { coreAttributes, findAttr, findExtension, type AttrDef, type ResourceType } from './schemas.js'
 
 export function isObject(value: JsonValue | undefined): value is JsonObject {
@@ -116,9 +117,11 @@ export type NormalizedResource = { doc: JsonObject; members?: JsonValue }
 
 /**
  * A POST/PUT body as a stored document. `id` and `meta` are read-only: ignored when they match, refused
- * (`mutability`) when a PUT names another id. Unknown attributes and extensions are kept as sent.
+ * (`mutability`) when a PUT names another id. Unknown attributes and extensions are kept as sent; a key named
+ * `__proto__`, anywhere, is refused (see refuseProtoKeys).
  */
 export function normalizeResource(type: ResourceType, body: JsonObject, targetId?: string): NormalizedResource {
+  refuseProtoKeys(body)
   const doc: JsonObject = {}
   let members: JsonValue | undefined
   const attributes = coreAttributes(type)
