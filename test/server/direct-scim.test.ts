@@ -127,10 +127,9 @@ describe('directScimReads', () => {
       const before = direct.length
       const answered = await answerOf(await wire(`${origin}${path}`, headers))
       expect(answered.status, path).toBe(status)
-      // app.request takes the host from the URL; one that is no host cannot be put there, so it goes as a header.
-      const isHost = headers.host === undefined || URL.canParse(`http://${headers.host}`)
-      const url = headers.host === undefined ? `${origin}${path}` : isHost ? `http://${headers.host.toLowerCase()}${path}` : `${origin}${path}`
-      if (isHost) expect(answered, path).toEqual(await answerOf(await app.request(url, { headers })))
+      // app.request takes the host from the URL. A Host that names no host cannot go there: its status is the check.
+      if (headers.host === undefined) expect(answered, path).toEqual(await answerOf(await app.request(`${origin}${path}`, { headers })))
+      else if (URL.canParse(`http://${headers.host}`)) expect(answered, path).toEqual(await answerOf(await app.request(`http://${headers.host.toLowerCase()}${path}`, { headers })))
       expect(direct.length, path).toBe(before)
     }
   })
