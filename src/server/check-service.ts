@@ -99,9 +99,10 @@ export class CheckService {
 
   private onChange(change: AccessChange): void {
     if (change.from !== this.knownRevision || change.all) {
-      // A write this process was not told about happened in between, or anyone's access may have changed.
+      // A write this process was not told about happened in between (an apply from the CLI, maybe), or anyone's
+      // access may have changed: the applied state is read again too. Set before clear(), which may start warming.
+      this.isAppliedStale = true
       this.clear()
-      if (change.all) this.isAppliedStale = true
     } else {
       for (const id of change.userIds) {
         const key = this.keyOfRecord.get(id)

@@ -9,8 +9,9 @@ import { fixtureNow } from './fixtures.js'
 
 export const exampleApprovals = ['acme/security:a', 'acme/security:b', 'acme/access-reviewers:c', 'acme/platform-leads:d']
 
-export async function applyExampleAccess(store: Store): Promise<void> {
-  const loaded = await loadAccessDir(`${repoRoot}access`, { cwd: repoRoot, now: fixtureNow })
+/** Applies `dir` (the example organization unless given) as the example's approvers would. */
+export async function applyExampleAccess(store: Store, dir = `${repoRoot}access`): Promise<void> {
+  const loaded = await loadAccessDir(dir, { cwd: repoRoot, now: fixtureNow })
   const plan = makePlan(loaded.state, await readPlanBase(store), fixtureNow)
   await applyPlan(plan, store, { approvedBy: exampleApprovals, commit: null, author: null, actor: 'test', now: fixtureNow })
 }

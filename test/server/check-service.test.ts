@@ -1,5 +1,5 @@
 // The check API's per-user cache against a store file written by this process and by another one.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -7,6 +7,7 @@ import type { AccessQuestion } from '../../src/engine/check.js'
 import { CheckService } from '../../src/server/check-service.js'
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { applyExampleAccess } from '../helpers/apply-example.js'
+import { repoRoot } from '../helpers/cli.js'
 import { fixtureNow } from '../helpers/fixtures.js'
 
 const write = { actor: 'test' }
@@ -75,6 +76,27 @@ describe('CheckService', () => {
     expect(await allowed(checks, readSecret('casey@acme.example'))).toBe(false)
     await elsewhere.modifyGroup('okta', security, (current) => ({ doc: current.doc, memberOps: [{ op: 'remove', ids: [ids.sky ?? ''] }] }), write)
     expect(await allowed(checks, ssoManage('sky@acme.example'))).toBe(false)
+    checks.close()
+  })
+
+  it("reads the applied state again after another process's write, even when this process wrote before it asked", async () => {
+    // Looking for other processes' writes only once a minute: the apply elsewhere is learnt from this process's own
+    // next write, whose revision does not follow the one the cache knows.
+    const checks = new CheckService(here, () => fixtureNow, { foreignWritesEveryMs: 60_000 })
+    const withoutSso = { ...ssoManage('sasha@acme.example'), authMethod: 'password' }
+    expect(await allowed(checks, withoutSso)).toBe(false)
+    // The same organization, with Security Admin (the role, and the group that holds it) no longer limited to SSO.
+    const edited = join(dir, 'access')
+    cpSync(`${repoRoot}access`, edited, { recursive: true })
+    for (const file of ['roles.yaml', 'groups.yaml']) {
+      const path = join(edited, 'security', file)
+      const text = readFileSync(path, 'utf8')
+      const limit = text.indexOf('authMethods: [sso]\n')
+      writeFileSync(path, text.slice(0, limit) + text.slice(limit + 'authMethods: [sso]\n'.length))
+    }
+    await applyExampleAccess(elsewhere, edited)
+    await here.createUser('okta', { userName: 'nova@acme.example', active: true }, write)
+    expect(await allowed(checks, withoutSso)).toBe(true)
     checks.close()
   })
 
