@@ -1,5 +1,6 @@
 // The body of a check request → an AccessQuestion, or the reason it is not one.
 import type { AccessQuestion } from '../engine/check.js'
+import { parseTimestamp } from '../model/time.js'
 
 function stringField(body: Record<string, unknown>, key: string): string | undefined {
   const value = body[key]
@@ -27,14 +28,22 @@ export function parseCheckBody(body: unknown, now: Date): AccessQuestion | { err
   if (record.authMethod !== undefined && authMethod === undefined) return { error: '`authMethod` must be a string' }
   let at = now
   if (record.at !== undefined) {
-    if (typeof record.at !== 'string' || Number.isNaN(Date.parse(record.at))) return { error: '`at` must be an RFC 3339 time' }
-    at = new Date(record.at)
+    // As ROLECALL_NOW and the access files read times: a date-time needs its offset, so that the answer does not
+    // depend on the server's time zone, and 2026-02-30 is no date.
+    const parsed = typeof record.at === 'string' ? parseTimestamp(record.at) : undefined
+    if (parsed === undefined) return { error: '`at` must be an RFC 3339 time with its offset (2026-06-01T12:00:00Z), or a date' }
+    at = parsed
   }
   const question: { user: string; at: Date; authMethod?: string; permission?: string; action?: string; resource?: string; env?: string; tags?: string[] } = { user, at }
   if (authMethod !== undefined) question.authMethod = authMethod
+  for (const name of ['permission', 'action', 'resource'] as const) {
+    if (record[name] !== undefined && stringField(record, name) === undefined) return { error: `\`${name}\` must be a non-empty string` }
+  }
   const permission = stringField(record, 'permission')
   if (permission !== undefined) {
-    if (record.action !== undefined || record.resource !== undefined) return { error: 'ask for a `permission`, or an `action` on a `resource`, not both' }
+    if (record.action !== undefined || record.resource !== undefined || record.env !== undefined || record.tags !== undefined) {
+      return { error: 'ask for a `permission`, or an `action` on a `resource` (with `env` and `tags`), not both' }
+    }
     question.permission = permission
     return question as AccessQuestion
   }

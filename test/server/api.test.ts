@@ -62,6 +62,9 @@ describe('POST /api/v1/check', () => {
     [{ user: 'casey@acme.example', action: 'edit', resource: 'journey:checkout/place-order', env: 'staging' }, true],
     [{ user: 'casey@acme.example', action: 'edit', resource: 'journey:payments/refund', env: 'staging' }, false],
     [{ user: 'nobody@acme.example', action: 'run', resource: 'journey:checkout/diagnostic-login' }, false],
+    // `at` as an RFC 3339 time with any offset, or a date.
+    [{ user: 'SASHA@acme.example', permission: 'sso:manage', authMethod: 'sso', at: '2026-06-01T14:00:00+02:00' }, true],
+    [{ user: 'SASHA@acme.example', permission: 'sso:manage', authMethod: 'sso', at: '2026-06-01' }, true],
   ])('%j → allowed %s', async (body, allowed) => {
     const response = await check(body)
     expect(response.status).toBe(200)
@@ -100,7 +103,16 @@ describe('POST /api/v1/check', () => {
     ['no user', { action: 'run', resource: 'journey:a/b' }, '`user` (a userName) is required'],
     ['an unknown field', { user: 'sam@acme.example', permission: 'x', admin: true }, 'unknown field: admin'],
     ['no action', { user: 'sam@acme.example', resource: 'journey:a/b' }, '`action` and `resource` (type:service/name) are required, or `permission`'],
-    ['both forms', { user: 'sam@acme.example', permission: 'x', action: 'run', resource: 'journey:a/b' }, 'ask for a `permission`, or an `action` on a `resource`, not both'],
+    ['both forms', { user: 'sam@acme.example', permission: 'x', action: 'run', resource: 'journey:a/b' }, 'ask for a `permission`, or an `action` on a `resource` (with `env` and `tags`), not both'],
+    ['a permission with an env', { user: 'sam@acme.example', permission: 'sso:manage', env: 'production' }, 'ask for a `permission`, or an `action` on a `resource` (with `env` and `tags`), not both'],
+    ['a permission with tags', { user: 'sam@acme.example', permission: 'sso:manage', tags: ['pci'] }, 'ask for a `permission`, or an `action` on a `resource` (with `env` and `tags`), not both'],
+    ['a permission that is not a string', { user: 'sam@acme.example', permission: 5, action: 'run', resource: 'journey:a/b' }, '`permission` must be a non-empty string'],
+    ['an empty permission', { user: 'sam@acme.example', permission: '', action: 'run', resource: 'journey:a/b' }, '`permission` must be a non-empty string'],
+    ['a permission in a list', { user: 'sam@acme.example', permission: ['sso:manage'] }, '`permission` must be a non-empty string'],
+    ['an action that is not a string', { user: 'sam@acme.example', action: ['run'], resource: 'journey:a/b' }, '`action` must be a non-empty string'],
+    ['a time without its offset', { user: 'sam@acme.example', permission: 'sso:manage', at: '2026-11-23T23:00:00' }, '`at` must be an RFC 3339 time with its offset (2026-06-01T12:00:00Z), or a date'],
+    ['a day that does not exist', { user: 'sam@acme.example', permission: 'sso:manage', at: '2026-02-30T00:00:00Z' }, '`at` must be an RFC 3339 time with its offset (2026-06-01T12:00:00Z), or a date'],
+    ['a time that is a number', { user: 'sam@acme.example', permission: 'sso:manage', at: '1' }, '`at` must be an RFC 3339 time with its offset (2026-06-01T12:00:00Z), or a date'],
     ['a malformed resource', { user: 'sam@acme.example', action: 'run', resource: 'journey' }, 'resource must be "type:service/name" (got "journey")'],
     ['tags that are not strings', { user: 'sam@acme.example', action: 'run', resource: 'journey:a/b', tags: [1] }, '`tags` must be a list of strings'],
   ])('answers 400 to %s', async (_label, body, message) => {
