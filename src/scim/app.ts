@@ -9,6 +9,7 @@ import { groupRoutes } from './groups.js'
 import { maxBodyBytes, type ScimEnv } from './http.js'
 import { userRoutes } from './users.js'
 import { requestHeader } from '../util/request-header.js'
+import { bearerToken } from '../util/bearer.js'
 import { ClientClosedError, clientClosedResponse } from '../util/client-closed.js'
 
 export type ScimAppOptions = {
@@ -102,12 +103,11 @@ export function createScimApp(options: ScimAppOptions): Hono<ScimEnv> {
   scim.all('/.search', notImplemented('Searching every resource type at the root'))
 
   const authenticate = async (c: Context<ScimEnv>, next: Next) => {
-    const header = requestHeader(c, 'authorization') ?? ''
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+    const bearer = bearerToken(requestHeader(c, 'authorization'))
     // The connection comes from the token alone: X-Tenant-ID and friends change nothing.
-    const connection = match?.[1] === undefined ? undefined : await store.authenticate(match[1])
+    const connection = bearer === undefined ? undefined : await store.authenticate(bearer)
     if (connection === undefined) {
-      return scimErrorResponse(new ScimError(401, undefined, match === null ? 'a bearer token is required' : 'the bearer token is not valid'), challenge)
+      return scimErrorResponse(new ScimError(401, undefined, bearer === undefined ? 'a bearer token is required' : 'the bearer token is not valid'), challenge)
     }
     c.set('connection', connection)
     // `GET /Users/.search` would otherwise be `GET /Users/:id` for a user named ".search". Checked here rather than by

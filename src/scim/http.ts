@@ -143,15 +143,13 @@ export function notModified(c: Context, version: number): Response | undefined {
 /** `scheme://host` as sent → the SCIM base URL; a few entries (one per name the server is reached by). */
 const baseUrls = new Map<string, string>()
 
-export function baseUrl(c: Context): string {
-  const url = c.req.url
-  const slash = url.indexOf('/', url.indexOf('//') + 2)
-  const authority = slash === -1 ? url : url.slice(0, slash)
+/** The SCIM base URL of a request to `scheme://host[:port]` (a default port dropped); 400 for a host that is none. */
+export function scimBaseUrl(authority: string): string {
   let base = baseUrls.get(authority)
   if (base === undefined) {
     let origin: string
     try {
-      origin = new URL(url).origin
+      origin = new URL(authority).origin
     } catch {
       // @hono/node-server passes some Host headers through unchecked (`999.0.0.1`): the client's mistake, not ours.
       throw new ScimError(400, undefined, 'the Host header does not name a valid host')
@@ -161,4 +159,10 @@ export function baseUrl(c: Context): string {
     baseUrls.set(authority, base)
   }
   return base
+}
+
+export function baseUrl(c: Context): string {
+  const url = c.req.url
+  const slash = url.indexOf('/', url.indexOf('//') + 2)
+  return scimBaseUrl(slash === -1 ? url : url.slice(0, slash))
 }

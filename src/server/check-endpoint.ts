@@ -2,6 +2,7 @@
 // (direct-check.ts) both answer through these functions, so the two cannot disagree.
 import type { AdminScope, Store } from '../store/store.js'
 import { parseCheckBody } from './check-body.js'
+import { bearerToken } from '../util/bearer.js'
 import type { CheckService } from './check-service.js'
 
 export type ApiReply = { status: 200 | 400 | 401 | 403 | 404 | 413 | 415; body: Record<string, unknown>; headers?: Record<string, string> }
@@ -22,9 +23,9 @@ export function bodyTooLarge(maxBytes: number): ApiReply {
 
 /** The admin token's id when the Authorization header carries one with `scope`; else the 401 or 403 to send. */
 export async function authorizeAdmin(store: Store, authorization: string | undefined, scope: AdminScope): Promise<{ tokenId: string } | ApiReply> {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')
-  const token = match?.[1] === undefined ? undefined : await store.authenticateAdmin(match[1])
-  if (token === undefined) return apiProblem(401, match === null ? 'an admin bearer token is required' : 'the bearer token is not a valid admin token', challenge)
+  const bearer = bearerToken(authorization)
+  const token = bearer === undefined ? undefined : await store.authenticateAdmin(bearer)
+  if (token === undefined) return apiProblem(401, bearer === undefined ? 'an admin bearer token is required' : 'the bearer token is not a valid admin token', challenge)
   if (!token.scopes.includes(scope)) return apiProblem(403, `this token lacks the "${scope}" scope`)
   return { tokenId: token.id }
 }

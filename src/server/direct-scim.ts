@@ -9,12 +9,13 @@
 // same way, so the two cannot disagree.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { userJson, listUsersJson, type JsonText } from '../scim/users.js'
-import { scimContentType, type ListParams } from '../scim/http.js'
+import { scimBaseUrl, scimContentType, type ListParams } from '../scim/http.js'
 import { parseProjection } from '../scim/projection.js'
 import { etagOf } from '../scim/resource.js'
 import { userType } from '../scim/schemas.js'
 import type { Store } from '../store/store.js'
 import type { RecordRequest } from './request-record.js'
+import { bearerToken } from '../util/bearer.js'
 
 export type DirectScimOptions = { store: Store; recordRequest: RecordRequest }
 
@@ -54,23 +55,6 @@ function readOf(url: string): Read | undefined {
   return params['filter'] === undefined ? undefined : { kind: 'list', params }
 }
 
-const baseUrls = new Map<string, string>()
-
-/**
- * `http://host` → the SCIM base URL, as the Hono routes make it from the request URL (a default port dropped).
- * Throws for a Host header that passes `plainHost` but is no host (`999.0.0.1`): called after authentication,
- * inside the answer, so that such a request is handed to the app and answered as it answers it.
- */
-function baseUrlOf(host: string): string {
-  let base = baseUrls.get(host)
-  if (base === undefined) {
-    base = `${new URL(`http://${host}`).origin}/scim/v2`
-    if (baseUrls.size >= 64) baseUrls.clear()
-    baseUrls.set(host, base)
-  }
-  return base
-}
-
 /**
  * A Node request listener's front for plain SCIM user reads. Returns false for requests it does not take; for those
  * it takes, it answers, or calls `toApp` to hand the request on unanswered.
@@ -81,7 +65,9 @@ export function directScimReads(options: DirectScimOptions): (request: IncomingM
   const answer = async (read: Read, token: string, host: string): Promise<{ text: JsonText; etag?: string; connection: string } | undefined> => {
     const connection = await store.authenticate(token)
     if (connection === undefined) return undefined
-    const base = baseUrlOf(host)
+    // Throws for a Host that passes `plainHost` but is no host (`999.0.0.1`): here, after authentication and inside
+    // the answer, so that the app answers such a request as it answers it.
+    const base = scimBaseUrl(`http://${host}`)
     if (read.kind === 'list') return { text: await listUsersJson(store, connection, read.params, whole, base), connection }
     const user = await store.getUser(connection, read.id, false)
     return user === undefined ? undefined : { text: userJson(user, base), etag: etagOf(user.version), connection }
@@ -92,7 +78,7 @@ export function directScimReads(options: DirectScimOptions): (request: IncomingM
     const { authorization, host } = request.headers
     if (authorization === undefined || host === undefined || !plainHost.test(host)) return false
     if (request.headers['if-none-match'] !== undefined || request.headers['if-match'] !== undefined) return false
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1]
+    const token = bearerToken(authorization)
     const read = token === undefined ? undefined : readOf(request.url)
     if (token === undefined || read === undefined) return false
     const started = performance.now()
