@@ -80,9 +80,13 @@ class Shelf {
 /** The type:service pairs (neither part holds `:`) literal grants name, by a small number, as actions are. */
 const targetNumbers = new Map<string, number>()
 
+function targetKey(resource: { type: string; service: string }): string {
+  return `${resource.type}:${resource.service}`
+}
+
 /** The number a Shelf files a grant under, given on first sight. */
 function fileTarget(resource: { type: string; service: string }): number {
-  const key = `${resource.type}:${resource.service}`
+  const key = targetKey(resource)
   let number = targetNumbers.get(key)
   if (number === undefined) targetNumbers.set(key, (number = targetNumbers.size))
   return number
@@ -90,7 +94,7 @@ function fileTarget(resource: { type: string; service: string }): number {
 
 /** The number of a question's type:service, or -1 when no grant names it (only glob grants can cover it). */
 function targetNumberOf(resource: Resource): number {
-  return targetNumbers.get(`${resource.type}:${resource.service}`) ?? -1
+  return targetNumbers.get(targetKey(resource)) ?? -1
 }
 
 /**
