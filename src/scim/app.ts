@@ -6,7 +6,7 @@ import { limitBody } from '../util/body-limit.js'
 import { discoveryRoutes } from './discovery.js'
 import { scimErrorResponse, toScimError } from './errors.js'
 import { groupRoutes } from './groups.js'
-import { maxBodyBytes, type ScimEnv } from './http.js'
+import { baseUrl, maxBodyBytes, type ScimEnv } from './http.js'
 import { userRoutes } from './users.js'
 import { requestHeader } from '../util/request-header.js'
 import { bearerToken } from '../util/bearer.js'
@@ -78,18 +78,21 @@ export function scimNotFound(c: Context): Response {
   return scimErrorResponse(new ScimError(404, undefined, 'no such SCIM endpoint'))
 }
 
+/** The answer to a request that failed with `error`: the Hono app's and the direct writes' (server/direct-scim-writes.ts). */
+export function scimFailure(error: unknown, onUnexpected?: (error: unknown) => void): Response {
+  // Not a failure of ours: recorded as 499 at info level (see util/client-closed.ts), and nobody is left to answer.
+  if (error instanceof ClientClosedError) return clientClosedResponse()
+  const mapped = toScimError(error)
+  if (mapped.isUnexpected) onUnexpected?.(error)
+  return scimErrorResponse(mapped.error, mapped.error.status === 401 ? challenge : {})
+}
+
 /** The SCIM app; its routes start at `/scim/v2`. Every answer under it is an RFC 7644 §3.12 body when not a success. */
 export function createScimApp(options: ScimAppOptions): Hono<ScimEnv> {
   const { store } = options
   const app = new Hono<ScimEnv>()
 
-  app.onError((error) => {
-    // Not a failure of ours: recorded as 499 at info level (see util/client-closed.ts), and nobody is left to answer.
-    if (error instanceof ClientClosedError) return clientClosedResponse()
-    const mapped = toScimError(error)
-    if (mapped.isUnexpected) options.onUnexpected?.(error)
-    return scimErrorResponse(mapped.error, mapped.error.status === 401 ? challenge : {})
-  })
+  app.onError((error) => scimFailure(error, options.onUnexpected))
   app.notFound(scimNotFound)
 
   const scim = new Hono<ScimEnv>()
@@ -110,6 +113,9 @@ export function createScimApp(options: ScimAppOptions): Hono<ScimEnv> {
       return scimErrorResponse(new ScimError(401, undefined, bearer === undefined ? 'a bearer token is required' : 'the bearer token is not valid'), challenge)
     }
     c.set('connection', connection)
+    // A Host header that names no host (`999.0.0.1`, which @hono/node-server lets through) is refused here, before
+    // any write: answering a committed POST with a 400 would make the IdP send it again (RFC 9112 §3.2: 400).
+    baseUrl(c)
     // `GET /Users/.search` would otherwise be `GET /Users/:id` for a user named ".search". Checked here rather than by
     // routes of its own: those would make Hono give up its regular-expression router for every request (measured:
     // GET /Users/{id} lost a fifth of its throughput).

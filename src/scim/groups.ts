@@ -1,7 +1,7 @@
 // /Groups: create, read, list, search, replace, patch, delete; members live in the membership table.
 import { Hono, type Context } from 'hono'
 import { ScimError } from '../errors.js'
-import type { Store, StoredGroup } from '../store/store.js'
+import type { JsonObject, Store, StoredGroup, WriteOptions } from '../store/store.js'
 import { actorOf, baseUrl, notModified, writeOptions, listBody, listQuery, readBody, scimJson, type ListParams, type ScimEnv } from './http.js'
 import { parsePatchBody, patchGroup } from './patch.js'
 import { isReturned, parseProjection, project, type Projection } from './projection.js'
@@ -30,6 +30,12 @@ async function list(c: Context<ScimEnv>, store: Store, params: ListParams, proje
   const result = await store.listGroups(c.get('connection'), query, isReturned(projection, 'members'))
   const base = baseUrl(c)
   return scimJson(listBody(result.total, query.startIndex, result.items.map((group) => project(groupType, renderGroup(group, base), projection))))
+}
+
+/** PATCH /Groups/{id} with this body, as the route and the direct PATCH (server/direct-scim-writes.ts) apply it. */
+export function patchStoredGroup(store: Store, connection: string, id: string, body: JsonObject, options: WriteOptions): Promise<StoredGroup> {
+  const operations = parsePatchBody(body)
+  return store.modifyGroup(connection, id, (current, loadMembers) => patchGroup(groupType, id, current.doc, operations, loadMembers), options)
 }
 
 export function groupRoutes(store: Store): Hono<ScimEnv> {
@@ -70,8 +76,7 @@ export function groupRoutes(store: Store): Hono<ScimEnv> {
 
   app.patch('/:id', async (c) => {
     const id = c.req.param('id')
-    const operations = parsePatchBody(await readBody(c))
-    const group = await store.modifyGroup(c.get('connection'), id, (current, loadMembers) => patchGroup(groupType, id, current.doc, operations, loadMembers), writeOptions(c))
+    const group = await patchStoredGroup(store, c.get('connection'), id, await readBody(c), writeOptions(c))
     // RFC 7644 §3.5.2: 204 is allowed; returning 50,000 members after adding one would dominate the cost.
     if (c.req.query('attributes') === undefined && c.req.query('excludedAttributes') === undefined) {
       return new Response(null, { status: 204, headers: { etag: etagOf(group.version) } })

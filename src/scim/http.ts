@@ -43,7 +43,11 @@ export async function readBody(c: Context): Promise<JsonObject> {
     throw new ScimError(415, undefined, `expected ${scimContentType}, got ${type}`)
   }
   // Throws ClientClosedError when the client goes away mid-body: app.ts records that as 499, not as a failure.
-  const text = await requestText(c)
+  return parseBodyText(await requestText(c))
+}
+
+/** A request body's text as a JSON object (readBody's checks after the content type; the direct writes' too). */
+export function parseBodyText(text: string): JsonObject {
   if (text.length > maxBodyBytes) throw new ScimError(413, undefined, `request body exceeds ${maxBodyBytes} bytes`)
   // Measured on the text, before JSON.parse builds anything from it. `invalidSyntax` rather than `invalidValue`: the
   // limit is on the structure of the whole message (RFC 7644 §3.12: "the request body message structure was

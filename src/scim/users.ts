@@ -1,7 +1,7 @@
 // /Users: create, read, list, search, replace, patch, delete (RFC 7644 §3.3–§3.6).
 import { Hono, type Context } from 'hono'
 import { ScimError } from '../errors.js'
-import type { Store, StoredUser } from '../store/store.js'
+import type { JsonObject, Store, StoredUser, WriteOptions } from '../store/store.js'
 import { actorOf, baseUrl, notModified, writeOptions, listBody, listJson, listQuery, readBody, scimJson, scimJsonText, type ListParams, type ScimEnv } from './http.js'
 import { parsePatchBody, patchUser } from './patch.js'
 import { isReturned, parseProjection, project, type Projection } from './projection.js'
@@ -36,11 +36,21 @@ export function userJson(user: StoredUser, base: string): JsonText {
   return text
 }
 
+/** POST /Users with this body, as the route and the direct POST (server/direct-scim-writes.ts) apply it. */
+export function createStoredUser(store: Store, connection: string, body: JsonObject, options: WriteOptions): Promise<StoredUser> {
+  return store.createUser(connection, normalizeResource(userType, body).doc, options)
+}
+
+/** The body of a 201 to a POST /Users (the whole user, freshly rendered). */
+export function createdUserJson(user: StoredUser, base: string): string {
+  return JSON.stringify(renderUser(user, base))
+}
+
 function respond(c: Context, user: StoredUser, projection: Projection, status = 200): Response {
   const headers: Record<string, string> = { etag: etagOf(user.version) }
   const base = baseUrl(c)
   if (status === 201) headers['location'] = `${base}/Users/${user.id}`
-  if (isWhole(projection)) return scimJsonText(status === 200 ? userJson(user, base).json : JSON.stringify(renderUser(user, base)), status, headers)
+  if (isWhole(projection)) return scimJsonText(status === 200 ? userJson(user, base).json : createdUserJson(user, base), status, headers)
   return scimJson(project(userType, renderUser(user, base), projection), status, headers)
 }
 
@@ -75,8 +85,7 @@ export function userRoutes(store: Store): Hono<ScimEnv> {
   const app = new Hono<ScimEnv>()
 
   app.post('/', async (c) => {
-    const { doc } = normalizeResource(userType, await readBody(c))
-    const user = await store.createUser(c.get('connection'), doc, { actor: actorOf(c) })
+    const user = await createStoredUser(store, c.get('connection'), await readBody(c), { actor: actorOf(c) })
     return respond(c, user, projectionOf(c), 201)
   })
 

@@ -7,6 +7,7 @@ import { answerCheck, authorizeAdmin, bodyTooLarge, maxCheckBodyBytes, type ApiR
 import type { CheckService } from './check-service.js'
 import type { RecordRequest } from './request-record.js'
 import { ClientClosedError, clientClosedStatus } from '../util/client-closed.js'
+import { readRequestBody } from './request-body.js'
 
 export type DirectCheckOptions = {
   store: Store
@@ -18,37 +19,6 @@ export type DirectCheckOptions = {
 }
 
 const route = '/api/v1/check'
-
-/** The body as text, or undefined once it grows past `maxBytes` (the rest is left unread); rejects if the client goes. */
-function readBody(request: IncomingMessage, maxBytes: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    // Gone while the token was being checked: 'close' has been emitted already.
-    if (request.destroyed) return reject(new ClientClosedError(undefined))
-    const chunks: Buffer[] = []
-    let size = 0
-    let isDone = false
-    request.on('close', () => {
-      if (!isDone) reject(new ClientClosedError(undefined))
-    })
-    const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size > maxBytes) {
-        isDone = true
-        request.off('data', onData)
-        request.resume()
-        resolve(undefined)
-        return
-      }
-      chunks.push(chunk)
-    }
-    request.on('data', onData)
-    request.on('end', () => {
-      isDone = true
-      resolve(chunks.length === 1 ? (chunks[0]?.toString('utf8') ?? '') : Buffer.concat(chunks).toString('utf8'))
-    })
-    request.on('error', (error) => reject(new ClientClosedError(error)))
-  })
-}
 
 /** A Node request listener's front: answers POST /api/v1/check and returns true; returns false for anything else. */
 export function directCheck(options: DirectCheckOptions): (request: IncomingMessage, response: ServerResponse) => boolean {
@@ -67,7 +37,7 @@ export function directCheck(options: DirectCheckOptions): (request: IncomingMess
     if (declared !== undefined && request.headers['transfer-encoding'] === undefined && Number(declared) > maxCheckBodyBytes) return tooLarge
     const authorized = await authorizeAdmin(store, request.headers.authorization, 'check')
     if ('status' in authorized) return authorized
-    const text = await readBody(request, maxCheckBodyBytes)
+    const text = await readRequestBody(request, maxCheckBodyBytes)
     if (text === undefined) return tooLarge
     return answerCheck(checks, clock(), request.headers['content-type'], () => Promise.resolve(text))
   }

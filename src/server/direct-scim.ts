@@ -21,9 +21,9 @@ export type DirectScimOptions = { store: Store; recordRequest: RecordRequest }
 
 const usersPath = '/scim/v2/Users'
 /** Ids as the store makes them (UUIDs), and other plain ones; anything else (`.search`, escapes) takes the general route. */
-const plainId = /^[A-Za-z0-9_-]{1,128}$/
+export const plainId = /^[A-Za-z0-9_-]{1,128}$/
 /** Host headers @hono/node-server uses as they are (lower case, a port from 1000 up); others it normalises or refuses. */
-const plainHost = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/
+export const plainHost = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/
 /** The list parameters a plain lookup may carry. */
 const listParams = new Set(['filter', 'startIndex', 'count'])
 /** The whole user: no `attributes` or `excludedAttributes`. */

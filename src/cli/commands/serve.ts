@@ -6,6 +6,7 @@ import { pino } from 'pino'
 import { createServerApp } from '../../server/app.js'
 import { directCheck } from '../../server/direct-check.js'
 import { directScimReads } from '../../server/direct-scim.js'
+import { directScimWrites } from '../../server/direct-scim-writes.js'
 import { LogBuffer } from '../../server/log-buffer.js'
 import { resolveDbPath, resolveHost, resolvePort } from '../../server/config.js'
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js'
@@ -97,7 +98,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const store = openSqliteStore(dbPath, { backgroundCheckpoint: true, lockWait: 'retry' })
   const { app, checks, recordRequest } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: 50 } })
   const scimReads = directScimReads({ store, recordRequest })
-  const check = directCheck({ store, checks, clock: () => new Date(), recordRequest, onUnexpected: (error) => logger.error({ err: error }, 'unexpected error') })
+  const onUnexpected = (error: unknown) => logger.error({ err: error }, 'unexpected error')
+  const scimWrites = directScimWrites({ store, recordRequest, onUnexpected })
+  const check = directCheck({ store, checks, clock: () => new Date(), recordRequest, onUnexpected })
 
   let isStopping = false
   /**
@@ -115,14 +118,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 
   return await new Promise<number>((resolveExit) => {
-    // POST /api/v1/check and plain SCIM user reads are answered before Hono (see direct-check.ts, direct-scim.ts);
+    // POST /api/v1/check, plain SCIM user reads, group PATCHes and user POSTs are answered before Hono (see
+    // direct-check.ts, direct-scim.ts, direct-scim-writes.ts);
     // everything else, and whatever those hand on, goes through the app.
     const honoListener = getRequestListener(app.fetch, { hostname })
     const server = createHttpServer({ ServerResponse: ClosingAwareResponse }, (request, response) => {
       const toApp = () => void honoListener(request, response)
       let isTaken = false
       try {
-        isTaken = check(request, response) || scimReads(request, response, toApp)
+        isTaken = check(request, response) || scimReads(request, response, toApp) || scimWrites(request, response, toApp)
       } catch (error) {
         // A throw here would end the process (uncaughtException): the app answers instead, as for any request.
         logger.error({ err: error }, 'unexpected error')
