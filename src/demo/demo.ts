@@ -4,8 +4,8 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { serve as listen } from '@hono/node-server'
 import type { Plan } from '../schema/generated/plan.js'
+import { createNodeServer } from '../http/node-server.js'
 import { createServerApp } from '../server/app.js'
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js'
 import type { DriftReport } from '../plan/drift.js'
@@ -82,11 +82,11 @@ async function approveAll(plan: Plan): Promise<string[]> {
 export async function runDemo(accessDir: string, renderMarkdown: (plan: Plan) => string, renderDrift: (report: DriftReport) => string): Promise<DemoStep[]> {
   const work = await mkdtemp(join(tmpdir(), 'rolecall-demo-'))
   const store = openSqliteStore(join(work, 'demo.db'))
-  const { app } = createServerApp({ store })
-  const server = listen({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
+  const { pipeline } = createServerApp({ store })
+  const { server } = createNodeServer(pipeline, () => undefined)
   const steps: DemoStep[] = []
   try {
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const { port } = server.address() as AddressInfo
     const base = `http://127.0.0.1:${port}`
     const http = httpClient(base)

@@ -1,6 +1,6 @@
 // Discovery endpoints (RFC 7644 §4): ServiceProviderConfig, Schemas, ResourceTypes. No authentication.
-import { Hono } from 'hono'
 import { ScimError } from '../errors.js'
+import type { Route } from '../http/pipeline.js'
 import type { JsonObject } from '../store/store.js'
 import { baseUrl, listBody, maxBodyBytes, maxResults, scimJson } from './http.js'
 import { allSchemas, groupType, userType, type ResourceType, type SchemaDef } from './schemas.js'
@@ -51,29 +51,46 @@ export function serviceProviderConfig(base: string): JsonObject {
   }
 }
 
-export function discoveryRoutes(): Hono {
-  const app = new Hono()
+/** The discovery routes (below /scim/v2); they take no token (RFC 7644 §4). */
+export function discoveryRoutes(): Route[] {
   const types = [userType, groupType]
-  app.get('/ServiceProviderConfig', (c) => scimJson(serviceProviderConfig(baseUrl(c))))
-  app.get('/Schemas', (c) => {
-    const base = baseUrl(c)
-    return scimJson(listBody(allSchemas.length, 1, allSchemas.map((schema) => schemaResource(schema, base))))
-  })
-  app.get('/Schemas/:id', (c) => {
-    const id = c.req.param('id').toLowerCase()
-    const schema = allSchemas.find((candidate) => candidate.id.toLowerCase() === id)
-    if (schema === undefined) throw new ScimError(404, undefined, `no schema ${c.req.param('id')}`)
-    return scimJson(schemaResource(schema, baseUrl(c)))
-  })
-  app.get('/ResourceTypes', (c) => {
-    const base = baseUrl(c)
-    return scimJson(listBody(types.length, 1, types.map((type) => resourceTypeResource(type, base))))
-  })
-  app.get('/ResourceTypes/:name', (c) => {
-    const name = c.req.param('name').toLowerCase()
-    const type = types.find((candidate) => candidate.name.toLowerCase() === name)
-    if (type === undefined) throw new ScimError(404, undefined, `no resource type ${c.req.param('name')}`)
-    return scimJson(resourceTypeResource(type, baseUrl(c)))
-  })
-  return app
+  return [
+    { method: 'GET', path: '/ServiceProviderConfig', handle: (exchange) => scimJson(serviceProviderConfig(baseUrl(exchange))) },
+    {
+      method: 'GET',
+      path: '/Schemas',
+      handle: (exchange) => {
+        const base = baseUrl(exchange)
+        return scimJson(listBody(allSchemas.length, 1, allSchemas.map((schema) => schemaResource(schema, base))))
+      },
+    },
+    {
+      method: 'GET',
+      path: '/Schemas/:id',
+      handle: (exchange) => {
+        const id = exchange.param('id').toLowerCase()
+        const schema = allSchemas.find((candidate) => candidate.id.toLowerCase() === id)
+        if (schema === undefined) throw new ScimError(404, undefined, `no schema ${exchange.param('id')}`)
+        return scimJson(schemaResource(schema, baseUrl(exchange)))
+      },
+    },
+    {
+      method: 'GET',
+      path: '/ResourceTypes',
+      handle: (exchange) => {
+        const base = baseUrl(exchange)
+        return scimJson(listBody(types.length, 1, types.map((type) => resourceTypeResource(type, base))))
+      },
+    },
+    {
+      method: 'GET',
+      path: '/ResourceTypes/:name',
+      handle: (exchange) => {
+        const name = exchange.param('name').toLowerCase()
+        const type = types.find((candidate) => candidate.name.toLowerCase() === name)
+        if (type === undefined) throw new ScimError(404, undefined, `no resource type ${exchange.param('name')}`)
+        return scimJson(resourceTypeResource(type, baseUrl(exchange)))
+      },
+    },
+  ]
 }

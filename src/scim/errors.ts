@@ -1,11 +1,11 @@
 // RFC 7644 §3.12 error bodies, and the mapping of every failure to one of them.
-import { HTTPException } from 'hono/http-exception'
 import { ScimError, StoreBusyError } from '../errors.js'
+import type { HttpReply } from '../http/exchange.js'
 import { WriteRejectedError } from '../store/store.js'
-import { maxBodyBytes, scimJson } from './http.js'
+import { scimJson } from './http.js'
 import { errorSchema } from './schemas.js'
 
-export function scimErrorResponse(error: ScimError, headers: Record<string, string> = {}): Response {
+export function scimErrorReply(error: ScimError, headers: Record<string, string> = {}): HttpReply {
   return scimJson(
     { schemas: [errorSchema], status: String(error.status), ...(error.scimType === undefined ? {} : { scimType: error.scimType }), detail: error.detail },
     error.status,
@@ -36,10 +36,6 @@ export function toScimError(error: unknown): { error: ScimError; isUnexpected: b
     // Nothing was written: the IdP may send the request again. The detail names no file (the message does).
     const detail = 'the store is busy with another process; try again later'
     return { error: new ScimError(503, undefined, detail, { 'retry-after': String(error.retryAfterSeconds) }), isUnexpected: false }
-  }
-  if (error instanceof HTTPException) {
-    if (error.status === 413) return { error: new ScimError(413, undefined, `request body exceeds ${maxBodyBytes} bytes`), isUnexpected: false }
-    return { error: new ScimError(error.status, undefined, error.message), isUnexpected: false }
   }
   return { error: new ScimError(500, undefined, 'internal error'), isUnexpected: true }
 }

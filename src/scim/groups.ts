@@ -1,21 +1,23 @@
 // /Groups: create, read, list, search, replace, patch, delete; members live in the membership table.
-import { Hono, type Context } from 'hono'
 import { ScimError } from '../errors.js'
-import type { JsonObject, Store, StoredGroup, WriteOptions } from '../store/store.js'
-import { actorOf, baseUrl, notModified, writeOptions, listBody, listQuery, readBody, scimJson, type ListParams, type ScimEnv } from './http.js'
+import type { HttpReply } from '../http/exchange.js'
+import type { Exchange, Route } from '../http/pipeline.js'
+import type { Store, StoredGroup } from '../store/store.js'
+import { actorOf, baseUrl, notModified, writeOptions, listBody, listQuery, readBody, scimJson, type ListParams } from './http.js'
 import { parsePatchBody, patchGroup } from './patch.js'
 import { isReturned, parseProjection, project, type Projection } from './projection.js'
 import { etagOf, memberIds, normalizeResource, renderGroup } from './resource.js'
 import { groupType } from './schemas.js'
 import { searchParams } from './search.js'
 
-function projectionOf(c: Context): Projection {
-  return parseProjection(groupType, c.req.query('attributes'), c.req.query('excludedAttributes'))
+function projectionOf(exchange: Exchange): Projection {
+  const query = exchange.queries()
+  return parseProjection(groupType, query['attributes'], query['excludedAttributes'])
 }
 
-function respond(c: Context, group: StoredGroup, projection: Projection, status = 200): Response {
+function respond(exchange: Exchange, group: StoredGroup, projection: Projection, status = 200): HttpReply {
   const headers: Record<string, string> = { etag: etagOf(group.version) }
-  const base = baseUrl(c)
+  const base = baseUrl(exchange)
   if (status === 201) headers['location'] = `${base}/Groups/${group.id}`
   return scimJson(project(groupType, renderGroup(group, base), projection), status, headers)
 }
@@ -24,73 +26,90 @@ function notFound(id: string): ScimError {
   return new ScimError(404, undefined, `Group ${id} not found`)
 }
 
-async function list(c: Context<ScimEnv>, store: Store, params: ListParams, projection: Projection): Promise<Response> {
+async function list(exchange: Exchange, store: Store, params: ListParams, projection: Projection): Promise<HttpReply> {
   const query = listQuery(groupType, params)
   // `excludedAttributes=members` must not touch the membership table.
-  const result = await store.listGroups(c.get('connection'), query, isReturned(projection, 'members'))
-  const base = baseUrl(c)
+  const result = await store.listGroups(exchange.connection, query, isReturned(projection, 'members'))
+  const base = baseUrl(exchange)
   return scimJson(listBody(result.total, query.startIndex, result.items.map((group) => project(groupType, renderGroup(group, base), projection))))
 }
 
-/** PATCH /Groups/{id} with this body, as the route and the direct PATCH (server/direct-scim-writes.ts) apply it. */
-export function patchStoredGroup(store: Store, connection: string, id: string, body: JsonObject, options: WriteOptions): Promise<StoredGroup> {
-  const operations = parsePatchBody(body)
-  return store.modifyGroup(connection, id, (current, loadMembers) => patchGroup(groupType, id, current.doc, operations, loadMembers), options)
-}
-
-export function groupRoutes(store: Store): Hono<ScimEnv> {
-  const app = new Hono<ScimEnv>()
-
-  app.post('/', async (c) => {
-    const { doc, members } = normalizeResource(groupType, await readBody(c))
-    const group = await store.createGroup(c.get('connection'), doc, memberIds(members), { actor: actorOf(c) })
-    return respond(c, group, projectionOf(c), 201)
-  })
-
-  app.post('/.search', async (c) => {
-    const search = searchParams(await readBody(c))
-    return list(c, store, search.params, parseProjection(groupType, search.attributes, search.excludedAttributes))
-  })
-
-  app.get('/', (c) => {
-    // One pass over the query string for every parameter.
-    const params = c.req.query()
-    return list(c, store, params, parseProjection(groupType, params['attributes'], params['excludedAttributes']))
-  })
-
-  app.get('/:id', async (c) => {
-    const projection = projectionOf(c)
-    const group = await store.getGroup(c.get('connection'), c.req.param('id'), isReturned(projection, 'members'))
-    if (group === undefined) throw notFound(c.req.param('id'))
-    const unchanged = notModified(c, group.version)
-    if (unchanged !== undefined) return unchanged
-    return respond(c, group, projection)
-  })
-
-  app.put('/:id', async (c) => {
-    const id = c.req.param('id')
-    const { doc, members } = normalizeResource(groupType, await readBody(c), id)
-    const group = await store.replaceGroup(c.get('connection'), id, doc, memberIds(members), writeOptions(c))
-    return respond(c, group, projectionOf(c))
-  })
-
-  app.patch('/:id', async (c) => {
-    const id = c.req.param('id')
-    const group = await patchStoredGroup(store, c.get('connection'), id, await readBody(c), writeOptions(c))
-    // RFC 7644 §3.5.2: 204 is allowed; returning 50,000 members after adding one would dominate the cost.
-    if (c.req.query('attributes') === undefined && c.req.query('excludedAttributes') === undefined) {
-      return new Response(null, { status: 204, headers: { etag: etagOf(group.version) } })
-    }
-    const projection = projectionOf(c)
-    const fresh = await store.getGroup(c.get('connection'), id, isReturned(projection, 'members'))
-    if (fresh === undefined) throw notFound(id)
-    return respond(c, fresh, projection)
-  })
-
-  app.delete('/:id', async (c) => {
-    await store.deleteGroup(c.get('connection'), c.req.param('id'), writeOptions(c))
-    return new Response(null, { status: 204 })
-  })
-
-  return app
+/** The /Groups routes (below /scim/v2/Groups), behind the SCIM token guard. */
+export function groupRoutes(store: Store, maxBody: number): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '',
+      maxBody,
+      handle: async (exchange) => {
+        const { doc, members } = normalizeResource(groupType, readBody(exchange))
+        const group = await store.createGroup(exchange.connection, doc, memberIds(members), { actor: actorOf(exchange) })
+        return respond(exchange, group, projectionOf(exchange), 201)
+      },
+    },
+    {
+      method: 'POST',
+      path: '/.search',
+      maxBody,
+      handle: (exchange) => {
+        const search = searchParams(readBody(exchange))
+        return list(exchange, store, search.params, parseProjection(groupType, search.attributes, search.excludedAttributes))
+      },
+    },
+    {
+      method: 'GET',
+      path: '',
+      handle: (exchange) => {
+        const params = exchange.queries()
+        return list(exchange, store, params, parseProjection(groupType, params['attributes'], params['excludedAttributes']))
+      },
+    },
+    {
+      method: 'GET',
+      path: '/:id',
+      handle: async (exchange) => {
+        const projection = projectionOf(exchange)
+        const id = exchange.param('id')
+        const group = await store.getGroup(exchange.connection, id, isReturned(projection, 'members'))
+        if (group === undefined) throw notFound(id)
+        return notModified(exchange, group.version) ?? respond(exchange, group, projection)
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/:id',
+      maxBody,
+      handle: async (exchange) => {
+        const id = exchange.param('id')
+        const { doc, members } = normalizeResource(groupType, readBody(exchange), id)
+        const group = await store.replaceGroup(exchange.connection, id, doc, memberIds(members), writeOptions(exchange))
+        return respond(exchange, group, projectionOf(exchange))
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/:id',
+      maxBody,
+      handle: async (exchange) => {
+        const id = exchange.param('id')
+        const operations = parsePatchBody(readBody(exchange))
+        const group = await store.modifyGroup(exchange.connection, id, (current, loadMembers) => patchGroup(groupType, id, current.doc, operations, loadMembers), writeOptions(exchange))
+        // RFC 7644 §3.5.2: 204 is allowed; returning 50,000 members after adding one would dominate the cost.
+        const query = exchange.queries()
+        if (query['attributes'] === undefined && query['excludedAttributes'] === undefined) return { status: 204, headers: { etag: etagOf(group.version) }, body: '' }
+        const projection = projectionOf(exchange)
+        const fresh = await store.getGroup(exchange.connection, id, isReturned(projection, 'members'))
+        if (fresh === undefined) throw notFound(id)
+        return respond(exchange, fresh, projection)
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/:id',
+      handle: async (exchange) => {
+        await store.deleteGroup(exchange.connection, exchange.param('id'), writeOptions(exchange))
+        return { status: 204, headers: {}, body: '' }
+      },
+    },
+  ]
 }

@@ -1,15 +1,14 @@
 // HTTP plumbing shared by the SCIM routes: JSON in and out, list parameters, ETags, bounds.
-import type { Context } from 'hono'
 import { ScimError } from '../errors.js'
+import type { HttpReply } from '../http/exchange.js'
+import type { Exchange } from '../http/pipeline.js'
 import type { JsonObject, JsonValue, WriteOptions } from '../store/store.js'
 import { resolvePath } from './attr-path.js'
 import { parseFilter } from './filter/parser.js'
 import { listResponseSchema, standInValue, type ResourceType } from './schemas.js'
 import type { ResourceQuery } from '../store/query.js'
 import { etagOf, isObject } from './resource.js'
-import { requestHeader } from '../util/request-header.js'
 import { isNestedDeeperThan } from '../util/json-depth.js'
-import { requestText } from '../util/client-closed.js'
 
 export const scimContentType = 'application/scim+json'
 
@@ -25,28 +24,25 @@ export const defaultCount = 100
  */
 export const maxBodyDepth = 64
 
-export type ScimEnv = { Variables: { connection: string } }
-
-export function scimJson(body: JsonValue, status = 200, headers: Record<string, string> = {}): Response {
+export function scimJson(body: JsonValue, status = 200, headers: Record<string, string> = {}): HttpReply {
   return scimJsonText(JSON.stringify(body), status, headers)
 }
 
-/** A response whose body is already serialised JSON. */
-export function scimJsonText(json: string, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(json, { status, headers: { 'content-type': scimContentType, ...headers } })
+/** A reply whose body is already serialised JSON (`bytes`: its length in UTF-8, when known). */
+export function scimJsonText(json: string, status = 200, headers: Record<string, string> = {}, bytes?: number): HttpReply {
+  return { status, headers: { 'content-type': scimContentType, ...headers }, body: json, ...(bytes === undefined ? {} : { bytes }) }
 }
 
-/** Parses the request body as a JSON object; accepts application/scim+json and application/json. */
-export async function readBody(c: Context): Promise<JsonObject> {
-  const type = requestHeader(c, 'content-type')
+/** The request body (read by the pipeline) as a JSON object; accepts application/scim+json and application/json. */
+export function readBody(exchange: Exchange): JsonObject {
+  const type = exchange.header('content-type')
   if (type !== undefined && type !== '' && !/json/i.test(type)) {
     throw new ScimError(415, undefined, `expected ${scimContentType}, got ${type}`)
   }
-  // Throws ClientClosedError when the client goes away mid-body: app.ts records that as 499, not as a failure.
-  return parseBodyText(await requestText(c))
+  return parseBodyText(exchange.text)
 }
 
-/** A request body's text as a JSON object (readBody's checks after the content type; the direct writes' too). */
+/** A request body's text as a JSON object. */
 export function parseBodyText(text: string): JsonObject {
   if (text.length > maxBodyBytes) throw new ScimError(413, undefined, `request body exceeds ${maxBodyBytes} bytes`)
   // Measured on the text, before JSON.parse builds anything from it. `invalidSyntax` rather than `invalidValue`: the
@@ -127,21 +123,21 @@ export function etagVersions(header: string | undefined): number[] | undefined {
 }
 
 /** Who writes, for the audit log: the connection the token belongs to. */
-export function actorOf(c: Context<ScimEnv>): string {
-  return `scim:${c.get('connection')}`
+export function actorOf(exchange: Exchange): string {
+  return `scim:${exchange.connection}`
 }
 
 /** A write's options: its actor, and the versions the request's If-Match allows. */
-export function writeOptions(c: Context<ScimEnv>): WriteOptions {
-  const ifVersion = etagVersions(requestHeader(c, 'if-match'))
-  return { actor: actorOf(c), ...(ifVersion === undefined ? {} : { ifVersion }) }
+export function writeOptions(exchange: Exchange): WriteOptions {
+  const ifVersion = etagVersions(exchange.header('if-match'))
+  return { actor: actorOf(exchange), ...(ifVersion === undefined ? {} : { ifVersion }) }
 }
 
 /** A 304 when the request's If-None-Match is `*` or names this version. */
-export function notModified(c: Context, version: number): Response | undefined {
-  const header = requestHeader(c, 'if-none-match')
+export function notModified(exchange: Exchange, version: number): HttpReply | undefined {
+  const header = exchange.header('if-none-match')
   if (header === undefined || (header.trim() !== '*' && etagVersions(header)?.includes(version) !== true)) return undefined
-  return new Response(null, { status: 304, headers: { etag: etagOf(version) } })
+  return { status: 304, headers: { etag: etagOf(version) }, body: '' }
 }
 
 /** `scheme://host` as sent → the SCIM base URL; a few entries (one per name the server is reached by). */
@@ -155,7 +151,7 @@ export function scimBaseUrl(authority: string): string {
     try {
       origin = new URL(authority).origin
     } catch {
-      // @hono/node-server passes some Host headers through unchecked (`999.0.0.1`): the client's mistake, not ours.
+      // `999.0.0.1`, `a b`: the client's mistake, not ours.
       throw new ScimError(400, undefined, 'the Host header does not name a valid host')
     }
     base = `${origin}/scim/v2`
@@ -165,8 +161,9 @@ export function scimBaseUrl(authority: string): string {
   return base
 }
 
-export function baseUrl(c: Context): string {
-  const url = c.req.url
-  const slash = url.indexOf('/', url.indexOf('//') + 2)
-  return scimBaseUrl(slash === -1 ? url : url.slice(0, slash))
+/** The SCIM base URL the request addressed; 400 without a Host, or with one that names no host. */
+export function baseUrl(exchange: Exchange): string {
+  const { authority, scheme } = exchange.request
+  if (authority === undefined || authority === '') throw new ScimError(400, undefined, 'a Host header is required')
+  return scimBaseUrl(`${scheme}://${authority}`)
 }

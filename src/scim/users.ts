@@ -1,16 +1,18 @@
 // /Users: create, read, list, search, replace, patch, delete (RFC 7644 §3.3–§3.6).
-import { Hono, type Context } from 'hono'
 import { ScimError } from '../errors.js'
-import type { JsonObject, Store, StoredUser, WriteOptions } from '../store/store.js'
-import { actorOf, baseUrl, notModified, writeOptions, listBody, listJson, listQuery, readBody, scimJson, scimJsonText, type ListParams, type ScimEnv } from './http.js'
+import type { HttpReply } from '../http/exchange.js'
+import type { Exchange, Route } from '../http/pipeline.js'
+import type { Store, StoredUser } from '../store/store.js'
+import { actorOf, baseUrl, notModified, writeOptions, listBody, listJson, listQuery, readBody, scimJson, scimJsonText, type ListParams } from './http.js'
 import { parsePatchBody, patchUser } from './patch.js'
 import { isReturned, parseProjection, project, type Projection } from './projection.js'
 import { etagOf, normalizeResource, renderUser } from './resource.js'
 import { userType } from './schemas.js'
 import { searchParams } from './search.js'
 
-function projectionOf(c: Context): Projection {
-  return parseProjection(userType, c.req.query('attributes'), c.req.query('excludedAttributes'))
+function projectionOf(exchange: Exchange): Projection {
+  const query = exchange.queries()
+  return parseProjection(userType, query['attributes'], query['excludedAttributes'])
 }
 
 /** SCIM JSON text and its length in UTF-8 bytes (the Content-Length it is sent with). */
@@ -36,33 +38,23 @@ export function userJson(user: StoredUser, base: string): JsonText {
   return text
 }
 
-/** POST /Users with this body, as the route and the direct POST (server/direct-scim-writes.ts) apply it. */
-export function createStoredUser(store: Store, connection: string, body: JsonObject, options: WriteOptions): Promise<StoredUser> {
-  return store.createUser(connection, normalizeResource(userType, body).doc, options)
-}
-
-/** The body of a 201 to a POST /Users (the whole user, freshly rendered). */
-export function createdUserJson(user: StoredUser, base: string): string {
-  return JSON.stringify(renderUser(user, base))
-}
-
-function respond(c: Context, user: StoredUser, projection: Projection, status = 200): Response {
+function respond(exchange: Exchange, user: StoredUser, projection: Projection, status = 200): HttpReply {
   const headers: Record<string, string> = { etag: etagOf(user.version) }
-  const base = baseUrl(c)
+  const base = baseUrl(exchange)
   if (status === 201) headers['location'] = `${base}/Users/${user.id}`
-  if (isWhole(projection)) return scimJsonText(status === 200 ? userJson(user, base).json : createdUserJson(user, base), status, headers)
-  return scimJson(project(userType, renderUser(user, base), projection), status, headers)
+  if (!isWhole(projection)) return scimJson(project(userType, renderUser(user, base), projection), status, headers)
+  // A new user is rendered afresh; a read one is serialised once per stored object.
+  if (status === 201) return scimJsonText(JSON.stringify(renderUser(user, base)), status, headers)
+  const { json, bytes } = userJson(user, base)
+  return scimJsonText(json, status, headers, bytes)
 }
 
 function notFound(id: string): ScimError {
   return new ScimError(404, undefined, `User ${id} not found`)
 }
 
-/**
- * A page of a connection's users as SCIM JSON text. The list route and the direct read of rolecall serve
- * (server/direct-scim.ts) both answer with it. Throws ScimError for a malformed filter or paging parameter.
- */
-export async function listUsersJson(store: Store, connection: string, params: ListParams, projection: Projection, base: string): Promise<JsonText> {
+/** A page of a connection's users as SCIM JSON text. Throws ScimError for a malformed filter or paging parameter. */
+async function listUsersJson(store: Store, connection: string, params: ListParams, projection: Projection, base: string): Promise<JsonText> {
   const query = listQuery(userType, params)
   const result = await store.listUsers(connection, query, isReturned(projection, 'groups', true))
   if (!isWhole(projection)) {
@@ -77,64 +69,87 @@ export async function listUsersJson(store: Store, connection: string, params: Li
   return { json, bytes }
 }
 
-async function list(c: Context<ScimEnv>, store: Store, params: ListParams, projection: Projection): Promise<Response> {
-  return scimJsonText((await listUsersJson(store, c.get('connection'), params, projection, baseUrl(c))).json)
+async function list(exchange: Exchange, store: Store, params: ListParams, projection: Projection): Promise<HttpReply> {
+  const { json, bytes } = await listUsersJson(store, exchange.connection, params, projection, baseUrl(exchange))
+  return scimJsonText(json, 200, {}, bytes)
 }
 
-export function userRoutes(store: Store): Hono<ScimEnv> {
-  const app = new Hono<ScimEnv>()
-
-  app.post('/', async (c) => {
-    const user = await createStoredUser(store, c.get('connection'), await readBody(c), { actor: actorOf(c) })
-    return respond(c, user, projectionOf(c), 201)
-  })
-
-  app.post('/.search', async (c) => {
-    const search = searchParams(await readBody(c))
-    return list(c, store, search.params, parseProjection(userType, search.attributes, search.excludedAttributes))
-  })
-
-  app.get('/', (c) => {
-    // One pass over the query string for every parameter.
-    const params = c.req.query()
-    return list(c, store, params, parseProjection(userType, params['attributes'], params['excludedAttributes']))
-  })
-
-  app.get('/:id', async (c) => {
-    const projection = projectionOf(c)
-    const user = await store.getUser(c.get('connection'), c.req.param('id'), isReturned(projection, 'groups', true))
-    if (user === undefined) throw notFound(c.req.param('id'))
-    const unchanged = notModified(c, user.version)
-    if (unchanged !== undefined) return unchanged
-    return respond(c, user, projection)
-  })
-
-  app.put('/:id', async (c) => {
-    const id = c.req.param('id')
-    const { doc } = normalizeResource(userType, await readBody(c), id)
-    await store.replaceUser(c.get('connection'), id, doc, writeOptions(c))
-    return reread(c, store, id)
-  })
-
-  app.patch('/:id', async (c) => {
-    const id = c.req.param('id')
-    const operations = parsePatchBody(await readBody(c))
-    await store.modifyUser(c.get('connection'), id, (current) => patchUser(userType, id, current.doc, operations), writeOptions(c))
-    return reread(c, store, id)
-  })
-
-  app.delete('/:id', async (c) => {
-    await store.deleteUser(c.get('connection'), c.req.param('id'), writeOptions(c))
-    return new Response(null, { status: 204 })
-  })
-
-  return app
-}
-
-/** The committed user, with its groups, after a write. */
-async function reread(c: Context<ScimEnv>, store: Store, id: string): Promise<Response> {
-  const projection = projectionOf(c)
-  const user = await store.getUser(c.get('connection'), id, isReturned(projection, 'groups', true))
-  if (user === undefined) throw notFound(id)
-  return respond(c, user, projection)
+/** The /Users routes (below /scim/v2/Users), behind the SCIM token guard. */
+export function userRoutes(store: Store, maxBody: number): Route[] {
+  /** The committed user, with its groups, after a write. */
+  const reread = async (exchange: Exchange, id: string): Promise<HttpReply> => {
+    const projection = projectionOf(exchange)
+    const user = await store.getUser(exchange.connection, id, isReturned(projection, 'groups', true))
+    if (user === undefined) throw notFound(id)
+    return respond(exchange, user, projection)
+  }
+  return [
+    {
+      method: 'POST',
+      path: '',
+      maxBody,
+      handle: async (exchange) => {
+        const user = await store.createUser(exchange.connection, normalizeResource(userType, readBody(exchange)).doc, { actor: actorOf(exchange) })
+        return respond(exchange, user, projectionOf(exchange), 201)
+      },
+    },
+    {
+      method: 'POST',
+      path: '/.search',
+      maxBody,
+      handle: (exchange) => {
+        const search = searchParams(readBody(exchange))
+        return list(exchange, store, search.params, parseProjection(userType, search.attributes, search.excludedAttributes))
+      },
+    },
+    {
+      method: 'GET',
+      path: '',
+      handle: (exchange) => {
+        const params = exchange.queries()
+        return list(exchange, store, params, parseProjection(userType, params['attributes'], params['excludedAttributes']))
+      },
+    },
+    {
+      method: 'GET',
+      path: '/:id',
+      handle: async (exchange) => {
+        const projection = projectionOf(exchange)
+        const id = exchange.param('id')
+        const user = await store.getUser(exchange.connection, id, isReturned(projection, 'groups', true))
+        if (user === undefined) throw notFound(id)
+        return notModified(exchange, user.version) ?? respond(exchange, user, projection)
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/:id',
+      maxBody,
+      handle: async (exchange) => {
+        const id = exchange.param('id')
+        const { doc } = normalizeResource(userType, readBody(exchange), id)
+        await store.replaceUser(exchange.connection, id, doc, writeOptions(exchange))
+        return reread(exchange, id)
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/:id',
+      maxBody,
+      handle: async (exchange) => {
+        const id = exchange.param('id')
+        const operations = parsePatchBody(readBody(exchange))
+        await store.modifyUser(exchange.connection, id, (current) => patchUser(userType, id, current.doc, operations), writeOptions(exchange))
+        return reread(exchange, id)
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/:id',
+      handle: async (exchange) => {
+        await store.deleteUser(exchange.connection, exchange.param('id'), writeOptions(exchange))
+        return { status: 204, headers: {}, body: '' }
+      },
+    },
+  ]
 }

@@ -1,5 +1,4 @@
 // Remote mode: state, plans, apply, drift, explain and who-can over HTTP, for CI that cannot reach the database.
-import type { Context, Hono } from 'hono'
 import { applyPlan, ApplyRefusedError } from '../apply/apply.js'
 import { activeBreakGlass, directoryOf, readPlanBase } from '../apply/store-base.js'
 import { hasErrors } from '../diag/diagnostic.js'
@@ -17,20 +16,17 @@ import { makePlanConcurrently } from '../plan/make-plan.js'
 import { asPlan } from '../plan/plan-shape.js'
 import type { Store } from '../store/store.js'
 import { parseCheckBody } from './check-body.js'
-import { requestText } from '../util/client-closed.js'
-
-export type AdminEnv = { Variables: { adminToken: string } }
-/** Authorizes `scope`, then limits the request body to `maxBodyBytes` when given (for routes that read one). */
-type Guard = (scope: 'plan' | 'apply', maxBodyBytes?: number) => (c: Context<AdminEnv>, next: () => Promise<void>) => Promise<Response | undefined>
+import { jsonReply, type HttpReply } from '../http/exchange.js'
+import type { Exchange, Guard, Route } from '../http/pipeline.js'
 
 /** Largest body of a plan or apply request: a large organization's documents. */
 export const maxAdminBodyBytes = 32 * 1024 * 1024
 
 type Problem = { status: 400 | 409 | 422; body: Record<string, unknown> }
 
-/** The body as JSON, or undefined when it is not JSON. A client that goes away mid-body throws ClientClosedError (499). */
-async function readJson(c: Context): Promise<unknown> {
-  const text = await requestText(c)
+/** The body as JSON, or undefined when it is not JSON. */
+function readJson(exchange: Exchange): unknown {
+  const text = exchange.text
   try {
     return JSON.parse(text) as unknown
   } catch {
@@ -83,104 +79,157 @@ function unknownUser(live: AppliedAccess, user: string): { status: 404; body: { 
   return isKnownUser(user, known) ? undefined : { status: 404, body: { error: unknownUserMessage(user, known, live.source) } }
 }
 
-/** Mounts the remote-mode routes on `api` (already under /api/v1). */
-export function mountAdminRoutes(api: Hono<AdminEnv>, store: Store, clock: () => Date, requireScope: Guard): void {
-  api.get('/state', requireScope('plan'), async (c) => c.json(await readPlanBase(store)))
+/** The remote-mode routes (below /api/v1); `scope` guards each with its admin-token scope. */
+export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan' | 'apply') => Guard): Route[] {
+  const plan = scope('plan')
+  const apply = scope('apply')
+  const maxBody = maxAdminBodyBytes
+  const json = (value: unknown, status = 200): HttpReply => jsonReply(value, status)
+  return [
+    { method: 'GET', path: '/state', guard: plan, handle: async () => json(await readPlanBase(store)) },
 
-  api.post('/plans', requireScope('plan', maxAdminBodyBytes), async (c) => {
-    const now = clock()
-    const desired = desiredFrom(await readJson(c), now)
-    if ('status' in desired) return c.json(desired.body, desired.status)
-    return c.json(await makePlanConcurrently(desired.state, await readPlanBase(store), now))
-  })
+    {
+      method: 'POST',
+      path: '/plans',
+      guard: plan,
+      maxBody,
+      handle: async (exchange) => {
+        const now = clock()
+        const desired = desiredFrom(readJson(exchange), now)
+        if ('status' in desired) return json(desired.body, desired.status)
+        return json(await makePlanConcurrently(desired.state, await readPlanBase(store), now))
+      },
+    },
 
-  api.post('/apply', requireScope('apply', maxAdminBodyBytes), async (c) => {
-    const body = (await readJson(c)) as { plan?: unknown; approvedBy?: unknown; revision?: unknown; author?: unknown } | undefined
-    if (body === undefined || typeof body !== 'object') return c.json({ error: 'the body must be a JSON object with `plan`' }, 400)
-    const checked = asPlan(body.plan)
-    if ('error' in checked) return c.json({ error: `\`plan\` is not a rolecall plan: ${checked.error}` }, 400)
-    const approvedBy = body.approvedBy ?? []
-    if (!Array.isArray(approvedBy) || !approvedBy.every((name) => typeof name === 'string')) return c.json({ error: '`approvedBy` must be a list of strings' }, 400)
-    const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null)
-    try {
-      const outcome = await applyPlan(checked.plan, store, { approvedBy: approvedBy as string[], commit: text(body.revision), author: text(body.author), actor: `admin-token:${c.get('adminToken')}`, now: clock() })
-      return c.json(outcome)
-    } catch (error) {
-      if (error instanceof StalePlanError) return c.json({ error: error.message, kind: 'stale' }, 409)
-      if (error instanceof ApplyRefusedError) return c.json({ error: error.message, kind: 'refused' }, 422)
-      throw error
-    }
-  })
+    {
+      method: 'POST',
+      path: '/apply',
+      guard: apply,
+      maxBody,
+      handle: async (exchange) => {
+        const body = readJson(exchange) as { plan?: unknown; approvedBy?: unknown; revision?: unknown; author?: unknown } | undefined
+        if (body === undefined || typeof body !== 'object') return json({ error: 'the body must be a JSON object with `plan`' }, 400)
+        const checked = asPlan(body.plan)
+        if ('error' in checked) return json({ error: `\`plan\` is not a rolecall plan: ${checked.error}` }, 400)
+        const approvedBy = body.approvedBy ?? []
+        if (!Array.isArray(approvedBy) || !approvedBy.every((name) => typeof name === 'string')) return json({ error: '`approvedBy` must be a list of strings' }, 400)
+        const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null)
+        try {
+          const outcome = await applyPlan(checked.plan, store, {
+            approvedBy: approvedBy as string[],
+            commit: text(body.revision),
+            author: text(body.author),
+            actor: `admin-token:${exchange.adminTokenId}`,
+            now: clock(),
+          })
+          return json(outcome)
+        } catch (error) {
+          if (error instanceof StalePlanError) return json({ error: error.message, kind: 'stale' }, 409)
+          if (error instanceof ApplyRefusedError) return json({ error: error.message, kind: 'refused' }, 422)
+          throw error
+        }
+      },
+    },
 
-  api.post('/drift', requireScope('plan', maxAdminBodyBytes), async (c) => {
-    const now = clock()
-    const body = ((await readJson(c)) ?? {}) as { since?: unknown; documents?: unknown; limit?: unknown }
-    if (body.limit !== undefined && (typeof body.limit !== 'number' || !Number.isInteger(body.limit) || body.limit < 0)) {
-      return c.json({ error: '`limit` must be a whole number of access changes to list (0 for all)' }, 400)
-    }
-    const applied = typeof body.since === 'string' ? await store.appliedRevision(body.since, { withDirectory: true }) : await store.appliedState({ withDirectory: true })
-    if (applied === undefined) return c.json({ error: typeof body.since === 'string' ? `no applied revision "${body.since}"` : 'nothing has been applied yet' }, 409)
-    const problem = driftBaselineProblem(applied.revision.id, applied.directory)
-    if (problem !== undefined || applied.directory === undefined) return c.json({ error: problem }, 409)
-    let desired: DesiredState | undefined
-    if (body.documents !== undefined) {
-      const result = desiredFrom(body, now)
-      if ('status' in result) return c.json(result.body, result.status)
-      desired = result.state
-    }
-    const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
-    const documents = applied.documents as StateDocument[]
-    const report = computeDrift({
-      applied: { revision: applied.revision.id, state: stateFromDocuments(documents, now), documents, directory: applied.directory },
-      directory: directoryOf(snapshot),
-      breakGlass: activeBreakGlass(breakGlass),
-      ...(desired === undefined ? {} : { desired }),
-      now,
-    })
-    return c.json(limitDrift(report, typeof body.limit === 'number' ? body.limit : driftListLimit))
-  })
+    {
+      method: 'POST',
+      path: '/drift',
+      guard: plan,
+      maxBody,
+      handle: async (exchange) => {
+        const now = clock()
+        const body = (readJson(exchange) ?? {}) as { since?: unknown; documents?: unknown; limit?: unknown }
+        if (body.limit !== undefined && (typeof body.limit !== 'number' || !Number.isInteger(body.limit) || body.limit < 0)) {
+          return json({ error: '`limit` must be a whole number of access changes to list (0 for all)' }, 400)
+        }
+        const applied = typeof body.since === 'string' ? await store.appliedRevision(body.since, { withDirectory: true }) : await store.appliedState({ withDirectory: true })
+        if (applied === undefined) return json({ error: typeof body.since === 'string' ? `no applied revision "${body.since}"` : 'nothing has been applied yet' }, 409)
+        const problem = driftBaselineProblem(applied.revision.id, applied.directory)
+        if (problem !== undefined || applied.directory === undefined) return json({ error: problem }, 409)
+        let desired: DesiredState | undefined
+        if (body.documents !== undefined) {
+          const result = desiredFrom(body, now)
+          if ('status' in result) return json(result.body, result.status)
+          desired = result.state
+        }
+        const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
+        const documents = applied.documents as StateDocument[]
+        const report = computeDrift({
+          applied: { revision: applied.revision.id, state: stateFromDocuments(documents, now), documents, directory: applied.directory },
+          directory: directoryOf(snapshot),
+          breakGlass: activeBreakGlass(breakGlass),
+          ...(desired === undefined ? {} : { desired }),
+          now,
+        })
+        return json(limitDrift(report, typeof body.limit === 'number' ? body.limit : driftListLimit))
+      },
+    },
 
-  api.post('/explain', requireScope('plan', maxAdminBodyBytes), async (c) => {
-    const now = clock()
-    const body = (await readJson(c)) as Record<string, unknown> | undefined
-    const live = await appliedAccess(store, now)
-    if (live === undefined) return c.json({ error: 'nothing has been applied yet' }, 409)
-    const { access, source } = live
-    if (body === undefined || typeof body.user !== 'string') return c.json({ error: '`user` is required' }, 400)
-    if (body.permission === undefined && body.action === undefined) {
-      const unknown = unknownUser(live, body.user)
-      if (unknown !== undefined) return c.json(unknown.body, unknown.status)
-      const held = access.users.get(userKey(body.user))
-      return c.json({ source, user: body.user, inactive: access.inactive.has(userKey(body.user)), holdings: (held?.holdings ?? []).map((holding) => ({ key: holding.key, risk: holding.risk, chain: formatChain(holding.chain, holding), ...(holding.authMethods === undefined ? {} : { authMethods: holding.authMethods }), ...(holding.expires === undefined ? {} : { expires: holding.expires }) })) })
-    }
-    const question = parseCheckBody(body, now)
-    if ('error' in question) return c.json({ error: question.error }, 400)
-    const problem = questionProblem(live.state, question)
-    if (problem !== undefined) return c.json({ error: problem }, 400)
-    const unknown = unknownUser(live, question.user)
-    if (unknown !== undefined) return c.json(unknown.body, unknown.status)
-    const answer = checkAccess(access, body.authMethod === undefined ? { ...question, anyAuthMethod: true } : question)
-    if ('error' in answer) return c.json({ error: answer.error }, 400)
-    return c.json({ source, ...answer })
-  })
+    {
+      method: 'POST',
+      path: '/explain',
+      guard: plan,
+      maxBody,
+      handle: async (exchange) => {
+        const now = clock()
+        const body = readJson(exchange) as Record<string, unknown> | undefined
+        const live = await appliedAccess(store, now)
+        if (live === undefined) return json({ error: 'nothing has been applied yet' }, 409)
+        const { access, source } = live
+        if (body === undefined || typeof body.user !== 'string') return json({ error: '`user` is required' }, 400)
+        if (body.permission === undefined && body.action === undefined) {
+          const unknown = unknownUser(live, body.user)
+          if (unknown !== undefined) return json(unknown.body, unknown.status)
+          const held = access.users.get(userKey(body.user))
+          return json({
+            source,
+            user: body.user,
+            inactive: access.inactive.has(userKey(body.user)),
+            holdings: (held?.holdings ?? []).map((holding) => ({
+              key: holding.key,
+              risk: holding.risk,
+              chain: formatChain(holding.chain, holding),
+              ...(holding.authMethods === undefined ? {} : { authMethods: holding.authMethods }),
+              ...(holding.expires === undefined ? {} : { expires: holding.expires }),
+            })),
+          })
+        }
+        const question = parseCheckBody(body, now)
+        if ('error' in question) return json({ error: question.error }, 400)
+        const problem = questionProblem(live.state, question)
+        if (problem !== undefined) return json({ error: problem }, 400)
+        const unknown = unknownUser(live, question.user)
+        if (unknown !== undefined) return json(unknown.body, unknown.status)
+        const answer = checkAccess(access, body.authMethod === undefined ? { ...question, anyAuthMethod: true } : question)
+        if ('error' in answer) return json({ error: answer.error }, 400)
+        return json({ source, ...answer })
+      },
+    },
 
-  api.post('/who-can', requireScope('plan', maxAdminBodyBytes), async (c) => {
-    const now = clock()
-    const body = (await readJson(c)) as Record<string, unknown> | undefined
-    const live = await appliedAccess(store, now)
-    if (live === undefined) return c.json({ error: 'nothing has been applied yet' }, 409)
-    const { access, source } = live
-    const probe = parseCheckBody({ ...(body ?? {}), user: '*' }, now)
-    if ('error' in probe) return c.json({ error: probe.error }, 400)
-    const problem = questionProblem(live.state, probe)
-    if (problem !== undefined) return c.json({ error: problem }, 400)
-    const users: { user: string; reasons: string[] }[] = []
-    for (const { user } of access.users.values()) {
-      const question: AccessQuestion = { ...probe, user, ...(probe.authMethod === undefined ? { anyAuthMethod: true } : {}) }
-      const answer = checkAccess(access, question)
-      if ('error' in answer) return c.json({ error: answer.error }, 400)
-      if (answer.allowed) users.push({ user, reasons: answer.reasons })
-    }
-    return c.json({ source, users })
-  })
+    {
+      method: 'POST',
+      path: '/who-can',
+      guard: plan,
+      maxBody,
+      handle: async (exchange) => {
+        const now = clock()
+        const body = readJson(exchange) as Record<string, unknown> | undefined
+        const live = await appliedAccess(store, now)
+        if (live === undefined) return json({ error: 'nothing has been applied yet' }, 409)
+        const { access, source } = live
+        const probe = parseCheckBody({ ...(body ?? {}), user: '*' }, now)
+        if ('error' in probe) return json({ error: probe.error }, 400)
+        const problem = questionProblem(live.state, probe)
+        if (problem !== undefined) return json({ error: problem }, 400)
+        const users: { user: string; reasons: string[] }[] = []
+        for (const { user } of access.users.values()) {
+          const question: AccessQuestion = { ...probe, user, ...(probe.authMethod === undefined ? { anyAuthMethod: true } : {}) }
+          const answer = checkAccess(access, question)
+          if ('error' in answer) return json({ error: answer.error }, 400)
+          if (answer.allowed) users.push({ user, reasons: answer.reasons })
+        }
+        return json({ source, users })
+      },
+    },
+  ]
 }

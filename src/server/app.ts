@@ -1,13 +1,16 @@
-// The HTTP server's app: SCIM at /scim/v2, /healthz, /metrics, and one structured log line per request.
-import { Hono, type Context } from 'hono'
-import { matchedRoutes } from 'hono/route'
+// The HTTP server's one request pipeline: SCIM at /scim/v2, the admin and check API at /api/v1, /healthz and
+// /metrics. Every transport (rolecall serve's Node server, the demo's, a Fetch Request in process) answers through it.
 import type { Logger } from 'pino'
 import { Registry, collectDefaultMetrics } from 'prom-client'
-import { createScimApp, scimNotFound } from '../scim/app.js'
-import { createApiApp } from './api.js'
-import { CheckService, type CheckServiceOptions } from './check-service.js'
-import { requestRecorder, type RecordRequest } from './request-record.js'
+import { jsonReply, textReply } from '../http/exchange.js'
+import { fetchHandler, requester } from '../http/fetch-transport.js'
+import { createPipeline, type Area, type Pipeline } from '../http/pipeline.js'
+import { scimAreas } from '../scim/app.js'
 import type { Store } from '../store/store.js'
+import { apiArea } from './api.js'
+import { CheckService, type CheckServiceOptions } from './check-service.js'
+import { jsonErrors } from './json-errors.js'
+import { requestRecorder, type RecordRequest } from './request-record.js'
 
 export type ServerAppOptions = {
   store: Store
@@ -17,50 +20,37 @@ export type ServerAppOptions = {
   processMetrics?: boolean
   /** How the check API keeps per-user access (rolecall serve warms it, and looks for other processes' writes every 50 ms). */
   checks?: CheckServiceOptions
+  /** The clock of the check API and the admin API (tests pin it). */
+  clock?: () => Date
 }
 
-export type ServerApp = { app: Hono; registry: Registry; checks: CheckService; recordRequest: RecordRequest }
-
-/**
- * The route a request is counted under: the last matched pattern that is not a wildcard (middleware and the
- * API's catch-all 404 are), so that a 401 from the auth middleware counts under the route it guarded.
- */
-function routeLabel(c: Context): string {
-  const routes = matchedRoutes(c)
-  let label: string | undefined
-  for (const route of routes) if (!route.path.endsWith('*')) label = route.path
-  label ??= routes.at(-1)?.path
-  return label === undefined || label === '*' || label === '/*' ? 'unmatched' : label
+export type ServerApp = {
+  pipeline: Pipeline
+  /** The pipeline as a Fetch handler, and Hono's `app.request` convenience over it (in process: tests, tools). */
+  app: { fetch: (request: Request) => Promise<Response>; request: ReturnType<typeof requester> }
+  registry: Registry
+  checks: CheckService
+  recordRequest: RecordRequest
 }
 
 export function createServerApp(options: ServerAppOptions): ServerApp {
   const { store, logger } = options
+  const clock = options.clock ?? (() => new Date())
   const registry = new Registry()
   if (options.processMetrics === true) collectDefaultMetrics({ register: registry })
   const recordRequest = requestRecorder(registry, logger)
-
-  const app = new Hono()
-  app.use('*', async (c, next) => {
-    const started = performance.now()
-    await next()
-    const seconds = (performance.now() - started) / 1000
-    const route = routeLabel(c)
-    const connection = (c.get as (key: string) => unknown)('connection')
-    recordRequest({ method: c.req.method, route, path: c.req.path, status: c.res.status, seconds, ...(typeof connection === 'string' ? { connection } : {}) })
-  })
-
-  const checks = new CheckService(store, () => new Date(), options.checks)
-  app.get('/healthz', async (c) => {
-    const revision = await store.revision()
-    return c.json({ status: 'ok', revision, checks: checks.status() })
-  })
-  app.get('/metrics', async (c) => {
-    return c.body(await registry.metrics(), 200, { 'content-type': registry.contentType })
-  })
   const onUnexpected = (error: unknown) => logger?.error({ err: error }, 'unexpected error')
-  app.route('/', createApiApp({ store, checks, onUnexpected }))
-  app.route('/', createScimApp({ store, onUnexpected }))
-  // A mounted app's notFound is not used: under /scim/v2, unknown paths and methods still get SCIM error bodies.
-  app.notFound((c) => (c.req.path === '/scim/v2' || c.req.path.startsWith('/scim/v2/') ? scimNotFound(c) : c.text('404 Not Found', 404)))
-  return { app, registry, checks, recordRequest }
+  const checks = new CheckService(store, clock, options.checks)
+  const plain = jsonErrors(onUnexpected, 'plain')
+  const own: Area = {
+    prefix: '',
+    errors: plain,
+    routes: [
+      { method: 'GET', path: '/healthz', handle: async () => jsonReply({ status: 'ok', revision: await store.revision(), checks: checks.status() }) },
+      { method: 'GET', path: '/metrics', handle: async () => textReply(await registry.metrics(), 200, { 'content-type': registry.contentType }) },
+    ],
+  }
+  const pipeline = createPipeline({ areas: [own, apiArea({ store, checks, clock, onUnexpected }), ...scimAreas({ store, onUnexpected })], fallback: plain, record: recordRequest })
+  const fetch = fetchHandler(pipeline)
+  return { pipeline, app: { fetch, request: requester(fetch) }, registry, checks, recordRequest }
 }

@@ -1,5 +1,6 @@
-// POST /api/v1/check apart from any HTTP framework: the Hono route and rolecall serve's direct Node handler
-// (direct-check.ts) both answer through these functions, so the two cannot disagree.
+// POST /api/v1/check, and the admin-token guard every /api/v1 route stands behind.
+import { jsonReply, type HttpReply } from '../http/exchange.js'
+import type { Exchange, Guard } from '../http/pipeline.js'
 import type { AdminScope, Store } from '../store/store.js'
 import { parseCheckBody } from './check-body.js'
 import { bearerToken } from '../util/bearer.js'
@@ -16,9 +17,9 @@ export function apiProblem(status: ApiReply['status'], message: string, headers?
   return { status, body: { error: message }, ...(headers === undefined ? {} : { headers }) }
 }
 
-/** The 413 for a body over `maxBytes`. */
-export function bodyTooLarge(maxBytes: number): ApiReply {
-  return apiProblem(413, `request body exceeds ${maxBytes} bytes`)
+/** An ApiReply as the pipeline's reply. */
+export function toHttpReply(reply: ApiReply): HttpReply {
+  return jsonReply(reply.body, reply.status, reply.headers ?? {})
 }
 
 /** The admin token's id when the Authorization header carries one with `scope`; else the 401 or 403 to send. */
@@ -30,12 +31,22 @@ export async function authorizeAdmin(store: Store, authorization: string | undef
   return { tokenId: token.id }
 }
 
+/** Lets through a request whose bearer token is an admin token with `scope`, noting its id; else the 401 or 403. */
+export function adminScope(store: Store, scope: AdminScope): Guard {
+  return async (exchange: Exchange) => {
+    const authorized = await authorizeAdmin(store, exchange.header('authorization'), scope)
+    if ('status' in authorized) return toHttpReply(authorized)
+    exchange.adminTokenId = authorized.tokenId
+    return undefined
+  }
+}
+
 /** The answer to an authorised check request: 415 unless JSON, 400 for a malformed body or question. */
-export async function answerCheck(checks: CheckService, now: Date, contentType: string | undefined, text: () => Promise<string>): Promise<ApiReply> {
+export async function answerCheck(checks: CheckService, now: Date, contentType: string | undefined, text: string): Promise<ApiReply> {
   if (!/^application\/json\b/i.test(contentType ?? '')) return apiProblem(415, 'send application/json')
   let body: unknown
   try {
-    body = JSON.parse(await text())
+    body = JSON.parse(text)
   } catch {
     return apiProblem(400, 'the body is not valid JSON')
   }

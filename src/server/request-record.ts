@@ -1,9 +1,10 @@
 // What every request leaves behind: a count and a latency in /metrics, and one structured log line.
 import type { Logger } from 'pino'
 import { Counter, Histogram, type Registry } from 'prom-client'
+import type { RequestRecord } from '../http/pipeline.js'
 import { redactTokens } from './redact-tokens.js'
 
-export type RequestRecord = { method: string; route: string; path: string; status: number; seconds: number; connection?: string }
+export type { RequestRecord }
 
 export type RecordRequest = (record: RequestRecord) => void
 
@@ -45,11 +46,11 @@ export function requestRecorder(registry: Registry, logger: Logger | undefined):
     }
     return child
   }
-  return ({ method, route, path, status, seconds, connection }) => {
+  return ({ method, route, path, status, seconds, requestId, connection }) => {
     metricsOf(method, route, status).record(seconds)
     // The path only: query strings carry filters with user names. Never headers or bodies; and a token pasted into
     // the URL by a misconfigured client is redacted from the path.
     // One shape for every line: pino leaves out a field whose value is undefined (a request with no connection).
-    logger?.info({ method, route, path: redactTokens(path), status, ms: Math.round(seconds * 1e6) / 1e3, connection }, 'request')
+    logger?.info({ method, route, path: redactTokens(path), status, ms: Math.round(seconds * 1e6) / 1e3, requestId, connection }, 'request')
   }
 }

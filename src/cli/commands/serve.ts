@@ -1,12 +1,8 @@
 // rolecall serve: the SCIM endpoint, the admin and check API, /healthz and /metrics over HTTP, with graceful shutdown on SIGTERM.
 import type { AddressInfo } from 'node:net'
-import { createServer as createHttpServer, ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http'
-import { getRequestListener } from '@hono/node-server'
 import { pino } from 'pino'
+import { createNodeServer } from '../../http/node-server.js'
 import { createServerApp } from '../../server/app.js'
-import { directCheck } from '../../server/direct-check.js'
-import { directScimReads } from '../../server/direct-scim.js'
-import { directScimWrites } from '../../server/direct-scim-writes.js'
 import { LogBuffer } from '../../server/log-buffer.js'
 import { resolveDbPath, resolveHost, resolvePort } from '../../server/config.js'
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js'
@@ -96,43 +92,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const logger = pino({ base: { service: 'rolecall' }, timestamp: isoTimeOncePerMs() }, destination)
   // Retry, not block, on another process's write lock: a blocking wait would stall every request (see batcher.ts).
   const store = openSqliteStore(dbPath, { backgroundCheckpoint: true, lockWait: 'retry' })
-  const { app, checks, recordRequest } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: 50 } })
-  const scimReads = directScimReads({ store, recordRequest })
-  const onUnexpected = (error: unknown) => logger.error({ err: error }, 'unexpected error')
-  const scimWrites = directScimWrites({ store, recordRequest, onUnexpected })
-  const check = directCheck({ store, checks, clock: () => new Date(), recordRequest, onUnexpected })
+  const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: 50 } })
+  const { server, beginStopping } = createNodeServer(pipeline, (error) => logger.error({ err: error }, 'unexpected error'))
 
   let isStopping = false
-  /**
-   * Once stopping, every response, in flight at SIGTERM or not, says `Connection: close`, and Node closes its
-   * connection after it: a keep-alive client would otherwise send its next request on a connection the server is
-   * about to close, and be reset. Checked as the head is written; one boolean per response.
-   */
-  type Headers = OutgoingHttpHeaders | OutgoingHttpHeader[]
-  class ClosingAwareResponse extends ServerResponse<IncomingMessage> {
-    // Node itself calls writeHead for a response ended without one. setHeader's headers merge with `headers`.
-    override writeHead(statusCode: number, reasonOrHeaders?: string | Headers, headers?: Headers): this {
-      if (isStopping) this.setHeader('connection', 'close')
-      return typeof reasonOrHeaders === 'object' ? super.writeHead(statusCode, reasonOrHeaders) : super.writeHead(statusCode, reasonOrHeaders, headers)
-    }
-  }
-
   return await new Promise<number>((resolveExit) => {
-    // POST /api/v1/check, plain SCIM user reads, group PATCHes and user POSTs are answered before Hono (see
-    // direct-check.ts, direct-scim.ts, direct-scim-writes.ts);
-    // everything else, and whatever those hand on, goes through the app.
-    const honoListener = getRequestListener(app.fetch, { hostname })
-    const server = createHttpServer({ ServerResponse: ClosingAwareResponse }, (request, response) => {
-      const toApp = () => void honoListener(request, response)
-      let isTaken = false
-      try {
-        isTaken = check(request, response) || scimReads(request, response, toApp) || scimWrites(request, response, toApp)
-      } catch (error) {
-        // A throw here would end the process (uncaughtException): the app answers instead, as for any request.
-        logger.error({ err: error }, 'unexpected error')
-      }
-      if (!isTaken) toApp()
-    })
     let isListening = false
     server.listen(port, hostname, () => {
       isListening = true
@@ -157,6 +121,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const stop = (signal: string) => {
       if (isStopping) return
       isStopping = true
+      beginStopping()
       logger.info({ signal }, 'shutting down: finishing in-flight requests')
       const force = setTimeout(() => {
         if ('closeAllConnections' in server) server.closeAllConnections()

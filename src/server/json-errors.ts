@@ -1,0 +1,22 @@
+// How the admin and check API (and the server's own routes) answer what their handlers do not: `{"error": "…"}`.
+import { StoreBusyError } from '../errors.js'
+import { jsonReply, textReply } from '../http/exchange.js'
+import type { ErrorStyle } from '../http/pipeline.js'
+
+/** The error style of /api/v1; `notFound` is the API's own, or the server's plain 404 for paths outside any area. */
+export function jsonErrors(onUnexpected: ((error: unknown) => void) | undefined, notFound: 'api' | 'plain'): ErrorStyle {
+  return {
+    failure: (error) => {
+      // Another process holds the store's write lock past the deadline: nothing was written, the client may retry.
+      if (error instanceof StoreBusyError) {
+        return jsonReply({ error: 'the store is busy with another process; try again later' }, 503, { 'retry-after': String(error.retryAfterSeconds) })
+      }
+      onUnexpected?.(error)
+      return jsonReply({ error: 'internal error' }, 500)
+    },
+    notFound: () => (notFound === 'api' ? jsonReply({ error: 'no such API endpoint' }, 404) : textReply('404 Not Found', 404)),
+    methodNotAllowed: (exchange, allowed) => jsonReply({ error: `${exchange.request.method} is not supported on ${exchange.request.path}; use ${allowed.join(', ')}` }, 405, { allow: allowed.join(', ') }),
+    tooLarge: (maxBytes) => jsonReply({ error: `request body exceeds ${maxBytes} bytes` }, 413),
+    notUtf8: () => jsonReply({ error: 'the request body is not valid UTF-8' }, 400),
+  }
+}
