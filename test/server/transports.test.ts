@@ -231,3 +231,42 @@ describe.each(transports)('the server through %s', (_name, make) => {
 async function tokenOf(store: ReturnType<typeof memoryStore>): Promise<string | undefined> {
   return `Bearer ${(await store.createToken('okta')).token}`
 }
+
+describe('the socket transport', () => {
+  async function rawExchange(port: number, bytes: Buffer): Promise<string> {
+    const { connect } = await import('node:net')
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(bytes))
+      const chunks: Buffer[] = []
+      socket.on('data', (chunk) => chunks.push(chunk))
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')))
+      socket.on('error', reject)
+      setTimeout(() => socket.end(), 500)
+    })
+  }
+
+  it('answers a request before refusing the unframed bytes after it, and refuses what is not HTTP with an error body', async () => {
+    const store = memoryStore()
+    const okta = (await store.createToken('okta')).token
+    const { app, pipeline } = createServerApp({ store })
+    const created = await app.request('/scim/v2/Groups', { method: 'POST', headers: { authorization: `Bearer ${okta}`, 'content-type': scimType }, body: JSON.stringify({ schemas: [groupSchemaUrn], displayName: 'g' }) })
+    const id = ((await created.json()) as { id: string }).id
+    const { createNodeServer } = await import('../../src/http/node-server.js')
+    const { server } = createNodeServer(pipeline, () => undefined)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    try {
+      // A DELETE carries no framed body: the byte after it is no request. The DELETE is done, and says so.
+      const answer = await rawExchange(port, Buffer.concat([Buffer.from(`DELETE /scim/v2/Groups/${id} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${okta}\r\n\r\n`), Buffer.from([0xaf])]))
+      expect(answer).toMatch(/^HTTP\/1\.1 204 /)
+      expect(answer).not.toContain(' 400 ')
+      expect(await store.getGroup('okta', id, false)).toBeUndefined()
+      const garbage = await rawExchange(port, Buffer.from('NOT HTTP AT ALL\r\n\r\n'))
+      expect(garbage).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/)
+      expect(JSON.parse(garbage.slice(garbage.indexOf('\r\n\r\n') + 4))).toEqual({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', detail: 'the request is not valid HTTP/1.1' })
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+})
