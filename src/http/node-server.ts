@@ -28,27 +28,29 @@ export function createNodeServer(pipeline: Pipeline, onUnexpected: (error: unkno
   }
   const listener = nodeListener(pipeline, onUnexpected)
   /** The response a connection still owes: bytes the parser cannot read must not be answered before it. */
-  const owed = new WeakMap<Duplex, ServerResponse>()
+  const owed = new WeakMap<Duplex, { incoming: IncomingMessage; response: ServerResponse }>()
   const server = createServer({ ServerResponse: ClosingAwareResponse }, (incoming, response) => {
     const { socket } = incoming
-    owed.set(socket, response)
+    owed.set(socket, { incoming, response })
     response.once('close', () => {
-      if (owed.get(socket) === response) owed.delete(socket)
+      if (owed.get(socket)?.response === response) owed.delete(socket)
     })
     listener(incoming, response)
   })
   server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
     const pending = owed.get(socket)
+    // The client is gone, or went quiet before the end of a body it announced: so is its request, whose body read
+    // fails once the socket is closed (a 499).
+    if (error.code === 'ECONNRESET' || !socket.writable || pending?.incoming.complete === false) {
+      socket.destroy()
+      return
+    }
     // Bytes after a request that declared no body (a DELETE with an unframed body, say) are no request. Node would
     // answer them with a 400 at once, ahead of the answer still owed to the request before them: that request
     // may have been carried out, and its client would read the 400 as its answer. Owe it its own answer, then close.
     if (pending !== undefined) {
-      pending.shouldKeepAlive = false
-      pending.once('close', () => socket.destroy())
-      return
-    }
-    if (error.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy()
+      pending.response.shouldKeepAlive = false
+      pending.response.once('close', () => socket.destroy())
       return
     }
     const body = JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', detail: 'the request is not valid HTTP/1.1' })

@@ -34,11 +34,12 @@ export class Exchange {
     return decode(this.#params[name] ?? '')
   }
 
-  /** Every query parameter, decoded (`+` is a space); the first of a repeated one. */
-  queries(): Record<string, string> {
+  /** Every query parameter, decoded (`+` is a space); the first of a repeated one. Not to be changed. */
+  queries(): Readonly<Record<string, string>> {
     if (this.#query === undefined) {
+      if (this.request.search === '') return noQuery
       const query: Record<string, string> = {}
-      if (this.request.search !== '') for (const [name, value] of new URLSearchParams(this.request.search)) if (!(name in query)) query[name] = value
+      for (const [name, value] of new URLSearchParams(this.request.search)) if (!(name in query)) query[name] = value
       this.#query = query
     }
     return this.#query
@@ -52,6 +53,8 @@ export class Exchange {
     return this.request.header(name)
   }
 }
+
+const noQuery: Readonly<Record<string, string>> = Object.freeze({})
 
 function decode(text: string): string {
   if (!text.includes('%')) return text

@@ -1,6 +1,6 @@
 // /Groups: create, read, list, search, replace, patch, delete; members live in the membership table.
 import { ScimError } from '../errors.js'
-import type { HttpReply } from '../http/exchange.js'
+import { emptyReply, type HttpReply } from '../http/exchange.js'
 import type { Exchange, Route } from '../http/pipeline.js'
 import type { Store, StoredGroup } from '../store/store.js'
 import { actorOf, baseUrl, notModified, writeOptions, listBody, listQuery, readBody, scimJson, type ListParams } from './http.js'
@@ -96,7 +96,7 @@ export function groupRoutes(store: Store, maxBody: number): Route[] {
         const group = await store.modifyGroup(exchange.connection, id, (current, loadMembers) => patchGroup(groupType, id, current.doc, operations, loadMembers), writeOptions(exchange))
         // RFC 7644 §3.5.2: 204 is allowed; returning 50,000 members after adding one would dominate the cost.
         const query = exchange.queries()
-        if (query['attributes'] === undefined && query['excludedAttributes'] === undefined) return { status: 204, headers: { etag: etagOf(group.version) }, body: '' }
+        if (query['attributes'] === undefined && query['excludedAttributes'] === undefined) return emptyReply(204, { etag: etagOf(group.version) })
         const projection = projectionOf(exchange)
         const fresh = await store.getGroup(exchange.connection, id, isReturned(projection, 'members'))
         if (fresh === undefined) throw notFound(id)
@@ -108,7 +108,7 @@ export function groupRoutes(store: Store, maxBody: number): Route[] {
       path: '/:id',
       handle: async (exchange) => {
         await store.deleteGroup(exchange.connection, exchange.param('id'), writeOptions(exchange))
-        return { status: 204, headers: {}, body: '' }
+        return emptyReply(204)
       },
     },
   ]

@@ -1,6 +1,6 @@
 // HTTP plumbing shared by the SCIM routes: JSON in and out, list parameters, ETags, bounds.
 import { ScimError } from '../errors.js'
-import type { HttpReply } from '../http/exchange.js'
+import { reply, type HttpReply } from '../http/exchange.js'
 import type { Exchange } from '../http/pipeline.js'
 import type { JsonObject, JsonValue, WriteOptions } from '../store/store.js'
 import { resolvePath } from './attr-path.js'
@@ -28,9 +28,10 @@ export function scimJson(body: JsonValue, status = 200, headers: Record<string, 
   return scimJsonText(JSON.stringify(body), status, headers)
 }
 
-/** A reply whose body is already serialised JSON (`bytes`: its length in UTF-8, when known). */
+/** A reply whose body is already serialised JSON (`bytes`: its length in UTF-8, when known); `headers` is taken over. */
 export function scimJsonText(json: string, status = 200, headers: Record<string, string> = {}, bytes?: number): HttpReply {
-  return { status, headers: { 'content-type': scimContentType, ...headers }, body: json, ...(bytes === undefined ? {} : { bytes }) }
+  headers['content-type'] = scimContentType
+  return reply(status, headers, json, bytes)
 }
 
 /** The request body (read by the pipeline) as a JSON object; accepts application/scim+json and application/json. */
@@ -137,7 +138,7 @@ export function writeOptions(exchange: Exchange): WriteOptions {
 export function notModified(exchange: Exchange, version: number): HttpReply | undefined {
   const header = exchange.header('if-none-match')
   if (header === undefined || (header.trim() !== '*' && etagVersions(header)?.includes(version) !== true)) return undefined
-  return { status: 304, headers: { etag: etagOf(version) }, body: '' }
+  return reply(304, { etag: etagOf(version) }, '')
 }
 
 /** `scheme://host` as sent → the SCIM base URL; a few entries (one per name the server is reached by). */
@@ -161,9 +162,15 @@ export function scimBaseUrl(authority: string): string {
   return base
 }
 
+/** The last Host seen and its base URL: a server is reached by one name nearly every time. */
+let last: { authority: string; scheme: string; base: string } | undefined
+
 /** The SCIM base URL the request addressed; 400 without a Host, or with one that names no host. */
 export function baseUrl(exchange: Exchange): string {
   const { authority, scheme } = exchange.request
   if (authority === undefined || authority === '') throw new ScimError(400, undefined, 'a Host header is required')
-  return scimBaseUrl(`${scheme}://${authority}`)
+  if (last !== undefined && last.authority === authority && last.scheme === scheme) return last.base
+  const base = scimBaseUrl(`${scheme}://${authority}`)
+  last = { authority, scheme, base }
+  return base
 }

@@ -1,6 +1,6 @@
 // /Users: create, read, list, search, replace, patch, delete (RFC 7644 §3.3–§3.6).
 import { ScimError } from '../errors.js'
-import type { HttpReply } from '../http/exchange.js'
+import { emptyReply, type HttpReply } from '../http/exchange.js'
 import type { Exchange, Route } from '../http/pipeline.js'
 import type { Store, StoredUser } from '../store/store.js'
 import { actorOf, baseUrl, notModified, writeOptions, listBody, listJson, listQuery, readBody, scimJson, scimJsonText, type ListParams } from './http.js'
@@ -148,7 +148,7 @@ export function userRoutes(store: Store, maxBody: number): Route[] {
       path: '/:id',
       handle: async (exchange) => {
         await store.deleteUser(exchange.connection, exchange.param('id'), writeOptions(exchange))
-        return { status: 204, headers: {}, body: '' }
+        return emptyReply(204)
       },
     },
   ]
