@@ -1,7 +1,8 @@
 // A Node HTTP server whose every request goes through the pipeline (rolecall serve's, the demo's), and which, once
 // told it is stopping, says `Connection: close` on every response so that keep-alive clients go elsewhere.
-import { createServer, ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders, type Server } from 'node:http'
+import { createServer, maxHeaderSize, ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders, type Server } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { clientErrorRefuser } from './client-error.js'
 import { nodeListener } from './node-transport.js'
 import type { Pipeline } from './pipeline.js'
 
@@ -13,7 +14,10 @@ export type NodeServer = {
 
 type Headers = OutgoingHttpHeaders | OutgoingHttpHeader[]
 
-export function createNodeServer(pipeline: Pipeline, onUnexpected: (error: unknown) => void): NodeServer {
+/** Told of each request refused before routing (a request line over the parser's limit, a timeout, bytes that are no HTTP). */
+export type OnRefused = (refusal: { status: number; code: string | undefined }) => void
+
+export function createNodeServer(pipeline: Pipeline, onUnexpected: (error: unknown) => void, onRefused: OnRefused = () => undefined): NodeServer {
   let isStopping = false
   /**
    * A keep-alive client would otherwise send its next request on a connection the server is about to close, and be
@@ -37,8 +41,20 @@ export function createNodeServer(pipeline: Pipeline, onUnexpected: (error: unkno
     })
     listener(incoming, response)
   })
+  const refuse = clientErrorRefuser()
   server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
     const pending = owed.get(socket)
+    const refuseHere = () => {
+      const { headersTimeout, requestTimeout } = server
+      const status = refuse({ error, socket, pending: pending?.response, headersTimeoutMs: headersTimeout, requestTimeoutMs: requestTimeout, maxHeaderSize, now: new Date() })
+      if (status !== undefined) onRefused({ status, code: error.code })
+    }
+    // A request out of time (RFC 9110 §15.5.9), its body still arriving or not, is answered 408 and its connection
+    // cut at once: what is left of its body must never complete into a request that is carried out.
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      refuseHere()
+      return
+    }
     // The client is gone, or went quiet before the end of a body it announced: so is its request, whose body read
     // fails once the socket is closed (a 499).
     if (error.code === 'ECONNRESET' || !socket.writable || pending?.incoming.complete === false) {
@@ -53,8 +69,7 @@ export function createNodeServer(pipeline: Pipeline, onUnexpected: (error: unkno
       pending.response.once('close', () => socket.destroy())
       return
     }
-    const body = JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', detail: 'the request is not valid HTTP/1.1' })
-    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/scim+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+    refuseHere()
   })
   return {
     server,
