@@ -5,6 +5,7 @@ import { createNodeServer } from '../../http/node-server.js'
 import { createServerApp } from '../../server/app.js'
 import { LogBuffer } from '../../server/log-buffer.js'
 import { resolveDbPath, resolveHost, resolvePort } from '../../server/config.js'
+import { applyServerLimits, limitFlags, resolveServerLimits } from '../../server/limits.js'
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js'
 import { parseCommandArgs } from '../args.js'
 import type { Io } from '../io.js'
@@ -79,10 +80,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
     host: { type: 'string' },
     bootstrap: { type: 'boolean' },
     dir: { type: 'string' },
+    ...limitFlags,
   })
   const dbPath = resolveDbPath(values.db, io.env, io.cwd)
   const port = resolvePort(values.port, io.env)
   const hostname = resolveHost(values.host, io.env)
+  const limits = resolveServerLimits(values, io.env)
   if (values.bootstrap === true) await bootstrap(values.dir, dbPath, io)
 
   // Lines are buffered up to 32 KiB (one write per ~150 requests, not per request) and flushed every 250 ms.
@@ -93,7 +96,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   // Retry, not block, on another process's write lock: a blocking wait would stall every request (see batcher.ts).
   const store = openSqliteStore(dbPath, { backgroundCheckpoint: true, lockWait: 'retry' })
   const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: 50 } })
-  const { server, beginStopping } = createNodeServer(pipeline, (error) => logger.error({ err: error }, 'unexpected error'))
+  // No path or header of a refused request is logged: they may hold a token.
+  const onRefused = (refusal: { status: number; code: string | undefined }) => logger.info(refusal, 'request refused before routing')
+  const { server, beginStopping } = createNodeServer(pipeline, (error) => logger.error({ err: error }, 'unexpected error'), onRefused)
+  applyServerLimits(server, limits, logger)
 
   let isStopping = false
   return await new Promise<number>((resolveExit) => {
