@@ -1,23 +1,27 @@
 // Commands that only read (audit verify, token list, admin-token list, backup) work on a store that may not be
 // written: a read-only file in a read-only directory, as on a read-only mount. Root ignores file modes, so as root
-// the CLI runs as `nobody` through setpriv.
-import { spawnSync } from 'node:child_process'
+// the CLI runs as `nobody`, from a copy of the built CLI that nobody may enter wherever the checkout sits.
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { migrate, migrations } from '../../src/store/sqlite/migrations.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
-import { cliPath, runCli, runProcess, type CliResult } from '../helpers/cli.js'
+import { runCli, runProcess, type CliResult } from '../helpers/cli.js'
+import { copyRuntime, nobody, sharedTempDir, type RuntimeCopy } from '../helpers/runtime-copy.js'
 
 const isRoot = process.getuid?.() === 0
-const hasSetpriv = spawnSync('setpriv', ['--version']).status === 0
+
+let runtime: RuntimeCopy | undefined
+beforeAll(() => {
+  if (isRoot) runtime = copyRuntime()
+})
+afterAll(() => runtime?.remove())
 
 /** `rolecall ...args` as a user that may not write the store (nobody, when the tests run as root). */
 function runUnprivileged(args: string[]): Promise<CliResult> {
-  if (!isRoot || !hasSetpriv) return runCli(args)
-  return runProcess('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cliPath, ...args], { env: { NO_COLOR: '1' } })
+  if (runtime === undefined) return runCli(args)
+  return runProcess(runtime.nodePath, [runtime.cliPath, ...args], { cwd: runtime.root, env: { NO_COLOR: '1' }, user: nobody })
 }
 
 const dirs: string[] = []
@@ -29,8 +33,9 @@ afterEach(() => {
   }
 })
 
+/** A new directory that the unprivileged user may enter. */
 function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rolecall-ro-'))
+  const dir = mkdtempSync(join(sharedTempDir(), 'rolecall-ro-'))
   chmodSync(dir, 0o755)
   dirs.push(dir)
   return dir
@@ -84,6 +89,10 @@ describe('a store that may not be written', () => {
     expect(existsSync(`${path}-wal`)).toBe(false)
     makeReadOnly(storeDir)
     await expectReadable(path, outDir())
+    // The commands ran as a user who may not write the store: a write is refused, and leaves nothing beside it.
+    const write = await runUnprivileged(['token', 'create', '--connection', 'okta', '--db', path])
+    expect(write.code).toBe(1)
+    expect(write.stderr).toMatch(/^rolecall: the store .* is read-only/)
     expect(readdirSync(storeDir)).toEqual(['rolecall.db'])
   })
 
