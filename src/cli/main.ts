@@ -90,7 +90,7 @@ export const commands: Record<string, CommandEntry> = {
   },
   serve: {
     summary: 'run the SCIM 2.0 endpoint, the admin and check API, /healthz and /metrics',
-    usage: 'rolecall serve [--db FILE] [--port N] [--host H] [--bootstrap [--dir access]]   (env ROLECALL_DB, ROLECALL_PORT, ROLECALL_HOST)',
+    usage: 'rolecall serve [--db FILE] [--port N] [--host H] [--bootstrap [--dir access]] [--headers-timeout S] [--request-timeout S] [--keep-alive-timeout S] [--max-connections N]   (env ROLECALL_DB, ROLECALL_PORT, ROLECALL_HOST, ROLECALL_HEADERS_TIMEOUT, ROLECALL_REQUEST_TIMEOUT, ROLECALL_KEEP_ALIVE_TIMEOUT, ROLECALL_MAX_CONNECTIONS)',
     load: () => import('./commands/serve.js'),
   },
   token: {
