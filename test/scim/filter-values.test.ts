@@ -33,6 +33,7 @@ describe('scim filter values', () => {
     for (const [displayName, members] of [['both', ['plain', 'brackets']], ['one', ['brackets']], ['none', []]] as const) {
       const response = await client.request('POST', '/Groups', { displayName, members: members.map((name) => ({ value: ids[name] })) })
       expect(response.status, JSON.stringify(response.body)).toBe(201)
+      ids[displayName] = response.body.id
     }
   })
 
@@ -83,6 +84,9 @@ describe('scim filter values', () => {
     ['members[display eq "Uma"].value eq "{brackets}" and not (members[value eq "{plain}"])', ['one']],
     ['members[value eq "{plain}"].value pr or members.value eq null', ['both', 'none']],
     ['members pr', ['both', 'one']],
+    // Entra asks whether a user is still in a group before deleting it.
+    ['id eq "{one}" and members eq "{brackets}"', ['one']],
+    ['id eq "{one}" and members eq "{plain}"', []],
   ])('finds groups by a sub-attribute of a member value path: %s', async (filter, expected) => {
     const resolved = filter.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? '')
     expect(await found(resolved, '/Groups')).toEqual(expected)
