@@ -39,8 +39,9 @@ function topValue(resource: JsonObject, ref: AttrRef): Json | undefined {
 function elementsOf(resource: JsonObject, ref: AttrRef): Json[] {
   const value = topValue(resource, ref)
   if (value === undefined || value === null) return []
-  if (ref.multiValued) return Array.isArray(value) ? value : [value]
-  return [value]
+  // RFC 7643 §2.5: an empty value (null, "", an empty node) is unassigned, in a list of values as alone.
+  if (ref.multiValued) return (Array.isArray(value) ? value : [value]).filter(isPresent)
+  return isPresent(value) ? [value] : []
 }
 
 /**
@@ -153,7 +154,7 @@ export function evaluateFilter(filter: Filter, resource: JsonObject): boolean {
     case 'valuePath':
       // "applied to the same value": some one value satisfies the whole bracketed filter. A single-valued complex
       // attribute has its one value, if it has a (non-empty) one.
-      return elementsOf(resource, filter.attr).some((element) => isPresent(element) && elementMatches(filter.filter, element))
+      return elementsOf(resource, filter.attr).some((element) => elementMatches(filter.filter, element))
     case 'compare':
     case 'present':
       return attrMatches(slotsOf(resource, filter.attr), filter)

@@ -20,8 +20,8 @@ describe('scim filter values', () => {
     const users = [
       // Sent without `active`: the store holds no access back from it, but its resource has no `active` either.
       { userName: 'plain', name: { givenName: 'Pia' } },
-      aUser('brackets', { title: '[]', displayName: 'Uma', [ext]: { level: 5, tags: { a: 1 } } }),
-      aUser('empty', { title: '', active: false, [ext]: { level: '5', tags: 'a' } }),
+      aUser('brackets', { title: '[]', displayName: 'Uma', addresses: [{ type: 'home' }], [ext]: { level: 5, tags: { a: 1 } } }),
+      aUser('empty', { title: '', active: false, addresses: [{ type: '' }], [ext]: { level: '5', tags: 'a' } }),
       aUser('z\u{10FFFF}x'),
       aUser('\u{10FFFF}'),
     ]
@@ -57,6 +57,12 @@ describe('scim filter values', () => {
     ['userName sw "Z\u{10FFFF}"', ['z\u{10FFFF}x']],
     ['userName sw ""', ['\u{10FFFF}', 'z\u{10FFFF}x', 'brackets', 'empty', 'plain']],
     ['userName gt "plain"', ['\u{10FFFF}', 'z\u{10FFFF}x']],
+    // An entry holding only empty values is no value (RFC 7643 §2.5): no filter on the entries of its attribute sees it.
+    ['addresses[not (type eq "work")]', ['brackets']],
+    ['addresses.locality ne "Paris"', ['brackets']],
+    ['addresses[locality eq null]', ['brackets']],
+    ['addresses[type eq null]', []],
+    ['addresses pr', ['brackets']],
     // Values of an extension rolecall does not define are compared only with values of their JSON type.
     [`${ext}:level eq 5`, ['brackets']],
     [`${ext}:level eq "5"`, ['empty']],

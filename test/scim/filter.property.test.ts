@@ -71,15 +71,27 @@ function catalog(table: Table, ids: { users: string[]; groups: string[] }) {
     { ref: ref('emails', 'value', 'string', false, true), values: fc.constantFrom(...emailValues, ...filterText), ops: allOps },
     { ref: ref('emails', 'type', 'string', false, true), values: fc.constantFrom('work', 'Work', 'home', 'other', ''), ops: allOps },
     { ref: ref('emails', 'primary', 'boolean', false, true), values: bool(), ops: ['eq', 'ne'] },
+    { ref: ref('emails', 'display', 'string', false, true), values: text(), ops: allOps },
+  ] satisfies Leaf[]
+  const phoneNumbers = [
+    { ref: ref('phoneNumbers', 'value', 'string', false, true), values: text(), ops: allOps },
+    { ref: ref('phoneNumbers', 'type', 'string', false, true), values: fc.constantFrom('work', 'mobile', 'Mobile'), ops: allOps },
+  ] satisfies Leaf[]
+  const addresses = [
+    { ref: ref('addresses', 'locality', 'string', false, true), values: text(), ops: allOps },
+    { ref: ref('addresses', 'type', 'string', false, true), values: fc.constantFrom('work', 'home'), ops: allOps },
+    { ref: ref('addresses', 'primary', 'boolean', false, true), values: bool(), ops: ['eq', 'ne'] },
   ] satisfies Leaf[]
   const name = [
     { ref: ref('name', 'familyName', 'string', false, false), values: text(), ops: allOps },
     { ref: ref('name', 'givenName', 'string', false, false), values: text(), ops: allOps },
+    { ref: ref('name', 'formatted', 'string', false, false), values: text(), ops: allOps },
   ] satisfies Leaf[]
   const manager = [{ ref: ref('manager', 'value', 'string', false, false, enterprise), values: text(), ops: allOps }] satisfies Leaf[]
   const groups = [
     { ref: ref('groups', 'value', 'string', false, true), values: groupIds, ops: ['eq', 'ne'] },
     { ref: ref('groups', 'display', 'string', false, true), values: text(), ops: allOps },
+    { ref: ref('groups', 'type', 'string', false, true), values: fc.constantFrom('direct', 'Direct', 'indirect'), ops: allOps },
   ] satisfies Leaf[]
   const top: Leaf[] = [
     { ref: ref('userName', undefined, 'string', false, false), values: fc.constantFrom(...filterText, 'ada0@example.com', 'Bob1@Corp.Example'), ops: allOps },
@@ -93,6 +105,8 @@ function catalog(table: Table, ids: { users: string[]; groups: string[] }) {
     // An extension rolecall does not define: kept as sent, of any JSON type.
     { ref: ref('level', undefined, 'string', false, false, acme), values: fc.oneof(fc.integer({ min: -2, max: 12 }), text()), ops: allOps },
     ...emails,
+    ...phoneNumbers,
+    ...addresses,
     ...name,
     ...manager,
     ...groups,
@@ -100,6 +114,8 @@ function catalog(table: Table, ids: { users: string[]; groups: string[] }) {
   ]
   const complexes = [
     { ref: ref('emails', undefined, 'complex', false, true), subs: emails },
+    { ref: ref('phoneNumbers', undefined, 'complex', false, true), subs: phoneNumbers },
+    { ref: ref('addresses', undefined, 'complex', false, true), subs: addresses },
     { ref: ref('name', undefined, 'complex', false, false), subs: name },
     { ref: ref('manager', undefined, 'complex', false, false, enterprise), subs: manager },
     { ref: ref('groups', undefined, 'complex', false, true), subs: groups },
@@ -254,11 +270,18 @@ describe('scim filter properties', () => {
         displayName: fc.constantFrom(...words),
         title: fc.constantFrom(...words),
         active: fc.constantFrom<boolean | string>(true, false, 'True', 'False'),
-        name: fc.record({ familyName: fc.constantFrom(...words), givenName: fc.constantFrom(...words) }, { requiredKeys: [] }),
+        name: fc.record({ familyName: fc.constantFrom(...words), givenName: fc.constantFrom(...words), formatted: fc.constantFrom(...words) }, { requiredKeys: [] }),
         emails: fc.array(
-          fc.record({ value: fc.constantFrom(...emailValues), type: fc.constantFrom('work', 'Work', 'home', 'other', ''), primary: fc.boolean() }, { requiredKeys: ['value'] }),
+          fc.record(
+            { value: fc.constantFrom(...emailValues), type: fc.constantFrom('work', 'Work', 'home', 'other', ''), primary: fc.boolean(), display: fc.constantFrom(...words) },
+            { requiredKeys: ['value'] },
+          ),
           { maxLength: 3 },
         ),
+        phoneNumbers: fc.array(fc.record({ value: fc.constantFrom(...words.filter((word) => word.trim() !== '')), type: fc.constantFrom('work', 'mobile') }, { requiredKeys: ['value'] }), {
+          maxLength: 2,
+        }),
+        addresses: fc.array(fc.record({ locality: fc.constantFrom(...words), type: fc.constantFrom('work', 'home'), primary: fc.constant(false) }, { requiredKeys: [] }), { maxLength: 2 }),
         enterprise: fc.record(
           {
             employeeNumber: fc.oneof(fc.constantFrom(...words), fc.integer({ min: 0, max: 12 })),
@@ -302,6 +325,8 @@ describe('scim filter properties', () => {
           active: user.active,
           name: user.name,
           emails,
+          phoneNumbers: user.phoneNumbers,
+          addresses: user.addresses,
           [enterprise]: user.enterprise,
           [acme]: user.level === undefined ? undefined : { level: user.level },
         }

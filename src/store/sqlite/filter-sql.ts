@@ -16,7 +16,8 @@ type Scalar = { expr: string; isFolded: boolean; json?: { doc: string; path: str
  * one element that stands for them all when sorting (RFC 7644 §3.4.2.3: the primary value, else the first).
  */
 type Collection = {
-  exists: (condition: string) => string
+  /** SQL that holds when some element satisfies `condition`; `isEmptyMatch` says whether an empty element would. */
+  exists: (condition: string, isEmptyMatch?: boolean) => string
   element: (sub: string | undefined) => Scalar
   representative: (sub: string | undefined) => Scalar
 }
@@ -138,7 +139,10 @@ class Compiler {
     const element = (sub: string | undefined): Scalar =>
       sub === undefined ? { expr: `${alias}.value`, isFolded: false } : jsonScalar(`${alias}.value`, pathLiteral(jsonPath([sub])))
     return {
-      exists: (condition) => `EXISTS (SELECT 1 FROM json_each(r.doc, ${path}) ${alias} WHERE ${condition})`,
+      // An element holding only empty values ({}, {"type": ""}) is no value (RFC 7643 §2.5), as a single-valued
+      // complex attribute holding one is none: only a filter that an empty element satisfies needs the check.
+      exists: (condition, isEmptyMatch = false) =>
+        `EXISTS (SELECT 1 FROM json_each(r.doc, ${path}) ${alias} WHERE ${isEmptyMatch ? `${this.present(jsonScalar(`${alias}.value`, `'$'`))} AND ` : ''}${condition})`,
       element,
       representative: (sub) => {
         // Elements that are not objects (never written by rolecall, but JSON allows them) have no sub-attributes
@@ -220,7 +224,7 @@ class Compiler {
         return `NOT COALESCE((${this.compile(filter.filter, element)}), 0)`
       case 'valuePath': {
         const collection = this.collection(filter.attr)
-        if (collection !== undefined) return collection.exists(this.compile(filter.filter, collection))
+        if (collection !== undefined) return collection.exists(this.compile(filter.filter, collection), holdsForEmpty(filter.filter))
         // RFC 7644 §3.4.2.2 applies a value filter to "the same value" of the attribute before the bracket. A
         // single-valued complex attribute (`name`, the enterprise `manager`) holds one value or none: the brackets
         // match when it holds one and that value satisfies the filter, so `name[not (givenName pr)]` needs a name.
@@ -245,7 +249,7 @@ class Compiler {
             const isMembership = attr.extension === undefined && (attr.name === 'members' || attr.name === 'groups')
             return isMembership ? collection.exists('1') : this.present(jsonScalar('r.doc', pathLiteral(jsonPath(this.docPath(attr, false)))))
           }
-          return collection.exists(test(collection.element(attr.sub)))
+          return collection.exists(test(collection.element(attr.sub)), holdsForEmpty(filter))
         }
         return test(this.scalar(attr))
       }
@@ -253,6 +257,27 @@ class Compiler {
         const never: never = filter
         throw new Error(`unknown filter ${JSON.stringify(never)}`)
       }
+    }
+  }
+}
+
+/** Whether a value filter holds for an element whose sub-attributes are all unassigned (`ne`, `eq null`, `not`). */
+function holdsForEmpty(filter: Filter): boolean {
+  switch (filter.kind) {
+    case 'and':
+      return holdsForEmpty(filter.left) && holdsForEmpty(filter.right)
+    case 'or':
+      return holdsForEmpty(filter.left) || holdsForEmpty(filter.right)
+    case 'not':
+      return !holdsForEmpty(filter.filter)
+    case 'compare':
+      return filter.value === null ? filter.op === 'eq' : filter.op === 'ne'
+    case 'present':
+    case 'valuePath':
+      return false
+    default: {
+      const never: never = filter
+      return never
     }
   }
 }
