@@ -9,6 +9,7 @@ const people = [
     active: true,
     name: { givenName: 'Ada', familyName: 'Lovelace' },
     emails: [{ value: 'ada@example.com', type: 'work', primary: true }, { value: 'ada@home.example', type: 'home' }],
+    addresses: [{ type: 'work', locality: 'London', country: 'GB' }],
     [enterpriseUrn]: { employeeNumber: '100', department: 'Engineering', manager: { value: 'm-1' } },
   },
   {
@@ -100,6 +101,11 @@ describe('scim filters', () => {
     ['not (emails[type eq "work"].value eq "bob@example.com") and active eq true', ['ada', 'cy']],
     ['(emails[not (type eq "home")].value ew ".com") and name.familyName eq "Lovelace"', ['ada']],
     [`urn:ietf:params:scim:schemas:core:2.0:User:emails[type eq "work"].value eq "bob@example.com"`, ['bob']],
+    // Attributes as Entra maps them (its SCIM schema reference).
+    ['phoneNumbers[type eq "mobile"].value eq "+1 555 0100"', ['cy']],
+    ['phoneNumbers[type eq "fax"].value pr', []],
+    ['addresses[type eq "work"].locality eq "london" and addresses[type eq "work"].country eq "GB"', ['ada']],
+    ['addresses[type eq "home"].locality pr', []],
     // A single-valued complex attribute holds one value or none: its brackets need that value.
     [`${enterpriseUrn}:manager[value eq "m-1"]`, ['ada']],
     [`${enterpriseUrn}:manager[value eq "M-1"].value pr`, ['ada']],
