@@ -166,6 +166,15 @@ describe('scim filters', () => {
     expect(response.body.scimType).toBe('invalidFilter')
   })
 
+  it('takes the value-path lookup in a POST /Users/.search body too', async () => {
+    const response = await client.request('POST', '/Users/.search', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+      filter: 'emails[type eq "work"].value eq "BOB@example.com"',
+    })
+    expect(response.status).toBe(200)
+    expect(response.body.Resources.map((user: { userName: string }) => user.userName)).toEqual(['bob@example.com'])
+  })
+
   it('bounds filter complexity', async () => {
     const wide = Array.from({ length: 100 }, (_, i) => `userName eq "u${i}"`).join(' or ')
     const deep = `${'('.repeat(40)}userName eq "a"${')'.repeat(40)}`
