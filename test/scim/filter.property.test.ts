@@ -10,7 +10,7 @@ import { evaluateFilter } from '../helpers/filter-eval.js'
 import { renderFilter } from '../helpers/filter-text.js'
 import { memoryStore } from '../helpers/memory-store.js'
 import { seededRandom } from '../helpers/random.js'
-import type { Json } from '../helpers/scim.js'
+import { aUser, scimFixture, type Json } from '../helpers/scim.js'
 
 const seed = 20261207
 const enterprise = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
@@ -212,10 +212,13 @@ describe('scim filter properties', () => {
     )
     const anything = fc.oneof(soup, fc.string({ unit: 'binary', maxLength: 120 }), fc.string({ unit: 'grapheme', maxLength: 120 }), nested, huge, mutated)
 
-    it('is a filter or a 400 invalidFilter whose detail says what and where, and never another exception', () => {
+    it('is a filter or a 400 invalidFilter whose detail says what and where, and never another exception', async () => {
+      const { request } = await scimFixture()
+      const { body: user } = await request('POST', '/Users', aUser('ada@example.com'))
+      expect((await request('POST', '/Groups', { displayName: 'g', members: [{ value: user.id }] })).status).toBe(201)
       let accepted = 0
-      fc.assert(
-        fc.property(anything, fc.constantFrom(userType, groupType), (input, type) => {
+      await fc.assert(
+        fc.asyncProperty(anything, fc.constantFrom(userType, groupType), async (input, type) => {
           let parsed: Filter | undefined
           try {
             parsed = parseFilter(type, input)
@@ -234,6 +237,9 @@ describe('scim filter properties', () => {
           accepted++
           expect(input.length).toBeLessThanOrEqual(filterLimits.maxLength)
           expect(parsed).toBeDefined()
+          // What parses also compiles and runs: the list answers, whatever the filter selects.
+          const response = await request('GET', `/${type === userType ? 'Users' : 'Groups'}?filter=${encodeURIComponent(input)}`)
+          expect(response.status, `${input}: ${JSON.stringify(response.body)}`).toBe(200)
         }),
         { seed, numRuns: 3000 },
       )
