@@ -154,6 +154,6 @@ describe('xsd:dateTime parsing', () => {
     expect(matchesElement(filter, { at: '2026-11-23T18:23:16.5+01:00' })).toBe(true)
     expect(matchesElement(filter, { at: '2026-11-23T18:23:15+01:00' })).toBe(false)
     const sql = compileFilter('users', { kind: 'compare', attr: { name: 'meta', sub: 'lastModified', type: 'dateTime', caseExact: false, multiValued: false }, op: 'gt', value: '2026-11-23T17:23:16.000Z' })
-    expect(sql).toEqual({ sql: 'r.last_modified > ?', params: ['2026-11-23T17:23:16.000Z'] })
+    expect(sql).toEqual({ sql: '(r.last_modified > ?)', params: ['2026-11-23T17:23:16.000Z'] })
   })
 })

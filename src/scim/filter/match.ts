@@ -11,8 +11,32 @@ function fieldOf(element: JsonValue, ref: AttrRef): JsonValue | undefined {
   return found === undefined ? undefined : element[found]
 }
 
+/**
+ * RFC 7644 §3.4.2.2 `pr`: a non-empty value, or a non-empty node. Null, "", [] and a node holding only empty values
+ * are empty (RFC 7643 §2.5), as the store's compiled filters read them.
+ */
+function isPresent(value: JsonValue | undefined): boolean {
+  if (value === undefined || value === null) return false
+  if (typeof value === 'string') return value !== ''
+  if (Array.isArray(value)) return value.some(isPresent)
+  if (typeof value === 'object') return Object.values(value).some(isPresent)
+  return true
+}
+
+/** Text order by code point, which is SQLite's (UTF-8 bytes); `<` on strings orders UTF-16 code units instead. */
+function compareText(left: string, right: string): number {
+  const a = Array.from(left, (char) => char.codePointAt(0) ?? 0)
+  const b = Array.from(right, (char) => char.codePointAt(0) ?? 0)
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const difference = (a[i] ?? 0) - (b[i] ?? 0)
+    if (difference !== 0) return difference
+  }
+  return a.length - b.length
+}
+
 function compareValues(actual: JsonValue | undefined, op: CompareOp, expected: FilterValue, attr: AttrRef): boolean {
-  if (expected === null) return op === 'ne' ? actual !== undefined && actual !== null : actual === undefined || actual === null
+  // RFC 7643 §2.5: null is unassigned: `eq null` is "not present", `ne null` is "present".
+  if (expected === null) return op === 'ne' ? isPresent(actual) : !isPresent(actual)
   if (actual === undefined || actual === null) return op === 'ne'
   let left: JsonValue = actual
   let right: FilterValue = expected
@@ -23,7 +47,8 @@ function compareValues(actual: JsonValue | undefined, op: CompareOp, expected: F
     left = left.toLowerCase()
     right = right.toLowerCase()
   }
-  if (typeof left === 'object') return false
+  if (typeof left === 'object') return op === 'ne'
+  const order = typeof left === 'string' && typeof right === 'string' ? compareText(left, right) : undefined
   switch (op) {
     case 'eq':
       return left === right
@@ -36,13 +61,13 @@ function compareValues(actual: JsonValue | undefined, op: CompareOp, expected: F
     case 'ew':
       return typeof left === 'string' && typeof right === 'string' && left.endsWith(right)
     case 'gt':
-      return typeof left === typeof right && left > right
+      return order !== undefined ? order > 0 : typeof left === typeof right && left > right
     case 'ge':
-      return typeof left === typeof right && left >= right
+      return order !== undefined ? order >= 0 : typeof left === typeof right && left >= right
     case 'lt':
-      return typeof left === typeof right && left < right
+      return order !== undefined ? order < 0 : typeof left === typeof right && left < right
     case 'le':
-      return typeof left === typeof right && left <= right
+      return order !== undefined ? order <= 0 : typeof left === typeof right && left <= right
     default: {
       const never: never = op
       return never
@@ -59,10 +84,8 @@ export function matchesElement(filter: Filter, element: JsonValue): boolean {
       return matchesElement(filter.left, element) || matchesElement(filter.right, element)
     case 'not':
       return !matchesElement(filter.filter, element)
-    case 'present': {
-      const value = fieldOf(element, filter.attr)
-      return value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0)
-    }
+    case 'present':
+      return isPresent(fieldOf(element, filter.attr))
     case 'compare':
       return compareValues(fieldOf(element, filter.attr), filter.op, filter.value, filter.attr)
     case 'valuePath':

@@ -5,7 +5,11 @@ import { resolvePath, resolveSubPath, type ResolvedAttr } from '../attr-path.js'
 import { standInValue, type ResourceType } from '../schemas.js'
 import { parseDateTime } from './date-time.js'
 
-/** Bounds on what one filter may cost (advertised nowhere in SCIM, enforced here). */
+/**
+ * Bounds on what one filter may cost (advertised nowhere in SCIM, enforced here): its length in UTF-16 code units,
+ * its terms and operators, and how deeply `not`, parentheses and brackets nest. Past any of them the filter is a 400
+ * `invalidFilter` that names the bound, before any SQL is built; recursion in the parser is bounded by maxDepth.
+ */
 export const filterLimits = { maxLength: 4096, maxNodes: 64, maxDepth: 16 }
 
 type Token =
@@ -16,6 +20,7 @@ type Token =
 const compareOps = new Set<string>(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'])
 const numberPattern = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/
 const wordPattern = /[A-Za-z0-9_:.$+-]+/y
+const loneSurrogate = /[\uD800-\uDFFF]/u
 
 function tokenize(text: string, start: number, scimType: ScimErrorType): Token[] {
   const tokens: Token[] = []
@@ -37,17 +42,24 @@ function tokenize(text: string, start: number, scimType: ScimErrorType): Token[]
       } catch {
         throw new ScimError(400, scimType, `bad string at ${i + 1}`)
       }
-      tokens.push({ kind: 'string', value: String(value), at: i, end: j + 1 })
+      // A lone surrogate is no Unicode text: SQLite would bind it as U+FFFD and match a value nobody sent.
+      if (typeof value !== 'string' || loneSurrogate.test(value)) throw new ScimError(400, scimType, `bad string at ${i + 1}: not valid Unicode`)
+      tokens.push({ kind: 'string', value, at: i, end: j + 1 })
       i = j + 1
     } else {
       wordPattern.lastIndex = i
       const match = wordPattern.exec(text)
-      if (match === null) throw new ScimError(400, scimType, `unexpected "${char}" at ${i + 1}`)
+      if (match === null) throw new ScimError(400, scimType, `unexpected ${JSON.stringify(String.fromCodePoint(text.codePointAt(i) ?? 0))} at ${i + 1}`)
       tokens.push({ kind: 'word', value: match[0], at: i, end: i + match[0].length })
       i += match[0].length
     }
   }
   return tokens
+}
+
+/** `meta.location`, `members.$ref`, `groups.$ref`: the URLs a read writes from its own base URL. */
+function isAddressed(ref: AttrRef): boolean {
+  return (ref.name === 'meta' && ref.sub === 'location') || ((ref.name === 'members' || ref.name === 'groups') && ref.sub === '$ref')
 }
 
 class Parser {
@@ -122,13 +134,37 @@ class Parser {
       if (parent !== undefined) this.fail('value filters cannot nest')
       if (attr.def?.type !== 'complex' || attr.ref.sub !== undefined) this.fail(`"${token.value}" has no sub-attributes to filter on`)
       const inner = this.parseFilter(depth + 1, attr)
-      if (this.next().kind !== ']') this.fail(`expected "]" after the value filter of "${token.value}"`)
-      return { kind: 'valuePath', attr: attr.ref, filter: inner }
+      const close = this.next()
+      if (close.kind !== ']') this.fail(`expected "]" after the value filter of "${token.value}"`)
+      const sub = this.peek()
+      if (sub?.kind !== 'word' || !sub.value.startsWith('.')) return { kind: 'valuePath', attr: attr.ref, filter: inner }
+      // Entra looks users up with `emails[type eq "work"].value eq "…"`: the PATCH path form (RFC 7644 §3.5.2,
+      // `valuePath [subAttr]`) followed by an operator. The same value must satisfy the brackets and the comparison
+      // (§3.4.2.2: "applied to the same value"), so it is that value filter with the comparison and-ed in.
+      if (sub.at !== close.end) this.fail(`unexpected space before "${sub.value}" at ${close.end + 1}: a sub-attribute follows "]" directly`)
+      this.position++
+      this.count(depth + 1)
+      const subAttr = resolveSubPath(attr, sub.value.slice(1), this.scimType)
+      return { kind: 'valuePath', attr: attr.ref, filter: { kind: 'and', left: inner, right: this.operation(subAttr, `${token.value}[…]${sub.value}`) } }
     }
-    if (following.kind !== 'word') this.fail(`expected an operator after "${token.value}"`)
+    this.position--
+    return this.operation(attr, token.value)
+  }
+
+  /** `pr`, or a comparison operator and its value, after the attribute `attr` (named `name` in the filter). */
+  private operation(attr: ResolvedAttr, name: string): Filter {
+    const following = this.peek()
+    if (following === undefined) this.fail(`expected an operator after "${name}", at the end of the filter`)
+    this.position++
+    if (following.kind !== 'word') this.fail(`expected an operator after "${name}" at ${following.at + 1}`)
     const op = following.value.toLowerCase()
+    const ref = attr.ref
+    if (this.scimType === 'invalidFilter' && ref.extension === undefined && isAddressed(ref)) {
+      // Written from the URL the client used (resource.ts), never stored: no store can compare them.
+      this.fail(`"${ref.name}.${ref.sub ?? ''}" cannot be filtered on: it is built from the request URL; filter on ${ref.name === 'meta' ? 'id' : `${ref.name}.value`} instead`)
+    }
     if (op === 'pr') return { kind: 'present', attr: attr.ref }
-    if (!compareOps.has(op)) this.fail(`unknown operator "${following.value}"`)
+    if (!compareOps.has(op)) this.fail(`unknown operator "${following.value}" at ${following.at + 1}`)
     return this.comparison(attr, op as CompareOp, this.value())
   }
 
@@ -146,12 +182,16 @@ class Parser {
 
   private comparison(attr: ResolvedAttr, op: CompareOp, value: FilterValue): Filter {
     let ref = attr.ref
+    let leaf = attr.subDef ?? attr.def
     if (ref.type === 'complex' && ref.sub === undefined) {
       // RFC 7644 §3.4.2.2: a multi-valued complex attribute without a sub-attribute compares its `value`.
       const valueDef = attr.def === undefined ? undefined : standInValue(attr.def)
       if (valueDef === undefined) this.fail(`"${ref.name}" is complex: name a sub-attribute`)
       ref = { ...ref, sub: 'value', type: valueDef.type, caseExact: valueDef.caseExact }
+      leaf = valueDef
     }
+    // RFC 7643 §2.5: null is "unassigned", which is equal or not, never greater or less.
+    if (value === null && op !== 'eq' && op !== 'ne') this.fail(`"${op}" cannot compare with null: use eq null, ne null or pr`)
     if (ref.type === 'boolean') {
       if (op !== 'eq' && op !== 'ne') this.fail(`"${op}" cannot compare the boolean "${ref.name}"`)
       // Entra sends booleans as "True"/"False" strings.
@@ -161,6 +201,11 @@ class Parser {
     if (ref.type === 'binary' && op !== 'eq' && op !== 'ne') this.fail(`"${op}" cannot compare the binary "${ref.name}"`)
     if (ref.type === 'dateTime') return this.dateTimeComparison(ref, op, value)
     if ((op === 'co' || op === 'sw' || op === 'ew') && typeof value !== 'string') this.fail(`"${op}" needs a string`)
+    if (typeof value === 'boolean' && op !== 'eq' && op !== 'ne') this.fail(`"${op}" cannot compare with a boolean: true and false are not ordered`)
+    if (leaf !== undefined && (leaf.type === 'string' || leaf.type === 'reference') && (typeof value === 'number' || typeof value === 'boolean')) {
+      // A write stores a number or boolean sent for a string attribute as its text (resource.ts): compare that text.
+      value = String(value)
+    }
     return { kind: 'compare', attr: ref, op, value }
   }
 

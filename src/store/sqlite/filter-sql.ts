@@ -1,24 +1,27 @@
 // Compiles resolved SCIM filters and sort keys to SQLite WHERE / ORDER BY text with bound parameters.
-import type { AttrRef, CompareOp, Filter, FilterValue } from '../query.js'
+import type { AttrRef, CompareOp, Filter } from '../query.js'
+import { holdsForEmpty, jsonTypesOf, prefixUpperBound } from './filter-terms.js'
 
 export type ResourceTable = 'users' | 'groups'
 export type SqlParam = string | number | null
 
-/** A scalar SQL expression for an attribute, and whether its text is already case-folded (a `*_key` column). */
-type Scalar = { expr: string; isFolded: boolean }
+/**
+ * A scalar SQL expression for an attribute, and whether its text is already case-folded (a `*_key` column). A value
+ * read from a JSON document also carries the document and path it came from: its JSON type decides what it can be
+ * compared with, and its presence looks at every leaf under it.
+ */
+type Scalar = { expr: string; isFolded: boolean; json?: { doc: string; path: string } }
 
 /**
  * How to enumerate the elements of a multi-valued attribute, each element's sub-attribute expressions, and the
  * one element that stands for them all when sorting (RFC 7644 §3.4.2.3: the primary value, else the first).
  */
 type Collection = {
-  exists: (condition: string) => string
+  /** SQL that holds when some element satisfies `condition`; `isEmptyMatch` says whether an empty element would. */
+  exists: (condition: string, isEmptyMatch?: boolean) => string
   element: (sub: string | undefined) => Scalar
   representative: (sub: string | undefined) => Scalar
 }
-
-/** Upper bound for `sw` ranges on key columns: no valid string continues past U+10FFFF. */
-const maxChar = '\u{10FFFF}'
 
 function jsonPath(segments: string[]): string {
   return `$${segments.map((segment) => `."${segment.replaceAll('"', '\\"')}"`).join('')}`
@@ -65,10 +68,11 @@ class Compiler {
         return { expr: 'r.last_modified', isFolded: false }
       case 'meta.resourceType':
         return { expr: this.table === 'users' ? `'User'` : `'Group'`, isFolded: false }
+      case 'meta.version':
+        // The ETag a read writes (resource.ts etagOf), built from the row's version.
+        return { expr: `('W/"' || r.version || '"')`, isFolded: false }
       case 'userName':
         return this.table === 'users' ? { expr: 'r.user_name_key', isFolded: true } : undefined
-      case 'active':
-        return this.table === 'users' ? { expr: 'r.active', isFolded: false } : undefined
       case 'displayName':
         return this.table === 'groups' ? { expr: 'r.display_name_key', isFolded: true } : undefined
       default:
@@ -76,8 +80,18 @@ class Compiler {
     }
   }
 
+  /**
+   * `active` is read from the document, not its column: the column holds 1 for a user sent without `active`, whom
+   * the store treats as active, but whose resource has no `active` to match `active eq true` or `active pr`.
+   */
   scalar(attr: AttrRef): Scalar {
-    return this.column(attr) ?? { expr: `json_extract(r.doc, ${pathLiteral(jsonPath(this.docPath(attr, true)))})`, isFolded: false }
+    return this.column(attr) ?? jsonScalar('r.doc', pathLiteral(jsonPath(this.docPath(attr, true))))
+  }
+
+  /** Whether the resource holds a value of the single-valued `attr` (`meta` always does: it is written on read). */
+  private holds(attr: AttrRef): string {
+    if (attr.extension === undefined && attr.name === 'meta') return '1'
+    return this.present(jsonScalar('r.doc', pathLiteral(jsonPath(this.docPath(attr, false)))))
   }
 
   /** Multi-valued attributes: JSON arrays in the document, or the membership table for members/groups. */
@@ -103,11 +117,12 @@ class Compiler {
     }
     const path = pathLiteral(jsonPath(this.docPath(attr, false)))
     const element = (sub: string | undefined): Scalar =>
-      sub === undefined
-        ? { expr: `${alias}.value`, isFolded: false }
-        : { expr: `json_extract(${alias}.value, ${pathLiteral(jsonPath([sub]))})`, isFolded: false }
+      sub === undefined ? { expr: `${alias}.value`, isFolded: false } : jsonScalar(`${alias}.value`, pathLiteral(jsonPath([sub])))
     return {
-      exists: (condition) => `EXISTS (SELECT 1 FROM json_each(r.doc, ${path}) ${alias} WHERE ${condition})`,
+      // An element holding only empty values ({}, {"type": ""}) is no value (RFC 7643 §2.5), as a single-valued
+      // complex attribute holding one is none: only a filter that an empty element satisfies needs the check.
+      exists: (condition, isEmptyMatch = false) =>
+        `EXISTS (SELECT 1 FROM json_each(r.doc, ${path}) ${alias} WHERE ${isEmptyMatch ? `${this.present(jsonScalar(`${alias}.value`, `'$'`))} AND ` : ''}${condition})`,
       element,
       representative: (sub) => {
         // Elements that are not objects (never written by rolecall, but JSON allows them) have no sub-attributes
@@ -121,41 +136,47 @@ class Compiler {
     }
   }
 
-  compare(target: Scalar, attr: AttrRef, op: CompareOp, value: FilterValue): string {
-    if (value === null) {
-      // `eq null` means "not present" (RFC 7644 §3.4.2.2 treats null as unassigned).
-      return op === 'ne' ? `${target.expr} IS NOT NULL` : `${target.expr} IS NULL`
-    }
-    if (typeof value === 'boolean') value = value ? 1 : 0
-    const isText = typeof value === 'string'
+  /**
+   * A comparison with a value (null is handled by compile). Strings that are not caseExact compare case-folded, with
+   * every operator (RFC 7644 §3.4.2.2); a value read from a document compares only with a filter value of its JSON
+   * type, as SQLite would otherwise order every text above every number and find filter text in a complex value's
+   * JSON. `ne` is the negation of `eq` for each value, so an unassigned value is "not equal".
+   */
+  compare(target: Scalar, attr: AttrRef, op: CompareOp, value: string | number | boolean): string {
+    if (op === 'ne') return `NOT COALESCE((${this.compare(target, attr, 'eq', value)}), 0)`
+    const guard = target.json === undefined ? '' : `json_type(${target.json.doc}, ${target.json.path}) IN ${jsonTypesOf(value)} AND `
+    const bound = typeof value === 'boolean' ? (value ? 1 : 0) : value
     // dateTimes arrive in the stored form (UTC, milliseconds, upper-case `T` and `Z`), whose text order is time
     // order (RFC 7644 §3.4.2.2); folding one side only would break that.
-    const fold = isText && !attr.caseExact && attr.type !== 'dateTime'
+    const fold = typeof bound === 'string' && !attr.caseExact && attr.type !== 'dateTime'
     const expr = fold && !target.isFolded ? `lc(${target.expr})` : target.expr
-    const operand = fold ? (value as string).toLowerCase() : value
+    const operand = fold ? bound.toLowerCase() : bound
+    const text = String(operand)
     switch (op) {
       case 'eq':
-        return `${expr} = ${this.bind(operand)}`
-      case 'ne':
-        return `(${target.expr} IS NULL OR ${expr} != ${this.bind(operand)})`
+        return `(${guard}${expr} = ${this.bind(operand)})`
       case 'gt':
-        return `${expr} > ${this.bind(operand)}`
+        return `(${guard}${expr} > ${this.bind(operand)})`
       case 'ge':
-        return `${expr} >= ${this.bind(operand)}`
+        return `(${guard}${expr} >= ${this.bind(operand)})`
       case 'lt':
-        return `${expr} < ${this.bind(operand)}`
+        return `(${guard}${expr} < ${this.bind(operand)})`
       case 'le':
-        return `${expr} <= ${this.bind(operand)}`
+        return `(${guard}${expr} <= ${this.bind(operand)})`
       case 'co':
-        return `instr(${expr}, ${this.bind(String(operand))}) > 0`
-      case 'sw':
+        return `(${guard}instr(${expr}, ${this.bind(text)}) > 0)`
+      case 'sw': {
         if (target.isFolded) {
           // A range keeps the (connection, key) index usable.
-          return `(${expr} >= ${this.bind(String(operand))} AND ${expr} < ${this.bind(`${String(operand)}${maxChar}`)})`
+          const upper = prefixUpperBound(text)
+          return `(${expr} >= ${this.bind(text)}${upper === undefined ? '' : ` AND ${expr} < ${this.bind(upper)}`})`
         }
-        return `substr(${expr}, 1, length(${this.bind(String(operand))})) = ${this.bind(String(operand))}`
+        return `(${guard}substr(${expr}, 1, length(${this.bind(text)})) = ${this.bind(text)})`
+      }
       case 'ew':
-        return `(length(${expr}) >= length(${this.bind(String(operand))}) AND substr(${expr}, -length(${this.bind(String(operand))})) = ${this.bind(String(operand))})`
+        // substr(x, 1 + length(x) - length(v)): the last length(v) characters, and '' for an empty v (a start of
+        // 0 or below would count from the front instead).
+        return `(${guard}length(${expr}) >= length(${this.bind(text)}) AND substr(${expr}, 1 + length(${expr}) - length(${this.bind(text)})) = ${this.bind(text)})`
       default: {
         const never: never = op
         throw new Error(`unknown operator ${String(never)}`)
@@ -163,8 +184,15 @@ class Compiler {
     }
   }
 
+  /**
+   * RFC 7644 §3.4.2.2 `pr`: "a non-empty value, or ... a non-empty node for complex attributes". Null, "", [] and
+   * {} are empty (RFC 7643 §2.5), and so is a node whose leaves all are; the string "[]" is a value like any other.
+   */
   present(target: Scalar): string {
-    return `(${target.expr} IS NOT NULL AND ${target.expr} != '' AND ${target.expr} != '[]' AND ${target.expr} != '{}')`
+    if (target.json !== undefined) {
+      return `EXISTS (SELECT 1 FROM json_tree(${target.json.doc}, ${target.json.path}) t WHERE t.atom IS NOT NULL AND t.atom IS NOT '')`
+    }
+    return `(${target.expr} IS NOT NULL AND ${target.expr} IS NOT '')`
   }
 
   compile(filter: Filter, element?: Collection): string {
@@ -176,24 +204,34 @@ class Compiler {
         return `NOT COALESCE((${this.compile(filter.filter, element)}), 0)`
       case 'valuePath': {
         const collection = this.collection(filter.attr)
-        if (collection === undefined) return this.compile(filter.filter)
-        return collection.exists(this.compile(filter.filter, collection))
+        if (collection !== undefined) return collection.exists(this.compile(filter.filter, collection), holdsForEmpty(filter.filter))
+        // RFC 7644 §3.4.2.2 applies a value filter to "the same value" of the attribute before the bracket. A
+        // single-valued complex attribute (`name`, the enterprise `manager`) holds one value or none: the brackets
+        // match when it holds one and that value satisfies the filter, so `name[not (givenName pr)]` needs a name.
+        return `(${this.holds(filter.attr)} AND ${this.compile(filter.filter)})`
       }
       case 'compare':
       case 'present': {
         const attr = filter.attr
-        if (element !== undefined) {
-          const target = element.element(attr.sub ?? attr.name)
-          return filter.kind === 'present' ? this.present(target) : this.compare(target, attr, filter.op, filter.value)
+        if (filter.kind === 'compare' && filter.value === null) {
+          // RFC 7643 §2.5: null is "unassigned". `eq null` is `not pr` and `ne null` is `pr`, for each attribute
+          // as a whole: `emails.value eq null` holds for a user without emails.
+          const isPresent = this.compile({ kind: 'present', attr }, element)
+          return filter.op === 'ne' ? isPresent : `NOT COALESCE((${isPresent}), 0)`
         }
+        const test = (target: Scalar): string =>
+          filter.kind === 'present' ? this.present(target) : this.compare(target, attr, filter.op, filter.value as string | number | boolean)
+        if (element !== undefined) return test(element.element(attr.sub ?? attr.name))
+        if (attr.extension === undefined && attr.name === 'meta' && attr.sub === undefined) return '1'
         const collection = this.collection(attr)
         if (collection !== undefined) {
-          if (filter.kind === 'present' && attr.sub === undefined) return collection.exists('1')
-          const target = collection.element(attr.sub)
-          return collection.exists(filter.kind === 'present' ? this.present(target) : this.compare(target, attr, filter.op, filter.value))
+          if (filter.kind === 'present' && attr.sub === undefined) {
+            const isMembership = attr.extension === undefined && (attr.name === 'members' || attr.name === 'groups')
+            return isMembership ? collection.exists('1') : this.present(jsonScalar('r.doc', pathLiteral(jsonPath(this.docPath(attr, false)))))
+          }
+          return collection.exists(test(collection.element(attr.sub)), holdsForEmpty(filter))
         }
-        const target = this.scalar(attr)
-        return filter.kind === 'present' ? this.present(target) : this.compare(target, attr, filter.op, filter.value)
+        return test(this.scalar(attr))
       }
       default: {
         const never: never = filter
@@ -201,6 +239,11 @@ class Compiler {
       }
     }
   }
+}
+
+/** A value read from the JSON text `doc` at `path` (an SQL string literal). */
+function jsonScalar(doc: string, path: string): Scalar {
+  return { expr: `json_extract(${doc}, ${path})`, isFolded: false, json: { doc, path } }
 }
 
 function memberElement(alias: string, sub: string | undefined, type: string): Scalar {
