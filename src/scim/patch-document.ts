@@ -8,7 +8,21 @@ import type { PatchOpName } from './patch-request.js'
 import { applyFiltered } from './patch-value-path.js'
 import { assign, assignSub, sameEntry, sameJson } from './patch-values.js'
 import { coerceValue, isObject } from './resource.js'
-import { findExtension, type AttrDef, type ResourceType } from './schemas.js'
+import { findAttr, findExtension, type AttrDef, type ResourceType } from './schemas.js'
+
+/**
+ * Where an attribute was named: by an operation's `path`, or as a member of its `value` (a path-less value, or a
+ * whole extension object). RFC 7644 §3.5.2 refuses an operation that targets a readOnly attribute (`mutability`);
+ * a readOnly member of a value is ignored, as PUT ignores it (§3.5.1: "Any values provided SHALL be ignored"),
+ * so that a value copied from a resource as read (`meta`, the enterprise `manager.displayName`) is accepted.
+ */
+type NamedBy = 'path' | 'value'
+
+/**
+ * Members a client copies along with an extension object from a resource body (RFC 7643 §3: `schemas`, and the
+ * resource's `id` and `meta`), which are no attributes of the extension: ignored rather than refused as unknown.
+ */
+const resourceMembers = new Set(['schemas', 'id', 'meta'])
 
 /** Applies operations to one document, in place; a bad operation throws ScimError (the caller holds a copy). */
 export class DocumentPatcher {
@@ -36,9 +50,10 @@ export class DocumentPatcher {
     for (const [key, item] of coreNamedEntries(this.type, value)) {
       const lower = key.toLowerCase()
       if (lower === 'schemas') continue
-      if (lower === 'id' || lower === 'meta') {
-        if (lower === 'id' && item === this.id) continue
-        throw new ScimError(400, 'mutability', `${key} is read-only`)
+      if (lower === 'id') {
+        // Another resource's id: this body was meant for another resource. Refused, as PUT refuses it (resource.ts).
+        if (item === this.id) continue
+        throw new ScimError(400, 'mutability', `${key} is read-only and cannot be changed`)
       }
       if (lower.startsWith('urn:')) {
         const { urn, isCore, rest } = splitUrn(this.type, key)
@@ -48,7 +63,7 @@ export class DocumentPatcher {
         }
       }
       // Entra sends dotted keys ("name.givenName") in path-less replaces: each key is a path.
-      this.applyPath(op, key, item)
+      this.applyPath(op, key, item, 'value')
     }
   }
 
@@ -63,13 +78,17 @@ export class DocumentPatcher {
       return
     }
     if (!isObject(value)) throw new ScimError(400, 'invalidValue', `${key} must be an object of its attributes`)
-    if (findExtension(this.type, key) === undefined) {
+    const extension = findExtension(this.type, key)
+    if (extension === undefined) {
       // An extension this server does not define: kept as sent (add merges, replace replaces it whole).
       const existing = this.doc[key]
       this.doc[key] = op === 'add' && isObject(existing) ? { ...existing, ...value } : value
       return
     }
-    for (const [sub, subValue] of Object.entries(value)) this.applyPath(op, `${key}:${sub}`, subValue)
+    for (const [sub, subValue] of Object.entries(value)) {
+      if (resourceMembers.has(sub.toLowerCase()) && findAttr(extension.attributes, sub) === undefined) continue
+      this.applyPath(op, `${key}:${sub}`, subValue, 'value')
+    }
     const after = this.doc[key]
     if (isObject(after) && Object.keys(after).length === 0) delete this.doc[key]
   }
@@ -83,21 +102,24 @@ export class DocumentPatcher {
     return Object.keys(this.doc).find((key) => key.toLowerCase() === lower && isObject(this.doc[key]))
   }
 
-  applyPath(op: PatchOpName, text: string, value: JsonValue | undefined): void {
+  applyPath(op: PatchOpName, text: string, value: JsonValue | undefined, namedBy: NamedBy = 'path'): void {
     const extension = this.wholeExtension(text)
     if (extension !== undefined) return this.applyExtension(op, extension, value)
     const path = parsePatchPath(this.type, text)
     const def = path.attr.def
-    if (def?.type !== 'complex' || !def.multiValued) return this.applyAttr(op, text, path, value)
+    if (def?.type !== 'complex' || !def.multiValued) return this.applyAttr(op, text, path, value, namedBy)
     const before = primaryValues(this.container(path, false)?.[path.attr.ref.name])
-    this.applyAttr(op, text, path, value)
+    this.applyAttr(op, text, path, value, namedBy)
     settlePrimary(this.container(path, false)?.[path.attr.ref.name], before, path.attr.ref.name, text)
   }
 
-  private applyAttr(op: PatchOpName, text: string, path: PatchPath, value: JsonValue | undefined): void {
+  private applyAttr(op: PatchOpName, text: string, path: PatchPath, value: JsonValue | undefined, namedBy: NamedBy): void {
     const def = path.attr.def
     const leaf = path.subAfterFilter?.subDef ?? path.attr.subDef ?? def
-    if (def?.mutability === 'readOnly' || leaf?.mutability === 'readOnly') throw new ScimError(400, 'mutability', `${text} is read-only`)
+    if (def?.mutability === 'readOnly' || leaf?.mutability === 'readOnly') {
+      if (namedBy === 'value') return
+      throw new ScimError(400, 'mutability', `${text} is read-only`)
+    }
     // rolecall never stores passwords.
     if (def?.mutability === 'writeOnly') return
     if (path.filter !== undefined) {

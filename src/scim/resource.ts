@@ -38,6 +38,9 @@ function coerceSingle(def: AttrDef, value: JsonValue, where: string): JsonValue 
           result[key] = subValue
           continue
         }
+        // A readOnly sub-attribute given in a value (the enterprise manager.displayName Okta sends) is ignored, on
+        // every write: RFC 7644 §3.5.1 "Any values provided SHALL be ignored", and §3.5.2 likewise for PATCH values.
+        if (isDropped(subDef)) continue
         const coerced = coerceValue(subDef, subValue, `${where}.${subDef.name}`)
         if (coerced !== undefined) result[subDef.name] = coerced
       }
