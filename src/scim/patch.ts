@@ -5,7 +5,7 @@ import { DocumentPatcher } from './patch-document.js'
 import { memberOps, membersPath } from './patch-members.js'
 import type { PatchOperation } from './patch-request.js'
 import { clone } from './patch-values.js'
-import { checkRequired, isObject, withSchemas } from './resource.js'
+import { checkRequired, isObject, storedForm } from './resource.js'
 import type { ResourceType } from './schemas.js'
 
 export { maxPatchOperations, parsePatchBody, type PatchOperation, type PatchOpName } from './patch-request.js'
@@ -18,7 +18,7 @@ export function patchUser(type: ResourceType, id: string, current: JsonObject, o
     else patcher.applyPath(operation.op, operation.path, operation.value)
   }
   checkRequired(type, patcher.doc, current)
-  return withSchemas(type, patcher.doc)
+  return storedForm(type, patcher.doc)
 }
 
 /** The group's new attributes and membership changes; members are never loaded unless a filter needs their data. */
@@ -51,5 +51,5 @@ export function patchGroup(
     if (Object.keys(rest).length > 0) patcher.applyWithoutPath(operation.op, rest)
   }
   checkRequired(type, patcher.doc, current)
-  return { doc: withSchemas(type, patcher.doc), memberOps: ops }
+  return { doc: storedForm(type, patcher.doc), memberOps: ops }
 }
