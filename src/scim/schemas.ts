@@ -177,7 +177,13 @@ export const groupSchema: SchemaDef = {
         // RFC 7643 §8.7.1 lists ["User", "Group"]; only users can be members (memberIds refuses a Group), and
         // advertising "Group" would invite nested groups that every write then refuses.
         ref('$ref', 'The URI of the member.', ['User'], { mutability: 'immutable' }),
-        str('display', 'The display name of the member.', { mutability: 'readOnly' }),
+        // RFC 7643 §4.2 makes the members' sub-attributes "immutable" and names only `value` and `$ref` as what a
+        // client writes; §8.4 shows a `display` too. rolecall declares it readOnly and sets it itself (the member's
+        // displayName, else its userName, as the member is named now), ignoring the display a client sends (Okta
+        // sends its login): a name stored as written would go stale, and a readOnly display tells a strict client
+        // not to expect its own back. Every read (GET, list, .search, PUT and PATCH answers, projections and
+        // filters) sees that one display.
+        str('display', "The member's displayName, or its userName when it has none; set by rolecall.", { mutability: 'readOnly' }),
         str('type', "The type of member: 'User'.", { mutability: 'immutable', canonicalValues: ['User'] }),
       ],
     }),
