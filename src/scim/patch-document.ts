@@ -159,11 +159,13 @@ export class DocumentPatcher {
     }
     const coerced = coerceValue(def, value ?? null, text)
     if (def.multiValued && op === 'add') {
+      // `add` of null adds no value (RFC 7643 §2.5: null is unassigned).
+      if (!Array.isArray(coerced)) return
       const existing = Array.isArray(container[name]) ? (container[name] as JsonValue[]) : []
       // A value already there is not added again (RFC 7644 §3.5.2.1): its sub-attributes given here (`primary`)
       // change in place. A new primary value demotes the others (settlePrimary).
       const additions: JsonValue[] = []
-      for (const item of coerced as JsonValue[]) {
+      for (const item of coerced) {
         const present = existing.find((current) => sameEntry(current, item))
         if (present === undefined) additions.push(item)
         else if (isObject(present) && isObject(item)) Object.assign(present, item)
