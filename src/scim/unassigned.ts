@@ -38,7 +38,7 @@ function prune(def: AttrDef, value: JsonValue | undefined): JsonValue | undefine
 /**
  * `object` without the unassigned values of the attributes in `attributes`; with `type` (a whole document), its
  * extension objects are pruned inside, and dropped once empty. Attributes no schema here defines are kept as sent
- * (RFC 7643 §3.3). `object` itself when it holds nothing unassigned.
+ * (RFC 7643 §3.3), but for an empty object under an extension URN. `object` itself when it holds nothing unassigned.
  */
 function pruneAll(attributes: readonly AttrDef[], object: JsonObject, type?: ResourceType): JsonObject {
   let result: JsonObject | undefined
@@ -53,6 +53,9 @@ function pruneAll(attributes: readonly AttrDef[], object: JsonObject, type?: Res
     } else if (extension !== undefined && isObject(value)) {
       const inner = pruneAll(extension.attributes, value)
       pruned = Object.keys(inner).length === 0 ? undefined : inner
+    } else if (type !== undefined && key.toLowerCase().startsWith('urn:') && isObject(value) && Object.keys(value).length === 0) {
+      // An extension rolecall does not define is kept as sent, but one with nothing in it is none.
+      pruned = undefined
     }
     if (pruned === value && result === undefined) continue
     if (result === undefined) {

@@ -1,6 +1,6 @@
 // PATCH requests the property tests (patch.property.test.ts) found mishandled, each as the smallest request that showed it.
 import { describe, expect, it } from 'vitest'
-import { aUser, patch, scimFixture } from '../helpers/scim.js'
+import { aUser, patch, scimFixture, userSchemaUrn } from '../helpers/scim.js'
 
 async function aPerson(extra: Record<string, unknown> = {}) {
   const fixture = await scimFixture()
@@ -21,5 +21,16 @@ describe('scim patch regressions', () => {
     const { meta: _meta, ...resource } = response.body
     const { meta: _before, ...unchanged } = before
     expect(resource).toEqual(unchanged)
+  })
+
+  it('drops an extension rolecall does not define once its last attribute is removed (it stayed as {}, listed in schemas)', async () => {
+    const { apply } = await aPerson()
+    const added = await apply({ op: 'add', path: 'urn:example:ext:1.0:User:color', value: 'teal' })
+    expect(added.body['urn:example:ext:1.0:User']).toEqual({ color: 'teal' })
+    expect(added.body.schemas).toEqual([userSchemaUrn, 'urn:example:ext:1.0:User'])
+    const removed = await apply({ op: 'remove', path: 'urn:example:ext:1.0:User:color' })
+    expect(removed.status).toBe(200)
+    expect(removed.body.schemas).toEqual([userSchemaUrn])
+    expect(Object.keys(removed.body)).not.toContain('urn:example:ext:1.0:User')
   })
 })
