@@ -36,7 +36,7 @@ export function splitUrn(type: ResourceType, text: string): { urn?: string; isCo
 
 /**
  * RFC 7643 §2.1 ATTRNAME, and `$ref`. A name starts with a letter, which keeps `__proto__` out of every path, filter
- * and sortBy: patch.ts writes path names as object keys.
+ * and sortBy: PATCH (patch-document.ts) writes path names as object keys.
  */
 const namePattern = /^[A-Za-z$][\w$-]*$/
 

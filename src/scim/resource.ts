@@ -4,7 +4,8 @@ import type { JsonObject, JsonValue, MemberRef, StoredGroup, StoredUser } from '
 import { coreNamedEntries, splitUrn } from './attr-path.js'
 import { parseDateTime } from './filter/date-time.js'
 import { refuseProtoKeys } from './own-keys.js'
-import { coreAttributes, findAttr, findExtension, type AttrDef, type ResourceType } from './schemas.js'
+import { coreAttributes, findAttr, findExtension, groupType, userType, type AttrDef, type ResourceType } from './schemas.js'
+import { withoutUnassigned } from './unassigned.js'
 
 export function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -38,6 +39,9 @@ function coerceSingle(def: AttrDef, value: JsonValue, where: string): JsonValue 
           result[key] = subValue
           continue
         }
+        // A readOnly sub-attribute given in a value (the enterprise manager.displayName Okta sends) is ignored, on
+        // every write: RFC 7644 §3.5.1 "Any values provided SHALL be ignored", and §3.5.2 likewise for PATCH values.
+        if (isDropped(subDef)) continue
         const coerced = coerceValue(subDef, subValue, `${where}.${subDef.name}`)
         if (coerced !== undefined) result[subDef.name] = coerced
       }
@@ -113,6 +117,14 @@ export function withSchemas(type: ResourceType, doc: JsonObject): JsonObject {
   return { schemas: [type.core.id, ...extensions], ...rest }
 }
 
+/**
+ * A written document as it is stored: without unassigned values (RFC 7643 §2.5: `"emails": []` is no emails, and
+ * an emptied extension is no extension), then with `schemas` listing the extensions it still carries.
+ */
+export function storedForm(type: ResourceType, doc: JsonObject): JsonObject {
+  return withSchemas(type, withoutUnassigned(type, doc))
+}
+
 export type NormalizedResource = { doc: JsonObject; members?: JsonValue }
 
 /**
@@ -173,7 +185,7 @@ export function normalizeResource(type: ResourceType, body: JsonObject, targetId
     }
   }
   checkRequired(type, doc)
-  return { doc: withSchemas(type, doc), ...(members === undefined ? {} : { members }) }
+  return { doc: storedForm(type, doc), ...(members === undefined ? {} : { members }) }
 }
 
 function isMissing(value: JsonValue | undefined): boolean {
@@ -227,24 +239,32 @@ function refs(items: MemberRef[], base: string, type: string): JsonObject[] {
   return items.map((item) => ({ value: item.value, ...(item.display === undefined ? {} : { display: item.display }), $ref: `${base}/${item.value}`, type }))
 }
 
+/** A stored document as returned: one stored before unassigned values were dropped on write reads as if they had been. */
+function returnedForm(type: ResourceType, doc: JsonObject): JsonObject {
+  const pruned = withoutUnassigned(type, doc)
+  return pruned === doc ? doc : withSchemas(type, pruned)
+}
+
 export function renderUser(user: StoredUser, baseUrl: string): JsonObject {
-  const { schemas, ...doc } = user.doc
+  const { schemas, ...doc } = returnedForm(userType, user.doc)
   return {
     schemas: schemas ?? [],
     id: user.id,
     ...doc,
-    ...(user.groups === undefined ? {} : { groups: refs(user.groups, `${baseUrl}/Groups`, 'direct') }),
+    // RFC 7643 §2.5: a user in no group has no `groups`, not `"groups": []`.
+    ...(user.groups === undefined || user.groups.length === 0 ? {} : { groups: refs(user.groups, `${baseUrl}/Groups`, 'direct') }),
     meta: meta('User', user, `${baseUrl}/Users/${user.id}`),
   }
 }
 
 export function renderGroup(group: StoredGroup, baseUrl: string): JsonObject {
-  const { schemas, ...doc } = group.doc
+  const { schemas, ...doc } = returnedForm(groupType, group.doc)
   return {
     schemas: schemas ?? [],
     id: group.id,
     ...doc,
-    ...(group.members === undefined ? {} : { members: refs(group.members, `${baseUrl}/Users`, 'User') }),
+    // RFC 7643 §2.5: a group without members has no `members`, not `"members": []`.
+    ...(group.members === undefined || group.members.length === 0 ? {} : { members: refs(group.members, `${baseUrl}/Users`, 'User') }),
     meta: meta('Group', group, `${baseUrl}/Groups/${group.id}`),
   }
 }

@@ -30,8 +30,25 @@ export const errorSchema = 'urn:ietf:params:scim:api:messages:2.0:Error'
 
 type AttrOptions = Partial<Omit<AttrDef, 'name' | 'type'>>
 
-/** An attribute definition with RFC 7643's defaults (single-valued, optional, caseExact false, readWrite, …). */
-export function attr(name: string, type: AttrType, description: string, options: AttrOptions = {}): AttrDef {
+/**
+ * An attribute definition with RFC 7643's defaults (single-valued, optional, caseExact false, readWrite, …). Every
+ * characteristic RFC 7643 §7 lists is spelt out, so that /Schemas carries each one: a strict client reads them all.
+ * A reference attribute is made with `ref`, which cannot leave out its `referenceTypes`.
+ */
+export function attr(name: string, type: Exclude<AttrType, 'reference'>, description: string, options: AttrOptions = {}): AttrDef {
+  return define(name, type, description, options)
+}
+
+/**
+ * A reference attribute. RFC 7643 §7 makes `referenceTypes` REQUIRED for one ("the SCIM resource types that may be
+ * referenced", or `external` for any URI, or `uri` for a SCIM endpoint), and a strict client stops reading the
+ * schemas at the first one without it.
+ */
+function ref(name: string, description: string, referenceTypes: [string, ...string[]], options: Omit<AttrOptions, 'referenceTypes'> = {}): AttrDef {
+  return define(name, 'reference', description, { ...options, referenceTypes })
+}
+
+function define(name: string, type: AttrType, description: string, options: AttrOptions): AttrDef {
   return {
     name,
     type,
@@ -53,11 +70,11 @@ const str = (name: string, description: string, options: AttrOptions = {}) => at
  * `value` is required in each entry: RFC 7643 §2.4 makes it the entry's significant value (§8.7.1 leaves it optional),
  * and an email or phone number without one names nothing. /Schemas advertises it so.
  */
-function multiValue(name: string, description: string, types: string[], valueType: AttrType = 'string'): AttrDef {
+function multiValue(name: string, description: string, types: string[], value: (description: string) => AttrDef = (text) => str('value', text, { required: true })): AttrDef {
   return attr(name, 'complex', description, {
     multiValued: true,
     subAttributes: [
-      attr('value', valueType, `The value of ${name}.`, { required: true }),
+      value(`The value of ${name}.`),
       str('display', 'A human-readable name, primarily used for display purposes.'),
       str('type', 'A label indicating the function of the value.', types.length > 0 ? { canonicalValues: types } : {}),
       attr('primary', 'boolean', 'Whether this is the primary value.'),
@@ -83,7 +100,7 @@ export const userSchema: SchemaDef = {
     }),
     str('displayName', 'The name of the User, suitable for display.'),
     str('nickName', 'The casual way to address the user.'),
-    attr('profileUrl', 'reference', "A URI of the user's online profile.", { referenceTypes: ['external'] }),
+    ref('profileUrl', "A URI of the user's online profile.", ['external']),
     str('title', "The user's title."),
     str('userType', 'The relationship between the organization and the user.'),
     str('preferredLanguage', "The user's preferred written or spoken language."),
@@ -94,7 +111,7 @@ export const userSchema: SchemaDef = {
     multiValue('emails', 'Email addresses for the user.', ['work', 'home', 'other']),
     multiValue('phoneNumbers', 'Phone numbers for the User.', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
     multiValue('ims', 'Instant messaging addresses for the User.', []),
-    multiValue('photos', 'URLs of photos of the User.', ['photo', 'thumbnail'], 'reference'),
+    multiValue('photos', 'URLs of photos of the User.', ['photo', 'thumbnail'], (text) => ref('value', text, ['external'], { required: true })),
     attr('addresses', 'complex', 'A physical mailing address for this User.', {
       multiValued: true,
       subAttributes: [
@@ -115,14 +132,15 @@ export const userSchema: SchemaDef = {
       returned: 'request',
       subAttributes: [
         str('value', 'The identifier of the Group.', { mutability: 'readOnly' }),
-        attr('$ref', 'reference', 'The URI of the Group.', { mutability: 'readOnly', referenceTypes: ['Group'] }),
+        // RFC 7643 §8.7.1 lists ["User", "Group"]; what a user belongs to here is only ever a Group.
+        ref('$ref', 'The URI of the Group.', ['Group'], { mutability: 'readOnly' }),
         str('display', 'The display name of the Group.', { mutability: 'readOnly' }),
         str('type', "'direct' or 'indirect'.", { mutability: 'readOnly', canonicalValues: ['direct', 'indirect'] }),
       ],
     }),
     multiValue('entitlements', 'A list of entitlements for the User.', []),
     multiValue('roles', 'A list of roles for the User.', []),
-    multiValue('x509Certificates', 'A list of certificates issued to the User.', [], 'binary'),
+    multiValue('x509Certificates', 'A list of certificates issued to the User.', [], (text) => attr('value', 'binary', text, { required: true })),
   ],
 }
 
@@ -139,7 +157,7 @@ export const enterpriseSchema: SchemaDef = {
     attr('manager', 'complex', "The User's manager.", {
       subAttributes: [
         str('value', 'The id of the SCIM resource representing the manager.'),
-        attr('$ref', 'reference', 'The URI of the manager.', { referenceTypes: ['User'] }),
+        ref('$ref', 'The URI of the manager.', ['User']),
         str('displayName', 'The displayName of the manager.', { mutability: 'readOnly' }),
       ],
     }),
@@ -156,8 +174,16 @@ export const groupSchema: SchemaDef = {
       multiValued: true,
       subAttributes: [
         str('value', 'Identifier of the member of this Group.', { mutability: 'immutable', caseExact: true }),
-        attr('$ref', 'reference', 'The URI of the member.', { mutability: 'immutable', referenceTypes: ['User'] }),
-        str('display', 'The display name of the member.', { mutability: 'readOnly' }),
+        // RFC 7643 §8.7.1 lists ["User", "Group"]; only users can be members (memberIds refuses a Group), and
+        // advertising "Group" would invite nested groups that every write then refuses.
+        ref('$ref', 'The URI of the member.', ['User'], { mutability: 'immutable' }),
+        // RFC 7643 §4.2 makes the members' sub-attributes "immutable" and names only `value` and `$ref` as what a
+        // client writes; §8.4 shows a `display` too. rolecall declares it readOnly and sets it itself (the member's
+        // displayName, else its userName, as the member is named now), ignoring the display a client sends (Okta
+        // sends its login): a name stored as written would go stale, and a readOnly display tells a strict client
+        // not to expect its own back. Every read (GET, list, .search, PUT and PATCH answers, projections and
+        // filters) sees that one display.
+        str('display', "The member's displayName, or its userName when it has none; set by rolecall.", { mutability: 'readOnly' }),
         str('type', "The type of member: 'User'.", { mutability: 'immutable', canonicalValues: ['User'] }),
       ],
     }),
@@ -174,7 +200,7 @@ export const commonAttributes: AttrDef[] = [
       str('resourceType', 'The name of the resource type.', { caseExact: true, mutability: 'readOnly' }),
       attr('created', 'dateTime', 'When the resource was added.', { mutability: 'readOnly' }),
       attr('lastModified', 'dateTime', 'When the resource was last changed.', { mutability: 'readOnly' }),
-      attr('location', 'reference', 'The URI of the resource.', { mutability: 'readOnly' }),
+      ref('location', 'The URI of the resource.', ['uri'], { mutability: 'readOnly' }),
       str('version', 'The version (ETag) of the resource.', { caseExact: true, mutability: 'readOnly' }),
     ],
   }),

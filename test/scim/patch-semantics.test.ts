@@ -210,11 +210,15 @@ describe('scim patch: attribute names with their core schema URN (RFC 7644 §3.1
     expect(Object.keys(user).filter((key) => key.startsWith('urn:'))).toEqual([])
   })
 
-  it('refuses urn:…:User:id and urn:…:User:meta like id and meta', async () => {
-    const { apply } = await aPerson()
-    const response = await apply({ op: 'replace', value: { [`${userSchemaUrn}:meta`]: { created: 'x' } } })
-    expect(response.status).toBe(400)
-    expect(response.body.scimType).toBe('mutability')
+  it('reads urn:…:User:id and urn:…:User:meta as id and meta: another id refused, meta in a value ignored', async () => {
+    const { apply, read } = await aPerson()
+    const before = await read()
+    const moved = await apply({ op: 'replace', value: { [`${userSchemaUrn}:id`]: 'another-id' } })
+    expect(moved.status).toBe(400)
+    expect(moved.body.scimType).toBe('mutability')
+    const ignored = await apply({ op: 'replace', value: { [`${userSchemaUrn}:meta`]: { created: 'x' } } })
+    expect(ignored.status).toBe(200)
+    expect(ignored.body.meta.created).toBe(before.meta.created)
   })
 
   it('reads the core URN alone in attributes and excludedAttributes as every core attribute', async () => {

@@ -260,7 +260,7 @@ export function parseFilter(type: ResourceType, text: string): Filter {
   return filter
 }
 
-/** A PATCH attribute target: `attr`, `attr.sub`, `attr[filter]` or `attr[filter].sub` (a whole extension URN is a target patch.ts resolves first). */
+/** A PATCH attribute target: `attr`, `attr.sub`, `attr[filter]` or `attr[filter].sub` (a whole extension URN is a target patch-document.ts resolves first). */
 export type PatchPath = {
   attr: ResolvedAttr
   filter?: Filter
