@@ -573,5 +573,5 @@ describe('plan and apply (property)', () => {
     expect(tally.refusedPolicy).toBeGreaterThan(0)
     expect(tally.editsKept).toBeGreaterThan(caseCount)
     expect(tally.accessChanges).toBeGreaterThan(10 * caseCount)
-  }, 60_000)
+  }, 180_000)
 })
