@@ -10,6 +10,7 @@ import { scimErrorReply, toScimError } from './errors.js'
 import { groupRoutes } from './groups.js'
 import { baseUrl, maxBodyBytes } from './http.js'
 import { userRoutes } from './users.js'
+import { notUtf8Error } from './text.js'
 
 export type ScimAppOptions = {
   store: Store
@@ -38,7 +39,7 @@ function scimErrors(onUnexpected: ((error: unknown) => void) | undefined): Error
     methodNotAllowed: (exchange, allowed) =>
       scimErrorReply(new ScimError(405, undefined, `${exchange.request.method} is not supported on ${exchange.request.path}; use ${allowed.join(', ')}`), { allow: allowed.join(', ') }),
     tooLarge: (maxBytes) => scimErrorReply(new ScimError(413, undefined, `request body exceeds ${maxBytes} bytes`)),
-    notUtf8: () => scimErrorReply(new ScimError(400, 'invalidValue', 'the request body is not valid UTF-8')),
+    notUtf8: (bytes) => scimErrorReply(notUtf8Error(bytes)),
   }
 }
 

@@ -8,6 +8,8 @@ import { parsePatchPath, type PatchPath } from './filter/parser.js'
 import { ownValue, refuseProtoKeys, setOwn } from './own-keys.js'
 import { checkRequired, coerceValue, isObject, memberIds, withSchemas } from './resource.js'
 import { findExtension, patchOpSchema, type AttrDef, type ResourceType } from './schemas.js'
+import { refuseUnsafeStrings } from './text.js'
+import { checkDocumentValues, withContext } from './values.js'
 
 export type PatchOpName = 'add' | 'remove' | 'replace'
 export type PatchOperation = { op: PatchOpName; path?: string; value?: JsonValue }
@@ -29,7 +31,7 @@ export function parsePatchBody(body: JsonObject): PatchOperation[] {
   const operations = key === undefined ? undefined : body[key]
   if (!Array.isArray(operations) || operations.length === 0) throw new ScimError(400, 'invalidSyntax', 'a PATCH body needs a non-empty "Operations" array')
   if (operations.length > maxPatchOperations) throw new ScimError(400, 'tooMany', `at most ${maxPatchOperations} operations per PATCH`)
-  return operations.map((operation) => {
+  return operations.map((operation, index) => {
     if (!isObject(operation)) throw new ScimError(400, 'invalidSyntax', 'each operation must be an object')
     const fields = Object.fromEntries(Object.entries(operation).map(([name, value]) => [name.toLowerCase(), value]))
     const op = typeof fields['op'] === 'string' ? fields['op'].toLowerCase() : undefined
@@ -40,6 +42,12 @@ export function parsePatchBody(body: JsonObject): PatchOperation[] {
     if (typeof path === 'string' && path.trim() !== '') result.path = path
     if (fields['value'] !== undefined) result.value = fields['value']
     if (op !== 'remove' && result.value === undefined) throw new ScimError(400, 'invalidValue', `"${op}" needs a value`)
+    try {
+      // Named as the attribute it writes: the path, then the value's own names (a path-less value's are attributes).
+      refuseUnsafeStrings(result.value, result.path ?? '')
+    } catch (error) {
+      throw withContext(error, `in Operations[${index}]`)
+    }
     return result
   })
 }
@@ -330,6 +338,7 @@ export function patchUser(type: ResourceType, id: string, current: JsonObject, o
     else patcher.applyPath(operation.op, operation.path, operation.value)
   }
   checkRequired(type, patcher.doc, current)
+  checkDocumentValues(type, patcher.doc, current)
   return withSchemas(type, patcher.doc)
 }
 
@@ -414,5 +423,6 @@ export function patchGroup(
     if (Object.keys(rest).length > 0) patcher.applyWithoutPath(operation.op, rest)
   }
   checkRequired(type, patcher.doc, current)
+  checkDocumentValues(type, patcher.doc, current)
   return { doc: withSchemas(type, patcher.doc), memberOps: ops }
 }

@@ -3,6 +3,7 @@ import { ScimError, type ScimErrorType } from '../../errors.js'
 import type { AttrRef, CompareOp, Filter, FilterValue } from '../../store/query.js'
 import { resolvePath, resolveSubPath, type ResolvedAttr } from '../attr-path.js'
 import { standInValue, type ResourceType } from '../schemas.js'
+import { checkText } from '../text.js'
 import { parseDateTime } from './date-time.js'
 
 /** Bounds on what one filter may cost (advertised nowhere in SCIM, enforced here). */
@@ -37,6 +38,8 @@ function tokenize(text: string, start: number, scimType: ScimErrorType): Token[]
       } catch {
         throw new ScimError(400, scimType, `bad string at ${i + 1}`)
       }
+      // An escape (`\u0000`, a lone `\ud800`) spells what no stored value holds: refused, not compared.
+      checkText(String(value), `the string at ${i + 1}`, 'text', scimType)
       tokens.push({ kind: 'string', value: String(value), at: i, end: j + 1 })
       i = j + 1
     } else {
