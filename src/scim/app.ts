@@ -11,6 +11,7 @@ import { groupRoutes } from './groups.js'
 import { baseUrl, maxBodyBytes } from './http.js'
 import { userRoutes } from './users.js'
 import { notUtf8Error } from './text.js'
+import { rootSearchRoutes } from './root-search.js'
 
 export type ScimAppOptions = {
   store: Store
@@ -83,9 +84,10 @@ export function scimAreas(options: ScimAppOptions): Area[] {
         // Before authentication: what is unsupported is public anyway (ServiceProviderConfig says bulk.supported false).
         ...notImplemented('/Me', 'The /Me alias'),
         ...notImplemented('/Bulk', 'Bulk (see ServiceProviderConfig bulk.supported)'),
-        { method: '*', path: '/.search', handle: () => scimErrorReply(new ScimError(501, undefined, 'Searching every resource type at the root is not supported by this service provider')) },
       ],
     },
+    // RFC 7644 §3.4.3: Users and Groups searched together, behind the token as they are.
+    { prefix: `${scimPrefix}/.search`, errors, guard, routes: rootSearchRoutes(store, maxBodyBytes) },
     { prefix: `${scimPrefix}/Users`, errors, guard, routes: userRoutes(store, maxBodyBytes) },
     { prefix: `${scimPrefix}/Groups`, errors, guard, routes: groupRoutes(store, maxBodyBytes) },
   ]
