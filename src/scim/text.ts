@@ -23,8 +23,11 @@ export const valueLimits = {
  * (`\p{Cs}` under the `u` flag matches only those: a pair is one code point). No IdP sends either; SQLite, logs,
  * terminals and the files `rolecall import` writes would each read them differently.
  */
-const unsafe = /[\u0000-\u001F\u007F-\u009F]|\p{Cs}/u
-/** The same, but TAB, LF and CR: what free text (addresses.formatted, RFC 7643 §4.1.2) may hold. */
+const unsafeInLine = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]|\p{Cs}/u
+/**
+ * The same, but TAB, LF and CR and Unicode's line and paragraph separators (U+2028, U+2029): what free text
+ * (addresses.formatted, RFC 7643 §4.1.2) may hold. One line (`line`) holds none of them.
+ */
 const unsafeInText = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|\p{Cs}/u
 
 /** Which characters a string may hold: `line` is one line (identifiers, codes, names); `text` may break lines. */
@@ -46,14 +49,14 @@ function characters(text: string): number {
  * is. The common case (short, clean) costs one regular-expression test.
  */
 export function textProblem(text: string, kind: TextKind, limit: number = valueLimits.string): string | undefined {
-  const found = (kind === 'line' ? unsafe : unsafeInText).exec(text)
+  const found = (kind === 'line' ? unsafeInLine : unsafeInText).exec(text)
   if (found !== null) {
     const at = found.index
     const unit = text.charCodeAt(at)
     if (unit >= 0xd800 && unit <= 0xdfff) return `contains a lone UTF-16 surrogate (${codePoint(text, at)}), which encodes no character`
-    if (unit === 0x09 || unit === 0x0a || unit === 0x0d) {
-      return `contains the control character ${codePoint(text, at)}: tabs and line breaks are allowed only in free text such as addresses.formatted`
-    }
+    const onlyInText = ': tabs and line breaks are allowed only in free text such as addresses.formatted'
+    if (unit === 0x09 || unit === 0x0a || unit === 0x0d) return `contains the control character ${codePoint(text, at)}${onlyInText}`
+    if (unit === 0x2028 || unit === 0x2029) return `contains the ${unit === 0x2028 ? 'line' : 'paragraph'} separator ${codePoint(text, at)}${onlyInText}`
     return `contains the control character ${codePoint(text, at)}`
   }
   // A string of n UTF-16 units holds at most n characters: only a long one is counted.

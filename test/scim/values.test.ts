@@ -110,7 +110,7 @@ describe('control characters', () => {
 describe('tabs and line breaks', () => {
   it('are kept in free text: addresses.formatted (RFC 7643 §4.1.2) and attributes no schema defines', async () => {
     const { request } = await populated()
-    const formatted = '1 Main St\r\nSpringfield\tIL'
+    const formatted = '1 Main St\r\nSpringfield\tIL\u2028USA'
     const created = await request('POST', '/Users', {
       ...aUser('bob@acme.example', { addresses: [{ formatted, type: 'work' }] }),
       'urn:example:custom:2.0:User': { notes: 'line one\nline two' },
@@ -124,7 +124,7 @@ describe('tabs and line breaks', () => {
     expect(patched.body.addresses[0].formatted).toBe('a\nb')
   })
 
-  it.each(['\t', '\n', '\r'])('%j is refused in identifiers and every other attribute the schemas define', async (char) => {
+  it.each(['\t', '\n', '\r', '\u2028', '\u2029'])('%j is refused in identifiers and every other attribute the schemas define', async (char) => {
     const fixture = await populated()
     const { request, user, group } = fixture
     const before = await state(fixture)
@@ -143,7 +143,8 @@ describe('tabs and line breaks', () => {
       ['PATCH', `/Groups/${group.id}`, patch({ op: 'replace', path: 'externalId', value: `g${char}` }), 'externalId'],
     ]
     for (const [method, path, body, attribute] of cases) {
-      expectRefused(await request(method, path, body), 'invalidValue', `${attribute} contains the control character ${hex(char)}: tabs and line breaks are allowed only in free text`, `${method} ${attribute}`)
+      const what = char.charCodeAt(0) < 0x20 ? 'control character' : char === '\u2028' ? 'line separator' : 'paragraph separator'
+      expectRefused(await request(method, path, body), 'invalidValue', `${attribute} contains the ${what} ${hex(char)}: tabs and line breaks are allowed only in free text`, `${method} ${attribute}`)
     }
     expect(await state(fixture)).toEqual(before)
   })
