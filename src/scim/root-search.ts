@@ -1,7 +1,7 @@
 // POST /scim/v2/.search (RFC 7644 §3.4.3): Users and Groups searched together, each filter compiled to SQL per type.
 import type { Route } from '../http/pipeline.js'
 import { ScimError } from '../errors.js'
-import type { AttrRef, Filter, RootSearch, TypeSearch } from '../store/query.js'
+import type { AttrRef, Filter, ResourceQuery, RootSearch, TypeSearch } from '../store/query.js'
 import type { JsonObject, Store } from '../store/store.js'
 import { baseUrl, listBody, listQuery, readBody, scimJson, type ListParams } from './http.js'
 import { isReturned, parseProjection, project, type Projection } from './projection.js'
@@ -79,7 +79,7 @@ export function nativeFilter(type: ResourceType, filter: Filter): Filter | boole
 /**
  * `attributes`/`excludedAttributes` for the resources of `type`: the names `type` has. A name neither type has is
  * refused (400 invalidValue), as on /Users and /Groups; `attributes` naming none of `type`'s leaves its resources
- * only what is always returned (`id`, `schemas`, RFC 7643 §2.2), by which a client still tells their type.
+ * only what is always returned (`id`, `schemas`: RFC 7643 §7 `returned`), by which a client still tells their type.
  */
 function projectionFor(type: ResourceType, attributes: string | undefined, excluded: string | undefined): Projection {
   const keep = (text: string | undefined): string | undefined => {
@@ -98,7 +98,7 @@ function projectionFor(type: ResourceType, attributes: string | undefined, exclu
         })
         const [forUsers, forGroups] = answers
         if (forUsers !== undefined && forGroups !== undefined) throw forUsers
-        return answers[type === userType ? 0 : 1] === undefined
+        return (type === userType ? forUsers : forGroups) === undefined
       })
       .join(',')
   }
@@ -107,18 +107,28 @@ function projectionFor(type: ResourceType, attributes: string | undefined, exclu
   return included === '' ? { ...projection, include: [] } : projection
 }
 
+/** One type's part of a root search: undefined when its folded filter is false (nothing of the type can match). */
+function typeSearch(type: ResourceType, query: ResourceQuery): TypeSearch | undefined {
+  const filter = query.filter === undefined ? true : nativeFilter(type, query.filter)
+  if (filter === false) return undefined
+  const sortBy = query.sort !== undefined && hasAttribute(type, query.sort.attr) ? query.sort.attr : undefined
+  return { ...(filter === true ? {} : { filter }), ...(sortBy === undefined ? {} : { sortBy }) }
+}
+
 /** The search `params` ask for, in the form the store runs (per type: its folded filter and its sort key). */
 export function rootSearch(params: ListParams): RootSearch {
-  const parsed = searched.map(({ type, as }) => ({ type, query: listQuery(as, params) }))
-  const [users, groups] = parsed.map(({ type, query }): TypeSearch | undefined => {
-    const filter = query.filter === undefined ? true : nativeFilter(type, query.filter)
-    if (filter === false) return undefined
-    const sortBy = query.sort !== undefined && hasAttribute(type, query.sort.attr) ? query.sort.attr : undefined
-    return { ...(filter === true ? {} : { filter }), ...(sortBy === undefined ? {} : { sortBy }) }
-  })
-  const first = parsed[0]?.query ?? { startIndex: 1, count: 0 }
-  const sort = first.sort === undefined ? {} : { sort: { descending: first.sort.descending } }
-  return { ...(users === undefined ? {} : { users }), ...(groups === undefined ? {} : { groups }), ...sort, startIndex: first.startIndex, count: first.count }
+  const [forUsers, forGroups] = searched
+  // Paging and sortOrder read the same for both types: either query's say them.
+  const userQuery = listQuery(forUsers.as, params)
+  const users = typeSearch(forUsers.type, userQuery)
+  const groups = typeSearch(forGroups.type, listQuery(forGroups.as, params))
+  return {
+    ...(users === undefined ? {} : { users }),
+    ...(groups === undefined ? {} : { groups }),
+    ...(userQuery.sort === undefined ? {} : { sort: { descending: userQuery.sort.descending } }),
+    startIndex: userQuery.startIndex,
+    count: userQuery.count,
+  }
 }
 
 /** The ListResponse to a root search with this SearchRequest body (RFC 7644 §3.4.3), for the token's connection. */
