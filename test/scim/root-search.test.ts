@@ -191,6 +191,27 @@ describe('POST /.search at the root', () => {
   })
 })
 
+describe('POST /.search past a stored document SQLite refuses', () => {
+  it('searches and sorts as the per-type lists do: the document matches no filter and sorts last', async () => {
+    const { request, store } = await scimFixture()
+    const { body: plain } = await request('POST', '/Users', aUser('plain@acme.example', { title: 'Engineer' }))
+    const { body: group } = await request('POST', '/Groups', { displayName: 'ops' })
+    // As the store may hold it from before request bodies were bounded: 1001 levels, past SQLite's JSON limit.
+    let deep: Json = []
+    for (let i = 1; i < 1000; i++) deep = [deep]
+    const stored = await store.createUser('okta', { schemas: [userSchemaUrn], userName: 'deep@acme.example', title: 'Deep', x: deep }, { actor: 'test' })
+    const ids = async (body: Json) => {
+      const response = await request('POST', '/.search', body)
+      expect(response.status, JSON.stringify(response.body)).toBe(200)
+      return { total: response.body.totalResults, ids: (response.body.Resources as Json[]).map((resource) => resource.id) }
+    }
+    expect(await ids({ filter: 'title pr' })).toEqual({ total: 1, ids: [plain.id] })
+    expect(await ids({ filter: 'not (title eq "Nobody")' })).toEqual({ total: 2, ids: [plain.id, group.id] })
+    expect(await ids({ sortBy: 'title' })).toEqual({ total: 3, ids: [plain.id, stored.id, group.id] })
+    expect(await ids({ filter: 'userName eq "deep@acme.example"' })).toEqual({ total: 1, ids: [stored.id] })
+  })
+})
+
 describe('nativeFilter', () => {
   const folded = (type: typeof userType, text: string, as = userType) => nativeFilter(type, parseFilter(as, text))
   it('turns what a type lacks into false and folds it away', () => {

@@ -7,12 +7,11 @@ type Compiled = { sql: string; params: SqlParam[] }
 /** The SELECT and COUNT statements of a root search of `connection`; undefined when no type has a part. */
 export type RootSearchSql = { page: Compiled; count: Compiled }
 
-const columns = 'r.rid, r.id, r.connection, r.doc, r.created, r.last_modified, r.version'
-
 /**
  * The statements for `search`. `guard` wraps each JSON expression so that a stored document SQLite's JSON functions
- * refuse matches nothing and sorts last (see SqliteStore.list). Rows carry `type_order` (0 for users, 1 for groups),
- * which breaks ties after the sort key, and then `rid`.
+ * refuse matches nothing and sorts last (see SqliteStore.list). The page is `type_order` (0 for users, 1 for groups:
+ * it breaks ties after the sort key, then `rid`) and `rid` alone, so that sorting carries no documents; the caller
+ * reads the page's rows by rid.
  */
 export function rootSearchSql(connection: string, search: RootSearch, guard: (sql: string) => string): RootSearchSql | undefined {
   const parts: { table: ResourceTable; part: TypeSearch; order: number }[] = []
@@ -38,7 +37,7 @@ export function rootSearchSql(connection: string, search: RootSearch, guard: (sq
       key = guard(sort.sql)
       selectParams.push(...sort.params)
     }
-    selects.push(`SELECT ${order} AS type_order, ${columns}, ${key} AS sort_key FROM ${table} r WHERE ${where}`)
+    selects.push(`SELECT ${order} AS type_order, r.rid AS rid, ${key} AS sort_key FROM ${table} r WHERE ${where}`)
     selectParams.push(...whereParams)
     counts.push(`(SELECT count(*) FROM ${table} r WHERE ${where})`)
     countParams.push(...whereParams)
@@ -46,7 +45,7 @@ export function rootSearchSql(connection: string, search: RootSearch, guard: (sq
   const order = search.sort === undefined ? 'type_order, rid' : `sort_key ${search.sort.descending ? 'DESC' : 'ASC'} NULLS LAST, type_order, rid`
   return {
     page: {
-      sql: `SELECT type_order, rid, id, connection, doc, created, last_modified, version FROM (${selects.join(' UNION ALL ')}) ORDER BY ${order} LIMIT ? OFFSET ?`,
+      sql: `SELECT type_order, rid FROM (${selects.join(' UNION ALL ')}) ORDER BY ${order} LIMIT ? OFFSET ?`,
       params: [...selectParams, search.count, Math.max(0, search.startIndex - 1)],
     },
     count: { sql: `SELECT ${counts.join(' + ')} AS n`, params: countParams },

@@ -637,19 +637,34 @@ export class SqliteStore implements Store {
       if (statements === undefined) return { total: 0, items: [] }
       const countTotal = () => (this.stmt(this.reader, statements.count.sql).get(...statements.count.params) as { n: number }).n
       if (search.count <= 0) return { total: countTotal(), items: [] }
-      const rows = this.stmt(this.reader, statements.page.sql).all(...statements.page.params) as (ResourceRow & { type_order: number })[]
-      const items = rows.map((row): SearchHit =>
-        row.type_order === 0 ? { resourceType: 'User', user: this.toUser(row, options.withGroups) } : { resourceType: 'Group', group: this.toGroup(this.reader, row, options.withMembers) },
-      )
+      const page = this.stmt(this.reader, statements.page.sql).all(...statements.page.params) as { type_order: number; rid: number }[]
+      // The page's rows, read by rid in one statement per table (one shape whatever the page's size).
+      const rowsOf = (table: ResourceTable, order: number) => {
+        const rids = page.filter((entry) => entry.type_order === order).map((entry) => entry.rid)
+        if (rids.length === 0) return new Map<number, ResourceRow>()
+        const rows = this.stmt(this.reader, `SELECT rid, id, connection, doc, created, last_modified, version FROM ${table} WHERE rid IN (SELECT value FROM json_each(?))`).all(
+          JSON.stringify(rids),
+        ) as ResourceRow[]
+        return new Map(rows.map((row) => [row.rid, row]))
+      }
+      const users = rowsOf('users', 0)
+      const groups = rowsOf('groups', 1)
+      const items = page.flatMap((entry): SearchHit[] => {
+        const row = (entry.type_order === 0 ? users : groups).get(entry.rid)
+        if (row === undefined) return []
+        return [entry.type_order === 0 ? { resourceType: 'User', user: this.toUser(row, options.withGroups) } : { resourceType: 'Group', group: this.toGroup(this.reader, row, options.withMembers) }]
+      })
       // A first page that is not full is the whole result.
-      return { total: search.startIndex === 1 && rows.length < search.count ? rows.length : countTotal(), items }
+      return { total: search.startIndex === 1 && page.length < search.count ? page.length : countTotal(), items }
     }
+    // One read transaction: the page, its rows and the count see one state of the store.
+    const read = (isGuarded: boolean) => this.reader.transaction(() => run(isGuarded))()
     try {
-      return Promise.resolve(run(false))
+      return Promise.resolve(read(false))
     } catch (error) {
       // As list(): a document SQLite's JSON functions refuse matches no filter and sorts last, rather than failing all.
       if (!isRefusedJson(error)) return Promise.reject(error)
-      return Promise.resolve(run(true))
+      return Promise.resolve(read(true))
     }
   }
 
