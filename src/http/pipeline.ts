@@ -2,7 +2,6 @@
 // chain (the area's authentication, the route's scope, the body limit and strict UTF-8 decoding), calls its one
 // handler, maps any failure to the area's error body, and records it once (request id, log line and metrics).
 import { randomBytes } from 'node:crypto'
-import { isUtf8 } from 'node:buffer'
 import { ClientClosedError, clientClosedStatus } from '../util/client-closed.js'
 import { emptyReply, type HttpReply, type HttpRequest } from './exchange.js'
 import { PathRouter } from './router.js'
@@ -56,6 +55,17 @@ export class Exchange {
 
 const noQuery: Readonly<Record<string, string>> = Object.freeze({})
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** `bytes` as text, or undefined when they are not UTF-8; a leading byte order mark is dropped (RFC 8259 §8.1 lets a parser ignore it). */
+function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(bytes)
+  } catch {
+    return undefined
+  }
+}
+
 function decode(text: string): string {
   if (!text.includes('%')) return text
   try {
@@ -90,8 +100,8 @@ export type ErrorStyle = {
   methodNotAllowed(exchange: Exchange, allowed: string[]): HttpReply
   /** A body over the route's limit. */
   tooLarge(maxBytes: number): HttpReply
-  /** A body that is not UTF-8. */
-  notUtf8(): HttpReply
+  /** A body that is not UTF-8 (`bytes`, to say where). */
+  notUtf8(bytes: Uint8Array): HttpReply
 }
 
 /** Routes under one path prefix with one error style, behind one guard. */
@@ -170,8 +180,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         const bytes = await exchange.request.body(route.maxBody)
         if (bytes === undefined) return errors.tooLarge(route.maxBody)
         // Decoded strictly: a replacement character for every bad byte would let different byte strings become one name.
-        if (!isUtf8(bytes)) return errors.notUtf8()
-        exchange.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
+        const text = decodeUtf8(bytes)
+        if (text === undefined) return errors.notUtf8(bytes)
+        exchange.text = text
       }
       return await route.handle(exchange)
     } catch (error) {

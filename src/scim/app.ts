@@ -10,6 +10,8 @@ import { scimErrorReply, toScimError } from './errors.js'
 import { groupRoutes } from './groups.js'
 import { baseUrl, maxBodyBytes } from './http.js'
 import { userRoutes } from './users.js'
+import { notUtf8Error } from './text.js'
+import { rootSearchRoutes } from './root-search.js'
 
 export type ScimAppOptions = {
   store: Store
@@ -38,7 +40,7 @@ function scimErrors(onUnexpected: ((error: unknown) => void) | undefined): Error
     methodNotAllowed: (exchange, allowed) =>
       scimErrorReply(new ScimError(405, undefined, `${exchange.request.method} is not supported on ${exchange.request.path}; use ${allowed.join(', ')}`), { allow: allowed.join(', ') }),
     tooLarge: (maxBytes) => scimErrorReply(new ScimError(413, undefined, `request body exceeds ${maxBytes} bytes`)),
-    notUtf8: () => scimErrorReply(new ScimError(400, 'invalidValue', 'the request body is not valid UTF-8')),
+    notUtf8: (bytes) => scimErrorReply(notUtf8Error(bytes)),
   }
 }
 
@@ -82,9 +84,10 @@ export function scimAreas(options: ScimAppOptions): Area[] {
         // Before authentication: what is unsupported is public anyway (ServiceProviderConfig says bulk.supported false).
         ...notImplemented('/Me', 'The /Me alias'),
         ...notImplemented('/Bulk', 'Bulk (see ServiceProviderConfig bulk.supported)'),
-        { method: '*', path: '/.search', handle: () => scimErrorReply(new ScimError(501, undefined, 'Searching every resource type at the root is not supported by this service provider')) },
       ],
     },
+    // RFC 7644 §3.4.3: Users and Groups searched together, behind the token as they are.
+    { prefix: `${scimPrefix}/.search`, errors, guard, routes: rootSearchRoutes(store, maxBodyBytes) },
     { prefix: `${scimPrefix}/Users`, errors, guard, routes: userRoutes(store, maxBodyBytes) },
     { prefix: `${scimPrefix}/Groups`, errors, guard, routes: groupRoutes(store, maxBodyBytes) },
   ]

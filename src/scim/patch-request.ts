@@ -2,6 +2,8 @@
 import { ScimError } from '../errors.js'
 import type { JsonObject, JsonValue } from '../store/store.js'
 import { refuseProtoKeys } from './own-keys.js'
+import { refuseUnsafeStrings } from './text.js'
+import { withContext } from './values.js'
 import { isObject } from './resource.js'
 import { patchOpSchema } from './schemas.js'
 
@@ -25,7 +27,7 @@ export function parsePatchBody(body: JsonObject): PatchOperation[] {
   const operations = key === undefined ? undefined : body[key]
   if (!Array.isArray(operations) || operations.length === 0) throw new ScimError(400, 'invalidSyntax', 'a PATCH body needs a non-empty "Operations" array')
   if (operations.length > maxPatchOperations) throw new ScimError(400, 'tooMany', `at most ${maxPatchOperations} operations per PATCH`)
-  return operations.map((operation) => {
+  return operations.map((operation, index) => {
     if (!isObject(operation)) throw new ScimError(400, 'invalidSyntax', 'each operation must be an object')
     const fields = Object.fromEntries(Object.entries(operation).map(([name, value]) => [name.toLowerCase(), value]))
     const op = typeof fields['op'] === 'string' ? fields['op'].toLowerCase() : undefined
@@ -36,6 +38,12 @@ export function parsePatchBody(body: JsonObject): PatchOperation[] {
     if (typeof path === 'string' && path.trim() !== '') result.path = path
     if (fields['value'] !== undefined) result.value = fields['value']
     if (op !== 'remove' && result.value === undefined) throw new ScimError(400, 'invalidValue', `"${op}" needs a value`)
+    try {
+      // Named as the attribute it writes: the path, then the value's own names (a path-less value's are attributes).
+      refuseUnsafeStrings(result.value, result.path ?? '')
+    } catch (error) {
+      throw withContext(error, `in Operations[${index}]`)
+    }
     return result
   })
 }

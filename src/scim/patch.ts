@@ -7,6 +7,7 @@ import type { PatchOperation } from './patch-request.js'
 import { clone } from './patch-values.js'
 import { checkRequired, isObject, storedForm } from './resource.js'
 import type { ResourceType } from './schemas.js'
+import { checkDocumentValues } from './values.js'
 
 export { maxPatchOperations, parsePatchBody, type PatchOperation, type PatchOpName } from './patch-request.js'
 
@@ -18,6 +19,7 @@ export function patchUser(type: ResourceType, id: string, current: JsonObject, o
     else patcher.applyPath(operation.op, operation.path, operation.value)
   }
   checkRequired(type, patcher.doc, current)
+  checkDocumentValues(type, patcher.doc, current)
   return storedForm(type, patcher.doc)
 }
 
@@ -51,5 +53,6 @@ export function patchGroup(
     if (Object.keys(rest).length > 0) patcher.applyWithoutPath(operation.op, rest)
   }
   checkRequired(type, patcher.doc, current)
+  checkDocumentValues(type, patcher.doc, current)
   return { doc: storedForm(type, patcher.doc), memberOps: ops }
 }

@@ -5,7 +5,9 @@ import { coreNamedEntries, splitUrn } from './attr-path.js'
 import { parseDateTime } from './filter/date-time.js'
 import { refuseProtoKeys } from './own-keys.js'
 import { coreAttributes, findAttr, findExtension, groupType, userType, type AttrDef, type ResourceType } from './schemas.js'
+import { refuseUnsafeStrings } from './text.js'
 import { withoutUnassigned } from './unassigned.js'
+import { checkDocumentValues, checkMemberId } from './values.js'
 
 export function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -134,6 +136,7 @@ export type NormalizedResource = { doc: JsonObject; members?: JsonValue }
  */
 export function normalizeResource(type: ResourceType, body: JsonObject, targetId?: string): NormalizedResource {
   refuseProtoKeys(body)
+  refuseUnsafeStrings(body)
   const doc: JsonObject = {}
   let members: JsonValue | undefined
   const attributes = coreAttributes(type)
@@ -185,6 +188,7 @@ export function normalizeResource(type: ResourceType, body: JsonObject, targetId
     }
   }
   checkRequired(type, doc)
+  checkDocumentValues(type, doc)
   return { doc: storedForm(type, doc), ...(members === undefined ? {} : { members }) }
 }
 
@@ -215,10 +219,11 @@ export function checkRequired(type: ResourceType, doc: JsonObject, before?: Json
 export function memberIds(value: JsonValue | undefined): string[] {
   if (value === undefined || value === null) return []
   const items = Array.isArray(value) ? value : [value]
-  return items.map((item) => {
+  return items.map((item, index) => {
     if (!isObject(item) || typeof item['value'] !== 'string' || item['value'] === '') {
       throw new ScimError(400, 'invalidValue', 'each member needs a "value" with a user id')
     }
+    checkMemberId(item['value'], `members[${index}].value`)
     const memberType = item['type']
     if (typeof memberType === 'string' && memberType.toLowerCase() !== 'user') {
       throw new ScimError(400, 'invalidValue', `only users can be members (got type "${memberType}")`)

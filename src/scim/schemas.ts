@@ -1,5 +1,6 @@
 // SCIM schema definitions (RFC 7643 §4, §8.7.1): User, EnterpriseUser, Group, and the attribute lookup over them.
 import type { AttrType } from '../store/query.js'
+import { valueLimits } from './text.js'
 
 export type Mutability = 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly'
 export type Returned = 'always' | 'never' | 'default' | 'request'
@@ -66,6 +67,14 @@ function define(name: string, type: AttrType, description: string, options: Attr
 const str = (name: string, description: string, options: AttrOptions = {}) => attr(name, 'string', description, options)
 
 /**
+ * A length limit, said in the description: RFC 7643 §7 has no maxLength characteristic. Identifiers are one line;
+ * see values.ts and text.ts for what every value may hold.
+ */
+function atMost(limit: number): string {
+  return `At most ${limit} characters (Unicode code points), on one line.`
+}
+
+/**
  * The `value`/`display`/`type`/`primary` shape shared by emails, phoneNumbers, ims, photos, entitlements, roles.
  * `value` is required in each entry: RFC 7643 §2.4 makes it the entry's significant value (§8.7.1 leaves it optional),
  * and an email or phone number without one names nothing. /Schemas advertises it so.
@@ -87,7 +96,7 @@ export const userSchema: SchemaDef = {
   name: 'User',
   description: 'User Account',
   attributes: [
-    str('userName', 'Unique identifier for the User, used to authenticate; not case-sensitive.', { required: true, uniqueness: 'server' }),
+    str('userName', `Unique identifier for the User, used to authenticate; not case-sensitive. ${atMost(valueLimits.userName)}`, { required: true, uniqueness: 'server' }),
     attr('name', 'complex', "The components of the user's name.", {
       subAttributes: [
         str('formatted', 'The full name, formatted for display.'),
@@ -98,7 +107,7 @@ export const userSchema: SchemaDef = {
         str('honorificSuffix', 'The honorific suffix(es).'),
       ],
     }),
-    str('displayName', 'The name of the User, suitable for display.'),
+    str('displayName', `The name of the User, suitable for display. ${atMost(valueLimits.displayName)}`),
     str('nickName', 'The casual way to address the user.'),
     ref('profileUrl', "A URI of the user's online profile.", ['external']),
     str('title', "The user's title."),
@@ -169,7 +178,7 @@ export const groupSchema: SchemaDef = {
   name: 'Group',
   description: 'Group',
   attributes: [
-    str('displayName', 'A human-readable name for the Group; unique per connection.', { required: true, uniqueness: 'server' }),
+    str('displayName', `A human-readable name for the Group; unique per connection. ${atMost(valueLimits.displayName)}`, { required: true, uniqueness: 'server' }),
     attr('members', 'complex', 'A list of members of the Group (users of the same connection).', {
       multiValued: true,
       subAttributes: [
@@ -193,7 +202,7 @@ export const groupSchema: SchemaDef = {
 /** Attributes every resource has (RFC 7643 §3.1). */
 export const commonAttributes: AttrDef[] = [
   str('id', 'Unique identifier assigned by rolecall.', { caseExact: true, mutability: 'readOnly', returned: 'always', uniqueness: 'server' }),
-  str('externalId', "The identifier of the resource in the provisioning client's domain.", { caseExact: true }),
+  str('externalId', `The identifier of the resource in the provisioning client's domain. ${atMost(valueLimits.externalId)}`, { caseExact: true }),
   attr('meta', 'complex', 'Resource metadata.', {
     mutability: 'readOnly',
     subAttributes: [

@@ -39,3 +39,22 @@ export type ResourceQuery = {
   /** Page size; 0 returns only the total. */
   count: number
 }
+
+/** One resource type's part of a search across types: its filter (none: every resource), and its sort key. */
+export type TypeSearch = {
+  filter?: Filter
+  /** The sort attribute, when the type has it; a type without it sorts after those that have it. */
+  sortBy?: AttrRef
+}
+
+/**
+ * A search of Users and Groups together (RFC 7644 §3.4.3, at the root): a part per type searched (a type without
+ * one has nothing to match), sorted and paged across both. Unsorted, users come first, each type in creation order.
+ */
+export type RootSearch = {
+  users?: TypeSearch
+  groups?: TypeSearch
+  sort?: { descending: boolean }
+  startIndex: number
+  count: number
+}

@@ -2,7 +2,7 @@
 import type { MembershipTable } from '../engine/membership-table.js'
 import { StoreError } from '../errors.js'
 import type { AppliedRevision, AppliedState, ApplyGuardView, ApplyRecord, BreakGlassRecord } from './applied.js'
-import type { ResourceQuery } from './query.js'
+import type { ResourceQuery, RootSearch } from './query.js'
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject
 export type JsonObject = { [key: string]: JsonValue }
@@ -40,6 +40,9 @@ export type MemberOp = { op: 'add'; ids: string[] } | { op: 'remove'; ids: strin
 export type GroupChange = { doc: JsonObject; memberOps: MemberOp[] }
 
 export type ListResult<T> = { total: number; items: T[] }
+
+/** One result of a search across resource types. */
+export type SearchHit = { resourceType: 'User'; user: StoredUser } | { resourceType: 'Group'; group: StoredGroup }
 
 /** Preconditions and options of a write. */
 export type WriteOptions = {
@@ -151,6 +154,12 @@ export interface Store {
     options: WriteOptions,
   ): Promise<StoredGroup>
   deleteGroup(connection: string, id: string, options: WriteOptions): Promise<void>
+
+  /**
+   * Users and groups of `connection` together, filtered, sorted and paged across both (RFC 7644 §3.4.3); users with
+   * their groups and groups with their members only when asked for.
+   */
+  searchResources(connection: string, search: RootSearch, options: { withGroups: boolean; withMembers: boolean }): Promise<ListResult<SearchHit>>
 
   /** The current revision: the sequence number of the last audited write. */
   revision(): Promise<number>

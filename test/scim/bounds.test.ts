@@ -279,7 +279,6 @@ describe('scim endpoints that do not exist or are not supported', () => {
     ['GET', '/Me/groups'],
     ['POST', '/Bulk'],
     ['GET', '/Bulk'],
-    ['POST', '/.search'],
   ])('answers %s %s with 501 in the SCIM error schema, with or without a token', async (method, path) => {
     const { apps: both, token } = await apps()
     for (const app of both) {
@@ -289,6 +288,21 @@ describe('scim endpoints that do not exist or are not supported', () => {
         expect(response.type).toBe(scimType)
         expect(response.body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '501' })
       }
+    }
+  })
+
+  it('answers POST /.search at the root (RFC 7644 §3.4.3) in both apps, behind the token, and other methods with 405', async () => {
+    const { apps: both, token } = await apps()
+    for (const app of both) {
+      const searched = await ask(app, 'POST', '/.search', token)
+      expect(searched.status).toBe(200)
+      expect(searched.type).toBe(scimType)
+      expect(searched.body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 0, Resources: [] })
+      expect((await ask(app, 'POST', '/.search')).status).toBe(401)
+      const got = await ask(app, 'GET', '/.search', token)
+      expect(got.status).toBe(405)
+      expect(got.allow).toBe('POST')
+      expect(got.type).toBe(scimType)
     }
   })
 

@@ -132,7 +132,7 @@ describe.each(transports)('the server through %s', (_name, make) => {
     const bytes = Buffer.concat([Buffer.from('{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')])
     const answer = await transport.send('/scim/v2/Users', { method: 'POST', headers: { authorization: (await tokenOf(store)) ?? '', 'content-type': scimType }, body: new Uint8Array(bytes) })
     expect(answer.status).toBe(400)
-    expect(json(answer)).toMatchObject({ scimType: 'invalidValue', detail: 'the request body is not valid UTF-8' })
+    expect(json(answer)).toMatchObject({ scimType: 'invalidValue', detail: 'userName is not valid UTF-8 at byte 70 (0xff)' })
     expect(await store.revision()).toBe(revision)
   })
 

@@ -3,6 +3,7 @@ import { ScimError, type ScimErrorType } from '../../errors.js'
 import type { AttrRef, CompareOp, Filter, FilterValue } from '../../store/query.js'
 import { resolvePath, resolveSubPath, type ResolvedAttr } from '../attr-path.js'
 import { standInValue, type ResourceType } from '../schemas.js'
+import { checkText } from '../text.js'
 import { parseDateTime } from './date-time.js'
 
 /**
@@ -20,7 +21,6 @@ type Token =
 const compareOps = new Set<string>(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'])
 const numberPattern = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/
 const wordPattern = /[A-Za-z0-9_:.$+-]+/y
-const loneSurrogate = /[\uD800-\uDFFF]/u
 
 function tokenize(text: string, start: number, scimType: ScimErrorType): Token[] {
   const tokens: Token[] = []
@@ -42,8 +42,10 @@ function tokenize(text: string, start: number, scimType: ScimErrorType): Token[]
       } catch {
         throw new ScimError(400, scimType, `bad string at ${i + 1}`)
       }
-      // A lone surrogate is no Unicode text: SQLite would bind it as U+FFFD and match a value nobody sent.
-      if (typeof value !== 'string' || loneSurrogate.test(value)) throw new ScimError(400, scimType, `bad string at ${i + 1}: not valid Unicode`)
+      // An escape (`\u0000`, a lone `\ud800`) spells what no stored value holds: refused, not compared. SQLite would
+      // bind a lone surrogate as U+FFFD and match a value nobody sent.
+      if (typeof value !== 'string') throw new ScimError(400, scimType, `bad string at ${i + 1}: not valid Unicode`)
+      checkText(value, `the string at ${i + 1}`, 'text', scimType)
       tokens.push({ kind: 'string', value, at: i, end: j + 1 })
       i = j + 1
     } else {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
 import type Database from 'better-sqlite3'
 import { StoreError } from '../../errors.js'
-import type { Filter, ResourceQuery } from '../query.js'
+import type { Filter, ResourceQuery, RootSearch } from '../query.js'
 import {
   WriteRejectedError,
   type AuditEntry,
@@ -22,6 +22,7 @@ import {
   type AdminScope,
   type AdminTokenInfo,
   type AccessChange,
+  type SearchHit,
 } from '../store.js'
 import type { AppliedRevision, AppliedState, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
 import { findAdminToken, insertAdminToken, listAdminTokens, markAdminTokenRevoked } from './admin-tokens.js'
@@ -37,6 +38,7 @@ import { newResourceId } from './ids.js'
 import { blockingBusyTimeoutMs, isMemoryPath, openDatabase } from './open.js'
 import { openReadOnly } from './open-read-only.js'
 import { readLiveSnapshot } from './snapshot.js'
+import { rootSearchSql } from './root-search.js'
 import { UserDirectories } from './user-directory.js'
 import { hashToken, newToken, newTokenId, sameHash, tokenHint } from './tokens.js'
 
@@ -627,6 +629,43 @@ export class SqliteStore implements Store {
 
   listGroups(connection: string, query: ResourceQuery, withMembers: boolean): Promise<ListResult<StoredGroup>> {
     return Promise.resolve(this.list('groups', connection, query, (row) => this.toGroup(this.reader, row, withMembers)))
+  }
+
+  searchResources(connection: string, search: RootSearch, options: { withGroups: boolean; withMembers: boolean }): Promise<ListResult<SearchHit>> {
+    const run = (isGuarded: boolean): ListResult<SearchHit> => {
+      const statements = rootSearchSql(connection, search, (sql) => (isGuarded ? `CASE WHEN json_valid(r.doc) THEN (${sql}) END` : sql))
+      if (statements === undefined) return { total: 0, items: [] }
+      const countTotal = () => (this.stmt(this.reader, statements.count.sql).get(...statements.count.params) as { n: number }).n
+      if (search.count <= 0) return { total: countTotal(), items: [] }
+      const page = this.stmt(this.reader, statements.page.sql).all(...statements.page.params) as { type_order: number; rid: number }[]
+      // The page's rows, read by rid in one statement per table (one shape whatever the page's size).
+      const rowsOf = (table: ResourceTable, order: number) => {
+        const rids = page.filter((entry) => entry.type_order === order).map((entry) => entry.rid)
+        if (rids.length === 0) return new Map<number, ResourceRow>()
+        const rows = this.stmt(this.reader, `SELECT rid, id, connection, doc, created, last_modified, version FROM ${table} WHERE rid IN (SELECT value FROM json_each(?))`).all(
+          JSON.stringify(rids),
+        ) as ResourceRow[]
+        return new Map(rows.map((row) => [row.rid, row]))
+      }
+      const users = rowsOf('users', 0)
+      const groups = rowsOf('groups', 1)
+      const items = page.flatMap((entry): SearchHit[] => {
+        const row = (entry.type_order === 0 ? users : groups).get(entry.rid)
+        if (row === undefined) return []
+        return [entry.type_order === 0 ? { resourceType: 'User', user: this.toUser(row, options.withGroups) } : { resourceType: 'Group', group: this.toGroup(this.reader, row, options.withMembers) }]
+      })
+      // A first page that is not full is the whole result.
+      return { total: search.startIndex === 1 && page.length < search.count ? page.length : countTotal(), items }
+    }
+    // One read transaction: the page, its rows and the count see one state of the store.
+    const read = (isGuarded: boolean) => this.reader.transaction(() => run(isGuarded))()
+    try {
+      return Promise.resolve(read(false))
+    } catch (error) {
+      // As list(): a document SQLite's JSON functions refuse matches no filter and sorts last, rather than failing all.
+      if (!isRefusedJson(error)) return Promise.reject(error)
+      return Promise.resolve(read(true))
+    }
   }
 
   replaceGroup(connection: string, id: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup> {
