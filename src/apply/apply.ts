@@ -4,13 +4,15 @@ import type { MembershipTable } from '../engine/membership-table.js'
 import type { Directory } from '../engine/types.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
 import type { DesiredState } from '../model/state.js'
-import { desiredDigest, hasBlockingFindings, makePlan, makePlanConcurrently, type PlanBaseInput } from '../plan/make-plan.js'
+import { accessOf, desiredDigest, hasBlockingFindings, makePlan, makePlanConcurrently, type PlanBaseInput } from '../plan/make-plan.js'
 import type { ApprovalRequirement, Plan } from '../schema/generated/plan.js'
 import type { AppliedRevision, ApplyBasis } from '../store/applied.js'
 import type { JsonObject, Store } from '../store/store.js'
 import { compareStrings } from '../util/compare.js'
 import { digestOf } from '../util/digest.js'
-import { planMovement } from './plan-movement.js'
+import { planMovement, type HoldingChains } from './plan-movement.js'
+import { formatChain } from '../engine/chain.js'
+import { userKey, type EffectiveAccess } from '../engine/effective.js'
 import { activeBreakGlass, directoryOf, readPlanBase } from './store-base.js'
 import { idpGroupKeys, sourceKey } from '../engine/idp-mapping.js'
 
@@ -98,9 +100,19 @@ function isSameOutcome(plan: Plan, made: Plan): boolean {
   return differingSections(plan, made, [...doneSections, ...judgedSections]).length === 0
 }
 
+/** How each user would hold a permission under `desired` on `base`: computed once, when a refusal asks. */
+function holdingChains(desired: DesiredState, base: PlanBaseInput, now: Date): HoldingChains {
+  let access: EffectiveAccess | undefined
+  return (user, permission) => {
+    access ??= accessOf(desired, base.directory, now, base.breakGlass)
+    const holdings = access.users.get(userKey(user))?.holdings ?? []
+    return holdings.filter((holding) => holding.type === 'permission' && holding.permission === permission).map((holding) => formatChain(holding.chain, holding))
+  }
+}
+
 /** What no longer holds of `plan` in `replanned`, as indented lines, ending with what to do. */
-function movementText(plan: Plan, replanned: Plan): string {
-  const { delta, judged } = planMovement(plan, replanned)
+function movementText(plan: Plan, replanned: Plan, chainsOf?: HoldingChains): string {
+  const { delta, judged } = planMovement(plan, replanned, chainsOf)
   const lines: string[] = []
   if (delta.length === 0) lines.push('The reviewed per-person access delta still holds.')
   else lines.push('The reviewed per-person access delta no longer holds:', ...delta.map((line) => `  - ${line}`))
@@ -119,6 +131,7 @@ function movementText(plan: Plan, replanned: Plan): string {
  * `replanned` is the plan its documents make against the store now (made here when not given).
  */
 export function explainStale(plan: Plan, current: PlanBaseInput, now: Date, replanned = makePlan(stateFromDocuments(plan.desired as StateDocument[], now), current, now)): string {
+  const chainsOf = holdingChains(stateFromDocuments(plan.desired as StateDocument[], now), current, now)
   const lines: string[] = []
   if (plan.base.appliedRevision !== current.applied.revision) {
     lines.push(`Another apply happened since the plan: applied revision ${plan.base.appliedRevision ?? '(none)'} → ${current.applied.revision ?? '(none)'}.`)
@@ -126,7 +139,7 @@ export function explainStale(plan: Plan, current: PlanBaseInput, now: Date, repl
   if (plan.base.directoryDigest !== replanned.base.directoryDigest) {
     lines.push(`SCIM changed users or memberships since the plan (store revision ${plan.base.storeRevision} → ${current.storeRevision}).`)
   }
-  lines.push(movementText(plan, replanned))
+  lines.push(movementText(plan, replanned, chainsOf))
   return lines.join('\n')
 }
 
@@ -224,11 +237,13 @@ async function commitPlan(plan: Plan, desired: DesiredState, current: PlanBaseIn
       if (view.appliedRevision !== plan.base.appliedRevision) throw new StalePlanError(`another apply (${view.appliedRevision ?? 'none'}) happened since this plan was made; plan again`)
       if (view.storeRevision === current.storeRevision) return undefined
       const directory = directoryOf(view.directory())
-      const again = makePlan(desired, { storeRevision: view.storeRevision, directory, applied: current.applied, breakGlass: activeBreakGlass(view.breakGlass()) }, options.now)
+      const breakGlass = activeBreakGlass(view.breakGlass())
+      const again = makePlan(desired, { storeRevision: view.storeRevision, directory, applied: current.applied, breakGlass }, options.now)
       const isOld = reviewed.dependsOn === undefined
       if ((isOld && again.base.directoryDigest !== reviewed.base.directoryDigest) || !isSameOutcome(plan, again)) {
         const old = isOld ? '\nThis plan file does not record what its findings and approvals depend on (it was made by an earlier rolecall), so any change to users or memberships refuses it.' : ''
-        throw new StalePlanError(`SCIM changed users or memberships since this plan was made (store revision ${reviewed.base.storeRevision} → ${view.storeRevision}), and applying it now would not be what the plan showed.\n${movementText(plan, again)}${old}`)
+        const chainsOf = holdingChains(desired, { storeRevision: view.storeRevision, directory, applied: current.applied, breakGlass }, options.now)
+        throw new StalePlanError(`SCIM changed users or memberships since this plan was made (store revision ${reviewed.base.storeRevision} → ${view.storeRevision}), and applying it now would not be what the plan showed.\n${movementText(plan, again, chainsOf)}${old}`)
       }
       basis = basisOf(reviewed, view.storeRevision, again.base.directoryDigest)
       return { directory: mappedDirectory(desired, directory), directoryDigest: again.base.directoryDigest, basis }

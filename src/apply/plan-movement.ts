@@ -47,6 +47,15 @@ function deltaLines(reviewed: readonly AccessChange[], now: readonly AccessChang
     usersOf.set(what, [...(usersOf.get(what) ?? []), entry.user])
   }
   for (const [what, names] of [...usersOf].sort(([a], [b]) => compareStrings(a, b))) lines.push(`${users(names)} would now ${what}, which the plan did not show`)
+  const shownChains = new Map(reviewed.map((entry) => [id(entry), entry.chains]))
+  for (const entry of now) {
+    const chains = shownChains.get(id(entry))
+    if (chains === undefined) continue
+    const { added, dropped } = moved(chains, entry.chains)
+    const change = entry.change === 'gain' ? 'gain' : 'lose'
+    if (added.length > 0) lines.push(`${entry.user} would now ${change} ${entry.what} through ${added.join('; ')} too, which the plan did not show`)
+    if (dropped.length > 0) lines.push(`${entry.user} would no longer ${change} ${entry.what} through ${dropped.join('; ')} as the plan showed`)
+  }
   for (const entry of reviewed) if (!current.has(id(entry))) lines.push(`${entry.user} would no longer ${entry.change === 'gain' ? 'gain' : 'lose'} ${entry.what} as the plan showed`)
   return lines
 }
@@ -66,7 +75,16 @@ function changeLines(reviewed: Plan['changes'], now: Plan['changes']): string[] 
   return lines
 }
 
-function holderLines(reviewed: PlanDependencies, now: PlanDependencies): string[] {
+/** The chains through which a user would hold a permission once the plan is applied (to say how), as text. */
+export type HoldingChains = (user: string, permission: string) => readonly string[]
+
+/** `through okta group "x"` (the first step of the first chain), or nothing when it is not known. */
+function through(chains: readonly string[]): string {
+  const first = chains[0]?.split(' → ')[0]
+  return first === undefined ? '' : ` through ${first}`
+}
+
+function holderLines(reviewed: PlanDependencies, now: PlanDependencies, chainsOf: HoldingChains): string[] {
   const lines: string[] = []
   const shown = new Map(reviewed.criticalHolders.map((entry) => [entry.permission, entry]))
   const permissions = [...new Set([...reviewed.criticalHolders, ...now.criticalHolders].map((entry) => entry.permission))].sort(compareStrings)
@@ -75,7 +93,12 @@ function holderLines(reviewed: PlanDependencies, now: PlanDependencies): string[
     const is = now.criticalHolders.find((entry) => entry.permission === permission) ?? { permission, before: [], after: [] }
     const after = moved(was.after, is.after)
     const count = `${is.after.length} holder${is.after.length === 1 ? '' : 's'} of ${permission} once applied, the plan showed ${was.after.length}`
-    if (after.added.length > 0) lines.push(`${users(after.added)} would now hold ${permission}, which the plan did not show (${count})`)
+    const byPath = new Map<string, string[]>()
+    for (const user of after.added) {
+      const via = through(chainsOf(user, permission))
+      byPath.set(via, [...(byPath.get(via) ?? []), user])
+    }
+    for (const [via, names] of [...byPath].sort(([a], [b]) => compareStrings(a, b))) lines.push(`${users(names)} would now hold ${permission}${via}, which the plan did not show (${count})`)
     if (after.dropped.length > 0) lines.push(`${users(after.dropped)} would no longer hold ${permission} as the plan showed (${count})`)
     const before = moved(was.before, is.before)
     if (after.added.length + after.dropped.length === 0 && before.added.length + before.dropped.length > 0) {
@@ -139,7 +162,8 @@ function findingLines(reviewed: readonly PolicyFinding[], now: readonly PolicyFi
 }
 
 function approvalText(requirement: ApprovalRequirement): string {
-  return `${requirement.risk}: ${requirement.count} approval${requirement.count === 1 ? '' : 's'} from ${requirement.approvers.join(', ')} for ${requirement.changes} change${requirement.changes === 1 ? '' : 's'}`
+  // Without the number of changes it counts: that moves with the delta, said already.
+  return `${requirement.risk}: ${requirement.count} approval${requirement.count === 1 ? '' : 's'} from ${requirement.approvers.join(', ')}`
 }
 
 function approvalLines(reviewed: readonly ApprovalRequirement[], now: readonly ApprovalRequirement[]): string[] {
@@ -152,12 +176,12 @@ function approvalLines(reviewed: readonly ApprovalRequirement[], now: readonly A
  * no longer shows. A plan made before rolecall recorded dependencies has none to compare: its findings and
  * approvals are still compared.
  */
-export function planMovement(reviewed: Plan, now: Plan): PlanMovement {
+export function planMovement(reviewed: Plan, now: Plan, chainsOf: HoldingChains = () => []): PlanMovement {
   const was = reviewed.dependsOn ?? noDependencies
   const is = now.dependsOn ?? noDependencies
   const judged = [
     ...changeLines(reviewed.changes, now.changes),
-    ...(reviewed.dependsOn === undefined ? [] : [...holderLines(was, is), ...dutyLines(was, is), ...approverLines(was, is), ...unknownLines(was, is)]),
+    ...(reviewed.dependsOn === undefined ? [] : [...holderLines(was, is, chainsOf), ...dutyLines(was, is), ...approverLines(was, is), ...unknownLines(was, is)]),
     ...findingLines(reviewed.findings, now.findings),
   ]
   // Eligible approvers moved with an approver group, said above; requirements move with the risks of the changes.
