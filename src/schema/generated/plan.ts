@@ -6,7 +6,7 @@
 export type Risk = 'low' | 'medium' | 'high' | 'critical'
 
 /**
- * The output of `rolecall plan --format json` and of `--out plan.json`: what applying the access directory would change, object by object and person by person, with risks, policy findings and required approvals. `rolecall apply plan.json` executes exactly this and refuses it when the store has moved.
+ * The output of `rolecall plan --format json` and of `--out plan.json`: what applying the access directory would change, object by object and person by person, with risks, policy findings and required approvals. `rolecall apply plan.json` executes exactly this and refuses it when the store moved what it shows or judges.
  */
 export interface Plan {
   /**
