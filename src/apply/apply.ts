@@ -4,7 +4,8 @@ import type { MembershipTable } from '../engine/membership-table.js'
 import type { Directory } from '../engine/types.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
 import type { DesiredState } from '../model/state.js'
-import { accessOf, desiredDigest, hasBlockingFindings, makePlan, makePlanConcurrently, type PlanBaseInput } from '../plan/make-plan.js'
+import { dependencyDigest } from '../plan/dependency-digest.js'
+import { accessOf, desiredDigest, directoryDigest, hasBlockingFindings, makePlan, makePlanConcurrently, type PlanBaseInput } from '../plan/make-plan.js'
 import type { ApprovalRequirement, Plan } from '../schema/generated/plan.js'
 import type { AppliedRevision, ApplyBasis } from '../store/applied.js'
 import type { JsonObject, Store } from '../store/store.js'
@@ -217,6 +218,8 @@ async function commitPlan(plan: Plan, desired: DesiredState, current: PlanBaseIn
   if (missing.length > 0) throw new ApplyRefusedError(`approvals missing:\n${missing.map((line) => `  - ${line}`).join('\n')}`)
   const summary = { ...plan.summary, accessByRisk: plan.summary.accessByRisk.map((row) => ({ ...row })) } as unknown as JsonObject
   let basis = basisOf(reviewed, current.storeRevision, plan.base.directoryDigest)
+  // What the plan read of the directory, to tell inside the transaction, without planning again, that writes since touched none of it.
+  const readBefore = dependencyDigest([desired, stateFromDocuments(current.applied.documents, options.now)], current.directory, current.breakGlass ?? [])
   const revision = await store.recordApply(
     {
       commit: options.commit,
@@ -238,8 +241,14 @@ async function commitPlan(plan: Plan, desired: DesiredState, current: PlanBaseIn
       if (view.storeRevision === current.storeRevision) return undefined
       const directory = directoryOf(view.directory())
       const breakGlass = activeBreakGlass(view.breakGlass())
-      const again = makePlan(desired, { storeRevision: view.storeRevision, directory, applied: current.applied, breakGlass }, options.now)
       const isOld = reviewed.dependsOn === undefined
+      if (!isOld && dependencyDigest([desired, stateFromDocuments(current.applied.documents, options.now)], directory, breakGlass) === readBefore) {
+        // Nothing the plan reads moved: the plan made again here would be the same one.
+        const digest = directoryDigest(directory)
+        basis = basisOf(reviewed, view.storeRevision, digest)
+        return { directory: mappedDirectory(desired, directory), directoryDigest: digest, basis }
+      }
+      const again = makePlan(desired, { storeRevision: view.storeRevision, directory, applied: current.applied, breakGlass }, options.now)
       if ((isOld && again.base.directoryDigest !== reviewed.base.directoryDigest) || !isSameOutcome(plan, again)) {
         const old = isOld ? '\nThis plan file does not record what its findings and approvals depend on (it was made by an earlier rolecall), so any change to users or memberships refuses it.' : ''
         const chainsOf = holdingChains(desired, { storeRevision: view.storeRevision, directory, applied: current.applied, breakGlass }, options.now)

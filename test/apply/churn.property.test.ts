@@ -11,7 +11,7 @@ import type { DesiredState } from '../../src/model/state.js'
 import { makePlan } from '../../src/plan/make-plan.js'
 import type { Plan } from '../../src/schema/generated/plan.js'
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
-import type { Store } from '../../src/store/store.js'
+import { WriteRejectedError, type Store } from '../../src/store/store.js'
 import { repoRoot } from '../helpers/cli.js'
 import { fixtureNow } from '../helpers/fixtures.js'
 import { memoryStore } from '../helpers/memory-store.js'
@@ -25,15 +25,23 @@ const apply = { approvedBy: ['acme/security:gh-alice', 'acme/security:gh-bob', '
 const groupNames = ['support-tier-2', 'security-admins', 'checkout-team', 'checkout-oncall', 'all-staff', 'contractors'] as const
 const userCount = 6
 
+/** userNames the access files name (a Break Glass member, a Grant's user): provisioning one moves what a plan reads. */
+const namedUsers = ['breakglass-1@acme.example', 'erin@acme.example'] as const
+
 type Op =
   | { kind: 'add' | 'remove'; group: number; user: number }
   | { kind: 'create' }
   | { kind: 'deactivate' | 'rename'; user: number }
+  | { kind: 'rename-user'; user: number; to: number }
+  | { kind: 'rename-group' }
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constantFrom('add' as const, 'remove' as const), group: fc.nat(groupNames.length - 1), user: fc.nat(userCount - 1) }),
-  fc.constant({ kind: 'create' as const }),
-  fc.record({ kind: fc.constantFrom('deactivate' as const, 'rename' as const), user: fc.nat(userCount - 1) }),
+  { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('add' as const, 'remove' as const), group: fc.nat(groupNames.length - 1), user: fc.nat(userCount - 1) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'create' as const }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('deactivate' as const, 'rename' as const), user: fc.nat(userCount - 1) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('rename-user' as const), user: fc.nat(userCount - 1), to: fc.nat(namedUsers.length - 1) }) },
+  // The unmapped `contractors` (a security admin among them) renamed to a name the access files map: Security Auditors.
+  { weight: 1, arbitrary: fc.constant({ kind: 'rename-group' as const }) },
 )
 
 let applied: DesiredState
@@ -68,7 +76,7 @@ async function appliedStore(): Promise<{ store: SqliteStore; users: string[]; gr
   const store = memoryStore()
   const users: string[] = []
   for (let i = 0; i < userCount; i++) users.push((await store.createUser('okta', { userName: `user-${i}@acme.example`, active: true }, write)).id)
-  const initial: Record<string, number[]> = { 'support-tier-2': [2], 'security-admins': [0, 1], 'checkout-team': [3], 'checkout-oncall': [], 'all-staff': [2, 3, 4], contractors: [5] }
+  const initial: Record<string, number[]> = { 'support-tier-2': [2], 'security-admins': [0, 1], 'checkout-team': [3], 'checkout-oncall': [], 'all-staff': [2, 3, 4], contractors: [0, 5] }
   const groups: string[] = []
   for (const name of groupNames) groups.push((await store.createGroup('okta', { displayName: name }, (initial[name] ?? []).map((index) => users[index] as string), write)).id)
   const outcome = await applyPlan(makePlan(applied, await readPlanBase(store), now), store, apply)
@@ -90,6 +98,17 @@ async function perform(store: SqliteStore, users: string[], groups: string[], st
       return
     case 'rename':
       await store.modifyUser('okta', users[step.user] as string, (current) => ({ ...current.doc, displayName: `Renamed ${index}` }), write)
+      return
+    case 'rename-user':
+      await store.modifyUser('okta', users[step.user] as string, (current) => ({ ...current.doc, userName: namedUsers[step.to] as string }), write).catch((error: unknown) => {
+        // Taken already by an earlier rename: the store refuses it and nothing changes.
+        if (!(error instanceof WriteRejectedError)) throw error
+      })
+      return
+    case 'rename-group':
+      await store.modifyGroup('okta', groups[groupNames.indexOf('contractors')] as string, (current) => ({ doc: { ...current.doc, displayName: 'security-auditors' }, memberOps: [] }), write).catch((error: unknown) => {
+        if (!(error instanceof WriteRejectedError)) throw error
+      })
       return
     default: {
       const never: never = step

@@ -47,9 +47,9 @@ async function removeMember(groupId: string, userId: string): Promise<void> {
 /** SCIM writes nobody's access depends on: an unmapped group's members, a new user, a renamed user in no mapped group. */
 async function unrelatedChurn(round: number): Promise<void> {
   const temp = await provisionUser(okta, `temp-${round}@acme.example`)
-  await addMembers(okta, ids.staff ?? '', [temp, ids.dana ?? ''])
-  await removeMember(ids.staff ?? '', ids.dana ?? '')
-  const renamed = await okta.request('PATCH', `/Users/${ids.dana ?? ''}`, { schemas: [patchUrn], Operations: [{ op: 'replace', path: 'displayName', value: `Dana ${round}` }] })
+  await addMembers(okta, ids.staff ?? '', [temp, ids.pat ?? ''])
+  await removeMember(ids.staff ?? '', ids.pat ?? '')
+  const renamed = await okta.request('PATCH', `/Users/${ids.pat ?? ''}`, { schemas: [patchUrn], Operations: [{ op: 'replace', path: 'displayName', value: `Pat ${round}` }] })
   expect(renamed.status).toBe(200)
   await provisionGroup(okta, `contractors-${round}`, [temp])
 }
@@ -98,7 +98,7 @@ beforeEach(async () => {
     doc.grants = [...((doc.grants as object[] | undefined) ?? []), { action: 'read', resource: 'auth-config:*/*', env: ['staging'] }]
   })
   ids = {}
-  for (const user of ['sam', 'sasha', 'sky', 'casey', 'cory', 'dana']) ids[user] = await provisionUser(okta, `${user}@acme.example`)
+  for (const user of ['sam', 'sasha', 'sky', 'casey', 'cory', 'pat']) ids[user] = await provisionUser(okta, `${user}@acme.example`)
   ids.support = await provisionGroup(okta, 'support-tier-2', [ids.sam ?? ''])
   ids.security = await provisionGroup(okta, 'security-admins', [ids.sasha ?? '', ids.sky ?? ''])
   ids.checkout = await provisionGroup(okta, 'checkout-team', [ids.casey ?? ''])
@@ -177,7 +177,7 @@ describe('apply under SCIM writes', () => {
 
   it('refuses a plan when a user the access files list, counted while nobody provisioned them, is provisioned', async () => {
     const plan = await planNow(changed)
-    expect(plan.dependsOn?.unknownUsers).toEqual(['breakglass-1@acme.example', 'breakglass-2@acme.example', 'erin@acme.example'])
+    expect(plan.dependsOn?.unknownUsers).toEqual(['breakglass-1@acme.example', 'breakglass-2@acme.example', 'dana@acme.example', 'erin@acme.example'])
     await provisionUser(okta, 'breakglass-1@acme.example')
     const message = await staleMessage(applyPlan(plan, store, apply))
     expect(message).toContain('breakglass-1@acme.example is now provisioned, where the plan counted a user only the access files name')
