@@ -189,6 +189,8 @@ export function planMovement(reviewed: Plan, now: Plan, chainsOf: HoldingChains 
   const approvals = approvalLines(reviewed.approvals, now.approvals)
   if (approvals.length > 0) judged.push(...approvals)
   else if (eligible(reviewed.approvals) !== eligible(now.approvals) && reviewed.dependsOn === undefined) judged.push('the approvers eligible for its approvals moved')
-  if (judged.length === 0 && JSON.stringify(reviewed.summary) !== JSON.stringify(now.summary)) judged.push('its summary counts moved')
-  return { delta: deltaLines(reviewed.access, now.access), judged }
+  const delta = deltaLines(reviewed.access, now.access)
+  // The summary counts move with the delta and the changes, said already.
+  if (delta.length === 0 && judged.length === 0 && JSON.stringify(reviewed.summary) !== JSON.stringify(now.summary)) judged.push('its summary counts moved')
+  return { delta, judged }
 }

@@ -189,6 +189,7 @@ describe('apply under SCIM writes', () => {
     const message = await staleMessage(applyPlan(plan, racing, apply))
     expect(message).toContain(`SCIM changed users or memberships since this plan was made (store revision ${plan.base.storeRevision} → ${plan.base.storeRevision + 1})`)
     expect(message).toContain('1 user (cory@acme.example) would now gain read auth-config:*/* in staging through okta group "support-tier-2", which the plan did not show')
+    expect(message).not.toContain('What the plan showed or judged besides it moved')
     expect((await store.listAppliedRevisions()).map((revision) => revision.id)).toEqual(['r1'])
     await removeMember(ids.support ?? '', ids.cory ?? '')
     const fresh = await planNow(changed)
