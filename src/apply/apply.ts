@@ -218,8 +218,6 @@ async function commitPlan(plan: Plan, desired: DesiredState, current: PlanBaseIn
   if (missing.length > 0) throw new ApplyRefusedError(`approvals missing:\n${missing.map((line) => `  - ${line}`).join('\n')}`)
   const summary = { ...plan.summary, accessByRisk: plan.summary.accessByRisk.map((row) => ({ ...row })) } as unknown as JsonObject
   let basis = basisOf(reviewed, current.storeRevision, plan.base.directoryDigest)
-  // What the plan read of the directory, to tell inside the transaction, without planning again, that writes since touched none of it.
-  const readBefore = dependencyDigest([desired, stateFromDocuments(current.applied.documents, options.now)], current.directory, current.breakGlass ?? [])
   const revision = await store.recordApply(
     {
       commit: options.commit,
@@ -242,8 +240,9 @@ async function commitPlan(plan: Plan, desired: DesiredState, current: PlanBaseIn
       const directory = directoryOf(view.directory())
       const breakGlass = activeBreakGlass(view.breakGlass())
       const isOld = reviewed.dependsOn === undefined
-      if (!isOld && dependencyDigest([desired, stateFromDocuments(current.applied.documents, options.now)], directory, breakGlass) === readBefore) {
-        // Nothing the plan reads moved: the plan made again here would be the same one.
+      // Whether the writes touched anything a plan of these states reads: if not, the plan made again would be this one.
+      const states = [desired, stateFromDocuments(current.applied.documents, options.now)]
+      if (!isOld && dependencyDigest(states, directory, breakGlass) === dependencyDigest(states, current.directory, current.breakGlass ?? [])) {
         const digest = directoryDigest(directory)
         basis = basisOf(reviewed, view.storeRevision, digest)
         return { directory: mappedDirectory(desired, directory), directoryDigest: digest, basis }
