@@ -1,16 +1,20 @@
-// Runs a Plan against the store in one transaction: refuses stale plans, policy violations and missing approvals.
+// Runs a Plan against the store in one transaction: refuses plans the store moved under, policy violations and missing approvals.
 import { RolecallError, StalePlanError } from '../errors.js'
 import type { MembershipTable } from '../engine/membership-table.js'
 import type { Directory } from '../engine/types.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
 import type { DesiredState } from '../model/state.js'
-import { desiredDigest, directoryDigest, hasBlockingFindings, makePlan, makePlanConcurrently, type PlanBaseInput } from '../plan/make-plan.js'
+import { dependencyDigest } from '../plan/dependency-digest.js'
+import { accessOf, desiredDigest, directoryDigest, hasBlockingFindings, makePlan, makePlanConcurrently, type PlanBaseInput } from '../plan/make-plan.js'
 import type { ApprovalRequirement, Plan } from '../schema/generated/plan.js'
-import type { AppliedRevision } from '../store/applied.js'
+import type { AppliedRevision, ApplyBasis } from '../store/applied.js'
 import type { JsonObject, Store } from '../store/store.js'
 import { compareStrings } from '../util/compare.js'
 import { digestOf } from '../util/digest.js'
-import { readPlanBase } from './store-base.js'
+import { planMovement, type HoldingChains } from './plan-movement.js'
+import { formatChain } from '../engine/chain.js'
+import { userKey, type EffectiveAccess } from '../engine/effective.js'
+import { activeBreakGlass, directoryOf, readPlanBase } from './store-base.js'
 import { idpGroupKeys, sourceKey } from '../engine/idp-mapping.js'
 
 /** Apply refused for a reason of policy (findings or approvals). Nothing was written. */
@@ -28,7 +32,8 @@ export type ApplyOptions = {
   now: Date
 }
 
-export type ApplyOutcome = { status: 'applied'; revision: AppliedRevision } | { status: 'no-changes' }
+/** `basis` says where the reviewed plan was made and where it was applied (SCIM may have written in between). */
+export type ApplyOutcome = { status: 'applied'; revision: AppliedRevision; basis: ApplyBasis } | { status: 'no-changes' }
 
 /**
  * Which requirements the given approvers do not satisfy, as lines. Each person counts once per requirement: a
@@ -81,45 +86,9 @@ export function mappedDirectory(state: DesiredState, directory: Directory): Dire
   return { users, groups, memberships }
 }
 
-/**
- * Says what moved since the plan and whether the reviewed per-person delta still holds. `replanned` is the plan
- * its documents make against the store now (made here when not given).
- */
-export function explainStale(plan: Plan, current: PlanBaseInput, now: Date, replanned = makePlan(stateFromDocuments(plan.desired as StateDocument[], now), current, now)): string {
-  const lines: string[] = []
-  if (plan.base.appliedRevision !== current.applied.revision) {
-    lines.push(`Another apply happened since the plan: applied revision ${plan.base.appliedRevision ?? '(none)'} → ${current.applied.revision ?? '(none)'}.`)
-  }
-  if (plan.base.directoryDigest !== replanned.base.directoryDigest) {
-    lines.push(`SCIM changed users or memberships since the plan (store revision ${plan.base.storeRevision} → ${current.storeRevision}).`)
-  }
-  const id = (entry: Plan['access'][number]) => `${entry.user}\u0000${entry.change}\u0000${entry.key}`
-  const reviewed = new Set(plan.access.map(id))
-  const nowDelta = new Set(replanned.access.map(id))
-  const added = replanned.access.filter((entry) => !reviewed.has(id(entry)))
-  const dropped = plan.access.filter((entry) => !nowDelta.has(id(entry)))
-  if (added.length === 0 && dropped.length === 0) {
-    lines.push('The reviewed per-person access delta still holds. Plan again to refresh the plan, then apply.')
-    return lines.join('\n')
-  }
-  lines.push('The reviewed per-person access delta no longer holds:')
-  const groupsOf = new Map<string, string[]>()
-  for (const entry of added) {
-    const via = entry.chains[0]?.split(' → ')[0] ?? 'an unknown path'
-    const key = `${entry.change === 'gain' ? 'gain' : 'lose'} ${entry.what} through ${via}`
-    groupsOf.set(key, [...(groupsOf.get(key) ?? []), entry.user])
-  }
-  for (const [what, users] of [...groupsOf].sort(([a], [b]) => compareStrings(a, b))) {
-    lines.push(`  - ${users.length} user${users.length === 1 ? '' : 's'} (${users.slice(0, 5).join(', ')}${users.length > 5 ? ', …' : ''}) would now ${what}, which the plan did not show`)
-  }
-  for (const entry of dropped) lines.push(`  - ${entry.user} would no longer ${entry.change === 'gain' ? 'gain' : 'lose'} ${entry.what} as the plan showed`)
-  lines.push('Plan again and have the new plan reviewed.')
-  return lines.join('\n')
-}
-
-/** What a plan was made on, what it does, and what it is judged by. */
-const baseFields = ['appliedRevision', 'directoryDigest'] as const
-const doneSections = ['changes', 'access'] as const
+/** The sections of a plan that say what applying it does (the document changes, the delta, and what they depend on). */
+const doneSections = ['changes', 'access', 'dependsOn'] as const
+/** The sections that say how it is judged. */
 const judgedSections = ['findings', 'approvals', 'summary'] as const
 
 /** The sections in which two plans of the same documents differ. */
@@ -127,15 +96,92 @@ function differingSections(plan: Plan, made: Plan, sections: readonly (keyof Pla
   return sections.filter((section) => JSON.stringify(plan[section]) !== JSON.stringify(made[section]))
 }
 
-function differingBase(plan: Plan, made: Plan): boolean {
-  return baseFields.some((field) => plan.base[field] !== made.base[field])
+/** True when the two plans do the same and are judged alike: the same changes, delta, dependencies, findings and approvals. */
+function isSameOutcome(plan: Plan, made: Plan): boolean {
+  return differingSections(plan, made, [...doneSections, ...judgedSections]).length === 0
+}
+
+/** How each user would hold a permission under `desired` on `base`: computed once, when a refusal asks. */
+function holdingChains(desired: DesiredState, base: PlanBaseInput, now: Date): HoldingChains {
+  let access: EffectiveAccess | undefined
+  return (user, permission) => {
+    access ??= accessOf(desired, base.directory, now, base.breakGlass)
+    const holdings = access.users.get(userKey(user))?.holdings ?? []
+    return holdings.filter((holding) => holding.type === 'permission' && holding.permission === permission).map((holding) => formatChain(holding.chain, holding))
+  }
+}
+
+/** What no longer holds of `plan` in `replanned`, as indented lines, ending with what to do. */
+function movementText(plan: Plan, replanned: Plan, chainsOf?: HoldingChains): string {
+  const { delta, judged } = planMovement(plan, replanned, chainsOf)
+  const lines: string[] = []
+  if (delta.length === 0) lines.push('The reviewed per-person access delta still holds.')
+  else lines.push('The reviewed per-person access delta no longer holds:', ...delta.map((line) => `  - ${line}`))
+  if (judged.length > 0) lines.push('What the plan showed or judged besides it moved:', ...judged.map((line) => `  - ${line}`))
+  else if (delta.length === 0 && !isSameOutcome(plan, replanned)) lines.push('What the plan showed or judged besides it moved.')
+  if (isSameOutcome(plan, replanned)) {
+    lines[0] = 'The reviewed plan still holds: its per-person access delta and every input its findings and approvals read are unchanged.'
+    return lines.join('\n')
+  }
+  lines.push('Plan again and have the new plan reviewed.')
+  return lines.join('\n')
+}
+
+/**
+ * Says what moved since the plan and whether the reviewed per-person delta, and what the plan judged, still hold.
+ * `replanned` is the plan its documents make against the store now (made here when not given).
+ */
+export function explainStale(plan: Plan, current: PlanBaseInput, now: Date, replanned = makePlan(stateFromDocuments(plan.desired as StateDocument[], now), current, now)): string {
+  const chainsOf = holdingChains(stateFromDocuments(plan.desired as StateDocument[], now), current, now)
+  const lines: string[] = []
+  if (plan.base.appliedRevision !== current.applied.revision) {
+    lines.push(`Another apply happened since the plan: applied revision ${plan.base.appliedRevision ?? '(none)'} → ${current.applied.revision ?? '(none)'}.`)
+  }
+  if (plan.base.directoryDigest !== replanned.base.directoryDigest) {
+    lines.push(`SCIM changed users or memberships since the plan (store revision ${plan.base.storeRevision} → ${current.storeRevision}).`)
+  }
+  lines.push(movementText(plan, replanned, chainsOf))
+  return lines.join('\n')
+}
+
+/** Where the reviewed plan was made and where it is applied. */
+function basisOf(reviewed: Plan, storeRevision: number, directoryDigest: string): ApplyBasis {
+  return { planStoreRevision: reviewed.base.storeRevision, planDirectoryDigest: reviewed.base.directoryDigest, storeRevision, directoryMoved: directoryDigest !== reviewed.base.directoryDigest }
+}
+
+/**
+ * Refuses `plan` unless `made` (its documents planned against the store as it is) does and judges the same. A plan
+ * with recorded dependencies survives SCIM writes that move none of them; one made before rolecall recorded them is
+ * refused once the directory moved at all, as it was then.
+ */
+function judgeReviewed(plan: Plan, made: Plan, current: PlanBaseInput, now: Date): void {
+  const hasMoved = current.applied.revision !== plan.base.appliedRevision || current.storeRevision !== plan.base.storeRevision
+  const isDirectoryMoved = plan.base.directoryDigest !== made.base.directoryDigest
+  const done = differingSections(plan, made, doneSections.filter((section) => section !== 'dependsOn' || plan.dependsOn !== undefined))
+  const judged = differingSections(plan, made, judgedSections)
+  const isOld = plan.dependsOn === undefined
+  if (plan.base.appliedRevision === made.base.appliedRevision && done.length === 0 && (isOld ? !isDirectoryMoved : true)) {
+    if (judged.length === 0) return
+    // The same documents on an unmoved store make other findings or approvals only if the file was edited.
+    if (!hasMoved && !isDirectoryMoved) {
+      throw new ApplyRefusedError(`the plan file was modified after it was made: its ${judged.join(', ')} do not match its documents (plan again; apply judges the plan it makes itself)`)
+    }
+  }
+  // Same revisions but another outcome: another store (or one whose revision came back to the same number), or
+  // time moved past an expiry since the plan.
+  const why = hasMoved ? 'the store moved since this plan was made.' : 'this plan does not show what applying it to this store would do now.'
+  const old = isOld && isDirectoryMoved ? '\nThis plan file does not record what its findings and approvals depend on (it was made by an earlier rolecall), so any change to users or memberships refuses it.' : ''
+  throw new StalePlanError(`${why}\n${explainStale(plan, current, now, made)}${old}`)
 }
 
 /**
  * Apply exactly what `plan` shows, or refuse with nothing written. A plan comes from a file or over the network,
  * so nothing in it is taken on trust but its documents (checked against their digest): the plan is made again
- * from them against the store as it is, and applied only if it shows the same changes and the same access delta.
- * Policy findings and approvals are judged on the plan made here, whatever the file says.
+ * from them against the store as it is, and applied only if it shows the same changes and access delta and reads
+ * the same holders, approvers and users for its findings and approvals; the same comparison is made again inside
+ * the write transaction when SCIM wrote meanwhile. Policy findings and approvals are judged on the plan made
+ * here, whatever the file says. SCIM writes that move none of that (an unmapped group's members, a user nobody's
+ * access depends on) do not refuse it; the audit entry of the apply records them.
  */
 export async function applyPlan(plan: Plan, store: Store, options: ApplyOptions): Promise<ApplyOutcome> {
   if (desiredDigest(plan.desired as StateDocument[]) !== plan.base.desiredDigest) {
@@ -146,29 +192,23 @@ export async function applyPlan(plan: Plan, store: Store, options: ApplyOptions)
   // One plan, its directory digest hashed on a worker: it answers both whether the store moved in a way that matters
   // and whether the file's changes and delta are what applying would do.
   const made = await makePlanConcurrently(desired, current, options.now)
-  if (differingBase(plan, made) || differingSections(plan, made, doneSections).length > 0) {
-    // Same revisions but another outcome: another store (or one whose revision came back to the same number), or
-    // time moved past an expiry since the plan.
-    const hasMoved = current.applied.revision !== plan.base.appliedRevision || current.storeRevision !== plan.base.storeRevision
-    const why = hasMoved ? 'the store moved since this plan was made.' : 'this plan does not show what applying it to this store would do now.'
-    throw new StalePlanError(`${why}\n${explainStale(plan, current, options.now, made)}`)
-  }
-  const edited = differingSections(plan, made, judgedSections)
-  if (edited.length > 0) {
-    throw new ApplyRefusedError(`the plan file was modified after it was made: its ${edited.join(', ')} do not match its documents (plan again; apply judges the plan it makes itself)`)
-  }
-  return commitPlan(made, desired, current, store, options)
+  judgeReviewed(plan, made, current, options.now)
+  return commitPlan(made, desired, current, store, options, plan)
 }
 
 /** Plan `desired` against the store and apply that plan: `apply --dir`, where nobody saw a plan file. */
 export async function applyDesired(desired: DesiredState, store: Store, options: ApplyOptions): Promise<{ plan: Plan; outcome: ApplyOutcome }> {
   const current = await readPlanBase(store)
   const plan = await makePlanConcurrently(desired, current, options.now)
-  return { plan, outcome: await commitPlan(plan, desired, current, store, options) }
+  return { plan, outcome: await commitPlan(plan, desired, current, store, options, plan) }
 }
 
-/** Refuses on blocking findings or missing approvals; otherwise writes the plan's state if the store did not move since `current`. */
-async function commitPlan(plan: Plan, desired: DesiredState, current: PlanBaseInput, store: Store, options: ApplyOptions): Promise<ApplyOutcome> {
+/**
+ * Refuses on blocking findings or missing approvals; otherwise writes the plan's state. Inside the write
+ * transaction, when the store moved since `current`, the plan is made again on the store as it is there and
+ * committed only if it does and judges the same: no write can come between that check and the commit.
+ */
+async function commitPlan(plan: Plan, desired: DesiredState, current: PlanBaseInput, store: Store, options: ApplyOptions, reviewed: Plan): Promise<ApplyOutcome> {
   if (!plan.summary.hasChanges) return { status: 'no-changes' }
   if (hasBlockingFindings(plan)) {
     const findings = plan.findings.filter((finding) => finding.severity === 'error').map((finding) => `  - ${finding.code}: ${finding.summary}${finding.paths.map((path) => `\n      ${path}`).join('')}`)
@@ -177,6 +217,7 @@ async function commitPlan(plan: Plan, desired: DesiredState, current: PlanBaseIn
   const missing = missingApprovals(plan.approvals, options.approvedBy)
   if (missing.length > 0) throw new ApplyRefusedError(`approvals missing:\n${missing.map((line) => `  - ${line}`).join('\n')}`)
   const summary = { ...plan.summary, accessByRisk: plan.summary.accessByRisk.map((row) => ({ ...row })) } as unknown as JsonObject
+  let basis = basisOf(reviewed, current.storeRevision, plan.base.directoryDigest)
   const revision = await store.recordApply(
     {
       commit: options.commit,
@@ -189,14 +230,32 @@ async function commitPlan(plan: Plan, desired: DesiredState, current: PlanBaseIn
       documents: plan.desired,
       directory: mappedDirectory(desired, current.directory),
       actor: options.actor,
+      basis,
     },
     (view) => {
-      // Inside the write transaction: a concurrent apply or SCIM write since the plan was made loses here.
+      // Inside the write transaction: a concurrent apply, or a SCIM write since the plan was made that moves what it
+      // shows or judges, loses here.
       if (view.appliedRevision !== plan.base.appliedRevision) throw new StalePlanError(`another apply (${view.appliedRevision ?? 'none'}) happened since this plan was made; plan again`)
-      if (view.storeRevision !== current.storeRevision && directoryDigest(view.directory()) !== plan.base.directoryDigest) {
-        throw new StalePlanError('SCIM changed users or memberships since this plan was made; plan again')
+      if (view.storeRevision === current.storeRevision) return undefined
+      const directory = directoryOf(view.directory())
+      const breakGlass = activeBreakGlass(view.breakGlass())
+      const isOld = reviewed.dependsOn === undefined
+      // Whether the writes touched anything a plan of these states reads: if not, the plan made again would be this one.
+      const states = [desired, stateFromDocuments(current.applied.documents, options.now)]
+      if (!isOld && dependencyDigest(states, directory, breakGlass) === dependencyDigest(states, current.directory, current.breakGlass ?? [])) {
+        const digest = directoryDigest(directory)
+        basis = basisOf(reviewed, view.storeRevision, digest)
+        return { directory: mappedDirectory(desired, directory), directoryDigest: digest, basis }
       }
+      const again = makePlan(desired, { storeRevision: view.storeRevision, directory, applied: current.applied, breakGlass }, options.now)
+      if ((isOld && again.base.directoryDigest !== reviewed.base.directoryDigest) || !isSameOutcome(plan, again)) {
+        const old = isOld ? '\nThis plan file does not record what its findings and approvals depend on (it was made by an earlier rolecall), so any change to users or memberships refuses it.' : ''
+        const chainsOf = holdingChains(desired, { storeRevision: view.storeRevision, directory, applied: current.applied, breakGlass }, options.now)
+        throw new StalePlanError(`SCIM changed users or memberships since this plan was made (store revision ${reviewed.base.storeRevision} → ${view.storeRevision}), and applying it now would not be what the plan showed.\n${movementText(plan, again, chainsOf)}${old}`)
+      }
+      basis = basisOf(reviewed, view.storeRevision, again.base.directoryDigest)
+      return { directory: mappedDirectory(desired, directory), directoryDigest: again.base.directoryDigest, basis }
     },
   )
-  return { status: 'applied', revision }
+  return { status: 'applied', revision, basis }
 }

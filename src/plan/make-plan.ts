@@ -14,7 +14,8 @@ import { deltaChains, diffAccess, type AccessDelta } from './diff-access.js'
 import { directoryDigest, directoryDigestOffThread, rowsInIdOrder } from './directory-digest.js'
 import { diffDocuments, type DocumentChange } from './diff-objects.js'
 import { evaluatePolicy, requiredApprovals, sortApprovals, sortFindings } from './policy.js'
-import { unknownUserFindings } from './unknown-users.js'
+import { unknownNamedUsers, unknownUserFindings } from './unknown-users.js'
+import { planDependencies } from './dependencies.js'
 
 /** What the store holds: the live directory, its revision, the last applied documents and break-glass grants. */
 export type PlanBaseInput = {
@@ -159,12 +160,20 @@ function approverMembers(state: DesiredState, only: ReadonlySet<string>, directo
  * itself, still needs what the rule asked before), and approver groups count the members they have as applied
  * (a pull request that adds its author to an approver group does not make them an approver of itself).
  */
-function approvalsOf(desired: DesiredState, applied: DesiredState | undefined, risks: readonly Risk[], membersOf: (state: DesiredState, only: ReadonlySet<string>) => Map<string, string[]>): ApprovalRequirement[] {
-  if (applied === undefined) return requiredApprovals(desired, risks, membersOf(desired, approverGroups(desired)))
+function approvalsOf(
+  desired: DesiredState,
+  applied: DesiredState | undefined,
+  risks: readonly Risk[],
+  membersOf: (state: DesiredState, only: ReadonlySet<string>) => Map<string, string[]>,
+): { requirements: ApprovalRequirement[]; members: Map<string, string[]> } {
+  if (applied === undefined) {
+    const members = membersOf(desired, approverGroups(desired))
+    return { requirements: requiredApprovals(desired, risks, members), members }
+  }
   const members = membersOf(applied, approverGroups(applied, desired))
   const requirements = new Map<string, ApprovalRequirement>()
   for (const requirement of [...requiredApprovals(applied, risks, members), ...requiredApprovals(desired, risks, members)]) requirements.set(JSON.stringify(requirement), requirement)
-  return sortApprovals([...requirements.values()])
+  return { requirements: sortApprovals([...requirements.values()]), members }
 }
 
 /** The org permissions someone gains or loses. */
@@ -247,6 +256,11 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
     .reverse()
     .map((risk) => ({ risk, gains: counts.get(risk)?.gains ?? 0, losses: counts.get(risk)?.losses ?? 0 }))
     .filter((row) => row.gains + row.losses > 0)
+  const approvals = approvalsOf(desired, beforeBundles === undefined ? undefined : appliedState, risks, (state, only) =>
+    state === desired
+      ? approverMembers(desired, only, directory, index, onlyUsers === undefined ? (name) => afterPaths.get(name) ?? new Map() : afterResolver.resolve)
+      : approverMembers(state, only, directory, index, onlyUsers === undefined ? (name) => beforePaths?.get(name) ?? new Map() : beforeResolver.resolve),
+  )
   return {
     formatVersion: 1,
     createdAt: now.toISOString(),
@@ -271,11 +285,8 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
     changes,
     access: deltas.map((delta) => ({ user: delta.user, change: delta.change, key: delta.key, what: delta.what, risk: delta.risk, chains: deltaChains(delta) })),
     findings: sortFindings([...evaluatePolicy(desired, before, after, deltas, isInStore), ...unknownUserFindings(desired, beforeBundles === undefined ? undefined : appliedState, after, movedPermissions(deltas), isInStore, index.activity.size === 0, now)]),
-    approvals: approvalsOf(desired, beforeBundles === undefined ? undefined : appliedState, risks, (state, only) =>
-      state === desired
-        ? approverMembers(desired, only, directory, index, onlyUsers === undefined ? (name) => afterPaths.get(name) ?? new Map() : afterResolver.resolve)
-        : approverMembers(state, only, directory, index, onlyUsers === undefined ? (name) => beforePaths?.get(name) ?? new Map() : beforeResolver.resolve),
-    ),
+    approvals: approvals.requirements,
+    dependsOn: planDependencies({ desired, before, after, approverMembers: approvals.members, unknownUsers: unknownNamedUsers(desired, isInStore, now) }),
     idpGroups: idpGroupFindings(desired, index),
     expiring: expiringGrants(desired, now),
     desired: desiredDocs.map((entry) => ({ file: entry.file, doc: entry.doc })),

@@ -18,7 +18,7 @@ function policiesOf(state: DesiredState): Policy[] {
 type Holders = Map<string, { user: string; holdings: Holding[] }>
 
 /** The users (by userKey) who hold `permission`, with the holdings that give it. */
-function holdersOf(access: EffectiveAccess, permission: string): Holders {
+export function holdersOf(access: EffectiveAccess, permission: string): Holders {
   const holders: Holders = new Map()
   for (const [key, { user, holdings }] of access.users) {
     const matching = holdings.filter((holding) => holding.type === 'permission' && holding.permission === permission)
@@ -38,7 +38,8 @@ function holdersText(holders: Holders, isInStore: (userKey: string) => boolean):
   return outside.length === 0 ? users : `${users} (${outside.length} not in the store: ${outside.sort(compareStrings).join(', ')})`
 }
 
-function matchesSide(holding: Holding, side: AccessRef): boolean {
+/** True when the holding gives one side of a separation-of-duty pair. */
+export function matchesSide(holding: Holding, side: AccessRef): boolean {
   if (side.permission !== undefined) return holding.type === 'permission' && holding.permission === side.permission
   if (side.role !== undefined) return holding.chain.some((step) => step.kind === 'role' && step.name === side.role)
   if (side.action === undefined || side.resource === undefined || holding.type !== 'grant') return false

@@ -18,7 +18,11 @@ function namedUsers(state: DesiredState, now: Date): Map<string, Named> {
     const key = userKey(name)
     const known = named.get(key)
     if (known === undefined) named.set(key, { name, by: [by] })
-    else known.by.push(by)
+    else {
+      known.by.push(by)
+      // One spelling whatever order the documents come in: a plan made again from its file names them alike.
+      if (compareStrings(name, known.name) < 0) known.name = name
+    }
   }
   for (const { doc: group, at } of state.groups.values()) {
     for (const name of group.source.members?.users ?? []) add(name, `${at.file}: Group "${group.name}" lists ${name}`)
@@ -52,6 +56,13 @@ function countedHoldings(state: DesiredState, after: EffectiveAccess, key: strin
     }
   }
   return out.sort((a, b) => compareStrings(a.text, b.text))
+}
+
+/** Listed members and Grant users still in force whom the store does not know (isInStore, by userKey), sorted. */
+export function unknownNamedUsers(state: DesiredState, isInStore: (userKey: string) => boolean, now: Date): string[] {
+  const out: string[] = []
+  for (const [key, { name }] of namedUsers(state, now)) if (!isInStore(key)) out.push(name)
+  return out.sort(compareStrings)
 }
 
 /**

@@ -1,6 +1,6 @@
 // What `apply` records in the store: applied revisions (documents + metadata) and break-glass grants.
 import type { Directory } from '../engine/types.js'
-import type { JsonObject } from './store.js'
+import type { JsonObject, LiveSnapshot } from './store.js'
 
 /** One apply: who, when, from which commit, and the digests of what the reviewed plan was computed from. */
 export type AppliedRevision = {
@@ -15,6 +15,7 @@ export type AppliedRevision = {
   approvedBy: string[]
   planDigest: string
   desiredDigest: string
+  /** Of the directory the apply was judged on (the reviewed plan's may be older: see ApplyBasis). */
   directoryDigest: string
   summary: JsonObject
 }
@@ -26,9 +27,24 @@ export type AppliedState = { revision: AppliedRevision; documents: AppliedDocume
 
 export type ApplyRecord = Pick<AppliedRevision, 'commit' | 'author' | 'approvedBy' | 'planDigest' | 'desiredDigest' | 'directoryDigest' | 'summary'> & {
   documents: AppliedDocument[]
-  /** The directory as the plan saw it, restricted to what access depends on. */
+  /** The directory the apply was judged on, restricted to what access depends on: drift's baseline. */
   directory: Directory
   actor: string
+  /** Where the reviewed plan was made and where it was applied, for the audit entry. */
+  basis?: ApplyBasis
+}
+
+/**
+ * The store revision a plan was made at and the one it was applied at. SCIM writes between the two that moved
+ * nothing the plan showed or judged do not refuse it; the audit entry of the apply says they happened.
+ */
+export type ApplyBasis = {
+  planStoreRevision: number
+  planDirectoryDigest: string
+  /** The store revision the apply was judged at, inside its write transaction (the apply itself is the next). */
+  storeRevision: number
+  /** True when the users, groups or memberships differ from those the plan was made on. */
+  directoryMoved: boolean
 }
 
 /** What the apply guard sees inside the write transaction, before anything is written. */
@@ -36,8 +52,13 @@ export type ApplyGuardView = {
   appliedRevision: string | null
   storeRevision: number
   /** The live directory, read inside the same transaction (only when the guard needs it). */
-  directory: () => Directory
+  directory: () => LiveSnapshot
+  /** Break-glass grants, read inside the same transaction (only when the guard needs it). */
+  breakGlass: () => BreakGlassRecord[]
 }
+
+/** What the guard decides about the record, from what it read inside the transaction: it replaces those fields. */
+export type ApplyCommit = Partial<Pick<ApplyRecord, 'directory' | 'directoryDigest' | 'basis'>>
 
 export type BreakGlassRecord = {
   id: string

@@ -1,7 +1,7 @@
 // The live store's interface: SCIM connections, tokens, users, groups, memberships, revision and audit chain.
 import type { MembershipTable } from '../engine/membership-table.js'
 import { StoreError } from '../errors.js'
-import type { AppliedRevision, AppliedState, ApplyGuardView, ApplyRecord, BreakGlassRecord } from './applied.js'
+import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from './applied.js'
 import type { ResourceQuery, RootSearch } from './query.js'
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject
@@ -183,9 +183,10 @@ export interface Store {
   listAppliedRevisions(): Promise<AppliedRevision[]>
   /**
    * Records an apply in one transaction, serialised with every other write. `guard` runs first, inside the
-   * transaction; if it throws, nothing is written and the error is rethrown. Audited.
+   * transaction; if it throws, nothing is written and the error is rethrown. What it returns replaces those fields
+   * of `record`. Audited, with the record's basis.
    */
-  recordApply(record: ApplyRecord, guard: (view: ApplyGuardView) => void): Promise<AppliedRevision>
+  recordApply(record: ApplyRecord, guard: (view: ApplyGuardView) => ApplyCommit | void): Promise<AppliedRevision>
 
   /** Break-glass grants made outside git: effective until they expire, always reported as drift. */
   addBreakGlass(grant: Omit<BreakGlassRecord, 'id' | 'createdAt'>): Promise<BreakGlassRecord>

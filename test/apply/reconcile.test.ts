@@ -110,11 +110,13 @@ describe('reconciling the example organization', () => {
     expect(await store.listAppliedRevisions()).toEqual([])
   })
 
-  it('says the reviewed delta still holds when an unrelated SCIM change moved the store', async () => {
+  it('says the reviewed plan still holds when an unrelated SCIM change moved the store, and applies it', async () => {
     const plan = await planNow(desired)
     await addMembers(okta, ids.staff ?? '', [ids.cory ?? ''])
     const message = explainStale(plan, await readPlanBase(store), now)
-    expect(message).toContain('The reviewed per-person access delta still holds.')
+    expect(message).toContain('SCIM changed users or memberships since the plan')
+    expect(message).toContain('The reviewed plan still holds: its per-person access delta and every input its findings and approvals read are unchanged.')
+    await expect(applyPlan(plan, store, apply)).resolves.toMatchObject({ status: 'applied', basis: { planStoreRevision: plan.base.storeRevision, directoryMoved: true } })
   })
 
   it('refuses a plan that is missing approvals, naming what is missing', async () => {

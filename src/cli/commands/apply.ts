@@ -36,6 +36,11 @@ function report(outcome: ApplyOutcome, plan: Plan, io: Io): number {
   }
   const { revision } = outcome
   io.out(`Applied ${revision.id}: ${plan.changes.length} document change${plan.changes.length === 1 ? '' : 's'}, ${plan.access.length} access change${plan.access.length === 1 ? '' : 's'} (store revision ${revision.storeRevision}).\n`)
+  const { basis } = outcome
+  // An older server answers without a basis.
+  if (basis?.directoryMoved === true) {
+    io.out(`SCIM changed users or memberships since the plan (store revision ${basis.planStoreRevision} → ${basis.storeRevision}); nothing the plan showed or judged moved.\n`)
+  }
   return 0
 }
 

@@ -6,7 +6,7 @@
 export type Risk = 'low' | 'medium' | 'high' | 'critical'
 
 /**
- * The output of `rolecall plan --format json` and of `--out plan.json`: what applying the access directory would change, object by object and person by person, with risks, policy findings and required approvals. `rolecall apply plan.json` executes exactly this and refuses it when the store has moved.
+ * The output of `rolecall plan --format json` and of `--out plan.json`: what applying the access directory would change, object by object and person by person, with risks, policy findings and required approvals. `rolecall apply plan.json` executes exactly this and refuses it when the store moved what it shows or judges.
  */
 export interface Plan {
   /**
@@ -35,6 +35,7 @@ export interface Plan {
    * Approvals the policy requires for this plan, per risk.
    */
   approvals: ApprovalRequirement[]
+  dependsOn?: PlanDependencies
   idpGroups: IdpGroupFindings
   /**
    * Individual grants that expire within 14 days.
@@ -230,6 +231,74 @@ export interface ApprovalRequirement {
    * How many changes of the plan need this approval.
    */
   changes: number
+}
+/**
+ * What the plan's findings and approvals read from the live directory, besides the access delta. Apply makes the plan again on the store as it is when it commits, inside the write transaction, and refuses it when any of these, the delta, the findings or the approvals moved; other SCIM changes (an unmapped group's members, a user nobody's access depends on) do not refuse it. Absent in plans made before rolecall recorded it: those are refused once the directory moved at all.
+ */
+export interface PlanDependencies {
+  /**
+   * Per critical permission that a Policy bounds (minHolders, maxHolders), who holds it before and after the plan. Sorted by permission.
+   */
+  criticalHolders: CriticalHolders[]
+  /**
+   * Per separation-of-duty rule, who holds both sides of its pair before and after the plan. Sorted by rule.
+   */
+  separationOfDuty: SeparationOfDutyHolders[]
+  /**
+   * Members of the groups a Policy names as approvers, as approvals count them (as applied, once something is applied). Sorted by group.
+   */
+  approverGroups: ApproverGroupMembers[]
+  /**
+   * Listed members and Grant users of the access files whom no connection has provisioned, sorted.
+   */
+  unknownUsers: string[]
+}
+/**
+ * Holders of one critical permission.
+ */
+export interface CriticalHolders {
+  /**
+   * The permission, as `sso:manage`.
+   */
+  permission: string
+  /**
+   * userNames of its holders in the applied state, sorted.
+   */
+  before: string[]
+  /**
+   * userNames of its holders once the plan is applied, sorted.
+   */
+  after: string[]
+}
+/**
+ * Holders of both sides of one rule's pair.
+ */
+export interface SeparationOfDutyHolders {
+  /**
+   * The rule's name.
+   */
+  rule: string
+  /**
+   * userNames holding both sides in the applied state, sorted.
+   */
+  before: string[]
+  /**
+   * userNames holding both sides once the plan is applied, sorted.
+   */
+  after: string[]
+}
+/**
+ * Members of one approver group.
+ */
+export interface ApproverGroupMembers {
+  /**
+   * The group's name.
+   */
+  group: string
+  /**
+   * userNames of its members, sorted.
+   */
+  members: string[]
 }
 /**
  * IdP groups provisioned but mapped by no Group, and mappings whose IdP group does not exist yet.

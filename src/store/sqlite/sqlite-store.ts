@@ -24,7 +24,7 @@ import {
   type AccessChange,
   type SearchHit,
 } from '../store.js'
-import type { AppliedRevision, AppliedState, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
+import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
 import { findAdminToken, insertAdminToken, listAdminTokens, markAdminTokenRevoked } from './admin-tokens.js'
 import { currentAppliedId, insertAppliedRevision, insertBreakGlass, listAppliedRevisions, listBreakGlass, markBreakGlassRevoked, readAppliedState } from './applied.js'
 import { AuditLog, digest, digestOfStored, exportAuditEntries, type AuditRecord } from './audit.js'
@@ -838,14 +838,16 @@ export class SqliteStore implements Store {
     return listAppliedRevisions(this.reader)
   }
 
-  recordApply(record: ApplyRecord, guard: (view: ApplyGuardView) => void): Promise<AppliedRevision> {
+  recordApply(recorded: ApplyRecord, guard: (view: ApplyGuardView) => ApplyCommit | void): Promise<AppliedRevision> {
     return this.write(() => {
       const storeRevision = this.revisionOf(this.writer)
-      guard({ appliedRevision: currentAppliedId(this.writer), storeRevision, directory: () => this.readSnapshot(this.writer) })
+      const decided = guard({ appliedRevision: currentAppliedId(this.writer), storeRevision, directory: () => this.readSnapshot(this.writer), breakGlass: () => listBreakGlass(this.writer) })
+      const record: ApplyRecord = decided === undefined ? recorded : { ...recorded, ...decided }
       this.bumpRevision()
       const revision = insertAppliedRevision(this.writer, record, this.now(), storeRevision + 1)
       this.accessChanges.touchAll()
-      const detail: JsonObject = { revision: revision.id, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, summary: record.summary }
+      const { basis } = record
+      const detail: JsonObject = { revision: revision.id, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, summary: record.summary, ...(basis === undefined ? {} : { basis: { ...basis } }) }
       this.audit.append(this.now(), { actor: record.actor, connection: null, action: 'apply', resourceType: null, resourceId: revision.id, beforeDigest: null, afterDigest: record.desiredDigest, detail })
       return revision
     })
