@@ -2,7 +2,8 @@
 import type { AccessQuery, AccessTest } from '../schema/types.js'
 import type { DesiredState } from '../model/state.js'
 import { checkAccess, type AccessQuestion } from './check.js'
-import { computeEffectiveAccess, userKey } from './effective.js'
+import { computeEffectiveAccess } from './effective.js'
+import { userKey } from './keys.js'
 import type { Directory } from './types.js'
 
 export type AssertionResult = {

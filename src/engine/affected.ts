@@ -1,6 +1,8 @@
 // Which users' access can differ between two states on one directory, so that a plan computes only theirs.
 import type { DesiredState } from '../model/state.js'
-import { breakGlassHolding, grantHolding, userKey, type BundleBuilder, type Paths } from './effective.js'
+import { breakGlassHolding, grantHolding, type BundleBuilder } from './bundles.js'
+import type { Paths } from './directory-index.js'
+import { userKey } from './keys.js'
 import type { BreakGlassGrant } from './types.js'
 
 /** A state with its bundle builder and member paths (a map, or paths resolved when asked for), both on the shared directory. */

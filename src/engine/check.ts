@@ -3,7 +3,8 @@ import { isGlob, matchesPart, parseResourcePattern } from '../model/resource.js'
 import { parseTimestamp } from '../model/time.js'
 import { compareStrings } from '../util/compare.js'
 import { formatChain } from './chain.js'
-import { userKey, type EffectiveAccess } from './effective.js'
+import type { EffectiveAccess } from './effective.js'
+import { userKey } from './keys.js'
 import type { Holding } from './types.js'
 
 /** An org permission, or an action on one concrete resource. */

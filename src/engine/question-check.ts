@@ -5,7 +5,7 @@ import { editDistance, suggestion } from '../diag/suggest.js'
 import { isGlob, matchesPart, parseResourcePattern } from '../model/resource.js'
 import type { DesiredState } from '../model/state.js'
 import type { AccessQuestion } from './check.js'
-import { userKey } from './effective.js'
+import { userKey } from './keys.js'
 import { pushAll } from '../util/push-all.js'
 
 /** The names, comma-separated; a long list is cut short. */

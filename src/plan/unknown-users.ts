@@ -3,7 +3,8 @@
 // in access, in lockout and holder bounds. A misspelt name counts just the same, so a plan names such a user when it
 // brings the name in (while that change is reviewed) and whenever it moves who holds a critical permission they
 // count towards (the lockout guard counts them); other plans do not repeat it, as break-glass accounts stay out.
-import { userKey, type EffectiveAccess } from '../engine/effective.js'
+import type { EffectiveAccess } from '../engine/effective.js'
+import { userKey } from '../engine/keys.js'
 import type { DesiredState } from '../model/state.js'
 import { parseTimestamp } from '../model/time.js'
 import type { PolicyFinding } from '../schema/generated/plan.js'

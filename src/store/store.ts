@@ -2,10 +2,10 @@
 import type { MembershipTable } from '../engine/membership-table.js'
 import { StoreError } from '../errors.js'
 import type { AppliedRevision, AppliedState, ApplyGuardView, ApplyRecord, BreakGlassRecord } from './applied.js'
+import type { JsonObject } from './json.js'
 import type { ResourceQuery, RootSearch } from './query.js'
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject
-export type JsonObject = { [key: string]: JsonValue }
+export type { JsonObject, JsonValue } from './json.js'
 
 /** A user or group as one connection provisioned it. */
 type StoredResource = {

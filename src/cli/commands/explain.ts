@@ -1,7 +1,8 @@
 // rolecall explain: every access a user holds with its chain, or the answer for one action on one resource.
 import { checkAccess, type AccessQuestion } from '../../engine/check.js'
 import { formatChain } from '../../engine/chain.js'
-import { computeEffectiveAccess, userKey } from '../../engine/effective.js'
+import { computeEffectiveAccess } from '../../engine/effective.js'
+import { userKey } from '../../engine/keys.js'
 import { isKnownUser, knownUserNames, questionProblem, unknownUserMessage } from '../../engine/question-check.js'
 import { RolecallError, UsageError } from '../../errors.js'
 import { oneOf, parseCommandArgs } from '../args.js'
