@@ -2,7 +2,7 @@
 // desired group's members with the chains by which they are members.
 import type { DesiredState } from '../model/state.js'
 import { compareStrings } from '../util/compare.js'
-import { userKey } from './keys.js'
+import type { Identities } from './identity.js'
 import { membershipTableOf } from './membership-table.js'
 import type { Chain, Directory, Step } from './types.js'
 
@@ -11,14 +11,18 @@ export type Paths = Map<string, Chain[]>
 
 type IdpGroup = Directory['groups'][number]
 
-/** A directory indexed once, shared by every state computed on it (plan computes two). */
+/** A directory indexed once, shared by every state of the same identities computed on it (plan computes two). */
 export type DirectoryIndex = {
   directory: Directory
-  /** userKey → active in any record; users only listed in YAML are not here. */
+  /** Which connections' users are one person: what the keys below are keys of. */
+  identities: Identities
+  /** Person key (Identities.personKey) → active in any record; users only listed in YAML are not here. */
   activity: Map<string, boolean>
-  /** userKey → the userName to show (an active record's, else the first one's). */
+  /** Person key → the name to show (an active record's userName, else the first one's, with its identity's connections where those tell people apart). */
   userNames: Map<string, string>
-  /** Active user record id → userKey. */
+  /** Where a userName alone does not name a person: lower-case userName → the keys of the people of that userName. */
+  keysOfName: Map<string, string[]>
+  /** Active user record id → person key. */
   activeKeyOf: Map<string, string>
   idpGroupsByName: Map<string, IdpGroup[]>
   idpGroupsByExternalId: Map<string, IdpGroup[]>
@@ -27,24 +31,36 @@ export type DirectoryIndex = {
 }
 
 /** `users`: the directory's users in any order (what the index holds does not depend on it). */
-export function indexDirectory(directory: Directory, users: Directory['users'] = directory.users): DirectoryIndex {
+export function indexDirectory(directory: Directory, identities: Identities, users: Directory['users'] = directory.users): DirectoryIndex {
   const activity = new Map<string, boolean>()
   const userNames = new Map<string, string>()
   const activeKeyOf = new Map<string, string>()
+  const shown = new Map<string, string>()
+  const keysOfName = new Map<string, string[]>()
   for (const user of users) {
-    const key = userKey(user.userName)
+    const key = identities.personKey(user.userName, user.connection)
+    if (identities.isSeveral) {
+      const name = user.userName.toLowerCase()
+      const keys = keysOfName.get(name)
+      if (keys === undefined) keysOfName.set(name, [key])
+      else if (!keys.includes(key)) keys.push(key)
+    }
     if (user.active) activeKeyOf.set(user.id, key)
     // The name shown for a person with several records: an active record's, the first in sorted order, so it
     // never depends on store order. The name shown so far is an active record's exactly when any record so far is active.
     const wasActive = activity.get(key)
     if (wasActive === undefined) {
       activity.set(key, user.active)
-      userNames.set(key, user.userName)
+      shown.set(key, user.userName)
       continue
     }
     if (user.active && !wasActive) activity.set(key, true)
-    if ((user.active && !wasActive) || (user.active === wasActive && compareStrings(user.userName, userNames.get(key) ?? '') < 0)) userNames.set(key, user.userName)
+    if ((user.active && !wasActive) || (user.active === wasActive && compareStrings(user.userName, shown.get(key) ?? '') < 0)) shown.set(key, user.userName)
   }
+  // The identity is shown with the name where a userName alone does not tell people apart.
+  const connectionOf = new Map<string, string>()
+  if (identities.isSeveral || users.some((user) => !identities.isDeclared(user.connection))) for (const user of users) connectionOf.set(identities.personKey(user.userName, user.connection), user.connection)
+  for (const [key, name] of shown) userNames.set(key, identities.personName(name, connectionOf.get(key) ?? identities.connections[0]))
   const idpGroupsByName = new Map<string, IdpGroup[]>()
   const idpGroupsByExternalId = new Map<string, IdpGroup[]>()
   const add = (map: Map<string, IdpGroup[]>, key: string, group: IdpGroup) => {
@@ -77,7 +93,7 @@ export function indexDirectory(directory: Directory, users: Directory['users'] =
     activeMembers.set(groupId, list)
     return list
   }
-  return { directory, activity, userNames, activeKeyOf, idpGroupsByName, idpGroupsByExternalId, activeMembersOf }
+  return { directory, identities, activity, userNames, keysOfName, activeKeyOf, idpGroupsByName, idpGroupsByExternalId, activeMembersOf }
 }
 
 /** The IdP groups a desired group's `scim` source names. */
@@ -119,8 +135,8 @@ export function memberPathsResolver(state: DesiredState, index: DirectoryIndex, 
       }
     }
     for (const userName of members?.users ?? []) {
-      const user = userKey(userName)
-      if (isWanted(user)) add(user, [{ kind: 'local-member', user: userName }, groupStep])
+      const user = index.identities.personKey(userName, members?.connection)
+      if (isWanted(user)) add(user, [members?.connection === undefined ? { kind: 'local-member', user: userName } : { kind: 'local-member', user: userName, connection: members.connection }, groupStep])
     }
     for (const nested of members?.groups ?? []) {
       // Members reached by the same chain share its extension.
@@ -152,15 +168,15 @@ export function memberPaths(state: DesiredState, index: DirectoryIndex, onlyUser
 }
 
 /** The active members (display userNames, sorted) of every desired group (or of `only` those), nested groups included. */
-export function membersOfGroups(state: DesiredState, directory: Directory, options: { index?: DirectoryIndex; paths?: Map<string, Paths>; only?: ReadonlySet<string> } = {}): Map<string, string[]> {
-  const index = options.index ?? indexDirectory(directory)
+export function membersOfGroups(state: DesiredState, directory: Directory, options: { index: DirectoryIndex; paths?: Map<string, Paths>; only?: ReadonlySet<string> }): Map<string, string[]> {
+  const { index } = options
   const names = index.userNames
   const result = new Map<string, string[]>()
   for (const [group, paths] of options.paths ?? memberPaths(state, index)) {
     if (options.only !== undefined && !options.only.has(group)) continue
     const listedName = (chains: Chain[] | undefined) => {
       const first = chains?.[0]?.[0]
-      return first?.kind === 'local-member' ? first.user : undefined
+      return first?.kind === 'local-member' ? index.identities.personName(first.user, first.connection) : undefined
     }
     const members = [...paths.keys()].filter((key) => index.activity.get(key) !== false).map((key) => names.get(key) ?? listedName(paths.get(key)) ?? key)
     result.set(group, members.sort(compareStrings))

@@ -4,7 +4,7 @@ import { compareStrings } from '../util/compare.js'
 import { BundleBuilder, breakGlassHolding, grantHolding } from './bundles.js'
 import { formatChain } from './chain.js'
 import { indexDirectory, memberPaths, type DirectoryIndex, type Paths } from './directory-index.js'
-import { userKey } from './keys.js'
+import { identitiesOf, type Identities } from './identity.js'
 import type { BreakGlassGrant, Chain, Directory, Holding, UserAccess } from './types.js'
 
 // The names that importers of effective access have always found here.
@@ -88,7 +88,8 @@ function sortHoldings(lists: Iterable<Holding[]>, distinct: Iterable<Holding>): 
  */
 export function computeEffectiveAccess(state: DesiredState, directory: Directory, options: EffectiveOptions): EffectiveAccess {
   const { now, onlyUsers } = options
-  const index = options.index ?? indexDirectory(directory)
+  const identities = identitiesOf(state)
+  const index = options.index ?? indexDirectory(directory, identities)
   // A userName is active when any of its records is active; users only listed in YAML (never provisioned) count as active.
   const unprovisionedNames = new Map<string, string>()
   const isActiveKey = (key: string) => index.activity.get(key) ?? true
@@ -131,20 +132,20 @@ export function computeEffectiveAccess(state: DesiredState, directory: Directory
   }
   // Grants of users left out are neither held nor ranked: leaving them out keeps the others' relative order.
   for (const { doc: grant } of state.grants.values()) {
-    const key = userKey(grant.user)
+    const key = identities.personKey(grant.user, grant.connection)
     if (onlyUsers !== undefined && !onlyUsers.has(key)) continue
     const held = grantHolding(builder, grant, now)
     if (held === undefined) continue
-    nameUnprovisioned(key, grant.user)
+    nameUnprovisioned(key, identities.personName(grant.user, grant.connection))
     distinct.push(held)
     give(key, [held])
   }
   for (const breakGlass of options.breakGlass ?? []) {
-    const key = userKey(breakGlass.user)
+    const key = breakGlassKey(identities, index, breakGlass.user)
     if (onlyUsers !== undefined && !onlyUsers.has(key)) continue
     const held = breakGlassHolding(builder, breakGlass, now)
     if (held === undefined) continue
-    nameUnprovisioned(key, breakGlass.user)
+    nameUnprovisioned(key, identities.personName(breakGlass.user, undefined))
     distinct.push(held)
     give(key, [held])
   }
@@ -156,4 +157,15 @@ export function computeEffectiveAccess(state: DesiredState, directory: Directory
   const inactive = new Set<string>()
   for (const [key, isActive] of index.activity) if (!isActive) inactive.add(key)
   return { users, inactive }
+}
+
+/**
+ * The person a break-glass grant is for. It names a userName only: where that alone does not name a person, the
+ * grant is the one person of that userName the directory holds, and nobody's when several identities hold one
+ * (or none does), rather than everyone's of that name.
+ */
+export function breakGlassKey(identities: Identities, index: Pick<DirectoryIndex, 'keysOfName'>, user: string): string {
+  if (!identities.isSeveral) return identities.personKey(user, undefined)
+  const keys = index.keysOfName.get(user.toLowerCase())
+  return keys?.length === 1 ? (keys[0] as string) : identities.personKey(user, undefined)
 }

@@ -7,10 +7,11 @@ import { affectedUsers, type StateView } from './affected.js'
 import { BundleBuilder } from './bundles.js'
 import { idpGroupsOf, indexDirectory, memberPaths, memberPathsResolver, membersOfGroups, type DirectoryIndex, type Paths } from './directory-index.js'
 import { computeEffectiveAccess, type EffectiveAccess } from './effective.js'
+import { identitiesOf } from './identity.js'
 import type { BreakGlassGrant, Directory, Holding } from './types.js'
 
-/** Indexes kept per directory, so that every state projected on one directory shares its index. */
-const indexes = new WeakMap<Directory, DirectoryIndex>()
+/** Indexes kept per directory and identities, so that every state projected on one directory shares its index. */
+const indexes = new WeakMap<Directory, Map<string, DirectoryIndex>>()
 
 /** A desired (or applied) state, with a Catalog, on one directory. Holdings it hands out are shared: treat them as read-only. */
 export class AccessProjection {
@@ -26,10 +27,16 @@ export class AccessProjection {
     private readonly directory: Directory,
     usersInReadOrder: Directory['users'],
   ) {
-    let index = indexes.get(directory)
+    const identities = identitiesOf(state)
+    let byIdentities = indexes.get(directory)
+    if (byIdentities === undefined) {
+      byIdentities = new Map()
+      indexes.set(directory, byIdentities)
+    }
+    let index = byIdentities.get(identities.signature)
     if (index === undefined) {
-      index = indexDirectory(directory, usersInReadOrder)
-      indexes.set(directory, index)
+      index = indexDirectory(directory, identities, usersInReadOrder)
+      byIdentities.set(identities.signature, index)
     }
     this.index = index
     this.bundles = new BundleBuilder(state)
@@ -57,6 +64,8 @@ export class AccessProjection {
    * document that differs between the two states.
    */
   usersAffectedSince(before: AccessProjection, breakGlass: readonly BreakGlassGrant[], now: Date, changedDocuments: ReadonlySet<string>): Set<string> | undefined {
+    // Other identities make other people (keys): everyone's access is compared.
+    if (before.index.identities.signature !== this.index.identities.signature) return undefined
     return affectedUsers(before.view(), this.view(), breakGlass, now, changedDocuments)
   }
 

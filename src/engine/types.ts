@@ -5,7 +5,7 @@ import type { Risk } from '../model/risk.js'
 /** One link of a provenance chain, from the IdP group (or user) to the permission or grant. */
 export type Step =
   | { kind: 'idp-group'; connection: string; displayName: string }
-  | { kind: 'local-member'; user: string }
+  | { kind: 'local-member'; user: string; connection?: string }
   | { kind: 'group'; name: string }
   | { kind: 'role'; name: string }
   | { kind: 'service-role'; service: string; role: string }

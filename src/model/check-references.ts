@@ -3,6 +3,7 @@
 import { suggestion } from '../diag/suggest.js'
 import type { DocLocation, Kind, LocatedDiagnostic } from '../load/document.js'
 import type { AccessQuery, GrantRule, Group } from '../schema/types.js'
+import { checkIdentities } from './check-identities.js'
 import { checkUniqueEntries } from './check-unique.js'
 import { checkGrantRule, type RuleContext } from './grant-rule.js'
 import { parseResourcePattern, isGlob } from './resource.js'
@@ -27,6 +28,7 @@ export function checkReferences(state: DesiredState, names: DeclaredNames, now: 
   const catalog = state.catalog?.doc
   if (catalog === undefined) return diagnostics
   checkUniqueEntries(state, emit)
+  pushAll(diagnostics, checkIdentities(state))
 
   const known = (kind: Kind) => names.get(kind) ?? new Set<string>()
   const ref = (kind: Kind, name: string, at: DocLocation, what = kind) => {
