@@ -76,7 +76,7 @@ export function runAccessTests(state: DesiredState, directory: Directory, now: D
       const expect = assertion.can !== undefined ? 'can' : 'cannot'
       const query = assertion.can ?? assertion.cannot ?? {}
       // The assertion names a person as the check API's question does: a userName, and the connection when needed.
-      const person = resolvePerson(identities, { user: assertion.user, ...(assertion.connection === undefined ? {} : { connection: assertion.connection }) }, tested.users, namedConnections(state, assertion.user))
+      const person = resolvePerson(identities, { user: assertion.user, ...(assertion.connection === undefined ? {} : { connection: assertion.connection }) }, tested.users, () => namedConnections(state, assertion.user))
       const answer = 'error' in person ? person : checkAccess(access, question(assertion.user, query, now), person.key)
       if ('error' in answer) {
         results.push({ test: name, index, user: assertion.user, expect, query, passed: false, why: [answer.error] })

@@ -65,11 +65,7 @@ export class Identities {
 
   /** The declared connections, in the Organization's order (none without an Organization). */
   get connections(): readonly string[] {
-    return [...this.identityOfConnection.keys()].sort((a, b) => this.order(a) - this.order(b))
-  }
-
-  private order(connection: string): number {
-    return this.declared.indexOf(connection)
+    return this.declared
   }
 
   /** True when the Organization declares the connection (any connection, without an Organization). */
@@ -79,8 +75,10 @@ export class Identities {
 
   /** Every identity (its id), in the Organization's order. */
   get all(): readonly string[] {
-    return [...this.connectionsOfIdentity.keys()]
+    return (this.identityIds ??= [...this.connectionsOfIdentity.keys()])
   }
+
+  private identityIds: readonly string[] | undefined
 
   /**
    * The key of a person: the userName compared without case (RFC 7643 §4.1.1: userName is not case-exact), in the

@@ -11,14 +11,14 @@ export type PersonRef = { user: string; connection?: string }
 export type Person = { key: string; name: string; connections: readonly string[] }
 
 /**
- * The person `ref` names. `records` are the directory's users of that userName (any connection); `named` the
+ * The person `ref` names. `records` are the directory's users of that userName (any connection); `named` gives the
  * connections the access files and break-glass grants name that userName with (undefined: without one). With a
  * connection the answer is that connection's person (merged or not); a connection the Organization does not
  * declare is refused. Without one, where a userName alone does not name a person, it is the one identity that
  * holds or names the userName; several are refused, listing their connections; none is nobody the directory
  * holds (who holds nothing).
  */
-export function resolvePerson(identities: Identities, ref: PersonRef, records: readonly { connection: string; userName: string }[], named: readonly (string | undefined)[] = []): Person | { error: string } {
+export function resolvePerson(identities: Identities, ref: PersonRef, records: readonly { connection: string; userName: string }[], named: () => readonly (string | undefined)[] = () => []): Person | { error: string } {
   const { user, connection } = ref
   if (connection !== undefined) {
     if (!identities.isDeclared(connection)) {
@@ -32,7 +32,7 @@ export function resolvePerson(identities: Identities, ref: PersonRef, records: r
   const name = user.toLowerCase()
   const found = new Map<string, string>()
   for (const record of records) if (record.userName.toLowerCase() === name) found.set(identities.identityOf(record.connection), record.connection)
-  for (const other of namedWith(named)) found.set(identities.identityOf(other), other)
+  for (const other of namedWith(named())) found.set(identities.identityOf(other), other)
   if (found.size === 1) {
     const [only] = found.values()
     return resolvePerson(identities, { user, connection: only ?? '' }, records)

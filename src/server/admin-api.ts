@@ -184,7 +184,7 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
         if (body.connection !== undefined && (typeof body.connection !== 'string' || body.connection === '')) return json({ error: '`connection` must be a non-empty string' }, 400)
         // The person the question names: by userName and, where that alone names nobody in particular, connection.
         const identities = identitiesOf(live.state)
-        const person = resolvePerson(identities, { user: body.user, ...(typeof body.connection === 'string' ? { connection: body.connection } : {}) }, live.users, namedConnections(live.state, body.user))
+        const person = resolvePerson(identities, { user: body.user, ...(typeof body.connection === 'string' ? { connection: body.connection } : {}) }, live.users, () => namedConnections(live.state, String(body.user)))
         if ('error' in person) return json({ error: person.error }, 400)
         const about = (shown: string | undefined, found: Person) => ({ user: shown ?? found.name, connections: found.connections, subject: personSubject(identities, shown ?? found.name, found.connections) })
         if (body.permission === undefined && body.action === undefined) {

@@ -183,13 +183,15 @@ export class CheckService {
     return 'error' in person ? undefined : person.key
   }
 
-  private async personKeyOf(ref: PersonRef): Promise<{ key: string } | QuestionError> {
-    const compiler = (await this.sync())?.compiler
-    if (compiler === undefined) return { key: ref.user.toLowerCase() }
+  /** The person's key, with the applied state it was read from (the cache is brought up to the store first). */
+  private async personKeyOf(ref: PersonRef): Promise<{ key: string; compiled: Compiled | undefined } | QuestionError> {
+    const compiled = await this.sync()
+    const compiler = compiled?.compiler
+    if (compiler === undefined) return { key: ref.user.toLowerCase(), compiled }
     const { identities } = compiler
     const records = ref.connection === undefined && identities.isSeveral ? (await this.store.directoryOfUser(ref.user.toLowerCase())).users : []
-    const person = resolvePerson(identities, ref, records, identities.isSeveral && ref.connection === undefined ? namedConnections(compiler.state, ref.user) : [])
-    return 'error' in person ? person : { key: person.key }
+    const person = resolvePerson(identities, ref, records, () => namedConnections(compiler.state, ref.user))
+    return 'error' in person ? person : { key: person.key, compiled }
   }
 
   /** The effective access of `user` at `now` where a userName names one person (an ambiguous one holds nothing here). */
@@ -204,7 +206,7 @@ export class CheckService {
     if ('error' in person) return person
     const { user } = ref
     const { key } = person
-    const entry = await this.entryOf(key, user.toLowerCase(), now)
+    const entry = await this.entryOf(key, user.toLowerCase(), now, person.compiled)
     const holdings = entry.indexes.flatMap((index) => index.holdings)
     const inactive = new Set<string>(entry.isInactive ? [key] : [])
     if (holdings.length === 0) return { access: { users: new Map(), inactive }, key, revision: entry.revision }
@@ -227,8 +229,7 @@ export class CheckService {
   }
 
   /** The entry of the person `key`, whose userName is `name` (lower case). */
-  private async entryOf(key: string, name: string, now: Date): Promise<Pick<Entry, 'user' | 'isInactive' | 'indexes' | 'revision'>> {
-    const compiled = await this.sync()
+  private async entryOf(key: string, name: string, now: Date, compiled: Compiled | undefined): Promise<Pick<Entry, 'user' | 'isInactive' | 'indexes' | 'revision'>> {
     const at = now.getTime()
     const cached = this.entries.get(key)
     if (cached !== undefined && at >= cached.from && at < cached.until) return cached
@@ -274,7 +275,7 @@ export class CheckService {
     if (entry === undefined) {
       const person = await this.personKeyOf(question)
       if ('error' in person) return person
-      entry = await this.entryOf(person.key, question.user.toLowerCase(), question.at)
+      entry = await this.entryOf(person.key, question.user.toLowerCase(), question.at, person.compiled)
     }
     const answer = checkIndexed(entry.indexes, entry.isInactive, question)
     return 'error' in answer ? answer : { allowed: answer.allowed, reasons: answer.reasons, denials: answer.denials, revision: entry.revision }

@@ -65,7 +65,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (problem !== undefined) throw new RolecallError(problem)
     const access = computeEffectiveAccess(context.state, context.directory, { now, breakGlass: context.breakGlass })
     const identities = identitiesOf(context.state)
-    const person = resolvePerson(identities, { user: values.user, ...(values.connection === undefined ? {} : { connection: values.connection }) }, context.directory.users, namedConnections(context.state, values.user))
+    const person = resolvePerson(identities, { user: values.user, ...(values.connection === undefined ? {} : { connection: values.connection }) }, context.directory.users, () => namedConnections(context.state, values.user ?? ''))
     if ('error' in person) throw new RolecallError(person.error)
     // Holding something or being deactivated makes a user known; only then are the other places worth a look.
     const { key } = person
