@@ -106,7 +106,9 @@ function holdingChains(desired: DesiredState, base: PlanBaseInput, now: Date): H
   let access: EffectiveAccess | undefined
   return (user, permission) => {
     access ??= accessOf(desired, base.directory, now, base.breakGlass)
-    const holdings = access.users.get(userKey(user))?.holdings ?? []
+    // A plan names a person by userName, or (when the organization has several identities) as `name (identity)`.
+    const held = access.users.get(userKey(user)) ?? [...access.users.values()].find((entry) => entry.user === user)
+    const holdings = held?.holdings ?? []
     return holdings.filter((holding) => holding.type === 'permission' && holding.permission === permission).map((holding) => formatChain(holding.chain, holding))
   }
 }

@@ -1,12 +1,26 @@
 // Which users' access can differ between two states on one directory, so that a plan computes only theirs.
 import type { DesiredState } from '../model/state.js'
-import { breakGlassHolding, grantHolding, userKey, type BundleBuilder, type Paths } from './effective.js'
+import { breakGlassHolding, grantHolding, type BundleBuilder } from './bundles.js'
+import type { Paths } from './directory-index.js'
+import { identitiesOf } from './identity.js'
 import type { BreakGlassGrant } from './types.js'
 
 /** A state with its bundle builder and member paths (a map, or paths resolved when asked for), both on the shared directory. */
 export type StateView = { state: DesiredState; builder: BundleBuilder; paths: { get(name: string): Paths | undefined } }
 
 class GroupCycle extends Error {}
+
+/** The person an individual Grant is for, in a state's identities. */
+function keyOf(view: StateView, grant: { user: string; connection?: string }): string {
+  return identitiesOf(view.state).personKey(grant.user, grant.connection)
+}
+
+/** Every person a break-glass grant for `user` may be (it names a userName only): a superset is enough here. */
+function breakGlassKeys(view: StateView, user: string): string[] {
+  const identities = identitiesOf(view.state)
+  const name = user.toLowerCase()
+  return [identities.personKey(user, undefined), ...identities.all.map((identity) => `${identity}\u0000${name}`), name]
+}
 
 /**
  * Text of what decides a group's member paths: its source and, recursively, its nested groups'. Plain JSON: equal
@@ -87,14 +101,14 @@ export function affectedUsers(
     const previous = before.state.grants.get(name)?.doc
     const next = after.state.grants.get(name)?.doc
     if (previous !== undefined && next !== undefined && isUnchanged('Grant', name)) continue
-    const digest = (view: StateView, grant: typeof previous) => (grant === undefined ? 'absent' : `${userKey(grant.user)}\u0000${JSON.stringify(grantHolding(view.builder, grant, now) ?? null)}`)
+    const digest = (view: StateView, grant: typeof previous) => (grant === undefined ? 'absent' : `${keyOf(view, grant)}\u0000${JSON.stringify(grantHolding(view.builder, grant, now) ?? null)}`)
     if (digest(before, previous) === digest(after, next)) continue
-    if (previous !== undefined) users.add(userKey(previous.user))
-    if (next !== undefined) users.add(userKey(next.user))
+    if (previous !== undefined) users.add(keyOf(before, previous))
+    if (next !== undefined) users.add(keyOf(after, next))
   }
   for (const grant of breakGlass) {
     if (isContextSame) break
-    if (JSON.stringify(breakGlassHolding(before.builder, grant, now) ?? null) !== JSON.stringify(breakGlassHolding(after.builder, grant, now) ?? null)) users.add(userKey(grant.user))
+    if (JSON.stringify(breakGlassHolding(before.builder, grant, now) ?? null) !== JSON.stringify(breakGlassHolding(after.builder, grant, now) ?? null)) for (const key of breakGlassKeys(after, grant.user)) users.add(key)
   }
   return users
 }

@@ -7,7 +7,7 @@ export function formatStep(step: Step): string {
     case 'idp-group':
       return `${step.connection} group "${step.displayName}"`
     case 'local-member':
-      return `listed member "${step.user}"`
+      return step.connection === undefined ? `listed member "${step.user}"` : `listed member "${step.user}" of ${step.connection}`
     case 'group':
       return `group "${step.name}"`
     case 'role':

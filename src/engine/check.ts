@@ -3,12 +3,15 @@ import { isGlob, matchesPart, parseResourcePattern } from '../model/resource.js'
 import { parseTimestamp } from '../model/time.js'
 import { compareStrings } from '../util/compare.js'
 import { formatChain } from './chain.js'
-import { userKey, type EffectiveAccess } from './effective.js'
+import type { EffectiveAccess } from './effective.js'
+import { userKey } from './keys.js'
 import type { Holding } from './types.js'
 
 /** An org permission, or an action on one concrete resource. */
 export type AccessQuestion = {
   user: string
+  /** The connection the application signed the user in through (see person.ts). */
+  connection?: string
   authMethod?: string
   /** Answer for any sign-in method, naming the methods a restricted holding needs (explain, who-can). */
   anyAuthMethod?: boolean
@@ -207,11 +210,13 @@ function holdsNothing(question: AccessQuestion, isInactive: boolean): CheckAnswe
   return { allowed: false, reasons: [], denials: [isInactive ? `user "${question.user}" is deactivated` : `user "${question.user}" holds no access`] }
 }
 
-/** Answer a question. Unknown users, inactive users and malformed resources are denied with a reason. */
-export function checkAccess(access: EffectiveAccess, question: AccessQuestion): CheckAnswer | QuestionError {
+/**
+ * Answer a question about the person `key` (resolvePerson's; by default the userName's key where a userName alone
+ * names a person). Unknown users, inactive users and malformed resources are denied with a reason.
+ */
+export function checkAccess(access: EffectiveAccess, question: AccessQuestion, key: string = userKey(question.user)): CheckAnswer | QuestionError {
   const resource = resourceOf(question)
   if (resource !== undefined && 'error' in resource) return resource
-  const key = userKey(question.user)
   const user = access.users.get(key)
   if (user === undefined) return holdsNothing(question, access.inactive.has(key))
   const covering: Candidate[] = []

@@ -1,26 +1,8 @@
 // Memberships in a compact, canonical form: per group (by id), the indexes of its members (by id) in typed arrays.
 // Millions of `{groupId, userId}` objects cost more to make, hash, index and collect than everything else a plan does.
-import type { Directory } from './types.js'
+import type { Directory, MembershipTable } from './types.js'
 
-/**
- * Group `g`'s members are `userIds[members[i]]` for `offsets[g] <= i < offsets[g + 1]`, ascending, so that the
- * table lists memberships by group id, then user id (code-unit order, as `<` compares strings).
- */
-export type MembershipTable = {
-  /** Ids of groups, distinct, in code-unit order. Groups without members may be listed. */
-  readonly groupIds: readonly string[]
-  /** Ids of users, distinct, in code-unit order. Users in no group may be listed. */
-  readonly userIds: readonly string[]
-  /** `groupIds.length + 1` offsets into `members`. */
-  readonly offsets: Uint32Array
-  /** Indexes into `userIds`; ascending within each group (duplicates kept). */
-  readonly members: Uint32Array
-  /**
-   * The directory's user and group rows in the order of `userIds` and `groupIds`, when those list exactly the
-   * directory's users and groups (the SQLite snapshot's table): the directory in id order without a sort.
-   */
-  readonly rowsById?: { readonly users: Directory['users']; readonly groups: Directory['groups'] }
-}
+export type { MembershipTable } from './types.js'
 
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 

@@ -5,7 +5,7 @@ import { editDistance, suggestion } from '../diag/suggest.js'
 import { isGlob, matchesPart, parseResourcePattern } from '../model/resource.js'
 import type { DesiredState } from '../model/state.js'
 import type { AccessQuestion } from './check.js'
-import { userKey } from './effective.js'
+import { identitiesOf } from './identity.js'
 import { pushAll } from '../util/push-all.js'
 
 /** The names, comma-separated; a long list is cut short. */
@@ -58,13 +58,27 @@ export function questionProblem(state: DesiredState, question: AccessQuestion): 
   return undefined
 }
 
-/** userKeys of the people the access files name: members listed in groups, and the users of individual Grants. */
+/** Person keys of the people the access files name: members listed in groups, and the users of individual Grants. */
 export function usersNamedIn(state: DesiredState): Set<string> {
+  const identities = identitiesOf(state)
   const keys = new Set<string>()
-  for (const { doc } of state.groups.values()) for (const userName of doc.source.members?.users ?? []) keys.add(userKey(userName))
-  for (const { doc } of state.grants.values()) keys.add(userKey(doc.user))
+  for (const { doc } of state.groups.values()) for (const userName of doc.source.members?.users ?? []) keys.add(identities.personKey(userName, doc.source.members?.connection))
+  for (const { doc } of state.grants.values()) keys.add(identities.personKey(doc.user, doc.connection))
   return keys
 }
+
+/** The connections the access files name `user` with (listed members, Grant users), for resolvePerson. */
+export function namedConnections(state: DesiredState, user: string): (string | undefined)[] {
+  const name = user.toLowerCase()
+  const out: (string | undefined)[] = []
+  for (const { doc } of state.groups.values()) {
+    const members = doc.source.members
+    if (members?.users?.some((listed) => listed.toLowerCase() === name) === true) out.push(members.connection)
+  }
+  for (const { doc } of state.grants.values()) if (doc.user.toLowerCase() === name) out.push(doc.connection)
+  return out
+}
+
 
 /**
  * The userNames that make a user known: every record of the directory (any connection, active or not), every
@@ -78,10 +92,10 @@ export function knownUserNames(state: DesiredState, directoryUsers: readonly { u
   return names
 }
 
-/** Is `user` among `known` (userNames, compared as userKeys)? */
+/** Is `user` among `known` (userNames, compared without case)? */
 export function isKnownUser(user: string, known: Iterable<string>): boolean {
-  const key = userKey(user)
-  for (const name of known) if (userKey(name) === key) return true
+  const key = user.toLowerCase()
+  for (const name of known) if (name.toLowerCase() === key) return true
   return false
 }
 

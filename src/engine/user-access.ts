@@ -6,7 +6,9 @@ import type { Declared, DesiredState } from '../model/state.js'
 import type { Grant } from '../schema/types.js'
 import { compareStrings } from '../util/compare.js'
 import { formatChain } from './chain.js'
-import { BundleBuilder, breakGlassHolding, grantHolding, userKey } from './effective.js'
+import { BundleBuilder, breakGlassHolding, grantHolding } from './bundles.js'
+import { breakGlassKey } from './effective.js'
+import { identitiesOf, type Identities } from './identity.js'
 import { idpGroupKeys, sourceKey } from './idp-mapping.js'
 import type { BreakGlassGrant, Chain, Directory, Holding, Step } from './types.js'
 
@@ -20,10 +22,12 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 
 export class UserAccessCompiler {
   readonly bundles: BundleBuilder
+  /** Which connections' users are one person, in the state compiled. */
+  readonly identities: Identities
   /** sourceKey → groups whose scim source names that IdP group. */
   private readonly groupsByIdpGroup = new Map<string, string[]>()
-  /** userKey → [group, userName as listed] for groups that list the user in `members.users`. */
-  private readonly listings = new Map<string, { group: string; userName: string }[]>()
+  /** Person key → [group, userName and connection as listed] for groups that list the user in `members.users`. */
+  private readonly listings = new Map<string, { group: string; userName: string; connection: string | undefined }[]>()
   /** group → groups that include it through `members.groups`. */
   private readonly parentsOf = new Map<string, string[]>()
   private readonly grantsByUser = new Map<string, Declared<Grant>[]>()
@@ -34,15 +38,17 @@ export class UserAccessCompiler {
   /** The sort text of each holding sorted so far (formatChain of its chain). */
   private readonly sortText = new WeakMap<Holding, string>()
 
-  constructor(private readonly state: DesiredState) {
+  constructor(readonly state: DesiredState) {
     this.bundles = new BundleBuilder(state)
+    const identities = identitiesOf(state)
+    this.identities = identities
     for (const { doc } of state.groups.values()) {
       const { scim, members } = doc.source
       if (scim !== undefined) push(this.groupsByIdpGroup, sourceKey(scim), doc.name)
-      for (const userName of members?.users ?? []) push(this.listings, userKey(userName), { group: doc.name, userName })
+      for (const userName of members?.users ?? []) push(this.listings, identities.personKey(userName, members?.connection), { group: doc.name, userName, connection: members?.connection })
       for (const child of members?.groups ?? []) push(this.parentsOf, child, doc.name)
     }
-    for (const entry of state.grants.values()) push(this.grantsByUser, userKey(entry.doc.user), entry)
+    for (const entry of state.grants.values()) push(this.grantsByUser, identities.personKey(entry.doc.user, entry.doc.connection), entry)
   }
 
   /** Holdings of `group` and of every group above it, for members who reach `group` by `chain` (which ends before it). */
@@ -74,7 +80,7 @@ export class UserAccessCompiler {
     let holdings = this.viaListing.get(key)
     if (holdings === undefined) {
       holdings = []
-      for (const { group, userName } of this.listings.get(key) ?? []) this.collect(group, [{ kind: 'local-member', user: userName }], holdings, new Set())
+      for (const { group, userName, connection } of this.listings.get(key) ?? []) this.collect(group, [connection === undefined ? { kind: 'local-member', user: userName } : { kind: 'local-member', user: userName, connection }], holdings, new Set())
       this.viaListing.set(key, holdings)
     }
     return holdings
@@ -95,15 +101,16 @@ export class UserAccessCompiler {
   }
 
   /**
-   * The effective access of `userName`, given their records in the directory (every record with that userName,
-   * the IdP groups they are in and those memberships) and the break-glass grants in force, as the parts it is
-   * made of: one list per IdP group membership and one for being listed in groups, each shared by everyone who
-   * has it (the same array every time), then the user's own grants and break-glass grants. Their holdings,
-   * sorted with `sort`, are computeEffectiveAccess's for the user; `user` is the name it shows for them.
+   * The effective access of the person `key` (Identities.personKey), given the records of their userName in the
+   * directory (every record with that userName, whatever its connection, the IdP groups they are in and those
+   * memberships) and the break-glass grants in force, as the parts it is made of: one list per IdP group
+   * membership and one for being listed in groups, each shared by everyone who has it (the same array every
+   * time), then the user's own grants and break-glass grants. Their holdings, sorted with `sort`, are
+   * computeEffectiveAccess's for the person; `user` is the name it shows for them.
    */
-  partsOf(userName: string, directory: Directory, options: { now: Date; breakGlass?: readonly BreakGlassGrant[] }): { user: string; isInactive: boolean; parts: (readonly Holding[])[] } {
-    const key = userKey(userName)
-    const records = directory.users.filter((user) => userKey(user.userName) === key)
+  partsOf(key: string, directory: Directory, options: { now: Date; breakGlass?: readonly BreakGlassGrant[] }): { user: string; isInactive: boolean; parts: (readonly Holding[])[] } {
+    const { identities } = this
+    const records = directory.users.filter((user) => identities.personKey(user.userName, user.connection) === key)
     if (records.length > 0 && !records.some((user) => user.active)) return { user: key, isInactive: true, parts: [] }
     const parts: (readonly Holding[])[] = []
     const activeIds = new Set(records.filter((user) => user.active).map((user) => user.id))
@@ -114,6 +121,17 @@ export class UserAccessCompiler {
     }
     parts.push(this.listingHoldings(key))
     let shownName = records.length === 0 ? undefined : this.shownName(records)
+    // The people of this userName whom the directory holds, for the break-glass grants (which name a userName only).
+    const keysOfName = new Map<string, string[]>()
+    if (identities.isSeveral) {
+      for (const user of directory.users) {
+        const name = user.userName.toLowerCase()
+        const personKey = identities.personKey(user.userName, user.connection)
+        const keys = keysOfName.get(name)
+        if (keys === undefined) keysOfName.set(name, [personKey])
+        else if (!keys.includes(personKey)) keys.push(personKey)
+      }
+    }
     const spelled = (name: string) => {
       if (records.length === 0 && (shownName === undefined || compareStrings(name, shownName) < 0)) shownName = name
     }
@@ -121,18 +139,18 @@ export class UserAccessCompiler {
     for (const { doc: grant } of this.grantsByUser.get(key) ?? []) {
       const held = grantHolding(this.bundles, grant, options.now)
       if (held === undefined) continue
-      spelled(grant.user)
+      spelled(identities.personName(grant.user, grant.connection))
       own.push(held)
     }
     for (const grant of options.breakGlass ?? []) {
-      if (userKey(grant.user) !== key) continue
+      if (breakGlassKey(identities, { keysOfName }, grant.user) !== key) continue
       const held = breakGlassHolding(this.bundles, grant, options.now)
       if (held === undefined) continue
-      spelled(grant.user)
+      spelled(identities.personName(grant.user, undefined))
       own.push(held)
     }
     parts.push(own)
-    return { user: shownName ?? key, isInactive: false, parts: parts.filter((part) => part.length > 0) }
+    return { user: shownName ?? key.slice(key.lastIndexOf('\u0000') + 1), isInactive: false, parts: parts.filter((part) => part.length > 0) }
   }
 
   /** The name shown for a person with several records: an active record's, the first in sorted order. */
@@ -141,6 +159,6 @@ export class UserAccessCompiler {
     for (const user of records) {
       if (shown === undefined || (user.active && !shown.active) || (user.active === shown.active && compareStrings(user.userName, shown.name) < 0)) shown = { name: user.userName, active: user.active }
     }
-    return shown?.name ?? ''
+    return shown === undefined ? '' : this.identities.personName(shown.name, records[0]?.connection)
   }
 }

@@ -3,7 +3,7 @@ import { checkSchema, documentKind } from '../load/schema-check.js'
 import { kinds, type Kind, type LocatedDiagnostic, type SourceDocument } from '../load/document.js'
 import type { SalvagedName } from '../load/salvage.js'
 import type { Catalog, Organization } from '../schema/types.js'
-import { checkReferences } from './check-references.js'
+import { checkReferences, type DeclaredNames } from './check-references.js'
 import { emptyState, type Declared, type DesiredState } from './state.js'
 import { pushAll } from '../util/push-all.js'
 
@@ -11,8 +11,6 @@ export type BuildResult = { state: DesiredState; diagnostics: LocatedDiagnostic[
 
 type Valid = { kind: Kind; document: SourceDocument }
 
-/** Names declared per kind, including documents that failed the schema, so one mistake does not cascade into unknown-ref errors. */
-export type DeclaredNames = Map<Kind, Set<string>>
 
 /** The `name` of a document, even one that fails the schema; a scalar that is not a string (`name: 2024`) counts as its text. */
 function declaredName(value: unknown): string | undefined {

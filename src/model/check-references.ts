@@ -3,7 +3,7 @@
 import { suggestion } from '../diag/suggest.js'
 import type { DocLocation, Kind, LocatedDiagnostic } from '../load/document.js'
 import type { AccessQuery, GrantRule, Group } from '../schema/types.js'
-import type { DeclaredNames } from './build.js'
+import { checkIdentities } from './check-identities.js'
 import { checkUniqueEntries } from './check-unique.js'
 import { checkGrantRule, type RuleContext } from './grant-rule.js'
 import { parseResourcePattern, isGlob } from './resource.js'
@@ -18,6 +18,9 @@ function loc(ref: DocRef, ...path: (string | number)[]): DocLocation {
   return { file: ref.file, index: ref.index, path }
 }
 
+/** Names declared per kind, including documents that failed the schema, so one mistake does not cascade into unknown-ref errors. */
+export type DeclaredNames = Map<Kind, Set<string>>
+
 /** All reference and consistency checks. Needs the Catalog; without one, only the Catalog's absence is reported. */
 export function checkReferences(state: DesiredState, names: DeclaredNames, now: Date): LocatedDiagnostic[] {
   const diagnostics: LocatedDiagnostic[] = []
@@ -25,6 +28,7 @@ export function checkReferences(state: DesiredState, names: DeclaredNames, now: 
   const catalog = state.catalog?.doc
   if (catalog === undefined) return diagnostics
   checkUniqueEntries(state, emit)
+  pushAll(diagnostics, checkIdentities(state))
 
   const known = (kind: Kind) => names.get(kind) ?? new Set<string>()
   const ref = (kind: Kind, name: string, at: DocLocation, what = kind) => {

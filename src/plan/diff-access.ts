@@ -3,7 +3,9 @@
 // `read` to `[read, edit]` shows as gaining `edit`, and widening `env: [staging]` to `[staging, development]` as
 // gaining the same actions in `development` only.
 import { chainText, chainTextOf, formatHeld, formatGrantRule } from '../engine/chain.js'
-import { accessAtoms, atomAction, atomEnv, atomInEveryEnvironment, grantKey, type EffectiveAccess } from '../engine/effective.js'
+import { accessAtoms, atomAction, atomEnv, atomInEveryEnvironment } from '../engine/atoms.js'
+import type { EffectiveAccess } from '../engine/effective.js'
+import { grantKey } from '../engine/keys.js'
 import type { GrantRuleHeld, Holding } from '../engine/types.js'
 import { maxRisk, riskRank, type Risk } from '../model/risk.js'
 import { compareStrings } from '../util/compare.js'

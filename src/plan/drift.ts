@@ -1,6 +1,7 @@
 // Drift: access that changed without review since an apply (SCIM membership changes, break-glass grants,
 // mapped IdP groups renamed or gone) and documents not yet applied. Pure.
-import { BundleBuilder, computeEffectiveAccess, type EffectiveAccess } from '../engine/effective.js'
+import { BundleBuilder } from '../engine/bundles.js'
+import { computeEffectiveAccess, type EffectiveAccess } from '../engine/effective.js'
 import { formatGrantRule } from '../engine/chain.js'
 import type { BreakGlassGrant, Directory, Holding } from '../engine/types.js'
 import { stateDocuments, type StateDocument } from '../model/documents.js'

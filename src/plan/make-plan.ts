@@ -1,7 +1,7 @@
 // Compose a Plan (pure): desired vs applied, the access delta on live memberships, risks, policy and approvals.
-import { affectedUsers } from '../engine/affected.js'
-import { BundleBuilder, computeEffectiveAccess, idpGroupsOf, indexDirectory, memberPaths, memberPathsResolver, membersOfGroups, type DirectoryIndex, type EffectiveAccess, type Paths } from '../engine/effective.js'
+import { computeEffectiveAccess, type EffectiveAccess } from '../engine/effective.js'
 import { directoryWithTable, membershipTableOf } from '../engine/membership-table.js'
+import { projectAccess, type AccessProjection } from '../engine/project-access.js'
 import type { BreakGlassGrant, Directory, Holding } from '../engine/types.js'
 import { stateDocuments, stateFromDocuments, type StateDocument } from '../model/documents.js'
 import { maxRisk, riskLevels, riskRank, type Risk } from '../model/risk.js'
@@ -104,27 +104,13 @@ function movedRisks(deltas: readonly AccessDelta[]): Map<string, Risk> {
 }
 
 /** Risk of a document change: of the access it moves; else of what it declares; policy and vocabulary changes are high. */
-function changeRisk(change: DocumentChange, moved: ReadonlyMap<string, Risk>, before: BundleBuilder | undefined, after: BundleBuilder): Risk {
+function changeRisk(change: DocumentChange, moved: ReadonlyMap<string, Risk>, before: AccessProjection | undefined, after: AccessProjection): Risk {
   if (change.kind === 'Policy' || change.kind === 'Catalog' || change.kind === 'Organization') return 'high'
   if (change.kind === 'AccessTest') return 'low'
   const movedRisk = moved.get(`${change.kind}\u0000${change.name}`)
   if (movedRisk !== undefined) return movedRisk
   const declared = [change.action !== 'delete' ? after.declaredRisk(change.kind, change.name) : undefined, change.action !== 'create' ? before?.declaredRisk(change.kind, change.name) : undefined]
   return declared.filter((risk): risk is Risk => risk !== undefined).reduce(maxRisk, 'low')
-}
-
-function idpGroupFindings(state: DesiredState, index: DirectoryIndex): Plan['idpGroups'] {
-  const mapped = new Set<string>()
-  const missing: string[] = []
-  for (const { doc: group } of state.groups.values()) {
-    const scim = group.source.scim
-    if (scim === undefined) continue
-    const matches = idpGroupsOf(index, scim)
-    for (const match of matches) mapped.add(match.id)
-    if (matches.length === 0) missing.push(`${group.name} (${scim.connection}/${scim.externalId ?? scim.displayName ?? ''})`)
-  }
-  const unmapped = index.directory.groups.filter((group) => !mapped.has(group.id)).map((group) => `${group.connection}/${group.displayName}`)
-  return { unmapped: [...new Set(unmapped)].sort(compareStrings), missing: missing.sort(compareStrings) }
 }
 
 function expiringGrants(state: DesiredState, now: Date): Plan['expiring'] {
@@ -144,14 +130,6 @@ function approverGroups(...states: DesiredState[]): Set<string> {
   const names = new Set<string>()
   for (const state of states) for (const { doc } of state.policies.values()) for (const rule of doc.approvals ?? []) for (const approver of rule.approvers) if (approver.group !== undefined) names.add(approver.group)
   return names
-}
-
-/** Members of the groups `only` as `state` defines them (the only ones approvals look up). */
-function approverMembers(state: DesiredState, only: ReadonlySet<string>, directory: Directory, index: DirectoryIndex, pathsOf: (name: string) => Paths): Map<string, string[]> {
-  if (only.size === 0) return new Map()
-  const paths = new Map<string, Paths>()
-  for (const name of state.groups.keys()) if (only.has(name)) paths.set(name, pathsOf(name))
-  return membersOfGroups(state, directory, { index, paths, only })
 }
 
 /**
@@ -187,55 +165,48 @@ function movedPermissions(deltas: readonly AccessDelta[]): Set<string> {
 export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date): Plan {
   const desiredDocs = stateDocuments(desired)
   const directory = canonicalDirectory(base.directory)
-  // What the index holds does not depend on the order of users: it walks them in the order they were read (and
-  // allocated), which is faster than by id at 100k+ users.
-  const index = indexDirectory(directory, base.directory.users)
   const appliedState = stateFromDocuments(base.applied.documents, now)
   const breakGlass = base.breakGlass ?? []
-  const afterBundles = new BundleBuilder(desired)
-  const beforeBundles = appliedState.catalog === undefined ? undefined : new BundleBuilder(appliedState)
+  // Both states are projected on one directory, indexed once; its users are walked in the order they were read
+  // (and allocated), which is faster than by id at 100k+ users.
+  const projected = projectAccess(desired, directory, { usersInReadOrder: base.directory.users })
+  const applied = appliedState.catalog === undefined ? undefined : projectAccess(appliedState, directory)
   const documentChanges = diffDocuments(base.applied.documents, desiredDocs)
-  // Every member's paths of a group, resolved when asked for: affectedUsers asks only for groups that changed.
-  const afterResolver = memberPathsResolver(desired, index)
-  const beforeResolver = memberPathsResolver(appliedState, index)
   // Only users whose access may differ are computed, unless a policy counts or scans everyone's access.
   const needsEveryone = [...desired.policies.values()].some(({ doc }) => doc.criticalPermissions !== undefined || doc.separationOfDuty !== undefined || doc.maxRemovalShare !== undefined)
   const onlyUsers =
-    needsEveryone || beforeBundles === undefined
+    needsEveryone || applied === undefined
       ? undefined
-      : affectedUsers(
-          { state: appliedState, builder: beforeBundles, paths: { get: beforeResolver.resolve } },
-          { state: desired, builder: afterBundles, paths: { get: afterResolver.resolve } },
+      : projected.usersAffectedSince(
+          applied,
           breakGlass,
           now,
           new Set(documentChanges.map((change) => `${change.kind}\u0000${change.name}`)),
         )
-  // The paths the two computations walk: those of the affected users only (affectedUsers returns undefined, so
-  // everyone is computed, when nested groups form a cycle: then paths depend on the order of resolution).
-  const afterPaths = memberPaths(desired, index, onlyUsers)
-  const beforePaths = beforeBundles === undefined ? undefined : memberPaths(appliedState, index, onlyUsers)
-  const options = { now, breakGlass, index, ...(onlyUsers === undefined ? {} : { onlyUsers }) }
-  const before = beforeBundles === undefined ? emptyAccess() : computeEffectiveAccess(appliedState, directory, { ...options, bundles: beforeBundles, ...(beforePaths === undefined ? {} : { paths: beforePaths }) })
-  const after = desired.catalog === undefined ? emptyAccess() : computeEffectiveAccess(desired, directory, { ...options, bundles: afterBundles, paths: afterPaths })
+  // affectedUsers returns undefined, so everyone is computed, when nested groups form a cycle: then paths depend on
+  // the order of resolution.
+  const options = { now, breakGlass, ...(onlyUsers === undefined ? {} : { onlyUsers }) }
+  const before = applied === undefined ? emptyAccess() : applied.access(options)
+  const after = desired.catalog === undefined ? emptyAccess() : projected.access(options)
   const deltas = diffAccess(before, after, {
     // A gain is rated under the applied catalog and risk rules too, whichever is higher: a change that lowers a
     // catalog risk or drops a risk rule is judged (and approved) at the risk the rules it changes gave.
     after: (holding, action, env) => {
-      const proposed = afterBundles.actionRisk(holding, action, env)
-      const applied = beforeBundles?.riskHere(holding, action, env)
-      return applied === undefined ? proposed : maxRisk(proposed, applied)
+      const proposed = projected.atomRisk(holding, action, env)
+      const previous = applied?.riskHere(holding, action, env)
+      return previous === undefined ? proposed : maxRisk(proposed, previous)
     },
-    ...(beforeBundles === undefined ? {} : { before: (holding: Holding, action: string, env?: string) => beforeBundles.actionRisk(holding, action, env) }),
+    ...(applied === undefined ? {} : { before: (holding: Holding, action: string, env?: string) => applied.atomRisk(holding, action, env) }),
   })
   const moved = movedRisks(deltas)
   // Listed members and Grant users nobody provisioned count as users; findings name them (unknown-users.ts).
-  const isInStore = (key: string) => index.activity.has(key)
+  const isInStore = (key: string) => projected.isProvisioned(key)
   const changes: ObjectChange[] = documentChanges.map((change) => ({
     action: change.action,
     kind: change.kind,
     name: change.name,
     ...(change.file === undefined ? {} : { file: change.file }),
-    risk: changeRisk(change, moved, beforeBundles, afterBundles),
+    risk: changeRisk(change, moved, applied, projected),
     fields: change.fields,
   }))
   const risks = changes.map((change) => change.risk)
@@ -256,11 +227,7 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
     .reverse()
     .map((risk) => ({ risk, gains: counts.get(risk)?.gains ?? 0, losses: counts.get(risk)?.losses ?? 0 }))
     .filter((row) => row.gains + row.losses > 0)
-  const approvals = approvalsOf(desired, beforeBundles === undefined ? undefined : appliedState, risks, (state, only) =>
-    state === desired
-      ? approverMembers(desired, only, directory, index, onlyUsers === undefined ? (name) => afterPaths.get(name) ?? new Map() : afterResolver.resolve)
-      : approverMembers(state, only, directory, index, onlyUsers === undefined ? (name) => beforePaths?.get(name) ?? new Map() : beforeResolver.resolve),
-  )
+  const approvals = approvalsOf(desired, applied?.state, risks, (state, only) => (state === desired ? projected : applied)?.membersOf(only) ?? new Map())
   return {
     formatVersion: 1,
     createdAt: now.toISOString(),
@@ -284,10 +251,10 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
     },
     changes,
     access: deltas.map((delta) => ({ user: delta.user, change: delta.change, key: delta.key, what: delta.what, risk: delta.risk, chains: deltaChains(delta) })),
-    findings: sortFindings([...evaluatePolicy(desired, before, after, deltas, isInStore), ...unknownUserFindings(desired, beforeBundles === undefined ? undefined : appliedState, after, movedPermissions(deltas), isInStore, index.activity.size === 0, now)]),
+    findings: sortFindings([...evaluatePolicy(desired, before, after, deltas, isInStore), ...unknownUserFindings(desired, applied?.state, after, movedPermissions(deltas), isInStore, projected.isDirectoryEmpty, now)]),
     approvals: approvals.requirements,
     dependsOn: planDependencies({ desired, before, after, approverMembers: approvals.members, unknownUsers: unknownNamedUsers(desired, isInStore, now) }),
-    idpGroups: idpGroupFindings(desired, index),
+    idpGroups: projected.idpGroupMapping(),
     expiring: expiringGrants(desired, now),
     desired: desiredDocs.map((entry) => ({ file: entry.file, doc: entry.doc })),
   }

@@ -1,6 +1,7 @@
 // Policy on the projected state: lockout and holder bounds, separation of duty, mass removal, and approvals per risk.
 import { formatChain } from '../engine/chain.js'
-import { accessAtoms, atomCountOfKey, type EffectiveAccess } from '../engine/effective.js'
+import { accessAtoms, atomCountOfKey } from '../engine/atoms.js'
+import type { EffectiveAccess } from '../engine/effective.js'
 import type { Holding } from '../engine/types.js'
 import { patternsOverlap } from '../model/grant-rule.js'
 import { parseResourcePattern } from '../model/resource.js'

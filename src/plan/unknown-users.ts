@@ -3,7 +3,8 @@
 // in access, in lockout and holder bounds. A misspelt name counts just the same, so a plan names such a user when it
 // brings the name in (while that change is reviewed) and whenever it moves who holds a critical permission they
 // count towards (the lockout guard counts them); other plans do not repeat it, as break-glass accounts stay out.
-import { userKey, type EffectiveAccess } from '../engine/effective.js'
+import type { EffectiveAccess } from '../engine/effective.js'
+import { identitiesOf } from '../engine/identity.js'
 import type { DesiredState } from '../model/state.js'
 import { parseTimestamp } from '../model/time.js'
 import type { PolicyFinding } from '../schema/generated/plan.js'
@@ -14,24 +15,27 @@ type Named = { name: string; by: string[] }
 /** Every listed member and user of a Grant still in force, by userKey, with the documents that name them. */
 function namedUsers(state: DesiredState, now: Date): Map<string, Named> {
   const named = new Map<string, Named>()
-  const add = (name: string, by: string) => {
-    const key = userKey(name)
+  const identities = identitiesOf(state)
+  const add = (name: string, connection: string | undefined, by: string) => {
+    const key = identities.personKey(name, connection)
     const known = named.get(key)
-    if (known === undefined) named.set(key, { name, by: [by] })
+    const shown = identities.personName(name, connection)
+    if (known === undefined) named.set(key, { name: shown, by: [by] })
     else {
       known.by.push(by)
       // One spelling whatever order the documents come in: a plan made again from its file names them alike.
-      if (compareStrings(name, known.name) < 0) known.name = name
+      if (compareStrings(shown, known.name) < 0) known.name = shown
     }
   }
   for (const { doc: group, at } of state.groups.values()) {
-    for (const name of group.source.members?.users ?? []) add(name, `${at.file}: Group "${group.name}" lists ${name}`)
+    const { members } = group.source
+    for (const name of members?.users ?? []) add(name, members?.connection, `${at.file}: Group "${group.name}" lists ${name}`)
   }
   for (const { doc: grant, at } of state.grants.values()) {
     // An expired Grant gives nothing: the person it named may well have left the store since.
     const expires = grant.expires === undefined ? undefined : parseTimestamp(grant.expires)
     if (expires !== undefined && expires.getTime() <= now.getTime()) continue
-    add(grant.user, `${at.file}: Grant "${grant.name}" is for ${grant.user}`)
+    add(grant.user, grant.connection, `${at.file}: Grant "${grant.name}" is for ${grant.user}`)
   }
   return named
 }

@@ -1,6 +1,6 @@
 // DesiredState → a CODEOWNERS block that routes each access file to the approvers its highest risk needs; merge and staleness.
 import type { Diagnostic } from '../diag/diagnostic.js'
-import { BundleBuilder } from '../engine/effective.js'
+import { BundleBuilder } from '../engine/bundles.js'
 import { maxRisk, riskLevels, riskRank, type Risk } from '../model/risk.js'
 import type { DesiredState } from '../model/state.js'
 import { compareStrings } from '../util/compare.js'

@@ -3,9 +3,11 @@ import { applyPlan, ApplyRefusedError } from '../apply/apply.js'
 import { activeBreakGlass, directoryOf, readPlanBase } from '../apply/store-base.js'
 import { hasErrors } from '../diag/diagnostic.js'
 import { checkAccess, type AccessQuestion } from '../engine/check.js'
-import { computeEffectiveAccess, userKey, type EffectiveAccess } from '../engine/effective.js'
+import { computeEffectiveAccess, type EffectiveAccess } from '../engine/effective.js'
+import { identitiesOf } from '../engine/identity.js'
+import { personSubject, resolvePerson, type Person } from '../engine/person.js'
 import { formatChain } from '../engine/chain.js'
-import { isKnownUser, knownUserNames, questionProblem, unknownUserMessage } from '../engine/question-check.js'
+import { isKnownUser, knownUserNames, namedConnections, questionProblem, unknownUserMessage } from '../engine/question-check.js'
 import { StalePlanError } from '../errors.js'
 import { resolvePositions } from '../load/load-access.js'
 import { buildDesiredState } from '../model/build.js'
@@ -54,6 +56,8 @@ type AppliedAccess = {
   state: DesiredState
   /** The userNames that make a user known (knownUserNames). */
   knownUsers: () => string[]
+  /** The directory's users, to tell which person a question names. */
+  users: readonly { connection: string; userName: string }[]
 }
 
 /** Effective access of the applied state on the live directory, or undefined before the first apply. */
@@ -68,12 +72,12 @@ async function appliedAccess(store: Store, now: Date): Promise<AppliedAccess | u
     source: `applied revision ${applied.revision.id}`,
     state,
     knownUsers: () => knownUserNames(state, snapshot.users, active),
+    users: snapshot.users,
   }
 }
 
 /** The 404 for a user who holds nothing, is not deactivated, and is known nowhere; undefined for anyone else. */
-function unknownUser(live: AppliedAccess, user: string): { status: 404; body: { error: string } } | undefined {
-  const key = userKey(user)
+function unknownUser(live: AppliedAccess, user: string, key: string): { status: 404; body: { error: string } } | undefined {
   if (live.access.users.has(key) || live.access.inactive.has(key)) return undefined
   const known = live.knownUsers()
   return isKnownUser(user, known) ? undefined : { status: 404, body: { error: unknownUserMessage(user, known, live.source) } }
@@ -177,14 +181,20 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
         if (live === undefined) return json({ error: 'nothing has been applied yet' }, 409)
         const { access, source } = live
         if (body === undefined || typeof body.user !== 'string') return json({ error: '`user` is required' }, 400)
+        if (body.connection !== undefined && (typeof body.connection !== 'string' || body.connection === '')) return json({ error: '`connection` must be a non-empty string' }, 400)
+        // The person the question names: by userName and, where that alone names nobody in particular, connection.
+        const identities = identitiesOf(live.state)
+        const person = resolvePerson(identities, { user: body.user, ...(typeof body.connection === 'string' ? { connection: body.connection } : {}) }, live.users, () => namedConnections(live.state, String(body.user)))
+        if ('error' in person) return json({ error: person.error }, 400)
+        const about = (shown: string | undefined, found: Person) => ({ user: shown ?? found.name, connections: found.connections, subject: personSubject(identities, shown ?? found.name, found.connections) })
         if (body.permission === undefined && body.action === undefined) {
-          const unknown = unknownUser(live, body.user)
+          const unknown = unknownUser(live, body.user, person.key)
           if (unknown !== undefined) return json(unknown.body, unknown.status)
-          const held = access.users.get(userKey(body.user))
+          const held = access.users.get(person.key)
           return json({
             source,
-            user: body.user,
-            inactive: access.inactive.has(userKey(body.user)),
+            ...about(held?.user, person),
+            inactive: access.inactive.has(person.key),
             holdings: (held?.holdings ?? []).map((holding) => ({
               key: holding.key,
               risk: holding.risk,
@@ -198,11 +208,11 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
         if ('error' in question) return json({ error: question.error }, 400)
         const problem = questionProblem(live.state, question)
         if (problem !== undefined) return json({ error: problem }, 400)
-        const unknown = unknownUser(live, question.user)
+        const unknown = unknownUser(live, question.user, person.key)
         if (unknown !== undefined) return json(unknown.body, unknown.status)
-        const answer = checkAccess(access, body.authMethod === undefined ? { ...question, anyAuthMethod: true } : question)
+        const answer = checkAccess(access, body.authMethod === undefined ? { ...question, anyAuthMethod: true } : question, person.key)
         if ('error' in answer) return json({ error: answer.error }, 400)
-        return json({ source, ...answer })
+        return json({ source, ...about(access.users.get(person.key)?.user, person), ...answer })
       },
     },
 
@@ -222,9 +232,9 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
         const problem = questionProblem(live.state, probe)
         if (problem !== undefined) return json({ error: problem }, 400)
         const users: { user: string; reasons: string[] }[] = []
-        for (const { user } of access.users.values()) {
+        for (const [key, { user }] of access.users) {
           const question: AccessQuestion = { ...probe, user, ...(probe.authMethod === undefined ? { anyAuthMethod: true } : {}) }
-          const answer = checkAccess(access, question)
+          const answer = checkAccess(access, question, key)
           if ('error' in answer) return json({ error: answer.error }, 400)
           if (answer.allowed) users.push({ user, reasons: answer.reasons })
         }

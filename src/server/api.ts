@@ -1,7 +1,6 @@
 // The admin and check API at /api/v1, behind admin tokens (rca_) with scopes. SCIM tokens get 401 here.
 // The organization is the server's own; no request header selects another.
 import { formatChain, formatHeld } from '../engine/chain.js'
-import { userKey } from '../engine/effective.js'
 import { unknownUserMessage, usersNamedIn } from '../engine/question-check.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
 import { jsonReply } from '../http/exchange.js'
@@ -43,10 +42,10 @@ function knownUserLookup(store: Store, clock: () => Date): (user: string) => Pro
     return named.keys
   }
   return async (user) => {
-    const key = userKey(user)
+    const name = user.toLowerCase()
     if ((await store.directoryOfUser(user)).users.length > 0) return true
-    if ((await namedInApplied()).has(key)) return true
-    return (await store.listBreakGlass()).some((grant) => userKey(grant.user) === key)
+    if ([...(await namedInApplied())].some((key) => key.slice(key.lastIndexOf('\u0000') + 1) === name)) return true
+    return (await store.listBreakGlass()).some((grant) => grant.user.toLowerCase() === name)
   }
 }
 
@@ -74,10 +73,14 @@ export function apiArea(options: ApiOptions): Area {
         guard: check,
         handle: async (exchange) => {
           const user = exchange.param('user')
+          // The connection the application signed the user in through, where a userName alone does not name a person.
+          const connection = exchange.query('connection')
           const now = clock()
-          const { access, revision } = await checks.accessOf(user, now)
-          const held = access.users.get(userKey(user))
-          const isInactive = access.inactive.has(userKey(user))
+          const found = await checks.accessOfPerson({ user, ...(connection === undefined ? {} : { connection }) }, now)
+          if ('error' in found) return toHttpReply(apiProblem(400, found.error))
+          const { access, key, revision } = found
+          const held = access.users.get(key)
+          const isInactive = access.inactive.has(key)
           // Someone nobody knows is not an active user who holds nothing.
           if (held === undefined && !isInactive && !(await isKnownUser(user))) {
             return toHttpReply(apiProblem(404, unknownUserMessage(user, [], revision === null ? undefined : `applied revision ${revision}`)))

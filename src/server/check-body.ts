@@ -7,7 +7,7 @@ function stringField(body: Record<string, unknown>, key: string): string | undef
   return typeof value === 'string' && value !== '' ? value : undefined
 }
 
-const knownFields = new Set(['user', 'action', 'resource', 'env', 'tags', 'permission', 'authMethod', 'at'])
+const knownFields = new Set(['user', 'connection', 'action', 'resource', 'env', 'tags', 'permission', 'authMethod', 'at'])
 
 function unknownFields(record: Record<string, unknown>): string {
   const unknown = Object.keys(record).filter((key) => !knownFields.has(key))
@@ -24,6 +24,8 @@ export function parseCheckBody(body: unknown, now: Date): AccessQuestion | { err
   for (const key in record) if (!knownFields.has(key)) return { error: unknownFields(record) }
   const user = stringField(record, 'user')
   if (user === undefined) return { error: '`user` (a userName) is required' }
+  const connection = stringField(record, 'connection')
+  if (record.connection !== undefined && connection === undefined) return { error: '`connection` (the connection the user signed in through) must be a non-empty string' }
   const authMethod = stringField(record, 'authMethod')
   if (record.authMethod !== undefined && authMethod === undefined) return { error: '`authMethod` must be a string' }
   let at = now
@@ -34,7 +36,8 @@ export function parseCheckBody(body: unknown, now: Date): AccessQuestion | { err
     if (parsed === undefined) return { error: '`at` must be an RFC 3339 time with its offset (2026-06-01T12:00:00Z), or a date' }
     at = parsed
   }
-  const question: { user: string; at: Date; authMethod?: string; permission?: string; action?: string; resource?: string; env?: string; tags?: string[] } = { user, at }
+  const question: { user: string; connection?: string; at: Date; authMethod?: string; permission?: string; action?: string; resource?: string; env?: string; tags?: string[] } = { user, at }
+  if (connection !== undefined) question.connection = connection
   if (authMethod !== undefined) question.authMethod = authMethod
   for (const name of ['permission', 'action', 'resource'] as const) {
     if (record[name] !== undefined && stringField(record, name) === undefined) return { error: `\`${name}\` must be a non-empty string` }

@@ -7,7 +7,9 @@
 // emptied, in slices that leave the event loop free for requests.
 import { activeBreakGlass } from '../apply/store-base.js'
 import { checkIndexed, HoldingIndex, type AccessQuestion, type CheckAnswer, type QuestionError } from '../engine/check.js'
-import { userKey, type EffectiveAccess } from '../engine/effective.js'
+import type { EffectiveAccess } from '../engine/effective.js'
+import { resolvePerson, type PersonRef } from '../engine/person.js'
+import { namedConnections } from '../engine/question-check.js'
 import type { Holding } from '../engine/types.js'
 import { UserAccessCompiler } from '../engine/user-access.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
@@ -108,7 +110,12 @@ export class CheckService {
         const key = this.keyOfRecord.get(id)
         if (key !== undefined) this.forget(key)
       }
-      for (const name of change.userNames) this.forget(name)
+      const identities = this.compiled?.compiler?.identities
+      for (const name of change.userNames) {
+        this.forget(name)
+        // The people of that userName in each identity, and the one named without a connection.
+        if (identities?.isSeveral === true) for (const key of [...identities.all.map((identity) => `${identity}\u0000${name}`), `\u0000${name}`]) this.forget(key)
+      }
       this.epoch++
     }
     this.knownRevision = change.revision
@@ -165,42 +172,74 @@ export class CheckService {
     }
   }
 
-  /** The effective access of one user at `now`, holdings sorted as computeEffectiveAccess sorts them. */
+  /**
+   * The person a question names (see person.ts), as their key, in the applied state's identities; or why the
+   * question names nobody in particular. Synchronous where the key needs no look at the directory.
+   */
+  private personKeyNow(ref: PersonRef): string | undefined {
+    const identities = this.compiled?.compiler?.identities
+    if (identities === undefined || (ref.connection === undefined && identities.isSeveral)) return ref.connection === undefined && identities === undefined ? ref.user.toLowerCase() : undefined
+    const person = resolvePerson(identities, ref, [])
+    return 'error' in person ? undefined : person.key
+  }
+
+  /** The person's key, with the applied state it was read from (the cache is brought up to the store first). */
+  private async personKeyOf(ref: PersonRef): Promise<{ key: string; compiled: Compiled | undefined } | QuestionError> {
+    const compiled = await this.sync()
+    const compiler = compiled?.compiler
+    if (compiler === undefined) return { key: ref.user.toLowerCase(), compiled }
+    const { identities } = compiler
+    const records = ref.connection === undefined && identities.isSeveral ? (await this.store.directoryOfUser(ref.user.toLowerCase())).users : []
+    const person = resolvePerson(identities, ref, records, () => namedConnections(compiler.state, ref.user))
+    return 'error' in person ? person : { key: person.key, compiled }
+  }
+
+  /** The effective access of `user` at `now` where a userName names one person (an ambiguous one holds nothing here). */
   async accessOf(user: string, now: Date): Promise<{ access: EffectiveAccess; revision: string | null }> {
-    const key = userKey(user)
-    const entry = await this.entryOf(user, now)
+    const found = await this.accessOfPerson({ user }, now)
+    return 'error' in found ? { access: noAccess, revision: null } : found
+  }
+
+  /** The effective access of the person `ref` names at `now`, holdings sorted as computeEffectiveAccess sorts them, by their person key. */
+  async accessOfPerson(ref: PersonRef, now: Date): Promise<{ access: EffectiveAccess; key: string; revision: string | null } | QuestionError> {
+    const person = await this.personKeyOf(ref)
+    if ('error' in person) return person
+    const { user } = ref
+    const { key } = person
+    const entry = await this.entryOf(key, user.toLowerCase(), now, person.compiled)
     const holdings = entry.indexes.flatMap((index) => index.holdings)
     const inactive = new Set<string>(entry.isInactive ? [key] : [])
-    if (holdings.length === 0) return { access: { users: new Map(), inactive }, revision: entry.revision }
+    if (holdings.length === 0) return { access: { users: new Map(), inactive }, key, revision: entry.revision }
     this.compiled?.compiler?.sort(holdings)
-    return { access: { users: new Map([[key, { user: entry.user, holdings }]]), inactive }, revision: entry.revision }
+    return { access: { users: new Map([[key, { user: entry.user, holdings }]]), inactive }, key, revision: entry.revision }
   }
 
   /**
    * The cached entry of `user` at `now` when the cache is known to agree with the store (no look for other
    * processes' writes due, no applied state being read); else undefined. Most checks end here, without a promise.
    */
-  private freshEntry(user: string, now: Date): Entry | undefined {
+  private freshEntry(ref: PersonRef, now: Date): Entry | undefined {
     if (this.isAppliedStale || this.compiling !== undefined || this.knownRevision === -1) return undefined
     if (performance.now() - this.revisionReadAt >= (this.options.foreignWritesEveryMs ?? 0)) return undefined
-    const cached = this.entries.get(userKey(user))
+    const key = this.personKeyNow(ref)
+    if (key === undefined) return undefined
+    const cached = this.entries.get(key)
     const at = now.getTime()
     return cached !== undefined && at >= cached.from && at < cached.until ? cached : undefined
   }
 
-  private async entryOf(user: string, now: Date): Promise<Pick<Entry, 'user' | 'isInactive' | 'indexes' | 'revision'>> {
-    const compiled = await this.sync()
-    const key = userKey(user)
+  /** The entry of the person `key`, whose userName is `name` (lower case). */
+  private async entryOf(key: string, name: string, now: Date, compiled: Compiled | undefined): Promise<Pick<Entry, 'user' | 'isInactive' | 'indexes' | 'revision'>> {
     const at = now.getTime()
     const cached = this.entries.get(key)
     if (cached !== undefined && at >= cached.from && at < cached.until) return cached
-    if (compiled?.compiler === undefined) return { user: key, isInactive: false, indexes: [], revision: compiled?.revision ?? null }
-    return this.compute(key, compiled, compiled.compiler, now)
+    if (compiled?.compiler === undefined) return { user: name, isInactive: false, indexes: [], revision: compiled?.revision ?? null }
+    return this.compute(key, name, compiled, compiled.compiler, now)
   }
 
-  private async compute(key: string, compiled: Compiled, compiler: UserAccessCompiler, now: Date): Promise<Entry> {
+  private async compute(key: string, name: string, compiled: Compiled, compiler: UserAccessCompiler, now: Date): Promise<Entry> {
     const epoch = this.epoch
-    const [directory, breakGlass] = await Promise.all([this.store.directoryOfUser(key), this.store.listBreakGlass()])
+    const [directory, breakGlass] = await Promise.all([this.store.directoryOfUser(name), this.store.listBreakGlass()])
     const held = compiler.partsOf(key, directory, { now, breakGlass: activeBreakGlass(breakGlass) })
     const indexes = held.parts.map((part) => {
       let index = compiled.indexes.get(part)
@@ -217,7 +256,8 @@ export class CheckService {
       revision: compiled.revision,
       from: now.getTime(),
       until: Math.min(Number.POSITIVE_INFINITY, ...indexes.map((index) => index.firstExpiry)),
-      recordIds: directory.users.map((record) => record.id),
+      // Only the person's own records: a write to another person of the same userName leaves this entry be.
+      recordIds: directory.users.filter((record) => compiler.identities.personKey(record.userName, record.connection) === key).map((record) => record.id),
     }
     // Kept only when nothing was invalidated meanwhile, and only for the present (not a question about another time).
     if (this.epoch === epoch && this.compiled === compiled && Math.abs(now.getTime() - this.clock().getTime()) <= 1000) {
@@ -231,7 +271,12 @@ export class CheckService {
   }
 
   async check(question: AccessQuestion): Promise<(CheckAnswer & { revision: string | null }) | QuestionError> {
-    const entry = this.freshEntry(question.user, question.at) ?? (await this.entryOf(question.user, question.at))
+    let entry: Pick<Entry, 'user' | 'isInactive' | 'indexes' | 'revision'> | undefined = this.freshEntry(question, question.at)
+    if (entry === undefined) {
+      const person = await this.personKeyOf(question)
+      if ('error' in person) return person
+      entry = await this.entryOf(person.key, question.user.toLowerCase(), question.at, person.compiled)
+    }
     const answer = checkIndexed(entry.indexes, entry.isInactive, question)
     return 'error' in answer ? answer : { allowed: answer.allowed, reasons: answer.reasons, denials: answer.denials, revision: entry.revision }
   }
@@ -246,10 +291,13 @@ export class CheckService {
         const compiler = compiled?.compiler
         if (compiled === undefined || compiler === undefined) return
         let sliceStart = performance.now()
-        for (const key of await this.store.userNameKeys()) {
+        const { identities } = compiler
+        for (const name of await this.store.userNameKeys()) {
           if (this.isClosed || this.clears !== clears) break
           if (this.entries.size >= this.maxUsers) break
-          if (!this.entries.has(key)) await this.compute(key, compiled, compiler, this.clock())
+          // Where a userName alone does not name a person, each person of that userName is computed.
+          const keys = identities.isSeveral ? new Set((await this.store.directoryOfUser(name)).users.map((user) => identities.personKey(user.userName, user.connection))) : [identities.personKey(name, undefined)]
+          for (const key of keys) if (!this.entries.has(key)) await this.compute(key, name, compiled, compiler, this.clock())
           if (performance.now() - sliceStart > warmSliceMs) {
             await new Promise((resolve) => setImmediate(resolve))
             sliceStart = performance.now()

@@ -1,6 +1,7 @@
 // What `apply` records in the store: applied revisions (documents + metadata) and break-glass grants.
 import type { Directory } from '../engine/types.js'
-import type { JsonObject, LiveSnapshot } from './store.js'
+import type { JsonObject } from './json.js'
+import type { LiveSnapshot } from './live-snapshot.js'
 
 /** One apply: who, when, from which commit, and the digests of what the reviewed plan was computed from. */
 export type AppliedRevision = {

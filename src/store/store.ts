@@ -1,11 +1,13 @@
 // The live store's interface: SCIM connections, tokens, users, groups, memberships, revision and audit chain.
-import type { MembershipTable } from '../engine/membership-table.js'
 import { StoreError } from '../errors.js'
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from './applied.js'
+import type { JsonObject } from './json.js'
+import type { LiveSnapshot } from './live-snapshot.js'
 import type { ResourceQuery, RootSearch } from './query.js'
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject
-export type JsonObject = { [key: string]: JsonValue }
+export type { LiveSnapshot }
+
+export type { JsonObject, JsonValue } from './json.js'
 
 /** A user or group as one connection provisioned it. */
 type StoredResource = {
@@ -88,17 +90,6 @@ export type AuditHead = { seq: number; hash: string }
 export type AuditVerification =
   | { ok: true; entries: number; head: AuditHead; isHeadRecorded: boolean; externalHeadSeq?: number }
   | { ok: false; entries: number; brokenAt?: number; reason: string }
-
-/** A consistent read of the live SCIM state, for plans. `revision` increases with every write. */
-export type LiveSnapshot = {
-  revision: number
-  users: { id: string; connection: string; userName: string; externalId?: string; active: boolean }[]
-  groups: { id: string; connection: string; displayName: string; externalId?: string }[]
-  /** Memberships as the IdPs sent them, including those of deactivated users: see `activeMemberships`. */
-  memberships: { groupId: string; userId: string }[]
-  /** The same memberships as a table, when the store reads them so (then `memberships` is built only when read). */
-  readonly membershipTable?: MembershipTable
-}
 
 /** Why a store write was refused. The SCIM layer maps these to status codes. */
 export type WriteRejection = 'not-found' | 'conflict' | 'precondition' | 'unknown-member'

@@ -76,19 +76,19 @@ describe('explain about users', () => {
   })
 
   it('keeps answering for a known user with no access, and tells a deactivated one apart', async () => {
-    expect(await runCli(['explain', '--user', 'idle@acme.example', '--db', db], { env })).toEqual({ code: 0, stdout: 'idle@acme.example holds no access (no mapped group, no grant; applied revision r1).\n', stderr: '' })
-    expect(await runCli(['explain', '--user', 'GONE@acme.example', '--db', db], { env })).toEqual({ code: 0, stdout: 'GONE@acme.example holds no access (deactivated; applied revision r1).\n', stderr: '' })
+    expect(await runCli(['explain', '--user', 'idle@acme.example', '--db', db], { env })).toEqual({ code: 0, stdout: 'idle@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n', stderr: '' })
+    expect(await runCli(['explain', '--user', 'GONE@acme.example', '--db', db], { env })).toEqual({ code: 0, stdout: 'GONE@acme.example through okta, entra holds no access (deactivated; applied revision r1).\n', stderr: '' })
     const denied = await runCli(['explain', '--user', 'idle@acme.example', '--permission', 'sso:manage', '--db', db], { env })
-    expect(denied).toEqual({ code: 0, stdout: 'DENIED (applied revision r1)\n  user "idle@acme.example" holds no access\n', stderr: '' })
+    expect(denied).toEqual({ code: 0, stdout: 'DENIED for idle@acme.example through okta, entra (applied revision r1)\n  user "idle@acme.example" holds no access\n', stderr: '' })
   })
 
   it('knows users only the access files or a break-glass grant name, even once what they held has expired', async () => {
     const listed = await runCli(['explain', '--user', 'breakglass-1@acme.example', '--db', db], { env })
-    expect(listed.stdout).toMatch(/^breakglass-1@acme\.example holds \d+ access items/)
+    expect(listed.stdout).toMatch(/^breakglass-1@acme\.example through okta, entra holds \d+ access items/)
     // dana's individual Grant ended on 2027-01-31; oncall's break-glass grant on 2026-11-24.
     const later = { ROLECALL_NOW: '2027-02-01T00:00:00Z' }
-    expect(await runCli(['explain', '--user', 'dana@acme.example', '--db', db], { env: later })).toEqual({ code: 0, stdout: 'dana@acme.example holds no access (no mapped group, no grant; applied revision r1).\n', stderr: '' })
-    expect(await runCli(['explain', '--user', 'oncall@acme.example', '--db', db], { env: later })).toEqual({ code: 0, stdout: 'oncall@acme.example holds no access (no mapped group, no grant; applied revision r1).\n', stderr: '' })
+    expect(await runCli(['explain', '--user', 'dana@acme.example', '--db', db], { env: later })).toEqual({ code: 0, stdout: 'dana@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n', stderr: '' })
+    expect(await runCli(['explain', '--user', 'oncall@acme.example', '--db', db], { env: later })).toEqual({ code: 0, stdout: 'oncall@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n', stderr: '' })
   })
 
   it('answers from the access files alone when there is no store', async () => {
@@ -120,6 +120,6 @@ describe('through a server (--server)', () => {
     expect(await runCli(['who-can', 'sso:mange'], { env: remote })).toEqual({ code: 1, stdout: '', stderr: 'rolecall: unknown permission "sso:mange"; did you mean "sso:manage"?\n' })
     expect(await runCli(['who-can', 'fly', 'journey:checkout/x'], { env: remote })).toEqual({ code: 1, stdout: '', stderr: 'rolecall: unknown action "fly": not an action of resource type "journey" (its actions: delete, edit, run)\n' })
     expect(await runCli(['explain', '--user', 'nobody@acme.example'], { env: remote })).toEqual({ code: 1, stdout: '', stderr: unknownUser('nobody@acme.example', 'applied revision r1') })
-    expect(await runCli(['explain', '--user', 'idle@acme.example'], { env: remote })).toEqual({ code: 0, stdout: 'idle@acme.example holds no access (no mapped group, no grant; applied revision r1).\n', stderr: '' })
+    expect(await runCli(['explain', '--user', 'idle@acme.example'], { env: remote })).toEqual({ code: 0, stdout: 'idle@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n', stderr: '' })
   })
 })

@@ -57,7 +57,7 @@ describe('after an apply', () => {
   it('explain answers one question, denying a wrong sign-in method with the reason', async () => {
     const result = await runCli(['explain', '--user', 'sasha@acme.example', '--permission', 'sso:manage', '--auth-method', 'password', '--db', db], { env })
     expect(result.stdout).toBe(
-      'DENIED (applied revision r1)\n  okta group "security-admins" → group "Security Admins" → role "Security Admin" → sso:manage: requires sign-in with sso (signed in with password)\n',
+      'DENIED for sasha@acme.example through okta, entra (applied revision r1)\n  okta group "security-admins" → group "Security Admins" → role "Security Admin" → sso:manage: requires sign-in with sso (signed in with password)\n',
     )
   })
 

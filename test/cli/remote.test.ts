@@ -68,7 +68,7 @@ describe('remote mode (--server / ROLECALL_SERVER)', () => {
     const drift = await runCli(['drift'], { env: remote('plan') })
     expect(drift).toMatchObject({ code: 0, stdout: 'No drift since r1.\n' })
     const explain = await runCli(['explain', '--user', 'sasha@acme.example', '--permission', 'sso:manage'], { env: remote('plan') })
-    expect(explain.stdout).toBe('ALLOWED (applied revision r1)\n  via okta group "security-admins" → group "Security Admins" → role "Security Admin" → sso:manage (when signed in with sso)\n')
+    expect(explain.stdout).toBe('ALLOWED for sasha@acme.example through okta, entra (applied revision r1)\n  via okta group "security-admins" → group "Security Admins" → role "Security Admin" → sso:manage (when signed in with sso)\n')
     const whoCan = await runCli(['who-can', 'sso:manage', '--auth-method', 'sso'], { env: remote('plan') })
     expect(whoCan.stdout).toMatch(/^4 users can sso:manage \(applied revision r1\):\n/)
   })

@@ -1,8 +1,10 @@
 // rolecall explain: every access a user holds with its chain, or the answer for one action on one resource.
 import { checkAccess, type AccessQuestion } from '../../engine/check.js'
 import { formatChain } from '../../engine/chain.js'
-import { computeEffectiveAccess, userKey } from '../../engine/effective.js'
-import { isKnownUser, knownUserNames, questionProblem, unknownUserMessage } from '../../engine/question-check.js'
+import { computeEffectiveAccess } from '../../engine/effective.js'
+import { identitiesOf } from '../../engine/identity.js'
+import { personSubject, resolvePerson } from '../../engine/person.js'
+import { isKnownUser, knownUserNames, namedConnections, questionProblem, unknownUserMessage } from '../../engine/question-check.js'
 import { RolecallError, UsageError } from '../../errors.js'
 import { oneOf, parseCommandArgs } from '../args.js'
 import { loadAccessContext } from '../access-context.js'
@@ -19,10 +21,13 @@ export const explainOptions = {
   tag: { type: 'string', multiple: true },
   'auth-method': { type: 'string' },
   format: { type: 'string' },
+  connection: { type: 'string' },
 } as const
 
-type Holdings = { source: string; user: string; inactive: boolean; holdings: { key: string; risk: string; chain: string; authMethods?: readonly string[]; expires?: string }[] }
-type Answer = { source: string; allowed: boolean; reasons: string[]; denials: string[] }
+/** `subject`: who the answer is about, as text (the person and the connections of their identity). */
+type About = { user: string; connections: readonly string[]; subject: string }
+type Holdings = About & { source: string; inactive: boolean; holdings: { key: string; risk: string; chain: string; authMethods?: readonly string[]; expires?: string }[] }
+type Answer = About & { source: string; allowed: boolean; reasons: string[]; denials: string[] }
 
 /** The question in the check API's body shape (shared by local and remote mode). */
 export function questionBody(values: { env?: string; tag?: string[]; 'auth-method'?: string }, rest: Record<string, string>): Record<string, unknown> {
@@ -45,6 +50,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const asks = values.permission !== undefined || values.action !== undefined
   const body = questionBody(values, {
     user: values.user,
+    ...(values.connection === undefined ? {} : { connection: values.connection }),
     ...(values.permission === undefined ? {} : { permission: values.permission }),
     ...(values.action === undefined ? {} : { action: values.action, resource: values.resource ?? '' }),
   })
@@ -58,22 +64,29 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const problem = question === undefined ? undefined : questionProblem(context.state, question)
     if (problem !== undefined) throw new RolecallError(problem)
     const access = computeEffectiveAccess(context.state, context.directory, { now, breakGlass: context.breakGlass })
+    const identities = identitiesOf(context.state)
+    const person = resolvePerson(identities, { user: values.user, ...(values.connection === undefined ? {} : { connection: values.connection }) }, context.directory.users, () => namedConnections(context.state, values.user ?? ''))
+    if ('error' in person) throw new RolecallError(person.error)
     // Holding something or being deactivated makes a user known; only then are the other places worth a look.
-    const key = userKey(values.user)
+    const { key } = person
     if (!access.users.has(key) && !access.inactive.has(key)) {
       const known = knownUserNames(context.state, context.directory.users, context.breakGlass)
       if (!isKnownUser(values.user, known)) throw new RolecallError(unknownUserMessage(values.user, known, context.source))
     }
     if (question !== undefined) {
-      const answer = checkAccess(access, question)
+      const answer = checkAccess(access, question, key)
       if ('error' in answer) throw new RolecallError(answer.error)
-      result = { source: context.source, ...answer }
+      const user = access.users.get(key)?.user ?? person.name
+      result = { source: context.source, user, connections: person.connections, subject: personSubject(identities, user, person.connections), ...answer }
     } else {
-      const held = access.users.get(userKey(values.user))
+      const held = access.users.get(key)
+      const user = held?.user ?? person.name
       result = {
         source: context.source,
-        user: held?.user ?? values.user,
-        inactive: access.inactive.has(userKey(values.user)),
+        user,
+        connections: person.connections,
+        subject: personSubject(identities, user, person.connections),
+        inactive: access.inactive.has(key),
         holdings: (held?.holdings ?? []).map((holding) => ({ key: holding.key, risk: holding.risk, chain: formatChain(holding.chain, holding), ...(holding.authMethods === undefined ? {} : { authMethods: holding.authMethods }), ...(holding.expires === undefined ? {} : { expires: holding.expires }) })),
       }
     }
@@ -83,16 +96,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return 0
   }
   if ('allowed' in result) {
-    io.out(`${result.allowed ? 'ALLOWED' : 'DENIED'} (${result.source})\n`)
+    io.out(`${result.allowed ? 'ALLOWED' : 'DENIED'} for ${result.subject} (${result.source})\n`)
     for (const reason of result.reasons) io.out(`  via ${reason}\n`)
     for (const denial of result.denials) io.out(`  ${denial}\n`)
     return 0
   }
   if (result.holdings.length === 0) {
-    io.out(`${result.user} holds no access (${result.inactive ? 'deactivated' : 'no mapped group, no grant'}; ${result.source}).\n`)
+    io.out(`${result.subject} holds no access (${result.inactive ? 'deactivated' : 'no mapped group, no grant'}; ${result.source}).\n`)
     return 0
   }
-  io.out(`${result.user} holds ${result.holdings.length} access item${result.holdings.length === 1 ? '' : 's'} (${result.source}):\n`)
+  io.out(`${result.subject} holds ${result.holdings.length} access item${result.holdings.length === 1 ? '' : 's'} (${result.source}):\n`)
   for (const holding of result.holdings) {
     const extra = [holding.authMethods === undefined ? '' : ` sign-in: ${holding.authMethods.join('|')}`, holding.expires === undefined ? '' : ` until ${holding.expires}`].join('')
     io.out(`  [${holding.risk}] ${holding.chain}${extra}\n`)

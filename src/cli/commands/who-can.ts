@@ -29,8 +29,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (problem !== undefined) throw new RolecallError(problem)
     const access = computeEffectiveAccess(context.state, context.directory, { now, breakGlass: context.breakGlass })
     result = { source: context.source, users: [] }
-    for (const { user } of access.users.values()) {
-      const answer = checkAccess(access, toQuestion({ ...body, user }, now))
+    for (const [key, { user }] of access.users) {
+      const answer = checkAccess(access, toQuestion({ ...body, user }, now), key)
       if ('error' in answer) throw new RolecallError(answer.error)
       if (answer.allowed) result.users.push({ user, reasons: answer.reasons })
     }

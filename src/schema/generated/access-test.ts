@@ -9,17 +9,25 @@ export type Name = string
  */
 export type Description = string
 /**
- * The Organization connection.
+ * The connection the hypothetical user comes through; required when the Organization's connections are more than one identity. Their `idpGroups` must be of that identity's connections.
  */
 export type Identifier = string
 /**
- * A Catalog permission.
+ * The Organization connection.
  */
 export type Identifier1 = string
 /**
- * An action of the resource's type.
+ * The connection the user signs in through (as the check API's `connection`); required when the Organization's connections are more than one identity.
  */
 export type Identifier2 = string
+/**
+ * A Catalog permission.
+ */
+export type Identifier3 = string
+/**
+ * An action of the resource's type.
+ */
+export type Identifier4 = string
 /**
  * A concrete resource `type:service/name`.
  */
@@ -27,7 +35,7 @@ export type ResourcePattern = string
 /**
  * The environment the resource is in.
  */
-export type Identifier3 = string
+export type Identifier5 = string
 
 /**
  * Assertions about access that must hold: user U can, or cannot, do A on R (optionally with hypothetical IdP memberships).
@@ -58,6 +66,7 @@ export interface HypotheticalUser {
    * The userName.
    */
   user: string
+  connection?: Identifier
   /**
    * Whether the user is active (default true).
    */
@@ -71,7 +80,7 @@ export interface HypotheticalUser {
  * An IdP group on a connection, by displayName or externalId.
  */
 export interface IdpGroupRef {
-  connection: Identifier
+  connection: Identifier1
   /**
    * The IdP group's displayName.
    */
@@ -89,6 +98,7 @@ export interface AccessAssertion {
    * The userName.
    */
   user: string
+  connection?: Identifier2
   can?: AccessQuery
   cannot?: AccessQuery
 }
@@ -96,10 +106,10 @@ export interface AccessAssertion {
  * An org permission, or an action on one concrete resource (with its environment and tags).
  */
 export interface AccessQuery {
-  permission?: Identifier1
-  action?: Identifier2
+  permission?: Identifier3
+  action?: Identifier4
   resource?: ResourcePattern
-  env?: Identifier3
+  env?: Identifier5
   /**
    * Tags the resource carries.
    */

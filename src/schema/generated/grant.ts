@@ -9,6 +9,10 @@ export type Name = string
  */
 export type Description = string
 /**
+ * The connection `user` comes through (e.g. `okta`): the grant is that connection's user's, or the merged person's when the connection is in a `mergeIdentities` entry. Required when the Organization's connections are more than one identity, so that a user of another IdP with the same userName does not receive it.
+ */
+export type Identifier = string
+/**
  * One action, or a list of actions, of the resource type (see the Catalog). `*` means every action of the type.
  */
 export type Actions = string | [string, ...string[]]
@@ -21,11 +25,11 @@ export type ResourcePattern = string
  *
  * @minItems 1
  */
-export type Environments = [Identifier, ...Identifier[]]
+export type Environments = [Identifier1, ...Identifier1[]]
 /**
  * A lower-case identifier such as a permission, action, environment or connection name.
  */
-export type Identifier = string
+export type Identifier1 = string
 /**
  * The grant only covers resources that carry all of these tags.
  *
@@ -60,6 +64,7 @@ export interface Grant {
    * The userName of the one user who receives the grant.
    */
   user: string
+  connection?: Identifier
   action: Actions
   resource: ResourcePattern
   env?: Environments

@@ -13,6 +13,10 @@ export type Description = string
  */
 export type Identifier = string
 /**
+ * The connection the listed `users` come through (e.g. `okta`): each is that connection's user of that userName, or the merged person when the connection is in a `mergeIdentities` entry. Required with `users` when the Organization's connections are more than one identity, so that a user of another IdP with the same userName is not a member.
+ */
+export type Identifier1 = string
+/**
  * A name, unique among the documents of its kind. Other documents refer to it by this exact text.
  */
 export type Name1 = string
@@ -29,11 +33,11 @@ export type Name3 = string
  *
  * @minItems 1
  */
-export type Environments = [Identifier1, ...Identifier1[]]
+export type Environments = [Identifier2, ...Identifier2[]]
 /**
  * A lower-case identifier such as a permission, action, environment or connection name.
  */
-export type Identifier1 = string
+export type Identifier2 = string
 /**
  * One action, or a list of actions, of the resource type (see the Catalog). `*` means every action of the type.
  */
@@ -47,7 +51,7 @@ export type ResourcePattern = string
  *
  * @minItems 1
  */
-export type Environments1 = [Identifier1, ...Identifier1[]]
+export type Environments1 = [Identifier2, ...Identifier2[]]
 /**
  * The grant only covers resources that carry all of these tags.
  *
@@ -119,6 +123,7 @@ export interface LocalMembers {
    * userNames of members (as the IdP provisions them, e.g. `alice@example.com`).
    */
   users?: string[]
+  connection?: Identifier1
   /**
    * Names of other Groups whose members are members of this one.
    */

@@ -12,9 +12,13 @@ export type Description = string
  * The connection's name, used in Group sources (e.g. `okta`, `entra`).
  */
 export type Identifier = string
+/**
+ * A lower-case identifier such as a permission, action, environment or connection name.
+ */
+export type Identifier1 = string
 
 /**
- * The organization (exactly one per access directory) and the SCIM connections its identity providers provision through.
+ * The organization (exactly one per access directory), the SCIM connections its identity providers provision through, and which connections' users are one person.
  */
 export interface Organization {
   /**
@@ -29,6 +33,10 @@ export interface Organization {
    * @minItems 1
    */
   connections: [Connection, ...Connection[]]
+  /**
+   * Connections whose users are the same people: users of merged connections with the same userName (compared without case) are one person, who holds the access that comes through any of them. Without it, each connection's users are their own people: `alice@example.com` from `okta` and from `entra` are two people, and neither holds what comes through the other. Merge only connections you trust alike to say who someone is.
+   */
+  mergeIdentities?: IdentityMerge[]
 }
 /**
  * A SCIM connection from one identity provider.
@@ -39,5 +47,21 @@ export interface Connection {
    * The identity provider behind the connection, so its SCIM habits are expected.
    */
   provider: 'okta' | 'entra' | 'onelogin' | 'google' | 'jumpcloud' | 'generic'
+  description?: Description
+}
+/**
+ * Two or more connections whose users are one person when their userNames match.
+ */
+export interface IdentityMerge {
+  /**
+   * The connections merged, by the names `connections` declares: at least two, and each connection in one merge only.
+   *
+   * @minItems 1
+   */
+  connections: [Identifier1, ...Identifier1[]]
+  /**
+   * What makes two users one person: `userName`, compared without case (RFC 7643 §4.1.1).
+   */
+  by: 'userName'
   description?: Description
 }
