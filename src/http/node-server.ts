@@ -35,15 +35,14 @@ export function createNodeServer(pipeline: Pipeline, onUnexpected: (error: unkno
   const owed = new WeakMap<Duplex, { incoming: IncomingMessage; response: ServerResponse }>()
   const server = createServer({ ServerResponse: ClosingAwareResponse }, (incoming, response) => {
     const { socket } = incoming
+    // The latest request of its connection: once its response has ended, nothing is owed (no listener per request).
     owed.set(socket, { incoming, response })
-    response.once('close', () => {
-      if (owed.get(socket)?.response === response) owed.delete(socket)
-    })
     listener(incoming, response)
   })
   const refuse = clientErrorRefuser()
   server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
-    const pending = owed.get(socket)
+    const latest = owed.get(socket)
+    const pending = latest === undefined || latest.response.writableEnded ? undefined : latest
     const refuseHere = () => {
       const { headersTimeout, requestTimeout } = server
       const status = refuse({ error, socket, pending: pending?.response, headersTimeoutMs: headersTimeout, requestTimeoutMs: requestTimeout, maxHeaderSize, now: new Date() })
