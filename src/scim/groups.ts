@@ -8,7 +8,7 @@ import { parsePatchBody, patchGroup } from './patch.js'
 import { isReturned, parseProjection, project, type Projection } from './projection.js'
 import { etagOf, memberIds, normalizeResource, renderGroup } from './resource.js'
 import { groupType } from './schemas.js'
-import { searchParams } from './search.js'
+import { listRoutes } from './list-routes.js'
 
 function projectionOf(exchange: Exchange): Projection {
   const query = exchange.queries()
@@ -47,23 +47,7 @@ export function groupRoutes(store: Store, maxBody: number): Route[] {
         return respond(exchange, group, projectionOf(exchange), 201)
       },
     },
-    {
-      method: 'POST',
-      path: '/.search',
-      maxBody,
-      handle: (exchange) => {
-        const search = searchParams(readBody(exchange))
-        return list(exchange, store, search.params, parseProjection(groupType, search.attributes, search.excludedAttributes))
-      },
-    },
-    {
-      method: 'GET',
-      path: '',
-      handle: (exchange) => {
-        const params = exchange.queries()
-        return list(exchange, store, params, parseProjection(groupType, params['attributes'], params['excludedAttributes']))
-      },
-    },
+    ...listRoutes(groupType, (exchange, params, projection) => list(exchange, store, params, projection), maxBody),
     {
       method: 'GET',
       path: '/:id',

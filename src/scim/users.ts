@@ -8,7 +8,7 @@ import { parsePatchBody, patchUser } from './patch.js'
 import { isReturned, parseProjection, project, type Projection } from './projection.js'
 import { etagOf, normalizeResource, renderUser } from './resource.js'
 import { userType } from './schemas.js'
-import { searchParams } from './search.js'
+import { listRoutes } from './list-routes.js'
 
 function projectionOf(exchange: Exchange): Projection {
   const query = exchange.queries()
@@ -93,23 +93,7 @@ export function userRoutes(store: Store, maxBody: number): Route[] {
         return respond(exchange, user, projectionOf(exchange), 201)
       },
     },
-    {
-      method: 'POST',
-      path: '/.search',
-      maxBody,
-      handle: (exchange) => {
-        const search = searchParams(readBody(exchange))
-        return list(exchange, store, search.params, parseProjection(userType, search.attributes, search.excludedAttributes))
-      },
-    },
-    {
-      method: 'GET',
-      path: '',
-      handle: (exchange) => {
-        const params = exchange.queries()
-        return list(exchange, store, params, parseProjection(userType, params['attributes'], params['excludedAttributes']))
-      },
-    },
+    ...listRoutes(userType, (exchange, params, projection) => list(exchange, store, params, projection), maxBody),
     {
       method: 'GET',
       path: '/:id',
