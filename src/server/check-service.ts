@@ -60,6 +60,11 @@ export class CheckService {
   private compiling: Promise<void> | undefined
   private readonly entries = new Map<string, Entry>()
   private readonly keyOfRecord = new Map<string, string>()
+  /**
+   * Where a userName alone does not name a person (several identities), the person a question without a connection
+   * names, by lower-case userName: read from the directory once, and forgotten with that userName's entries.
+   */
+  private readonly personOfName = new Map<string, { key: string } | QuestionError>()
   /** The store revision the cache agrees with; -1 before the first request. */
   private knownRevision = -1
   /** When (performance.now()) the store revision was last read. */
@@ -113,6 +118,7 @@ export class CheckService {
       const identities = this.compiled?.compiler?.identities
       for (const name of change.userNames) {
         this.forget(name)
+        this.personOfName.delete(name)
         // The people of that userName in each identity, and the one named without a connection.
         if (identities?.isSeveral === true) for (const key of [...identities.all.map((identity) => `${identity}\u0000${name}`), `\u0000${name}`]) this.forget(key)
       }
@@ -131,6 +137,7 @@ export class CheckService {
   private clear(): void {
     this.entries.clear()
     this.keyOfRecord.clear()
+    this.personOfName.clear()
     this.epoch++
     this.clears++
     if (this.isWarmWanted) this.warm()
@@ -178,7 +185,11 @@ export class CheckService {
    */
   private personKeyNow(ref: PersonRef): string | undefined {
     const identities = this.compiled?.compiler?.identities
-    if (identities === undefined || (ref.connection === undefined && identities.isSeveral)) return ref.connection === undefined && identities === undefined ? ref.user.toLowerCase() : undefined
+    if (identities !== undefined && ref.connection === undefined && identities.isSeveral) {
+      const known = this.personOfName.get(ref.user.toLowerCase())
+      return known !== undefined && 'key' in known ? known.key : undefined
+    }
+    if (identities === undefined) return ref.connection === undefined ? ref.user.toLowerCase() : undefined
     const person = resolvePerson(identities, ref, [])
     return 'error' in person ? undefined : person.key
   }
@@ -189,9 +200,20 @@ export class CheckService {
     const compiler = compiled?.compiler
     if (compiler === undefined) return { key: ref.user.toLowerCase(), compiled }
     const { identities } = compiler
-    const records = ref.connection === undefined && identities.isSeveral ? (await this.store.directoryOfUser(ref.user.toLowerCase())).users : []
+    if (ref.connection !== undefined || !identities.isSeveral) {
+      const person = resolvePerson(identities, ref, [])
+      return 'error' in person ? person : { key: person.key, compiled }
+    }
+    const name = ref.user.toLowerCase()
+    const known = this.personOfName.get(name)
+    if (known !== undefined) return 'key' in known ? { key: known.key, compiled } : known
+    const epoch = this.epoch
+    const records = (await this.store.directoryOfUser(name)).users
     const person = resolvePerson(identities, ref, records, () => namedConnections(compiler.state, ref.user))
-    return 'error' in person ? person : { key: person.key, compiled }
+    const found = 'error' in person ? person : { key: person.key }
+    // Kept only when no write was told of meanwhile (a write to this userName may have changed whom it names).
+    if (this.epoch === epoch && this.compiled === compiled) this.personOfName.set(name, found)
+    return 'key' in found ? { key: found.key, compiled } : found
   }
 
   /** The effective access of `user` at `now` where a userName names one person (an ambiguous one holds nothing here). */
@@ -297,6 +319,8 @@ export class CheckService {
           if (this.entries.size >= this.maxUsers) break
           // Where a userName alone does not name a person, each person of that userName is computed.
           const keys = identities.isSeveral ? new Set((await this.store.directoryOfUser(name)).users.map((user) => identities.personKey(user.userName, user.connection))) : [identities.personKey(name, undefined)]
+          // And whom the userName alone names, so that a question without a connection needs no look at the store.
+          if (identities.isSeveral) await this.personKeyOf({ user: name })
           for (const key of keys) if (!this.entries.has(key)) await this.compute(key, name, compiled, compiler, this.clock())
           if (performance.now() - sliceStart > warmSliceMs) {
             await new Promise((resolve) => setImmediate(resolve))

@@ -93,3 +93,26 @@ describe('POST /api/v1/explain with unmerged connections', () => {
     expect(await call('POST', '/explain', { user: 'alice@acme.example' }, planToken)).toEqual({ status: 400, body: { error: ambiguous } })
   })
 })
+
+describe('whom a userName alone names, as the check API keeps it', () => {
+  it('is read once, and again after the IdP gives another connection a user of that userName', async () => {
+    const fixture = await scimFixture(['okta', 'entra'])
+    const { okta, entra } = fixture.clients
+    if (okta === undefined || entra === undefined) throw new Error('both connections have a client')
+    const carol = await provisionUser(okta, 'carol@acme.example')
+    await provisionGroup(okta, 'security-admins', [carol])
+    await applyExampleAccess(fixture.store, `${fixturesDir}identity/two-idps`)
+    const token = (await fixture.store.createAdminToken(['check'])).token
+    const api = createApiApp({ store: fixture.store, clock: () => fixtureNow })
+    const ask = async () => {
+      const response = await api.request('http://localhost/api/v1/check', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ user: 'carol@acme.example', permission: 'sso:manage' }) })
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+    }
+    // One connection holds carol: she needs none named, and the answer is the same when asked again (from the cache).
+    expect(await ask()).toMatchObject({ status: 200, body: { allowed: true } })
+    expect(await ask()).toMatchObject({ status: 200, body: { allowed: true } })
+    // entra makes a carol too: the userName alone now names two people, and is refused, not answered from the cache.
+    await provisionUser(entra, 'carol@acme.example')
+    expect(await ask()).toMatchObject({ status: 400, body: { error: expect.stringContaining('is ambiguous') } })
+  })
+})
