@@ -64,7 +64,7 @@ export class CheckService {
    * Where a userName alone does not name a person (several identities), the person a question without a connection
    * names, by lower-case userName: read from the directory once, and forgotten with that userName's entries.
    */
-  private readonly personOfName = new Map<string, { key: string } | QuestionError>()
+  private readonly personOfName = new Map<string, { key: string }>()
   /** The store revision the cache agrees with; -1 before the first request. */
   private knownRevision = -1
   /** When (performance.now()) the store revision was last read. */
@@ -187,7 +187,7 @@ export class CheckService {
     const identities = this.compiled?.compiler?.identities
     if (identities !== undefined && ref.connection === undefined && identities.isSeveral) {
       const known = this.personOfName.get(ref.user.toLowerCase())
-      return known !== undefined && 'key' in known ? known.key : undefined
+      return known?.key
     }
     if (identities === undefined) return ref.connection === undefined ? ref.user.toLowerCase() : undefined
     const person = resolvePerson(identities, ref, [])
@@ -206,14 +206,23 @@ export class CheckService {
     }
     const name = ref.user.toLowerCase()
     const known = this.personOfName.get(name)
-    if (known !== undefined) return 'key' in known ? { key: known.key, compiled } : known
+    if (known !== undefined) return { key: known.key, compiled }
     const epoch = this.epoch
-    const records = (await this.store.directoryOfUser(name)).users
-    const person = resolvePerson(identities, ref, records, () => namedConnections(compiler.state, ref.user))
-    const found = 'error' in person ? person : { key: person.key }
-    // Kept only when no write was told of meanwhile (a write to this userName may have changed whom it names).
-    if (this.epoch === epoch && this.compiled === compiled) this.personOfName.set(name, found)
+    const found = this.rememberPerson(ref.user, (await this.store.directoryOfUser(name)).users, compiled, compiler, epoch)
     return 'key' in found ? { key: found.key, compiled } : found
+  }
+
+  /**
+   * Whom the userName `user` alone names, from its records in the directory; kept (not a refusal, which names the
+   * userName as asked) unless a write was told of since `epoch` (a write to this userName may have changed whom it
+   * names) or the applied state changed.
+   */
+  private rememberPerson(user: string, records: readonly { connection: string; userName: string }[], compiled: Compiled | undefined, compiler: UserAccessCompiler, epoch: number): { key: string } | QuestionError {
+    const person = resolvePerson(compiler.identities, { user }, records, () => namedConnections(compiler.state, user))
+    if ('error' in person) return person
+    const found = { key: person.key }
+    if (this.epoch === epoch && this.compiled === compiled) this.personOfName.set(user.toLowerCase(), found)
+    return found
   }
 
   /** The effective access of `user` at `now` where a userName names one person (an ambiguous one holds nothing here). */
@@ -318,9 +327,15 @@ export class CheckService {
           if (this.isClosed || this.clears !== clears) break
           if (this.entries.size >= this.maxUsers) break
           // Where a userName alone does not name a person, each person of that userName is computed.
-          const keys = identities.isSeveral ? new Set((await this.store.directoryOfUser(name)).users.map((user) => identities.personKey(user.userName, user.connection))) : [identities.personKey(name, undefined)]
-          // And whom the userName alone names, so that a question without a connection needs no look at the store.
-          if (identities.isSeveral) await this.personKeyOf({ user: name })
+          let keys: Iterable<string> = [identities.personKey(name, undefined)]
+          if (identities.isSeveral) {
+            const epoch = this.epoch
+            const records = (await this.store.directoryOfUser(name)).users
+            keys = new Set(records.map((user) => identities.personKey(user.userName, user.connection)))
+            // And whom the userName alone names, from the same records, so that a question without a connection
+            // needs no look at the store.
+            this.rememberPerson(name, records, compiled, compiler, epoch)
+          }
           for (const key of keys) if (!this.entries.has(key)) await this.compute(key, name, compiled, compiler, this.clock())
           if (performance.now() - sliceStart > warmSliceMs) {
             await new Promise((resolve) => setImmediate(resolve))
