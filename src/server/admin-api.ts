@@ -89,6 +89,19 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
   const apply = scope('apply')
   const maxBody = maxAdminBodyBytes
   const json = (value: unknown, status = 200): HttpReply => jsonReply(value, status)
+  /** A question about the applied state: 409 before anything is applied, else `answer` on it at the request's time. */
+  const onApplied = (path: string, answer: (body: Record<string, unknown> | undefined, live: AppliedAccess, now: Date) => HttpReply): Route => ({
+    method: 'POST',
+    path,
+    guard: plan,
+    maxBody,
+    handle: async (exchange) => {
+      const now = clock()
+      const live = await appliedAccess(store, now)
+      if (live === undefined) return json({ error: 'nothing has been applied yet' }, 409)
+      return answer(readJson(exchange) as Record<string, unknown> | undefined, live, now)
+    },
+  })
   return [
     { method: 'GET', path: '/state', guard: plan, handle: async () => json(await readPlanBase(store)) },
 
@@ -169,77 +182,57 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
       },
     },
 
-    {
-      method: 'POST',
-      path: '/explain',
-      guard: plan,
-      maxBody,
-      handle: async (exchange) => {
-        const now = clock()
-        const body = readJson(exchange) as Record<string, unknown> | undefined
-        const live = await appliedAccess(store, now)
-        if (live === undefined) return json({ error: 'nothing has been applied yet' }, 409)
-        const { access, source } = live
-        if (body === undefined || typeof body.user !== 'string') return json({ error: '`user` is required' }, 400)
-        if (body.connection !== undefined && (typeof body.connection !== 'string' || body.connection === '')) return json({ error: '`connection` must be a non-empty string' }, 400)
-        // The person the question names: by userName and, where that alone names nobody in particular, connection.
-        const identities = identitiesOf(live.state)
-        const person = resolvePerson(identities, { user: body.user, ...(typeof body.connection === 'string' ? { connection: body.connection } : {}) }, live.users, () => namedConnections(live.state, String(body.user)))
-        if ('error' in person) return json({ error: person.error }, 400)
-        const about = (shown: string | undefined, found: Person) => ({ user: shown ?? found.name, connections: found.connections, subject: personSubject(identities, shown ?? found.name, found.connections) })
-        if (body.permission === undefined && body.action === undefined) {
-          const unknown = unknownUser(live, body.user, person.key)
-          if (unknown !== undefined) return json(unknown.body, unknown.status)
-          const held = access.users.get(person.key)
-          return json({
-            source,
-            ...about(held?.user, person),
-            inactive: access.inactive.has(person.key),
-            holdings: (held?.holdings ?? []).map((holding) => ({
-              key: holding.key,
-              risk: holding.risk,
-              chain: formatChain(holding.chain, holding),
-              ...(holding.authMethods === undefined ? {} : { authMethods: holding.authMethods }),
-              ...(holding.expires === undefined ? {} : { expires: holding.expires }),
-            })),
-          })
-        }
-        const question = parseCheckBody(body, now)
-        if ('error' in question) return json({ error: question.error }, 400)
-        const problem = questionProblem(live.state, question)
-        if (problem !== undefined) return json({ error: problem }, 400)
-        const unknown = unknownUser(live, question.user, person.key)
+    onApplied('/explain', (body, live, now) => {
+      const { access, source } = live
+      if (body === undefined || typeof body.user !== 'string') return json({ error: '`user` is required' }, 400)
+      if (body.connection !== undefined && (typeof body.connection !== 'string' || body.connection === '')) return json({ error: '`connection` must be a non-empty string' }, 400)
+      // The person the question names: by userName and, where that alone names nobody in particular, connection.
+      const identities = identitiesOf(live.state)
+      const person = resolvePerson(identities, { user: body.user, ...(typeof body.connection === 'string' ? { connection: body.connection } : {}) }, live.users, () => namedConnections(live.state, String(body.user)))
+      if ('error' in person) return json({ error: person.error }, 400)
+      const about = (shown: string | undefined, found: Person) => ({ user: shown ?? found.name, connections: found.connections, subject: personSubject(identities, shown ?? found.name, found.connections) })
+      if (body.permission === undefined && body.action === undefined) {
+        const unknown = unknownUser(live, body.user, person.key)
         if (unknown !== undefined) return json(unknown.body, unknown.status)
-        const answer = checkAccess(access, body.authMethod === undefined ? { ...question, anyAuthMethod: true } : question, person.key)
-        if ('error' in answer) return json({ error: answer.error }, 400)
-        return json({ source, ...about(access.users.get(person.key)?.user, person), ...answer })
-      },
-    },
+        const held = access.users.get(person.key)
+        return json({
+          source,
+          ...about(held?.user, person),
+          inactive: access.inactive.has(person.key),
+          holdings: (held?.holdings ?? []).map((holding) => ({
+            key: holding.key,
+            risk: holding.risk,
+            chain: formatChain(holding.chain, holding),
+            ...(holding.authMethods === undefined ? {} : { authMethods: holding.authMethods }),
+            ...(holding.expires === undefined ? {} : { expires: holding.expires }),
+          })),
+        })
+      }
+      const question = parseCheckBody(body, now)
+      if ('error' in question) return json({ error: question.error }, 400)
+      const problem = questionProblem(live.state, question)
+      if (problem !== undefined) return json({ error: problem }, 400)
+      const unknown = unknownUser(live, question.user, person.key)
+      if (unknown !== undefined) return json(unknown.body, unknown.status)
+      const answer = checkAccess(access, body.authMethod === undefined ? { ...question, anyAuthMethod: true } : question, person.key)
+      if ('error' in answer) return json({ error: answer.error }, 400)
+      return json({ source, ...about(access.users.get(person.key)?.user, person), ...answer })
+    }),
 
-    {
-      method: 'POST',
-      path: '/who-can',
-      guard: plan,
-      maxBody,
-      handle: async (exchange) => {
-        const now = clock()
-        const body = readJson(exchange) as Record<string, unknown> | undefined
-        const live = await appliedAccess(store, now)
-        if (live === undefined) return json({ error: 'nothing has been applied yet' }, 409)
-        const { access, source } = live
-        const probe = parseCheckBody({ ...(body ?? {}), user: '*' }, now)
-        if ('error' in probe) return json({ error: probe.error }, 400)
-        const problem = questionProblem(live.state, probe)
-        if (problem !== undefined) return json({ error: problem }, 400)
-        const users: { user: string; reasons: string[] }[] = []
-        for (const [key, { user }] of access.users) {
-          const question: AccessQuestion = { ...probe, user, ...(probe.authMethod === undefined ? { anyAuthMethod: true } : {}) }
-          const answer = checkAccess(access, question, key)
-          if ('error' in answer) return json({ error: answer.error }, 400)
-          if (answer.allowed) users.push({ user, reasons: answer.reasons })
-        }
-        return json({ source, users })
-      },
-    },
+    onApplied('/who-can', (body, live, now) => {
+      const { access, source } = live
+      const probe = parseCheckBody({ ...(body ?? {}), user: '*' }, now)
+      if ('error' in probe) return json({ error: probe.error }, 400)
+      const problem = questionProblem(live.state, probe)
+      if (problem !== undefined) return json({ error: problem }, 400)
+      const users: { user: string; reasons: string[] }[] = []
+      for (const [key, { user }] of access.users) {
+        const question: AccessQuestion = { ...probe, user, ...(probe.authMethod === undefined ? { anyAuthMethod: true } : {}) }
+        const answer = checkAccess(access, question, key)
+        if ('error' in answer) return json({ error: answer.error }, 400)
+        if (answer.allowed) users.push({ user, reasons: answer.reasons })
+      }
+      return json({ source, users })
+    }),
   ]
 }
