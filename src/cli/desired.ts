@@ -1,12 +1,11 @@
 // Shared by plan, apply, drift, explain, test: load and validate the access directory, open the store.
-import { existsSync } from 'node:fs'
 import { hasErrors } from '../diag/diagnostic.js'
 import { RolecallError } from '../errors.js'
 import { loadAccessDir } from '../load/load-access.js'
 import type { DesiredState } from '../model/state.js'
 import { renderDiagnosticsText } from '../render/diagnostics.js'
-import { resolveDbPath } from '../server/config.js'
-import { openSqliteStore } from '../store/sqlite/sqlite-store.js'
+import { resolveStoreLocation } from '../server/config.js'
+import { openStore, storeExists, type StoreUse } from '../store/open-store.js'
 import type { Store } from '../store/store.js'
 import { accessDirOption } from './commands/validate.js'
 import type { Io } from './io.js'
@@ -21,13 +20,13 @@ export async function loadDesired(dir: string | undefined, io: Io, now: Date): P
 }
 
 /** Run `work` with the store at --db / ROLECALL_DB, or with undefined when no database exists yet (and `mayBeMissing`). */
-export async function withStore<T>(db: string | undefined, io: Io, work: (store: Store | undefined) => Promise<T>, mayBeMissing = true): Promise<T> {
-  const path = resolveDbPath(db, io.env, io.cwd)
-  if (path !== ':memory:' && !existsSync(path)) {
-    if (!mayBeMissing) throw new RolecallError(`no database at ${path}`)
+export async function withStore<T>(db: string | undefined, io: Io, work: (store: Store | undefined) => Promise<T>, mayBeMissing = true, use: StoreUse = 'write'): Promise<T> {
+  const location = resolveStoreLocation(db, io.env, io.cwd)
+  if (!storeExists(location)) {
+    if (!mayBeMissing) throw new RolecallError(`no database at ${location.display}`)
     return work(undefined)
   }
-  const store = openSqliteStore(path)
+  const store = await openStore(location, { use })
   try {
     return await work(store)
   } finally {

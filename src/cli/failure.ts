@@ -97,27 +97,6 @@ function describeSystemError(error: SystemError): string {
   return target === undefined ? `${verb} failed: ${problem} (${error.code})` : `cannot ${verb} ${target}: ${problem}${missingDir}`
 }
 
-/** SQLite errors that escape the store (those at open name the file: see store/sqlite/open.ts). */
-function describeSqliteError(error: Error & { code: string }): string {
-  const code = error.code.split('_').slice(0, 2).join('_')
-  const hint =
-    code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED'
-      ? '; another process is writing to the store: try again'
-      : code === 'SQLITE_FULL'
-        ? '; free some disk space'
-        : code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB'
-          ? '; restore the store from a backup'
-          : code === 'SQLITE_READONLY'
-            ? '; rolecall needs to write to the store and the -wal and -shm files beside it'
-            : ''
-  return `the store failed: ${error.message} (${error.code})${hint}`
-}
-
-function isSqliteError(error: unknown): error is Error & { code: string } {
-  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined
-  return typeof code === 'string' && code.startsWith('SQLITE_')
-}
-
 /** The stack of `error` and of each error it was caused by. */
 function stackOf(error: unknown): string {
   const lines: string[] = []
@@ -137,7 +116,6 @@ export function describeFailure(error: unknown, env: NodeJS.ProcessEnv): string 
   const debug = isDebug(env) ? stackOf(error) : ''
   if (error instanceof RolecallError) return `rolecall: ${error.message}\n${debug}`
   if (isSystemError(error)) return `rolecall: ${describeSystemError(error)}\n${debug}`
-  if (isSqliteError(error)) return `rolecall: ${describeSqliteError(error)}\n${debug}`
   const message = error instanceof Error ? error.message : String(error)
   const hint = debug === '' ? `This is a bug in rolecall. Run again with ${debugVariable}=1 to see the stack trace, and report it with that output.\n` : debug
   return `rolecall: internal error: ${message}\n${hint}`

@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import type { Plan } from '../schema/generated/plan.js'
 import { createNodeServer } from '../http/node-server.js'
 import { createServerApp } from '../server/app.js'
-import { openSqliteStore } from '../store/sqlite/sqlite-store.js'
+import { storeLocation } from '../store/location.js'
+import { openStore } from '../store/open-store.js'
 import type { DriftReport } from '../plan/drift.js'
 import { loadAccessDir } from '../load/load-access.js'
 import { stateDocuments } from '../model/documents.js'
@@ -81,7 +82,7 @@ async function approveAll(plan: Plan): Promise<string[]> {
 /** Run the demo against the access directory `accessDir`; returns the steps to print. */
 export async function runDemo(accessDir: string, renderMarkdown: (plan: Plan) => string, renderDrift: (report: DriftReport) => string): Promise<DemoStep[]> {
   const work = await mkdtemp(join(tmpdir(), 'rolecall-demo-'))
-  const store = openSqliteStore(join(work, 'demo.db'))
+  const store = await openStore(storeLocation(join(work, 'demo.db'), work), { use: 'write' })
   const { pipeline } = createServerApp({ store })
   const { server } = createNodeServer(pipeline, () => undefined)
   const steps: DemoStep[] = []

@@ -1,6 +1,7 @@
 // RFC 7644 §3.12 error bodies, and the mapping of every failure to one of them.
-import { ScimError, StoreBusyError } from '../errors.js'
+import { ScimError, StoreError } from '../errors.js'
 import type { HttpReply } from '../http/exchange.js'
+import { storeFailure } from '../http/store-failure.js'
 import { WriteRejectedError } from '../store/store.js'
 import { scimJson } from './http.js'
 import { errorSchema } from './schemas.js'
@@ -32,10 +33,10 @@ export function toScimError(error: unknown): { error: ScimError; isUnexpected: b
       }
     }
   }
-  if (error instanceof StoreBusyError) {
-    // Nothing was written: the IdP may send the request again. The detail names no file (the message does).
-    const detail = 'the store is busy with another process; try again later'
-    return { error: new ScimError(503, undefined, detail, { 'retry-after': String(error.retryAfterSeconds) }), isUnexpected: false }
+  if (error instanceof StoreError && !(error instanceof WriteRejectedError)) {
+    // Nothing was written: the IdP may send the request again. The detail names no file or server (the message does).
+    const { detail, headers } = storeFailure(error)
+    return { error: new ScimError(503, undefined, detail, headers), isUnexpected: false }
   }
   return { error: new ScimError(500, undefined, 'internal error'), isUnexpected: true }
 }

@@ -1,17 +1,18 @@
 // Where the store lives and where the server listens: flags, then ROLECALL_* environment, then defaults.
-import { isAbsolute, resolve } from 'node:path'
 import { UsageError } from '../errors.js'
+import { storeLocation, type StoreLocation } from '../store/location.js'
 
 export const defaultDbPath = './data/rolecall.db'
 export const defaultPort = 8080
 export const defaultHost = '127.0.0.1'
 
-/** The database file: --db, else ROLECALL_DB (an empty one is unset), else ./data/rolecall.db, relative to `cwd`. */
-export function resolveDbPath(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
+/**
+ * The store: --db, else ROLECALL_DB (an empty one is unset), else ./data/rolecall.db; a file path (relative to
+ * `cwd`) or a postgres:// URL.
+ */
+export function resolveStoreLocation(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): StoreLocation {
   const fromEnv = env['ROLECALL_DB']
-  const path = flag ?? (fromEnv === undefined || fromEnv === '' ? defaultDbPath : fromEnv)
-  if (path === ':memory:') return path
-  return isAbsolute(path) ? path : resolve(cwd, path)
+  return storeLocation(flag ?? (fromEnv === undefined || fromEnv === '' ? defaultDbPath : fromEnv), cwd)
 }
 
 /** A TCP port; 0 asks the system for a free one. */

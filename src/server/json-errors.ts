@@ -1,15 +1,18 @@
 // How the admin and check API (and the server's own routes) answer what their handlers do not: `{"error": "…"}`.
-import { StoreBusyError } from '../errors.js'
+import { StoreError } from '../errors.js'
 import { jsonReply, textReply } from '../http/exchange.js'
 import type { ErrorStyle } from '../http/pipeline.js'
+import { storeFailure } from '../http/store-failure.js'
+import { WriteRejectedError } from '../store/store.js'
 
 /** The error style of /api/v1; `notFound` is the API's own, or the server's plain 404 for paths outside any area. */
 export function jsonErrors(onUnexpected: ((error: unknown) => void) | undefined, notFound: 'api' | 'plain'): ErrorStyle {
   return {
     failure: (error) => {
-      // Another process holds the store's write lock past the deadline: nothing was written, the client may retry.
-      if (error instanceof StoreBusyError) {
-        return jsonReply({ error: 'the store is busy with another process; try again later' }, 503, { 'retry-after': String(error.retryAfterSeconds) })
+      // The store is busy, unreachable or cannot take writes: nothing was written, the client may retry.
+      if (error instanceof StoreError && !(error instanceof WriteRejectedError)) {
+        const { detail, headers } = storeFailure(error)
+        return jsonReply({ error: detail }, 503, headers)
       }
       onUnexpected?.(error)
       return jsonReply({ error: 'internal error' }, 500)

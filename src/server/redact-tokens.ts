@@ -1,7 +1,7 @@
 // Keeps rolecall tokens out of logged paths. Tokens travel in the Authorization header, which is never logged, but
 // a misconfigured IdP or CI base URL can carry one in the path (`https://host/scim/v2/rcs_…/Users`).
 //
-// A token is `rcs_` (SCIM, store/sqlite/tokens.ts) or `rca_` (admin, store/sqlite/admin-tokens.ts) and 43
+// A token is `rcs_` (SCIM) or `rca_` (admin API), as the store makes them, and 43
 // base64url characters. Anything that starts like one is redacted, however long: a truncated or mangled token is
 // still most of a secret. Hono has decoded the path (`%5F` is `_`), except around a malformed %-escape, where it
 // leaves the path as sent; so the escaped underscore is matched too.

@@ -105,19 +105,11 @@ export class WriteRejectedError extends StoreError {
   }
 }
 
-/** The live store. Every method is async so that a PostgreSQL store can implement it. */
-export interface Store {
+/** Connections and the users and groups the IdPs provision into them (SCIM's view of the store). */
+export interface ScimDirectory {
   /** Creates the connection if it does not exist. */
   ensureConnection(name: string): Promise<void>
   listConnections(): Promise<string[]>
-
-  /** A new bearer token for `connection` (created if absent). The token is returned here and never again. */
-  createToken(connection: string): Promise<{ token: string; info: TokenInfo }>
-  listTokens(): Promise<TokenInfo[]>
-  /** False when no such unrevoked token exists. Servers in other processes stop accepting it within seconds. */
-  revokeToken(id: string): Promise<boolean>
-  /** The connection a token belongs to, or undefined for an unknown or revoked token. */
-  authenticate(token: string): Promise<string | undefined>
 
   createUser(connection: string, doc: JsonObject, options: WriteOptions): Promise<StoredUser>
   getUser(connection: string, id: string, withGroups: boolean): Promise<StoredUser | undefined>
@@ -151,19 +143,28 @@ export interface Store {
    * their groups and groups with their members only when asked for.
    */
   searchResources(connection: string, search: RootSearch, options: { withGroups: boolean; withMembers: boolean }): Promise<ListResult<SearchHit>>
+}
 
-  /** The current revision: the sequence number of the last audited write. */
-  revision(): Promise<number>
-  snapshot(): Promise<LiveSnapshot>
+/** SCIM bearer tokens (one connection each) and admin API tokens (scoped): stored hashed, shown once. */
+export interface Credentials {
+  /** A new bearer token for `connection` (created if absent). The token is returned here and never again. */
+  createToken(connection: string): Promise<{ token: string; info: TokenInfo }>
+  listTokens(): Promise<TokenInfo[]>
+  /** False when no such unrevoked token exists. Servers in other processes stop accepting it within seconds. */
+  revokeToken(id: string): Promise<boolean>
+  /** The connection a token belongs to, or undefined for an unknown or revoked token. */
+  authenticate(token: string): Promise<string | undefined>
 
-  /**
-   * Walks the audit chain and checks every link, that it ends at the head the store recorded, that the append-only
-   * triggers are in place, and (with `head`) that an entry with that hash, recorded elsewhere earlier, is still in it.
-   */
-  verifyAudit(options?: { head?: string }): Promise<AuditVerification>
-  /** Calls `sink` for every audit entry in order. */
-  exportAudit(sink: (entry: AuditEntry) => void): Promise<number>
+  /** A new admin API token with these scopes; returned here and never again. Audited. */
+  createAdminToken(scopes: readonly AdminScope[], name?: string): Promise<{ token: string; info: AdminTokenInfo }>
+  listAdminTokens(): Promise<AdminTokenInfo[]>
+  revokeAdminToken(id: string): Promise<boolean>
+  /** The admin token's id and scopes, or undefined (SCIM tokens are never admin tokens). */
+  authenticateAdmin(token: string): Promise<{ id: string; scopes: AdminScope[] } | undefined>
+}
 
+/** What `apply` recorded: the applied revisions with their documents, and break-glass grants made outside git. */
+export interface AppliedLedger {
   /**
    * The last applied revision and its documents; undefined before the first apply. The directory that apply saw
    * (large: drift alone needs it) is read only with `withDirectory`.
@@ -172,6 +173,8 @@ export interface Store {
   /** A given applied revision (by id such as `r3`), undefined when unknown; the directory as for appliedState. */
   appliedRevision(id: string, options?: { withDirectory?: boolean }): Promise<AppliedState | undefined>
   listAppliedRevisions(): Promise<AppliedRevision[]>
+  /** Id of the last applied revision, or null: a cheap freshness check for caches. */
+  appliedRevisionId(): Promise<string | null>
   /**
    * Records an apply in one transaction, serialised with every other write. `guard` runs first, inside the
    * transaction; if it throws, nothing is written and the error is rethrown. What it returns replaces those fields
@@ -183,28 +186,38 @@ export interface Store {
   addBreakGlass(grant: Omit<BreakGlassRecord, 'id' | 'createdAt'>): Promise<BreakGlassRecord>
   listBreakGlass(): Promise<BreakGlassRecord[]>
   revokeBreakGlass(id: string, actor: string): Promise<boolean>
+}
 
-  /** A new admin API token with these scopes; returned here and never again. Audited. */
-  createAdminToken(scopes: readonly AdminScope[], name?: string): Promise<{ token: string; info: AdminTokenInfo }>
-  listAdminTokens(): Promise<AdminTokenInfo[]>
-  revokeAdminToken(id: string): Promise<boolean>
-  /** The admin token's id and scopes, or undefined (SCIM tokens are never admin tokens). */
-  authenticateAdmin(token: string): Promise<{ id: string; scopes: AdminScope[] } | undefined>
+/** The hash-chained, append-only log of every write, and the revision it counts. */
+export interface AuditTrail {
+  /** The current revision: the sequence number of the last audited write. */
+  revision(): Promise<number>
+  /**
+   * Walks the audit chain and checks every link, that it ends at the head the store recorded, that the append-only
+   * triggers are in place, and (with `head`) that an entry with that hash, recorded elsewhere earlier, is still in it.
+   */
+  verifyAudit(options?: { head?: string }): Promise<AuditVerification>
+  /** Calls `sink` for every audit entry in order. */
+  exportAudit(sink: (entry: AuditEntry) => void): Promise<number>
+}
 
+/** Reads of the directory as access sees it (plan, drift, the check API), and the changes that may move it. */
+export interface AccessFeed {
+  snapshot(): Promise<LiveSnapshot>
   /** One user's records (any connection, by userName, case-insensitive), their groups and memberships: the check API's read. */
   directoryOfUser(userName: string): Promise<LiveSnapshot>
-  /** Id of the last applied revision, or null: a cheap freshness check for caches. */
-  appliedRevisionId(): Promise<string | null>
-
+  /** Every userName in the directory, lower-cased, once each: what a per-user cache warms. */
+  userNameKeys(): Promise<string[]>
   /**
    * Calls `listener` after each committed write made through this store object that may change someone's access,
    * with the revision it reached and whose records it touched; returns a function that stops the calls. Writes
    * by other processes are not told: a cache compares `revision()` with the last revision it heard of.
    */
   onAccessChange(listener: (change: AccessChange) => void): () => void
-  /** Every userName in the directory, lower-cased, once each: what a per-user cache warms. */
-  userNameKeys(): Promise<string[]>
+}
 
+/** The live store: every role in one object. Every method is async so that a database server can implement it. */
+export interface Store extends ScimDirectory, Credentials, AppliedLedger, AuditTrail, AccessFeed {
   /** Commits pending writes and closes. */
   close(): Promise<void>
 }

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { RolecallError, StoreError, UsageError } from '../../src/errors.js'
+import { RolecallError, StoreBusyError, StoreError, UsageError } from '../../src/errors.js'
 import { commands, describeFailure, main } from '../../src/cli/main.js'
 import type { Io } from '../../src/cli/io.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
@@ -192,7 +192,7 @@ describe('describeFailure', () => {
     [systemError('EXDEV', 'rename', { path: '/a/x', dest: '/b/x' }), 'rolecall: cannot rename /a/x to /b/x: it is on another device\n'],
     [systemError('EADDRINUSE', 'listen', { address: '127.0.0.1', port: 8080 }), 'rolecall: cannot listen on 127.0.0.1:8080: the address is already in use\n'],
     [systemError('EWHATEVER', 'frob'), 'rolecall: frob failed: EWHATEVER (EWHATEVER)\n'],
-    [Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }), 'rolecall: the store failed: database is locked (SQLITE_BUSY); another process is writing to the store: try again\n'],
+    [new StoreBusyError('the store /x is locked by another process; try again'), 'rolecall: the store /x is locked by another process; try again\n'],
     [new StoreError('the store /x is locked'), 'rolecall: the store /x is locked\n'],
   ])('%s', (error, expected) => {
     expect(describeFailure(error, {})).toBe(expected)

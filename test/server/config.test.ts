@@ -1,6 +1,8 @@
 // Where the store lives and where the server listens: flags, then ROLECALL_* environment (an empty one is unset), then defaults.
 import { describe, expect, it } from 'vitest'
-import { resolveDbPath, resolveHost, resolvePort } from '../../src/server/config.js'
+import { resolveHost, resolvePort, resolveStoreLocation } from '../../src/server/config.js'
+
+const resolveDbPath = (flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string) => resolveStoreLocation(flag, env, cwd).display
 
 describe('server configuration', () => {
   it('takes --db, else ROLECALL_DB, else ./data/rolecall.db, relative to the working directory', () => {
@@ -10,6 +12,17 @@ describe('server configuration', () => {
     // An empty variable is unset: not the working directory as a database.
     expect(resolveDbPath(undefined, { ROLECALL_DB: '' }, '/work')).toBe('/work/data/rolecall.db')
     expect(resolveDbPath(':memory:', {}, '/work')).toBe(':memory:')
+  })
+
+  it('takes a postgres:// or postgresql:// URL as a database server, and never shows its password', () => {
+    expect(resolveStoreLocation('postgres://rolecall:s3cret@db.internal:5432/rolecall?sslmode=require', {}, '/work')).toEqual({
+      backend: 'postgres',
+      url: 'postgres://rolecall:s3cret@db.internal:5432/rolecall?sslmode=require',
+      display: 'postgres://rolecall:***@db.internal:5432/rolecall?sslmode=require',
+    })
+    expect(resolveStoreLocation(undefined, { ROLECALL_DB: 'postgresql://db/rolecall' }, '/work')).toMatchObject({ backend: 'postgres', display: 'postgresql://db/rolecall' })
+    expect(() => resolveStoreLocation('postgres://u:pw@[bad', {}, '/work')).toThrow(/not a valid database URL/)
+    expect(() => resolveStoreLocation('postgres://u:pw@[bad', {}, '/work')).not.toThrow(/pw/)
   })
 
   it('treats an empty ROLECALL_PORT or ROLECALL_HOST as unset', () => {

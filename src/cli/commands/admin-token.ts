@@ -1,8 +1,5 @@
 // rolecall admin-token create|list|revoke: tokens for the admin and check API (rca_), scoped, shown once.
-import { existsSync } from 'node:fs'
 import { UsageError } from '../../errors.js'
-import { resolveDbPath } from '../../server/config.js'
-import { openSqliteStore } from '../../store/sqlite/sqlite-store.js'
 import { adminScopes, type AdminScope, type AdminTokenInfo } from '../../store/store.js'
 import { oneOf, parseCommandArgs } from '../args.js'
 import { withStore } from '../desired.js'
@@ -28,16 +25,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     case 'list': {
       const format = oneOf('format', values.format, ['text', 'json'] as const, 'text')
       // Only reads: no migrations, and a store on a read-only mount can be listed.
-      const dbPath = resolveDbPath(values.db, io.env, io.cwd)
-      let tokens: AdminTokenInfo[] = []
-      if (existsSync(dbPath)) {
-        const store = openSqliteStore(dbPath, { readonly: true })
-        try {
-          tokens = await store.listAdminTokens()
-        } finally {
-          await store.close()
-        }
-      }
+      const tokens: AdminTokenInfo[] = await withStore(values.db, io, async (store) => (store === undefined ? [] : store.listAdminTokens()), true, 'read')
       if (format === 'json') io.out(`${JSON.stringify(tokens, null, 2)}\n`)
       else if (tokens.length === 0) io.out('No admin tokens.\n')
       else for (const token of tokens) io.out(`${token.id}  ${token.hint}  ${token.scopes.join(',')}${token.name === undefined ? '' : `  ${token.name}`}  created ${token.createdAt}${token.revokedAt === undefined ? '' : `  revoked ${token.revokedAt}`}\n`)

@@ -12,8 +12,8 @@ import { parseCommandArgs } from '../args.js'
 import { readNow } from '../clock.js'
 import { loadDesired } from '../desired.js'
 import type { Io } from '../io.js'
-import { openSqliteStore } from '../../store/sqlite/sqlite-store.js'
-import { resolveDbPath } from '../../server/config.js'
+import { openStore } from '../../store/open-store.js'
+import { resolveStoreLocation } from '../../server/config.js'
 
 /** Read and check a saved plan file against schemas/plan.schema.json. */
 export async function readPlanFile(path: string): Promise<Plan> {
@@ -71,7 +71,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   // Read (and check) what to apply before the store is opened, and so perhaps created.
   const source: { plan: Plan } | { desired: DesiredState } = planPath !== undefined ? { plan: await readPlanFile(resolve(io.cwd, planPath)) } : { desired: await loadDesired(values.dir, io, now) }
-  const store = openSqliteStore(resolveDbPath(values.db, io.env, io.cwd))
+  const store = await openStore(resolveStoreLocation(values.db, io.env, io.cwd), { use: 'write' })
   try {
     if ('plan' in source) return report(await applyPlan(source.plan, store, { ...options, actor: 'cli', now }), source.plan, io)
     const applied = await applyDesired(source.desired, store, { ...options, actor: 'cli', now })

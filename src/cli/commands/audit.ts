@@ -1,8 +1,8 @@
 // rolecall audit verify|export: check the audit hash chain (and that nothing was cut off its end), or write it as JSON lines for a SIEM.
 import { createWriteStream } from 'node:fs'
 import { UsageError } from '../../errors.js'
-import { resolveDbPath } from '../../server/config.js'
-import { openSqliteStore } from '../../store/sqlite/sqlite-store.js'
+import { resolveStoreLocation } from '../../server/config.js'
+import { openStore } from '../../store/open-store.js'
 import type { AuditVerification } from '../../store/store.js'
 import { parseCommandArgs } from '../args.js'
 import type { Io } from '../io.js'
@@ -33,9 +33,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (head !== undefined && (action !== 'verify' || !/^[0-9a-f]{64}$/.test(head))) {
     throw new UsageError(action === 'verify' ? `--head takes the 64 hex digits of an entry's hash, as audit verify prints it (got "${values.head}")` : '--head is for audit verify')
   }
-  const dbPath = resolveDbPath(values.db, io.env, io.cwd)
   // Both only read: a store on a read-only mount can be checked, and checking never migrates it.
-  const store = openSqliteStore(dbPath, { readonly: true })
+  const store = await openStore(resolveStoreLocation(values.db, io.env, io.cwd), { use: 'read' })
   try {
     if (action === 'verify') return report(await store.verifyAudit(head === undefined ? {} : { head }), head, io)
     if (values.out === undefined) {

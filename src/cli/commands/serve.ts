@@ -4,9 +4,10 @@ import { pino } from 'pino'
 import { createNodeServer } from '../../http/node-server.js'
 import { createServerApp } from '../../server/app.js'
 import { LogBuffer } from '../../server/log-buffer.js'
-import { resolveDbPath, resolveHost, resolvePort } from '../../server/config.js'
+import { resolveHost, resolvePort, resolveStoreLocation } from '../../server/config.js'
 import { applyServerLimits, limitFlags, resolveServerLimits } from '../../server/limits.js'
-import { openSqliteStore } from '../../store/sqlite/sqlite-store.js'
+import { openStore } from '../../store/open-store.js'
+import type { StoreLocation } from '../../store/location.js'
 import { parseCommandArgs } from '../args.js'
 import type { Io } from '../io.js'
 import { readNow } from '../clock.js'
@@ -16,10 +17,10 @@ import { loadDesired } from '../desired.js'
  * First start (`npm start`): validate the access directory, create its SCIM connections, and when the store has
  * no SCIM token yet, create one for the first connection and print it, once, before the JSON log begins.
  */
-async function bootstrap(dir: string | undefined, dbPath: string, io: Io): Promise<void> {
+async function bootstrap(dir: string | undefined, location: StoreLocation, io: Io): Promise<void> {
   const desired = await loadDesired(dir, io, readNow(io.env))
   const connections = desired.organization?.doc.connections.map((connection) => connection.name) ?? []
-  const store = openSqliteStore(dbPath)
+  const store = await openStore(location, { use: 'write' })
   try {
     for (const connection of connections) await store.ensureConnection(connection)
     const [first] = connections
@@ -82,11 +83,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
     dir: { type: 'string' },
     ...limitFlags,
   })
-  const dbPath = resolveDbPath(values.db, io.env, io.cwd)
+  const location = resolveStoreLocation(values.db, io.env, io.cwd)
   const port = resolvePort(values.port, io.env)
   const hostname = resolveHost(values.host, io.env)
   const limits = resolveServerLimits(values, io.env)
-  if (values.bootstrap === true) await bootstrap(values.dir, dbPath, io)
+  if (values.bootstrap === true) await bootstrap(values.dir, location, io)
 
   // Lines are buffered up to 32 KiB (one write per ~150 requests, not per request) and flushed every 250 ms.
   const destination = new LogBuffer(1, 32 * 1024)
@@ -94,7 +95,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   flusher.unref()
   const logger = pino({ base: { service: 'rolecall' }, timestamp: isoTimeOncePerMs() }, destination)
   // Retry, not block, on another process's write lock: a blocking wait would stall every request (see batcher.ts).
-  const store = openSqliteStore(dbPath, { backgroundCheckpoint: true, lockWait: 'retry' })
+  const store = await openStore(location, { use: 'serve' })
   const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: 50 } })
   // No path or header of a refused request is logged: they may hold a token.
   const onRefused = (refusal: { status: number; code: string | undefined }) => logger.info(refusal, 'request refused before routing')
@@ -107,7 +108,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     server.listen(port, hostname, () => {
       isListening = true
       const info = server.address() as AddressInfo
-      logger.info({ host: info.address, port: info.port, db: dbPath, url: `http://${urlHost(hostname)}:${info.port}/scim/v2` }, 'listening')
+      logger.info({ host: info.address, port: info.port, db: location.display, url: `http://${urlHost(hostname)}:${info.port}/scim/v2` }, 'listening')
       if (isEveryInterface(hostname)) {
         const warning = `serving plain HTTP on every interface (${hostname}): bearer tokens travel in clear unless a TLS proxy fronts this server`
         logger.warn({ host: hostname }, warning)

@@ -1,9 +1,8 @@
 // rolecall token create|list|rotate|revoke: SCIM bearer tokens, one connection each, shown once.
-import { existsSync } from 'node:fs'
 import { UsageError } from '../../errors.js'
-import { checkConnectionName, resolveDbPath } from '../../server/config.js'
+import { checkConnectionName, resolveStoreLocation } from '../../server/config.js'
 import type { AppliedState } from '../../store/applied.js'
-import { openSqliteStore } from '../../store/sqlite/sqlite-store.js'
+import { openStore, requireStore } from '../../store/open-store.js'
 import type { Store } from '../../store/store.js'
 import { oneOf, parseCommandArgs } from '../args.js'
 import type { Io } from '../io.js'
@@ -46,14 +45,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
     { db: { type: 'string' }, connection: { type: 'string' }, format: { type: 'string' }, force: { type: 'boolean' } },
     true,
   )
-  const dbPath = resolveDbPath(values.db, io.env, io.cwd)
+  const location = resolveStoreLocation(values.db, io.env, io.cwd)
   switch (action) {
     case 'create': {
       if (values.connection === undefined) throw new UsageError('token create: --connection NAME is required')
       const connection = checkConnectionName(values.connection)
       // The server (or `npm start`) creates the store: a --db with a typo must not make a second one.
-      if (!existsSync(dbPath)) throw new UsageError(`no database at ${dbPath}; rolecall serve creates it when it first starts`)
-      const store = openSqliteStore(dbPath)
+      requireStore(location)
+      const store = await openStore(location, { use: 'write' })
       try {
         await checkNewConnection(store, connection, values.force === true)
         const { token, info } = await store.createToken(connection)
@@ -67,7 +66,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     case 'list': {
       const format = oneOf('format', values.format, ['text', 'json'] as const, 'text')
       // Only reads: no migrations, and a store on a read-only mount can be listed.
-      const store = openSqliteStore(dbPath, { readonly: true })
+      const store = await openStore(location, { use: 'read' })
       try {
         const tokens = await store.listTokens()
         if (format === 'json') {
@@ -87,8 +86,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     case 'revoke': {
       const [id] = positionals
       if (id === undefined || positionals.length !== 1) throw new UsageError('token revoke: give exactly one token id')
-      if (!existsSync(dbPath)) throw new UsageError(`no database at ${dbPath}`)
-      const store = openSqliteStore(dbPath)
+      requireStore(location)
+      const store = await openStore(location, { use: 'write' })
       try {
         if (!(await store.revokeToken(id))) {
           io.err(`rolecall: no active token ${id}\n`)
@@ -104,8 +103,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       // A new token for the same connection; the old one stops working at once. Paste the new one into the IdP.
       const [id] = positionals
       if (id === undefined || positionals.length !== 1) throw new UsageError('token rotate: give exactly one token id')
-      if (!existsSync(dbPath)) throw new UsageError(`no database at ${dbPath}`)
-      const store = openSqliteStore(dbPath)
+      requireStore(location)
+      const store = await openStore(location, { use: 'write' })
       try {
         const old = (await store.listTokens()).find((token) => token.id === id && token.revokedAt === undefined)
         if (old === undefined) {

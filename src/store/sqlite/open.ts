@@ -1,8 +1,9 @@
 // Opens a SQLite database with rolecall's settings: WAL, durable commits, foreign keys, migrations applied.
-import { mkdirSync, statSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { StoreError } from '../../errors.js'
+import { sqliteCode, sqliteStoreError } from './errors.js'
 import { migrate, refuseForeignDatabase } from './migrations.js'
 
 /**
@@ -26,42 +27,9 @@ export type OpenOptions = {
   synchronous?: 'FULL' | 'NORMAL'
 }
 
-/**
- * What an SQLite result code (the primary one: SQLITE_BUSY for SQLITE_BUSY_RECOVERY) says about the store file at
- * `path`, given the driver's own message, which names no file.
- */
-const sqliteProblems: Record<string, (path: string, message: string) => string> = {
-  SQLITE_NOTADB: (path) => `${path} is not a rolecall store (not an SQLite database)`,
-  SQLITE_CORRUPT: (path) => `the store ${path} is damaged (a malformed SQLite database); restore it from a backup`,
-  SQLITE_CANTOPEN: (path, message) => (isDirectory(path) ? `the store ${path} is a directory; give the path of a store file` : `cannot open the store ${path}: ${message}`),
-  SQLITE_READONLY: (path) => `the store ${path} is read-only; rolecall writes to it, and to the -wal and -shm files beside it`,
-  SQLITE_PERM: (path) => `the store ${path} may not be accessed (permission denied)`,
-  SQLITE_BUSY: (path) => `the store ${path} is locked by another process; try again`,
-  SQLITE_LOCKED: (path) => `the store ${path} is locked by another process; try again`,
-  SQLITE_FULL: (path) => `the store ${path} cannot grow: the disk is full`,
-  SQLITE_IOERR: (path, message) => `cannot read or write the store ${path}: ${message}`,
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory()
-  } catch {
-    return false
-  }
-}
-
-/** The primary SQLite result code of a driver error, or undefined for any other error. */
-function sqliteCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' && code.startsWith('SQLITE_') ? code.split('_').slice(0, 2).join('_') : undefined
-}
-
-/** A failure to open (or set up) the store at `path`, as one StoreError that names the file and what is wrong with it. */
-function openError(path: string, error: unknown): StoreError {
-  const message = error instanceof Error ? error.message : String(error)
-  const code = sqliteCode(error)
-  const describe = code === undefined ? undefined : sqliteProblems[code]
-  return new StoreError(describe === undefined ? `cannot open the store ${path}: ${message}` : describe(path, message), { cause: error })
+/** A failure to open (or set up) the store at `path`, as the contract's error that names the file and what is wrong with it. */
+function openError(path: string, error: unknown): unknown {
+  return sqliteCode(error) === undefined ? new StoreError(`cannot open the store ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }) : sqliteStoreError(path, error, true)
 }
 
 export function openDatabase(path: string, options: OpenOptions = {}): Database.Database {

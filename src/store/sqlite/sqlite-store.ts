@@ -33,6 +33,8 @@ import { WriteBatcher, type Durability, type LockWait } from './batcher.js'
 import { UserCache } from './user-cache.js'
 import { AcceptedTokens } from './accepted-tokens.js'
 import { AccessChanges } from './access-changes.js'
+import { withErrorBoundary } from '../error-boundary.js'
+import { sqliteStoreError } from './errors.js'
 import { compileFilter, compileSort, type ResourceTable, type SqlParam } from './filter-sql.js'
 import { newResourceId } from './ids.js'
 import { blockingBusyTimeoutMs, isMemoryPath, openDatabase } from './open.js'
@@ -947,5 +949,5 @@ export class SqliteStore implements Store {
 
 /** Opens (creating and migrating if needed) the SQLite store at `path`; `:memory:` for tests. */
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
-  return new SqliteStore(path, options)
+  return withErrorBoundary(new SqliteStore(path, options), (error) => sqliteStoreError(path, error))
 }

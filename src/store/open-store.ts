@@ -1,0 +1,56 @@
+// The one place that opens a store: every command, the server and the demo call openStore with a location.
+import { existsSync } from 'node:fs'
+import { RolecallError, StoreError } from '../errors.js'
+import type { StoreLocation } from './location.js'
+import { backupDatabase } from './sqlite/backup.js'
+import { openSqliteStore } from './sqlite/sqlite-store.js'
+import type { Store } from './store.js'
+
+/**
+ * What the store is opened for. `serve`: a long-running server (writes wait on timers, never blocking the event
+ * loop; background checkpoints). `write`: a command that writes (waits for another process's lock in place).
+ * `read`: a command that only reads (no migrations, every write refused, readable on a read-only mount).
+ */
+export type StoreUse = 'serve' | 'write' | 'read'
+
+export type OpenStoreOptions = {
+  use: StoreUse
+  /** Clock for timestamps; tests pass a fixed one. */
+  clock?: () => Date
+}
+
+/** Whether a store exists at `location` (a database server always "exists": opening it says whether it answers). */
+export function storeExists(location: StoreLocation): boolean {
+  return location.backend === 'postgres' || location.path === ':memory:' || existsSync(location.path)
+}
+
+/**
+ * Opens the store at `location`, creating and migrating it unless `use` is `read`. Commands other than `serve`
+ * refuse a location where no store exists (see requireStore): a typo in --db must not start an empty one.
+ */
+export async function openStore(location: StoreLocation, options: OpenStoreOptions): Promise<Store> {
+  if (location.backend === 'postgres') throw new StoreError(`${location.display}: PostgreSQL stores are not available in this build`)
+  const clock = options.clock === undefined ? {} : { clock: options.clock }
+  switch (options.use) {
+    case 'serve':
+      return openSqliteStore(location.path, { ...clock, backgroundCheckpoint: true, lockWait: 'retry' })
+    case 'write':
+      return openSqliteStore(location.path, clock)
+    case 'read':
+      return openSqliteStore(location.path, { ...clock, readonly: true })
+  }
+}
+
+/** Fails, naming the location, when no store exists there; `hint` says how one comes to be. */
+export function requireStore(location: StoreLocation, hint = 'rolecall serve creates it when it first starts'): void {
+  if (!storeExists(location)) throw new RolecallError(`no database at ${location.display}; ${hint}`)
+}
+
+/** A consistent copy of the store at `source` into the new file `destination`, while servers keep serving; returns what it copied. */
+export async function backupStore(source: StoreLocation, destination: string): Promise<string> {
+  if (source.backend === 'postgres') {
+    throw new StoreError(`rolecall backup copies SQLite stores; for ${source.display} use pg_dump (or your provider's snapshots), which copies the whole database consistently`)
+  }
+  const pages = await backupDatabase(source.path, destination)
+  return `${pages} pages`
+}
