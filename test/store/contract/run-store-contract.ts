@@ -4,8 +4,9 @@ import { capabilities, type StoreBackend } from './backend.js'
 import { useContract, type Contract } from './harness.js'
 import { connectionsAndTokens } from './connections-tokens.js'
 import { users } from './users.js'
+import { groups } from './groups.js'
 
-const categories: readonly ((contract: Contract) => void)[] = [connectionsAndTokens, users]
+const categories: readonly ((contract: Contract) => void)[] = [connectionsAndTokens, users, groups]
 
 export function runStoreContract(backend: StoreBackend): void {
   describe(`store contract: ${backend.name}`, () => {
