@@ -5,8 +5,9 @@ import { useContract, type Contract } from './harness.js'
 import { connectionsAndTokens } from './connections-tokens.js'
 import { users } from './users.js'
 import { groups } from './groups.js'
+import { queries } from './queries.js'
 
-const categories: readonly ((contract: Contract) => void)[] = [connectionsAndTokens, users, groups]
+const categories: readonly ((contract: Contract) => void)[] = [connectionsAndTokens, users, groups, queries]
 
 export function runStoreContract(backend: StoreBackend): void {
   describe(`store contract: ${backend.name}`, () => {
