@@ -11,7 +11,7 @@ const enterprise = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'
  * Okta: ann, Bob and cy at 09:00, dee at 10:00 (creation order); the groups admins (ann), builders (Bob, cy) and
  * Empty. Entra: its own ann@acme.example and admins, never listed for Okta.
  */
-async function directory(store: Store, clock: { set: (iso: string) => void }) {
+export async function directory(store: Store, clock: { set: (iso: string) => void }) {
   const ann = await store.createUser(
     'okta',
     {

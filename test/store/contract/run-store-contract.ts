@@ -6,8 +6,9 @@ import { connectionsAndTokens } from './connections-tokens.js'
 import { users } from './users.js'
 import { groups } from './groups.js'
 import { queries } from './queries.js'
+import { rootSearches } from './root-search.js'
 
-const categories: readonly ((contract: Contract) => void)[] = [connectionsAndTokens, users, groups, queries]
+const categories: readonly ((contract: Contract) => void)[] = [connectionsAndTokens, users, groups, queries, rootSearches]
 
 export function runStoreContract(backend: StoreBackend): void {
   describe(`store contract: ${backend.name}`, () => {
