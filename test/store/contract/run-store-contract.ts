@@ -7,8 +7,9 @@ import { users } from './users.js'
 import { groups } from './groups.js'
 import { queries } from './queries.js'
 import { rootSearches } from './root-search.js'
+import { revisionAndAudit } from './revision-audit.js'
 
-const categories: readonly ((contract: Contract) => void)[] = [connectionsAndTokens, users, groups, queries, rootSearches]
+const categories: readonly ((contract: Contract) => void)[] = [connectionsAndTokens, users, groups, queries, rootSearches, revisionAndAudit]
 
 export function runStoreContract(backend: StoreBackend): void {
   describe(`store contract: ${backend.name}`, () => {
