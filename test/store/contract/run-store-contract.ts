@@ -8,8 +8,9 @@ import { groups } from './groups.js'
 import { queries } from './queries.js'
 import { rootSearches } from './root-search.js'
 import { revisionAndAudit } from './revision-audit.js'
+import { appliedLedger } from './applied.js'
 
-const categories: readonly ((contract: Contract) => void)[] = [connectionsAndTokens, users, groups, queries, rootSearches, revisionAndAudit]
+const categories: readonly ((contract: Contract) => void)[] = [connectionsAndTokens, users, groups, queries, rootSearches, revisionAndAudit, appliedLedger]
 
 export function runStoreContract(backend: StoreBackend): void {
   describe(`store contract: ${backend.name}`, () => {
