@@ -9,8 +9,12 @@ import { queries } from './queries.js'
 import { rootSearches } from './root-search.js'
 import { revisionAndAudit } from './revision-audit.js'
 import { appliedLedger } from './applied.js'
+import { breakGlass } from './break-glass.js'
+import { adminTokens } from './admin-tokens.js'
+import { accessChanges } from './access-changes.js'
+import { directoryReads } from './directory-reads.js'
 
-const categories: readonly ((contract: Contract) => void)[] = [connectionsAndTokens, users, groups, queries, rootSearches, revisionAndAudit, appliedLedger]
+const categories: readonly ((contract: Contract) => void)[] = [connectionsAndTokens, users, groups, queries, rootSearches, revisionAndAudit, appliedLedger, breakGlass, adminTokens, accessChanges, directoryReads]
 
 export function runStoreContract(backend: StoreBackend): void {
   describe(`store contract: ${backend.name}`, () => {
