@@ -13,8 +13,10 @@ import { breakGlass } from './break-glass.js'
 import { adminTokens } from './admin-tokens.js'
 import { accessChanges } from './access-changes.js'
 import { directoryReads } from './directory-reads.js'
+import { concurrency } from './concurrency.js'
+import { crossObject } from './cross-object.js'
 
-const categories: readonly ((contract: Contract) => void)[] = [connectionsAndTokens, users, groups, queries, rootSearches, revisionAndAudit, appliedLedger, breakGlass, adminTokens, accessChanges, directoryReads]
+const categories: readonly ((contract: Contract) => void)[] = [connectionsAndTokens, users, groups, queries, rootSearches, revisionAndAudit, appliedLedger, breakGlass, adminTokens, accessChanges, directoryReads, concurrency, crossObject]
 
 export function runStoreContract(backend: StoreBackend): void {
   describe(`store contract: ${backend.name}`, () => {
