@@ -148,4 +148,45 @@ export function queries({ seeded }: Contract): void {
       expect(await listUsers(params)).toEqual({ total, names: expected })
     })
   })
+
+  describe('filters and sorting on values that are special to SQL or to case', () => {
+    const names = ['50%@x.example', '5_0@x.example', 'back\\slash@x.example', 'Éva@x.example', 'straße@x.example', 'strasse@x.example', '😀@x.example', 'Ａda@x.example', 'ada@x.example']
+    const seed = seeded(async ({ store }) => {
+      for (const userName of names) await store.createUser('okta', { userName, title: userName.startsWith('5') ? 'say "hi"' : 'plain' }, okta)
+      return {}
+    })
+    const matching = async (filter: string) => namesOf((await seed().fixture.store.listUsers('okta', userQuery({ filter, count: '100' }), false)).items)
+
+    it.each([
+      ['userName co "%"', ['50%@x.example']],
+      ['userName sw "5_"', ['5_0@x.example']],
+      ['userName co "_"', ['5_0@x.example']],
+      ['userName co "\\\\"', ['back\\slash@x.example']],
+      ['userName eq "éva@x.example"', ['Éva@x.example']],
+      ['userName sw "ÉV"', ['Éva@x.example']],
+      // Case is folded as String.prototype.toLowerCase folds it: ß is not ss.
+      ['userName eq "STRASSE@x.example"', ['strasse@x.example']],
+      ['userName eq "STRAßE@x.example"', ['straße@x.example']],
+      ['userName sw "😀"', ['😀@x.example']],
+      ['userName eq "ａda@x.example"', ['Ａda@x.example']],
+      ['title eq "say \\"hi\\""', ['50%@x.example', '5_0@x.example']],
+    ])('lists the users that match %j', async (filter, expected) => {
+      expect(await matching(filter)).toEqual(expected)
+    })
+
+    it('sorts folded userNames by code point (UTF-8 byte order), not by UTF-16 code unit', async () => {
+      const result = await seed().fixture.store.listUsers('okta', userQuery({ sortBy: 'userName', count: '100' }), false)
+      expect(namesOf(result.items)).toEqual([
+        '50%@x.example',
+        '5_0@x.example',
+        'ada@x.example',
+        'back\\slash@x.example',
+        'strasse@x.example',
+        'straße@x.example',
+        'Éva@x.example',
+        'Ａda@x.example',
+        '😀@x.example',
+      ])
+    })
+  })
 }
