@@ -1,5 +1,6 @@
 // Store objects on one underlying store (processes, replicas): what each sees of the others' writes, and when.
 import { describe, expect, it } from 'vitest'
+import { StoreError } from '../../../src/errors.js'
 import { crossObjectDelayMs } from './backend.js'
 import { listen } from './access-changes.js'
 import { eventually, type Contract } from './harness.js'
@@ -89,12 +90,22 @@ export function crossObject({ fresh, can, unless }: Contract): void {
       },
     )
 
+    it('commits, when an object closes, the writes it had started, and refuses writes after', async () => {
+      const { store, another } = await fresh()
+      const pending = ['ann', 'bob'].map((userName) => store.createUser('okta', { userName }, okta))
+      await store.close()
+      expect((await Promise.all(pending)).map((user) => user.version)).toEqual([1, 1])
+      await expect(store.createUser('okta', { userName: 'late' }, okta)).rejects.toBeInstanceOf(StoreError)
+      expect((await (await another()).snapshot()).users.map((user) => user.userName)).toEqual(['ann', 'bob'])
+    })
+
     it('closes an object without touching the others, and closing twice is harmless', async () => {
       const { store, another } = await fresh()
       const other = await another()
       await store.createUser('okta', { userName: 'fay' }, okta)
       await other.close()
       await other.close()
+      await expect(other.createUser('okta', { userName: 'late' }, okta)).rejects.toBeInstanceOf(StoreError)
       expect((await store.createUser('okta', { userName: 'gus' }, okta)).version).toBe(1)
       expect((await (await another()).snapshot()).users.map((user) => user.userName)).toEqual(['fay', 'gus'])
     })

@@ -180,6 +180,17 @@ export function groups({ fresh }: Contract): void {
       expect(await store.revision()).toBe(6)
     })
 
+    it('records the ids of a membership change in its audit entry up to 1000 of them, and only the counts beyond', async () => {
+      const { store } = await fresh()
+      const many = await Promise.all(Array.from({ length: 1001 }, (_, i) => store.createUser('okta', { userName: `u${i}` }, okta)))
+      const ids = many.map((user) => user.id)
+      const big = await store.createGroup('okta', { displayName: 'big' }, ids, okta)
+      expect(big.members).toHaveLength(1001)
+      expect((await auditOf(store)).at(-1)?.detail).toEqual({ added: 1001, removed: 0 })
+      await store.modifyGroup('okta', big.id, (current) => ({ doc: current.doc, memberOps: [{ op: 'remove', ids: ids.slice(0, 1000) }] }), okta)
+      expect((await auditOf(store)).at(-1)?.detail).toEqual({ added: 0, removed: 1000, removedIds: ids.slice(0, 1000) })
+    })
+
     it('refuses a group without a displayName as a StoreError, writing nothing', async () => {
       const { store } = await fresh()
       const group = await store.createGroup('okta', { displayName: 'g' }, [], okta)

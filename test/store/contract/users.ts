@@ -30,6 +30,15 @@ export function users({ fresh }: Contract): void {
       expect(last).toMatchObject({ action: 'user.create', actor: 'scim:okta', connection: 'okta', resourceType: 'User', resourceId: created.id, beforeDigest: null, afterDigest: digestOf(ada), detail: null, at: clock.iso() })
     })
 
+    it('keeps every JSON value of a document as given: nulls, empty arrays and objects, numbers, nesting', async () => {
+      const { store, another } = await fresh()
+      const doc = { userName: 'odd', nickName: null, emails: [], name: {}, x509Certificates: [{ value: 'AAEC' }], 'urn:acme:ext:1.0:User': { level: 1.5, big: 9007199254740991, negative: -3, flags: [true, false, null], deep: { a: { b: { c: ['d'] } } } } }
+      const created = await store.createUser('okta', doc, okta)
+      expect(created.doc).toEqual(doc)
+      expect((await store.getUser('okta', created.id, false))?.doc).toEqual(doc)
+      expect((await (await another()).getUser('okta', created.id, false))?.doc).toEqual(doc)
+    })
+
     it('reads a user only through its own connection, and nothing for an unknown id', async () => {
       const { store } = await fresh()
       const created = await store.createUser('okta', { userName: 'ann' }, okta)
