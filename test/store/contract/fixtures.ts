@@ -38,16 +38,12 @@ export async function auditOf(store: Store): Promise<AuditEntry[]> {
   return entries
 }
 
-/** Each audit entry's action, in order. */
-export async function auditActions(store: Store): Promise<string[]> {
-  return (await auditOf(store)).map((entry) => entry.action)
-}
-
 /** `userName`s of users (or displayNames of groups), in the order given. */
 export function namesOf(items: readonly { doc: JsonObject }[]): string[] {
   return items.map((item) => String(item.doc['userName'] ?? item.doc['displayName']))
 }
 
+/** Code-unit order: for sorting ids and names before comparing lists whose order the contract leaves open. */
 export const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 /** The reason a write was refused with; fails the test if it was not refused with a WriteRejectedError. */
