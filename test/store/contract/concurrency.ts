@@ -14,11 +14,12 @@ async function outcomes(writes: Promise<unknown>[]): Promise<string[]> {
   return Promise.all(writes.map((write) => write.then(() => 'ok', (error: unknown) => rejectionOf(Promise.reject(error)))))
 }
 
-/** Whether `changes`, ordered by where they start, cover revisions `from + 1` to `to` once each. */
+/** The revision spans `changes` went through, ordered by where they start. */
 function revisionsCovered(changes: readonly { from: number; revision: number }[]): [number, number][] {
   return [...changes].sort((a, b) => a.from - b.from).map((change) => [change.from, change.revision])
 }
 
+/** The spans follow on from one another, from `from` to `to`: every revision reached once, none skipped. */
 function expectTiling(spans: [number, number][], from: number, to: number): void {
   expect(spans.length).toBeGreaterThan(0)
   expect(spans[0]?.[0]).toBe(from)
