@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs'
 import { RolecallError, StoreError } from '../errors.js'
 import type { StoreLocation } from './location.js'
+import { withStoreCaches } from './cache/cached-store.js'
 import { backupDatabase } from './sqlite/backup.js'
 import { openSqliteStore } from './sqlite/sqlite-store.js'
 import type { Store } from './store.js'
@@ -33,9 +34,9 @@ export async function openStore(location: StoreLocation, options: OpenStoreOptio
   const clock = options.clock === undefined ? {} : { clock: options.clock }
   switch (options.use) {
     case 'serve':
-      return openSqliteStore(location.path, { ...clock, backgroundCheckpoint: true, lockWait: 'retry' })
+      return withStoreCaches(openSqliteStore(location.path, { ...clock, backgroundCheckpoint: true, lockWait: 'retry' }))
     case 'write':
-      return openSqliteStore(location.path, clock)
+      return withStoreCaches(openSqliteStore(location.path, clock))
     case 'read':
       return openSqliteStore(location.path, { ...clock, readonly: true })
   }

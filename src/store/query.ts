@@ -58,3 +58,15 @@ export type RootSearch = {
   startIndex: number
   count: number
 }
+
+/**
+ * The case-folded userName a query looks up, when it is Okta's `userName eq "…"` before every create and update
+ * (case-insensitive, first page, unsorted, users without their groups): at most one user, by a unique key.
+ */
+export function userNameLookup(query: ResourceQuery, withGroups: boolean): string | undefined {
+  const filter = query.filter
+  if (withGroups || query.sort !== undefined || query.startIndex !== 1 || query.count <= 0 || filter?.kind !== 'compare' || filter.op !== 'eq') return undefined
+  const { attr, value } = filter
+  if (attr.extension !== undefined || attr.sub !== undefined || attr.name !== 'userName' || attr.caseExact || typeof value !== 'string') return undefined
+  return value.toLowerCase()
+}

@@ -113,6 +113,8 @@ export interface ScimDirectory {
 
   createUser(connection: string, doc: JsonObject, options: WriteOptions): Promise<StoredUser>
   getUser(connection: string, id: string, withGroups: boolean): Promise<StoredUser | undefined>
+  /** The user's version, or undefined when there is no such user: what a cache confirms before serving a user it holds. */
+  userVersion(connection: string, id: string): Promise<number | undefined>
   listUsers(connection: string, query: ResourceQuery, withGroups: boolean): Promise<ListResult<StoredUser>>
   replaceUser(connection: string, id: string, doc: JsonObject, options: WriteOptions): Promise<StoredUser>
   /** Read-modify-write under the store's write lock: `change` gets the current user and returns its new attributes. */

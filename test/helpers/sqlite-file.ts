@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { withStoreCaches } from '../../src/store/cache/cached-store.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import type { StoreLocation } from '../store/contract/backend.js'
 
@@ -24,13 +25,13 @@ function withoutAuditGuards(path: string, edit: (db: Database.Database) => void)
 }
 
 /**
- * A store file for the contract suite. Store objects wait for each other's write lock on timers (`lockWait:
+ * A store file for the contract suite, opened as a server opens it (the store's caches in front). Store objects wait for each other's write lock on timers (`lockWait:
  * 'retry'`, as a server's do): in one thread, a blocking wait would stop the other object from committing.
  */
 export function sqliteLocation(): StoreLocation {
   const { path, remove } = tempStorePath('rolecall-contract-')
   return {
-    open: async ({ clock }) => openSqliteStore(path, { clock, lockWait: 'retry' }),
+    open: async ({ clock }) => withStoreCaches(openSqliteStore(path, { clock, lockWait: 'retry' })),
     tamper: {
       rewriteActor: async (seq, actor) => withoutAuditGuards(path, (db) => db.prepare('UPDATE audit SET actor = ? WHERE seq = ?').run(actor, seq)),
       truncateFrom: async (seq) => withoutAuditGuards(path, (db) => db.prepare('DELETE FROM audit WHERE seq >= ?').run(seq)),

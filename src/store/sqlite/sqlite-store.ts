@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
 import type Database from 'better-sqlite3'
 import { StoreError } from '../../errors.js'
-import type { Filter, ResourceQuery, RootSearch } from '../query.js'
+import { userNameLookup, type Filter, type ResourceQuery, type RootSearch } from '../query.js'
 import {
   WriteRejectedError,
   type AuditEntry,
@@ -30,8 +30,6 @@ import { currentAppliedId, insertAppliedRevision, insertBreakGlass, listAppliedR
 import { AuditLog, digest, digestOfStored, exportAuditEntries, type AuditRecord } from './audit.js'
 import { verifyAuditChain } from './audit-verify.js'
 import { WriteBatcher, type Durability, type LockWait } from './batcher.js'
-import { UserCache } from './user-cache.js'
-import { AcceptedTokens } from './accepted-tokens.js'
 import { AccessChanges } from './access-changes.js'
 import { withErrorBoundary } from '../error-boundary.js'
 import { sqliteStoreError } from './errors.js'
@@ -87,9 +85,6 @@ type ResourceRow = {
 }
 
 type TokenRow = { id: string; connection: string; hash: string; hint: string; created_at: string; revoked_at: string | null }
-
-/** How long an accepted SCIM token is trusted without a database read (a revocation elsewhere waits this long). */
-const tokenCacheMs = 2000
 
 /** Maximum ids written into one audit entry's detail; larger changes record counts only. */
 const maxAuditIds = 1000
@@ -156,10 +151,6 @@ export class SqliteStore implements Store {
   private readonly groupsInBatch = new Map<string, ResourceRow>()
   private isClosed = false
   private checkpointer: Worker | undefined
-  private readonly userCache = new UserCache()
-  /** Accepted SCIM tokens → connection, and admin tokens → id and scopes, for tokenCacheMs. */
-  private readonly tokenCache = new AcceptedTokens<string>(tokenCacheMs)
-  private readonly adminTokenCache = new AcceptedTokens<{ id: string; scopes: AdminScope[] }>(tokenCacheMs)
   private readonly accessChanges = new AccessChanges()
   private userDirectories: UserDirectories | undefined
   /** Set when opened read-only: the one connection is both writer and reader, and every write is refused. */
@@ -188,7 +179,6 @@ export class SqliteStore implements Store {
     this.batcher = new WriteBatcher(this.writer, durability, `${path}-wal`, {
       afterCommit: (isCommitted) => {
         this.accessChanges.settle(isCommitted, () => this.revisionOf(this.writer))
-        this.userCache.evictTouched()
         this.audit.forget()
         if (isCommitted) for (const name of this.seenConnections) this.knownConnections.add(name)
         this.seenConnections.clear()
@@ -305,32 +295,26 @@ export class SqliteStore implements Store {
       const row = this.stmt(this.writer, 'SELECT * FROM tokens WHERE id = ? AND revoked_at IS NULL').get(id) as TokenRow | undefined
       if (row === undefined) return false
       this.stmt(this.writer, 'UPDATE tokens SET revoked_at = ? WHERE id = ?').run(this.now(), id)
-      this.tokenCache.forgetHash(row.hash)
       this.record({ actor: 'cli', connection: row.connection, action: 'token.revoke', resourceType: 'Token', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
       return true
     })
   }
 
   async authenticate(token: string): Promise<string | undefined> {
-    const now = Date.now()
-    // Keyed by the token itself (held only for tokenCacheMs), so that a cached request skips the SHA-256.
-    const cached = this.tokenCache.get(token, now)
-    if (cached !== undefined) return cached
     const hash = hashToken(token)
     const row = this.stmt(this.reader, 'SELECT hash, connection, revoked_at FROM tokens WHERE hash = ?').get(hash) as
       | Pick<TokenRow, 'hash' | 'connection' | 'revoked_at'>
       | undefined
     if (row === undefined || row.revoked_at !== null || !sameHash(row.hash, hash)) return undefined
-    this.tokenCache.remember(token, hash, row.connection, now)
     return row.connection
   }
 
   // ---- users ----
 
-  /** Whether a cached user is still the committed one (every write bumps the version; a delete removes the row). */
-  private readonly isCurrentUser = (user: StoredUser): boolean => {
-    const row = this.stmt(this.reader, 'SELECT version FROM users WHERE id = ? AND connection = ?').get(user.id, user.connection) as { version: number } | undefined
-    return row?.version === user.version
+  /** Every write bumps the version and a delete removes the row: one index look-up confirms a cached user. */
+  async userVersion(connection: string, id: string): Promise<number | undefined> {
+    const row = this.stmt(this.reader, 'SELECT version FROM users WHERE id = ? AND connection = ?').get(id, connection) as { version: number } | undefined
+    return row?.version
   }
 
   private userRow(db: Database.Database, connection: string, id: string): ResourceRow | undefined {
@@ -378,7 +362,6 @@ export class SqliteStore implements Store {
       const fields = userFields(doc)
       const id = newResourceId()
       const now = this.now()
-      this.userCache.touch(id)
       try {
         this.stmt(
           this.writer,
@@ -396,37 +379,19 @@ export class SqliteStore implements Store {
   }
 
   async getUser(connection: string, id: string, withGroups: boolean): Promise<StoredUser | undefined> {
-    const now = Date.now()
-    if (!withGroups) {
-      const cached = this.userCache.get(connection, id, now, this.isCurrentUser)
-      if (cached !== undefined) return cached
-    }
     const row = this.userRow(this.reader, connection, id)
-    if (row === undefined) return undefined
-    const user = this.toUser(row, withGroups)
-    if (!withGroups) this.userCache.put(user, now)
-    return user
+    return row === undefined ? undefined : this.toUser(row, withGroups)
   }
 
   listUsers(connection: string, query: ResourceQuery, withGroups: boolean): Promise<ListResult<StoredUser>> {
-    const filter = query.filter
-    const isNameLookup =
-      !withGroups && query.sort === undefined && query.startIndex === 1 && query.count > 0 && filter?.kind === 'compare' && filter.op === 'eq' &&
-      filter.attr.extension === undefined && filter.attr.sub === undefined && filter.attr.name === 'userName' && typeof filter.value === 'string'
-    const now = Date.now()
-    if (isNameLookup && !filter.attr.caseExact) {
-      // Okta asks `userName eq "…"` before every create and update: the cache, else one unique-index lookup
-      // (what compileFilter would build, without building it).
-      const key = String(filter.value).toLowerCase()
-      const cached = this.userCache.getByName(connection, key, now, this.isCurrentUser)
-      if (cached !== undefined) return Promise.resolve({ total: 1, items: [cached] })
+    const key = userNameLookup(query, withGroups)
+    if (key !== undefined) {
+      // Okta asks `userName eq "…"` before every create and update: one unique-index lookup (what compileFilter
+      // would build, without building it).
       const row = this.stmt(this.reader, 'SELECT rid, id, connection, doc, created, last_modified, version FROM users WHERE connection = ? AND user_name_key = ?').get(connection, key) as
         | ResourceRow
         | undefined
-      if (row === undefined) return Promise.resolve({ total: 0, items: [] })
-      const user = this.toUser(row, false)
-      this.userCache.put(user, now)
-      return Promise.resolve({ total: 1, items: [user] })
+      return Promise.resolve(row === undefined ? { total: 0, items: [] } : { total: 1, items: [this.toUser(row, false)] })
     }
     return Promise.resolve(this.list('users', connection, query, (row) => this.toUser(row, withGroups)))
   }
@@ -493,7 +458,6 @@ export class SqliteStore implements Store {
       const current = toResource(row)
       const doc = change(current)
       const version = row.version + 1
-      this.userCache.touch(id)
       this.writeUserDoc(connection, row.rid, doc, version)
       this.accessChanges.touchUsers([id], [userFields(current.doc).userName, userFields(doc).userName])
       this.record({ actor: options.actor, connection, action, resourceType: 'User', resourceId: id, beforeDigest: digest(current.doc), afterDigest: digest(doc), detail: null })
@@ -505,7 +469,6 @@ export class SqliteStore implements Store {
     return this.write(() => {
       const row = this.checkVersion(this.userRow(this.writer, connection, id), 'User', id, options)
       // ON DELETE CASCADE removes the user's memberships.
-      this.userCache.touch(id)
       this.stmt(this.writer, 'DELETE FROM users WHERE rid = ?').run(row.rid)
       this.accessChanges.touchUsers([id], [userFields(JSON.parse(row.doc) as JsonObject).userName])
       this.record({ actor: options.actor, connection, action: 'user.delete', resourceType: 'User', resourceId: id, beforeDigest: digest(JSON.parse(row.doc) as JsonObject), afterDigest: null, detail: null })
@@ -897,18 +860,13 @@ export class SqliteStore implements Store {
     return this.write(() => {
       const hash = markAdminTokenRevoked(this.writer, id, this.now())
       const revoked = hash !== undefined
-      if (hash !== undefined) this.adminTokenCache.forgetHash(hash)
       if (revoked) this.record({ actor: 'cli', connection: null, action: 'admin-token.revoke', resourceType: 'AdminToken', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
       return revoked
     })
   }
 
   async authenticateAdmin(token: string): Promise<{ id: string; scopes: AdminScope[] } | undefined> {
-    const now = Date.now()
-    const cached = this.adminTokenCache.get(token, now)
-    if (cached !== undefined) return cached
     const found = findAdminToken(this.reader, token)
-    if (found !== undefined) this.adminTokenCache.remember(token, found.hash, { id: found.id, scopes: found.scopes }, now)
     return found === undefined ? undefined : { id: found.id, scopes: found.scopes }
   }
 
