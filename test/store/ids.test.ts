@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { newResourceId } from '../../src/store/sqlite/ids.js'
+import { newResourceId } from '../../src/store/ids.js'
 
 describe('ids', () => {
   it('makes distinct RFC 9562 version 7 UUIDs that sort by creation time', () => {

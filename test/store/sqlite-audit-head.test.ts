@@ -1,7 +1,8 @@
 // The audit log's recorded head: set from the log when a store is migrated, moved by every append, never back.
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { AuditLog, genesisHash, type AuditRecord } from '../../src/store/sqlite/audit.js'
+import { genesisHash, type AuditRecord } from '../../src/store/audit-chain.js'
+import { AuditLog } from '../../src/store/sqlite/audit.js'
 import { verifyAuditChain } from '../../src/store/sqlite/audit-verify.js'
 import { migrate, migrations } from '../../src/store/sqlite/migrations.js'
 

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { AuditLog, canonicalEntry, type AuditRecord } from '../../src/store/sqlite/audit.js'
+import { canonicalEntry, type AuditRecord } from '../../src/store/audit-chain.js'
+import { AuditLog } from '../../src/store/sqlite/audit.js'
 import { verifyAuditChain } from '../../src/store/sqlite/audit-verify.js'
 import { canonicalJson } from '../../src/util/digest.js'
 import { migrate } from '../../src/store/sqlite/migrations.js'

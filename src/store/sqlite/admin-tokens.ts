@@ -1,12 +1,8 @@
 // Admin API tokens (`rca_`), separate from SCIM tokens: scoped (plan, apply, check), hashed, shown once.
-import { randomBytes } from 'node:crypto'
 import type Database from 'better-sqlite3'
 import { statement } from './statements.js'
 import type { AdminScope, AdminTokenInfo } from '../store.js'
-import { hashToken, sameHash } from './tokens.js'
-
-/** Prefix that lets secret scanners recognise a rolecall admin token. */
-export const adminTokenPrefix = 'rca_'
+import { adminTokenPrefix, hashToken, newAdminToken, sameHash } from '../tokens.js'
 
 type Row = { id: string; hash: string; hint: string; name: string | null; scopes: string; created_at: string; revoked_at: string | null }
 
@@ -22,8 +18,8 @@ function toInfo(row: Row): AdminTokenInfo {
 }
 
 export function insertAdminToken(db: Database.Database, scopes: readonly AdminScope[], name: string | undefined, at: string): { token: string; info: AdminTokenInfo } {
-  const token = `${adminTokenPrefix}${randomBytes(32).toString('base64url')}`
-  const row: Row = { id: `adm_${randomBytes(6).toString('hex')}`, hash: hashToken(token), hint: `${token.slice(0, adminTokenPrefix.length + 4)}…`, name: name ?? null, scopes: JSON.stringify([...scopes].sort()), created_at: at, revoked_at: null }
+  const { token, id, hint, hash } = newAdminToken()
+  const row: Row = { id, hash, hint, name: name ?? null, scopes: JSON.stringify([...scopes].sort()), created_at: at, revoked_at: null }
   statement(db, 'INSERT INTO admin_tokens (id, hash, hint, name, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(row.id, row.hash, row.hint, row.name, row.scopes, row.created_at)
   return { token, info: toInfo(row) }
 }

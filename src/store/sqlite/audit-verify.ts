@@ -2,7 +2,8 @@
 // its end), that the append-only triggers are in place, and optionally that a head recorded elsewhere is still in it.
 import Database from 'better-sqlite3'
 import type { AuditHead, AuditVerification } from '../store.js'
-import { auditRows, entryHash, fromRow, genesisHash, MalformedAuditEntryError } from './audit.js'
+import { entryHash, fromRow, genesisHash, MalformedAuditEntryError } from '../audit-chain.js'
+import { auditRows } from './audit.js'
 import { migrate, migrations } from './migrations.js'
 
 type Broken = { brokenAt?: number; reason: string }

@@ -27,20 +27,22 @@ import {
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
 import { findAdminToken, insertAdminToken, listAdminTokens, markAdminTokenRevoked } from './admin-tokens.js'
 import { currentAppliedId, insertAppliedRevision, insertBreakGlass, listAppliedRevisions, listBreakGlass, markBreakGlassRevoked, readAppliedState } from './applied.js'
-import { AuditLog, digest, digestOfStored, exportAuditEntries, type AuditRecord } from './audit.js'
+import { digest, digestOfStored, type AuditRecord } from '../audit-chain.js'
+import { AuditLog, exportAuditEntries } from './audit.js'
 import { verifyAuditChain } from './audit-verify.js'
 import { WriteBatcher, type Durability, type LockWait } from './batcher.js'
 import { AccessChanges } from './access-changes.js'
 import { withErrorBoundary } from '../error-boundary.js'
 import { sqliteStoreError } from './errors.js'
 import { compileFilter, compileSort, type ResourceTable, type SqlParam } from './filter-sql.js'
-import { newResourceId } from './ids.js'
+import { newResourceId } from '../ids.js'
+import { groupFields, memberDetail, userFields } from '../fields.js'
 import { blockingBusyTimeoutMs, isMemoryPath, openDatabase } from './open.js'
 import { openReadOnly } from './open-read-only.js'
 import { readLiveSnapshot } from './snapshot.js'
 import { rootSearchSql } from './root-search.js'
 import { UserDirectories } from './user-directory.js'
-import { hashToken, newToken, newTokenId, sameHash, tokenHint } from './tokens.js'
+import { hashToken, newToken, newTokenId, sameHash, tokenHint } from '../tokens.js'
 
 export type SqliteStoreOptions = {
   /** Clock for timestamps; tests pass a fixed one. */
@@ -85,25 +87,6 @@ type ResourceRow = {
 }
 
 type TokenRow = { id: string; connection: string; hash: string; hint: string; created_at: string; revoked_at: string | null }
-
-/** Maximum ids written into one audit entry's detail; larger changes record counts only. */
-const maxAuditIds = 1000
-
-function userFields(doc: JsonObject) {
-  const userName = doc['userName']
-  if (typeof userName !== 'string' || userName === '') throw new StoreError('a user needs a userName')
-  const externalId = typeof doc['externalId'] === 'string' ? doc['externalId'] : null
-  const active = doc['active'] === false ? 0 : 1
-  const displayName = typeof doc['displayName'] === 'string' ? doc['displayName'] : null
-  return { userName, userNameKey: userName.toLowerCase(), externalId, active, displayName }
-}
-
-function groupFields(doc: JsonObject) {
-  const displayName = doc['displayName']
-  if (typeof displayName !== 'string' || displayName === '') throw new StoreError('a group needs a displayName')
-  const externalId = typeof doc['externalId'] === 'string' ? doc['externalId'] : null
-  return { displayName, displayNameKey: displayName.toLowerCase(), externalId }
-}
 
 /** A filter that names one resource by a unique key of its table. */
 function isUniqueLookup(table: ResourceTable, filter: Filter): boolean {
@@ -554,16 +537,6 @@ export class SqliteStore implements Store {
     return summary
   }
 
-  private memberDetail(summary: { added: string[]; removed: string[]; cleared: boolean }): JsonObject {
-    const detail: JsonObject = { added: summary.added.length, removed: summary.removed.length }
-    if (summary.cleared) detail['cleared'] = true
-    if (summary.added.length + summary.removed.length <= maxAuditIds) {
-      if (summary.added.length > 0) detail['addedIds'] = summary.added
-      if (summary.removed.length > 0) detail['removedIds'] = summary.removed
-    }
-    return detail
-  }
-
   createGroup(connection: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup> {
     return this.write(() => {
       this.ensureConnectionSync(connection)
@@ -579,7 +552,7 @@ export class SqliteStore implements Store {
         resourceId: id,
         beforeDigest: null,
         afterDigest: digest(doc),
-        detail: this.memberDetail(summary),
+        detail: memberDetail(summary),
       })
       const row = this.groupRow(this.writer, connection, id)
       if (row === undefined) throw new StoreError(`group ${id} vanished`)
@@ -649,7 +622,7 @@ export class SqliteStore implements Store {
         resourceId: id,
         beforeDigest: digest(before),
         afterDigest: digest(doc),
-        detail: this.memberDetail(summary),
+        detail: memberDetail(summary),
       })
       const after = this.groupRow(this.writer, connection, id)
       if (after === undefined) throw new StoreError(`group ${id} vanished`)
@@ -689,7 +662,7 @@ export class SqliteStore implements Store {
         resourceId: id,
         beforeDigest,
         afterDigest: text === row.doc ? beforeDigest : digestOfStored(text, result.doc),
-        detail: this.memberDetail(summary),
+        detail: memberDetail(summary),
       })
       this.groupsInBatch.set(id, { ...row, doc: text, last_modified: now, version })
       return { ...current, doc: result.doc, version, lastModified: now }
