@@ -2,20 +2,8 @@
 import type Database from 'better-sqlite3'
 import { statement } from './statements.js'
 import type { AdminScope, AdminTokenInfo } from '../store.js'
+import { toAdminTokenInfo as toInfo, type AdminTokenRow as Row } from '../token-rows.js'
 import { adminTokenPrefix, hashToken, newAdminToken, sameHash } from '../tokens.js'
-
-type Row = { id: string; hash: string; hint: string; name: string | null; scopes: string; created_at: string; revoked_at: string | null }
-
-function toInfo(row: Row): AdminTokenInfo {
-  return {
-    id: row.id,
-    hint: row.hint,
-    ...(row.name === null ? {} : { name: row.name }),
-    scopes: JSON.parse(row.scopes) as AdminScope[],
-    createdAt: row.created_at,
-    ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
-  }
-}
 
 export function insertAdminToken(db: Database.Database, scopes: readonly AdminScope[], name: string | undefined, at: string): { token: string; info: AdminTokenInfo } {
   const { token, id, hint, hash } = newAdminToken()

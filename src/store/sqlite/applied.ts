@@ -3,39 +3,8 @@ import type Database from 'better-sqlite3'
 import { statement } from './statements.js'
 import type { Directory } from '../../engine/types.js'
 import { revisionsWithDirectory, type AppliedRevision, type AppliedState, type ApplyRecord, type BreakGlassRecord } from '../applied.js'
+import { revisionColumns, toBreakGlass, toRevision, type BreakGlassRow, type RevisionRow } from '../applied-rows.js'
 import type { JsonObject } from '../store.js'
-
-type RevisionRow = {
-  number: number
-  id: string
-  applied_at: string
-  store_revision: number
-  git_commit: string | null
-  author: string | null
-  approved_by: string
-  plan_digest: string
-  desired_digest: string
-  directory_digest: string
-  summary: string
-}
-
-const revisionColumns = 'number, id, applied_at, store_revision, git_commit, author, approved_by, plan_digest, desired_digest, directory_digest, summary'
-
-function toRevision(row: RevisionRow): AppliedRevision {
-  return {
-    id: row.id,
-    number: row.number,
-    appliedAt: row.applied_at,
-    storeRevision: row.store_revision,
-    commit: row.git_commit,
-    author: row.author,
-    approvedBy: JSON.parse(row.approved_by) as string[],
-    planDigest: row.plan_digest,
-    desiredDigest: row.desired_digest,
-    directoryDigest: row.directory_digest,
-    summary: JSON.parse(row.summary) as JsonObject,
-  }
-}
 
 /** The latest applied revision id, or null. */
 export function currentAppliedId(db: Database.Database): string | null {
@@ -88,34 +57,6 @@ export function insertAppliedRevision(db: Database.Database, record: ApplyRecord
   )
   statement(db, 'UPDATE applied_revisions SET directory = NULL WHERE number <= ?').run(number - revisionsWithDirectory)
   return { id, number, appliedAt, storeRevision, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, desiredDigest: record.desiredDigest, directoryDigest: record.directoryDigest, summary: record.summary }
-}
-
-type BreakGlassRow = {
-  id: string
-  user_name: string
-  actions: string
-  resource: string
-  env: string | null
-  reason: string
-  expires: string
-  created_at: string
-  created_by: string
-  revoked_at: string | null
-}
-
-function toBreakGlass(row: BreakGlassRow): BreakGlassRecord {
-  return {
-    id: row.id,
-    user: row.user_name,
-    actions: JSON.parse(row.actions) as string[],
-    resource: row.resource,
-    ...(row.env === null ? {} : { env: JSON.parse(row.env) as string[] }),
-    reason: row.reason,
-    expires: row.expires,
-    createdAt: row.created_at,
-    createdBy: row.created_by,
-    ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
-  }
 }
 
 export function insertBreakGlass(db: Database.Database, grant: BreakGlassRecord): void {

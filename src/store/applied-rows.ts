@@ -1,0 +1,63 @@
+// Applied revisions and break-glass grants as rows of text columns (JSON in text), the same in every backend.
+import type { AppliedRevision, BreakGlassRecord } from './applied.js'
+import type { JsonObject } from './json.js'
+
+export type RevisionRow = {
+  number: number
+  id: string
+  applied_at: string
+  store_revision: number
+  git_commit: string | null
+  author: string | null
+  approved_by: string
+  plan_digest: string
+  desired_digest: string
+  directory_digest: string
+  summary: string
+}
+
+export const revisionColumns = 'number, id, applied_at, store_revision, git_commit, author, approved_by, plan_digest, desired_digest, directory_digest, summary'
+
+export function toRevision(row: RevisionRow): AppliedRevision {
+  return {
+    id: row.id,
+    number: row.number,
+    appliedAt: row.applied_at,
+    storeRevision: row.store_revision,
+    commit: row.git_commit,
+    author: row.author,
+    approvedBy: JSON.parse(row.approved_by) as string[],
+    planDigest: row.plan_digest,
+    desiredDigest: row.desired_digest,
+    directoryDigest: row.directory_digest,
+    summary: JSON.parse(row.summary) as JsonObject,
+  }
+}
+
+export type BreakGlassRow = {
+  id: string
+  user_name: string
+  actions: string
+  resource: string
+  env: string | null
+  reason: string
+  expires: string
+  created_at: string
+  created_by: string
+  revoked_at: string | null
+}
+
+export function toBreakGlass(row: BreakGlassRow): BreakGlassRecord {
+  return {
+    id: row.id,
+    user: row.user_name,
+    actions: JSON.parse(row.actions) as string[],
+    resource: row.resource,
+    ...(row.env === null ? {} : { env: JSON.parse(row.env) as string[] }),
+    reason: row.reason,
+    expires: row.expires,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
+  }
+}

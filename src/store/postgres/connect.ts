@@ -1,0 +1,61 @@
+// Connecting to PostgreSQL: the URL (password from it or PGPASSWORD, sslmode honoured), the pool and its timeouts.
+import postgres from 'postgres'
+import { redactUrl } from '../location.js'
+
+/** A pool of connections to the store's database. */
+export type Sql = postgres.Sql
+/** One connection taken from the pool for a transaction. */
+export type ReservedSql = postgres.ReservedSql
+/** A statement parameter as the store binds it. */
+export type SqlParam = string | number | boolean | null
+
+export type PoolOptions = {
+  /** Connections kept at most (default 10). */
+  poolSize?: number
+  /** How long connecting may take before the store is unavailable (default 5 s). */
+  connectTimeoutMs?: number
+  /** How long an operation waits for a pooled connection before the store is busy (default 5 s). */
+  poolWaitMs?: number
+  /** How long a write waits for another writer's lock before the store is busy (default 5 s). */
+  lockTimeoutMs?: number
+  /** Idle connections are closed after this long (default 60 s). */
+  idleTimeoutMs?: number
+}
+
+export const poolDefaults = { poolSize: 10, connectTimeoutMs: 5000, poolWaitMs: 5000, lockTimeoutMs: 5000, idleTimeoutMs: 60_000 }
+
+const seconds = (ms: number) => Math.max(0.001, ms / 1000)
+
+/**
+ * A pool for `url`. The password comes from the URL, else from PGPASSWORD (the driver reads it); `sslmode` in
+ * the URL (or PGSSLMODE) decides TLS. Nothing the pool logs or throws carries the password: see errors.ts.
+ */
+export function connect(url: string, options: PoolOptions = {}): Sql {
+  const settings = { ...poolDefaults, ...definedOf(options) }
+  return postgres(url, {
+    max: settings.poolSize,
+    connect_timeout: seconds(settings.connectTimeoutMs),
+    queue_timeout: seconds(settings.poolWaitMs),
+    idle_timeout: seconds(settings.idleTimeoutMs),
+    // No reconnect storm against a server that is down: the pool's own backoff between attempts.
+    onnotice: () => {},
+    fetch_types: false,
+    connection: {
+      application_name: 'rolecall',
+      lock_timeout: Math.round(settings.lockTimeoutMs),
+      // A transaction left open by a vanished client must not hold the head lock for ever.
+      idle_in_transaction_session_timeout: 60_000,
+      // Texts are stored and compared as UTC ISO strings; nothing reads the server's clock.
+      TimeZone: 'UTC',
+    },
+  })
+}
+
+function definedOf(options: PoolOptions): Partial<typeof poolDefaults> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<typeof poolDefaults>
+}
+
+/** The URL as messages may show it: its password replaced by `***`. */
+export function displayOf(url: string): string {
+  return redactUrl(url)
+}

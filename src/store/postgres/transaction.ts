@@ -1,0 +1,161 @@
+// One write: a transaction on a reserved connection that locks the store's head row first (every writer of every
+// process queues there), appends to the audit chain, and commits; pipelined to keep round trips few.
+import { entryHash, type AuditRecord } from '../audit-chain.js'
+import type { ReservedSql, Sql, SqlParam } from './connect.js'
+import { isRetryable } from './errors.js'
+
+/** The head row as the write found it, under its lock. */
+export type Head = { revision: number; seq: number; hash: string; groupFields: number }
+
+type HeadRow = { revision: string; audit_seq: string; audit_hash: string; group_fields: string }
+
+const lockHead = 'SELECT revision, audit_seq, audit_hash, group_fields FROM store_head WHERE id = 1 FOR UPDATE'
+
+const insertAudit = `INSERT INTO audit (seq, at, actor, connection, action, resource_type, resource_id, before_digest, after_digest, detail, prev_hash, hash)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+
+/** The channel a committed write notifies, with the revision it reached (other processes' caches listen). */
+export const changeChannel = 'rolecall_changes'
+
+/**
+ * A write's place in its store object's order: it asks for the head lock once `before` (the previous write's
+ * request) settled, and calls `locked` once it holds the lock or gave up. Writes started without awaiting each
+ * other take effect in the order they were started.
+ */
+export type LockTurn = { before: Promise<void>; locked: () => void }
+
+/** How many times a write is run again after a serialization failure or deadlock. */
+const maxAttempts = 5
+
+/**
+ * A write in progress. `query` runs a statement now (its rows are needed); `defer` queues one whose result is
+ * not, sent together with COMMIT. `audit` appends an entry (and moves the revision unless `isResourceWrite` is false).
+ */
+export class WriteTx {
+  private readonly deferred: { text: string; params: SqlParam[]; onError?: (error: unknown) => unknown }[] = []
+  private seq: number
+  private hash: string
+  revision: number
+  isGroupFieldsChanged = false
+
+  constructor(
+    readonly sql: ReservedSql,
+    readonly head: Head,
+    readonly now: string,
+  ) {
+    this.seq = head.seq
+    this.hash = head.hash
+    this.revision = head.revision
+  }
+
+  async query<T extends object>(text: string, params: SqlParam[] = []): Promise<T[]> {
+    return (await this.sql.unsafe(text, params as never[], { prepare: true })) as unknown as T[]
+  }
+
+  /** A statement sent with COMMIT; `onError` maps its failure (a unique index, say) before the write fails with it. */
+  defer(text: string, params: SqlParam[] = [], onError?: (error: unknown) => unknown): void {
+    this.deferred.push({ text, params, ...(onError === undefined ? {} : { onError }) })
+  }
+
+  /** Sends what was deferred now, in one round trip: a statement that follows must see it. */
+  async flush(): Promise<void> {
+    const statements = this.deferred.splice(0)
+    const results = await Promise.allSettled(statements.map((statement) => this.sql.unsafe(statement.text, statement.params as never[], { prepare: true })))
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i]
+      if (result?.status === 'rejected') throw statements[i]?.onError?.(result.reason) ?? result.reason
+    }
+  }
+
+  /** Appends `record` to the chain; a resource write (not a connection or token) also moves the revision. */
+  audit(record: AuditRecord, isResourceWrite = true): number {
+    if (isResourceWrite) this.revision++
+    const seq = this.seq + 1
+    const entry = { seq, at: this.now, ...record }
+    const hash = entryHash(this.hash, entry)
+    this.defer(insertAudit, [
+      seq,
+      this.now,
+      record.actor,
+      record.connection,
+      record.action,
+      record.resourceType,
+      record.resourceId,
+      record.beforeDigest,
+      record.afterDigest,
+      record.detail === null ? null : JSON.stringify(record.detail),
+      this.hash,
+      hash,
+    ])
+    this.seq = seq
+    this.hash = hash
+    return seq
+  }
+
+  /** The statements sent with COMMIT: the revision and group-fields counters, then what was deferred. */
+  finalStatements(): { text: string; params: SqlParam[]; onError?: (error: unknown) => unknown }[] {
+    const counters: string[] = []
+    if (this.revision !== this.head.revision) counters.push(`revision = ${this.revision}`)
+    if (this.isGroupFieldsChanged) counters.push('group_fields = group_fields + 1')
+    const head = counters.length === 0 ? [] : [{ text: `UPDATE store_head SET ${counters.join(', ')} WHERE id = 1`, params: [] }]
+    const notify = this.seq === this.head.seq ? [] : [{ text: `SELECT pg_notify('${changeChannel}', $1)`, params: [String(this.revision)] }]
+    return [...head, ...this.deferred, ...notify]
+  }
+}
+
+/**
+ * Runs `work` in a write transaction and commits: BEGIN, the head lock and `first` (a read the write needs at
+ * once) in one round trip; `work`'s own queries; then the deferred statements with COMMIT in one more. A
+ * serialization failure or deadlock runs it all again (work must not have effects outside the transaction).
+ */
+export async function runWrite<T>(
+  pool: Sql,
+  now: () => string,
+  work: (tx: WriteTx, first: Record<string, unknown>[]) => Promise<T>,
+  first?: { text: string; params: SqlParam[] },
+  turn: LockTurn = { before: Promise.resolve(), locked: () => {} },
+): Promise<{ value: T; tx: WriteTx }> {
+  for (let attempt = 1; ; attempt++) {
+    let sql: ReservedSql
+    try {
+      sql = await pool.reserve()
+      // The previous write of this store object asks for the lock first: PostgreSQL grants it in that order.
+      if (attempt === 1) await turn.before
+    } catch (error) {
+      turn.locked()
+      throw error
+    }
+    let isOpen = false
+    try {
+      const [, headRows, firstRows] = await Promise.all([
+        sql.unsafe('BEGIN'),
+        sql.unsafe(lockHead, [], { prepare: true }) as unknown as Promise<HeadRow[]>,
+        first === undefined ? Promise.resolve([]) : (sql.unsafe(first.text, first.params as never[], { prepare: true }) as unknown as Promise<Record<string, unknown>[]>),
+      ]).finally(() => {
+        isOpen = true
+        turn.locked()
+      })
+      const row = headRows[0]
+      if (row === undefined) throw new Error('the store has no head row')
+      const tx = new WriteTx(sql, { revision: Number(row.revision), seq: Number(row.audit_seq), hash: row.audit_hash, groupFields: Number(row.group_fields) }, now())
+      const value = await work(tx, firstRows)
+      const statements = tx.finalStatements()
+      const results = await Promise.allSettled([
+        ...statements.map((statement) => sql.unsafe(statement.text, statement.params as never[], { prepare: true })),
+        sql.unsafe('COMMIT'),
+      ])
+      isOpen = false
+      for (let i = 0; i < results.length; i++) {
+        const result = results[i]
+        if (result?.status === 'rejected') throw statements[i]?.onError?.(result.reason) ?? result.reason
+      }
+      return { value, tx }
+    } catch (error) {
+      if (isOpen) await sql.unsafe('ROLLBACK').catch(() => {})
+      if (attempt < maxAttempts && isRetryable(error)) continue
+      throw error
+    } finally {
+      sql.release()
+    }
+  }
+}
