@@ -1,4 +1,5 @@
 // Connecting to PostgreSQL: the URL (password from it or PGPASSWORD, sslmode honoured), the pool and its timeouts.
+import { connect as connectSocket, type Socket } from 'node:net'
 import postgres from 'postgres'
 import { redactUrl } from '../location.js'
 
@@ -20,6 +21,11 @@ export type PoolOptions = {
   lockTimeoutMs?: number
   /** Idle connections are closed after this long (default 60 s). */
   idleTimeoutMs?: number
+  /**
+   * Called for each round trip to the server (a write after the last answer: pipelined statements are one),
+   * for benchmarks and tests that count them. Only for plain TCP connections.
+   */
+  onRoundTrip?: () => void
 }
 
 export const poolDefaults = { poolSize: 10, connectTimeoutMs: 5000, poolWaitMs: 5000, lockTimeoutMs: 5000, idleTimeoutMs: 60_000 }
@@ -31,8 +37,10 @@ const seconds = (ms: number) => Math.max(0.001, ms / 1000)
  * the URL (or PGSSLMODE) decides TLS. Nothing the pool logs or throws carries the password: see errors.ts.
  */
 export function connect(url: string, options: PoolOptions = {}): Sql {
-  const settings = { ...poolDefaults, ...definedOf(options) }
+  const { onRoundTrip, ...rest } = options
+  const settings = { ...poolDefaults, ...definedOf(rest) }
   return postgres(url, {
+    ...(onRoundTrip === undefined ? {} : { socket: (_options: unknown, host: string, port: number) => countingSocket(host, port, onRoundTrip) as Promise<never> }),
     max: settings.poolSize,
     connect_timeout: seconds(settings.connectTimeoutMs),
     queue_timeout: seconds(settings.poolWaitMs),
@@ -51,7 +59,26 @@ export function connect(url: string, options: PoolOptions = {}): Sql {
   })
 }
 
-function definedOf(options: PoolOptions): Partial<typeof poolDefaults> {
+/** A TCP socket that calls `onRoundTrip` whenever it writes after having read (or for its first write). */
+function countingSocket(host: string, port: number, onRoundTrip: () => void): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connectSocket({ host, port })
+    let hasRead = true
+    const write = socket.write.bind(socket) as (...args: unknown[]) => boolean
+    socket.write = ((...args: unknown[]) => {
+      if (hasRead) onRoundTrip()
+      hasRead = false
+      return write(...args)
+    }) as typeof socket.write
+    socket.on('data', () => {
+      hasRead = true
+    })
+    socket.once('connect', () => resolve(socket))
+    socket.once('error', reject)
+  })
+}
+
+function definedOf(options: Omit<PoolOptions, 'onRoundTrip'>): Partial<typeof poolDefaults> {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<typeof poolDefaults>
 }
 

@@ -19,8 +19,11 @@ async function rows(sql: Sql, text: string, params: Params): Promise<Row[]> {
   return (await sql.unsafe(text, params.values as never[], { prepare: true })) as unknown as Row[]
 }
 
-/** One page of `table`'s resources of `connection` (one statement; a second only to count past the last page). */
-export async function listResources<T>(sql: Sql, table: ResourceTable, connection: string, query: ResourceQuery, withRefs: boolean, map: (row: ResourceRow) => T): Promise<ListResult<T>> {
+/** The statements of a list: the page (none when only the total is asked for) and the count. */
+export type ListStatements = { page?: { text: string; params: Params; isUnique: boolean }; count: { text: string; params: Params } }
+
+/** The SQL a list of `table`'s resources of `connection` runs (tests read its EXPLAIN). */
+export function listStatements(table: ResourceTable, connection: string, query: ResourceQuery, withRefs: boolean): ListStatements {
   const params = new Params()
   let where = `r.connection = ${params.bind(connection)}`
   let usesDoc = false
@@ -29,17 +32,11 @@ export async function listResources<T>(sql: Sql, table: ResourceTable, connectio
     where += ` AND (${compiled.sql})`
     usesDoc = compiled.usesDoc
   }
-  const whereParams = params.values.length
-  const whereUsesDoc = usesDoc
-  const count = async () => {
-    const [row] = await rows(sql, `SELECT count(*) AS total FROM ${table} r ${whereUsesDoc ? docJoin : ''} WHERE ${where}`, sliceParams(params, params.values.length - whereParams))
-    return Number(row?.total ?? 0)
-  }
-  if (query.count <= 0) return { total: await count(), items: [] }
+  const count = { text: `SELECT count(*) AS total FROM ${table} r ${usesDoc ? docJoin : ''} WHERE ${where}`, params: sliceParams(params, 0) }
+  if (query.count <= 0) return { count }
   if (query.sort === undefined && query.filter !== undefined && isUniqueLookup(table, query.filter)) {
     // At most one row (`userName eq`, `id eq`): no ORDER BY, LIMIT or count to pay for.
-    const found = await rows(sql, `SELECT ${resourceColumns}${refsColumn(table, withRefs)} FROM ${table} r ${usesDoc ? docJoin : ''} WHERE ${where}`, params)
-    return { total: found.length, items: query.startIndex === 1 ? found.map(map) : [] }
+    return { page: { text: `SELECT ${resourceColumns}${refsColumn(table, withRefs)} FROM ${table} r ${usesDoc ? docJoin : ''} WHERE ${where}`, params, isUnique: true }, count }
   }
   let order = 'r.rid'
   if (query.sort !== undefined) {
@@ -49,14 +46,24 @@ export async function listResources<T>(sql: Sql, table: ResourceTable, connectio
   }
   const limit = params.bind(query.count)
   const offset = params.bind(Math.max(0, query.startIndex - 1))
-  const page = await rows(
-    sql,
-    `SELECT ${resourceColumns}${refsColumn(table, withRefs)}, count(*) OVER () AS total FROM ${table} r ${usesDoc ? docJoin : ''} WHERE ${where} ORDER BY ${order} LIMIT ${limit}::bigint OFFSET ${offset}::bigint`,
-    params,
-  )
-  const first = page[0]
+  const text = `SELECT ${resourceColumns}${refsColumn(table, withRefs)}, count(*) OVER () AS total FROM ${table} r ${usesDoc ? docJoin : ''} WHERE ${where} ORDER BY ${order} LIMIT ${limit}::bigint OFFSET ${offset}::bigint`
+  return { page: { text, params, isUnique: false }, count }
+}
+
+/** One page of `table`'s resources of `connection` (one statement; a second only to count past the last page). */
+export async function listResources<T>(sql: Sql, table: ResourceTable, connection: string, query: ResourceQuery, withRefs: boolean, map: (row: ResourceRow) => T): Promise<ListResult<T>> {
+  const statements = listStatements(table, connection, query, withRefs)
+  const count = async () => {
+    const [row] = await rows(sql, statements.count.text, statements.count.params)
+    return Number(row?.total ?? 0)
+  }
+  const page = statements.page
+  if (page === undefined) return { total: await count(), items: [] }
+  const found = await rows(sql, page.text, page.params)
+  if (page.isUnique) return { total: found.length, items: query.startIndex === 1 ? found.map(map) : [] }
+  const first = found[0]
   const total = first === undefined ? (query.startIndex === 1 ? 0 : await count()) : Number(first.total ?? 0)
-  return { total, items: page.map(map) }
+  return { total, items: found.map(map) }
 }
 
 /**

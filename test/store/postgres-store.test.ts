@@ -1,0 +1,171 @@
+// What the PostgreSQL store does beyond the shared contract: its schema's life, its indexes, its round trips.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseFilter } from '../../src/scim/filter/parser.js'
+import { groupType, userType } from '../../src/scim/schemas.js'
+import { listStatements } from '../../src/store/postgres/lists.js'
+import { migrations } from '../../src/store/postgres/migrations.js'
+import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/postgres-store.js'
+import { databaseOf, testPostgres, type ClusterClient } from '../helpers/postgres.js'
+
+let cluster: ClusterClient
+const opened: PostgresStore[] = []
+
+beforeAll(async () => {
+  cluster = await testPostgres()
+})
+
+afterAll(async () => {
+  for (const store of opened) await store.close()
+})
+
+async function open(url: string, options: Parameters<typeof openPostgresStore>[1] = {}): Promise<PostgresStore> {
+  const store = await openPostgresStore(url, options)
+  opened.push(store)
+  return store
+}
+
+const actor = { actor: 'scim:okta' }
+
+describe('postgres store: schema', () => {
+  it('migrates a new database once; opening it again keeps what it holds', async () => {
+    const url = await cluster.createDatabase()
+    const first = await open(url)
+    await first.createUser('okta', { userName: 'ada@example.com' }, actor)
+    const again = await open(url)
+    expect((await again.listUsers('okta', { startIndex: 1, count: 10 }, false)).total).toBe(1)
+    expect((await cluster.sql(databaseOf(url), 'SELECT version FROM rolecall_schema')).trim()).toBe(String(migrations.length))
+  })
+
+  it('migrates once when several replicas open an empty database at the same moment', async () => {
+    const url = await cluster.createDatabase()
+    const stores = await Promise.all(Array.from({ length: 4 }, () => open(url)))
+    await Promise.all(stores.map((store, i) => store.createUser('okta', { userName: `user${i}@example.com` }, actor)))
+    expect(await stores[0]?.revision()).toBe(4)
+    expect(await stores[3]?.verifyAudit()).toMatchObject({ ok: true, entries: 5 })
+  })
+
+  it('refuses a database whose schema is newer than this build, saying to upgrade', async () => {
+    const url = await cluster.createDatabase()
+    await (await open(url)).close()
+    await cluster.sql(databaseOf(url), `UPDATE rolecall_schema SET version = ${migrations.length + 1}`)
+    await expect(openPostgresStore(url)).rejects.toThrow(/newer than this rolecall understands.*upgrade rolecall/)
+  })
+
+  it('refuses a database that holds tables of its own and was never a rolecall store', async () => {
+    const url = await cluster.createDatabase()
+    await cluster.sql(databaseOf(url), 'CREATE TABLE invoices (id int)')
+    await expect(openPostgresStore(url)).rejects.toThrow(/is not a rolecall store.*"invoices"/)
+    expect((await cluster.sql(databaseOf(url), "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).trim()).toBe('1')
+  })
+})
+
+describe('postgres store: errors', () => {
+  it('says the store is unavailable when the server cannot be reached, never showing the password', async () => {
+    const error = await openPostgresStore('postgres://rolecall:s3cret-pw@127.0.0.1:1/rolecall', { connectTimeoutMs: 2000 }).catch((caught: unknown) => caught)
+    expect(error).toMatchObject({ name: 'StoreUnavailableError', retryAfterSeconds: 2 })
+    expect(String((error as Error).message)).toContain('postgres://rolecall:***@127.0.0.1:1/rolecall')
+    expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain('s3cret-pw')
+  })
+
+  it('says which database is missing', async () => {
+    await expect(openPostgresStore(`${cluster.url.replace(/\/postgres$/, '')}/no_such_database`)).rejects.toThrow(/does not exist/)
+  })
+
+  it('answers a busy store when every pooled connection stays taken past the wait', async () => {
+    const url = await cluster.createDatabase()
+    const store = await open(url, { poolSize: 1, poolWaitMs: 200, lockTimeoutMs: 200 })
+    await store.createUser('okta', { userName: 'ada@example.com' }, actor)
+    // Another session holds the head row: writes time out on its lock, and reads queue for the one connection.
+    const holder = cluster.sql(databaseOf(url), 'BEGIN; SELECT * FROM store_head FOR UPDATE; SELECT pg_sleep(1.5); COMMIT')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const write = store.createUser('okta', { userName: 'bob@example.com' }, actor).catch((caught: unknown) => caught)
+    const read = store.listConnections().catch((caught: unknown) => caught)
+    expect(await write).toMatchObject({ name: 'StoreBusyError' })
+    expect(await read).toMatchObject({ name: 'StoreBusyError' })
+    await holder
+    expect((await store.listUsers('okta', { startIndex: 1, count: 10 }, false)).total).toBe(1)
+  })
+})
+
+describe('postgres store: indexes', () => {
+  let url: string
+  let plan: (sql: string, params: readonly unknown[]) => Promise<string>
+
+  beforeAll(async () => {
+    url = await cluster.createDatabase()
+    const store = await open(url)
+    await store.createUser('okta', { userName: 'seed@example.com' }, actor)
+    await store.createGroup('okta', { displayName: 'seed' }, [], actor)
+    // Enough rows that a sequential scan would be the planner's choice if no index served.
+    await cluster.sql(
+      databaseOf(url),
+      `INSERT INTO users (id, connection, user_name, user_name_key, external_id, active, display_name, doc, created, last_modified, version)
+         SELECT 'u-' || n, 'okta', 'user' || n || '@example.com', 'user' || n || '@example.com', 'ext-' || n, true, NULL,
+           '{"userName":"user' || n || '@example.com"}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 1 FROM generate_series(1, 20000) n;
+       INSERT INTO groups (id, connection, display_name, display_name_key, external_id, doc, created, last_modified, version)
+         SELECT 'g-' || n, 'okta', 'Group ' || n, 'group ' || n, 'gext-' || n, '{"displayName":"Group ' || n || '"}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 1
+         FROM generate_series(1, 2000) n;
+       INSERT INTO memberships (group_rid, user_rid) SELECT g.rid, u.rid FROM groups g JOIN users u ON u.rid % 2000 = g.rid % 2000;
+       ANALYZE`,
+    )
+    plan = async (sql, params) => {
+      const literal = (value: unknown) => (typeof value === 'number' ? String(value) : `'${String(value).replaceAll("'", "''")}'`)
+      const inlined = sql.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]))
+      return cluster.sql(databaseOf(url), `EXPLAIN ${inlined}`)
+    }
+  })
+
+  it.each([
+    ['users', 'userName eq "User123@example.com"'],
+    ['users', 'externalId eq "ext-77"'],
+    ['users', 'id eq "u-5"'],
+    ['users', 'userName sw "user12"'],
+    ['groups', 'displayName eq "group 42"'],
+    ['groups', 'externalId eq "gext-42"'],
+    ['groups', 'members[value eq "u-99"]'],
+    ['groups', 'members.value eq "u-99"'],
+  ] as const)('finds %s by `%s` through indexes: no sequential scan of users or memberships', async (table, text) => {
+    const filter = parseFilter(table === 'users' ? userType : groupType, text)
+    const statements = listStatements(table, 'okta', { filter, startIndex: 1, count: 100 }, false)
+    const explained = await plan(statements.page?.text ?? '', statements.page?.params.values ?? [])
+    expect(explained).toMatch(/Index/)
+    expect(explained).not.toMatch(/Seq Scan on (users|memberships)/)
+  })
+})
+
+describe('postgres store: round trips', () => {
+  it('reads in one round trip and patches a member of a 50,000-member group in at most four', async () => {
+    const url = await cluster.createDatabase()
+    let roundTrips = 0
+    const store = await open(url, { poolSize: 1, onRoundTrip: () => roundTrips++ })
+    const ada = await store.createUser('okta', { userName: 'ada@example.com' }, actor)
+    const big = await store.createGroup('okta', { displayName: 'everyone' }, [], actor)
+    await cluster.sql(
+      databaseOf(url),
+      `INSERT INTO users (id, connection, user_name, user_name_key, active, doc, created, last_modified, version)
+         SELECT 'm-' || n, 'okta', 'm' || n, 'm' || n, true, '{"userName":"m' || n || '"}', 'x', 'x', 1 FROM generate_series(1, 50000) n;
+       INSERT INTO memberships (group_rid, user_rid) SELECT g.rid, u.rid FROM groups g, users u WHERE g.id = '${big.id}' AND u.id LIKE 'm-%';
+       ANALYZE`,
+    )
+    // Statements are prepared on a connection's first use of them (one more round trip, once): counted after that.
+    const count = async (operation: () => Promise<unknown>) => {
+      await operation()
+      roundTrips = 0
+      await operation()
+      return roundTrips
+    }
+    expect(await count(() => store.getUser('okta', ada.id, false))).toBe(1)
+    expect(await count(() => store.getUser('okta', ada.id, true))).toBe(1)
+    expect(await count(() => store.listUsers('okta', { filter: parseFilter(userType, 'userName eq "ada@example.com"'), startIndex: 1, count: 10 }, false))).toBe(1)
+    const patch = () => store.modifyGroup('okta', big.id, (group) => ({ doc: group.doc, memberOps: [{ op: 'add', ids: [ada.id] }] }), actor)
+    const trips = await count(patch)
+    // BEGIN with the lock and the group read; the membership; the write and audit entry with COMMIT.
+    expect(trips).toBe(3)
+    expect(await count(() => store.modifyGroup('okta', big.id, (group) => ({ doc: group.doc, memberOps: [{ op: 'remove', ids: [ada.id] }] }), actor))).toBe(trips)
+    let n = 0
+    expect(await count(() => store.createUser('okta', { userName: `new${n++}@example.com` }, actor))).toBe(2)
+    const group = await store.getGroup('okta', big.id, true)
+    expect(group?.members).toHaveLength(50_000)
+    expect(await store.verifyAudit()).toMatchObject({ ok: true })
+  })
+})
