@@ -45,7 +45,9 @@ export function connect(url: string, options: PoolOptions = {}): Sql {
     connect_timeout: seconds(settings.connectTimeoutMs),
     queue_timeout: seconds(settings.poolWaitMs),
     idle_timeout: seconds(settings.idleTimeoutMs),
-    // No reconnect storm against a server that is down: the pool's own backoff between attempts.
+    // Against a server that is down, attempts back off to one a second (the driver's default grows to 20 s):
+    // a replica is serving again within about a second of its database coming back.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     onnotice: () => {},
     fetch_types: false,
     connection: {
