@@ -1,0 +1,31 @@
+// Connections to PostgreSQL: one pool per store object, with bounded waits, and messages that never show a password.
+import postgres from 'postgres'
+
+export type PostgresPoolOptions = {
+  /** Connections in the pool (default 10). */
+  max?: number
+  /** Seconds to wait for a new connection to the server (default 5). */
+  connectTimeoutSeconds?: number
+  /** Seconds an unused connection stays open (default 60). */
+  idleTimeoutSeconds?: number
+}
+
+export type Sql = postgres.Sql<Record<string, never>>
+export type TransactionSql = postgres.TransactionSql<Record<string, never>>
+
+/**
+ * A pool for `url`. The password comes from the URL or, when it has none, PGPASSWORD; `sslmode` in the URL is
+ * honoured by the driver. bigint columns (revisions, row ids) come back as numbers: they stay far below 2^53.
+ */
+export function connectPool(url: string, options: PostgresPoolOptions = {}): Sql {
+  return postgres(url, {
+    max: options.max ?? 10,
+    connect_timeout: options.connectTimeoutSeconds ?? 5,
+    idle_timeout: options.idleTimeoutSeconds ?? 60,
+    onnotice: () => undefined,
+    types: { bigint: { to: 20, from: [20], serialize: (value: number) => String(value), parse: (text: string) => Number(text) } },
+    transform: { undefined: null },
+    connection: { application_name: 'rolecall' },
+    ...(process.env['PGPASSWORD'] === undefined || new URL(url).password !== '' ? {} : { pass: process.env['PGPASSWORD'] }),
+  }) as unknown as Sql
+}
