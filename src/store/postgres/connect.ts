@@ -23,7 +23,11 @@ export function connectPool(url: string, options: PostgresPoolOptions = {}): Sql
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     idle_timeout: options.idleTimeoutSeconds ?? 60,
     onnotice: () => undefined,
-    types: { bigint: { to: 20, from: [20], serialize: (value: number) => String(value), parse: (text: string) => Number(text) } },
+    types: {
+      bigint: { to: 20, from: [20], serialize: (value: number) => String(value), parse: (text: string) => Number(text) },
+      // Documents are sent as their JSON text and read back as values (json keeps the text as sent).
+      json: { to: 114, from: [114], serialize: (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value)), parse: (text: string) => JSON.parse(text) as unknown },
+    },
     transform: { undefined: null },
     connection: { application_name: 'rolecall' },
     ...(process.env['PGPASSWORD'] === undefined || new URL(url).password !== '' ? {} : { pass: process.env['PGPASSWORD'] }),
