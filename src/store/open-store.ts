@@ -4,6 +4,7 @@ import { RolecallError, StoreError } from '../errors.js'
 import type { StoreLocation } from './location.js'
 import { withStoreCaches } from './cache/cached-store.js'
 import { backupDatabase } from './sqlite/backup.js'
+import { openPostgresStore } from './postgres/postgres-store.js'
 import { openSqliteStore } from './sqlite/sqlite-store.js'
 import type { Store } from './store.js'
 
@@ -30,7 +31,10 @@ export function storeExists(location: StoreLocation): boolean {
  * refuse a location where no store exists (see requireStore): a typo in --db must not start an empty one.
  */
 export async function openStore(location: StoreLocation, options: OpenStoreOptions): Promise<Store> {
-  if (location.backend === 'postgres') throw new StoreError(`${location.display}: PostgreSQL stores are not available in this build`)
+  if (location.backend === 'postgres') {
+    const store = await openPostgresStore(location.url, { ...(options.clock === undefined ? {} : { clock: options.clock }), display: location.display, readonly: options.use === 'read' })
+    return options.use === 'read' ? store : withStoreCaches(store)
+  }
   const clock = options.clock === undefined ? {} : { clock: options.clock }
   switch (options.use) {
     case 'serve':

@@ -8,6 +8,8 @@ export type PostgresPoolOptions = {
   connectTimeoutSeconds?: number
   /** Seconds an unused connection stays open (default 60). */
   idleTimeoutSeconds?: number
+  /** Every transaction read-only (commands that only read): a write fails on the server. */
+  readonly?: boolean
 }
 
 export type Sql = postgres.Sql<Record<string, never>>
@@ -29,7 +31,7 @@ export function connectPool(url: string, options: PostgresPoolOptions = {}): Sql
       json: { to: 114, from: [114], serialize: (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value)), parse: (text: string) => JSON.parse(text) as unknown },
     },
     transform: { undefined: null },
-    connection: { application_name: 'rolecall' },
+    connection: { application_name: 'rolecall', ...(options.readonly === true ? { default_transaction_read_only: true } : {}) },
     ...(process.env['PGPASSWORD'] === undefined || new URL(url).password !== '' ? {} : { pass: process.env['PGPASSWORD'] }),
   }) as unknown as Sql
 }

@@ -188,3 +188,13 @@ export async function migrate(sql: Sql, display: string, target = migrations.len
     if (applied === undefined) return Math.min(target, migrations.length)
   }
 }
+
+/** For readers that must not migrate: the schema version, refusing a database that holds no rolecall store or a newer one. */
+export async function requireSchema(sql: Sql, display: string): Promise<number> {
+  const [table] = await sql`SELECT to_regclass('rolecall_schema') IS NOT NULL AS present`
+  const [row] = table?.['present'] === true ? await sql<{ version: number }[]>`SELECT version FROM rolecall_schema WHERE id = 1` : []
+  const version = row?.version ?? 0
+  if (version === 0) throw new StoreError(`the database ${display} holds no rolecall store yet; rolecall serve creates it when it first starts`)
+  if (version > migrations.length) throw new StoreError(`the database ${display} has schema version ${version}, newer than this rolecall understands (${migrations.length}); upgrade rolecall`)
+  return version
+}

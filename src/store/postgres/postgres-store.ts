@@ -35,7 +35,7 @@ import { connectPool, type PostgresPoolOptions, type Sql, type TransactionSql } 
 import { inWriteTransaction, type WriteScope } from './core.js'
 import { postgresStoreError, uniqueViolation } from './errors.js'
 import { PgCompiler, type ResourceTable, type SqlParam } from './filter-sql.js'
-import { migrate } from './migrations.js'
+import { migrate, requireSchema } from './migrations.js'
 import type { Directory } from '../../engine/types.js'
 
 export type PostgresStoreOptions = PostgresPoolOptions & {
@@ -43,6 +43,8 @@ export type PostgresStoreOptions = PostgresPoolOptions & {
   clock?: () => Date
   /** What messages show of the location: the URL without its password. */
   display?: string
+  /** For commands that only read: no migrations, and a database without rolecall's schema is refused. */
+  readonly?: boolean
 }
 
 type Db = Sql | TransactionSql
@@ -773,7 +775,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   const display = options.display ?? url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')
   const sql = connectPool(url, options)
   try {
-    await migrate(sql, display)
+    if (options.readonly === true) await requireSchema(sql, display)
+    else await migrate(sql, display)
   } catch (error) {
     await sql.end({ timeout: 1 }).catch(() => undefined)
     throw postgresStoreError(display, error)
