@@ -71,8 +71,8 @@ async function readiness(store: Store): Promise<HttpReply> {
   try {
     return jsonReply({ status: 'ready', revision: await Promise.race([store.revision(), late]) })
   } catch (error) {
-    if (!(error instanceof StoreError)) throw error
-    const { detail, headers } = storeFailure(error)
+    // Whatever stops the store answering, the server is not ready: the load balancer sends elsewhere meanwhile.
+    const { detail, headers } = storeFailure(error instanceof StoreError ? error : new StoreError('the store failed', { cause: error }))
     return jsonReply({ status: 'unavailable', error: detail }, 503, headers)
   } finally {
     clearTimeout(timer)

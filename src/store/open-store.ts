@@ -4,7 +4,7 @@ import { RolecallError, StoreError } from '../errors.js'
 import type { StoreLocation } from './location.js'
 import { withStoreCaches } from './cache/cached-store.js'
 import { backupDatabase } from './sqlite/backup.js'
-import { openPostgresStore } from './postgres/postgres-store.js'
+import { openPostgresStore, postgresStoreExists } from './postgres/postgres-store.js'
 import { openSqliteStore } from './sqlite/sqlite-store.js'
 import type { Store } from './store.js'
 
@@ -21,9 +21,10 @@ export type OpenStoreOptions = {
   clock?: () => Date
 }
 
-/** Whether a store exists at `location` (a database server always "exists": opening it says whether it answers). */
-export function storeExists(location: StoreLocation): boolean {
-  return location.backend === 'postgres' || location.path === ':memory:' || existsSync(location.path)
+/** Whether a store exists at `location`: a file, or a database that holds rolecall's schema. */
+export async function storeExists(location: StoreLocation): Promise<boolean> {
+  if (location.backend === 'postgres') return postgresStoreExists(location.url, location.display)
+  return location.path === ':memory:' || existsSync(location.path)
 }
 
 /**
@@ -47,8 +48,8 @@ export async function openStore(location: StoreLocation, options: OpenStoreOptio
 }
 
 /** Fails, naming the location, when no store exists there; `hint` says how one comes to be. */
-export function requireStore(location: StoreLocation, hint = 'rolecall serve creates it when it first starts'): void {
-  if (!storeExists(location)) throw new RolecallError(`no database at ${location.display}; ${hint}`)
+export async function requireStore(location: StoreLocation, hint = 'rolecall serve creates it when it first starts'): Promise<void> {
+  if (!(await storeExists(location))) throw new RolecallError(`no database at ${location.display}; ${hint}`)
 }
 
 /** A consistent copy of the store at `source` into the new file `destination`, while servers keep serving; returns what it copied. */

@@ -62,7 +62,7 @@ export class PgCompiler {
     const path = attr.sub === undefined ? attr.name : `${attr.name}.${attr.sub}`
     switch (path) {
       case 'id':
-        return { expr: `(r.id ${C})`, isFolded: false }
+        return { expr: 'r.id', isFolded: false }
       case 'externalId':
         return { expr: 'r.external_id', isFolded: false }
       case 'meta.created':
@@ -252,6 +252,6 @@ function memberElement(alias: string, sub: string | undefined, type: string): Sc
     case '$ref':
       return { expr: 'NULL::text', isFolded: false }
     default:
-      return { expr: `(${alias}.id ${C})`, isFolded: false }
+      return { expr: `${alias}.id`, isFolded: false }
   }
 }

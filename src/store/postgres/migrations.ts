@@ -24,7 +24,7 @@ export const migrations: readonly string[] = [
   -- Documents are kept as sent (json keeps the text, its key order included); filters read them as jsonb.
   CREATE TABLE users (
     rid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    id text NOT NULL UNIQUE,
+    id text COLLATE "C" NOT NULL UNIQUE,
     connection text NOT NULL REFERENCES connections(name),
     user_name text NOT NULL,
     user_name_key text COLLATE "C" NOT NULL,
@@ -42,7 +42,7 @@ export const migrations: readonly string[] = [
 
   CREATE TABLE groups (
     rid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    id text NOT NULL UNIQUE,
+    id text COLLATE "C" NOT NULL UNIQUE,
     connection text NOT NULL REFERENCES connections(name),
     display_name text NOT NULL,
     display_name_key text COLLATE "C" NOT NULL,

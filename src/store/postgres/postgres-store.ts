@@ -783,3 +783,16 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   }
   return withErrorBoundary(new PostgresStore(sql, display, options), (error) => postgresStoreError(display, error))
 }
+
+/** Whether the database at `url` holds a rolecall store (its schema); a database that cannot be reached fails. */
+export async function postgresStoreExists(url: string, display: string): Promise<boolean> {
+  const sql = connectPool(url, { max: 1, readonly: true })
+  try {
+    const [row] = await sql`SELECT to_regclass('rolecall_schema') IS NOT NULL AS present`
+    return row?.['present'] === true
+  } catch (error) {
+    throw postgresStoreError(display, error)
+  } finally {
+    await sql.end({ timeout: 1 }).catch(() => undefined)
+  }
+}

@@ -43,8 +43,6 @@ export function sqliteCode(error: unknown): string | undefined {
  */
 export function sqliteStoreError(path: string, error: unknown, opening = false): unknown {
   const code = sqliteCode(error)
-  // better-sqlite3's own refusal to use a connection that was closed (the store object was closed).
-  if (code === undefined && error instanceof TypeError && /database connection is not open/.test(error.message)) return new StoreError(`the store ${path} is closed`, { cause: error })
   if (code === undefined) return error
   const message = error instanceof Error ? error.message : String(error)
   const problem = problems[code]
