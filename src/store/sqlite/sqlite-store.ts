@@ -40,6 +40,7 @@ import { groupFields, memberDetail, userFields } from '../fields.js'
 import { blockingBusyTimeoutMs, isMemoryPath, openDatabase } from './open.js'
 import { openReadOnly } from './open-read-only.js'
 import { readLiveSnapshot } from './snapshot.js'
+import { checkVersion, isUniqueViolation, toResource, type ResourceRow } from './resource-rows.js'
 import { rootSearchSql } from './root-search.js'
 import { UserDirectories } from './user-directory.js'
 import { hashToken, newToken, newTokenId, sameHash, tokenHint } from '../tokens.js'
@@ -76,16 +77,6 @@ export type SqliteStoreOptions = {
 /** How long a server's write waits for another process's write lock before it fails with StoreBusyError. */
 const defaultLockDeadlineMs = 5000
 
-type ResourceRow = {
-  rid: number
-  id: string
-  connection: string
-  doc: string
-  created: string
-  last_modified: string
-  version: number
-}
-
 type TokenRow = { id: string; connection: string; hash: string; hint: string; created_at: string; revoked_at: string | null }
 
 /** A filter that names one resource by a unique key of its table. */
@@ -94,24 +85,9 @@ function isUniqueLookup(table: ResourceTable, filter: Filter): boolean {
   return filter.attr.name === 'id' || (filter.attr.name === (table === 'users' ? 'userName' : 'displayName') && typeof filter.value === 'string')
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'SQLITE_CONSTRAINT_UNIQUE'
-}
-
 /** SQLite's JSON functions refusing a stored document (too deep for them, or not JSON). */
 function isRefusedJson(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === 'SQLITE_ERROR' && error instanceof Error && /malformed JSON/i.test(error.message)
-}
-
-function toResource(row: ResourceRow) {
-  return {
-    id: row.id,
-    connection: row.connection,
-    doc: JSON.parse(row.doc) as JsonObject,
-    created: row.created,
-    lastModified: row.last_modified,
-    version: row.version,
-  }
 }
 
 export class SqliteStore implements Store {
@@ -318,14 +294,6 @@ export class SqliteStore implements Store {
     return withGroups ? { ...toResource(row), groups: this.groupsOf(row.rid) } : toResource(row)
   }
 
-  private checkVersion(row: ResourceRow | undefined, kind: string, id: string, options: WriteOptions): ResourceRow {
-    if (row === undefined) throw new WriteRejectedError('not-found', `${kind} ${id} not found`)
-    if (options.ifVersion !== undefined && !options.ifVersion.includes(row.version)) {
-      throw new WriteRejectedError('precondition', `${kind} ${id} is at version ${row.version}`)
-    }
-    return row
-  }
-
   private writeUserDoc(connection: string, rid: number, doc: JsonObject, version: number): void {
     const fields = userFields(doc)
     try {
@@ -437,7 +405,7 @@ export class SqliteStore implements Store {
     action = 'user.modify',
   ): Promise<StoredUser> {
     return this.write(() => {
-      const row = this.checkVersion(this.userRow(this.writer, connection, id), 'User', id, options)
+      const row = checkVersion(this.userRow(this.writer, connection, id), 'User', id, options)
       const current = toResource(row)
       const doc = change(current)
       const version = row.version + 1
@@ -450,7 +418,7 @@ export class SqliteStore implements Store {
 
   deleteUser(connection: string, id: string, options: WriteOptions): Promise<void> {
     return this.write(() => {
-      const row = this.checkVersion(this.userRow(this.writer, connection, id), 'User', id, options)
+      const row = checkVersion(this.userRow(this.writer, connection, id), 'User', id, options)
       // ON DELETE CASCADE removes the user's memberships.
       this.stmt(this.writer, 'DELETE FROM users WHERE rid = ?').run(row.rid)
       this.accessChanges.touchUsers([id], [userFields(JSON.parse(row.doc) as JsonObject).userName])
@@ -609,7 +577,7 @@ export class SqliteStore implements Store {
   replaceGroup(connection: string, id: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup> {
     return this.write(() => {
       this.groupsInBatch.delete(id)
-      const row = this.checkVersion(this.groupRow(this.writer, connection, id), 'Group', id, options)
+      const row = checkVersion(this.groupRow(this.writer, connection, id), 'Group', id, options)
       const before = JSON.parse(row.doc) as JsonObject
       this.writeGroupDoc(connection, row.rid, doc, row.version + 1, false, id)
       const summary = this.applyMemberOps(connection, row.rid, [{ op: 'clear' }, { op: 'add', ids: memberIds }])
@@ -637,7 +605,7 @@ export class SqliteStore implements Store {
     options: WriteOptions,
   ): Promise<StoredGroup> {
     return this.write(() => {
-      const row = this.checkVersion(this.groupRowInBatch(connection, id), 'Group', id, options)
+      const row = checkVersion(this.groupRowInBatch(connection, id), 'Group', id, options)
       const current = toResource(row)
       const result = change(current, () => this.membersOf(this.writer, row.rid))
       const version = row.version + 1
@@ -672,7 +640,7 @@ export class SqliteStore implements Store {
   deleteGroup(connection: string, id: string, options: WriteOptions): Promise<void> {
     return this.write(() => {
       this.groupsInBatch.delete(id)
-      const row = this.checkVersion(this.groupRow(this.writer, connection, id), 'Group', id, options)
+      const row = checkVersion(this.groupRow(this.writer, connection, id), 'Group', id, options)
       this.stmt(this.writer, 'DELETE FROM groups WHERE rid = ?').run(row.rid)
       this.groupFieldsChanged()
       this.accessChanges.touchAll()
