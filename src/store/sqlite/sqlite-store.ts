@@ -1,6 +1,5 @@
 // The better-sqlite3 Store: one write connection with group commit, one read connection (WAL snapshots).
 import { randomUUID } from 'node:crypto'
-import { Worker } from 'node:worker_threads'
 import type Database from 'better-sqlite3'
 import { StoreError } from '../../errors.js'
 import { userNameLookup, type Filter, type ResourceQuery, type RootSearch } from '../query.js'
@@ -28,54 +27,20 @@ import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyR
 import { findAdminToken, insertAdminToken, listAdminTokens, markAdminTokenRevoked } from './admin-tokens.js'
 import { currentAppliedId, insertAppliedRevision, insertBreakGlass, listAppliedRevisions, listBreakGlass, markBreakGlassRevoked, readAppliedState } from './applied.js'
 import { digest, digestOfStored, type AuditRecord } from '../audit-chain.js'
-import { AuditLog, exportAuditEntries } from './audit.js'
+import { exportAuditEntries } from './audit.js'
 import { verifyAuditChain } from './audit-verify.js'
-import { WriteBatcher, type Durability, type LockWait } from './batcher.js'
-import { AccessChanges } from './access-changes.js'
+import { SqliteCore, type SqliteStoreOptions } from './core.js'
 import { withErrorBoundary } from '../error-boundary.js'
 import { sqliteStoreError } from './errors.js'
 import { compileFilter, compileSort, type ResourceTable, type SqlParam } from './filter-sql.js'
 import { newResourceId } from '../ids.js'
 import { groupFields, memberDetail, userFields } from '../fields.js'
-import { blockingBusyTimeoutMs, isMemoryPath, openDatabase } from './open.js'
-import { openReadOnly } from './open-read-only.js'
 import { readLiveSnapshot } from './snapshot.js'
 import { checkVersion, isUniqueViolation, toResource, type ResourceRow } from './resource-rows.js'
 import { rootSearchSql } from './root-search.js'
-import { UserDirectories } from './user-directory.js'
 import { hashToken, newToken, newTokenId, sameHash, tokenHint } from '../tokens.js'
 
-export type SqliteStoreOptions = {
-  /** Clock for timestamps; tests pass a fixed one. */
-  clock?: () => Date
-  /**
-   * How commits are made durable (see WriteBatcher). Both file modes put every acknowledged write on disk;
-   * `wal-fsync` (the default) does the fsync off the event loop.
-   */
-  durability?: 'full' | 'wal-fsync'
-  /**
-   * Checkpoint the WAL from a worker thread instead of on the committing thread (long-running servers).
-   * Needs the compiled `checkpointer.js` beside this module.
-   */
-  backgroundCheckpoint?: boolean
-  /**
-   * What a write does while another process holds the write lock (see LockWait in batcher.ts). `block` (the CLI's:
-   * a command has no other requests to serve) lets SQLite's busy handler sleep in BEGIN, blocking the thread, up to
-   * `lockDeadlineMs` (default 10 s). `retry` (a server's) never blocks: writes queue and BEGIN is retried on
-   * timers, reads keep being served, and a write still waiting after `lockDeadlineMs` (default 5 s) fails.
-   * Either way, a write that gives up fails with StoreBusyError, having written nothing.
-   */
-  lockWait?: 'block' | 'retry'
-  lockDeadlineMs?: number
-  /**
-   * For commands that only read: no migrations, every write refused, and readable on a read-only mount (see
-   * openReadOnly). A store from before the latest migration is read as it is.
-   */
-  readonly?: boolean
-}
-
-/** How long a server's write waits for another process's write lock before it fails with StoreBusyError. */
-const defaultLockDeadlineMs = 5000
+export type { SqliteStoreOptions } from './core.js'
 
 type TokenRow = { id: string; connection: string; hash: string; hint: string; created_at: string; revoked_at: string | null }
 
@@ -91,155 +56,41 @@ function isRefusedJson(error: unknown): boolean {
 }
 
 export class SqliteStore implements Store {
-  private readonly writer: Database.Database
-  private readonly reader: Database.Database
-  private readonly batcher: WriteBatcher
-  private readonly audit: AuditLog
-  /** Milliseconds since the epoch, from the clock the options give (tests) or Date.now (no Date per call). */
-  private readonly clockMs: () => number
-  private readonly writerStatements = new Map<string, Database.Statement<unknown[]>>()
-  private readonly readerStatements = new Map<string, Database.Statement<unknown[]>>()
-  private lastNow = { time: Number.NaN, text: '' }
-  /** Connections whose row is committed; and those read or created by the open batch, known once it commits. */
-  private readonly knownConnections = new Set<string>()
-  private readonly seenConnections = new Set<string>()
-  /**
-   * Group rows read or written by the open batch (IdPs send bursts of member PATCHes to one group); cleared
-   * when the batch ends or a write rolls back, dropped by any other write to the group.
-   */
-  private readonly groupsInBatch = new Map<string, ResourceRow>()
-  private isClosed = false
-  private checkpointer: Worker | undefined
-  private readonly accessChanges = new AccessChanges()
-  private userDirectories: UserDirectories | undefined
-  /** Set when opened read-only: the one connection is both writer and reader, and every write is refused. */
-  private readonly disposeReadOnly: (() => void) | undefined
+  private readonly core: SqliteCore
 
   constructor(readonly path: string, options: SqliteStoreOptions = {}) {
-    const clock = options.clock
-    this.clockMs = clock === undefined ? Date.now : () => clock().getTime()
-    const durability: Durability = isMemoryPath(path) ? 'none' : (options.durability ?? 'wal-fsync')
-    if (options.readonly === true && !isMemoryPath(path)) {
-      const opened = openReadOnly(path)
-      this.writer = opened.db
-      this.disposeReadOnly = opened.dispose
-    } else {
-      this.writer = openDatabase(path, { synchronous: durability === 'wal-fsync' ? 'NORMAL' : 'FULL' })
-    }
-    const lockWait: LockWait =
-      options.lockWait === 'retry'
-        ? { mode: 'retry', deadlineMs: options.lockDeadlineMs ?? defaultLockDeadlineMs }
-        : { mode: 'block', timeoutMs: options.lockDeadlineMs ?? blockingBusyTimeoutMs }
-    // Opening (migrations) waited as the CLI does; from here on, a server's batcher waits on timers instead.
-    if (lockWait.mode === 'retry') this.writer.pragma('busy_timeout = 0')
-    else if (lockWait.timeoutMs !== blockingBusyTimeoutMs) this.writer.pragma(`busy_timeout = ${lockWait.timeoutMs}`)
-    // WAL lets a second connection read committed state while the writer batches; :memory: cannot be shared.
-    this.reader = isMemoryPath(path) || this.disposeReadOnly !== undefined ? this.writer : openDatabase(path, { migrate: false })
-    this.batcher = new WriteBatcher(this.writer, durability, `${path}-wal`, {
-      afterCommit: (isCommitted) => {
-        this.accessChanges.settle(isCommitted, () => this.revisionOf(this.writer))
-        this.audit.forget()
-        if (isCommitted) for (const name of this.seenConnections) this.knownConnections.add(name)
-        this.seenConnections.clear()
-        this.groupsInBatch.clear()
-      },
-      afterRollbackTo: () => {
-        this.audit.forget()
-        this.seenConnections.clear()
-        this.groupsInBatch.clear()
-      },
-    }, lockWait)
-    if (options.backgroundCheckpoint === true && !isMemoryPath(path)) {
-      this.writer.pragma('wal_autocheckpoint = 0')
-      this.checkpointer = new Worker(new URL('./checkpointer.js', import.meta.url), { workerData: { path, intervalMs: 200 } })
-      this.checkpointer.unref()
-      this.checkpointer.on('error', () => {
-        // Without the worker, fall back to SQLite's own checkpoints on commit.
-        if (!this.isClosed) this.writer.pragma('wal_autocheckpoint = 1000')
-        this.checkpointer = undefined
-      })
-    }
-    this.audit = new AuditLog(this.writer)
-  }
-
-  private now(): string {
-    // Formatted once per millisecond: a write reads the clock several times.
-    const time = this.clockMs()
-    if (time !== this.lastNow.time) this.lastNow = { time, text: new Date(time).toISOString() }
-    return this.lastNow.text
-  }
-
-  private stmt(db: Database.Database, sql: string): Database.Statement<unknown[]> {
-    // One map per connection, keyed by the SQL text itself (no key string to build and hash per call).
-    const statements = db === this.writer ? this.writerStatements : this.readerStatements
-    let statement = statements.get(sql)
-    if (statement === undefined) {
-      // Filters make many shapes of SQL; keep the cache bounded.
-      if (statements.size > 500) statements.clear()
-      statement = db.prepare(sql)
-      statements.set(sql, statement)
-    }
-    return statement
-  }
-
-  private write<T>(work: () => T): Promise<T> {
-    if (this.isClosed) return Promise.reject(new StoreError('store is closed'))
-    if (this.disposeReadOnly !== undefined) return Promise.reject(new StoreError(`the store ${this.path} was opened for reading only`))
-    return this.batcher.run(work)
-  }
-
-  private bumpRevision(): void {
-    this.accessChanges.beforeBump(() => this.revisionOf(this.writer))
-    this.stmt(this.writer, `UPDATE state SET value = value + 1 WHERE key = 'revision'`).run()
-  }
-
-  private record(record: AuditRecord, isResourceWrite = true): void {
-    if (isResourceWrite) this.bumpRevision()
-    this.audit.append(this.now(), record)
-  }
-
-  private connectionRow(db: Database.Database, name: string): boolean {
-    return this.stmt(db, 'SELECT 1 FROM connections WHERE name = ?').get(name) !== undefined
-  }
-
-  private ensureConnectionSync(name: string): void {
-    // Connections are never deleted: one known to be committed needs no read (a POST /Users per request).
-    if (this.knownConnections.has(name)) return
-    this.seenConnections.add(name)
-    if (this.connectionRow(this.writer, name)) return
-    this.stmt(this.writer, 'INSERT INTO connections (name, created_at) VALUES (?, ?)').run(name, this.now())
-    this.record({ actor: 'cli', connection: name, action: 'connection.create', resourceType: null, resourceId: null, beforeDigest: null, afterDigest: null, detail: null }, false)
+    this.core = new SqliteCore(path, options)
   }
 
   // ---- connections and tokens ----
 
   ensureConnection(name: string): Promise<void> {
-    return this.write(() => this.ensureConnectionSync(name))
+    return this.core.write(() => this.core.ensureConnectionSync(name))
   }
 
   async listConnections(): Promise<string[]> {
-    return (this.stmt(this.reader, 'SELECT name FROM connections ORDER BY name').all() as { name: string }[]).map((row) => row.name)
+    return (this.core.stmt(this.core.reader, 'SELECT name FROM connections ORDER BY name').all() as { name: string }[]).map((row) => row.name)
   }
 
   createToken(connection: string): Promise<{ token: string; info: TokenInfo }> {
-    return this.write(() => {
-      this.ensureConnectionSync(connection)
+    return this.core.write(() => {
+      this.core.ensureConnectionSync(connection)
       const token = newToken()
-      const info: TokenInfo = { id: newTokenId(), connection, hint: tokenHint(token), createdAt: this.now() }
-      this.stmt(this.writer, 'INSERT INTO tokens (id, connection, hash, hint, created_at) VALUES (?, ?, ?, ?, ?)').run(
+      const info: TokenInfo = { id: newTokenId(), connection, hint: tokenHint(token), createdAt: this.core.now() }
+      this.core.stmt(this.core.writer, 'INSERT INTO tokens (id, connection, hash, hint, created_at) VALUES (?, ?, ?, ?, ?)').run(
         info.id,
         connection,
         hashToken(token),
         info.hint,
         info.createdAt,
       )
-      this.record({ actor: 'cli', connection, action: 'token.create', resourceType: 'Token', resourceId: info.id, beforeDigest: null, afterDigest: null, detail: null }, false)
+      this.core.record({ actor: 'cli', connection, action: 'token.create', resourceType: 'Token', resourceId: info.id, beforeDigest: null, afterDigest: null, detail: null }, false)
       return { token, info }
     })
   }
 
   async listTokens(): Promise<TokenInfo[]> {
-    const rows = this.stmt(this.reader, 'SELECT * FROM tokens ORDER BY created_at, id').all() as TokenRow[]
+    const rows = this.core.stmt(this.core.reader, 'SELECT * FROM tokens ORDER BY created_at, id').all() as TokenRow[]
     return rows.map((row) => ({
       id: row.id,
       connection: row.connection,
@@ -250,18 +101,18 @@ export class SqliteStore implements Store {
   }
 
   revokeToken(id: string): Promise<boolean> {
-    return this.write(() => {
-      const row = this.stmt(this.writer, 'SELECT * FROM tokens WHERE id = ? AND revoked_at IS NULL').get(id) as TokenRow | undefined
+    return this.core.write(() => {
+      const row = this.core.stmt(this.core.writer, 'SELECT * FROM tokens WHERE id = ? AND revoked_at IS NULL').get(id) as TokenRow | undefined
       if (row === undefined) return false
-      this.stmt(this.writer, 'UPDATE tokens SET revoked_at = ? WHERE id = ?').run(this.now(), id)
-      this.record({ actor: 'cli', connection: row.connection, action: 'token.revoke', resourceType: 'Token', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
+      this.core.stmt(this.core.writer, 'UPDATE tokens SET revoked_at = ? WHERE id = ?').run(this.core.now(), id)
+      this.core.record({ actor: 'cli', connection: row.connection, action: 'token.revoke', resourceType: 'Token', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
       return true
     })
   }
 
   async authenticate(token: string): Promise<string | undefined> {
     const hash = hashToken(token)
-    const row = this.stmt(this.reader, 'SELECT hash, connection, revoked_at FROM tokens WHERE hash = ?').get(hash) as
+    const row = this.core.stmt(this.core.reader, 'SELECT hash, connection, revoked_at FROM tokens WHERE hash = ?').get(hash) as
       | Pick<TokenRow, 'hash' | 'connection' | 'revoked_at'>
       | undefined
     if (row === undefined || row.revoked_at !== null || !sameHash(row.hash, hash)) return undefined
@@ -272,19 +123,19 @@ export class SqliteStore implements Store {
 
   /** Every write bumps the version and a delete removes the row: one index look-up confirms a cached user. */
   async userVersion(connection: string, id: string): Promise<number | undefined> {
-    const row = this.stmt(this.reader, 'SELECT version FROM users WHERE id = ? AND connection = ?').get(id, connection) as { version: number } | undefined
+    const row = this.core.stmt(this.core.reader, 'SELECT version FROM users WHERE id = ? AND connection = ?').get(id, connection) as { version: number } | undefined
     return row?.version
   }
 
   private userRow(db: Database.Database, connection: string, id: string): ResourceRow | undefined {
-    return this.stmt(db, 'SELECT rid, id, connection, doc, created, last_modified, version FROM users WHERE id = ? AND connection = ?').get(id, connection) as
+    return this.core.stmt(db, 'SELECT rid, id, connection, doc, created, last_modified, version FROM users WHERE id = ? AND connection = ?').get(id, connection) as
       | ResourceRow
       | undefined
   }
 
   private groupsOf(rid: number): MemberRef[] {
-    const rows = this.stmt(
-      this.reader,
+    const rows = this.core.stmt(
+      this.core.reader,
       'SELECT g.id, g.display_name FROM memberships m JOIN groups g ON g.rid = m.group_rid WHERE m.user_rid = ? ORDER BY g.display_name_key',
     ).all(rid) as { id: string; display_name: string }[]
     return rows.map((row) => ({ value: row.id, display: row.display_name }))
@@ -297,10 +148,10 @@ export class SqliteStore implements Store {
   private writeUserDoc(connection: string, rid: number, doc: JsonObject, version: number): void {
     const fields = userFields(doc)
     try {
-      this.stmt(
-        this.writer,
+      this.core.stmt(
+        this.core.writer,
         'UPDATE users SET user_name = ?, user_name_key = ?, external_id = ?, active = ?, display_name = ?, doc = ?, last_modified = ?, version = ? WHERE rid = ?',
-      ).run(fields.userName, fields.userNameKey, fields.externalId, fields.active, fields.displayName, JSON.stringify(doc), this.now(), version, rid)
+      ).run(fields.userName, fields.userNameKey, fields.externalId, fields.active, fields.displayName, JSON.stringify(doc), this.core.now(), version, rid)
     } catch (error) {
       if (isUniqueViolation(error)) throw new WriteRejectedError('conflict', `userName "${fields.userName}" is already taken in ${connection}`)
       throw error
@@ -308,14 +159,14 @@ export class SqliteStore implements Store {
   }
 
   createUser(connection: string, doc: JsonObject, options: WriteOptions): Promise<StoredUser> {
-    return this.write(() => {
-      this.ensureConnectionSync(connection)
+    return this.core.write(() => {
+      this.core.ensureConnectionSync(connection)
       const fields = userFields(doc)
       const id = newResourceId()
-      const now = this.now()
+      const now = this.core.now()
       try {
-        this.stmt(
-          this.writer,
+        this.core.stmt(
+          this.core.writer,
           `INSERT INTO users (id, connection, user_name, user_name_key, external_id, active, display_name, doc, created, last_modified, version)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
         ).run(id, connection, fields.userName, fields.userNameKey, fields.externalId, fields.active, fields.displayName, JSON.stringify(doc), now, now)
@@ -323,14 +174,14 @@ export class SqliteStore implements Store {
         if (isUniqueViolation(error)) throw new WriteRejectedError('conflict', `userName "${fields.userName}" is already taken in ${connection}`)
         throw error
       }
-      this.record({ actor: options.actor, connection, action: 'user.create', resourceType: 'User', resourceId: id, beforeDigest: null, afterDigest: digest(doc), detail: null })
-      this.accessChanges.touchUsers([id], [fields.userName])
+      this.core.record({ actor: options.actor, connection, action: 'user.create', resourceType: 'User', resourceId: id, beforeDigest: null, afterDigest: digest(doc), detail: null })
+      this.core.accessChanges.touchUsers([id], [fields.userName])
       return { id, connection, doc, created: now, lastModified: now, version: 1 }
     })
   }
 
   async getUser(connection: string, id: string, withGroups: boolean): Promise<StoredUser | undefined> {
-    const row = this.userRow(this.reader, connection, id)
+    const row = this.userRow(this.core.reader, connection, id)
     return row === undefined ? undefined : this.toUser(row, withGroups)
   }
 
@@ -339,7 +190,7 @@ export class SqliteStore implements Store {
     if (key !== undefined) {
       // Okta asks `userName eq "…"` before every create and update: one unique-index lookup (what compileFilter
       // would build, without building it).
-      const row = this.stmt(this.reader, 'SELECT rid, id, connection, doc, created, last_modified, version FROM users WHERE connection = ? AND user_name_key = ?').get(connection, key) as
+      const row = this.core.stmt(this.core.reader, 'SELECT rid, id, connection, doc, created, last_modified, version FROM users WHERE connection = ? AND user_name_key = ?').get(connection, key) as
         | ResourceRow
         | undefined
       return Promise.resolve(row === undefined ? { total: 0, items: [] } : { total: 1, items: [this.toUser(row, false)] })
@@ -368,11 +219,11 @@ export class SqliteStore implements Store {
       where += ` AND (${guard(compiled.sql)})`
       params.push(...compiled.params)
     }
-    const countTotal = () => (this.stmt(this.reader, `SELECT count(*) AS n FROM ${table} r WHERE ${where}`).get(...params) as { n: number }).n
+    const countTotal = () => (this.core.stmt(this.core.reader, `SELECT count(*) AS n FROM ${table} r WHERE ${where}`).get(...params) as { n: number }).n
     if (query.count <= 0) return { total: countTotal(), items: [] }
     if (query.sort === undefined && query.filter !== undefined && isUniqueLookup(table, query.filter)) {
       // At most one row (`userName eq`, `id eq`): no ORDER BY, LIMIT or count to pay for.
-      const rows = this.stmt(this.reader, `SELECT r.rid, r.id, r.connection, r.doc, r.created, r.last_modified, r.version FROM ${table} r WHERE ${where}`).all(
+      const rows = this.core.stmt(this.core.reader, `SELECT r.rid, r.id, r.connection, r.doc, r.created, r.last_modified, r.version FROM ${table} r WHERE ${where}`).all(
         ...params,
       ) as ResourceRow[]
       return { total: rows.length, items: query.startIndex === 1 ? rows.map(map) : [] }
@@ -384,8 +235,8 @@ export class SqliteStore implements Store {
       order = `${guard(sort.sql)} ${query.sort.descending ? 'DESC' : 'ASC'} NULLS LAST, r.rid`
       orderParams.push(...sort.params)
     }
-    const rows = this.stmt(
-      this.reader,
+    const rows = this.core.stmt(
+      this.core.reader,
       `SELECT r.rid, r.id, r.connection, r.doc, r.created, r.last_modified, r.version FROM ${table} r WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
     ).all(...params, ...orderParams, query.count, Math.max(0, query.startIndex - 1)) as ResourceRow[]
     // A first page that is not full is the whole result: no second query (Okta's `userName eq` lookups).
@@ -404,25 +255,25 @@ export class SqliteStore implements Store {
     options: WriteOptions,
     action = 'user.modify',
   ): Promise<StoredUser> {
-    return this.write(() => {
-      const row = checkVersion(this.userRow(this.writer, connection, id), 'User', id, options)
+    return this.core.write(() => {
+      const row = checkVersion(this.userRow(this.core.writer, connection, id), 'User', id, options)
       const current = toResource(row)
       const doc = change(current)
       const version = row.version + 1
       this.writeUserDoc(connection, row.rid, doc, version)
-      this.accessChanges.touchUsers([id], [userFields(current.doc).userName, userFields(doc).userName])
-      this.record({ actor: options.actor, connection, action, resourceType: 'User', resourceId: id, beforeDigest: digest(current.doc), afterDigest: digest(doc), detail: null })
-      return { ...current, doc, version, lastModified: this.now() }
+      this.core.accessChanges.touchUsers([id], [userFields(current.doc).userName, userFields(doc).userName])
+      this.core.record({ actor: options.actor, connection, action, resourceType: 'User', resourceId: id, beforeDigest: digest(current.doc), afterDigest: digest(doc), detail: null })
+      return { ...current, doc, version, lastModified: this.core.now() }
     })
   }
 
   deleteUser(connection: string, id: string, options: WriteOptions): Promise<void> {
-    return this.write(() => {
-      const row = checkVersion(this.userRow(this.writer, connection, id), 'User', id, options)
+    return this.core.write(() => {
+      const row = checkVersion(this.userRow(this.core.writer, connection, id), 'User', id, options)
       // ON DELETE CASCADE removes the user's memberships.
-      this.stmt(this.writer, 'DELETE FROM users WHERE rid = ?').run(row.rid)
-      this.accessChanges.touchUsers([id], [userFields(JSON.parse(row.doc) as JsonObject).userName])
-      this.record({ actor: options.actor, connection, action: 'user.delete', resourceType: 'User', resourceId: id, beforeDigest: digest(JSON.parse(row.doc) as JsonObject), afterDigest: null, detail: null })
+      this.core.stmt(this.core.writer, 'DELETE FROM users WHERE rid = ?').run(row.rid)
+      this.core.accessChanges.touchUsers([id], [userFields(JSON.parse(row.doc) as JsonObject).userName])
+      this.core.record({ actor: options.actor, connection, action: 'user.delete', resourceType: 'User', resourceId: id, beforeDigest: digest(JSON.parse(row.doc) as JsonObject), afterDigest: null, detail: null })
     })
   }
 
@@ -430,21 +281,21 @@ export class SqliteStore implements Store {
 
   /** The group's row as the open batch sees it: read once, then as the batch's last PATCH of it left it. */
   private groupRowInBatch(connection: string, id: string): ResourceRow | undefined {
-    const known = this.groupsInBatch.get(id)
+    const known = this.core.groupsInBatch.get(id)
     if (known !== undefined && known.connection === connection) return known
-    const row = this.groupRow(this.writer, connection, id)
-    if (row !== undefined) this.groupsInBatch.set(id, row)
+    const row = this.groupRow(this.core.writer, connection, id)
+    if (row !== undefined) this.core.groupsInBatch.set(id, row)
     return row
   }
 
   private groupRow(db: Database.Database, connection: string, id: string): ResourceRow | undefined {
-    return this.stmt(db, 'SELECT rid, id, connection, doc, created, last_modified, version FROM groups WHERE id = ? AND connection = ?').get(id, connection) as
+    return this.core.stmt(db, 'SELECT rid, id, connection, doc, created, last_modified, version FROM groups WHERE id = ? AND connection = ?').get(id, connection) as
       | ResourceRow
       | undefined
   }
 
   private membersOf(db: Database.Database, rid: number): MemberRef[] {
-    const rows = this.stmt(db, 'SELECT u.id, u.display_name, u.user_name FROM memberships m JOIN users u ON u.rid = m.user_rid WHERE m.group_rid = ? ORDER BY u.rid').all(rid) as {
+    const rows = this.core.stmt(db, 'SELECT u.id, u.display_name, u.user_name FROM memberships m JOIN users u ON u.rid = m.user_rid WHERE m.group_rid = ? ORDER BY u.rid').all(rid) as {
       id: string
       display_name: string | null
       user_name: string
@@ -458,21 +309,21 @@ export class SqliteStore implements Store {
 
   private writeGroupDoc(connection: string, rid: number, doc: JsonObject, version: number, isNew: boolean, id: string, text = JSON.stringify(doc)): number {
     const fields = groupFields(doc)
-    const now = this.now()
+    const now = this.core.now()
     try {
       if (isNew) {
         return Number(
-          this.stmt(
-            this.writer,
+          this.core.stmt(
+            this.core.writer,
             `INSERT INTO groups (id, connection, display_name, display_name_key, external_id, doc, created, last_modified, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)`,
           ).run(id, connection, fields.displayName, fields.displayNameKey, fields.externalId, text, now, now).lastInsertRowid,
         )
       }
-      this.stmt(
-        this.writer,
+      this.core.stmt(
+        this.core.writer,
         'UPDATE groups SET display_name = ?, display_name_key = ?, external_id = ?, doc = ?, last_modified = ?, version = ? WHERE rid = ?',
       ).run(fields.displayName, fields.displayNameKey, fields.externalId, text, now, version, rid)
-      this.groupFieldsChanged()
+      this.core.groupFieldsChanged()
       return rid
     } catch (error) {
       if (isUniqueViolation(error)) throw new WriteRejectedError('conflict', `displayName "${fields.displayName}" is already taken in ${connection}`)
@@ -483,10 +334,10 @@ export class SqliteStore implements Store {
   /** Applies membership operations in order; unknown user ids in an add are refused (the whole write rolls back). */
   private applyMemberOps(connection: string, groupRid: number, ops: MemberOp[]): { added: string[]; removed: string[]; cleared: boolean } {
     const summary = { added: [] as string[], removed: [] as string[], cleared: false }
-    const userRid = this.stmt(this.writer, 'SELECT rid FROM users WHERE id = ? AND connection = ?')
+    const userRid = this.core.stmt(this.core.writer, 'SELECT rid FROM users WHERE id = ? AND connection = ?')
     for (const op of ops) {
       if (op.op === 'clear') {
-        this.stmt(this.writer, 'DELETE FROM memberships WHERE group_rid = ?').run(groupRid)
+        this.core.stmt(this.core.writer, 'DELETE FROM memberships WHERE group_rid = ?').run(groupRid)
         summary.cleared = true
         continue
       }
@@ -494,10 +345,10 @@ export class SqliteStore implements Store {
         const user = userRid.get(id, connection) as { rid: number } | undefined
         if (op.op === 'add') {
           if (user === undefined) throw new WriteRejectedError('unknown-member', `no user with id "${id}" in ${connection}`)
-          const changes = this.stmt(this.writer, 'INSERT OR IGNORE INTO memberships (group_rid, user_rid) VALUES (?, ?)').run(groupRid, user.rid).changes
+          const changes = this.core.stmt(this.core.writer, 'INSERT OR IGNORE INTO memberships (group_rid, user_rid) VALUES (?, ?)').run(groupRid, user.rid).changes
           if (changes > 0) summary.added.push(id)
         } else if (user !== undefined) {
-          const changes = this.stmt(this.writer, 'DELETE FROM memberships WHERE group_rid = ? AND user_rid = ?').run(groupRid, user.rid).changes
+          const changes = this.core.stmt(this.core.writer, 'DELETE FROM memberships WHERE group_rid = ? AND user_rid = ?').run(groupRid, user.rid).changes
           if (changes > 0) summary.removed.push(id)
         }
       }
@@ -506,13 +357,13 @@ export class SqliteStore implements Store {
   }
 
   createGroup(connection: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup> {
-    return this.write(() => {
-      this.ensureConnectionSync(connection)
+    return this.core.write(() => {
+      this.core.ensureConnectionSync(connection)
       const id = newResourceId()
       const rid = this.writeGroupDoc(connection, 0, doc, 1, true, id)
       const summary = this.applyMemberOps(connection, rid, [{ op: 'add', ids: memberIds }])
-      this.accessChanges.touchUsers(summary.added)
-      this.record({
+      this.core.accessChanges.touchUsers(summary.added)
+      this.core.record({
         actor: options.actor,
         connection,
         action: 'group.create',
@@ -522,33 +373,33 @@ export class SqliteStore implements Store {
         afterDigest: digest(doc),
         detail: memberDetail(summary),
       })
-      const row = this.groupRow(this.writer, connection, id)
+      const row = this.groupRow(this.core.writer, connection, id)
       if (row === undefined) throw new StoreError(`group ${id} vanished`)
-      return this.toGroup(this.writer, row, true)
+      return this.toGroup(this.core.writer, row, true)
     })
   }
 
   async getGroup(connection: string, id: string, withMembers: boolean): Promise<StoredGroup | undefined> {
-    const row = this.groupRow(this.reader, connection, id)
-    return row === undefined ? undefined : this.toGroup(this.reader, row, withMembers)
+    const row = this.groupRow(this.core.reader, connection, id)
+    return row === undefined ? undefined : this.toGroup(this.core.reader, row, withMembers)
   }
 
   listGroups(connection: string, query: ResourceQuery, withMembers: boolean): Promise<ListResult<StoredGroup>> {
-    return Promise.resolve(this.list('groups', connection, query, (row) => this.toGroup(this.reader, row, withMembers)))
+    return Promise.resolve(this.list('groups', connection, query, (row) => this.toGroup(this.core.reader, row, withMembers)))
   }
 
   searchResources(connection: string, search: RootSearch, options: { withGroups: boolean; withMembers: boolean }): Promise<ListResult<SearchHit>> {
     const run = (isGuarded: boolean): ListResult<SearchHit> => {
       const statements = rootSearchSql(connection, search, (sql) => (isGuarded ? `CASE WHEN json_valid(r.doc) THEN (${sql}) END` : sql))
       if (statements === undefined) return { total: 0, items: [] }
-      const countTotal = () => (this.stmt(this.reader, statements.count.sql).get(...statements.count.params) as { n: number }).n
+      const countTotal = () => (this.core.stmt(this.core.reader, statements.count.sql).get(...statements.count.params) as { n: number }).n
       if (search.count <= 0) return { total: countTotal(), items: [] }
-      const page = this.stmt(this.reader, statements.page.sql).all(...statements.page.params) as { type_order: number; rid: number }[]
+      const page = this.core.stmt(this.core.reader, statements.page.sql).all(...statements.page.params) as { type_order: number; rid: number }[]
       // The page's rows, read by rid in one statement per table (one shape whatever the page's size).
       const rowsOf = (table: ResourceTable, order: number) => {
         const rids = page.filter((entry) => entry.type_order === order).map((entry) => entry.rid)
         if (rids.length === 0) return new Map<number, ResourceRow>()
-        const rows = this.stmt(this.reader, `SELECT rid, id, connection, doc, created, last_modified, version FROM ${table} WHERE rid IN (SELECT value FROM json_each(?))`).all(
+        const rows = this.core.stmt(this.core.reader, `SELECT rid, id, connection, doc, created, last_modified, version FROM ${table} WHERE rid IN (SELECT value FROM json_each(?))`).all(
           JSON.stringify(rids),
         ) as ResourceRow[]
         return new Map(rows.map((row) => [row.rid, row]))
@@ -558,13 +409,13 @@ export class SqliteStore implements Store {
       const items = page.flatMap((entry): SearchHit[] => {
         const row = (entry.type_order === 0 ? users : groups).get(entry.rid)
         if (row === undefined) return []
-        return [entry.type_order === 0 ? { resourceType: 'User', user: this.toUser(row, options.withGroups) } : { resourceType: 'Group', group: this.toGroup(this.reader, row, options.withMembers) }]
+        return [entry.type_order === 0 ? { resourceType: 'User', user: this.toUser(row, options.withGroups) } : { resourceType: 'Group', group: this.toGroup(this.core.reader, row, options.withMembers) }]
       })
       // A first page that is not full is the whole result.
       return { total: search.startIndex === 1 && page.length < search.count ? page.length : countTotal(), items }
     }
     // One read transaction: the page, its rows and the count see one state of the store.
-    const read = (isGuarded: boolean) => this.reader.transaction(() => run(isGuarded))()
+    const read = (isGuarded: boolean) => this.core.reader.transaction(() => run(isGuarded))()
     try {
       return Promise.resolve(read(false))
     } catch (error) {
@@ -575,14 +426,14 @@ export class SqliteStore implements Store {
   }
 
   replaceGroup(connection: string, id: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup> {
-    return this.write(() => {
-      this.groupsInBatch.delete(id)
-      const row = checkVersion(this.groupRow(this.writer, connection, id), 'Group', id, options)
+    return this.core.write(() => {
+      this.core.groupsInBatch.delete(id)
+      const row = checkVersion(this.groupRow(this.core.writer, connection, id), 'Group', id, options)
       const before = JSON.parse(row.doc) as JsonObject
       this.writeGroupDoc(connection, row.rid, doc, row.version + 1, false, id)
       const summary = this.applyMemberOps(connection, row.rid, [{ op: 'clear' }, { op: 'add', ids: memberIds }])
-      this.accessChanges.touchAll()
-      this.record({
+      this.core.accessChanges.touchAll()
+      this.core.record({
         actor: options.actor,
         connection,
         action: 'group.replace',
@@ -592,9 +443,9 @@ export class SqliteStore implements Store {
         afterDigest: digest(doc),
         detail: memberDetail(summary),
       })
-      const after = this.groupRow(this.writer, connection, id)
+      const after = this.groupRow(this.core.writer, connection, id)
       if (after === undefined) throw new StoreError(`group ${id} vanished`)
-      return this.toGroup(this.writer, after, true)
+      return this.toGroup(this.core.writer, after, true)
     })
   }
 
@@ -604,25 +455,25 @@ export class SqliteStore implements Store {
     change: (current: StoredGroup, loadMembers: () => MemberRef[]) => GroupChange,
     options: WriteOptions,
   ): Promise<StoredGroup> {
-    return this.write(() => {
+    return this.core.write(() => {
       const row = checkVersion(this.groupRowInBatch(connection, id), 'Group', id, options)
       const current = toResource(row)
-      const result = change(current, () => this.membersOf(this.writer, row.rid))
+      const result = change(current, () => this.membersOf(this.core.writer, row.rid))
       const version = row.version + 1
       const text = JSON.stringify(result.doc)
-      const now = this.now()
+      const now = this.core.now()
       if (text === row.doc) {
         // Members only (the usual IdP PATCH): the attributes and their indexed columns stay as they are.
-        this.stmt(this.writer, 'UPDATE groups SET last_modified = ?, version = ? WHERE rid = ?').run(now, version, row.rid)
+        this.core.stmt(this.core.writer, 'UPDATE groups SET last_modified = ?, version = ? WHERE rid = ?').run(now, version, row.rid)
       } else {
         this.writeGroupDoc(connection, row.rid, result.doc, version, false, id, text)
       }
       const summary = this.applyMemberOps(connection, row.rid, result.memberOps)
       // A renamed group changes what every member holds; a members-only PATCH, only the members it names.
-      if (text !== row.doc || summary.cleared) this.accessChanges.touchAll()
-      else this.accessChanges.touchUsers([...summary.added, ...summary.removed])
+      if (text !== row.doc || summary.cleared) this.core.accessChanges.touchAll()
+      else this.core.accessChanges.touchUsers([...summary.added, ...summary.removed])
       const beforeDigest = digestOfStored(row.doc, current.doc)
-      this.record({
+      this.core.record({
         actor: options.actor,
         connection,
         action: 'group.modify',
@@ -632,42 +483,38 @@ export class SqliteStore implements Store {
         afterDigest: text === row.doc ? beforeDigest : digestOfStored(text, result.doc),
         detail: memberDetail(summary),
       })
-      this.groupsInBatch.set(id, { ...row, doc: text, last_modified: now, version })
+      this.core.groupsInBatch.set(id, { ...row, doc: text, last_modified: now, version })
       return { ...current, doc: result.doc, version, lastModified: now }
     })
   }
 
   deleteGroup(connection: string, id: string, options: WriteOptions): Promise<void> {
-    return this.write(() => {
-      this.groupsInBatch.delete(id)
-      const row = checkVersion(this.groupRow(this.writer, connection, id), 'Group', id, options)
-      this.stmt(this.writer, 'DELETE FROM groups WHERE rid = ?').run(row.rid)
-      this.groupFieldsChanged()
-      this.accessChanges.touchAll()
-      this.record({ actor: options.actor, connection, action: 'group.delete', resourceType: 'Group', resourceId: id, beforeDigest: digest(JSON.parse(row.doc) as JsonObject), afterDigest: null, detail: null })
+    return this.core.write(() => {
+      this.core.groupsInBatch.delete(id)
+      const row = checkVersion(this.groupRow(this.core.writer, connection, id), 'Group', id, options)
+      this.core.stmt(this.core.writer, 'DELETE FROM groups WHERE rid = ?').run(row.rid)
+      this.core.groupFieldsChanged()
+      this.core.accessChanges.touchAll()
+      this.core.record({ actor: options.actor, connection, action: 'group.delete', resourceType: 'Group', resourceId: id, beforeDigest: digest(JSON.parse(row.doc) as JsonObject), afterDigest: null, detail: null })
     })
   }
 
   // ---- revision, snapshot, audit ----
 
   async revision(): Promise<number> {
-    return this.revisionOf(this.reader)
-  }
-
-  private revisionOf(db: Database.Database): number {
-    return (this.stmt(db, `SELECT value FROM state WHERE key = 'revision'`).get() as { value: number }).value
+    return this.core.revisionOf(this.core.reader)
   }
 
   onAccessChange(listener: (change: AccessChange) => void): () => void {
-    return this.accessChanges.listen(listener)
+    return this.core.accessChanges.listen(listener)
   }
 
   async userNameKeys(): Promise<string[]> {
-    return this.stmt(this.reader, 'SELECT DISTINCT user_name_key FROM users ORDER BY user_name_key').pluck().all() as string[]
+    return this.core.stmt(this.core.reader, 'SELECT DISTINCT user_name_key FROM users ORDER BY user_name_key').pluck().all() as string[]
   }
 
   async snapshot(): Promise<LiveSnapshot> {
-    return this.reader.transaction(() => this.readSnapshot(this.reader))()
+    return this.core.reader.transaction(() => readLiveSnapshot(this.core.reader))()
   }
 
   /** A consistent read of the directory through `db` (call inside a transaction). */
@@ -676,11 +523,11 @@ export class SqliteStore implements Store {
   }
 
   async verifyAudit(options: { head?: string } = {}): Promise<AuditVerification> {
-    return verifyAuditChain(this.reader, options)
+    return verifyAuditChain(this.core.reader, options)
   }
 
   async exportAudit(sink: (entry: AuditEntry) => void): Promise<number> {
-    return exportAuditEntries(this.reader, sink)
+    return exportAuditEntries(this.core.reader, sink)
   }
 
   /** Loads users, groups and memberships in one transaction with a single audit entry (benchmarks, imports). */
@@ -689,11 +536,10 @@ export class SqliteStore implements Store {
     users: JsonObject[],
     groups: { doc: JsonObject; memberIndexes: number[] }[],
   ): { userIds: string[]; groupIds: string[] } {
-    this.batcher.flush()
-    const load = this.writer.transaction(() => {
-      this.ensureConnectionSync(connection)
-      const now = this.now()
-      const insertUser = this.writer.prepare(
+    return this.core.writeUnbatched(() => {
+      this.core.ensureConnectionSync(connection)
+      const now = this.core.now()
+      const insertUser = this.core.writer.prepare(
         `INSERT INTO users (id, connection, user_name, user_name_key, external_id, active, display_name, doc, created, last_modified, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
       )
       const userIds: string[] = []
@@ -706,7 +552,7 @@ export class SqliteStore implements Store {
           Number(insertUser.run(id, connection, fields.userName, fields.userNameKey, fields.externalId, fields.active, fields.displayName, JSON.stringify(doc), now, now).lastInsertRowid),
         )
       }
-      const insertMember = this.writer.prepare('INSERT OR IGNORE INTO memberships (group_rid, user_rid) VALUES (?, ?)')
+      const insertMember = this.core.writer.prepare('INSERT OR IGNORE INTO memberships (group_rid, user_rid) VALUES (?, ?)')
       const groupIds: string[] = []
       for (const group of groups) {
         const id = newResourceId()
@@ -717,68 +563,61 @@ export class SqliteStore implements Store {
           if (user !== undefined) insertMember.run(rid, user)
         }
       }
-      this.accessChanges.touchAll()
-      this.record({ actor: 'cli', connection, action: 'bulk.load', resourceType: null, resourceId: null, beforeDigest: null, afterDigest: null, detail: { users: users.length, groups: groups.length } })
+      this.core.accessChanges.touchAll()
+      this.core.record({ actor: 'cli', connection, action: 'bulk.load', resourceType: null, resourceId: null, beforeDigest: null, afterDigest: null, detail: { users: users.length, groups: groups.length } })
       return { userIds, groupIds }
     })
-    try {
-      return load()
-    } finally {
-      this.audit.forget()
-      this.seenConnections.clear()
-      this.groupsInBatch.clear()
-    }
   }
 
   // ---- applied revisions and break-glass grants ----
 
   async appliedState(options: { withDirectory?: boolean } = {}): Promise<AppliedState | undefined> {
-    return readAppliedState(this.reader, undefined, options.withDirectory === true)
+    return readAppliedState(this.core.reader, undefined, options.withDirectory === true)
   }
 
   async appliedRevision(id: string, options: { withDirectory?: boolean } = {}): Promise<AppliedState | undefined> {
-    return readAppliedState(this.reader, id, options.withDirectory === true)
+    return readAppliedState(this.core.reader, id, options.withDirectory === true)
   }
 
   async listAppliedRevisions(): Promise<AppliedRevision[]> {
-    return listAppliedRevisions(this.reader)
+    return listAppliedRevisions(this.core.reader)
   }
 
   recordApply(recorded: ApplyRecord, guard: (view: ApplyGuardView) => ApplyCommit | void): Promise<AppliedRevision> {
-    return this.write(() => {
-      const storeRevision = this.revisionOf(this.writer)
-      const decided = guard({ appliedRevision: currentAppliedId(this.writer), storeRevision, directory: () => this.readSnapshot(this.writer), breakGlass: () => listBreakGlass(this.writer) })
+    return this.core.write(() => {
+      const storeRevision = this.core.revisionOf(this.core.writer)
+      const decided = guard({ appliedRevision: currentAppliedId(this.core.writer), storeRevision, directory: () => readLiveSnapshot(this.core.writer), breakGlass: () => listBreakGlass(this.core.writer) })
       const record: ApplyRecord = decided === undefined ? recorded : { ...recorded, ...decided }
-      this.bumpRevision()
-      const revision = insertAppliedRevision(this.writer, record, this.now(), storeRevision + 1)
-      this.accessChanges.touchAll()
+      this.core.bumpRevision()
+      const revision = insertAppliedRevision(this.core.writer, record, this.core.now(), storeRevision + 1)
+      this.core.accessChanges.touchAll()
       const { basis } = record
       const detail: JsonObject = { revision: revision.id, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, summary: record.summary, ...(basis === undefined ? {} : { basis: { ...basis } }) }
-      this.audit.append(this.now(), { actor: record.actor, connection: null, action: 'apply', resourceType: null, resourceId: revision.id, beforeDigest: null, afterDigest: record.desiredDigest, detail })
+      this.core.audit.append(this.core.now(), { actor: record.actor, connection: null, action: 'apply', resourceType: null, resourceId: revision.id, beforeDigest: null, afterDigest: record.desiredDigest, detail })
       return revision
     })
   }
 
   addBreakGlass(grant: Omit<BreakGlassRecord, 'id' | 'createdAt'>): Promise<BreakGlassRecord> {
-    return this.write(() => {
-      const record: BreakGlassRecord = { ...grant, id: `bg_${randomUUID()}`, createdAt: this.now() }
-      insertBreakGlass(this.writer, record)
-      this.accessChanges.touchUsers([], [record.user])
+    return this.core.write(() => {
+      const record: BreakGlassRecord = { ...grant, id: `bg_${randomUUID()}`, createdAt: this.core.now() }
+      insertBreakGlass(this.core.writer, record)
+      this.core.accessChanges.touchUsers([], [record.user])
       const detail: JsonObject = { user: record.user, actions: record.actions, resource: record.resource, env: record.env ?? null, reason: record.reason, expires: record.expires }
-      this.record({ actor: grant.createdBy, connection: null, action: 'break-glass.create', resourceType: 'BreakGlass', resourceId: record.id, beforeDigest: null, afterDigest: null, detail })
+      this.core.record({ actor: grant.createdBy, connection: null, action: 'break-glass.create', resourceType: 'BreakGlass', resourceId: record.id, beforeDigest: null, afterDigest: null, detail })
       return record
     })
   }
 
   async listBreakGlass(): Promise<BreakGlassRecord[]> {
-    return listBreakGlass(this.reader)
+    return listBreakGlass(this.core.reader)
   }
 
   revokeBreakGlass(id: string, actor: string): Promise<boolean> {
-    return this.write(() => {
-      const revoked = markBreakGlassRevoked(this.writer, id, this.now())
-      if (revoked) this.accessChanges.touchAll()
-      if (revoked) this.record({ actor, connection: null, action: 'break-glass.revoke', resourceType: 'BreakGlass', resourceId: id, beforeDigest: null, afterDigest: null, detail: null })
+    return this.core.write(() => {
+      const revoked = markBreakGlassRevoked(this.core.writer, id, this.core.now())
+      if (revoked) this.core.accessChanges.touchAll()
+      if (revoked) this.core.record({ actor, connection: null, action: 'break-glass.revoke', resourceType: 'BreakGlass', resourceId: id, beforeDigest: null, afterDigest: null, detail: null })
       return revoked
     })
   }
@@ -786,63 +625,41 @@ export class SqliteStore implements Store {
   // ---- admin tokens and the check API's reads ----
 
   createAdminToken(scopes: readonly AdminScope[], name?: string): Promise<{ token: string; info: AdminTokenInfo }> {
-    return this.write(() => {
-      const created = insertAdminToken(this.writer, scopes, name, this.now())
-      this.record({ actor: 'cli', connection: null, action: 'admin-token.create', resourceType: 'AdminToken', resourceId: created.info.id, beforeDigest: null, afterDigest: null, detail: { scopes: created.info.scopes } }, false)
+    return this.core.write(() => {
+      const created = insertAdminToken(this.core.writer, scopes, name, this.core.now())
+      this.core.record({ actor: 'cli', connection: null, action: 'admin-token.create', resourceType: 'AdminToken', resourceId: created.info.id, beforeDigest: null, afterDigest: null, detail: { scopes: created.info.scopes } }, false)
       return created
     })
   }
 
   async listAdminTokens(): Promise<AdminTokenInfo[]> {
-    return listAdminTokens(this.reader)
+    return listAdminTokens(this.core.reader)
   }
 
   revokeAdminToken(id: string): Promise<boolean> {
-    return this.write(() => {
-      const hash = markAdminTokenRevoked(this.writer, id, this.now())
+    return this.core.write(() => {
+      const hash = markAdminTokenRevoked(this.core.writer, id, this.core.now())
       const revoked = hash !== undefined
-      if (revoked) this.record({ actor: 'cli', connection: null, action: 'admin-token.revoke', resourceType: 'AdminToken', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
+      if (revoked) this.core.record({ actor: 'cli', connection: null, action: 'admin-token.revoke', resourceType: 'AdminToken', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
       return revoked
     })
   }
 
   async authenticateAdmin(token: string): Promise<{ id: string; scopes: AdminScope[] } | undefined> {
-    const found = findAdminToken(this.reader, token)
+    const found = findAdminToken(this.core.reader, token)
     return found === undefined ? undefined : { id: found.id, scopes: found.scopes }
   }
 
-  /** A group's displayName or externalId changed, or a group went: for readers in other processes, and this one. */
-  private groupFieldsChanged(): void {
-    this.stmt(this.writer, `UPDATE state SET value = value + 1 WHERE key = 'group_fields'`).run()
-    this.userDirectories?.groupFieldsChanged()
-  }
-
   async directoryOfUser(userName: string): Promise<LiveSnapshot> {
-    this.userDirectories ??= new UserDirectories(this.reader, (sql) => this.stmt(this.reader, sql), () => this.revisionOf(this.reader))
-    return this.userDirectories.read(userName)
+    return this.core.directoryOfUser(userName)
   }
 
   async appliedRevisionId(): Promise<string | null> {
-    return currentAppliedId(this.reader)
+    return currentAppliedId(this.core.reader)
   }
 
-  async close(): Promise<void> {
-    if (this.isClosed) return
-    if (this.checkpointer !== undefined) {
-      const worker = this.checkpointer
-      this.checkpointer = undefined
-      await new Promise<void>((resolveStop) => {
-        worker.once('message', () => resolveStop())
-        worker.once('exit', () => resolveStop())
-        worker.postMessage('stop')
-      })
-      await worker.terminate()
-    }
-    this.batcher.close()
-    this.isClosed = true
-    if (this.reader !== this.writer) this.reader.close()
-    this.writer.close()
-    this.disposeReadOnly?.()
+  close(): Promise<void> {
+    return this.core.close()
   }
 }
 
