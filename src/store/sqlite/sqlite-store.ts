@@ -24,12 +24,23 @@ import {
   type SearchHit,
 } from '../store.js'
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
-import { findAdminToken, insertAdminToken, listAdminTokens, markAdminTokenRevoked } from './admin-tokens.js'
 import { currentAppliedId, insertAppliedRevision, insertBreakGlass, listAppliedRevisions, listBreakGlass, markBreakGlassRevoked, readAppliedState } from './applied.js'
 import { digest, digestOfStored, type AuditRecord } from '../audit-chain.js'
 import { exportAuditEntries } from './audit.js'
 import { verifyAuditChain } from './audit-verify.js'
 import { SqliteCore, type SqliteStoreOptions } from './core.js'
+import {
+  authenticate,
+  authenticateAdmin,
+  createAdminToken,
+  createToken,
+  ensureConnection,
+  listAdminTokens,
+  listConnections,
+  listTokens,
+  revokeAdminToken,
+  revokeToken,
+} from './credentials.js'
 import { withErrorBoundary } from '../error-boundary.js'
 import { sqliteStoreError } from './errors.js'
 import { compileFilter, compileSort, type ResourceTable, type SqlParam } from './filter-sql.js'
@@ -38,11 +49,8 @@ import { groupFields, memberDetail, userFields } from '../fields.js'
 import { readLiveSnapshot } from './snapshot.js'
 import { checkVersion, isUniqueViolation, toResource, type ResourceRow } from './resource-rows.js'
 import { rootSearchSql } from './root-search.js'
-import { hashToken, newToken, newTokenId, sameHash, tokenHint } from '../tokens.js'
 
 export type { SqliteStoreOptions } from './core.js'
-
-type TokenRow = { id: string; connection: string; hash: string; hint: string; created_at: string; revoked_at: string | null }
 
 /** A filter that names one resource by a unique key of its table. */
 function isUniqueLookup(table: ResourceTable, filter: Filter): boolean {
@@ -65,58 +73,27 @@ export class SqliteStore implements Store {
   // ---- connections and tokens ----
 
   ensureConnection(name: string): Promise<void> {
-    return this.core.write(() => this.core.ensureConnectionSync(name))
+    return ensureConnection(this.core, name)
   }
 
   async listConnections(): Promise<string[]> {
-    return (this.core.stmt(this.core.reader, 'SELECT name FROM connections ORDER BY name').all() as { name: string }[]).map((row) => row.name)
+    return listConnections(this.core)
   }
 
   createToken(connection: string): Promise<{ token: string; info: TokenInfo }> {
-    return this.core.write(() => {
-      this.core.ensureConnectionSync(connection)
-      const token = newToken()
-      const info: TokenInfo = { id: newTokenId(), connection, hint: tokenHint(token), createdAt: this.core.now() }
-      this.core.stmt(this.core.writer, 'INSERT INTO tokens (id, connection, hash, hint, created_at) VALUES (?, ?, ?, ?, ?)').run(
-        info.id,
-        connection,
-        hashToken(token),
-        info.hint,
-        info.createdAt,
-      )
-      this.core.record({ actor: 'cli', connection, action: 'token.create', resourceType: 'Token', resourceId: info.id, beforeDigest: null, afterDigest: null, detail: null }, false)
-      return { token, info }
-    })
+    return createToken(this.core, connection)
   }
 
   async listTokens(): Promise<TokenInfo[]> {
-    const rows = this.core.stmt(this.core.reader, 'SELECT * FROM tokens ORDER BY created_at, id').all() as TokenRow[]
-    return rows.map((row) => ({
-      id: row.id,
-      connection: row.connection,
-      hint: row.hint,
-      createdAt: row.created_at,
-      ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
-    }))
+    return listTokens(this.core)
   }
 
   revokeToken(id: string): Promise<boolean> {
-    return this.core.write(() => {
-      const row = this.core.stmt(this.core.writer, 'SELECT * FROM tokens WHERE id = ? AND revoked_at IS NULL').get(id) as TokenRow | undefined
-      if (row === undefined) return false
-      this.core.stmt(this.core.writer, 'UPDATE tokens SET revoked_at = ? WHERE id = ?').run(this.core.now(), id)
-      this.core.record({ actor: 'cli', connection: row.connection, action: 'token.revoke', resourceType: 'Token', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
-      return true
-    })
+    return revokeToken(this.core, id)
   }
 
   async authenticate(token: string): Promise<string | undefined> {
-    const hash = hashToken(token)
-    const row = this.core.stmt(this.core.reader, 'SELECT hash, connection, revoked_at FROM tokens WHERE hash = ?').get(hash) as
-      | Pick<TokenRow, 'hash' | 'connection' | 'revoked_at'>
-      | undefined
-    if (row === undefined || row.revoked_at !== null || !sameHash(row.hash, hash)) return undefined
-    return row.connection
+    return authenticate(this.core, token)
   }
 
   // ---- users ----
@@ -625,29 +602,19 @@ export class SqliteStore implements Store {
   // ---- admin tokens and the check API's reads ----
 
   createAdminToken(scopes: readonly AdminScope[], name?: string): Promise<{ token: string; info: AdminTokenInfo }> {
-    return this.core.write(() => {
-      const created = insertAdminToken(this.core.writer, scopes, name, this.core.now())
-      this.core.record({ actor: 'cli', connection: null, action: 'admin-token.create', resourceType: 'AdminToken', resourceId: created.info.id, beforeDigest: null, afterDigest: null, detail: { scopes: created.info.scopes } }, false)
-      return created
-    })
+    return createAdminToken(this.core, scopes, name)
   }
 
   async listAdminTokens(): Promise<AdminTokenInfo[]> {
-    return listAdminTokens(this.core.reader)
+    return listAdminTokens(this.core)
   }
 
   revokeAdminToken(id: string): Promise<boolean> {
-    return this.core.write(() => {
-      const hash = markAdminTokenRevoked(this.core.writer, id, this.core.now())
-      const revoked = hash !== undefined
-      if (revoked) this.core.record({ actor: 'cli', connection: null, action: 'admin-token.revoke', resourceType: 'AdminToken', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
-      return revoked
-    })
+    return revokeAdminToken(this.core, id)
   }
 
   async authenticateAdmin(token: string): Promise<{ id: string; scopes: AdminScope[] } | undefined> {
-    const found = findAdminToken(this.core.reader, token)
-    return found === undefined ? undefined : { id: found.id, scopes: found.scopes }
+    return authenticateAdmin(this.core, token)
   }
 
   async directoryOfUser(userName: string): Promise<LiveSnapshot> {
