@@ -1,7 +1,6 @@
 // The better-sqlite3 Store: one write connection with group commit, one read connection (WAL snapshots).
 import { randomUUID } from 'node:crypto'
 import type Database from 'better-sqlite3'
-import { StoreError } from '../../errors.js'
 import { userNameLookup, type Filter, type ResourceQuery, type RootSearch } from '../query.js'
 import {
   WriteRejectedError,
@@ -11,7 +10,6 @@ import {
   type JsonObject,
   type ListResult,
   type LiveSnapshot,
-  type MemberOp,
   type MemberRef,
   type Store,
   type StoredGroup,
@@ -25,7 +23,7 @@ import {
 } from '../store.js'
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
 import { currentAppliedId, insertAppliedRevision, insertBreakGlass, listAppliedRevisions, listBreakGlass, markBreakGlassRevoked, readAppliedState } from './applied.js'
-import { digest, digestOfStored, type AuditRecord } from '../audit-chain.js'
+import { digest } from '../audit-chain.js'
 import { exportAuditEntries } from './audit.js'
 import { verifyAuditChain } from './audit-verify.js'
 import { SqliteCore, type SqliteStoreOptions } from './core.js'
@@ -45,8 +43,10 @@ import { withErrorBoundary } from '../error-boundary.js'
 import { sqliteStoreError } from './errors.js'
 import { compileFilter, compileSort, type ResourceTable, type SqlParam } from './filter-sql.js'
 import { newResourceId } from '../ids.js'
-import { groupFields, memberDetail, userFields } from '../fields.js'
+import { userFields } from '../fields.js'
 import { readLiveSnapshot } from './snapshot.js'
+import { createGroup, deleteGroup, getGroup, modifyGroup, replaceGroup, toGroup, writeGroupDoc } from './groups.js'
+import { groupsOf } from './memberships.js'
 import { checkVersion, isUniqueViolation, toResource, type ResourceRow } from './resource-rows.js'
 import { rootSearchSql } from './root-search.js'
 
@@ -110,16 +110,8 @@ export class SqliteStore implements Store {
       | undefined
   }
 
-  private groupsOf(rid: number): MemberRef[] {
-    const rows = this.core.stmt(
-      this.core.reader,
-      'SELECT g.id, g.display_name FROM memberships m JOIN groups g ON g.rid = m.group_rid WHERE m.user_rid = ? ORDER BY g.display_name_key',
-    ).all(rid) as { id: string; display_name: string }[]
-    return rows.map((row) => ({ value: row.id, display: row.display_name }))
-  }
-
   private toUser(row: ResourceRow, withGroups: boolean): StoredUser {
-    return withGroups ? { ...toResource(row), groups: this.groupsOf(row.rid) } : toResource(row)
+    return withGroups ? { ...toResource(row), groups: groupsOf(this.core, row.rid) } : toResource(row)
   }
 
   private writeUserDoc(connection: string, rid: number, doc: JsonObject, version: number): void {
@@ -256,113 +248,16 @@ export class SqliteStore implements Store {
 
   // ---- groups ----
 
-  /** The group's row as the open batch sees it: read once, then as the batch's last PATCH of it left it. */
-  private groupRowInBatch(connection: string, id: string): ResourceRow | undefined {
-    const known = this.core.groupsInBatch.get(id)
-    if (known !== undefined && known.connection === connection) return known
-    const row = this.groupRow(this.core.writer, connection, id)
-    if (row !== undefined) this.core.groupsInBatch.set(id, row)
-    return row
-  }
-
-  private groupRow(db: Database.Database, connection: string, id: string): ResourceRow | undefined {
-    return this.core.stmt(db, 'SELECT rid, id, connection, doc, created, last_modified, version FROM groups WHERE id = ? AND connection = ?').get(id, connection) as
-      | ResourceRow
-      | undefined
-  }
-
-  private membersOf(db: Database.Database, rid: number): MemberRef[] {
-    const rows = this.core.stmt(db, 'SELECT u.id, u.display_name, u.user_name FROM memberships m JOIN users u ON u.rid = m.user_rid WHERE m.group_rid = ? ORDER BY u.rid').all(rid) as {
-      id: string
-      display_name: string | null
-      user_name: string
-    }[]
-    return rows.map((row) => ({ value: row.id, display: row.display_name ?? row.user_name }))
-  }
-
-  private toGroup(db: Database.Database, row: ResourceRow, withMembers: boolean): StoredGroup {
-    return withMembers ? { ...toResource(row), members: this.membersOf(db, row.rid) } : toResource(row)
-  }
-
-  private writeGroupDoc(connection: string, rid: number, doc: JsonObject, version: number, isNew: boolean, id: string, text = JSON.stringify(doc)): number {
-    const fields = groupFields(doc)
-    const now = this.core.now()
-    try {
-      if (isNew) {
-        return Number(
-          this.core.stmt(
-            this.core.writer,
-            `INSERT INTO groups (id, connection, display_name, display_name_key, external_id, doc, created, last_modified, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-          ).run(id, connection, fields.displayName, fields.displayNameKey, fields.externalId, text, now, now).lastInsertRowid,
-        )
-      }
-      this.core.stmt(
-        this.core.writer,
-        'UPDATE groups SET display_name = ?, display_name_key = ?, external_id = ?, doc = ?, last_modified = ?, version = ? WHERE rid = ?',
-      ).run(fields.displayName, fields.displayNameKey, fields.externalId, text, now, version, rid)
-      this.core.groupFieldsChanged()
-      return rid
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new WriteRejectedError('conflict', `displayName "${fields.displayName}" is already taken in ${connection}`)
-      throw error
-    }
-  }
-
-  /** Applies membership operations in order; unknown user ids in an add are refused (the whole write rolls back). */
-  private applyMemberOps(connection: string, groupRid: number, ops: MemberOp[]): { added: string[]; removed: string[]; cleared: boolean } {
-    const summary = { added: [] as string[], removed: [] as string[], cleared: false }
-    const userRid = this.core.stmt(this.core.writer, 'SELECT rid FROM users WHERE id = ? AND connection = ?')
-    for (const op of ops) {
-      if (op.op === 'clear') {
-        this.core.stmt(this.core.writer, 'DELETE FROM memberships WHERE group_rid = ?').run(groupRid)
-        summary.cleared = true
-        continue
-      }
-      for (const id of op.ids) {
-        const user = userRid.get(id, connection) as { rid: number } | undefined
-        if (op.op === 'add') {
-          if (user === undefined) throw new WriteRejectedError('unknown-member', `no user with id "${id}" in ${connection}`)
-          const changes = this.core.stmt(this.core.writer, 'INSERT OR IGNORE INTO memberships (group_rid, user_rid) VALUES (?, ?)').run(groupRid, user.rid).changes
-          if (changes > 0) summary.added.push(id)
-        } else if (user !== undefined) {
-          const changes = this.core.stmt(this.core.writer, 'DELETE FROM memberships WHERE group_rid = ? AND user_rid = ?').run(groupRid, user.rid).changes
-          if (changes > 0) summary.removed.push(id)
-        }
-      }
-    }
-    return summary
-  }
-
   createGroup(connection: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup> {
-    return this.core.write(() => {
-      this.core.ensureConnectionSync(connection)
-      const id = newResourceId()
-      const rid = this.writeGroupDoc(connection, 0, doc, 1, true, id)
-      const summary = this.applyMemberOps(connection, rid, [{ op: 'add', ids: memberIds }])
-      this.core.accessChanges.touchUsers(summary.added)
-      this.core.record({
-        actor: options.actor,
-        connection,
-        action: 'group.create',
-        resourceType: 'Group',
-        resourceId: id,
-        beforeDigest: null,
-        afterDigest: digest(doc),
-        detail: memberDetail(summary),
-      })
-      const row = this.groupRow(this.core.writer, connection, id)
-      if (row === undefined) throw new StoreError(`group ${id} vanished`)
-      return this.toGroup(this.core.writer, row, true)
-    })
+    return createGroup(this.core, connection, doc, memberIds, options)
   }
 
   async getGroup(connection: string, id: string, withMembers: boolean): Promise<StoredGroup | undefined> {
-    const row = this.groupRow(this.core.reader, connection, id)
-    return row === undefined ? undefined : this.toGroup(this.core.reader, row, withMembers)
+    return getGroup(this.core, connection, id, withMembers)
   }
 
   listGroups(connection: string, query: ResourceQuery, withMembers: boolean): Promise<ListResult<StoredGroup>> {
-    return Promise.resolve(this.list('groups', connection, query, (row) => this.toGroup(this.core.reader, row, withMembers)))
+    return Promise.resolve(this.list('groups', connection, query, (row) => toGroup(this.core, this.core.reader, row, withMembers)))
   }
 
   searchResources(connection: string, search: RootSearch, options: { withGroups: boolean; withMembers: boolean }): Promise<ListResult<SearchHit>> {
@@ -386,7 +281,7 @@ export class SqliteStore implements Store {
       const items = page.flatMap((entry): SearchHit[] => {
         const row = (entry.type_order === 0 ? users : groups).get(entry.rid)
         if (row === undefined) return []
-        return [entry.type_order === 0 ? { resourceType: 'User', user: this.toUser(row, options.withGroups) } : { resourceType: 'Group', group: this.toGroup(this.core.reader, row, options.withMembers) }]
+        return [entry.type_order === 0 ? { resourceType: 'User', user: this.toUser(row, options.withGroups) } : { resourceType: 'Group', group: toGroup(this.core, this.core.reader, row, options.withMembers) }]
       })
       // A first page that is not full is the whole result.
       return { total: search.startIndex === 1 && page.length < search.count ? page.length : countTotal(), items }
@@ -403,27 +298,7 @@ export class SqliteStore implements Store {
   }
 
   replaceGroup(connection: string, id: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup> {
-    return this.core.write(() => {
-      this.core.groupsInBatch.delete(id)
-      const row = checkVersion(this.groupRow(this.core.writer, connection, id), 'Group', id, options)
-      const before = JSON.parse(row.doc) as JsonObject
-      this.writeGroupDoc(connection, row.rid, doc, row.version + 1, false, id)
-      const summary = this.applyMemberOps(connection, row.rid, [{ op: 'clear' }, { op: 'add', ids: memberIds }])
-      this.core.accessChanges.touchAll()
-      this.core.record({
-        actor: options.actor,
-        connection,
-        action: 'group.replace',
-        resourceType: 'Group',
-        resourceId: id,
-        beforeDigest: digest(before),
-        afterDigest: digest(doc),
-        detail: memberDetail(summary),
-      })
-      const after = this.groupRow(this.core.writer, connection, id)
-      if (after === undefined) throw new StoreError(`group ${id} vanished`)
-      return this.toGroup(this.core.writer, after, true)
-    })
+    return replaceGroup(this.core, connection, id, doc, memberIds, options)
   }
 
   modifyGroup(
@@ -432,48 +307,11 @@ export class SqliteStore implements Store {
     change: (current: StoredGroup, loadMembers: () => MemberRef[]) => GroupChange,
     options: WriteOptions,
   ): Promise<StoredGroup> {
-    return this.core.write(() => {
-      const row = checkVersion(this.groupRowInBatch(connection, id), 'Group', id, options)
-      const current = toResource(row)
-      const result = change(current, () => this.membersOf(this.core.writer, row.rid))
-      const version = row.version + 1
-      const text = JSON.stringify(result.doc)
-      const now = this.core.now()
-      if (text === row.doc) {
-        // Members only (the usual IdP PATCH): the attributes and their indexed columns stay as they are.
-        this.core.stmt(this.core.writer, 'UPDATE groups SET last_modified = ?, version = ? WHERE rid = ?').run(now, version, row.rid)
-      } else {
-        this.writeGroupDoc(connection, row.rid, result.doc, version, false, id, text)
-      }
-      const summary = this.applyMemberOps(connection, row.rid, result.memberOps)
-      // A renamed group changes what every member holds; a members-only PATCH, only the members it names.
-      if (text !== row.doc || summary.cleared) this.core.accessChanges.touchAll()
-      else this.core.accessChanges.touchUsers([...summary.added, ...summary.removed])
-      const beforeDigest = digestOfStored(row.doc, current.doc)
-      this.core.record({
-        actor: options.actor,
-        connection,
-        action: 'group.modify',
-        resourceType: 'Group',
-        resourceId: id,
-        beforeDigest,
-        afterDigest: text === row.doc ? beforeDigest : digestOfStored(text, result.doc),
-        detail: memberDetail(summary),
-      })
-      this.core.groupsInBatch.set(id, { ...row, doc: text, last_modified: now, version })
-      return { ...current, doc: result.doc, version, lastModified: now }
-    })
+    return modifyGroup(this.core, connection, id, change, options)
   }
 
   deleteGroup(connection: string, id: string, options: WriteOptions): Promise<void> {
-    return this.core.write(() => {
-      this.core.groupsInBatch.delete(id)
-      const row = checkVersion(this.groupRow(this.core.writer, connection, id), 'Group', id, options)
-      this.core.stmt(this.core.writer, 'DELETE FROM groups WHERE rid = ?').run(row.rid)
-      this.core.groupFieldsChanged()
-      this.core.accessChanges.touchAll()
-      this.core.record({ actor: options.actor, connection, action: 'group.delete', resourceType: 'Group', resourceId: id, beforeDigest: digest(JSON.parse(row.doc) as JsonObject), afterDigest: null, detail: null })
-    })
+    return deleteGroup(this.core, connection, id, options)
   }
 
   // ---- revision, snapshot, audit ----
@@ -492,11 +330,6 @@ export class SqliteStore implements Store {
 
   async snapshot(): Promise<LiveSnapshot> {
     return this.core.reader.transaction(() => readLiveSnapshot(this.core.reader))()
-  }
-
-  /** A consistent read of the directory through `db` (call inside a transaction). */
-  private readSnapshot(db: Database.Database): LiveSnapshot {
-    return readLiveSnapshot(db)
   }
 
   async verifyAudit(options: { head?: string } = {}): Promise<AuditVerification> {
@@ -534,7 +367,7 @@ export class SqliteStore implements Store {
       for (const group of groups) {
         const id = newResourceId()
         groupIds.push(id)
-        const rid = this.writeGroupDoc(connection, 0, group.doc, 1, true, id)
+        const rid = writeGroupDoc(this.core, connection, 0, group.doc, 1, true, id)
         for (const index of group.memberIndexes) {
           const user = userRids[index]
           if (user !== undefined) insertMember.run(rid, user)
