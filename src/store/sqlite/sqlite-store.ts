@@ -1,9 +1,7 @@
 // The better-sqlite3 Store: one write connection with group commit, one read connection (WAL snapshots).
 import { randomUUID } from 'node:crypto'
-import type Database from 'better-sqlite3'
 import { userNameLookup, type Filter, type ResourceQuery, type RootSearch } from '../query.js'
 import {
-  WriteRejectedError,
   type AuditEntry,
   type AuditVerification,
   type GroupChange,
@@ -23,7 +21,6 @@ import {
 } from '../store.js'
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
 import { currentAppliedId, insertAppliedRevision, insertBreakGlass, listAppliedRevisions, listBreakGlass, markBreakGlassRevoked, readAppliedState } from './applied.js'
-import { digest } from '../audit-chain.js'
 import { exportAuditEntries } from './audit.js'
 import { verifyAuditChain } from './audit-verify.js'
 import { SqliteCore, type SqliteStoreOptions } from './core.js'
@@ -46,8 +43,8 @@ import { newResourceId } from '../ids.js'
 import { userFields } from '../fields.js'
 import { readLiveSnapshot } from './snapshot.js'
 import { createGroup, deleteGroup, getGroup, modifyGroup, replaceGroup, toGroup, writeGroupDoc } from './groups.js'
-import { groupsOf } from './memberships.js'
-import { checkVersion, isUniqueViolation, toResource, type ResourceRow } from './resource-rows.js'
+import { createUser, deleteUser, getUser, modifyUser, toUser, userNameKeys, userVersion } from './users.js'
+import type { ResourceRow } from './resource-rows.js'
 import { rootSearchSql } from './root-search.js'
 
 export type { SqliteStoreOptions } from './core.js'
@@ -98,60 +95,16 @@ export class SqliteStore implements Store {
 
   // ---- users ----
 
-  /** Every write bumps the version and a delete removes the row: one index look-up confirms a cached user. */
   async userVersion(connection: string, id: string): Promise<number | undefined> {
-    const row = this.core.stmt(this.core.reader, 'SELECT version FROM users WHERE id = ? AND connection = ?').get(id, connection) as { version: number } | undefined
-    return row?.version
-  }
-
-  private userRow(db: Database.Database, connection: string, id: string): ResourceRow | undefined {
-    return this.core.stmt(db, 'SELECT rid, id, connection, doc, created, last_modified, version FROM users WHERE id = ? AND connection = ?').get(id, connection) as
-      | ResourceRow
-      | undefined
-  }
-
-  private toUser(row: ResourceRow, withGroups: boolean): StoredUser {
-    return withGroups ? { ...toResource(row), groups: groupsOf(this.core, row.rid) } : toResource(row)
-  }
-
-  private writeUserDoc(connection: string, rid: number, doc: JsonObject, version: number): void {
-    const fields = userFields(doc)
-    try {
-      this.core.stmt(
-        this.core.writer,
-        'UPDATE users SET user_name = ?, user_name_key = ?, external_id = ?, active = ?, display_name = ?, doc = ?, last_modified = ?, version = ? WHERE rid = ?',
-      ).run(fields.userName, fields.userNameKey, fields.externalId, fields.active, fields.displayName, JSON.stringify(doc), this.core.now(), version, rid)
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new WriteRejectedError('conflict', `userName "${fields.userName}" is already taken in ${connection}`)
-      throw error
-    }
+    return userVersion(this.core, connection, id)
   }
 
   createUser(connection: string, doc: JsonObject, options: WriteOptions): Promise<StoredUser> {
-    return this.core.write(() => {
-      this.core.ensureConnectionSync(connection)
-      const fields = userFields(doc)
-      const id = newResourceId()
-      const now = this.core.now()
-      try {
-        this.core.stmt(
-          this.core.writer,
-          `INSERT INTO users (id, connection, user_name, user_name_key, external_id, active, display_name, doc, created, last_modified, version)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-        ).run(id, connection, fields.userName, fields.userNameKey, fields.externalId, fields.active, fields.displayName, JSON.stringify(doc), now, now)
-      } catch (error) {
-        if (isUniqueViolation(error)) throw new WriteRejectedError('conflict', `userName "${fields.userName}" is already taken in ${connection}`)
-        throw error
-      }
-      this.core.record({ actor: options.actor, connection, action: 'user.create', resourceType: 'User', resourceId: id, beforeDigest: null, afterDigest: digest(doc), detail: null })
-      this.core.accessChanges.touchUsers([id], [fields.userName])
-      return { id, connection, doc, created: now, lastModified: now, version: 1 }
-    })
+    return createUser(this.core, connection, doc, options)
   }
 
   async getUser(connection: string, id: string, withGroups: boolean): Promise<StoredUser | undefined> {
-    const row = this.userRow(this.core.reader, connection, id)
-    return row === undefined ? undefined : this.toUser(row, withGroups)
+    return getUser(this.core, connection, id, withGroups)
   }
 
   listUsers(connection: string, query: ResourceQuery, withGroups: boolean): Promise<ListResult<StoredUser>> {
@@ -162,9 +115,9 @@ export class SqliteStore implements Store {
       const row = this.core.stmt(this.core.reader, 'SELECT rid, id, connection, doc, created, last_modified, version FROM users WHERE connection = ? AND user_name_key = ?').get(connection, key) as
         | ResourceRow
         | undefined
-      return Promise.resolve(row === undefined ? { total: 0, items: [] } : { total: 1, items: [this.toUser(row, false)] })
+      return Promise.resolve(row === undefined ? { total: 0, items: [] } : { total: 1, items: [toUser(this.core, row, false)] })
     }
-    return Promise.resolve(this.list('users', connection, query, (row) => this.toUser(row, withGroups)))
+    return Promise.resolve(this.list('users', connection, query, (row) => toUser(this.core, row, withGroups)))
   }
 
   private list<T>(table: ResourceTable, connection: string, query: ResourceQuery, map: (row: ResourceRow) => T): ListResult<T> {
@@ -214,7 +167,7 @@ export class SqliteStore implements Store {
   }
 
   replaceUser(connection: string, id: string, doc: JsonObject, options: WriteOptions): Promise<StoredUser> {
-    return this.modifyUser(connection, id, () => doc, options, 'user.replace')
+    return modifyUser(this.core, connection, id, () => doc, options, 'user.replace')
   }
 
   modifyUser(
@@ -224,26 +177,11 @@ export class SqliteStore implements Store {
     options: WriteOptions,
     action = 'user.modify',
   ): Promise<StoredUser> {
-    return this.core.write(() => {
-      const row = checkVersion(this.userRow(this.core.writer, connection, id), 'User', id, options)
-      const current = toResource(row)
-      const doc = change(current)
-      const version = row.version + 1
-      this.writeUserDoc(connection, row.rid, doc, version)
-      this.core.accessChanges.touchUsers([id], [userFields(current.doc).userName, userFields(doc).userName])
-      this.core.record({ actor: options.actor, connection, action, resourceType: 'User', resourceId: id, beforeDigest: digest(current.doc), afterDigest: digest(doc), detail: null })
-      return { ...current, doc, version, lastModified: this.core.now() }
-    })
+    return modifyUser(this.core, connection, id, change, options, action)
   }
 
   deleteUser(connection: string, id: string, options: WriteOptions): Promise<void> {
-    return this.core.write(() => {
-      const row = checkVersion(this.userRow(this.core.writer, connection, id), 'User', id, options)
-      // ON DELETE CASCADE removes the user's memberships.
-      this.core.stmt(this.core.writer, 'DELETE FROM users WHERE rid = ?').run(row.rid)
-      this.core.accessChanges.touchUsers([id], [userFields(JSON.parse(row.doc) as JsonObject).userName])
-      this.core.record({ actor: options.actor, connection, action: 'user.delete', resourceType: 'User', resourceId: id, beforeDigest: digest(JSON.parse(row.doc) as JsonObject), afterDigest: null, detail: null })
-    })
+    return deleteUser(this.core, connection, id, options)
   }
 
   // ---- groups ----
@@ -281,7 +219,7 @@ export class SqliteStore implements Store {
       const items = page.flatMap((entry): SearchHit[] => {
         const row = (entry.type_order === 0 ? users : groups).get(entry.rid)
         if (row === undefined) return []
-        return [entry.type_order === 0 ? { resourceType: 'User', user: this.toUser(row, options.withGroups) } : { resourceType: 'Group', group: toGroup(this.core, this.core.reader, row, options.withMembers) }]
+        return [entry.type_order === 0 ? { resourceType: 'User', user: toUser(this.core, row, options.withGroups) } : { resourceType: 'Group', group: toGroup(this.core, this.core.reader, row, options.withMembers) }]
       })
       // A first page that is not full is the whole result.
       return { total: search.startIndex === 1 && page.length < search.count ? page.length : countTotal(), items }
@@ -325,7 +263,7 @@ export class SqliteStore implements Store {
   }
 
   async userNameKeys(): Promise<string[]> {
-    return this.core.stmt(this.core.reader, 'SELECT DISTINCT user_name_key FROM users ORDER BY user_name_key').pluck().all() as string[]
+    return userNameKeys(this.core)
   }
 
   async snapshot(): Promise<LiveSnapshot> {
