@@ -1,6 +1,6 @@
 // The better-sqlite3 Store: one write connection with group commit, one read connection (WAL snapshots).
 import { randomUUID } from 'node:crypto'
-import { userNameLookup, type Filter, type ResourceQuery, type RootSearch } from '../query.js'
+import type { ResourceQuery, RootSearch } from '../query.js'
 import {
   type AuditEntry,
   type AuditVerification,
@@ -38,27 +38,14 @@ import {
 } from './credentials.js'
 import { withErrorBoundary } from '../error-boundary.js'
 import { sqliteStoreError } from './errors.js'
-import { compileFilter, compileSort, type ResourceTable, type SqlParam } from './filter-sql.js'
 import { newResourceId } from '../ids.js'
 import { userFields } from '../fields.js'
 import { readLiveSnapshot } from './snapshot.js'
-import { createGroup, deleteGroup, getGroup, modifyGroup, replaceGroup, toGroup, writeGroupDoc } from './groups.js'
-import { createUser, deleteUser, getUser, modifyUser, toUser, userNameKeys, userVersion } from './users.js'
-import type { ResourceRow } from './resource-rows.js'
-import { rootSearchSql } from './root-search.js'
+import { createGroup, deleteGroup, getGroup, modifyGroup, replaceGroup, writeGroupDoc } from './groups.js'
+import { listGroups, listUsers, searchResources } from './listing.js'
+import { createUser, deleteUser, getUser, modifyUser, userNameKeys, userVersion } from './users.js'
 
 export type { SqliteStoreOptions } from './core.js'
-
-/** A filter that names one resource by a unique key of its table. */
-function isUniqueLookup(table: ResourceTable, filter: Filter): boolean {
-  if (filter.kind !== 'compare' || filter.op !== 'eq' || filter.attr.extension !== undefined || filter.attr.sub !== undefined) return false
-  return filter.attr.name === 'id' || (filter.attr.name === (table === 'users' ? 'userName' : 'displayName') && typeof filter.value === 'string')
-}
-
-/** SQLite's JSON functions refusing a stored document (too deep for them, or not JSON). */
-function isRefusedJson(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'SQLITE_ERROR' && error instanceof Error && /malformed JSON/i.test(error.message)
-}
 
 export class SqliteStore implements Store {
   private readonly core: SqliteCore
@@ -108,62 +95,7 @@ export class SqliteStore implements Store {
   }
 
   listUsers(connection: string, query: ResourceQuery, withGroups: boolean): Promise<ListResult<StoredUser>> {
-    const key = userNameLookup(query, withGroups)
-    if (key !== undefined) {
-      // Okta asks `userName eq "…"` before every create and update: one unique-index lookup (what compileFilter
-      // would build, without building it).
-      const row = this.core.stmt(this.core.reader, 'SELECT rid, id, connection, doc, created, last_modified, version FROM users WHERE connection = ? AND user_name_key = ?').get(connection, key) as
-        | ResourceRow
-        | undefined
-      return Promise.resolve(row === undefined ? { total: 0, items: [] } : { total: 1, items: [toUser(this.core, row, false)] })
-    }
-    return Promise.resolve(this.list('users', connection, query, (row) => toUser(this.core, row, withGroups)))
-  }
-
-  private list<T>(table: ResourceTable, connection: string, query: ResourceQuery, map: (row: ResourceRow) => T): ListResult<T> {
-    try {
-      return this.listPage(table, connection, query, map, false)
-    } catch (error) {
-      // SQLite's JSON functions refuse a document nested past 1000 levels and fail the whole statement. SCIM bodies
-      // are bounded now, but one stored before must not break every filtered or sorted list of its connection: ask
-      // again with such documents matching no filter and sorting last. Only then, so that plans stay as they are.
-      if (!isRefusedJson(error)) throw error
-      return this.listPage(table, connection, query, map, true)
-    }
-  }
-
-  private listPage<T>(table: ResourceTable, connection: string, query: ResourceQuery, map: (row: ResourceRow) => T, isGuarded: boolean): ListResult<T> {
-    const guard = (sql: string) => (isGuarded ? `CASE WHEN json_valid(r.doc) THEN (${sql}) END` : sql)
-    let where = 'r.connection = ?'
-    const params: SqlParam[] = [connection]
-    if (query.filter !== undefined) {
-      const compiled = compileFilter(table, query.filter)
-      where += ` AND (${guard(compiled.sql)})`
-      params.push(...compiled.params)
-    }
-    const countTotal = () => (this.core.stmt(this.core.reader, `SELECT count(*) AS n FROM ${table} r WHERE ${where}`).get(...params) as { n: number }).n
-    if (query.count <= 0) return { total: countTotal(), items: [] }
-    if (query.sort === undefined && query.filter !== undefined && isUniqueLookup(table, query.filter)) {
-      // At most one row (`userName eq`, `id eq`): no ORDER BY, LIMIT or count to pay for.
-      const rows = this.core.stmt(this.core.reader, `SELECT r.rid, r.id, r.connection, r.doc, r.created, r.last_modified, r.version FROM ${table} r WHERE ${where}`).all(
-        ...params,
-      ) as ResourceRow[]
-      return { total: rows.length, items: query.startIndex === 1 ? rows.map(map) : [] }
-    }
-    let order = 'r.rid'
-    const orderParams: SqlParam[] = []
-    if (query.sort !== undefined) {
-      const sort = compileSort(table, query.sort.attr)
-      order = `${guard(sort.sql)} ${query.sort.descending ? 'DESC' : 'ASC'} NULLS LAST, r.rid`
-      orderParams.push(...sort.params)
-    }
-    const rows = this.core.stmt(
-      this.core.reader,
-      `SELECT r.rid, r.id, r.connection, r.doc, r.created, r.last_modified, r.version FROM ${table} r WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
-    ).all(...params, ...orderParams, query.count, Math.max(0, query.startIndex - 1)) as ResourceRow[]
-    // A first page that is not full is the whole result: no second query (Okta's `userName eq` lookups).
-    const total = query.startIndex === 1 && rows.length < query.count ? rows.length : countTotal()
-    return { total, items: rows.map(map) }
+    return listUsers(this.core, connection, query, withGroups)
   }
 
   replaceUser(connection: string, id: string, doc: JsonObject, options: WriteOptions): Promise<StoredUser> {
@@ -195,44 +127,11 @@ export class SqliteStore implements Store {
   }
 
   listGroups(connection: string, query: ResourceQuery, withMembers: boolean): Promise<ListResult<StoredGroup>> {
-    return Promise.resolve(this.list('groups', connection, query, (row) => toGroup(this.core, this.core.reader, row, withMembers)))
+    return listGroups(this.core, connection, query, withMembers)
   }
 
   searchResources(connection: string, search: RootSearch, options: { withGroups: boolean; withMembers: boolean }): Promise<ListResult<SearchHit>> {
-    const run = (isGuarded: boolean): ListResult<SearchHit> => {
-      const statements = rootSearchSql(connection, search, (sql) => (isGuarded ? `CASE WHEN json_valid(r.doc) THEN (${sql}) END` : sql))
-      if (statements === undefined) return { total: 0, items: [] }
-      const countTotal = () => (this.core.stmt(this.core.reader, statements.count.sql).get(...statements.count.params) as { n: number }).n
-      if (search.count <= 0) return { total: countTotal(), items: [] }
-      const page = this.core.stmt(this.core.reader, statements.page.sql).all(...statements.page.params) as { type_order: number; rid: number }[]
-      // The page's rows, read by rid in one statement per table (one shape whatever the page's size).
-      const rowsOf = (table: ResourceTable, order: number) => {
-        const rids = page.filter((entry) => entry.type_order === order).map((entry) => entry.rid)
-        if (rids.length === 0) return new Map<number, ResourceRow>()
-        const rows = this.core.stmt(this.core.reader, `SELECT rid, id, connection, doc, created, last_modified, version FROM ${table} WHERE rid IN (SELECT value FROM json_each(?))`).all(
-          JSON.stringify(rids),
-        ) as ResourceRow[]
-        return new Map(rows.map((row) => [row.rid, row]))
-      }
-      const users = rowsOf('users', 0)
-      const groups = rowsOf('groups', 1)
-      const items = page.flatMap((entry): SearchHit[] => {
-        const row = (entry.type_order === 0 ? users : groups).get(entry.rid)
-        if (row === undefined) return []
-        return [entry.type_order === 0 ? { resourceType: 'User', user: toUser(this.core, row, options.withGroups) } : { resourceType: 'Group', group: toGroup(this.core, this.core.reader, row, options.withMembers) }]
-      })
-      // A first page that is not full is the whole result.
-      return { total: search.startIndex === 1 && page.length < search.count ? page.length : countTotal(), items }
-    }
-    // One read transaction: the page, its rows and the count see one state of the store.
-    const read = (isGuarded: boolean) => this.core.reader.transaction(() => run(isGuarded))()
-    try {
-      return Promise.resolve(read(false))
-    } catch (error) {
-      // As list(): a document SQLite's JSON functions refuse matches no filter and sorts last, rather than failing all.
-      if (!isRefusedJson(error)) return Promise.reject(error)
-      return Promise.resolve(read(true))
-    }
+    return searchResources(this.core, connection, search, options)
   }
 
   replaceGroup(connection: string, id: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup> {
