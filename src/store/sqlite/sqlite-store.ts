@@ -1,5 +1,4 @@
 // The better-sqlite3 Store: one write connection with group commit, one read connection (WAL snapshots).
-import { randomUUID } from 'node:crypto'
 import type { ResourceQuery, RootSearch } from '../query.js'
 import {
   type AuditEntry,
@@ -20,8 +19,9 @@ import {
   type SearchHit,
 } from '../store.js'
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
-import { currentAppliedId, insertAppliedRevision, insertBreakGlass, listAppliedRevisions, listBreakGlass, markBreakGlassRevoked, readAppliedState } from './applied.js'
+import { appliedRevisionId, appliedState, listAppliedRevisions, recordApply } from './applied-ledger.js'
 import { exportAuditEntries } from './audit.js'
+import { addBreakGlass, listBreakGlass, revokeBreakGlass } from './break-glass.js'
 import { verifyAuditChain } from './audit-verify.js'
 import { SqliteCore, type SqliteStoreOptions } from './core.js'
 import {
@@ -219,54 +219,31 @@ export class SqliteStore implements Store {
   // ---- applied revisions and break-glass grants ----
 
   async appliedState(options: { withDirectory?: boolean } = {}): Promise<AppliedState | undefined> {
-    return readAppliedState(this.core.reader, undefined, options.withDirectory === true)
+    return appliedState(this.core, undefined, options)
   }
 
   async appliedRevision(id: string, options: { withDirectory?: boolean } = {}): Promise<AppliedState | undefined> {
-    return readAppliedState(this.core.reader, id, options.withDirectory === true)
+    return appliedState(this.core, id, options)
   }
 
   async listAppliedRevisions(): Promise<AppliedRevision[]> {
-    return listAppliedRevisions(this.core.reader)
+    return listAppliedRevisions(this.core)
   }
 
   recordApply(recorded: ApplyRecord, guard: (view: ApplyGuardView) => ApplyCommit | void): Promise<AppliedRevision> {
-    return this.core.write(() => {
-      const storeRevision = this.core.revisionOf(this.core.writer)
-      const decided = guard({ appliedRevision: currentAppliedId(this.core.writer), storeRevision, directory: () => readLiveSnapshot(this.core.writer), breakGlass: () => listBreakGlass(this.core.writer) })
-      const record: ApplyRecord = decided === undefined ? recorded : { ...recorded, ...decided }
-      this.core.bumpRevision()
-      const revision = insertAppliedRevision(this.core.writer, record, this.core.now(), storeRevision + 1)
-      this.core.accessChanges.touchAll()
-      const { basis } = record
-      const detail: JsonObject = { revision: revision.id, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, summary: record.summary, ...(basis === undefined ? {} : { basis: { ...basis } }) }
-      this.core.audit.append(this.core.now(), { actor: record.actor, connection: null, action: 'apply', resourceType: null, resourceId: revision.id, beforeDigest: null, afterDigest: record.desiredDigest, detail })
-      return revision
-    })
+    return recordApply(this.core, recorded, guard)
   }
 
   addBreakGlass(grant: Omit<BreakGlassRecord, 'id' | 'createdAt'>): Promise<BreakGlassRecord> {
-    return this.core.write(() => {
-      const record: BreakGlassRecord = { ...grant, id: `bg_${randomUUID()}`, createdAt: this.core.now() }
-      insertBreakGlass(this.core.writer, record)
-      this.core.accessChanges.touchUsers([], [record.user])
-      const detail: JsonObject = { user: record.user, actions: record.actions, resource: record.resource, env: record.env ?? null, reason: record.reason, expires: record.expires }
-      this.core.record({ actor: grant.createdBy, connection: null, action: 'break-glass.create', resourceType: 'BreakGlass', resourceId: record.id, beforeDigest: null, afterDigest: null, detail })
-      return record
-    })
+    return addBreakGlass(this.core, grant)
   }
 
   async listBreakGlass(): Promise<BreakGlassRecord[]> {
-    return listBreakGlass(this.core.reader)
+    return listBreakGlass(this.core)
   }
 
   revokeBreakGlass(id: string, actor: string): Promise<boolean> {
-    return this.core.write(() => {
-      const revoked = markBreakGlassRevoked(this.core.writer, id, this.core.now())
-      if (revoked) this.core.accessChanges.touchAll()
-      if (revoked) this.core.record({ actor, connection: null, action: 'break-glass.revoke', resourceType: 'BreakGlass', resourceId: id, beforeDigest: null, afterDigest: null, detail: null })
-      return revoked
-    })
+    return revokeBreakGlass(this.core, id, actor)
   }
 
   // ---- admin tokens and the check API's reads ----
@@ -292,7 +269,7 @@ export class SqliteStore implements Store {
   }
 
   async appliedRevisionId(): Promise<string | null> {
-    return currentAppliedId(this.core.reader)
+    return appliedRevisionId(this.core)
   }
 
   close(): Promise<void> {
