@@ -1,28 +1,31 @@
-// The better-sqlite3 Store: one write connection with group commit, one read connection (WAL snapshots).
-import type { ResourceQuery, RootSearch } from '../query.js'
-import {
-  type AuditEntry,
-  type AuditVerification,
-  type GroupChange,
-  type JsonObject,
-  type ListResult,
-  type LiveSnapshot,
-  type MemberRef,
-  type Store,
-  type StoredGroup,
-  type StoredUser,
-  type TokenInfo,
-  type WriteOptions,
-  type AdminScope,
-  type AdminTokenInfo,
-  type AccessChange,
-  type SearchHit,
-} from '../store.js'
+// The better-sqlite3 Store: one write connection with group commit, one read connection (WAL snapshots). A facade:
+// core.ts holds the connections and the write path, one module per concern does the work, each method delegates.
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
+import { withErrorBoundary } from '../error-boundary.js'
+import type { ResourceQuery, RootSearch } from '../query.js'
+import type {
+  AccessChange,
+  AdminScope,
+  AdminTokenInfo,
+  AuditEntry,
+  AuditVerification,
+  GroupChange,
+  JsonObject,
+  ListResult,
+  LiveSnapshot,
+  MemberRef,
+  SearchHit,
+  Store,
+  StoredGroup,
+  StoredUser,
+  TokenInfo,
+  WriteOptions,
+} from '../store.js'
 import { appliedRevisionId, appliedState, listAppliedRevisions, recordApply } from './applied-ledger.js'
 import { exportAuditEntries } from './audit.js'
-import { addBreakGlass, listBreakGlass, revokeBreakGlass } from './break-glass.js'
 import { verifyAuditChain } from './audit-verify.js'
+import { addBreakGlass, listBreakGlass, revokeBreakGlass } from './break-glass.js'
+import { bulkLoad } from './bulk-load.js'
 import { SqliteCore, type SqliteStoreOptions } from './core.js'
 import {
   authenticate,
@@ -36,13 +39,10 @@ import {
   revokeAdminToken,
   revokeToken,
 } from './credentials.js'
-import { withErrorBoundary } from '../error-boundary.js'
 import { sqliteStoreError } from './errors.js'
-import { newResourceId } from '../ids.js'
-import { userFields } from '../fields.js'
-import { readLiveSnapshot } from './snapshot.js'
-import { createGroup, deleteGroup, getGroup, modifyGroup, replaceGroup, writeGroupDoc } from './groups.js'
+import { createGroup, deleteGroup, getGroup, modifyGroup, replaceGroup } from './groups.js'
 import { listGroups, listUsers, searchResources } from './listing.js'
+import { readLiveSnapshot } from './snapshot.js'
 import { createUser, deleteUser, getUser, modifyUser, userNameKeys, userVersion } from './users.js'
 
 export type { SqliteStoreOptions } from './core.js'
@@ -178,42 +178,8 @@ export class SqliteStore implements Store {
   }
 
   /** Loads users, groups and memberships in one transaction with a single audit entry (benchmarks, imports). */
-  bulkLoad(
-    connection: string,
-    users: JsonObject[],
-    groups: { doc: JsonObject; memberIndexes: number[] }[],
-  ): { userIds: string[]; groupIds: string[] } {
-    return this.core.writeUnbatched(() => {
-      this.core.ensureConnectionSync(connection)
-      const now = this.core.now()
-      const insertUser = this.core.writer.prepare(
-        `INSERT INTO users (id, connection, user_name, user_name_key, external_id, active, display_name, doc, created, last_modified, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-      )
-      const userIds: string[] = []
-      const userRids: number[] = []
-      for (const doc of users) {
-        const fields = userFields(doc)
-        const id = newResourceId()
-        userIds.push(id)
-        userRids.push(
-          Number(insertUser.run(id, connection, fields.userName, fields.userNameKey, fields.externalId, fields.active, fields.displayName, JSON.stringify(doc), now, now).lastInsertRowid),
-        )
-      }
-      const insertMember = this.core.writer.prepare('INSERT OR IGNORE INTO memberships (group_rid, user_rid) VALUES (?, ?)')
-      const groupIds: string[] = []
-      for (const group of groups) {
-        const id = newResourceId()
-        groupIds.push(id)
-        const rid = writeGroupDoc(this.core, connection, 0, group.doc, 1, true, id)
-        for (const index of group.memberIndexes) {
-          const user = userRids[index]
-          if (user !== undefined) insertMember.run(rid, user)
-        }
-      }
-      this.core.accessChanges.touchAll()
-      this.core.record({ actor: 'cli', connection, action: 'bulk.load', resourceType: null, resourceId: null, beforeDigest: null, afterDigest: null, detail: { users: users.length, groups: groups.length } })
-      return { userIds, groupIds }
-    })
+  bulkLoad(connection: string, users: JsonObject[], groups: { doc: JsonObject; memberIndexes: number[] }[]): { userIds: string[]; groupIds: string[] } {
+    return bulkLoad(this.core, connection, users, groups)
   }
 
   // ---- applied revisions and break-glass grants ----
