@@ -22,7 +22,7 @@ export async function loadDesired(dir: string | undefined, io: Io, now: Date): P
 /** Run `work` with the store at --db / ROLECALL_DB, or with undefined when no database exists yet (and `mayBeMissing`). */
 export async function withStore<T>(db: string | undefined, io: Io, work: (store: Store | undefined) => Promise<T>, mayBeMissing = true, use: StoreUse = 'write'): Promise<T> {
   const location = resolveStoreLocation(db, io.env, io.cwd)
-  if (!storeExists(location)) {
+  if (!(await storeExists(location))) {
     if (!mayBeMissing) throw new RolecallError(`no database at ${location.display}`)
     return work(undefined)
   }

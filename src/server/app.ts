@@ -1,8 +1,10 @@
-// The HTTP server's one request pipeline: SCIM at /scim/v2, the admin and check API at /api/v1, /healthz and
+// The HTTP server's one request pipeline: SCIM at /scim/v2, the admin and check API at /api/v1, /healthz, /readyz and
 // /metrics. Every transport (rolecall serve's Node server, the demo's, a Fetch Request in process) answers through it.
 import type { Logger } from 'pino'
 import { Registry, collectDefaultMetrics } from 'prom-client'
-import { jsonReply, textReply } from '../http/exchange.js'
+import { StoreError, StoreUnavailableError } from '../errors.js'
+import { jsonReply, textReply, type HttpReply } from '../http/exchange.js'
+import { storeFailure } from '../http/store-failure.js'
 import { fetchHandler, requester } from '../http/fetch-transport.js'
 import { createPipeline, type Area, type Pipeline } from '../http/pipeline.js'
 import { scimAreas } from '../scim/app.js'
@@ -46,11 +48,33 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     prefix: '',
     errors: plain,
     routes: [
-      { method: 'GET', path: '/healthz', handle: async () => jsonReply({ status: 'ok', revision: await store.revision(), checks: checks.status() }) },
+      // Liveness: the process serves requests, whatever the store does (a load balancer restarts it only when not).
+      { method: 'GET', path: '/healthz', handle: async () => jsonReply({ status: 'ok', checks: checks.status() }) },
+      // Readiness: the store answers, within readyTimeoutMs; otherwise 503 and the load balancer sends elsewhere.
+      { method: 'GET', path: '/readyz', handle: () => readiness(store) },
       { method: 'GET', path: '/metrics', handle: async () => textReply(await registry.metrics(), 200, { 'content-type': registry.contentType }) },
     ],
   }
   const pipeline = createPipeline({ areas: [own, apiArea({ store, checks, clock, onUnexpected }), ...scimAreas({ store, onUnexpected })], fallback: plain, record: recordRequest })
   const fetch = fetchHandler(pipeline)
   return { pipeline, app: { fetch, request: requester(fetch) }, registry, checks, recordRequest }
+}
+
+/** How long /readyz waits for the store before it says the server is not ready. */
+const readyTimeoutMs = 2000
+
+async function readiness(store: Store): Promise<HttpReply> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreUnavailableError(`the store did not answer within ${readyTimeoutMs} ms`)), readyTimeoutMs)
+  })
+  try {
+    return jsonReply({ status: 'ready', revision: await Promise.race([store.revision(), late]) })
+  } catch (error) {
+    // Whatever stops the store answering, the server is not ready: the load balancer sends elsewhere meanwhile.
+    const { detail, headers } = storeFailure(error instanceof StoreError ? error : new StoreError('the store failed', { cause: error }))
+    return jsonReply({ status: 'unavailable', error: detail }, 503, headers)
+  } finally {
+    clearTimeout(timer)
+  }
 }

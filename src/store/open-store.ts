@@ -4,6 +4,7 @@ import { RolecallError, StoreError } from '../errors.js'
 import type { StoreLocation } from './location.js'
 import { withStoreCaches } from './cache/cached-store.js'
 import { backupDatabase } from './sqlite/backup.js'
+import { openPostgresStore, postgresStoreExists } from './postgres/postgres-store.js'
 import { openSqliteStore } from './sqlite/sqlite-store.js'
 import type { Store } from './store.js'
 
@@ -20,9 +21,10 @@ export type OpenStoreOptions = {
   clock?: () => Date
 }
 
-/** Whether a store exists at `location` (a database server always "exists": opening it says whether it answers). */
-export function storeExists(location: StoreLocation): boolean {
-  return location.backend === 'postgres' || location.path === ':memory:' || existsSync(location.path)
+/** Whether a store exists at `location`: a file, or a database that holds rolecall's schema. */
+export async function storeExists(location: StoreLocation): Promise<boolean> {
+  if (location.backend === 'postgres') return postgresStoreExists(location.url, location.display)
+  return location.path === ':memory:' || existsSync(location.path)
 }
 
 /**
@@ -30,7 +32,10 @@ export function storeExists(location: StoreLocation): boolean {
  * refuse a location where no store exists (see requireStore): a typo in --db must not start an empty one.
  */
 export async function openStore(location: StoreLocation, options: OpenStoreOptions): Promise<Store> {
-  if (location.backend === 'postgres') throw new StoreError(`${location.display}: PostgreSQL stores are not available in this build`)
+  if (location.backend === 'postgres') {
+    const store = await openPostgresStore(location.url, { ...(options.clock === undefined ? {} : { clock: options.clock }), display: location.display, readonly: options.use === 'read' })
+    return options.use === 'read' ? store : withStoreCaches(store)
+  }
   const clock = options.clock === undefined ? {} : { clock: options.clock }
   switch (options.use) {
     case 'serve':
@@ -43,8 +48,8 @@ export async function openStore(location: StoreLocation, options: OpenStoreOptio
 }
 
 /** Fails, naming the location, when no store exists there; `hint` says how one comes to be. */
-export function requireStore(location: StoreLocation, hint = 'rolecall serve creates it when it first starts'): void {
-  if (!storeExists(location)) throw new RolecallError(`no database at ${location.display}; ${hint}`)
+export async function requireStore(location: StoreLocation, hint = 'rolecall serve creates it when it first starts'): Promise<void> {
+  if (!(await storeExists(location))) throw new RolecallError(`no database at ${location.display}; ${hint}`)
 }
 
 /** A consistent copy of the store at `source` into the new file `destination`, while servers keep serving; returns what it copied. */

@@ -4,7 +4,7 @@
 // Uses ROLECALL_BENCH_PG_URL (a database it may fill) or starts its own throw-away cluster.
 //   node test/bench/pg-driver.bench.mjs [seconds-per-run]
 import { createHash } from 'node:crypto'
-import { startPostgres } from '../helpers/postgres-server.mjs'
+import { startPostgres } from '../helpers/postgres.mjs'
 
 const seconds = Number(process.argv[2] ?? 3)
 const rounds = 2
@@ -203,5 +203,5 @@ async function runScript(driver, script) {
 try {
   await main()
 } finally {
-  await cluster?.stop()
+  cluster?.destroy()
 }

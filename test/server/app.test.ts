@@ -3,11 +3,25 @@ import { createServerApp } from '../../src/server/app.js'
 import { memoryStore } from '../helpers/memory-store.js'
 
 describe('server app', () => {
-  it('answers /healthz with the store revision and how many users the check cache holds', async () => {
+  it('answers /healthz with how many users the check cache holds, and /readyz with the store revision', async () => {
     const { app } = createServerApp({ store: memoryStore() })
     const response = await app.request('/healthz')
     expect(response.status).toBe(200)
-    expect(await response.json()).toEqual({ status: 'ok', revision: 0, checks: { cachedUsers: 0, isWarming: false } })
+    expect(await response.json()).toEqual({ status: 'ok', checks: { cachedUsers: 0, isWarming: false } })
+    const ready = await app.request('/readyz')
+    expect(ready.status).toBe(200)
+    expect(await ready.json()).toEqual({ status: 'ready', revision: 0 })
+  })
+
+  it('is alive but not ready when the store does not answer: /healthz 200, /readyz 503 with Retry-After', async () => {
+    const store = memoryStore()
+    const { app } = createServerApp({ store })
+    await store.close()
+    expect((await app.request('/healthz')).status).toBe(200)
+    const ready = await app.request('/readyz')
+    expect(ready.status).toBe(503)
+    expect(ready.headers.get('retry-after')).toBe('1')
+    expect(await ready.json()).toEqual({ status: 'unavailable', error: 'the store failed; try again later' })
   })
 
   it('counts requests by route pattern and status in /metrics', async () => {

@@ -52,7 +52,8 @@ describe('rolecall serve (end to end)', () => {
     expect(discovery.status).toBe(200)
     const health = await fetch(`${server.url}/healthz`)
     // Nothing applied yet: no access to compute.
-    expect(await health.json()).toEqual({ status: 'ok', revision: 1, checks: { cachedUsers: 0, isWarming: false } })
+    expect(await health.json()).toEqual({ status: 'ok', checks: { cachedUsers: 0, isWarming: false } })
+    expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: 'ready', revision: 1 })
     const metrics = await (await fetch(`${server.url}/metrics`)).text()
     expect(metrics).toContain('rolecall_http_requests_total{method="POST",route="/scim/v2/Users",status="201"} 1')
     expect(metrics).toContain('rolecall_http_request_duration_seconds_bucket')
@@ -67,6 +68,7 @@ describe('rolecall serve (end to end)', () => {
       ['POST', '/scim/v2/Users', 413],
       ['GET', '/scim/v2/ServiceProviderConfig', 200],
       ['GET', '/healthz', 200],
+      ['GET', '/readyz', 200],
       ['GET', '/metrics', 200],
     ])
     expect(requests[0]?.['connection']).toBe('okta')

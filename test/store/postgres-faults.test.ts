@@ -1,25 +1,24 @@
 // The PostgreSQL store against a server that crashes, restarts, asks for a password or refuses TLS.
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { StoreBusyError, StoreCorruptError, StoreError, StoreFullError, StoreReadOnlyError, StoreUnavailableError } from '../../src/errors.js'
 import { postgresStoreError } from '../../src/store/postgres/errors.js'
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/postgres-store.js'
-import { databaseOf, startPostgres, type PostgresCluster } from '../helpers/postgres.js'
+import { startPostgres, type PostgresServer } from '../helpers/postgres.mjs'
 
 const actor = { actor: 'scim:okta' }
 
 describe('postgres store: a server that crashes and comes back', () => {
-  let cluster: PostgresCluster
+  let cluster: PostgresServer
   const stores: PostgresStore[] = []
 
   beforeAll(async () => {
-    cluster = await startPostgres({ crashSafe: true })
+    // A server of its own: this test kills it, and other test files share the run's.
+    cluster = await startPostgres()
   })
 
   afterAll(async () => {
     for (const store of stores) await store.close().catch(() => {})
-    await cluster.stop()
+    cluster.destroy()
   })
 
   it('fails writes as unavailable while the postmaster is dead, reconnects by itself, and lost no acknowledged write', async () => {
@@ -40,7 +39,7 @@ describe('postgres store: a server that crashes and comes back', () => {
     const down = await store.createUser('okta', { userName: 'down@example.com' }, actor).catch((caught: unknown) => caught)
     expect(down).toBeInstanceOf(StoreUnavailableError)
     expect((down as StoreUnavailableError).retryAfterSeconds).toBeGreaterThan(0)
-    await cluster.restart()
+    cluster.start()
     let after: unknown
     for (let attempt = 0; attempt < 50; attempt++) {
       after = await store.createUser('okta', { userName: 'after@example.com' }, actor).catch((caught: unknown) => caught)
@@ -53,22 +52,18 @@ describe('postgres store: a server that crashes and comes back', () => {
   })
 
   it('takes the password from PGPASSWORD when the URL has none, and never shows a wrong one', async () => {
-    const admin = await cluster.createDatabase()
-    await cluster.sql(databaseOf(admin), "CREATE ROLE app LOGIN PASSWORD 'right-horse'")
-    await cluster.sql(databaseOf(admin), `GRANT ALL ON SCHEMA public TO app`)
-    const hba = join(cluster.dir, 'data', 'pg_hba.conf')
-    writeFileSync(hba, `host all app 127.0.0.1/32 scram-sha-256\n${readFileSync(hba, 'utf8')}`)
-    await cluster.sql('postgres', 'SELECT pg_reload_conf()')
-    const url = `postgres://app@127.0.0.1:${cluster.port}/${databaseOf(admin)}`
+    // The server asks for a password (scram-sha-256); the URL names the user only.
+    const withPassword = new URL(await cluster.createDatabase())
+    const url = `postgres://${cluster.user}@${cluster.host}:${cluster.port}${withPassword.pathname}`
     const saved = process.env['PGPASSWORD']
     try {
-      process.env['PGPASSWORD'] = 'right-horse'
+      process.env['PGPASSWORD'] = cluster.password
       const store = await openPostgresStore(url)
       stores.push(store)
       expect((await store.createUser('okta', { userName: 'ada@example.com' }, actor)).version).toBe(1)
-      const wrong = await openPostgresStore(url.replace('app@', 'app:wrong-battery@')).catch((caught: unknown) => caught)
+      const wrong = await openPostgresStore(url.replace(`${cluster.user}@`, `${cluster.user}:wrong-battery@`)).catch((caught: unknown) => caught)
       expect(wrong).toBeInstanceOf(StoreError)
-      expect((wrong as Error).message).toMatch(/cannot sign in.*app:\*\*\*@/)
+      expect((wrong as Error).message).toContain(`cannot sign in to the store postgres://${cluster.user}:***@`)
       expect(JSON.stringify(wrong, Object.getOwnPropertyNames(wrong))).not.toContain('wrong-battery')
     } finally {
       if (saved === undefined) delete process.env['PGPASSWORD']

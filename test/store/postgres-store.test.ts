@@ -1,22 +1,27 @@
 // What the PostgreSQL store does beyond the shared contract: its schema's life, its indexes, its round trips.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import postgres from 'postgres'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { parseFilter } from '../../src/scim/filter/parser.js'
 import { groupType, userType } from '../../src/scim/schemas.js'
 import { listStatements } from '../../src/store/postgres/lists.js'
 import { migrations } from '../../src/store/postgres/migrations.js'
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/postgres-store.js'
-import { databaseOf, testPostgres, type ClusterClient } from '../helpers/postgres.js'
+import { freshDatabase } from '../helpers/postgres-db.js'
 
-let cluster: ClusterClient
 const opened: PostgresStore[] = []
-
-beforeAll(async () => {
-  cluster = await testPostgres()
-})
+const admins: postgres.Sql[] = []
 
 afterAll(async () => {
   for (const store of opened) await store.close()
+  for (const sql of admins) await sql.end({ timeout: 5 })
 })
+
+/** Runs SQL (several statements at once, none with parameters) in the database at `url`, as the server's superuser. */
+async function run(url: string, text: string, params: (string | number)[] = []): Promise<Record<string, unknown>[]> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} })
+  admins.push(sql)
+  return (await sql.unsafe(text, params)) as unknown as Record<string, unknown>[]
+}
 
 async function open(url: string, options: Parameters<typeof openPostgresStore>[1] = {}): Promise<PostgresStore> {
   const store = await openPostgresStore(url, options)
@@ -28,16 +33,16 @@ const actor = { actor: 'scim:okta' }
 
 describe('postgres store: schema', () => {
   it('migrates a new database once; opening it again keeps what it holds', async () => {
-    const url = await cluster.createDatabase()
+    const url = await freshDatabase()
     const first = await open(url)
     await first.createUser('okta', { userName: 'ada@example.com' }, actor)
     const again = await open(url)
     expect((await again.listUsers('okta', { startIndex: 1, count: 10 }, false)).total).toBe(1)
-    expect((await cluster.sql(databaseOf(url), 'SELECT version FROM rolecall_schema')).trim()).toBe(String(migrations.length))
+    expect(await run(url, 'SELECT version FROM rolecall_schema')).toEqual([{ version: migrations.length }])
   })
 
   it('migrates once when several replicas open an empty database at the same moment', async () => {
-    const url = await cluster.createDatabase()
+    const url = await freshDatabase()
     const stores = await Promise.all(Array.from({ length: 4 }, () => open(url)))
     await Promise.all(stores.map((store, i) => store.createUser('okta', { userName: `user${i}@example.com` }, actor)))
     expect(await stores[0]?.revision()).toBe(4)
@@ -45,17 +50,30 @@ describe('postgres store: schema', () => {
   })
 
   it('refuses a database whose schema is newer than this build, saying to upgrade', async () => {
-    const url = await cluster.createDatabase()
+    const url = await freshDatabase()
     await (await open(url)).close()
-    await cluster.sql(databaseOf(url), `UPDATE rolecall_schema SET version = ${migrations.length + 1}`)
+    await run(url, `UPDATE rolecall_schema SET version = ${migrations.length + 1}`)
     await expect(openPostgresStore(url)).rejects.toThrow(/newer than this rolecall understands.*upgrade rolecall/)
   })
 
   it('refuses a database that holds tables of its own and was never a rolecall store', async () => {
-    const url = await cluster.createDatabase()
-    await cluster.sql(databaseOf(url), 'CREATE TABLE invoices (id int)')
+    const url = await freshDatabase()
+    await run(url, 'CREATE TABLE invoices (id int)')
     await expect(openPostgresStore(url)).rejects.toThrow(/is not a rolecall store.*"invoices"/)
-    expect((await cluster.sql(databaseOf(url), "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).trim()).toBe('1')
+    expect(await run(url, "SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'")).toEqual([{ n: 1 }])
+  })
+})
+
+describe('postgres store: the audit log\'s guards', () => {
+  it('keeps the log append-only and its recorded head moving forward only, whoever writes', async () => {
+    const url = await freshDatabase()
+    await open(url)
+    await run(url, `INSERT INTO audit (seq, at, actor, action, prev_hash, hash) VALUES (1, 't', 'cli', 'x', '${'0'.repeat(64)}', '${'a'.repeat(64)}')`)
+    expect(await run(url, 'SELECT audit_seq::int AS seq, audit_hash AS hash FROM store_head')).toEqual([{ seq: 1, hash: 'a'.repeat(64) }])
+    await expect(run(url, "UPDATE audit SET actor = 'mallory'")).rejects.toThrow('audit log is append-only')
+    await expect(run(url, 'DELETE FROM audit')).rejects.toThrow('audit log is append-only')
+    await expect(run(url, 'TRUNCATE audit')).rejects.toThrow('audit log is append-only')
+    await expect(run(url, 'UPDATE store_head SET audit_seq = 0')).rejects.toThrow('audit head only moves forward')
   })
 })
 
@@ -68,15 +86,17 @@ describe('postgres store: errors', () => {
   })
 
   it('says which database is missing', async () => {
-    await expect(openPostgresStore(`${cluster.url.replace(/\/postgres$/, '')}/no_such_database`)).rejects.toThrow(/does not exist/)
+    const missing = new URL(inject('postgresUrl'))
+    missing.pathname = '/no_such_database'
+    await expect(openPostgresStore(missing.toString())).rejects.toThrow(/does not exist/)
   })
 
   it('answers a busy store when every pooled connection stays taken past the wait', async () => {
-    const url = await cluster.createDatabase()
+    const url = await freshDatabase()
     const store = await open(url, { poolSize: 1, poolWaitMs: 200, lockTimeoutMs: 200 })
     await store.createUser('okta', { userName: 'ada@example.com' }, actor)
     // Another session holds the head row: writes time out on its lock, and reads queue for the one connection.
-    const holder = cluster.sql(databaseOf(url), 'BEGIN; SELECT * FROM store_head FOR UPDATE; SELECT pg_sleep(1.5); COMMIT')
+    const holder = run(url, 'BEGIN; SELECT * FROM store_head FOR UPDATE; SELECT pg_sleep(1.5); COMMIT')
     await new Promise((resolve) => setTimeout(resolve, 300))
     const write = store.createUser('okta', { userName: 'bob@example.com' }, actor).catch((caught: unknown) => caught)
     const read = store.listConnections().catch((caught: unknown) => caught)
@@ -92,13 +112,13 @@ describe('postgres store: indexes', () => {
   let plan: (sql: string, params: readonly unknown[]) => Promise<string>
 
   beforeAll(async () => {
-    url = await cluster.createDatabase()
+    url = await freshDatabase()
     const store = await open(url)
     await store.createUser('okta', { userName: 'seed@example.com' }, actor)
     await store.createGroup('okta', { displayName: 'seed' }, [], actor)
     // Enough rows that a sequential scan would be the planner's choice if no index served.
-    await cluster.sql(
-      databaseOf(url),
+    await run(
+      url,
       `INSERT INTO users (id, connection, user_name, user_name_key, external_id, active, display_name, doc, created, last_modified, version)
          SELECT 'u-' || n, 'okta', 'user' || n || '@example.com', 'user' || n || '@example.com', 'ext-' || n, true, NULL,
            '{"userName":"user' || n || '@example.com"}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 1 FROM generate_series(1, 20000) n;
@@ -108,11 +128,7 @@ describe('postgres store: indexes', () => {
        INSERT INTO memberships (group_rid, user_rid) SELECT g.rid, u.rid FROM groups g JOIN users u ON u.rid % 2000 = g.rid % 2000;
        ANALYZE`,
     )
-    plan = async (sql, params) => {
-      const literal = (value: unknown) => (typeof value === 'number' ? String(value) : `'${String(value).replaceAll("'", "''")}'`)
-      const inlined = sql.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]))
-      return cluster.sql(databaseOf(url), `EXPLAIN ${inlined}`)
-    }
+    plan = async (sql, params) => (await run(url, `EXPLAIN ${sql}`, params as (string | number)[])).map((row) => String(row['QUERY PLAN'])).join('\n')
   })
 
   it.each([
@@ -135,13 +151,13 @@ describe('postgres store: indexes', () => {
 
 describe('postgres store: round trips', () => {
   it('reads in one round trip and patches a member of a 50,000-member group in at most four', async () => {
-    const url = await cluster.createDatabase()
+    const url = await freshDatabase()
     let roundTrips = 0
     const store = await open(url, { poolSize: 1, onRoundTrip: () => roundTrips++ })
     const ada = await store.createUser('okta', { userName: 'ada@example.com' }, actor)
     const big = await store.createGroup('okta', { displayName: 'everyone' }, [], actor)
-    await cluster.sql(
-      databaseOf(url),
+    await run(
+      url,
       `INSERT INTO users (id, connection, user_name, user_name_key, active, doc, created, last_modified, version)
          SELECT 'm-' || n, 'okta', 'm' || n, 'm' || n, true, '{"userName":"m' || n || '"}', 'x', 'x', 1 FROM generate_series(1, 50000) n;
        INSERT INTO memberships (group_rid, user_rid) SELECT g.rid, u.rid FROM groups g, users u WHERE g.id = '${big.id}' AND u.id LIKE 'm-%';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { parseFilter } from '../../src/scim/filter/parser.js'
 import { groupType, userType } from '../../src/scim/schemas.js'
 import { compileFilter } from '../../src/store/sqlite/filter-sql.js'
-import { prefixUpperBound } from '../../src/store/filter-terms.js'
+import { prefixUpperBound } from '../../src/store/query.js'
 
 describe('store/sqlite/filter-sql', () => {
   it('compiles Entra\'s value-path lookup to one EXISTS over the entries, holding both comparisons', () => {

@@ -51,7 +51,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       if (values.connection === undefined) throw new UsageError('token create: --connection NAME is required')
       const connection = checkConnectionName(values.connection)
       // The server (or `npm start`) creates the store: a --db with a typo must not make a second one.
-      requireStore(location)
+      await requireStore(location)
       const store = await openStore(location, { use: 'write' })
       try {
         await checkNewConnection(store, connection, values.force === true)
@@ -86,7 +86,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     case 'revoke': {
       const [id] = positionals
       if (id === undefined || positionals.length !== 1) throw new UsageError('token revoke: give exactly one token id')
-      requireStore(location)
+      await requireStore(location)
       const store = await openStore(location, { use: 'write' })
       try {
         if (!(await store.revokeToken(id))) {
@@ -103,7 +103,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       // A new token for the same connection; the old one stops working at once. Paste the new one into the IdP.
       const [id] = positionals
       if (id === undefined || positionals.length !== 1) throw new UsageError('token rotate: give exactly one token id')
-      requireStore(location)
+      await requireStore(location)
       const store = await openStore(location, { use: 'write' })
       try {
         const old = (await store.listTokens()).find((token) => token.id === id && token.revokedAt === undefined)

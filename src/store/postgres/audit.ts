@@ -1,6 +1,7 @@
 // The audit log of the PostgreSQL store: export, and verification of the chain, its recorded head and its guards.
-import { entryHash, fromRow, genesisHash, MalformedAuditEntryError, type AuditRow } from '../audit-chain.js'
-import type { AuditEntry, AuditHead, AuditVerification } from '../store.js'
+import { fromRow, type AuditRow } from '../audit-chain.js'
+import { auditVerdict, startOfWalk, stepAuditWalk } from '../audit-verdict.js'
+import type { AuditEntry, AuditVerification } from '../store.js'
 import type { Sql } from './connect.js'
 
 /** Rows read per batch while walking the log (a log of millions of entries is never held whole). */
@@ -61,72 +62,21 @@ async function triggerProblem(sql: Pick<Sql, 'unsafe'>): Promise<string | undefi
   return parts.length === 0 ? undefined : `the audit log's append-only triggers were tampered with (${parts.join('; ')})`
 }
 
-function headProblem(last: AuditHead, head: AuditHead): { brokenAt?: number; reason: string } | undefined {
-  if (last.seq < head.seq) {
-    const removed = last.seq + 1 === head.seq ? `entry ${head.seq} was` : `entries ${last.seq + 1} to ${head.seq} were`
-    return { brokenAt: last.seq + 1, reason: `the log ends at entry ${last.seq}, but the store recorded entry ${head.seq} as its last: ${removed} removed` }
-  }
-  if (last.seq > head.seq) return { brokenAt: head.seq + 1, reason: `entries after ${head.seq}, the recorded head, were added without moving it` }
-  if (last.hash !== head.hash) return { brokenAt: last.seq, reason: 'the last entry is not the one the store recorded as its head (its hash differs)' }
-  return undefined
-}
-
 /**
  * Checks the log in one repeatable-read transaction (writers may append meanwhile): every link, that it ends at
  * the recorded head, that the guards are in place, and that an entry has the hash `head` recorded elsewhere.
  */
 export async function verifyAuditChain(pool: Sql, options: { head?: string } = {}): Promise<AuditVerification> {
   return pool.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', async (sql): Promise<AuditVerification> => {
-    let last: AuditHead = { seq: 0, hash: genesisHash }
-    let entries = 0
-    let externalHeadSeq: number | undefined
-    let broken: { brokenAt?: number; reason: string } | undefined
+    let walk = startOfWalk
     for await (const row of auditRows(sql)) {
-      const expected = last.seq + 1
-      if (row.seq !== expected) {
-        broken = { brokenAt: row.seq, reason: `expected entry ${expected}, found ${row.seq}` }
-        break
-      }
-      let entry
-      try {
-        entry = fromRow(row)
-      } catch (error) {
-        if (!(error instanceof MalformedAuditEntryError)) throw error
-        broken = { brokenAt: row.seq, reason: 'its detail is not valid JSON (the row was changed outside rolecall)' }
-        break
-      }
-      const { prevHash, hash, ...body } = entry
-      if (prevHash !== last.hash) {
-        broken = { brokenAt: row.seq, reason: 'previous hash does not match' }
-        break
-      }
-      if (entryHash(last.hash, body) !== hash) {
-        broken = { brokenAt: row.seq, reason: 'entry hash does not match its content' }
-        break
-      }
-      if (hash === options.head) externalHeadSeq = row.seq
-      last = { seq: row.seq, hash }
-      entries++
+      walk = stepAuditWalk(walk, row, options.head)
+      if (walk.broken !== undefined) break
     }
     const [recorded] = (await sql.unsafe('SELECT audit_seq, audit_hash, revision FROM store_head WHERE id = 1')) as unknown as { audit_seq: string; audit_hash: string; revision: string }[]
-    if (broken === undefined) {
-      broken = recorded === undefined ? { reason: 'the recorded head of the log is missing' } : headProblem(last, { seq: Number(recorded.audit_seq), hash: recorded.audit_hash })
-    }
-    if (broken === undefined && entries === 0) {
-      const [held] = (await sql.unsafe('SELECT EXISTS (SELECT 1 FROM connections) OR EXISTS (SELECT 1 FROM admin_tokens) AS held')) as unknown as { held: boolean }[]
-      if (Number(recorded?.revision ?? 0) !== 0 || held?.held === true) {
-        broken = { brokenAt: 1, reason: 'the log is empty, but the store holds connections, tokens or changes that were logged when made' }
-      }
-    }
-    const triggers = await triggerProblem(sql)
-    if (broken !== undefined) {
-      const reason = triggers === undefined ? broken.reason : `${broken.reason}; ${triggers}`
-      return { ok: false, entries, reason, ...(broken.brokenAt === undefined ? {} : { brokenAt: broken.brokenAt }) }
-    }
-    if (triggers !== undefined) return { ok: false, entries, reason: triggers }
-    if (options.head !== undefined && externalHeadSeq === undefined) {
-      return { ok: false, entries, reason: `no entry has the hash ${options.head}, recorded earlier: the log was cut short or rewritten since` }
-    }
-    return { ok: true, entries, head: last, isHeadRecorded: true, ...(externalHeadSeq === undefined ? {} : { externalHeadSeq }) }
+    const [held] = (await sql.unsafe('SELECT EXISTS (SELECT 1 FROM connections) OR EXISTS (SELECT 1 FROM admin_tokens) AS held')) as unknown as { held: boolean }[]
+    const head = recorded === undefined ? { seq: -1, hash: '' } : { seq: Number(recorded.audit_seq), hash: recorded.audit_hash }
+    const holdsLoggedState = () => Number(recorded?.revision ?? 0) !== 0 || held?.held === true
+    return auditVerdict(walk, head, holdsLoggedState, await triggerProblem(sql), options.head)
   }) as Promise<AuditVerification>
 }

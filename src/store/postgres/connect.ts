@@ -26,6 +26,8 @@ export type PoolOptions = {
    * for benchmarks and tests that count them. Only for plain TCP connections.
    */
   onRoundTrip?: () => void
+  /** Every transaction read-only (commands that only read): a write fails on the server. */
+  readonly?: boolean
 }
 
 export const poolDefaults = { poolSize: 10, connectTimeoutMs: 5000, poolWaitMs: 5000, lockTimeoutMs: 5000, idleTimeoutMs: 60_000 }
@@ -37,7 +39,7 @@ const seconds = (ms: number) => Math.max(0.001, ms / 1000)
  * the URL (or PGSSLMODE) decides TLS. Nothing the pool logs or throws carries the password: see errors.ts.
  */
 export function connect(url: string, options: PoolOptions = {}): Sql {
-  const { onRoundTrip, ...rest } = options
+  const { onRoundTrip, readonly, ...rest } = options
   const settings = { ...poolDefaults, ...definedOf(rest) }
   return postgres(url, {
     ...(onRoundTrip === undefined ? {} : { socket: (_options: unknown, host: string, port: number) => countingSocket(host, port, onRoundTrip) as Promise<never> }),
@@ -45,9 +47,9 @@ export function connect(url: string, options: PoolOptions = {}): Sql {
     connect_timeout: seconds(settings.connectTimeoutMs),
     queue_timeout: seconds(settings.poolWaitMs),
     idle_timeout: seconds(settings.idleTimeoutMs),
-    // Against a server that is down, attempts back off to one a second (the driver's default grows to 20 s):
-    // a replica is serving again within about a second of its database coming back.
-    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+    // Against a server that is down, attempts back off to ten a second (the driver's default grows to 20 s): a
+    // refused connection costs the server nothing, and a replica serves again within 0.1 s of its database.
+    backoff: (retries: number) => Math.min(0.01 * 2 ** retries, 0.1),
     onnotice: () => {},
     fetch_types: false,
     connection: {
@@ -57,6 +59,7 @@ export function connect(url: string, options: PoolOptions = {}): Sql {
       idle_in_transaction_session_timeout: 60_000,
       // Texts are stored and compared as UTC ISO strings; nothing reads the server's clock.
       TimeZone: 'UTC',
+      ...(readonly === true ? { default_transaction_read_only: true } : {}),
     },
   })
 }
@@ -80,7 +83,7 @@ function countingSocket(host: string, port: number, onRoundTrip: () => void): Pr
   })
 }
 
-function definedOf(options: Omit<PoolOptions, 'onRoundTrip'>): Partial<typeof poolDefaults> {
+function definedOf(options: Omit<PoolOptions, 'onRoundTrip' | 'readonly'>): Partial<typeof poolDefaults> {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<typeof poolDefaults>
 }
 

@@ -1,25 +1,14 @@
 // SCIM bearer tokens and admin API tokens: stored as SHA-256 hashes, compared in constant time, revocable.
 import { adminTokenPrefix, hashToken, newAdminToken, newToken, newTokenId, sameHash, tokenHint } from '../tokens.js'
 import type { AdminScope, AdminTokenInfo, TokenInfo } from '../store.js'
+import { toAdminTokenInfo, type AdminTokenRow as AdminRow } from '../token-rows.js'
 import type { Sql } from './connect.js'
 import type { WriteTx } from './transaction.js'
 
 type TokenRow = { id: string; connection: string; hash: string; hint: string; created_at: string; revoked_at: string | null }
-type AdminRow = { id: string; hash: string; hint: string; name: string | null; scopes: string; created_at: string; revoked_at: string | null }
 
 function toTokenInfo(row: TokenRow): TokenInfo {
   return { id: row.id, connection: row.connection, hint: row.hint, createdAt: row.created_at, ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }) }
-}
-
-function toAdminInfo(row: AdminRow): AdminTokenInfo {
-  return {
-    id: row.id,
-    hint: row.hint,
-    ...(row.name === null ? {} : { name: row.name }),
-    scopes: JSON.parse(row.scopes) as AdminScope[],
-    createdAt: row.created_at,
-    ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
-  }
 }
 
 /** Queues a new SCIM token of `connection` (which must exist by the time it commits). */
@@ -53,12 +42,12 @@ export function insertAdminToken(tx: WriteTx, scopes: readonly AdminScope[], nam
   const made = newAdminToken()
   const row: AdminRow = { id: made.id, hash: made.hash, hint: made.hint, name: name ?? null, scopes: JSON.stringify([...scopes].sort()), created_at: tx.now, revoked_at: null }
   tx.defer('INSERT INTO admin_tokens (id, hash, hint, name, scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [row.id, row.hash, row.hint, row.name, row.scopes, row.created_at])
-  return { token: made.token, info: toAdminInfo(row) }
+  return { token: made.token, info: toAdminTokenInfo(row) }
 }
 
 export async function listAdminTokens(sql: Sql): Promise<AdminTokenInfo[]> {
   const rows = (await sql.unsafe('SELECT * FROM admin_tokens ORDER BY created_at, id', [], { prepare: true })) as unknown as AdminRow[]
-  return rows.map(toAdminInfo)
+  return rows.map(toAdminTokenInfo)
 }
 
 export async function revokeAdminToken(tx: WriteTx, id: string): Promise<boolean> {

@@ -1,6 +1,5 @@
 // Compiles resolved SCIM filters and sort keys to PostgreSQL WHERE / ORDER BY text with bound parameters ($1…).
-import { holdsForEmpty, prefixUpperBound } from '../filter-terms.js'
-import type { AttrRef, AttrType, CompareOp, Filter } from '../query.js'
+import { holdsForEmpty, prefixUpperBound, type AttrRef, type AttrType, type CompareOp, type Filter } from '../query.js'
 import type { SqlParam } from './connect.js'
 
 export type ResourceTable = 'users' | 'groups'

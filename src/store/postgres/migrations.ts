@@ -218,3 +218,13 @@ export async function schemaVersion(sql: Sql): Promise<number> {
   const [row] = await sql.unsafe<{ version: number }[]>(`SELECT version FROM ${versionTable}`)
   return row?.version ?? 0
 }
+
+/** For commands that only read: the schema must be there, and not newer than this build; nothing is migrated. */
+export async function requireSchema(sql: Sql, display: string): Promise<number> {
+  const version = await schemaVersion(sql)
+  if (version === 0) throw new StoreError(`the database ${display} holds no rolecall store yet; rolecall serve creates it when it first starts`)
+  if (version > migrations.length) {
+    throw new StoreError(`the store ${display} has schema version ${version}, newer than this rolecall understands (${migrations.length}); upgrade rolecall`)
+  }
+  return version
+}

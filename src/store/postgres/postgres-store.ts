@@ -33,13 +33,17 @@ import { applyMemberOps, checkVersion, conflictOn, insertGroup, insertUser, upda
 import { postgresStoreError } from './errors.js'
 import * as ledger from './ledger.js'
 import { listResources, searchResources } from './lists.js'
-import { migrate } from './migrations.js'
+import { migrate, requireSchema, schemaVersion } from './migrations.js'
 import { groupsColumn, membersColumn, resourceColumns, toGroup, toResource, toUser, type ResourceRow } from './rows.js'
 import { runWrite, type WriteTx } from './transaction.js'
 
 export type PostgresStoreOptions = PoolOptions & {
   /** Clock for timestamps; tests pass a fixed one. */
   clock?: () => Date
+  /** What messages show of the location (default: the URL without its password). */
+  display?: string
+  /** For commands that only read: no migrations, a database without rolecall's schema refused, every write refused. */
+  readonly?: boolean
 }
 
 /** Whose access a committed write may have changed (see AccessChange). */
@@ -451,17 +455,30 @@ export class PostgresStore implements Store {
  * migrate once) and refuses a database that is not a rolecall store or whose schema is newer than this build.
  */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
-  const display = displayOf(url)
+  const display = options.display ?? displayOf(url)
   const password = passwordOf(url)
   const mapError = (error: unknown) => postgresStoreError(display, error, password)
   const sql = connect(url, options)
   try {
-    await migrate(sql, display)
+    if (options.readonly === true) await requireSchema(sql, display)
+    else await migrate(sql, display)
   } catch (error) {
     await sql.end({ timeout: 1 }).catch(() => {})
     throw mapError(error)
   }
   return withErrorBoundary(new PostgresStore(sql, display, options), mapError)
+}
+
+/** Whether the database at `url` holds a rolecall store (its schema); a database that cannot be reached fails. */
+export async function postgresStoreExists(url: string, display = displayOf(url)): Promise<boolean> {
+  const sql = connect(url, { poolSize: 1, readonly: true })
+  try {
+    return (await schemaVersion(sql)) > 0
+  } catch (error) {
+    throw postgresStoreError(display, error, passwordOf(url))
+  } finally {
+    await sql.end({ timeout: 1 }).catch(() => {})
+  }
 }
 
 function passwordOf(url: string): string {

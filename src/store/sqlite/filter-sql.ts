@@ -1,6 +1,5 @@
 // Compiles resolved SCIM filters and sort keys to SQLite WHERE / ORDER BY text with bound parameters.
-import type { AttrRef, CompareOp, Filter } from '../query.js'
-import { holdsForEmpty, prefixUpperBound } from '../filter-terms.js'
+import { holdsForEmpty, prefixUpperBound, type AttrRef, type CompareOp, type Filter } from '../query.js'
 import { jsonTypesOf } from './filter-terms.js'
 
 export type ResourceTable = 'users' | 'groups'

@@ -1,4 +1,4 @@
-// What a filter value means for the JSON types SQLite's json_type names (the backend-neutral terms: ../filter-terms.ts).
+// What a filter term means for the values SQLite holds: prefix bounds in text order, and JSON types.
 
 /** The JSON types a filter value can equal or be ordered against (RFC 7643 §2.3: a string is never a number). */
 export function jsonTypesOf(value: string | number | boolean): string {

@@ -1,432 +1,105 @@
-// The better-sqlite3 Store: one write connection with group commit, one read connection (WAL snapshots).
-import { randomUUID } from 'node:crypto'
-import { Worker } from 'node:worker_threads'
-import type Database from 'better-sqlite3'
-import { StoreError } from '../../errors.js'
-import { userNameLookup, type Filter, type ResourceQuery, type RootSearch } from '../query.js'
-import {
-  WriteRejectedError,
-  type AuditEntry,
-  type AuditVerification,
-  type GroupChange,
-  type JsonObject,
-  type ListResult,
-  type LiveSnapshot,
-  type MemberOp,
-  type MemberRef,
-  type Store,
-  type StoredGroup,
-  type StoredUser,
-  type TokenInfo,
-  type WriteOptions,
-  type AdminScope,
-  type AdminTokenInfo,
-  type AccessChange,
-  type SearchHit,
-} from '../store.js'
+// The better-sqlite3 Store: one write connection with group commit, one read connection (WAL snapshots). A facade:
+// core.ts holds the connections and the write path, one module per concern does the work, each method delegates.
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
-import { findAdminToken, insertAdminToken, listAdminTokens, markAdminTokenRevoked } from './admin-tokens.js'
-import { currentAppliedId, insertAppliedRevision, insertBreakGlass, listAppliedRevisions, listBreakGlass, markBreakGlassRevoked, readAppliedState } from './applied.js'
-import { digest, digestOfStored, type AuditRecord } from '../audit-chain.js'
-import { AuditLog, exportAuditEntries } from './audit.js'
-import { verifyAuditChain } from './audit-verify.js'
-import { WriteBatcher, type Durability, type LockWait } from './batcher.js'
-import { AccessChanges } from './access-changes.js'
 import { withErrorBoundary } from '../error-boundary.js'
+import type { ResourceQuery, RootSearch } from '../query.js'
+import type {
+  AccessChange,
+  AdminScope,
+  AdminTokenInfo,
+  AuditEntry,
+  AuditVerification,
+  GroupChange,
+  JsonObject,
+  ListResult,
+  LiveSnapshot,
+  MemberRef,
+  SearchHit,
+  Store,
+  StoredGroup,
+  StoredUser,
+  TokenInfo,
+  WriteOptions,
+} from '../store.js'
+import { appliedRevisionId, appliedState, listAppliedRevisions, recordApply } from './applied-ledger.js'
+import { exportAuditEntries } from './audit.js'
+import { verifyAuditChain } from './audit-verify.js'
+import { addBreakGlass, listBreakGlass, revokeBreakGlass } from './break-glass.js'
+import { bulkLoad } from './bulk-load.js'
+import { SqliteCore, type SqliteStoreOptions } from './core.js'
+import {
+  authenticate,
+  authenticateAdmin,
+  createAdminToken,
+  createToken,
+  ensureConnection,
+  listAdminTokens,
+  listConnections,
+  listTokens,
+  revokeAdminToken,
+  revokeToken,
+} from './credentials.js'
 import { sqliteStoreError } from './errors.js'
-import { compileFilter, compileSort, type ResourceTable, type SqlParam } from './filter-sql.js'
-import { newResourceId } from '../ids.js'
-import { groupFields, memberDetail, userFields } from '../fields.js'
-import { blockingBusyTimeoutMs, isMemoryPath, openDatabase } from './open.js'
-import { openReadOnly } from './open-read-only.js'
+import { createGroup, deleteGroup, getGroup, modifyGroup, replaceGroup } from './groups.js'
+import { listGroups, listUsers, searchResources } from './listing.js'
 import { readLiveSnapshot } from './snapshot.js'
-import { rootSearchSql } from './root-search.js'
-import { UserDirectories } from './user-directory.js'
-import { hashToken, newToken, newTokenId, sameHash, tokenHint } from '../tokens.js'
+import { createUser, deleteUser, getUser, modifyUser, userNameKeys, userVersion } from './users.js'
 
-export type SqliteStoreOptions = {
-  /** Clock for timestamps; tests pass a fixed one. */
-  clock?: () => Date
-  /**
-   * How commits are made durable (see WriteBatcher). Both file modes put every acknowledged write on disk;
-   * `wal-fsync` (the default) does the fsync off the event loop.
-   */
-  durability?: 'full' | 'wal-fsync'
-  /**
-   * Checkpoint the WAL from a worker thread instead of on the committing thread (long-running servers).
-   * Needs the compiled `checkpointer.js` beside this module.
-   */
-  backgroundCheckpoint?: boolean
-  /**
-   * What a write does while another process holds the write lock (see LockWait in batcher.ts). `block` (the CLI's:
-   * a command has no other requests to serve) lets SQLite's busy handler sleep in BEGIN, blocking the thread, up to
-   * `lockDeadlineMs` (default 10 s). `retry` (a server's) never blocks: writes queue and BEGIN is retried on
-   * timers, reads keep being served, and a write still waiting after `lockDeadlineMs` (default 5 s) fails.
-   * Either way, a write that gives up fails with StoreBusyError, having written nothing.
-   */
-  lockWait?: 'block' | 'retry'
-  lockDeadlineMs?: number
-  /**
-   * For commands that only read: no migrations, every write refused, and readable on a read-only mount (see
-   * openReadOnly). A store from before the latest migration is read as it is.
-   */
-  readonly?: boolean
-}
-
-/** How long a server's write waits for another process's write lock before it fails with StoreBusyError. */
-const defaultLockDeadlineMs = 5000
-
-type ResourceRow = {
-  rid: number
-  id: string
-  connection: string
-  doc: string
-  created: string
-  last_modified: string
-  version: number
-}
-
-type TokenRow = { id: string; connection: string; hash: string; hint: string; created_at: string; revoked_at: string | null }
-
-/** A filter that names one resource by a unique key of its table. */
-function isUniqueLookup(table: ResourceTable, filter: Filter): boolean {
-  if (filter.kind !== 'compare' || filter.op !== 'eq' || filter.attr.extension !== undefined || filter.attr.sub !== undefined) return false
-  return filter.attr.name === 'id' || (filter.attr.name === (table === 'users' ? 'userName' : 'displayName') && typeof filter.value === 'string')
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'SQLITE_CONSTRAINT_UNIQUE'
-}
-
-/** SQLite's JSON functions refusing a stored document (too deep for them, or not JSON). */
-function isRefusedJson(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'SQLITE_ERROR' && error instanceof Error && /malformed JSON/i.test(error.message)
-}
-
-function toResource(row: ResourceRow) {
-  return {
-    id: row.id,
-    connection: row.connection,
-    doc: JSON.parse(row.doc) as JsonObject,
-    created: row.created,
-    lastModified: row.last_modified,
-    version: row.version,
-  }
-}
+export type { SqliteStoreOptions } from './core.js'
 
 export class SqliteStore implements Store {
-  private readonly writer: Database.Database
-  private readonly reader: Database.Database
-  private readonly batcher: WriteBatcher
-  private readonly audit: AuditLog
-  /** Milliseconds since the epoch, from the clock the options give (tests) or Date.now (no Date per call). */
-  private readonly clockMs: () => number
-  private readonly writerStatements = new Map<string, Database.Statement<unknown[]>>()
-  private readonly readerStatements = new Map<string, Database.Statement<unknown[]>>()
-  private lastNow = { time: Number.NaN, text: '' }
-  /** Connections whose row is committed; and those read or created by the open batch, known once it commits. */
-  private readonly knownConnections = new Set<string>()
-  private readonly seenConnections = new Set<string>()
-  /**
-   * Group rows read or written by the open batch (IdPs send bursts of member PATCHes to one group); cleared
-   * when the batch ends or a write rolls back, dropped by any other write to the group.
-   */
-  private readonly groupsInBatch = new Map<string, ResourceRow>()
-  private isClosed = false
-  private checkpointer: Worker | undefined
-  private readonly accessChanges = new AccessChanges()
-  private userDirectories: UserDirectories | undefined
-  /** Set when opened read-only: the one connection is both writer and reader, and every write is refused. */
-  private readonly disposeReadOnly: (() => void) | undefined
+  private readonly core: SqliteCore
 
   constructor(readonly path: string, options: SqliteStoreOptions = {}) {
-    const clock = options.clock
-    this.clockMs = clock === undefined ? Date.now : () => clock().getTime()
-    const durability: Durability = isMemoryPath(path) ? 'none' : (options.durability ?? 'wal-fsync')
-    if (options.readonly === true && !isMemoryPath(path)) {
-      const opened = openReadOnly(path)
-      this.writer = opened.db
-      this.disposeReadOnly = opened.dispose
-    } else {
-      this.writer = openDatabase(path, { synchronous: durability === 'wal-fsync' ? 'NORMAL' : 'FULL' })
-    }
-    const lockWait: LockWait =
-      options.lockWait === 'retry'
-        ? { mode: 'retry', deadlineMs: options.lockDeadlineMs ?? defaultLockDeadlineMs }
-        : { mode: 'block', timeoutMs: options.lockDeadlineMs ?? blockingBusyTimeoutMs }
-    // Opening (migrations) waited as the CLI does; from here on, a server's batcher waits on timers instead.
-    if (lockWait.mode === 'retry') this.writer.pragma('busy_timeout = 0')
-    else if (lockWait.timeoutMs !== blockingBusyTimeoutMs) this.writer.pragma(`busy_timeout = ${lockWait.timeoutMs}`)
-    // WAL lets a second connection read committed state while the writer batches; :memory: cannot be shared.
-    this.reader = isMemoryPath(path) || this.disposeReadOnly !== undefined ? this.writer : openDatabase(path, { migrate: false })
-    this.batcher = new WriteBatcher(this.writer, durability, `${path}-wal`, {
-      afterCommit: (isCommitted) => {
-        this.accessChanges.settle(isCommitted, () => this.revisionOf(this.writer))
-        this.audit.forget()
-        if (isCommitted) for (const name of this.seenConnections) this.knownConnections.add(name)
-        this.seenConnections.clear()
-        this.groupsInBatch.clear()
-      },
-      afterRollbackTo: () => {
-        this.audit.forget()
-        this.seenConnections.clear()
-        this.groupsInBatch.clear()
-      },
-    }, lockWait)
-    if (options.backgroundCheckpoint === true && !isMemoryPath(path)) {
-      this.writer.pragma('wal_autocheckpoint = 0')
-      this.checkpointer = new Worker(new URL('./checkpointer.js', import.meta.url), { workerData: { path, intervalMs: 200 } })
-      this.checkpointer.unref()
-      this.checkpointer.on('error', () => {
-        // Without the worker, fall back to SQLite's own checkpoints on commit.
-        if (!this.isClosed) this.writer.pragma('wal_autocheckpoint = 1000')
-        this.checkpointer = undefined
-      })
-    }
-    this.audit = new AuditLog(this.writer)
-  }
-
-  private now(): string {
-    // Formatted once per millisecond: a write reads the clock several times.
-    const time = this.clockMs()
-    if (time !== this.lastNow.time) this.lastNow = { time, text: new Date(time).toISOString() }
-    return this.lastNow.text
-  }
-
-  private stmt(db: Database.Database, sql: string): Database.Statement<unknown[]> {
-    // One map per connection, keyed by the SQL text itself (no key string to build and hash per call).
-    const statements = db === this.writer ? this.writerStatements : this.readerStatements
-    let statement = statements.get(sql)
-    if (statement === undefined) {
-      // Filters make many shapes of SQL; keep the cache bounded.
-      if (statements.size > 500) statements.clear()
-      statement = db.prepare(sql)
-      statements.set(sql, statement)
-    }
-    return statement
-  }
-
-  private write<T>(work: () => T): Promise<T> {
-    if (this.isClosed) return Promise.reject(new StoreError('store is closed'))
-    if (this.disposeReadOnly !== undefined) return Promise.reject(new StoreError(`the store ${this.path} was opened for reading only`))
-    return this.batcher.run(work)
-  }
-
-  private bumpRevision(): void {
-    this.accessChanges.beforeBump(() => this.revisionOf(this.writer))
-    this.stmt(this.writer, `UPDATE state SET value = value + 1 WHERE key = 'revision'`).run()
-  }
-
-  private record(record: AuditRecord, isResourceWrite = true): void {
-    if (isResourceWrite) this.bumpRevision()
-    this.audit.append(this.now(), record)
-  }
-
-  private connectionRow(db: Database.Database, name: string): boolean {
-    return this.stmt(db, 'SELECT 1 FROM connections WHERE name = ?').get(name) !== undefined
-  }
-
-  private ensureConnectionSync(name: string): void {
-    // Connections are never deleted: one known to be committed needs no read (a POST /Users per request).
-    if (this.knownConnections.has(name)) return
-    this.seenConnections.add(name)
-    if (this.connectionRow(this.writer, name)) return
-    this.stmt(this.writer, 'INSERT INTO connections (name, created_at) VALUES (?, ?)').run(name, this.now())
-    this.record({ actor: 'cli', connection: name, action: 'connection.create', resourceType: null, resourceId: null, beforeDigest: null, afterDigest: null, detail: null }, false)
+    this.core = new SqliteCore(path, options)
   }
 
   // ---- connections and tokens ----
 
   ensureConnection(name: string): Promise<void> {
-    return this.write(() => this.ensureConnectionSync(name))
+    return ensureConnection(this.core, name)
   }
 
   async listConnections(): Promise<string[]> {
-    return (this.stmt(this.reader, 'SELECT name FROM connections ORDER BY name').all() as { name: string }[]).map((row) => row.name)
+    return listConnections(this.core)
   }
 
   createToken(connection: string): Promise<{ token: string; info: TokenInfo }> {
-    return this.write(() => {
-      this.ensureConnectionSync(connection)
-      const token = newToken()
-      const info: TokenInfo = { id: newTokenId(), connection, hint: tokenHint(token), createdAt: this.now() }
-      this.stmt(this.writer, 'INSERT INTO tokens (id, connection, hash, hint, created_at) VALUES (?, ?, ?, ?, ?)').run(
-        info.id,
-        connection,
-        hashToken(token),
-        info.hint,
-        info.createdAt,
-      )
-      this.record({ actor: 'cli', connection, action: 'token.create', resourceType: 'Token', resourceId: info.id, beforeDigest: null, afterDigest: null, detail: null }, false)
-      return { token, info }
-    })
+    return createToken(this.core, connection)
   }
 
   async listTokens(): Promise<TokenInfo[]> {
-    const rows = this.stmt(this.reader, 'SELECT * FROM tokens ORDER BY created_at, id').all() as TokenRow[]
-    return rows.map((row) => ({
-      id: row.id,
-      connection: row.connection,
-      hint: row.hint,
-      createdAt: row.created_at,
-      ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
-    }))
+    return listTokens(this.core)
   }
 
   revokeToken(id: string): Promise<boolean> {
-    return this.write(() => {
-      const row = this.stmt(this.writer, 'SELECT * FROM tokens WHERE id = ? AND revoked_at IS NULL').get(id) as TokenRow | undefined
-      if (row === undefined) return false
-      this.stmt(this.writer, 'UPDATE tokens SET revoked_at = ? WHERE id = ?').run(this.now(), id)
-      this.record({ actor: 'cli', connection: row.connection, action: 'token.revoke', resourceType: 'Token', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
-      return true
-    })
+    return revokeToken(this.core, id)
   }
 
   async authenticate(token: string): Promise<string | undefined> {
-    const hash = hashToken(token)
-    const row = this.stmt(this.reader, 'SELECT hash, connection, revoked_at FROM tokens WHERE hash = ?').get(hash) as
-      | Pick<TokenRow, 'hash' | 'connection' | 'revoked_at'>
-      | undefined
-    if (row === undefined || row.revoked_at !== null || !sameHash(row.hash, hash)) return undefined
-    return row.connection
+    return authenticate(this.core, token)
   }
 
   // ---- users ----
 
-  /** Every write bumps the version and a delete removes the row: one index look-up confirms a cached user. */
   async userVersion(connection: string, id: string): Promise<number | undefined> {
-    const row = this.stmt(this.reader, 'SELECT version FROM users WHERE id = ? AND connection = ?').get(id, connection) as { version: number } | undefined
-    return row?.version
-  }
-
-  private userRow(db: Database.Database, connection: string, id: string): ResourceRow | undefined {
-    return this.stmt(db, 'SELECT rid, id, connection, doc, created, last_modified, version FROM users WHERE id = ? AND connection = ?').get(id, connection) as
-      | ResourceRow
-      | undefined
-  }
-
-  private groupsOf(rid: number): MemberRef[] {
-    const rows = this.stmt(
-      this.reader,
-      'SELECT g.id, g.display_name FROM memberships m JOIN groups g ON g.rid = m.group_rid WHERE m.user_rid = ? ORDER BY g.display_name_key',
-    ).all(rid) as { id: string; display_name: string }[]
-    return rows.map((row) => ({ value: row.id, display: row.display_name }))
-  }
-
-  private toUser(row: ResourceRow, withGroups: boolean): StoredUser {
-    return withGroups ? { ...toResource(row), groups: this.groupsOf(row.rid) } : toResource(row)
-  }
-
-  private checkVersion(row: ResourceRow | undefined, kind: string, id: string, options: WriteOptions): ResourceRow {
-    if (row === undefined) throw new WriteRejectedError('not-found', `${kind} ${id} not found`)
-    if (options.ifVersion !== undefined && !options.ifVersion.includes(row.version)) {
-      throw new WriteRejectedError('precondition', `${kind} ${id} is at version ${row.version}`)
-    }
-    return row
-  }
-
-  private writeUserDoc(connection: string, rid: number, doc: JsonObject, version: number): void {
-    const fields = userFields(doc)
-    try {
-      this.stmt(
-        this.writer,
-        'UPDATE users SET user_name = ?, user_name_key = ?, external_id = ?, active = ?, display_name = ?, doc = ?, last_modified = ?, version = ? WHERE rid = ?',
-      ).run(fields.userName, fields.userNameKey, fields.externalId, fields.active, fields.displayName, JSON.stringify(doc), this.now(), version, rid)
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new WriteRejectedError('conflict', `userName "${fields.userName}" is already taken in ${connection}`)
-      throw error
-    }
+    return userVersion(this.core, connection, id)
   }
 
   createUser(connection: string, doc: JsonObject, options: WriteOptions): Promise<StoredUser> {
-    return this.write(() => {
-      this.ensureConnectionSync(connection)
-      const fields = userFields(doc)
-      const id = newResourceId()
-      const now = this.now()
-      try {
-        this.stmt(
-          this.writer,
-          `INSERT INTO users (id, connection, user_name, user_name_key, external_id, active, display_name, doc, created, last_modified, version)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-        ).run(id, connection, fields.userName, fields.userNameKey, fields.externalId, fields.active, fields.displayName, JSON.stringify(doc), now, now)
-      } catch (error) {
-        if (isUniqueViolation(error)) throw new WriteRejectedError('conflict', `userName "${fields.userName}" is already taken in ${connection}`)
-        throw error
-      }
-      this.record({ actor: options.actor, connection, action: 'user.create', resourceType: 'User', resourceId: id, beforeDigest: null, afterDigest: digest(doc), detail: null })
-      this.accessChanges.touchUsers([id], [fields.userName])
-      return { id, connection, doc, created: now, lastModified: now, version: 1 }
-    })
+    return createUser(this.core, connection, doc, options)
   }
 
   async getUser(connection: string, id: string, withGroups: boolean): Promise<StoredUser | undefined> {
-    const row = this.userRow(this.reader, connection, id)
-    return row === undefined ? undefined : this.toUser(row, withGroups)
+    return getUser(this.core, connection, id, withGroups)
   }
 
   listUsers(connection: string, query: ResourceQuery, withGroups: boolean): Promise<ListResult<StoredUser>> {
-    const key = userNameLookup(query, withGroups)
-    if (key !== undefined) {
-      // Okta asks `userName eq "…"` before every create and update: one unique-index lookup (what compileFilter
-      // would build, without building it).
-      const row = this.stmt(this.reader, 'SELECT rid, id, connection, doc, created, last_modified, version FROM users WHERE connection = ? AND user_name_key = ?').get(connection, key) as
-        | ResourceRow
-        | undefined
-      return Promise.resolve(row === undefined ? { total: 0, items: [] } : { total: 1, items: [this.toUser(row, false)] })
-    }
-    return Promise.resolve(this.list('users', connection, query, (row) => this.toUser(row, withGroups)))
-  }
-
-  private list<T>(table: ResourceTable, connection: string, query: ResourceQuery, map: (row: ResourceRow) => T): ListResult<T> {
-    try {
-      return this.listPage(table, connection, query, map, false)
-    } catch (error) {
-      // SQLite's JSON functions refuse a document nested past 1000 levels and fail the whole statement. SCIM bodies
-      // are bounded now, but one stored before must not break every filtered or sorted list of its connection: ask
-      // again with such documents matching no filter and sorting last. Only then, so that plans stay as they are.
-      if (!isRefusedJson(error)) throw error
-      return this.listPage(table, connection, query, map, true)
-    }
-  }
-
-  private listPage<T>(table: ResourceTable, connection: string, query: ResourceQuery, map: (row: ResourceRow) => T, isGuarded: boolean): ListResult<T> {
-    const guard = (sql: string) => (isGuarded ? `CASE WHEN json_valid(r.doc) THEN (${sql}) END` : sql)
-    let where = 'r.connection = ?'
-    const params: SqlParam[] = [connection]
-    if (query.filter !== undefined) {
-      const compiled = compileFilter(table, query.filter)
-      where += ` AND (${guard(compiled.sql)})`
-      params.push(...compiled.params)
-    }
-    const countTotal = () => (this.stmt(this.reader, `SELECT count(*) AS n FROM ${table} r WHERE ${where}`).get(...params) as { n: number }).n
-    if (query.count <= 0) return { total: countTotal(), items: [] }
-    if (query.sort === undefined && query.filter !== undefined && isUniqueLookup(table, query.filter)) {
-      // At most one row (`userName eq`, `id eq`): no ORDER BY, LIMIT or count to pay for.
-      const rows = this.stmt(this.reader, `SELECT r.rid, r.id, r.connection, r.doc, r.created, r.last_modified, r.version FROM ${table} r WHERE ${where}`).all(
-        ...params,
-      ) as ResourceRow[]
-      return { total: rows.length, items: query.startIndex === 1 ? rows.map(map) : [] }
-    }
-    let order = 'r.rid'
-    const orderParams: SqlParam[] = []
-    if (query.sort !== undefined) {
-      const sort = compileSort(table, query.sort.attr)
-      order = `${guard(sort.sql)} ${query.sort.descending ? 'DESC' : 'ASC'} NULLS LAST, r.rid`
-      orderParams.push(...sort.params)
-    }
-    const rows = this.stmt(
-      this.reader,
-      `SELECT r.rid, r.id, r.connection, r.doc, r.created, r.last_modified, r.version FROM ${table} r WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
-    ).all(...params, ...orderParams, query.count, Math.max(0, query.startIndex - 1)) as ResourceRow[]
-    // A first page that is not full is the whole result: no second query (Okta's `userName eq` lookups).
-    const total = query.startIndex === 1 && rows.length < query.count ? rows.length : countTotal()
-    return { total, items: rows.map(map) }
+    return listUsers(this.core, connection, query, withGroups)
   }
 
   replaceUser(connection: string, id: string, doc: JsonObject, options: WriteOptions): Promise<StoredUser> {
-    return this.modifyUser(connection, id, () => doc, options, 'user.replace')
+    return modifyUser(this.core, connection, id, () => doc, options, 'user.replace')
   }
 
   modifyUser(
@@ -436,198 +109,33 @@ export class SqliteStore implements Store {
     options: WriteOptions,
     action = 'user.modify',
   ): Promise<StoredUser> {
-    return this.write(() => {
-      const row = this.checkVersion(this.userRow(this.writer, connection, id), 'User', id, options)
-      const current = toResource(row)
-      const doc = change(current)
-      const version = row.version + 1
-      this.writeUserDoc(connection, row.rid, doc, version)
-      this.accessChanges.touchUsers([id], [userFields(current.doc).userName, userFields(doc).userName])
-      this.record({ actor: options.actor, connection, action, resourceType: 'User', resourceId: id, beforeDigest: digest(current.doc), afterDigest: digest(doc), detail: null })
-      return { ...current, doc, version, lastModified: this.now() }
-    })
+    return modifyUser(this.core, connection, id, change, options, action)
   }
 
   deleteUser(connection: string, id: string, options: WriteOptions): Promise<void> {
-    return this.write(() => {
-      const row = this.checkVersion(this.userRow(this.writer, connection, id), 'User', id, options)
-      // ON DELETE CASCADE removes the user's memberships.
-      this.stmt(this.writer, 'DELETE FROM users WHERE rid = ?').run(row.rid)
-      this.accessChanges.touchUsers([id], [userFields(JSON.parse(row.doc) as JsonObject).userName])
-      this.record({ actor: options.actor, connection, action: 'user.delete', resourceType: 'User', resourceId: id, beforeDigest: digest(JSON.parse(row.doc) as JsonObject), afterDigest: null, detail: null })
-    })
+    return deleteUser(this.core, connection, id, options)
   }
 
   // ---- groups ----
 
-  /** The group's row as the open batch sees it: read once, then as the batch's last PATCH of it left it. */
-  private groupRowInBatch(connection: string, id: string): ResourceRow | undefined {
-    const known = this.groupsInBatch.get(id)
-    if (known !== undefined && known.connection === connection) return known
-    const row = this.groupRow(this.writer, connection, id)
-    if (row !== undefined) this.groupsInBatch.set(id, row)
-    return row
-  }
-
-  private groupRow(db: Database.Database, connection: string, id: string): ResourceRow | undefined {
-    return this.stmt(db, 'SELECT rid, id, connection, doc, created, last_modified, version FROM groups WHERE id = ? AND connection = ?').get(id, connection) as
-      | ResourceRow
-      | undefined
-  }
-
-  private membersOf(db: Database.Database, rid: number): MemberRef[] {
-    const rows = this.stmt(db, 'SELECT u.id, u.display_name, u.user_name FROM memberships m JOIN users u ON u.rid = m.user_rid WHERE m.group_rid = ? ORDER BY u.rid').all(rid) as {
-      id: string
-      display_name: string | null
-      user_name: string
-    }[]
-    return rows.map((row) => ({ value: row.id, display: row.display_name ?? row.user_name }))
-  }
-
-  private toGroup(db: Database.Database, row: ResourceRow, withMembers: boolean): StoredGroup {
-    return withMembers ? { ...toResource(row), members: this.membersOf(db, row.rid) } : toResource(row)
-  }
-
-  private writeGroupDoc(connection: string, rid: number, doc: JsonObject, version: number, isNew: boolean, id: string, text = JSON.stringify(doc)): number {
-    const fields = groupFields(doc)
-    const now = this.now()
-    try {
-      if (isNew) {
-        return Number(
-          this.stmt(
-            this.writer,
-            `INSERT INTO groups (id, connection, display_name, display_name_key, external_id, doc, created, last_modified, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-          ).run(id, connection, fields.displayName, fields.displayNameKey, fields.externalId, text, now, now).lastInsertRowid,
-        )
-      }
-      this.stmt(
-        this.writer,
-        'UPDATE groups SET display_name = ?, display_name_key = ?, external_id = ?, doc = ?, last_modified = ?, version = ? WHERE rid = ?',
-      ).run(fields.displayName, fields.displayNameKey, fields.externalId, text, now, version, rid)
-      this.groupFieldsChanged()
-      return rid
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new WriteRejectedError('conflict', `displayName "${fields.displayName}" is already taken in ${connection}`)
-      throw error
-    }
-  }
-
-  /** Applies membership operations in order; unknown user ids in an add are refused (the whole write rolls back). */
-  private applyMemberOps(connection: string, groupRid: number, ops: MemberOp[]): { added: string[]; removed: string[]; cleared: boolean } {
-    const summary = { added: [] as string[], removed: [] as string[], cleared: false }
-    const userRid = this.stmt(this.writer, 'SELECT rid FROM users WHERE id = ? AND connection = ?')
-    for (const op of ops) {
-      if (op.op === 'clear') {
-        this.stmt(this.writer, 'DELETE FROM memberships WHERE group_rid = ?').run(groupRid)
-        summary.cleared = true
-        continue
-      }
-      for (const id of op.ids) {
-        const user = userRid.get(id, connection) as { rid: number } | undefined
-        if (op.op === 'add') {
-          if (user === undefined) throw new WriteRejectedError('unknown-member', `no user with id "${id}" in ${connection}`)
-          const changes = this.stmt(this.writer, 'INSERT OR IGNORE INTO memberships (group_rid, user_rid) VALUES (?, ?)').run(groupRid, user.rid).changes
-          if (changes > 0) summary.added.push(id)
-        } else if (user !== undefined) {
-          const changes = this.stmt(this.writer, 'DELETE FROM memberships WHERE group_rid = ? AND user_rid = ?').run(groupRid, user.rid).changes
-          if (changes > 0) summary.removed.push(id)
-        }
-      }
-    }
-    return summary
-  }
-
   createGroup(connection: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup> {
-    return this.write(() => {
-      this.ensureConnectionSync(connection)
-      const id = newResourceId()
-      const rid = this.writeGroupDoc(connection, 0, doc, 1, true, id)
-      const summary = this.applyMemberOps(connection, rid, [{ op: 'add', ids: memberIds }])
-      this.accessChanges.touchUsers(summary.added)
-      this.record({
-        actor: options.actor,
-        connection,
-        action: 'group.create',
-        resourceType: 'Group',
-        resourceId: id,
-        beforeDigest: null,
-        afterDigest: digest(doc),
-        detail: memberDetail(summary),
-      })
-      const row = this.groupRow(this.writer, connection, id)
-      if (row === undefined) throw new StoreError(`group ${id} vanished`)
-      return this.toGroup(this.writer, row, true)
-    })
+    return createGroup(this.core, connection, doc, memberIds, options)
   }
 
   async getGroup(connection: string, id: string, withMembers: boolean): Promise<StoredGroup | undefined> {
-    const row = this.groupRow(this.reader, connection, id)
-    return row === undefined ? undefined : this.toGroup(this.reader, row, withMembers)
+    return getGroup(this.core, connection, id, withMembers)
   }
 
   listGroups(connection: string, query: ResourceQuery, withMembers: boolean): Promise<ListResult<StoredGroup>> {
-    return Promise.resolve(this.list('groups', connection, query, (row) => this.toGroup(this.reader, row, withMembers)))
+    return listGroups(this.core, connection, query, withMembers)
   }
 
   searchResources(connection: string, search: RootSearch, options: { withGroups: boolean; withMembers: boolean }): Promise<ListResult<SearchHit>> {
-    const run = (isGuarded: boolean): ListResult<SearchHit> => {
-      const statements = rootSearchSql(connection, search, (sql) => (isGuarded ? `CASE WHEN json_valid(r.doc) THEN (${sql}) END` : sql))
-      if (statements === undefined) return { total: 0, items: [] }
-      const countTotal = () => (this.stmt(this.reader, statements.count.sql).get(...statements.count.params) as { n: number }).n
-      if (search.count <= 0) return { total: countTotal(), items: [] }
-      const page = this.stmt(this.reader, statements.page.sql).all(...statements.page.params) as { type_order: number; rid: number }[]
-      // The page's rows, read by rid in one statement per table (one shape whatever the page's size).
-      const rowsOf = (table: ResourceTable, order: number) => {
-        const rids = page.filter((entry) => entry.type_order === order).map((entry) => entry.rid)
-        if (rids.length === 0) return new Map<number, ResourceRow>()
-        const rows = this.stmt(this.reader, `SELECT rid, id, connection, doc, created, last_modified, version FROM ${table} WHERE rid IN (SELECT value FROM json_each(?))`).all(
-          JSON.stringify(rids),
-        ) as ResourceRow[]
-        return new Map(rows.map((row) => [row.rid, row]))
-      }
-      const users = rowsOf('users', 0)
-      const groups = rowsOf('groups', 1)
-      const items = page.flatMap((entry): SearchHit[] => {
-        const row = (entry.type_order === 0 ? users : groups).get(entry.rid)
-        if (row === undefined) return []
-        return [entry.type_order === 0 ? { resourceType: 'User', user: this.toUser(row, options.withGroups) } : { resourceType: 'Group', group: this.toGroup(this.reader, row, options.withMembers) }]
-      })
-      // A first page that is not full is the whole result.
-      return { total: search.startIndex === 1 && page.length < search.count ? page.length : countTotal(), items }
-    }
-    // One read transaction: the page, its rows and the count see one state of the store.
-    const read = (isGuarded: boolean) => this.reader.transaction(() => run(isGuarded))()
-    try {
-      return Promise.resolve(read(false))
-    } catch (error) {
-      // As list(): a document SQLite's JSON functions refuse matches no filter and sorts last, rather than failing all.
-      if (!isRefusedJson(error)) return Promise.reject(error)
-      return Promise.resolve(read(true))
-    }
+    return searchResources(this.core, connection, search, options)
   }
 
   replaceGroup(connection: string, id: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup> {
-    return this.write(() => {
-      this.groupsInBatch.delete(id)
-      const row = this.checkVersion(this.groupRow(this.writer, connection, id), 'Group', id, options)
-      const before = JSON.parse(row.doc) as JsonObject
-      this.writeGroupDoc(connection, row.rid, doc, row.version + 1, false, id)
-      const summary = this.applyMemberOps(connection, row.rid, [{ op: 'clear' }, { op: 'add', ids: memberIds }])
-      this.accessChanges.touchAll()
-      this.record({
-        actor: options.actor,
-        connection,
-        action: 'group.replace',
-        resourceType: 'Group',
-        resourceId: id,
-        beforeDigest: digest(before),
-        afterDigest: digest(doc),
-        detail: memberDetail(summary),
-      })
-      const after = this.groupRow(this.writer, connection, id)
-      if (after === undefined) throw new StoreError(`group ${id} vanished`)
-      return this.toGroup(this.writer, after, true)
-    })
+    return replaceGroup(this.core, connection, id, doc, memberIds, options)
   }
 
   modifyGroup(
@@ -636,245 +144,102 @@ export class SqliteStore implements Store {
     change: (current: StoredGroup, loadMembers: () => MemberRef[]) => GroupChange,
     options: WriteOptions,
   ): Promise<StoredGroup> {
-    return this.write(() => {
-      const row = this.checkVersion(this.groupRowInBatch(connection, id), 'Group', id, options)
-      const current = toResource(row)
-      const result = change(current, () => this.membersOf(this.writer, row.rid))
-      const version = row.version + 1
-      const text = JSON.stringify(result.doc)
-      const now = this.now()
-      if (text === row.doc) {
-        // Members only (the usual IdP PATCH): the attributes and their indexed columns stay as they are.
-        this.stmt(this.writer, 'UPDATE groups SET last_modified = ?, version = ? WHERE rid = ?').run(now, version, row.rid)
-      } else {
-        this.writeGroupDoc(connection, row.rid, result.doc, version, false, id, text)
-      }
-      const summary = this.applyMemberOps(connection, row.rid, result.memberOps)
-      // A renamed group changes what every member holds; a members-only PATCH, only the members it names.
-      if (text !== row.doc || summary.cleared) this.accessChanges.touchAll()
-      else this.accessChanges.touchUsers([...summary.added, ...summary.removed])
-      const beforeDigest = digestOfStored(row.doc, current.doc)
-      this.record({
-        actor: options.actor,
-        connection,
-        action: 'group.modify',
-        resourceType: 'Group',
-        resourceId: id,
-        beforeDigest,
-        afterDigest: text === row.doc ? beforeDigest : digestOfStored(text, result.doc),
-        detail: memberDetail(summary),
-      })
-      this.groupsInBatch.set(id, { ...row, doc: text, last_modified: now, version })
-      return { ...current, doc: result.doc, version, lastModified: now }
-    })
+    return modifyGroup(this.core, connection, id, change, options)
   }
 
   deleteGroup(connection: string, id: string, options: WriteOptions): Promise<void> {
-    return this.write(() => {
-      this.groupsInBatch.delete(id)
-      const row = this.checkVersion(this.groupRow(this.writer, connection, id), 'Group', id, options)
-      this.stmt(this.writer, 'DELETE FROM groups WHERE rid = ?').run(row.rid)
-      this.groupFieldsChanged()
-      this.accessChanges.touchAll()
-      this.record({ actor: options.actor, connection, action: 'group.delete', resourceType: 'Group', resourceId: id, beforeDigest: digest(JSON.parse(row.doc) as JsonObject), afterDigest: null, detail: null })
-    })
+    return deleteGroup(this.core, connection, id, options)
   }
 
   // ---- revision, snapshot, audit ----
 
   async revision(): Promise<number> {
-    return this.revisionOf(this.reader)
-  }
-
-  private revisionOf(db: Database.Database): number {
-    return (this.stmt(db, `SELECT value FROM state WHERE key = 'revision'`).get() as { value: number }).value
+    return this.core.revisionOf(this.core.reader)
   }
 
   onAccessChange(listener: (change: AccessChange) => void): () => void {
-    return this.accessChanges.listen(listener)
+    return this.core.accessChanges.listen(listener)
   }
 
   async userNameKeys(): Promise<string[]> {
-    return this.stmt(this.reader, 'SELECT DISTINCT user_name_key FROM users ORDER BY user_name_key').pluck().all() as string[]
+    return userNameKeys(this.core)
   }
 
   async snapshot(): Promise<LiveSnapshot> {
-    return this.reader.transaction(() => this.readSnapshot(this.reader))()
-  }
-
-  /** A consistent read of the directory through `db` (call inside a transaction). */
-  private readSnapshot(db: Database.Database): LiveSnapshot {
-    return readLiveSnapshot(db)
+    return this.core.reader.transaction(() => readLiveSnapshot(this.core.reader))()
   }
 
   async verifyAudit(options: { head?: string } = {}): Promise<AuditVerification> {
-    return verifyAuditChain(this.reader, options)
+    return verifyAuditChain(this.core.reader, options)
   }
 
   async exportAudit(sink: (entry: AuditEntry) => void): Promise<number> {
-    return exportAuditEntries(this.reader, sink)
+    return exportAuditEntries(this.core.reader, sink)
   }
 
   /** Loads users, groups and memberships in one transaction with a single audit entry (benchmarks, imports). */
-  bulkLoad(
-    connection: string,
-    users: JsonObject[],
-    groups: { doc: JsonObject; memberIndexes: number[] }[],
-  ): { userIds: string[]; groupIds: string[] } {
-    this.batcher.flush()
-    const load = this.writer.transaction(() => {
-      this.ensureConnectionSync(connection)
-      const now = this.now()
-      const insertUser = this.writer.prepare(
-        `INSERT INTO users (id, connection, user_name, user_name_key, external_id, active, display_name, doc, created, last_modified, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-      )
-      const userIds: string[] = []
-      const userRids: number[] = []
-      for (const doc of users) {
-        const fields = userFields(doc)
-        const id = newResourceId()
-        userIds.push(id)
-        userRids.push(
-          Number(insertUser.run(id, connection, fields.userName, fields.userNameKey, fields.externalId, fields.active, fields.displayName, JSON.stringify(doc), now, now).lastInsertRowid),
-        )
-      }
-      const insertMember = this.writer.prepare('INSERT OR IGNORE INTO memberships (group_rid, user_rid) VALUES (?, ?)')
-      const groupIds: string[] = []
-      for (const group of groups) {
-        const id = newResourceId()
-        groupIds.push(id)
-        const rid = this.writeGroupDoc(connection, 0, group.doc, 1, true, id)
-        for (const index of group.memberIndexes) {
-          const user = userRids[index]
-          if (user !== undefined) insertMember.run(rid, user)
-        }
-      }
-      this.accessChanges.touchAll()
-      this.record({ actor: 'cli', connection, action: 'bulk.load', resourceType: null, resourceId: null, beforeDigest: null, afterDigest: null, detail: { users: users.length, groups: groups.length } })
-      return { userIds, groupIds }
-    })
-    try {
-      return load()
-    } finally {
-      this.audit.forget()
-      this.seenConnections.clear()
-      this.groupsInBatch.clear()
-    }
+  bulkLoad(connection: string, users: JsonObject[], groups: { doc: JsonObject; memberIndexes: number[] }[]): { userIds: string[]; groupIds: string[] } {
+    return bulkLoad(this.core, connection, users, groups)
   }
 
   // ---- applied revisions and break-glass grants ----
 
   async appliedState(options: { withDirectory?: boolean } = {}): Promise<AppliedState | undefined> {
-    return readAppliedState(this.reader, undefined, options.withDirectory === true)
+    return appliedState(this.core, undefined, options)
   }
 
   async appliedRevision(id: string, options: { withDirectory?: boolean } = {}): Promise<AppliedState | undefined> {
-    return readAppliedState(this.reader, id, options.withDirectory === true)
+    return appliedState(this.core, id, options)
   }
 
   async listAppliedRevisions(): Promise<AppliedRevision[]> {
-    return listAppliedRevisions(this.reader)
+    return listAppliedRevisions(this.core)
   }
 
   recordApply(recorded: ApplyRecord, guard: (view: ApplyGuardView) => ApplyCommit | void): Promise<AppliedRevision> {
-    return this.write(() => {
-      const storeRevision = this.revisionOf(this.writer)
-      const decided = guard({ appliedRevision: currentAppliedId(this.writer), storeRevision, directory: () => this.readSnapshot(this.writer), breakGlass: () => listBreakGlass(this.writer) })
-      const record: ApplyRecord = decided === undefined ? recorded : { ...recorded, ...decided }
-      this.bumpRevision()
-      const revision = insertAppliedRevision(this.writer, record, this.now(), storeRevision + 1)
-      this.accessChanges.touchAll()
-      const { basis } = record
-      const detail: JsonObject = { revision: revision.id, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, summary: record.summary, ...(basis === undefined ? {} : { basis: { ...basis } }) }
-      this.audit.append(this.now(), { actor: record.actor, connection: null, action: 'apply', resourceType: null, resourceId: revision.id, beforeDigest: null, afterDigest: record.desiredDigest, detail })
-      return revision
-    })
+    return recordApply(this.core, recorded, guard)
   }
 
   addBreakGlass(grant: Omit<BreakGlassRecord, 'id' | 'createdAt'>): Promise<BreakGlassRecord> {
-    return this.write(() => {
-      const record: BreakGlassRecord = { ...grant, id: `bg_${randomUUID()}`, createdAt: this.now() }
-      insertBreakGlass(this.writer, record)
-      this.accessChanges.touchUsers([], [record.user])
-      const detail: JsonObject = { user: record.user, actions: record.actions, resource: record.resource, env: record.env ?? null, reason: record.reason, expires: record.expires }
-      this.record({ actor: grant.createdBy, connection: null, action: 'break-glass.create', resourceType: 'BreakGlass', resourceId: record.id, beforeDigest: null, afterDigest: null, detail })
-      return record
-    })
+    return addBreakGlass(this.core, grant)
   }
 
   async listBreakGlass(): Promise<BreakGlassRecord[]> {
-    return listBreakGlass(this.reader)
+    return listBreakGlass(this.core)
   }
 
   revokeBreakGlass(id: string, actor: string): Promise<boolean> {
-    return this.write(() => {
-      const revoked = markBreakGlassRevoked(this.writer, id, this.now())
-      if (revoked) this.accessChanges.touchAll()
-      if (revoked) this.record({ actor, connection: null, action: 'break-glass.revoke', resourceType: 'BreakGlass', resourceId: id, beforeDigest: null, afterDigest: null, detail: null })
-      return revoked
-    })
+    return revokeBreakGlass(this.core, id, actor)
   }
 
   // ---- admin tokens and the check API's reads ----
 
   createAdminToken(scopes: readonly AdminScope[], name?: string): Promise<{ token: string; info: AdminTokenInfo }> {
-    return this.write(() => {
-      const created = insertAdminToken(this.writer, scopes, name, this.now())
-      this.record({ actor: 'cli', connection: null, action: 'admin-token.create', resourceType: 'AdminToken', resourceId: created.info.id, beforeDigest: null, afterDigest: null, detail: { scopes: created.info.scopes } }, false)
-      return created
-    })
+    return createAdminToken(this.core, scopes, name)
   }
 
   async listAdminTokens(): Promise<AdminTokenInfo[]> {
-    return listAdminTokens(this.reader)
+    return listAdminTokens(this.core)
   }
 
   revokeAdminToken(id: string): Promise<boolean> {
-    return this.write(() => {
-      const hash = markAdminTokenRevoked(this.writer, id, this.now())
-      const revoked = hash !== undefined
-      if (revoked) this.record({ actor: 'cli', connection: null, action: 'admin-token.revoke', resourceType: 'AdminToken', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
-      return revoked
-    })
+    return revokeAdminToken(this.core, id)
   }
 
   async authenticateAdmin(token: string): Promise<{ id: string; scopes: AdminScope[] } | undefined> {
-    const found = findAdminToken(this.reader, token)
-    return found === undefined ? undefined : { id: found.id, scopes: found.scopes }
-  }
-
-  /** A group's displayName or externalId changed, or a group went: for readers in other processes, and this one. */
-  private groupFieldsChanged(): void {
-    this.stmt(this.writer, `UPDATE state SET value = value + 1 WHERE key = 'group_fields'`).run()
-    this.userDirectories?.groupFieldsChanged()
+    return authenticateAdmin(this.core, token)
   }
 
   async directoryOfUser(userName: string): Promise<LiveSnapshot> {
-    this.userDirectories ??= new UserDirectories(this.reader, (sql) => this.stmt(this.reader, sql), () => this.revisionOf(this.reader))
-    return this.userDirectories.read(userName)
+    return this.core.directoryOfUser(userName)
   }
 
   async appliedRevisionId(): Promise<string | null> {
-    return currentAppliedId(this.reader)
+    return appliedRevisionId(this.core)
   }
 
-  async close(): Promise<void> {
-    if (this.isClosed) return
-    if (this.checkpointer !== undefined) {
-      const worker = this.checkpointer
-      this.checkpointer = undefined
-      await new Promise<void>((resolveStop) => {
-        worker.once('message', () => resolveStop())
-        worker.once('exit', () => resolveStop())
-        worker.postMessage('stop')
-      })
-      await worker.terminate()
-    }
-    this.batcher.close()
-    this.isClosed = true
-    if (this.reader !== this.writer) this.reader.close()
-    this.writer.close()
-    this.disposeReadOnly?.()
+  close(): Promise<void> {
+    return this.core.close()
   }
 }
 
