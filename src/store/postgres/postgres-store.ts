@@ -55,6 +55,17 @@ const groupById = `SELECT ${resourceColumns} FROM groups r WHERE r.id = $1 AND r
 /** Thrown by the member loader a group change may call: the change runs again once the members are read. */
 class MembersNeeded extends Error {}
 
+/** Thrown by the apply guard's readers for what is not read yet: the guard runs again once it is. */
+class ReadNeeded extends Error {
+  constructor(readonly what: 'directory' | 'breakGlass') {
+    super(`${what} is read first`)
+  }
+}
+
+function needed(what: 'directory' | 'breakGlass'): never {
+  throw new ReadNeeded(what)
+}
+
 export class PostgresStore implements Store {
   private readonly clock: () => Date
   private readonly listeners = new Set<(change: AccessChange) => void>()
@@ -393,9 +404,22 @@ export class PostgresStore implements Store {
   recordApply(recorded: ApplyRecord, guard: (view: ApplyGuardView) => ApplyCommit | void): Promise<AppliedRevision> {
     return this.write(async (tx) => {
       const storeRevision = tx.head.revision
-      // What the guard may read, read up front inside the transaction (the guard itself is synchronous).
-      const [appliedRevision, directory, breakGlass] = await Promise.all([ledger.currentAppliedId(tx.sql), readLiveSnapshot(tx.sql), ledger.listBreakGlass(tx.sql)])
-      const decided = guard({ appliedRevision, storeRevision, directory: () => directory, breakGlass: () => breakGlass })
+      const appliedRevision = await ledger.currentAppliedId(tx.sql)
+      // The guard is synchronous: what it asks for and has not been read yet is read (inside the transaction,
+      // under the head lock, so nothing moves meanwhile), then the guard is asked again.
+      let directory: LiveSnapshot | undefined
+      let breakGlass: BreakGlassRecord[] | undefined
+      let decided: ApplyCommit | void
+      for (;;) {
+        try {
+          decided = guard({ appliedRevision, storeRevision, directory: () => directory ?? needed('directory'), breakGlass: () => breakGlass ?? needed('breakGlass') })
+          break
+        } catch (error) {
+          if (!(error instanceof ReadNeeded)) throw error
+          if (error.what === 'directory') directory = await readLiveSnapshot(tx.sql)
+          else breakGlass = await ledger.listBreakGlass(tx.sql)
+        }
+      }
       const record: ApplyRecord = decided === undefined ? recorded : { ...recorded, ...decided }
       const revision = await ledger.insertAppliedRevision(tx, record, storeRevision + 1)
       const { basis } = record
