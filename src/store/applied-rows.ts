@@ -1,5 +1,5 @@
 // Applied revisions and break-glass grants as rows of text columns (JSON in text), the same in every backend.
-import type { AppliedRevision, BreakGlassRecord } from './applied.js'
+import type { AppliedRevision, ApplyRecord, BreakGlassRecord } from './applied.js'
 import type { JsonObject } from './json.js'
 
 export type RevisionRow = {
@@ -60,4 +60,28 @@ export function toBreakGlass(row: BreakGlassRow): BreakGlassRecord {
     createdBy: row.created_by,
     ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
   }
+}
+
+/** The columns of an applied_revisions row, in the order number, id, applied_at, store_revision, git_commit, author, approved_by, plan_digest, desired_digest, directory_digest, summary, documents, directory. */
+export function appliedRevisionValues(record: ApplyRecord, number: number, id: string, appliedAt: string, storeRevision: number): (string | number | null)[] {
+  return [
+    number,
+    id,
+    appliedAt,
+    storeRevision,
+    record.commit,
+    record.author,
+    JSON.stringify(record.approvedBy),
+    record.planDigest,
+    record.desiredDigest,
+    record.directoryDigest,
+    JSON.stringify(record.summary),
+    JSON.stringify(record.documents),
+    JSON.stringify(record.directory),
+  ]
+}
+
+/** The columns of a break_glass row, in the order id, user_name, actions, resource, env, reason, expires, created_at, created_by. */
+export function breakGlassValues(grant: BreakGlassRecord): (string | null)[] {
+  return [grant.id, grant.user, JSON.stringify(grant.actions), grant.resource, grant.env === undefined ? null : JSON.stringify(grant.env), grant.reason, grant.expires, grant.createdAt, grant.createdBy]
 }

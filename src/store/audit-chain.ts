@@ -96,3 +96,8 @@ export function fromRow(row: AuditRow): AuditEntry {
   }
 }
 
+
+/** The columns of an audit row, in the order seq, at, actor, connection, action, resource_type, resource_id, before_digest, after_digest, detail, prev_hash, hash. */
+export function auditValues(seq: number, at: string, record: AuditRecord, prevHash: string, hash: string): (string | number | null)[] {
+  return [seq, at, record.actor, record.connection, record.action, record.resourceType, record.resourceId, record.beforeDigest, record.afterDigest, record.detail === null ? null : JSON.stringify(record.detail), prevHash, hash]
+}

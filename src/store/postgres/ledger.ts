@@ -1,7 +1,7 @@
 // Applied revisions (documents, digests and the directory apply saw) and break-glass grants.
 import type { Directory } from '../../engine/types.js'
 import { revisionsWithDirectory, type AppliedRevision, type AppliedState, type ApplyRecord, type BreakGlassRecord } from '../applied.js'
-import { revisionColumns, toBreakGlass, toRevision, type BreakGlassRow, type RevisionRow } from '../applied-rows.js'
+import { appliedRevisionValues, breakGlassValues, revisionColumns, toBreakGlass, toRevision, type BreakGlassRow, type RevisionRow } from '../applied-rows.js'
 import type { Sql } from './connect.js'
 import type { WriteTx } from './transaction.js'
 
@@ -45,21 +45,7 @@ export async function insertAppliedRevision(tx: WriteTx, record: ApplyRecord, st
   tx.defer(
     `INSERT INTO applied_revisions (number, id, applied_at, store_revision, git_commit, author, approved_by, plan_digest, desired_digest, directory_digest, summary, documents, directory)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-    [
-      number,
-      id,
-      tx.now,
-      storeRevision,
-      record.commit,
-      record.author,
-      JSON.stringify(record.approvedBy),
-      record.planDigest,
-      record.desiredDigest,
-      record.directoryDigest,
-      JSON.stringify(record.summary),
-      JSON.stringify(record.documents),
-      JSON.stringify(record.directory),
-    ],
+    appliedRevisionValues(record, number, id, tx.now, storeRevision),
   )
   tx.defer('UPDATE applied_revisions SET directory = NULL WHERE number <= $1 AND directory IS NOT NULL', [number - revisionsWithDirectory])
   const { commit, author, approvedBy, planDigest, desiredDigest, directoryDigest, summary } = record
@@ -67,17 +53,7 @@ export async function insertAppliedRevision(tx: WriteTx, record: ApplyRecord, st
 }
 
 export function insertBreakGlass(tx: WriteTx, grant: BreakGlassRecord): void {
-  tx.defer('INSERT INTO break_glass (id, user_name, actions, resource, env, reason, expires, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
-    grant.id,
-    grant.user,
-    JSON.stringify(grant.actions),
-    grant.resource,
-    grant.env === undefined ? null : JSON.stringify(grant.env),
-    grant.reason,
-    grant.expires,
-    grant.createdAt,
-    grant.createdBy,
-  ])
+  tx.defer('INSERT INTO break_glass (id, user_name, actions, resource, env, reason, expires, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', breakGlassValues(grant))
 }
 
 export async function listBreakGlass(sql: Reader): Promise<BreakGlassRecord[]> {

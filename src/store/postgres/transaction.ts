@@ -1,6 +1,6 @@
 // One write: a transaction on a reserved connection that locks the store's head row first (every writer of every
 // process queues there), appends to the audit chain, and commits; pipelined to keep round trips few.
-import { entryHash, type AuditRecord } from '../audit-chain.js'
+import { auditValues, entryHash, type AuditRecord } from '../audit-chain.js'
 import type { ReservedSql, Sql, SqlParam } from './connect.js'
 import { isRetryable } from './errors.js'
 
@@ -73,20 +73,7 @@ export class WriteTx {
     const seq = this.seq + 1
     const entry = { seq, at: this.now, ...record }
     const hash = entryHash(this.hash, entry)
-    this.defer(insertAudit, [
-      seq,
-      this.now,
-      record.actor,
-      record.connection,
-      record.action,
-      record.resourceType,
-      record.resourceId,
-      record.beforeDigest,
-      record.afterDigest,
-      record.detail === null ? null : JSON.stringify(record.detail),
-      this.hash,
-      hash,
-    ])
+    this.defer(insertAudit, auditValues(seq, this.now, record, this.hash, hash))
     this.seq = seq
     this.hash = hash
     return seq

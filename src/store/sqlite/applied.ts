@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3'
 import { statement } from './statements.js'
 import type { Directory } from '../../engine/types.js'
 import { revisionsWithDirectory, type AppliedRevision, type AppliedState, type ApplyRecord, type BreakGlassRecord } from '../applied.js'
-import { revisionColumns, toBreakGlass, toRevision, type BreakGlassRow, type RevisionRow } from '../applied-rows.js'
+import { appliedRevisionValues, breakGlassValues, revisionColumns, toBreakGlass, toRevision, type BreakGlassRow, type RevisionRow } from '../applied-rows.js'
 import type { JsonObject } from '../store.js'
 
 /** The latest applied revision id, or null. */
@@ -40,37 +40,13 @@ export function insertAppliedRevision(db: Database.Database, record: ApplyRecord
   statement(db, 
     `INSERT INTO applied_revisions (number, id, applied_at, store_revision, git_commit, author, approved_by, plan_digest, desired_digest, directory_digest, summary, documents, directory)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    number,
-    id,
-    appliedAt,
-    storeRevision,
-    record.commit,
-    record.author,
-    JSON.stringify(record.approvedBy),
-    record.planDigest,
-    record.desiredDigest,
-    record.directoryDigest,
-    JSON.stringify(record.summary),
-    JSON.stringify(record.documents),
-    JSON.stringify(record.directory),
-  )
+  ).run(...appliedRevisionValues(record, number, id, appliedAt, storeRevision))
   statement(db, 'UPDATE applied_revisions SET directory = NULL WHERE number <= ?').run(number - revisionsWithDirectory)
   return { id, number, appliedAt, storeRevision, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, desiredDigest: record.desiredDigest, directoryDigest: record.directoryDigest, summary: record.summary }
 }
 
 export function insertBreakGlass(db: Database.Database, grant: BreakGlassRecord): void {
-  statement(db, 'INSERT INTO break_glass (id, user_name, actions, resource, env, reason, expires, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
-    grant.id,
-    grant.user,
-    JSON.stringify(grant.actions),
-    grant.resource,
-    grant.env === undefined ? null : JSON.stringify(grant.env),
-    grant.reason,
-    grant.expires,
-    grant.createdAt,
-    grant.createdBy,
-  )
+  statement(db, 'INSERT INTO break_glass (id, user_name, actions, resource, env, reason, expires, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(...breakGlassValues(grant))
 }
 
 export function listBreakGlass(db: Database.Database): BreakGlassRecord[] {

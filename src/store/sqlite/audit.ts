@@ -1,6 +1,6 @@
 // The hash-chained, append-only audit log: append and export (audit-verify.ts checks it).
 import type Database from 'better-sqlite3'
-import { entryHash, fromRow, genesisHash, type AuditRecord, type AuditRow } from '../audit-chain.js'
+import { auditValues, entryHash, fromRow, genesisHash, type AuditRecord, type AuditRow } from '../audit-chain.js'
 import type { AuditEntry } from '../store.js'
 
 /** Appends to the chain; call inside the write's transaction so the entry commits with the change. */
@@ -32,20 +32,7 @@ export class AuditLog {
     const prevHash = last?.hash ?? genesisHash
     const entry = { seq, at, ...record }
     const entryDigest = entryHash(prevHash, entry)
-    this.insert.run(
-      seq,
-      at,
-      record.actor,
-      record.connection,
-      record.action,
-      record.resourceType,
-      record.resourceId,
-      record.beforeDigest,
-      record.afterDigest,
-      record.detail === null ? null : JSON.stringify(record.detail),
-      prevHash,
-      entryDigest,
-    )
+    this.insert.run(...auditValues(seq, at, record, prevHash, entryDigest))
     this.appended = { seq, hash: entryDigest }
     return seq
   }
