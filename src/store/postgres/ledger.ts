@@ -1,9 +1,12 @@
-// Applied revisions (documents, digests and the directory apply saw) and break-glass grants.
+// Applied revisions: the documents, digests and directory of each apply, recorded in the apply's transaction.
 import type { Directory } from '../../engine/types.js'
-import { revisionsWithDirectory, type AppliedRevision, type AppliedState, type ApplyRecord, type BreakGlassRecord } from '../applied.js'
-import { appliedRevisionValues, breakGlassValues, revisionColumns, toBreakGlass, toRevision, type BreakGlassRow, type RevisionRow } from '../applied-rows.js'
+import { revisionsWithDirectory, type AppliedRevision, type AppliedState, type ApplyCommit, type ApplyGuardView, type ApplyRecord, type BreakGlassRecord } from '../applied.js'
+import { appliedRevisionValues, revisionColumns, toRevision, type RevisionRow } from '../applied-rows.js'
+import type { JsonObject, LiveSnapshot } from '../store.js'
+import { readLiveSnapshot } from './access.js'
+import { listBreakGlass } from './break-glass.js'
 import type { Sql } from './connect.js'
-import type { WriteTx } from './transaction.js'
+import type { WriteResult, WriteTx } from './transaction.js'
 
 type Reader = Pick<Sql, 'unsafe'>
 
@@ -38,7 +41,7 @@ export async function listAppliedRevisions(sql: Reader): Promise<AppliedRevision
 }
 
 /** Inserts the revision (numbered after the last); older revisions beyond the kept window drop their directory copy. */
-export async function insertAppliedRevision(tx: WriteTx, record: ApplyRecord, storeRevision: number): Promise<AppliedRevision> {
+async function insertAppliedRevision(tx: WriteTx, record: ApplyRecord, storeRevision: number): Promise<AppliedRevision> {
   const [last] = await tx.query<{ n: number }>('SELECT COALESCE(MAX(number), 0) AS n FROM applied_revisions')
   const number = (last?.n ?? 0) + 1
   const id = `r${number}`
@@ -52,14 +55,41 @@ export async function insertAppliedRevision(tx: WriteTx, record: ApplyRecord, st
   return { id, number, appliedAt: tx.now, storeRevision, commit, author, approvedBy, planDigest, desiredDigest, directoryDigest, summary }
 }
 
-export function insertBreakGlass(tx: WriteTx, grant: BreakGlassRecord): void {
-  tx.defer('INSERT INTO break_glass (id, user_name, actions, resource, env, reason, expires, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', breakGlassValues(grant))
+/** Thrown by the apply guard's readers for what is not read yet: the guard runs again once it is. */
+class ReadNeeded extends Error {
+  constructor(readonly what: 'directory' | 'breakGlass') {
+    super(`${what} is read first`)
+  }
 }
 
-export async function listBreakGlass(sql: Reader): Promise<BreakGlassRecord[]> {
-  return (await rows<BreakGlassRow>(sql, 'SELECT * FROM break_glass ORDER BY created_at, id')).map(toBreakGlass)
+function needed(what: 'directory' | 'breakGlass'): never {
+  throw new ReadNeeded(what)
 }
 
-export async function markBreakGlassRevoked(tx: WriteTx, id: string): Promise<boolean> {
-  return (await tx.query('UPDATE break_glass SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING id', [tx.now, id])).length > 0
+/**
+ * Records an apply in `tx`, after `guard` accepted it. The guard is synchronous: what it asks for and has not been
+ * read yet is read (inside the transaction, under the head lock, so nothing moves meanwhile), then it is asked again.
+ */
+export async function recordApply(tx: WriteTx, recorded: ApplyRecord, guard: (view: ApplyGuardView) => ApplyCommit | void): Promise<WriteResult<AppliedRevision>> {
+  const storeRevision = tx.head.revision
+  const appliedRevision = await currentAppliedId(tx.sql)
+  let directory: LiveSnapshot | undefined
+  let breakGlass: BreakGlassRecord[] | undefined
+  let decided: ApplyCommit | void
+  for (;;) {
+    try {
+      decided = guard({ appliedRevision, storeRevision, directory: () => directory ?? needed('directory'), breakGlass: () => breakGlass ?? needed('breakGlass') })
+      break
+    } catch (error) {
+      if (!(error instanceof ReadNeeded)) throw error
+      if (error.what === 'directory') directory = await readLiveSnapshot(tx.sql)
+      else breakGlass = await listBreakGlass(tx.sql)
+    }
+  }
+  const record: ApplyRecord = decided === undefined ? recorded : { ...recorded, ...decided }
+  const revision = await insertAppliedRevision(tx, record, storeRevision + 1)
+  const { basis } = record
+  const detail: JsonObject = { revision: revision.id, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, summary: record.summary, ...(basis === undefined ? {} : { basis: { ...basis } }) }
+  tx.audit({ actor: record.actor, connection: null, action: 'apply', resourceType: null, resourceId: revision.id, beforeDigest: null, afterDigest: record.desiredDigest, detail })
+  return { value: revision, touched: { all: true } }
 }

@@ -1,11 +1,7 @@
 // The PostgreSQL Store: a pool of connections; every write one transaction serialised on the store's head row.
-import { randomUUID } from 'node:crypto'
 import { StoreError } from '../../errors.js'
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
-import { digest, digestOfStored, type AuditRecord } from '../audit-chain.js'
 import { withErrorBoundary } from '../error-boundary.js'
-import { memberDetail } from '../fields.js'
-import { newResourceId } from '../ids.js'
 import type { ResourceQuery, RootSearch } from '../query.js'
 import type {
   AccessChange,
@@ -26,16 +22,19 @@ import type {
   WriteOptions,
 } from '../store.js'
 import { readLiveSnapshot, readUserDirectory, userNameKeys } from './access.js'
+import * as adminTokens from './admin-tokens.js'
 import { exportAuditEntries, verifyAuditChain } from './audit.js'
+import * as breakGlass from './break-glass.js'
 import { connect, displayOf, type PoolOptions, type Sql, type SqlParam } from './connect.js'
-import * as credentials from './credentials.js'
-import { applyMemberOps, checkVersion, conflictOn, insertGroup, insertUser, updateGroup, updateUser, userColumns } from './directory-writes.js'
 import { postgresStoreError } from './errors.js'
+import * as groups from './group-writes.js'
 import * as ledger from './ledger.js'
 import { listResources, searchResources } from './lists.js'
 import { migrate, requireSchema, schemaVersion } from './migrations.js'
-import { groupsColumn, membersColumn, resourceColumns, toGroup, toResource, toUser, type ResourceRow } from './rows.js'
-import { runWrite, type WriteTx } from './transaction.js'
+import { groupsColumn, membersColumn, resourceColumns, toGroup, toUser, type ResourceRow } from './rows.js'
+import * as tokens from './tokens.js'
+import { runWrite, type WriteResult, type WriteTx } from './transaction.js'
+import * as users from './user-writes.js'
 
 export type PostgresStoreOptions = PoolOptions & {
   /** Clock for timestamps; tests pass a fixed one. */
@@ -44,26 +43,6 @@ export type PostgresStoreOptions = PoolOptions & {
   display?: string
   /** For commands that only read: no migrations, a database without rolecall's schema refused, every write refused. */
   readonly?: boolean
-}
-
-/** Whose access a committed write may have changed (see AccessChange). */
-type Touched = { all?: boolean; userIds?: readonly string[]; userNames?: readonly string[] }
-
-const userById = `SELECT ${resourceColumns} FROM users r WHERE r.id = $1 AND r.connection = $2`
-const groupById = `SELECT ${resourceColumns} FROM groups r WHERE r.id = $1 AND r.connection = $2`
-
-/** Thrown by the member loader a group change may call: the change runs again once the members are read. */
-class MembersNeeded extends Error {}
-
-/** Thrown by the apply guard's readers for what is not read yet: the guard runs again once it is. */
-class ReadNeeded extends Error {
-  constructor(readonly what: 'directory' | 'breakGlass') {
-    super(`${what} is read first`)
-  }
-}
-
-function needed(what: 'directory' | 'breakGlass'): never {
-  throw new ReadNeeded(what)
 }
 
 export class PostgresStore implements Store {
@@ -90,15 +69,33 @@ export class PostgresStore implements Store {
     return (await this.sql.unsafe(text, params as never[], { prepare: true })) as unknown as T[]
   }
 
-  /** Runs a write; after it commits, listeners hear whose access it may have changed. */
-  private async write<T>(work: (tx: WriteTx, first: Record<string, unknown>[]) => Promise<{ value: T; touched?: Touched }>, first?: { text: string; params: SqlParam[] }): Promise<T> {
+  /**
+   * Runs a write (see runWrite): writes started on this object ask for the head lock in the order they were
+   * started. `first` is read with the lock; `connection`, when given, is created in the same transaction if it is
+   * new. Once committed, listeners hear whose access it may have changed.
+   */
+  private async write<T>(
+    work: (tx: WriteTx, first: unknown) => Promise<WriteResult<T>> | WriteResult<T>,
+    options: { first?: { text: string; params: SqlParam[] }; connection?: string } = {},
+  ): Promise<T> {
     if (this.isClosed) throw new StoreError('store is closed')
     let locked = () => {}
     const turn = { before: this.lastTurn, locked: () => locked() }
     this.lastTurn = new Promise<void>((resolve) => {
       locked = resolve
     })
-    const { value, tx } = await runWrite(this.sql, this.now, work, first, turn)
+    const { connection } = options
+    const { value, tx } = await runWrite(
+      this.sql,
+      this.now,
+      async (tx, [found]) => {
+        if (connection !== undefined) await this.ensureConnectionIn(tx, connection)
+        return work(tx, found)
+      },
+      options.first,
+      turn,
+    )
+    if (connection !== undefined) this.knownConnections.add(connection)
     const touched = value.touched
     if (this.listeners.size > 0 && (touched !== undefined || tx.revision !== tx.head.revision)) {
       const change: AccessChange = {
@@ -122,95 +119,56 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** Remembers connections once the write that created or saw them committed. */
-  private remember(connection: string): void {
-    this.knownConnections.add(connection)
-  }
-
   // ---- connections and tokens ----
 
-  async ensureConnection(name: string): Promise<void> {
-    await this.write(async (tx) => ({ value: await this.ensureConnectionIn(tx, name) }))
-    this.remember(name)
+  ensureConnection(name: string): Promise<void> {
+    return this.write(() => ({ value: undefined }), { connection: name })
   }
 
   async listConnections(): Promise<string[]> {
     return (await this.read<{ name: string }>('SELECT name FROM connections ORDER BY name', [])).map((row) => row.name)
   }
 
-  async createToken(connection: string): Promise<{ token: string; info: TokenInfo }> {
-    const created = await this.write(async (tx) => {
-      await this.ensureConnectionIn(tx, connection)
-      const made = credentials.insertToken(tx, connection)
-      tx.audit({ actor: 'cli', connection, action: 'token.create', resourceType: 'Token', resourceId: made.info.id, beforeDigest: null, afterDigest: null, detail: null }, false)
-      return { value: made }
-    })
-    this.remember(connection)
-    return created
+  createToken(connection: string): Promise<{ token: string; info: TokenInfo }> {
+    return this.write((tx) => tokens.createToken(tx, connection), { connection })
   }
 
   listTokens(): Promise<TokenInfo[]> {
-    return credentials.listTokens(this.sql)
+    return tokens.listTokens(this.sql)
   }
 
   revokeToken(id: string): Promise<boolean> {
-    return this.write(async (tx) => {
-      const connection = await credentials.revokeToken(tx, id)
-      if (connection === undefined) return { value: false }
-      tx.audit({ actor: 'cli', connection, action: 'token.revoke', resourceType: 'Token', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
-      return { value: true }
-    })
+    return this.write((tx) => tokens.revokeToken(tx, id))
   }
 
   authenticate(token: string): Promise<string | undefined> {
-    return credentials.authenticate(this.sql, token)
+    return tokens.authenticate(this.sql, token)
   }
 
   createAdminToken(scopes: readonly AdminScope[], name?: string): Promise<{ token: string; info: AdminTokenInfo }> {
-    return this.write(async (tx) => {
-      const created = credentials.insertAdminToken(tx, scopes, name)
-      tx.audit({ actor: 'cli', connection: null, action: 'admin-token.create', resourceType: 'AdminToken', resourceId: created.info.id, beforeDigest: null, afterDigest: null, detail: { scopes: created.info.scopes } }, false)
-      return { value: created }
-    })
+    return this.write((tx) => adminTokens.createAdminToken(tx, scopes, name))
   }
 
   listAdminTokens(): Promise<AdminTokenInfo[]> {
-    return credentials.listAdminTokens(this.sql)
+    return adminTokens.listAdminTokens(this.sql)
   }
 
   revokeAdminToken(id: string): Promise<boolean> {
-    return this.write(async (tx) => {
-      const revoked = await credentials.revokeAdminToken(tx, id)
-      if (revoked) tx.audit({ actor: 'cli', connection: null, action: 'admin-token.revoke', resourceType: 'AdminToken', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
-      return { value: revoked }
-    })
+    return this.write((tx) => adminTokens.revokeAdminToken(tx, id))
   }
 
   authenticateAdmin(token: string): Promise<{ id: string; scopes: AdminScope[] } | undefined> {
-    return credentials.authenticateAdmin(this.sql, token)
+    return adminTokens.authenticateAdmin(this.sql, token)
   }
 
   // ---- users ----
 
-  async createUser(connection: string, doc: JsonObject, options: WriteOptions): Promise<StoredUser> {
-    const fields = userColumns(doc)
-    const user = await this.write(async (tx) => {
-      await this.ensureConnectionIn(tx, connection)
-      const id = newResourceId()
-      tx.defer(
-        insertUser,
-        [id, connection, fields.userName, fields.userNameKey, fields.externalId, fields.isActive, fields.displayName, JSON.stringify(doc), tx.now],
-        conflictOn(`userName "${fields.userName}"`, connection),
-      )
-      tx.audit({ actor: options.actor, connection, action: 'user.create', resourceType: 'User', resourceId: id, beforeDigest: null, afterDigest: digest(doc), detail: null })
-      return { value: { id, connection, doc, created: tx.now, lastModified: tx.now, version: 1 }, touched: { userIds: [id], userNames: [fields.userName] } }
-    })
-    this.remember(connection)
-    return user
+  createUser(connection: string, doc: JsonObject, options: WriteOptions): Promise<StoredUser> {
+    return this.write((tx) => users.createUser(tx, connection, doc, options), { connection })
   }
 
   async getUser(connection: string, id: string, withGroups: boolean): Promise<StoredUser | undefined> {
-    const [row] = await this.read<ResourceRow>(withGroups ? `SELECT ${resourceColumns}, ${groupsColumn} FROM users r WHERE r.id = $1 AND r.connection = $2` : userById, [id, connection])
+    const [row] = await this.read<ResourceRow>(withGroups ? `SELECT ${resourceColumns}, ${groupsColumn} FROM users r WHERE r.id = $1 AND r.connection = $2` : users.userById, [id, connection])
     return row === undefined ? undefined : toUser(row, withGroups)
   }
 
@@ -224,71 +182,26 @@ export class PostgresStore implements Store {
   }
 
   replaceUser(connection: string, id: string, doc: JsonObject, options: WriteOptions): Promise<StoredUser> {
-    return this.changeUser(connection, id, () => doc, options, 'user.replace')
-  }
-
-  modifyUser(connection: string, id: string, change: (current: StoredUser) => JsonObject, options: WriteOptions): Promise<StoredUser> {
-    return this.changeUser(connection, id, change, options, 'user.modify')
+    return this.write((tx, found) => users.changeUser(tx, found, connection, id, () => doc, options, 'user.replace'), { first: { text: users.userById, params: [id, connection] } })
   }
 
   /** Read-modify-write under the head lock: no other write runs between the read and the update. */
-  private changeUser(connection: string, id: string, change: (current: StoredUser) => JsonObject, options: WriteOptions, action: string): Promise<StoredUser> {
-    return this.write(
-      async (tx, [found]) => {
-        const row = checkVersion(found as ResourceRow | undefined, 'User', id, options)
-        const current = toResource(row)
-        const doc = change(current)
-        const version = row.version + 1
-        updateUser(tx, connection, row.rid, doc, version)
-        tx.audit({ actor: options.actor, connection, action, resourceType: 'User', resourceId: id, beforeDigest: digest(current.doc), afterDigest: digest(doc), detail: null })
-        const names = [userColumns(current.doc).userName, userColumns(doc).userName]
-        return { value: { ...current, doc, version, lastModified: tx.now }, touched: { userIds: [id], userNames: names } }
-      },
-      { text: userById, params: [id, connection] },
-    )
+  modifyUser(connection: string, id: string, change: (current: StoredUser) => JsonObject, options: WriteOptions): Promise<StoredUser> {
+    return this.write((tx, found) => users.changeUser(tx, found, connection, id, change, options, 'user.modify'), { first: { text: users.userById, params: [id, connection] } })
   }
 
   deleteUser(connection: string, id: string, options: WriteOptions): Promise<void> {
-    return this.write(
-      async (tx, [found]) => {
-        const row = checkVersion(found as ResourceRow | undefined, 'User', id, options)
-        const doc = JSON.parse(row.doc) as JsonObject
-        // ON DELETE CASCADE removes the user's memberships.
-        tx.defer('DELETE FROM users WHERE rid = $1', [row.rid])
-        tx.audit({ actor: options.actor, connection, action: 'user.delete', resourceType: 'User', resourceId: id, beforeDigest: digest(doc), afterDigest: null, detail: null })
-        return { value: undefined, touched: { userIds: [id], userNames: [userColumns(doc).userName] } }
-      },
-      { text: userById, params: [id, connection] },
-    )
+    return this.write((tx, found) => users.deleteUser(tx, found, connection, id, options), { first: { text: users.userById, params: [id, connection] } })
   }
 
   // ---- groups ----
 
-  private async groupWithMembers(tx: WriteTx, connection: string, id: string): Promise<StoredGroup> {
-    const [row] = await tx.query<ResourceRow>(`SELECT ${resourceColumns}, ${membersColumn} FROM groups r WHERE r.id = $1 AND r.connection = $2`, [id, connection])
-    if (row === undefined) throw new StoreError(`group ${id} vanished`)
-    return toGroup(row, true)
-  }
-
-  private groupRecord(options: WriteOptions, connection: string, action: string, id: string, beforeDigest: string | null, afterDigest: string | null, detail: JsonObject | null): AuditRecord {
-    return { actor: options.actor, connection, action, resourceType: 'Group', resourceId: id, beforeDigest, afterDigest, detail }
-  }
-
-  async createGroup(connection: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup> {
-    const group = await this.write(async (tx) => {
-      await this.ensureConnectionIn(tx, connection)
-      const id = newResourceId()
-      const rid = await insertGroup(tx, connection, id, doc)
-      const summary = await applyMemberOps(tx, connection, rid, [{ op: 'add', ids: memberIds }])
-      tx.audit(this.groupRecord(options, connection, 'group.create', id, null, digest(doc), memberDetail(summary)))
-      return { value: await this.groupWithMembers(tx, connection, id), touched: { userIds: summary.added } }
-    })
-    this.remember(connection)
-    return group
+  createGroup(connection: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup> {
+    return this.write((tx) => groups.createGroup(tx, connection, doc, memberIds, options), { connection })
   }
 
   async getGroup(connection: string, id: string, withMembers: boolean): Promise<StoredGroup | undefined> {
-    const [row] = await this.read<ResourceRow>(withMembers ? `SELECT ${resourceColumns}, ${membersColumn} FROM groups r WHERE r.id = $1 AND r.connection = $2` : groupById, [id, connection])
+    const [row] = await this.read<ResourceRow>(withMembers ? `SELECT ${resourceColumns}, ${membersColumn} FROM groups r WHERE r.id = $1 AND r.connection = $2` : groups.groupById, [id, connection])
     return row === undefined ? undefined : toGroup(row, withMembers)
   }
 
@@ -297,67 +210,15 @@ export class PostgresStore implements Store {
   }
 
   replaceGroup(connection: string, id: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup> {
-    return this.write(
-      async (tx, [found]) => {
-        const row = checkVersion(found as ResourceRow | undefined, 'Group', id, options)
-        const before = JSON.parse(row.doc) as JsonObject
-        updateGroup(tx, connection, row.rid, doc, row.version + 1)
-        // The new document goes first: its displayName must be free before the members are written.
-        await tx.flush()
-        const summary = await applyMemberOps(tx, connection, row.rid, [{ op: 'clear' }, { op: 'add', ids: memberIds }])
-        tx.audit(this.groupRecord(options, connection, 'group.replace', id, digest(before), digest(doc), memberDetail(summary)))
-        return { value: await this.groupWithMembers(tx, connection, id), touched: { all: true } }
-      },
-      { text: groupById, params: [id, connection] },
-    )
+    return this.write((tx, found) => groups.replaceGroup(tx, found, connection, id, doc, memberIds, options), { first: { text: groups.groupById, params: [id, connection] } })
   }
 
   modifyGroup(connection: string, id: string, change: (current: StoredGroup, loadMembers: () => MemberRef[]) => GroupChange, options: WriteOptions): Promise<StoredGroup> {
-    return this.write(
-      async (tx, [found]) => {
-        const row = checkVersion(found as ResourceRow | undefined, 'Group', id, options)
-        const current = toResource(row)
-        let members: MemberRef[] | undefined
-        let result: GroupChange
-        try {
-          result = change(current, () => {
-            if (members === undefined) throw new MembersNeeded()
-            return members
-          })
-        } catch (error) {
-          if (!(error instanceof MembersNeeded)) throw error
-          // Only filters on member attributes ask for them: read them, then compute the change again.
-          members = (await this.groupWithMembers(tx, connection, id)).members ?? []
-          result = change(current, () => members ?? [])
-        }
-        const version = row.version + 1
-        const text = JSON.stringify(result.doc)
-        const isDocChanged = text !== row.doc
-        const summary = await applyMemberOps(tx, connection, row.rid, result.memberOps)
-        if (isDocChanged) updateGroup(tx, connection, row.rid, result.doc, version, text)
-        else tx.defer('UPDATE groups SET last_modified = $1, version = $2 WHERE rid = $3', [tx.now, version, row.rid])
-        const beforeDigest = digestOfStored(row.doc, current.doc)
-        const afterDigest = isDocChanged ? digestOfStored(text, result.doc) : beforeDigest
-        tx.audit(this.groupRecord(options, connection, 'group.modify', id, beforeDigest, afterDigest, memberDetail(summary)))
-        // A renamed group changes what every member holds; a members-only PATCH, only the members it names.
-        const touched: Touched = isDocChanged || summary.cleared ? { all: true } : { userIds: [...summary.added, ...summary.removed] }
-        return { value: { ...current, doc: result.doc, version, lastModified: tx.now }, touched }
-      },
-      { text: groupById, params: [id, connection] },
-    )
+    return this.write((tx, found) => groups.modifyGroup(tx, found, connection, id, change, options), { first: { text: groups.groupById, params: [id, connection] } })
   }
 
   deleteGroup(connection: string, id: string, options: WriteOptions): Promise<void> {
-    return this.write(
-      async (tx, [found]) => {
-        const row = checkVersion(found as ResourceRow | undefined, 'Group', id, options)
-        tx.defer('DELETE FROM groups WHERE rid = $1', [row.rid])
-        tx.isGroupFieldsChanged = true
-        tx.audit(this.groupRecord(options, connection, 'group.delete', id, digest(JSON.parse(row.doc) as JsonObject), null, null))
-        return { value: undefined, touched: { all: true } }
-      },
-      { text: groupById, params: [id, connection] },
-    )
+    return this.write((tx, found) => groups.deleteGroup(tx, found, connection, id, options), { first: { text: groups.groupById, params: [id, connection] } })
   }
 
   searchResources(connection: string, search: RootSearch, options: { withGroups: boolean; withMembers: boolean }): Promise<ListResult<SearchHit>> {
@@ -402,54 +263,19 @@ export class PostgresStore implements Store {
   }
 
   recordApply(recorded: ApplyRecord, guard: (view: ApplyGuardView) => ApplyCommit | void): Promise<AppliedRevision> {
-    return this.write(async (tx) => {
-      const storeRevision = tx.head.revision
-      const appliedRevision = await ledger.currentAppliedId(tx.sql)
-      // The guard is synchronous: what it asks for and has not been read yet is read (inside the transaction,
-      // under the head lock, so nothing moves meanwhile), then the guard is asked again.
-      let directory: LiveSnapshot | undefined
-      let breakGlass: BreakGlassRecord[] | undefined
-      let decided: ApplyCommit | void
-      for (;;) {
-        try {
-          decided = guard({ appliedRevision, storeRevision, directory: () => directory ?? needed('directory'), breakGlass: () => breakGlass ?? needed('breakGlass') })
-          break
-        } catch (error) {
-          if (!(error instanceof ReadNeeded)) throw error
-          if (error.what === 'directory') directory = await readLiveSnapshot(tx.sql)
-          else breakGlass = await ledger.listBreakGlass(tx.sql)
-        }
-      }
-      const record: ApplyRecord = decided === undefined ? recorded : { ...recorded, ...decided }
-      const revision = await ledger.insertAppliedRevision(tx, record, storeRevision + 1)
-      const { basis } = record
-      const detail: JsonObject = { revision: revision.id, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, summary: record.summary, ...(basis === undefined ? {} : { basis: { ...basis } }) }
-      tx.audit({ actor: record.actor, connection: null, action: 'apply', resourceType: null, resourceId: revision.id, beforeDigest: null, afterDigest: record.desiredDigest, detail })
-      return { value: revision, touched: { all: true } }
-    })
+    return this.write((tx) => ledger.recordApply(tx, recorded, guard))
   }
 
   addBreakGlass(grant: Omit<BreakGlassRecord, 'id' | 'createdAt'>): Promise<BreakGlassRecord> {
-    return this.write(async (tx) => {
-      const record: BreakGlassRecord = { ...grant, id: `bg_${randomUUID()}`, createdAt: tx.now }
-      ledger.insertBreakGlass(tx, record)
-      const detail: JsonObject = { user: record.user, actions: record.actions, resource: record.resource, env: record.env ?? null, reason: record.reason, expires: record.expires }
-      tx.audit({ actor: grant.createdBy, connection: null, action: 'break-glass.create', resourceType: 'BreakGlass', resourceId: record.id, beforeDigest: null, afterDigest: null, detail })
-      return { value: record, touched: { userNames: [record.user] } }
-    })
+    return this.write((tx) => breakGlass.addBreakGlass(tx, grant))
   }
 
   listBreakGlass(): Promise<BreakGlassRecord[]> {
-    return ledger.listBreakGlass(this.sql)
+    return breakGlass.listBreakGlass(this.sql)
   }
 
   revokeBreakGlass(id: string, actor: string): Promise<boolean> {
-    return this.write(async (tx) => {
-      const revoked = await ledger.markBreakGlassRevoked(tx, id)
-      if (!revoked) return { value: false }
-      tx.audit({ actor, connection: null, action: 'break-glass.revoke', resourceType: 'BreakGlass', resourceId: id, beforeDigest: null, afterDigest: null, detail: null })
-      return { value: true, touched: { all: true } }
-    })
+    return this.write((tx) => breakGlass.revokeBreakGlass(tx, id, actor))
   }
 
   // ---- access reads ----
@@ -474,10 +300,6 @@ export class PostgresStore implements Store {
   }
 }
 
-/**
- * Opens the store in the database at `url`: connects, migrates under an advisory lock (replicas starting together
- * migrate once) and refuses a database that is not a rolecall store or whose schema is newer than this build.
- */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
   const display = options.display ?? displayOf(url)
   const password = passwordOf(url)

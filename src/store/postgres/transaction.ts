@@ -4,6 +4,12 @@ import { auditValues, entryHash, type AuditRecord } from '../audit-chain.js'
 import type { ReservedSql, Sql, SqlParam } from './connect.js'
 import { isRetryable } from './errors.js'
 
+/** Whose access a committed write may have changed (see AccessChange). */
+export type Touched = { all?: boolean; userIds?: readonly string[]; userNames?: readonly string[] }
+
+/** What a write's work returns: its value, and whose access it may have changed. */
+export type WriteResult<T> = { value: T; touched?: Touched }
+
 /** The head row as the write found it, under its lock. */
 export type Head = { revision: number; seq: number; hash: string; groupFields: number }
 

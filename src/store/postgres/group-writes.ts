@@ -1,0 +1,93 @@
+// Writes of groups and their memberships inside a write transaction; a member PATCH reads one group row, never its members.
+import { StoreError } from '../../errors.js'
+import { digest, digestOfStored, type AuditRecord } from '../audit-chain.js'
+import { memberDetail } from '../fields.js'
+import { newResourceId } from '../ids.js'
+import type { GroupChange, JsonObject, MemberRef, StoredGroup, WriteOptions } from '../store.js'
+import { applyMemberOps, checkVersion, insertGroup, updateGroup } from './directory-writes.js'
+import { membersColumn, resourceColumns, toGroup, toResource, type ResourceRow } from './rows.js'
+import type { Touched, WriteResult, WriteTx } from './transaction.js'
+
+/** The row a group write reads first, with BEGIN and the head lock. */
+export const groupById = `SELECT ${resourceColumns} FROM groups r WHERE r.id = $1 AND r.connection = $2`
+
+/** Thrown by the member loader a group change may call: the change runs again once the members are read. */
+class MembersNeeded extends Error {}
+
+async function groupWithMembers(tx: WriteTx, connection: string, id: string): Promise<StoredGroup> {
+  const [row] = await tx.query<ResourceRow>(`SELECT ${resourceColumns}, ${membersColumn} FROM groups r WHERE r.id = $1 AND r.connection = $2`, [id, connection])
+  if (row === undefined) throw new StoreError(`group ${id} vanished`)
+  return toGroup(row, true)
+}
+
+function groupRecord(options: WriteOptions, connection: string, action: string, id: string, beforeDigest: string | null, afterDigest: string | null, detail: JsonObject | null): AuditRecord {
+  return { actor: options.actor, connection, action, resourceType: 'Group', resourceId: id, beforeDigest, afterDigest, detail }
+}
+
+export async function createGroup(tx: WriteTx, connection: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<WriteResult<StoredGroup>> {
+  const id = newResourceId()
+  const rid = await insertGroup(tx, connection, id, doc)
+  const summary = await applyMemberOps(tx, connection, rid, [{ op: 'add', ids: memberIds }])
+  tx.audit(groupRecord(options, connection, 'group.create', id, null, digest(doc), memberDetail(summary)))
+  return { value: await groupWithMembers(tx, connection, id), touched: { userIds: summary.added } }
+}
+
+export async function replaceGroup(tx: WriteTx, found: unknown, connection: string, id: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<WriteResult<StoredGroup>> {
+  const row = checkVersion(found as ResourceRow | undefined, 'Group', id, options)
+  const before = JSON.parse(row.doc) as JsonObject
+  updateGroup(tx, connection, row.rid, doc, row.version + 1)
+  // The new document goes first: its displayName must be free before the members are written.
+  await tx.flush()
+  const summary = await applyMemberOps(tx, connection, row.rid, [{ op: 'clear' }, { op: 'add', ids: memberIds }])
+  tx.audit(groupRecord(options, connection, 'group.replace', id, digest(before), digest(doc), memberDetail(summary)))
+  return { value: await groupWithMembers(tx, connection, id), touched: { all: true } }
+}
+
+/**
+ * The group `found` changed as `change` says: its new attributes and membership operations, each operation one
+ * statement on the memberships it names. `change` gets the members only if it asks for them (a filter on member
+ * attributes): it is then called again with them.
+ */
+export async function modifyGroup(
+  tx: WriteTx,
+  found: unknown,
+  connection: string,
+  id: string,
+  change: (current: StoredGroup, loadMembers: () => MemberRef[]) => GroupChange,
+  options: WriteOptions,
+): Promise<WriteResult<StoredGroup>> {
+  const row = checkVersion(found as ResourceRow | undefined, 'Group', id, options)
+  const current = toResource(row)
+  let members: MemberRef[] | undefined
+  let result: GroupChange
+  try {
+    result = change(current, () => {
+      if (members === undefined) throw new MembersNeeded()
+      return members
+    })
+  } catch (error) {
+    if (!(error instanceof MembersNeeded)) throw error
+    members = (await groupWithMembers(tx, connection, id)).members ?? []
+    result = change(current, () => members ?? [])
+  }
+  const version = row.version + 1
+  const text = JSON.stringify(result.doc)
+  const isDocChanged = text !== row.doc
+  const summary = await applyMemberOps(tx, connection, row.rid, result.memberOps)
+  if (isDocChanged) updateGroup(tx, connection, row.rid, result.doc, version, text)
+  else tx.defer('UPDATE groups SET last_modified = $1, version = $2 WHERE rid = $3', [tx.now, version, row.rid])
+  const beforeDigest = digestOfStored(row.doc, current.doc)
+  const afterDigest = isDocChanged ? digestOfStored(text, result.doc) : beforeDigest
+  tx.audit(groupRecord(options, connection, 'group.modify', id, beforeDigest, afterDigest, memberDetail(summary)))
+  // A renamed group changes what every member holds; a members-only PATCH, only the members it names.
+  const touched: Touched = isDocChanged || summary.cleared ? { all: true } : { userIds: [...summary.added, ...summary.removed] }
+  return { value: { ...current, doc: result.doc, version, lastModified: tx.now }, touched }
+}
+
+export function deleteGroup(tx: WriteTx, found: unknown, connection: string, id: string, options: WriteOptions): WriteResult<void> {
+  const row = checkVersion(found as ResourceRow | undefined, 'Group', id, options)
+  tx.defer('DELETE FROM groups WHERE rid = $1', [row.rid])
+  tx.isGroupFieldsChanged = true
+  tx.audit(groupRecord(options, connection, 'group.delete', id, digest(JSON.parse(row.doc) as JsonObject), null, null))
+  return { value: undefined, touched: { all: true } }
+}
