@@ -112,6 +112,8 @@ export async function startPostgres() {
       if (existsSync(join(data, 'postmaster.pid'))) run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'])
     },
     destroy() {
+      process.removeListener('exit', server.destroy)
+      if (!existsSync(dir)) return
       try {
         server.stop()
       } catch {
@@ -120,6 +122,8 @@ export async function startPostgres() {
       rmSync(dir, { recursive: true, force: true })
     },
   }
+  // A test process that ends without destroying its server (a crash, a timeout) still leaves nothing behind.
+  process.once('exit', server.destroy)
   return server
 }
 
