@@ -53,6 +53,8 @@ export class PostgresStore implements Store {
   private isClosed = false
   /** Settles once the last write started holds the head lock (or gave up): the next one asks after it. */
   private lastTurn: Promise<void> = Promise.resolve()
+  /** Writes started and not yet settled: close() lets them commit first. */
+  private readonly pending = new Set<Promise<unknown>>()
 
   constructor(
     private readonly sql: Sql,
@@ -74,11 +76,22 @@ export class PostgresStore implements Store {
    * started. `first` is read with the lock; `connection`, when given, is created in the same transaction if it is
    * new. Once committed, listeners hear whose access it may have changed.
    */
-  private async write<T>(
+  private write<T>(
     work: (tx: WriteTx, first: unknown) => Promise<WriteResult<T>> | WriteResult<T>,
     options: { first?: { text: string; params: SqlParam[] }; connection?: string } = {},
   ): Promise<T> {
-    if (this.isClosed) throw new StoreError('store is closed')
+    if (this.isClosed) return Promise.reject(new StoreError('store is closed'))
+    const written = this.writeInTurn(work, options)
+    this.pending.add(written)
+    const forget = () => this.pending.delete(written)
+    written.then(forget, forget)
+    return written
+  }
+
+  private async writeInTurn<T>(
+    work: (tx: WriteTx, first: unknown) => Promise<WriteResult<T>> | WriteResult<T>,
+    options: { first?: { text: string; params: SqlParam[] }; connection?: string },
+  ): Promise<T> {
     let locked = () => {}
     const turn = { before: this.lastTurn, locked: () => locked() }
     this.lastTurn = new Promise<void>((resolve) => {
@@ -296,6 +309,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.isClosed) return
     this.isClosed = true
+    await Promise.allSettled([...this.pending])
     await this.sql.end({ timeout: 5 })
   }
 }

@@ -111,9 +111,10 @@ export async function runWrite<T>(
   for (let attempt = 1; ; attempt++) {
     let sql: ReservedSql
     try {
-      sql = await pool.reserve()
-      // The previous write of this store object asks for the lock first: PostgreSQL grants it in that order.
+      // The previous write of this store object asks for the lock first: PostgreSQL grants it in that order. Only
+      // then is a connection taken, so that writes waiting their turn leave the pool to reads.
       if (attempt === 1) await turn.before
+      sql = await pool.reserve()
     } catch (error) {
       turn.locked()
       throw error
