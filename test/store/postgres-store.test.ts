@@ -3,7 +3,9 @@ import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { parseFilter } from '../../src/scim/filter/parser.js'
 import { groupType, userType } from '../../src/scim/schemas.js'
+import { connect } from '../../src/store/postgres/connect.js'
 import { listStatements } from '../../src/store/postgres/lists.js'
+import { runWrite } from '../../src/store/postgres/transaction.js'
 import { migrations } from '../../src/store/postgres/migrations.js'
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/postgres-store.js'
 import { freshDatabase } from '../helpers/postgres-db.js'
@@ -61,6 +63,37 @@ describe('postgres store: schema', () => {
     await run(url, 'CREATE TABLE invoices (id int)')
     await expect(openPostgresStore(url)).rejects.toThrow(/is not a rolecall store.*"invoices"/)
     expect(await run(url, "SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'")).toEqual([{ n: 1 }])
+  })
+})
+
+describe('postgres store: write transactions', () => {
+  it('runs a write again after a serialization failure or a deadlock, and gives up on any other error', async () => {
+    const url = await freshDatabase()
+    await open(url)
+    const pool = connect(url, { poolSize: 2 })
+    try {
+      let attempts = 0
+      const retried = await runWrite(pool, () => '2026-01-01T00:00:00.000Z', async (tx) => {
+        attempts++
+        if (attempts < 3) throw Object.assign(new Error(attempts === 1 ? 'could not serialize access' : 'deadlock detected'), { code: attempts === 1 ? '40001' : '40P01' })
+        tx.audit({ actor: 'cli', connection: null, action: 'test', resourceType: null, resourceId: null, beforeDigest: null, afterDigest: null, detail: null })
+        return 'done'
+      })
+      expect(retried.value).toBe('done')
+      expect(attempts).toBe(3)
+      let failures = 0
+      const refused = runWrite(pool, () => 'now', async () => {
+        failures++
+        throw Object.assign(new Error('duplicate key'), { code: '23505' })
+      })
+      await expect(refused).rejects.toThrow('duplicate key')
+      expect(failures).toBe(1)
+      // Nothing of the failed attempts was kept: one entry, the head at its revision.
+      expect(await run(url, 'SELECT count(*)::int AS n FROM audit')).toEqual([{ n: 1 }])
+      expect(await run(url, 'SELECT revision::int AS revision, audit_seq::int AS seq FROM store_head')).toEqual([{ revision: 1, seq: 1 }])
+    } finally {
+      await pool.end({ timeout: 5 })
+    }
   })
 })
 
