@@ -1,4 +1,4 @@
-// Writes of users, groups and memberships inside a write transaction (see transaction.ts).
+// What user and group writes share: If-Match checks, uniqueness conflicts, a document's columns, membership operations.
 import { StoreError } from '../../errors.js'
 import { groupFields, userFields } from '../fields.js'
 import { WriteRejectedError, type JsonObject, type MemberOp, type WriteOptions } from '../store.js'
