@@ -2,38 +2,9 @@
 // its end), that the append-only triggers are in place, and optionally that a head recorded elsewhere is still in it.
 import Database from 'better-sqlite3'
 import type { AuditHead, AuditVerification } from '../store.js'
-import { entryHash, fromRow, genesisHash, MalformedAuditEntryError } from '../audit-chain.js'
+import { auditVerdict, walkAuditRows } from '../audit-verdict.js'
 import { auditRows } from './audit.js'
 import { migrate, migrations } from './migrations.js'
-
-type Broken = { brokenAt?: number; reason: string }
-type Walk = { entries: number; last: AuditHead; broken?: Broken; externalHeadSeq?: number }
-
-/** Recomputes every link; stops at the first wrong entry. Notes which entry, if any, has the hash `externalHead`. */
-function walkChain(db: Database.Database, externalHead: string | undefined): Walk {
-  let last: AuditHead = { seq: 0, hash: genesisHash }
-  let externalHeadSeq: number | undefined
-  let entries = 0
-  const stop = (brokenAt: number, reason: string): Walk => ({ entries, last, broken: { brokenAt, reason }, ...(externalHeadSeq === undefined ? {} : { externalHeadSeq }) })
-  for (const row of auditRows(db)) {
-    const expected = last.seq + 1
-    if (row.seq !== expected) return stop(row.seq, `expected entry ${expected}, found ${row.seq}`)
-    let entry
-    try {
-      entry = fromRow(row)
-    } catch (error) {
-      if (error instanceof MalformedAuditEntryError) return stop(row.seq, 'its detail is not valid JSON (the row was changed outside rolecall)')
-      throw error
-    }
-    const { prevHash: storedPrev, hash, ...body } = entry
-    if (storedPrev !== last.hash) return stop(row.seq, 'previous hash does not match')
-    if (entryHash(last.hash, body) !== hash) return stop(row.seq, 'entry hash does not match its content')
-    if (hash === externalHead) externalHeadSeq = row.seq
-    last = { seq: row.seq, hash }
-    entries++
-  }
-  return { entries, last, ...(externalHeadSeq === undefined ? {} : { externalHeadSeq }) }
-}
 
 function hasTable(db: Database.Database, name: string): boolean {
   return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined
@@ -45,25 +16,12 @@ function recordedHead(db: Database.Database): AuditHead | undefined {
   return db.prepare<[], AuditHead>('SELECT seq, hash FROM audit_head WHERE id = 1').get() ?? { seq: -1, hash: '' }
 }
 
-/** Whether the last entry is the recorded head: entries cut off the end leave the head pointing past it. */
-function headProblem(last: AuditHead, head: AuditHead): Broken | undefined {
-  if (head.seq < 0) return { reason: 'the recorded head of the log is missing' }
-  if (last.seq < head.seq) {
-    const removed = last.seq + 1 === head.seq ? `entry ${head.seq} was` : `entries ${last.seq + 1} to ${head.seq} were`
-    return { brokenAt: last.seq + 1, reason: `the log ends at entry ${last.seq}, but the store recorded entry ${head.seq} as its last: ${removed} removed` }
-  }
-  if (last.seq > head.seq) return { brokenAt: head.seq + 1, reason: `entries after ${head.seq}, the recorded head, were added without moving it` }
-  if (last.hash !== head.hash) return { brokenAt: last.seq, reason: 'the last entry is not the one the store recorded as its head (its hash differs)' }
-  return undefined
-}
-
-/** An empty log in a store that holds what only logged writes create. */
-function emptyLogProblem(db: Database.Database): Broken | undefined {
+/** Whether the store holds what only logged writes create (so that an empty log is one that was emptied). */
+function holdsLoggedState(db: Database.Database): boolean {
   const revision = db.prepare<[], { value: number }>(`SELECT value FROM state WHERE key = 'revision'`).get()?.value ?? 0
   const hasConnections = db.prepare('SELECT 1 FROM connections LIMIT 1').get() !== undefined
   const hasAdminTokens = hasTable(db, 'admin_tokens') && db.prepare('SELECT 1 FROM admin_tokens LIMIT 1').get() !== undefined
-  if (revision === 0 && !hasConnections && !hasAdminTokens) return undefined
-  return { brokenAt: 1, reason: 'the log is empty, but the store holds connections, tokens or changes that were logged when made' }
+  return revision !== 0 || hasConnections || hasAdminTokens
 }
 
 const normalise = (sql: string) => sql.replace(/\s+/g, ' ').trim()
@@ -105,26 +63,5 @@ function triggerProblem(db: Database.Database): string | undefined {
  * the recorded head and the triggers alike; only a head kept elsewhere tells that apart.
  */
 export function verifyAuditChain(db: Database.Database, options: { head?: string } = {}): AuditVerification {
-  return db.transaction((): AuditVerification => {
-    const walk = walkChain(db, options.head)
-    const head = recordedHead(db)
-    const broken =
-      walk.broken ?? (head === undefined ? undefined : headProblem(walk.last, head)) ?? (walk.entries === 0 ? emptyLogProblem(db) : undefined)
-    const triggers = triggerProblem(db)
-    if (broken !== undefined) {
-      const reason = triggers === undefined ? broken.reason : `${broken.reason}; ${triggers}`
-      return { ok: false, entries: walk.entries, reason, ...(broken.brokenAt === undefined ? {} : { brokenAt: broken.brokenAt }) }
-    }
-    if (triggers !== undefined) return { ok: false, entries: walk.entries, reason: triggers }
-    if (options.head !== undefined && walk.externalHeadSeq === undefined) {
-      return { ok: false, entries: walk.entries, reason: `no entry has the hash ${options.head}, recorded earlier: the log was cut short or rewritten since` }
-    }
-    return {
-      ok: true,
-      entries: walk.entries,
-      head: walk.last,
-      isHeadRecorded: head !== undefined,
-      ...(walk.externalHeadSeq === undefined ? {} : { externalHeadSeq: walk.externalHeadSeq }),
-    }
-  })()
+  return db.transaction((): AuditVerification => auditVerdict(walkAuditRows(auditRows(db), options.head), recordedHead(db), () => holdsLoggedState(db), triggerProblem(db), options.head))()
 }
