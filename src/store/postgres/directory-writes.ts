@@ -1,9 +1,8 @@
-// What user and group writes share: If-Match checks, uniqueness conflicts, a document's columns, membership operations.
+// What user and group writes share: uniqueness conflicts, a document's columns, membership operations.
 import { StoreError } from '../../errors.js'
 import { groupFields, userFields } from '../fields.js'
-import { WriteRejectedError, type JsonObject, type MemberOp, type WriteOptions } from '../store.js'
+import { WriteRejectedError, type JsonObject, type MemberOp } from '../store.js'
 import { uniqueViolation } from './errors.js'
-import type { ResourceRow } from './rows.js'
 import type { WriteTx } from './transaction.js'
 
 export type MemberSummary = { added: string[]; removed: string[]; cleared: boolean }
@@ -11,14 +10,6 @@ export type MemberSummary = { added: string[]; removed: string[]; cleared: boole
 /** A duplicate userName or displayName (a unique index), as the contract's conflict. */
 export function conflictOn(what: string, connection: string): (error: unknown) => unknown {
   return (error) => (uniqueViolation(error) === undefined ? error : new WriteRejectedError('conflict', `${what} is already taken in ${connection}`))
-}
-
-export function checkVersion(row: ResourceRow | undefined, kind: string, id: string, options: WriteOptions): ResourceRow {
-  if (row === undefined) throw new WriteRejectedError('not-found', `${kind} ${id} not found`)
-  if (options.ifVersion !== undefined && !options.ifVersion.includes(row.version)) {
-    throw new WriteRejectedError('precondition', `${kind} ${id} is at version ${row.version}`)
-  }
-  return row
 }
 
 export const insertUser = `INSERT INTO users (id, connection, user_name, user_name_key, external_id, active, display_name, doc, created, last_modified, version)

@@ -4,8 +4,9 @@ import { digest, digestOfStored, type AuditRecord } from '../audit-chain.js'
 import { memberDetail } from '../fields.js'
 import { newResourceId } from '../ids.js'
 import type { GroupChange, JsonObject, MemberRef, StoredGroup, WriteOptions } from '../store.js'
-import { applyMemberOps, checkVersion, insertGroup, updateGroup } from './directory-writes.js'
-import { membersColumn, resourceColumns, toGroup, toResource, type ResourceRow } from './rows.js'
+import { checkVersion, toResource } from '../resource-row.js'
+import { applyMemberOps, insertGroup, updateGroup } from './directory-writes.js'
+import { membersColumn, resourceColumns, toGroup, type ResourceRow } from './rows.js'
 import type { Touched, WriteResult, WriteTx } from './transaction.js'
 
 /** The row a group write reads first, with BEGIN and the head lock. */

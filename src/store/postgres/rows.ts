@@ -1,17 +1,9 @@
 // Rows of users and groups as the statements read them, and what the store returns of them.
-import type { JsonObject, MemberRef, StoredGroup, StoredUser } from '../store.js'
+import { toResource, type StoredRow } from '../resource-row.js'
+import type { MemberRef, StoredGroup, StoredUser } from '../store.js'
 
 /** A user or group row; `refs` is the JSON text of its groups or members when the statement read them. */
-export type ResourceRow = {
-  rid: string
-  id: string
-  connection: string
-  doc: string
-  created: string
-  last_modified: string
-  version: number
-  refs?: string | null
-}
+export type ResourceRow = StoredRow & { rid: string; refs?: string | null }
 
 export const resourceColumns = 'r.rid, r.id, r.connection, r.doc, r.created, r.last_modified, r.version'
 
@@ -22,10 +14,6 @@ export const groupsColumn = `(SELECT coalesce(json_agg(json_build_array(g.id, g.
 /** A group's members as one JSON text column, in the order they were first stored. */
 export const membersColumn = `(SELECT coalesce(json_agg(json_build_array(u.id, coalesce(u.display_name, u.user_name)) ORDER BY u.rid), '[]')::text
   FROM memberships m JOIN users u ON u.rid = m.user_rid WHERE m.group_rid = r.rid) AS refs`
-
-export function toResource(row: ResourceRow) {
-  return { id: row.id, connection: row.connection, doc: JSON.parse(row.doc) as JsonObject, created: row.created, lastModified: row.last_modified, version: row.version }
-}
 
 function refsOf(text: string | null | undefined): MemberRef[] {
   return (JSON.parse(text ?? '[]') as [string, string][]).map(([value, display]) => ({ value, display }))

@@ -2,8 +2,9 @@
 import { digest } from '../audit-chain.js'
 import { newResourceId } from '../ids.js'
 import type { JsonObject, StoredUser, WriteOptions } from '../store.js'
-import { checkVersion, conflictOn, insertUser, updateUser, userColumns } from './directory-writes.js'
-import { resourceColumns, toResource, type ResourceRow } from './rows.js'
+import { checkVersion, toResource } from '../resource-row.js'
+import { conflictOn, insertUser, updateUser, userColumns } from './directory-writes.js'
+import { resourceColumns, type ResourceRow } from './rows.js'
 import type { WriteResult, WriteTx } from './transaction.js'
 
 /** The row a user write reads first, with BEGIN and the head lock. */

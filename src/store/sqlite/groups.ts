@@ -7,7 +7,8 @@ import { newResourceId } from '../ids.js'
 import { WriteRejectedError, type GroupChange, type JsonObject, type MemberRef, type StoredGroup, type WriteOptions } from '../store.js'
 import type { SqliteCore } from './core.js'
 import { applyMemberOps, membersOf } from './memberships.js'
-import { checkVersion, isUniqueViolation, toResource, type ResourceRow } from './resource-rows.js'
+import { checkVersion, toResource } from '../resource-row.js'
+import { isUniqueViolation, type ResourceRow } from './resource-rows.js'
 
 export function groupRow(core: SqliteCore, db: Database.Database, connection: string, id: string): ResourceRow | undefined {
   return core.stmt(db, 'SELECT rid, id, connection, doc, created, last_modified, version FROM groups WHERE id = ? AND connection = ?').get(id, connection) as

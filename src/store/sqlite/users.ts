@@ -6,7 +6,8 @@ import { newResourceId } from '../ids.js'
 import { WriteRejectedError, type JsonObject, type StoredUser, type WriteOptions } from '../store.js'
 import type { SqliteCore } from './core.js'
 import { groupsOf } from './memberships.js'
-import { checkVersion, isUniqueViolation, toResource, type ResourceRow } from './resource-rows.js'
+import { checkVersion, toResource } from '../resource-row.js'
+import { isUniqueViolation, type ResourceRow } from './resource-rows.js'
 
 /** Every write bumps the version and a delete removes the row: one index look-up confirms a cached user. */
 export function userVersion(core: SqliteCore, connection: string, id: string): number | undefined {
