@@ -7,6 +7,7 @@ import type { AuditRecord } from '../audit-chain.js'
 import type { LiveSnapshot } from '../store.js'
 import { AccessChanges } from './access-changes.js'
 import { AuditLog } from './audit.js'
+import { ForeignWrites } from './foreign-writes.js'
 import { WriteBatcher, type Durability, type LockWait } from './batcher.js'
 import { blockingBusyTimeoutMs, isMemoryPath, openDatabase } from './open.js'
 import { openReadOnly } from './open-read-only.js'
@@ -51,6 +52,8 @@ export class SqliteCore {
   readonly reader: Database.Database
   readonly audit: AuditLog
   readonly accessChanges = new AccessChanges()
+  /** Other connections' commits to the file, told to the feed's listeners; none for :memory: or a read-only store. */
+  readonly foreignWrites: ForeignWrites | undefined
   /**
    * Group rows read or written by the open batch (IdPs send bursts of member PATCHes to one group); cleared
    * when the batch ends or a write rolls back, dropped by any other write to the group.
@@ -66,12 +69,19 @@ export class SqliteCore {
   private readonly knownConnections = new Set<string>()
   private readonly seenConnections = new Set<string>()
   private isClosed = false
+  /** The audit entries the open batch appended (first to last), told to foreignWrites once committed. */
+  private batchSeqs: { first: number; last: number } | undefined
+  /** The revision before the open batch's first bump. */
+  private batchRevisionFrom: number | undefined
   private checkpointer: Worker | undefined
   private userDirectories: UserDirectories | undefined
   /** Set when opened read-only: the one connection is both writer and reader, and every write is refused. */
   private readonly disposeReadOnly: (() => void) | undefined
 
-  constructor(readonly path: string, options: SqliteStoreOptions) {
+  constructor(
+    readonly path: string,
+    options: SqliteStoreOptions,
+  ) {
     const clock = options.clock
     this.clockMs = clock === undefined ? Date.now : () => clock().getTime()
     const durability: Durability = isMemoryPath(path) ? 'none' : (options.durability ?? 'wal-fsync')
@@ -82,25 +92,38 @@ export class SqliteCore {
     } else {
       this.writer = openDatabase(path, { synchronous: durability === 'wal-fsync' ? 'NORMAL' : 'FULL' })
     }
-    const lockWait: LockWait =
-      options.lockWait === 'retry'
-        ? { mode: 'retry', deadlineMs: options.lockDeadlineMs ?? defaultLockDeadlineMs }
-        : { mode: 'block', timeoutMs: options.lockDeadlineMs ?? blockingBusyTimeoutMs }
+    const lockWait: LockWait = options.lockWait === 'retry' ? { mode: 'retry', deadlineMs: options.lockDeadlineMs ?? defaultLockDeadlineMs } : { mode: 'block', timeoutMs: options.lockDeadlineMs ?? blockingBusyTimeoutMs }
     // Opening (migrations) waited as the CLI does; from here on, a server's batcher waits on timers instead.
     if (lockWait.mode === 'retry') this.writer.pragma('busy_timeout = 0')
     else if (lockWait.timeoutMs !== blockingBusyTimeoutMs) this.writer.pragma(`busy_timeout = ${lockWait.timeoutMs}`)
     // WAL lets a second connection read committed state while the writer batches; :memory: cannot be shared.
     this.reader = isMemoryPath(path) || this.disposeReadOnly !== undefined ? this.writer : openDatabase(path, { migrate: false })
-    this.batcher = new WriteBatcher(this.writer, durability, `${path}-wal`, {
-      afterCommit: (isCommitted) => {
-        this.accessChanges.settle(isCommitted, () => this.revisionOf(this.writer))
-        this.audit.forget()
-        if (isCommitted) for (const name of this.seenConnections) this.knownConnections.add(name)
-        this.seenConnections.clear()
-        this.groupsInBatch.clear()
+    this.batcher = new WriteBatcher(
+      this.writer,
+      durability,
+      `${path}-wal`,
+      {
+        afterCommit: (isCommitted) => {
+          this.accessChanges.settle(isCommitted, () => this.revisionOf(this.writer))
+          if (isCommitted) this.ownCommitted()
+          this.batchSeqs = undefined
+          this.batchRevisionFrom = undefined
+          this.audit.forget()
+          if (isCommitted) for (const name of this.seenConnections) this.knownConnections.add(name)
+          this.seenConnections.clear()
+          this.groupsInBatch.clear()
+        },
+        afterRollbackTo: () => {
+          this.forgetBatch()
+          // The entries of the write that failed are gone; those of the batch's earlier writes stay.
+          if (this.batchSeqs !== undefined) {
+            const last = (this.stmt(this.writer, 'SELECT coalesce(max(seq), 0) AS seq FROM audit').get() as { seq: number }).seq
+            this.batchSeqs = last < this.batchSeqs.first ? undefined : { first: this.batchSeqs.first, last }
+          }
+        },
       },
-      afterRollbackTo: () => this.forgetBatch(),
-    }, lockWait)
+      lockWait,
+    )
     if (options.backgroundCheckpoint === true && !isMemoryPath(path)) {
       this.writer.pragma('wal_autocheckpoint = 0')
       this.checkpointer = new Worker(new URL('./checkpointer.js', import.meta.url), { workerData: { path, intervalMs: 200 } })
@@ -112,6 +135,7 @@ export class SqliteCore {
       })
     }
     this.audit = new AuditLog(this.writer)
+    this.foreignWrites = isMemoryPath(path) || this.disposeReadOnly !== undefined ? undefined : new ForeignWrites(this.writer, this.reader, this.accessChanges.listeners)
   }
 
   now(): string {
@@ -146,10 +170,21 @@ export class SqliteCore {
     this.batcher.flush()
     const run = this.writer.transaction(work)
     try {
-      return run()
+      const result = run()
+      this.ownCommitted()
+      return result
     } finally {
+      this.batchSeqs = undefined
+      this.batchRevisionFrom = undefined
       this.forgetBatch()
     }
+  }
+
+  /** The batch committed: its entries and revisions are this object's, told already (see ForeignWrites). */
+  private ownCommitted(): void {
+    if (this.batchSeqs === undefined) return
+    const revisions = this.batchRevisionFrom === undefined ? 0 : this.revisionOf(this.writer) - this.batchRevisionFrom
+    this.foreignWrites?.ownCommitted(this.batchSeqs.first, this.batchSeqs.last, revisions)
   }
 
   /** What the open batch knew, forgotten when it rolls back (to a savepoint, too) or a bulk load ends. */
@@ -164,6 +199,7 @@ export class SqliteCore {
   }
 
   bumpRevision(): void {
+    this.batchRevisionFrom ??= this.revisionOf(this.writer)
     this.accessChanges.beforeBump(() => this.revisionOf(this.writer))
     this.stmt(this.writer, `UPDATE state SET value = value + 1 WHERE key = 'revision'`).run()
   }
@@ -171,7 +207,8 @@ export class SqliteCore {
   /** Appends the write's audit entry and bumps the revision; `isResourceWrite` false (connections, tokens) does not bump. */
   record(record: AuditRecord, isResourceWrite = true): void {
     if (isResourceWrite) this.bumpRevision()
-    this.audit.append(this.now(), record)
+    const seq = this.audit.append(this.now(), record)
+    this.batchSeqs = { first: this.batchSeqs?.first ?? seq, last: seq }
   }
 
   private connectionRow(db: Database.Database, name: string): boolean {
@@ -196,7 +233,11 @@ export class SqliteCore {
 
   /** One user's records, IdP groups and memberships (the check API's read). */
   directoryOfUser(userName: string): LiveSnapshot {
-    this.userDirectories ??= new UserDirectories(this.reader, (sql) => this.stmt(this.reader, sql), () => this.revisionOf(this.reader))
+    this.userDirectories ??= new UserDirectories(
+      this.reader,
+      (sql) => this.stmt(this.reader, sql),
+      () => this.revisionOf(this.reader),
+    )
     return this.userDirectories.read(userName)
   }
 
@@ -212,6 +253,7 @@ export class SqliteCore {
       })
       await worker.terminate()
     }
+    this.foreignWrites?.stop()
     this.batcher.close()
     this.isClosed = true
     if (this.reader !== this.writer) this.reader.close()

@@ -3,42 +3,14 @@
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
 import { withErrorBoundary } from '../error-boundary.js'
 import type { ResourceQuery, RootSearch } from '../query.js'
-import type {
-  AccessChange,
-  AdminScope,
-  AdminTokenInfo,
-  AuditEntry,
-  AuditVerification,
-  GroupChange,
-  JsonObject,
-  ListResult,
-  LiveSnapshot,
-  MemberRef,
-  SearchHit,
-  Store,
-  StoredGroup,
-  StoredUser,
-  TokenInfo,
-  WriteOptions,
-} from '../store.js'
+import type { AccessChange, AdminScope, AdminTokenInfo, AuditEntry, AuditVerification, GroupChange, JsonObject, ListResult, LiveSnapshot, MemberRef, SearchHit, Store, StoredGroup, StoredUser, TokenInfo, WriteOptions } from '../store.js'
 import { appliedRevisionId, appliedState, listAppliedRevisions, recordApply } from './applied-ledger.js'
 import { exportAuditEntries } from './audit.js'
 import { verifyAuditChain } from './audit-verify.js'
 import { addBreakGlass, listBreakGlass, revokeBreakGlass } from './break-glass.js'
 import { bulkLoad } from './bulk-load.js'
 import { SqliteCore, type SqliteStoreOptions } from './core.js'
-import {
-  authenticate,
-  authenticateAdmin,
-  createAdminToken,
-  createToken,
-  ensureConnection,
-  listAdminTokens,
-  listConnections,
-  listTokens,
-  revokeAdminToken,
-  revokeToken,
-} from './credentials.js'
+import { authenticate, authenticateAdmin, createAdminToken, createToken, ensureConnection, listAdminTokens, listConnections, listTokens, revokeAdminToken, revokeToken } from './credentials.js'
 import { sqliteStoreError } from './errors.js'
 import { createGroup, deleteGroup, getGroup, modifyGroup, replaceGroup } from './groups.js'
 import { listGroups, listUsers, searchResources } from './listing.js'
@@ -50,7 +22,10 @@ export type { SqliteStoreOptions } from './core.js'
 export class SqliteStore implements Store {
   private readonly core: SqliteCore
 
-  constructor(readonly path: string, options: SqliteStoreOptions = {}) {
+  constructor(
+    readonly path: string,
+    options: SqliteStoreOptions = {},
+  ) {
     this.core = new SqliteCore(path, options)
   }
 
@@ -102,13 +77,7 @@ export class SqliteStore implements Store {
     return modifyUser(this.core, connection, id, () => doc, options, 'user.replace')
   }
 
-  modifyUser(
-    connection: string,
-    id: string,
-    change: (current: StoredUser) => JsonObject,
-    options: WriteOptions,
-    action = 'user.modify',
-  ): Promise<StoredUser> {
+  modifyUser(connection: string, id: string, change: (current: StoredUser) => JsonObject, options: WriteOptions, action = 'user.modify'): Promise<StoredUser> {
     return modifyUser(this.core, connection, id, change, options, action)
   }
 
@@ -138,12 +107,7 @@ export class SqliteStore implements Store {
     return replaceGroup(this.core, connection, id, doc, memberIds, options)
   }
 
-  modifyGroup(
-    connection: string,
-    id: string,
-    change: (current: StoredGroup, loadMembers: () => MemberRef[]) => GroupChange,
-    options: WriteOptions,
-  ): Promise<StoredGroup> {
+  modifyGroup(connection: string, id: string, change: (current: StoredGroup, loadMembers: () => MemberRef[]) => GroupChange, options: WriteOptions): Promise<StoredGroup> {
     return modifyGroup(this.core, connection, id, change, options)
   }
 
@@ -157,8 +121,15 @@ export class SqliteStore implements Store {
     return this.core.revisionOf(this.core.reader)
   }
 
+  /** Tells this object's write batches as they commit, and other connections' commits within `sqlitePollMs` (see AccessFeed). */
   onAccessChange(listener: (change: AccessChange) => void): () => void {
+    this.core.foreignWrites?.start()
     return this.core.accessChanges.listen(listener)
+  }
+
+  onCredentialChange(listener: () => void): () => void {
+    this.core.foreignWrites?.start()
+    return this.core.accessChanges.listeners.onCredentials(listener)
   }
 
   async userNameKeys(): Promise<string[]> {
