@@ -13,6 +13,7 @@ import { applyExampleAccess, exampleApprovals } from '../helpers/apply-example.j
 import { repoRoot, runCli } from '../helpers/cli.js'
 import { freshDatabase } from '../helpers/postgres-db.js'
 import { aUser, patch } from '../helpers/scim.js'
+import { shownToken, timeUntil } from '../helpers/propagation.js'
 import { startServer, type RunningServer } from '../helpers/serve.js'
 
 const write = { actor: 'test' }
@@ -79,21 +80,9 @@ async function check(index: number, user: string, token = checkToken): Promise<{
   return { status: response.status, ...(body.allowed === undefined ? {} : { allowed: body.allowed }) }
 }
 
-/** Polls `read` until `isDone` holds of its value; how long that took (ms), or fails after `withinMs`. */
-async function within<T>(withinMs: number, read: () => Promise<T>, isDone: (value: T) => boolean): Promise<number> {
-  const started = performance.now()
-  for (;;) {
-    const value = await read()
-    const elapsed = performance.now() - started
-    if (isDone(value)) return elapsed
-    if (elapsed > withinMs) throw new Error(`still ${JSON.stringify(value)} after ${Math.round(elapsed)} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
-
-/** The token and its id, as `token create` and `admin-token create` show them. */
-function shown(stdout: string): { token: string; id: string } {
-  return { token: stdout.trimEnd().split('\n').at(-1) ?? '', id: /^Created (\S+)/.exec(stdout)?.[1] ?? '' }
+/** Both replicas answer as `isDone` wants within a second of now. */
+async function onBoth<T>(read: (index: number) => Promise<T>, isDone: (value: T) => boolean): Promise<void> {
+  for (const index of [0, 1]) expect(await timeUntil(1000, () => read(index), isDone)).toBeLessThan(1000)
 }
 
 /** Closes the listening (LISTEN) connection of every replica, as a network blip or a failover would. */
@@ -117,7 +106,7 @@ describe('the change feed between two replicas', () => {
     })
     expect(removed.status).toBe(204)
     expect(
-      await within(
+      await timeUntil(
         1000,
         () => check(1, 'casey@acme.example'),
         (answer) => answer.allowed === false,
@@ -129,18 +118,14 @@ describe('the change feed between two replicas', () => {
   it('an admin token revoked by `rolecall admin-token revoke --db` stops working on both replicas within a second', async () => {
     const created = await runCli(['admin-token', 'create', '--scope', 'check', '--db', url])
     expect(created.code, created.stderr).toBe(0)
-    const { token, id: tokenId } = shown(created.stdout)
+    const { token, id: tokenId } = shownToken(created.stdout)
     for (const index of [0, 1]) expect((await check(index, 'sasha@acme.example', token)).status).toBe(200)
     const revoked = await runCli(['admin-token', 'revoke', tokenId, '--db', url])
     expect(revoked.code, revoked.stderr).toBe(0)
-    for (const index of [0, 1])
-      expect(
-        await within(
-          1000,
-          () => check(index, 'sasha@acme.example', token),
-          (answer) => answer.status === 401,
-        ),
-      ).toBeLessThan(1000)
+    await onBoth(
+      (index) => check(index, 'sasha@acme.example', token),
+      (answer) => answer.status === 401,
+    )
   })
 
   it('after its listening connection is cut, a replica reconnects and catches up with what changed meanwhile', async () => {
@@ -148,31 +133,23 @@ describe('the change feed between two replicas', () => {
     // Written at once, while the replicas' feeds are reconnecting: only the catch-up from their cursor can tell it.
     const revoked = await runCli(['token', 'revoke', scimTokenId, '--db', url])
     expect(revoked.code, revoked.stderr).toBe(0)
-    for (const index of [0, 1])
-      expect(
-        await within(
-          1000,
-          () => scimStatus(index, scimToken),
-          (status) => status === 401,
-        ),
-      ).toBeLessThan(1000)
+    await onBoth(
+      (index) => scimStatus(index, scimToken),
+      (status) => status === 401,
+    )
   })
 
   it('a SCIM token revoked by `rolecall token revoke --db` stops working on both replicas within a second', async () => {
     const created = await runCli(['token', 'create', '--connection', 'okta', '--db', url])
     expect(created.code, created.stderr).toBe(0)
-    const { token, id: tokenId } = shown(created.stdout)
+    const { token, id: tokenId } = shownToken(created.stdout)
     for (const index of [0, 1]) expect(await scimStatus(index, token)).toBe(200)
     const revoked = await runCli(['token', 'revoke', tokenId, '--db', url])
     expect(revoked.code, revoked.stderr).toBe(0)
-    for (const index of [0, 1])
-      expect(
-        await within(
-          1000,
-          () => scimStatus(index, token),
-          (status) => status === 401,
-        ),
-      ).toBeLessThan(1000)
+    await onBoth(
+      (index) => scimStatus(index, token),
+      (status) => status === 401,
+    )
   })
 })
 

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { runCli } from '../helpers/cli.js'
+import { shownToken, timeUntil } from '../helpers/propagation.js'
 import { startServer, type RunningServer } from '../helpers/serve.js'
 
 let dir = ''
@@ -26,42 +27,26 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-/** The token and its id, as `token create` and `admin-token create` show them. */
-function shown(stdout: string): { token: string; id: string } {
-  return { token: stdout.trimEnd().split('\n').at(-1) ?? '', id: /^Created (\S+)/.exec(stdout)?.[1] ?? '' }
-}
-
-async function within(withinMs: number, read: () => Promise<number>, wanted: number): Promise<number> {
-  const started = performance.now()
-  for (;;) {
-    const status = await read()
-    const elapsed = performance.now() - started
-    if (status === wanted) return elapsed
-    if (elapsed > withinMs) throw new Error(`still ${status} after ${Math.round(elapsed)} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
-
 describe('serve on SQLite and CLI writes to its file', () => {
   it('refuses, within a second, a SCIM token that `rolecall token revoke --db` revoked after the server accepted it', async () => {
     const created = await runCli(['token', 'create', '--connection', 'okta', '--db', db])
     expect(created.code, created.stderr).toBe(0)
-    const { token, id } = shown(created.stdout)
+    const { token, id } = shownToken(created.stdout)
     const status = async () => (await fetch(`${server.url}/scim/v2/Users?count=1`, { headers: { authorization: `Bearer ${token}` } })).status
     expect(await status()).toBe(200)
     const revoked = await runCli(['token', 'revoke', id, '--db', db])
     expect(revoked.code, revoked.stderr).toBe(0)
-    expect(await within(1000, status, 401)).toBeLessThan(1000)
+    expect(await timeUntil(1000, status, (answer) => answer === 401)).toBeLessThan(1000)
   })
 
   it('refuses, within a second, an admin token that `rolecall admin-token revoke --db` revoked after the server accepted it', async () => {
     const created = await runCli(['admin-token', 'create', '--scope', 'plan', '--db', db])
     expect(created.code, created.stderr).toBe(0)
-    const { token, id } = shown(created.stdout)
+    const { token, id } = shownToken(created.stdout)
     const status = async () => (await fetch(`${server.url}/api/v1/state`, { headers: { authorization: `Bearer ${token}` } })).status
     expect(await status()).toBe(200)
     const revoked = await runCli(['admin-token', 'revoke', id, '--db', db])
     expect(revoked.code, revoked.stderr).toBe(0)
-    expect(await within(1000, status, 401)).toBeLessThan(1000)
+    expect(await timeUntil(1000, status, (answer) => answer === 401)).toBeLessThan(1000)
   })
 })
