@@ -201,9 +201,17 @@ export async function loadDump(display: string, sink: DumpSink, parts: AsyncIter
       continue
     }
     if (part.rows.length === 0) continue
-    await sink.insert(part.table, part.rows)
+    const total = summary?.counts[part.table] ?? 0
+    try {
+      await sink.insert(part.table, part.rows)
+    } catch (error) {
+      // The driver's error says what is wrong, not where: name the rows (a store error, say busy, is the backend's to tell).
+      if (error instanceof StoreError) throw error
+      const detail = error instanceof Error ? error.message : String(error)
+      throw new StoreError(`the store ${display} refused ${tableNouns[part.table]} ${loaded[part.table] + 1} to ${loaded[part.table] + part.rows.length} of ${total}: ${detail}`, { cause: error })
+    }
     loaded[part.table] += part.rows.length
-    onProgress?.({ table: part.table, loaded: loaded[part.table], total: summary?.counts[part.table] ?? loaded[part.table] })
+    onProgress?.({ table: part.table, loaded: loaded[part.table], total })
   }
   if (summary === undefined) throw new StoreError('the dump is empty: it has no summary')
   const head = await sink.finish(summary.head)
