@@ -180,8 +180,10 @@ export function keysOf(table: DumpTable, row: readonly DumpValue[]): DumpValue[]
 export type DumpSink = {
   /** What the store holds now (a load refuses anything). */
   contents(): Promise<{ counts: DumpCounts; revision: number }>
+  /** Once the store is known to be empty, before the first row: drop secondary indexes, say, for finish to build. */
+  beforeRows?: () => Promise<void>
   insert(table: DumpTable, rows: DumpValue[][]): Promise<void>
-  /** Sets the revision and group-fields counters; returns the audit head the store recorded as the rows went in. */
+  /** After the last row: rebuilds what beforeRows dropped, sets the revision and group-fields counters; returns the audit head the store recorded as the rows went in. */
   finish(head: DumpHead): Promise<ChainHead>
 }
 
@@ -193,6 +195,7 @@ export type DumpSink = {
 export async function loadDump(display: string, sink: DumpSink, parts: AsyncIterable<DumpPart>, onProgress?: (progress: LoadProgress) => void): Promise<DumpCounts> {
   const { counts: found, revision } = await sink.contents()
   if (!isEmptyStore(found, revision)) throw new StoreNotEmptyError(display, found, revision)
+  await sink.beforeRows?.()
   let summary: (DumpPart & { kind: 'summary' }) | undefined
   const loaded = emptyCounts()
   for await (const part of checkedDump(parts)) {

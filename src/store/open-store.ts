@@ -65,7 +65,9 @@ export async function requireStore(location: StoreLocation, hint = 'rolecall ser
 /** A consistent copy of the store at `source` into the new file `destination`, while servers keep serving; returns what it copied. */
 export async function backupStore(source: StoreLocation, destination: string): Promise<string> {
   if (source.backend === 'postgres') {
-    throw new StoreError(`rolecall backup copies SQLite stores; for ${source.display} use pg_dump (or your provider's snapshots), which copies the whole database consistently`)
+    throw new StoreError(
+      `rolecall backup copies SQLite stores; for ${source.display} use pg_dump (or your provider's snapshots), which copies the whole database consistently, or rolecall store copy --from ${source.display} --to FILE for an SQLite copy of the store while it serves`,
+    )
   }
   const pages = await backupDatabase(source.path, destination)
   return `${pages} pages`

@@ -2,6 +2,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/open-store.js'
 import { storeLocation } from '../../src/store/location.js'
@@ -103,6 +105,21 @@ describe('rolecall store copy', () => {
       expect(await store.snapshot()).toEqual(await withStore(source, 'read', (from) => from.snapshot()))
     })
 
+    // The copy has every index and constraint a store made by rolecall has (a load builds secondary indexes and foreign keys after the rows).
+    const indexesOf = async (target: string) => {
+      const sql = postgres(target, { max: 1, onnotice: () => undefined })
+      try {
+        const indexes = await sql.unsafe(`SELECT indexname AS name, indexdef AS definition FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname`)
+        const constraints = await sql.unsafe(`SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE connamespace = current_schema()::regnamespace ORDER BY conname`)
+        return [...indexes, ...constraints].map((row) => `${row['name']}: ${row['definition']}`)
+      } finally {
+        await sql.end()
+      }
+    }
+    const migrated = await database()
+    await withStore(migrated, 'write', async () => undefined)
+    expect(await indexesOf(url)).toEqual(await indexesOf(migrated))
+
     // And back again, into a new SQLite file, and from file to file.
     const back = join(work, 'back.db')
     const returned = await cli(['store', 'copy', '--from', url, '--to', back])
@@ -111,6 +128,15 @@ describe('rolecall store copy', () => {
     const again = await cli(['store', 'copy', '--from', back, '--to', join(work, 'again.db'), '--quiet'])
     expect(again.code, again.stderr).toBe(0)
     expect(verifiedHead((await cli(['audit', 'verify', '--db', join(work, 'again.db')])).stdout)).toBe(headOf(copied.stdout, 'Source'))
+    const sqliteIndexes = (file: string) => {
+      const db = new Database(file, { readonly: true })
+      try {
+        return db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name`).all()
+      } finally {
+        db.close()
+      }
+    }
+    expect(sqliteIndexes(join(work, 'again.db'))).toEqual(sqliteIndexes(source))
   })
 
   it('refuses a target that holds a store with anything in it, says what it found, and leaves it as it was', async () => {
