@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/open-store.js'
 import { storeLocation } from '../../src/store/location.js'
 import type { Store } from '../../src/store/store.js'
-import { runCli, type CliResult } from '../helpers/cli.js'
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { cliPath, runCli, runProcess, type CliResult } from '../helpers/cli.js'
 import { freshDatabase } from '../helpers/postgres-db.js'
 import { applyRecord } from '../store/contract/applied.js'
 
@@ -170,6 +171,26 @@ describe('rolecall store copy', () => {
     expect(noSource.code).toBe(1)
     expect(noSource.stderr).toContain(`no database at ${missing}`)
     expect(existsSync(join(work, 'never.db'))).toBe(false)
+  })
+
+  it('shows its progress on a terminal, over one line on stderr, and nothing with --quiet', async () => {
+    const source = join(work, 'large.db')
+    const store = openSqliteStore(source)
+    const users = Array.from({ length: 20_000 }, (_, i) => ({ userName: `user${i}@acme.example`, active: true }))
+    const groups = Array.from({ length: 200 }, (_, g) => ({ doc: { displayName: `group-${g}` }, memberIndexes: Array.from({ length: 2000 }, (_, k) => (g * 97 + k * 13) % users.length) }))
+    store.bulkLoad('okta', users, groups)
+    await store.close()
+    // script(1) gives the command a terminal; what it wrote there comes back on script's stdout.
+    const onTerminal = (target: string, quiet: string[]) =>
+      runProcess('script', ['-qfec', [process.execPath, cliPath, 'store', 'copy', '--from', source, '--to', target, ...quiet].join(' '), '/dev/null'], { env: { NO_COLOR: '1' }, input: null })
+    const shown = await onTerminal(join(work, 'large-copy.db'), [])
+    expect(shown.code, shown.stdout).toBe(0)
+    expect(shown.stdout).toMatch(/\r\x1b\[2Kcopying memberships: [\d,]+ of [\d,]+/)
+    expect(shown.stdout).toMatch(/\r\x1b\[2K(\r\n)?Copied /)
+    const quiet = await onTerminal(join(work, 'large-quiet.db'), ['--quiet'])
+    expect(quiet.code, quiet.stdout).toBe(0)
+    expect(quiet.stdout).not.toContain('copying')
+    expect(quiet.stdout).toContain('Copied ')
   })
 
   it('says what it needs: --to, an action, two different stores', async () => {
