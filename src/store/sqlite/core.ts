@@ -73,6 +73,8 @@ export class SqliteCore {
   private batchSeqs: { first: number; last: number } | undefined
   /** The revision before the open batch's first bump. */
   private batchRevisionFrom: number | undefined
+  /** A streamed write (see writeStreamed) holds the write transaction. */
+  private isStreaming = false
   private checkpointer: Worker | undefined
   private userDirectories: UserDirectories | undefined
   /** Set when opened read-only: the one connection is both writer and reader, and every write is refused. */
@@ -162,6 +164,7 @@ export class SqliteCore {
   write<T>(work: () => T): Promise<T> {
     if (this.isClosed) return Promise.reject(new StoreError('store is closed'))
     if (this.disposeReadOnly !== undefined) return Promise.reject(new StoreError(`the store ${this.path} was opened for reading only`))
+    if (this.isStreaming) return Promise.reject(new StoreError(`the store ${this.path} is loading a copy; try again once it is done`))
     return this.batcher.run(work)
   }
 
@@ -185,6 +188,36 @@ export class SqliteCore {
     if (this.batchSeqs === undefined) return
     const revisions = this.batchRevisionFrom === undefined ? 0 : this.revisionOf(this.writer) - this.batchRevisionFrom
     this.foreignWrites?.ownCommitted(this.batchSeqs.first, this.batchSeqs.last, revisions)
+  }
+
+  /**
+   * Runs `work`, which may await, in one transaction of its own that commits with a full fsync (loading a copy).
+   * Writes through the batcher are refused until it ends: they would land in this transaction.
+   */
+  async writeStreamed<T>(work: () => Promise<T>): Promise<T> {
+    if (this.isClosed) throw new StoreError('store is closed')
+    if (this.disposeReadOnly !== undefined) throw new StoreError(`the store ${this.path} was opened for reading only`)
+    if (this.isStreaming) throw new StoreError(`the store ${this.path} is already loading`)
+    this.batcher.flush()
+    const synchronous = Number(this.writer.pragma('synchronous', { simple: true }))
+    this.isStreaming = true
+    this.writer.pragma('synchronous = FULL')
+    try {
+      this.writer.exec('BEGIN IMMEDIATE')
+      const value = await work()
+      this.writer.exec('COMMIT')
+      this.ownCommitted()
+      return value
+    } catch (error) {
+      if (this.writer.inTransaction) this.writer.exec('ROLLBACK')
+      throw error
+    } finally {
+      this.isStreaming = false
+      this.writer.pragma(`synchronous = ${synchronous}`)
+      this.batchSeqs = undefined
+      this.batchRevisionFrom = undefined
+      this.forgetBatch()
+    }
   }
 
   /** What the open batch knew, forgotten when it rolls back (to a savepoint, too) or a bulk load ends. */
