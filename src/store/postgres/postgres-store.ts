@@ -45,6 +45,8 @@ export class PostgresStore implements Store {
   private isClosed = false
   /** Settles once the last write started holds the head lock (or gave up): the next one asks after it. */
   private lastTurn: Promise<void> = Promise.resolve()
+  /** Settles once the last write started has told its listeners (or failed): the next one tells after it. */
+  private lastTold: Promise<void> = Promise.resolve()
   /** Writes started and not yet settled: close() lets them commit first. */
   private readonly pending = new Set<Promise<unknown>>()
 
@@ -84,27 +86,39 @@ export class PostgresStore implements Store {
     this.lastTurn = new Promise<void>((resolve) => {
       locked = resolve
     })
+    // Listeners hear writes in the order they took the lock (their commit order), whichever answer arrives first.
+    const toldBefore = this.lastTold
+    let told = () => {}
+    this.lastTold = new Promise<void>((resolve) => {
+      told = resolve
+    })
     const { connection } = options
-    const { value, tx } = await runWrite(
-      this.sql,
-      this.now,
-      this.origin,
-      async (tx, [found]) => {
-        if (connection !== undefined) await this.ensureConnectionIn(tx, connection)
-        const result = await work(tx, found)
-        tx.touched = result.touched
-        return result
-      },
-      options.first,
-      turn,
-    )
-    if (connection !== undefined) this.knownConnections.add(connection)
-    if (this.listeners.size > 0) {
-      const { isRevoked, ...users } = touchedUsers(value.touched)
-      if (isRevoked) this.listeners.tellCredentials()
-      if (users.all || users.userIds.length > 0 || users.userNames.length > 0 || tx.revision !== tx.head.revision) this.listeners.tellAccess({ from: tx.head.revision, revision: tx.revision, ...users })
+    try {
+      const { value, tx } = await runWrite(
+        this.sql,
+        this.now,
+        this.origin,
+        async (tx, [found]) => {
+          if (connection !== undefined) await this.ensureConnectionIn(tx, connection)
+          const result = await work(tx, found)
+          tx.touched = result.touched
+          return result
+        },
+        options.first,
+        turn,
+      )
+      if (connection !== undefined) this.knownConnections.add(connection)
+      await toldBefore
+      if (this.listeners.size > 0) {
+        const { isRevoked, ...users } = touchedUsers(value.touched)
+        if (isRevoked) this.listeners.tellCredentials()
+        if (users.all || users.userIds.length > 0 || users.userNames.length > 0 || tx.revision !== tx.head.revision) this.listeners.tellAccess({ from: tx.head.revision, revision: tx.revision, ...users })
+      }
+      return value.value
+    } finally {
+      // A failed write tells nothing, but the next one still waits for the writes before it.
+      void toldBefore.then(told)
     }
-    return value.value
   }
 
   /** Creates the connection within `tx` unless it is known; audited as the SQLite store audits it. */
