@@ -20,7 +20,7 @@ export function compileScope(scope: ReviewScope): CompiledScope {
 }
 
 /** The services a holding belongs to: its grant's service part, or a service named along its chain. */
-function servicesOf(holding: Holding): string[] {
+export function servicesOf(holding: Holding): string[] {
   const services: string[] = []
   if (holding.type === 'grant') services.push(holding.grant.resource.service)
   for (const step of holding.chain) if (step.kind === 'service-role' || step.kind === 'service-team') services.push(step.service)
