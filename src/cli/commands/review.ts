@@ -4,6 +4,7 @@ import { oneOf, parseCommandArgs } from '../args.js'
 import { readNow } from '../clock.js'
 import type { Io } from '../io.js'
 import { reviewsDirOption } from '../review-files.js'
+import { closeReview } from '../review/close.js'
 import { openCampaign } from '../review/open.js'
 import { reviewCheck, reviewDue, reviewStatus } from '../review/progress.js'
 
@@ -53,6 +54,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
         io,
         now,
       )
+    case 'close':
+      return closeReview({ id: target('review ID'), dir: values.dir, reviews, identities: values.identities }, io, now)
     default:
       throw new UsageError(action === undefined ? 'review needs an action: open, status, due, check, close, evidence or verify' : `unknown review action "${action}"`)
   }

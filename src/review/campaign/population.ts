@@ -30,6 +30,29 @@ export type PopulationRow = {
   chain: string
   /** The reviewer pool (Population.pools) whose members may decide on this row. */
   reviewers: string
+  /** How the person comes to hold it: what revoking it removes. */
+  via: RowSource
+}
+
+/** The first link of a row's chain: an IdP group membership mapped by a Group, a listing in a Group, a Grant, or a break-glass grant. */
+export type RowSource =
+  { kind: 'idp-group'; connection: string; displayName: string; group: string } | { kind: 'listed'; group: string; user: string; connection?: string } | { kind: 'grant'; name: string } | { kind: 'break-glass'; id: string }
+
+function sourceOf(holding: Holding): RowSource {
+  const [first, second] = holding.chain
+  const group = second?.kind === 'group' ? second.name : ''
+  switch (first?.kind) {
+    case 'idp-group':
+      return { kind: 'idp-group', connection: first.connection, displayName: first.displayName, group }
+    case 'local-member':
+      return { kind: 'listed', group, user: first.user, ...(first.connection === undefined ? {} : { connection: first.connection }) }
+    case 'grant':
+      return { kind: 'grant', name: first.name }
+    case 'break-glass':
+      return { kind: 'break-glass', id: first.id }
+    default:
+      throw new Error(`a chain starts with ${first?.kind ?? 'nothing'}`)
+  }
 }
 
 export type Population = {
@@ -101,7 +124,7 @@ export function computePopulation(inputs: PopulationInputs): Population {
       if (rows.has(id)) continue
       const pool = poolOf(review, state, holding)
       poolTeams.set(pool.key, pool.teams)
-      rows.set(id, { id, user: held.user, connections, key: holding.key, access: formatHeld(holding), risk: holding.risk, chain, reviewers: pool.key })
+      rows.set(id, { id, user: held.user, connections, key: holding.key, access: formatHeld(holding), risk: holding.risk, chain, reviewers: pool.key, via: sourceOf(holding) })
     }
   }
   const sorted = [...rows.values()].sort((a, b) => compareStrings(a.user, b.user) || compareStrings(a.key, b.key) || compareStrings(a.chain, b.chain))

@@ -63,7 +63,7 @@ export type ClosedItem = {
   key: string
   outcome: 'kept' | 'revoked' | 'escalated'
   /** Why it was revoked: a reviewer's decision or the deadline. */
-  basis?: 'decision' | 'deadline'
+  basis?: 'decision' | 'deadline' | 'membership'
   by?: string
   at?: string
   reason?: string

@@ -1,0 +1,139 @@
+// An access review campaign end to end on the example organization, through the real CLI and a real SQLite store.
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { parseDocument } from 'yaml'
+import type { PopulationRow } from '../../src/review/campaign/population.js'
+import type { ReviewRecord } from '../../src/review/campaign/record.js'
+import { exampleApprovals } from '../helpers/apply-example.js'
+import { runCli } from '../helpers/cli.js'
+import { reviewOrg, type ReviewOrg } from '../helpers/review-org.js'
+
+const openedAt = '2026-11-23T00:00:00Z'
+const identities = { 'sasha-gh': 'sasha@acme.example', 'sam-gh': 'sam@acme.example', 'casey-gh': 'casey@acme.example' }
+
+let org: ReviewOrg
+let folder: string
+let record: ReviewRecord
+let rows: PopulationRow[]
+
+const cli = (args: string[], now = openedAt) => runCli(args, { cwd: org.cwd, env: { ROLECALL_NOW: now, ROLECALL_DB: org.db } })
+
+/** Set decisions in items.yaml as a reviewer would edit it. */
+async function decide(decisions: Record<string, { decision: string; by?: string; reason?: string }>): Promise<void> {
+  const path = join(folder, 'items.yaml')
+  const document = parseDocument(await readFile(path, 'utf8'))
+  const items = (document.toJS() as { items: { id: string }[] }).items
+  for (const [id, decision] of Object.entries(decisions)) {
+    const index = items.findIndex((item) => item.id === id)
+    expect(index, `item ${id}`).toBeGreaterThanOrEqual(0)
+    for (const [field, value] of Object.entries(decision)) document.setIn(['items', index, field], value)
+  }
+  await writeFile(path, document.toString())
+}
+
+function rowOf(user: string, access: string, via?: string): PopulationRow {
+  const row = rows.find((entry) => entry.user === user && entry.access === access && (via === undefined || entry.via.kind === via))
+  if (row === undefined) throw new Error(`no row ${user} ${access}`)
+  return row
+}
+
+beforeAll(async () => {
+  org = await reviewOrg()
+  await writeFile(join(org.cwd, 'identities.json'), JSON.stringify(identities))
+}, 60_000)
+
+describe('rolecall review', () => {
+  it('lists both campaigns of the example as due before they ever opened', async () => {
+    const due = await cli(['review', 'due', '--format', 'json'])
+    expect(due.code).toBe(0)
+    expect(JSON.parse(due.stdout).campaigns.map((entry: { campaign: string; due: boolean }) => [entry.campaign, entry.due])).toEqual([
+      ['privileged-access', true],
+      ['standard-access', true],
+    ])
+  })
+
+  it('opens the privileged-access campaign over the engine population, frozen with counts and a digest', async () => {
+    const opened = await cli(['review', 'open', 'privileged-access', '--commit', 'c0ffee'])
+    expect(opened.stderr).toBe('')
+    expect(opened.code).toBe(0)
+    const match = /Opened review (\S+) of "privileged-access": (\d+) items/.exec(opened.stdout)
+    expect(match).not.toBeNull()
+    folder = join(org.cwd, 'reviews', 'privileged-access', match?.[1] ?? '')
+    record = JSON.parse(await readFile(join(folder, 'review.json'), 'utf8')) as ReviewRecord
+    rows = JSON.parse(await readFile(join(folder, 'population.json'), 'utf8')) as PopulationRow[]
+    expect(record).toMatchObject({ campaign: 'privileged-access', commit: 'c0ffee', appliedRevision: 'r1', count: rows.length, undecided: 'revoke', deadline: '2026-12-07T00:00:00.000Z' })
+    expect(record.digest).toMatch(/^sha256:[0-9a-f]{64}$/)
+    // Every row is high or critical, and the people of security-admins hold sso:manage through it.
+    expect(rows.every((row) => row.risk === 'high' || row.risk === 'critical')).toBe(true)
+    expect(rowOf('sam@acme.example', 'sso:manage').chain).toBe('okta group "security-admins" → group "Security Admins" → role "Security Admin" → sso:manage')
+    expect(rowOf('dana@acme.example', 'edit auth-config:checkout/3ds-* in staging').via).toEqual({ kind: 'grant', name: 'dana-checkout-3ds-staging-INC-4711' })
+    // Support Tier 2's access is below high: not in this campaign.
+    expect(rows.some((row) => row.user === 'tess@acme.example')).toBe(false)
+    const status = await cli(['review', 'status'])
+    expect(status.code).toBe(0)
+    expect(status.stdout).toContain(`privileged-access ${record.id}: 0/${rows.length} decided, ${rows.length} pending`)
+    expect((await cli(['review', 'due', '--format', 'json'])).stdout).toContain('"lastReview": "' + record.id + '"')
+  })
+
+  it('rejects decisions by the person reviewed, by someone who may not review the item, and on unknown items', async () => {
+    const own = rowOf('sasha@acme.example', 'sso:manage')
+    const notAllowed = rowOf('sam@acme.example', 'scim:manage')
+    const original = await readFile(join(folder, 'items.yaml'), 'utf8')
+    await decide({ [own.id]: { decision: 'keep', by: 'sasha-gh', reason: 'still on the team' }, [notAllowed.id]: { decision: 'keep', by: 'casey-gh' } })
+    const text = await readFile(join(folder, 'items.yaml'), 'utf8')
+    await writeFile(join(folder, 'items.yaml'), text.replace(/items:\n/, 'items:\n  - id: "ffffffffffffffff"\n    decision: keep\n    by: sam-gh\n'))
+    const checked = await cli(['review', 'check', record.id, '--identities', 'identities.json'])
+    expect(checked.code).toBe(1)
+    expect(checked.stdout).toMatch(new RegExp(`items\\.yaml:\\d+:\\d+: error: item ${own.id} is decided by sasha-gh \\(sasha@acme\\.example\\), the person reviewed`))
+    expect(checked.stdout).toContain(`item ${notAllowed.id} is decided by casey-gh (casey@acme.example), who is not an allowed reviewer of it (group:Security Admins)`)
+    expect(checked.stdout).toContain('unknown item id "ffffffffffffffff"')
+    expect(checked.stderr).toBe('')
+    await writeFile(join(folder, 'items.yaml'), original)
+  })
+
+  it("renders the progress comment within GitHub's limit", async () => {
+    const checked = await cli(['review', 'check', record.id, '--identities', 'identities.json', '--format', 'markdown'])
+    expect(checked.stdout.startsWith(`<!-- rolecall-review:${record.id} -->\n### Access review`)).toBe(true)
+    expect(checked.stdout.length).toBeLessThan(65_536)
+    expect(checked.stdout).toContain('#### Pending items')
+  })
+
+  it('refuses to close before the deadline while items are undecided', async () => {
+    const closed = await cli(['review', 'close', record.id, '--identities', 'identities.json'])
+    expect(closed.code).toBe(1)
+    expect(closed.stderr).toContain('undecided item')
+  })
+
+  it('closes into the access-file change that removes exactly the revoked access', async () => {
+    const samAdmin = rowOf('sam@acme.example', 'sso:manage')
+    const dana = rowOf('dana@acme.example', 'edit auth-config:checkout/3ds-* in staging')
+    const decisions: Record<string, { decision: string; by: string; reason?: string }> = {}
+    for (const row of rows) decisions[row.id] = { decision: 'keep', by: row.user === 'sasha@acme.example' ? 'sam-gh' : 'sasha-gh', reason: 'still needed' }
+    decisions[samAdmin.id] = { decision: 'revoke', by: 'sasha-gh', reason: 'moved to support; no longer a security admin' }
+    decisions[dana.id] = { decision: 'revoke', by: 'sasha-gh', reason: 'INC-4711 is resolved' }
+    await decide(decisions)
+    const checked = await cli(['review', 'check', record.id, '--identities', 'identities.json'])
+    expect(checked.stdout).toContain(`${rows.length} decided`)
+    expect(checked.code).toBe(0)
+    const closed = await cli(['review', 'close', record.id, '--identities', 'identities.json'])
+    expect(closed.stderr).toBe('')
+    expect(closed.code).toBe(0)
+    expect(closed.stdout).toContain('access/security/groups.yaml: excluded sam@acme.example from Group "Security Admins"; also remove them from the IdP group okta/security-admins')
+    expect(closed.stdout).toContain('access/exceptions/grants.yaml: removed Grant "dana-checkout-3ds-staging-INC-4711"')
+    expect(await readFile(join(org.cwd, 'access/security/groups.yaml'), 'utf8')).toContain(`exclude:\n  - user: sam@acme.example\n    connection: okta\n    reason: revoked in access review ${record.id}`)
+    const grants = await readFile(join(org.cwd, 'access/exceptions/grants.yaml'), 'utf8')
+    expect(grants).not.toContain('dana-checkout-3ds-staging-INC-4711')
+    expect(grants).toContain('erin-payments-view-FIN-208')
+    expect((await cli(['validate'])).code).toBe(0)
+    const plan = JSON.parse((await cli(['plan', '--format', 'json'])).stdout) as { changes: { action: string; kind: string; name: string }[]; access: { user: string; change: string }[] }
+    expect(plan.changes.map((change) => `${change.action} ${change.kind} ${change.name}`)).toEqual(['update Group Security Admins', 'delete Grant dana-checkout-3ds-staging-INC-4711'])
+    expect([...new Set(plan.access.map((entry) => `${entry.user} ${entry.change}`))].sort()).toEqual(['dana@acme.example loss', 'sam@acme.example loss'])
+  })
+
+  it('applies the closing change', async () => {
+    const applied = await cli(['apply', ...exampleApprovals.flatMap((name) => ['--approved-by', name]), '--revision', 'feedbeef'], '2026-11-25T00:00:00Z')
+    expect(applied.stderr).toBe('')
+    expect(applied.code).toBe(0)
+  })
+})
