@@ -73,7 +73,10 @@ export async function readItemsText(folder: ReviewFolder): Promise<{ file: strin
 export function canonicalDirectory(directory: Directory): Directory {
   const byId = <T extends { id: string }>(list: readonly T[]) => [...list].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
   const memberships = [...directory.memberships].map(({ groupId, userId }) => ({ groupId, userId })).sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0))
-  return { users: byId(directory.users), groups: byId(directory.groups), memberships }
+  // Plain JSON values (no undefined fields), so that the digest taken now is the digest of the file read back.
+  const users = directory.users.map(({ id, connection, userName, externalId, active }) => ({ id, connection, userName, ...(externalId === undefined ? {} : { externalId }), active }))
+  const groups = directory.groups.map(({ id, connection, displayName, externalId }) => ({ id, connection, displayName, ...(externalId === undefined ? {} : { externalId }) }))
+  return { users: byId(users), groups: byId(groups), memberships }
 }
 
 export async function readFrozenDirectory(folder: ReviewFolder): Promise<Directory> {

@@ -136,4 +136,46 @@ describe('rolecall review', () => {
     expect(applied.stderr).toBe('')
     expect(applied.code).toBe(0)
   })
+
+  it('writes an evidence bundle that verifies against the store, with when each revocation took effect', async () => {
+    const written = await cli(['review', 'evidence', record.id, '--out', 'evidence', '--identities', 'identities.json'], '2026-11-25T01:00:00Z')
+    expect(written.stderr).toBe('')
+    expect(written.code).toBe(0)
+    const bundle = join(org.cwd, 'evidence')
+    const manifest = JSON.parse(await readFile(join(bundle, 'manifest.json'), 'utf8')) as { files: { file: string; sha256: string }[] }
+    expect(manifest.files.map((entry) => entry.file)).toEqual(['closure.json', 'decisions.json', 'directory.json.gz', 'population.csv', 'population.json', 'pull-request.json', 'review.json', 'revocations.json', 'summary.md'])
+    const effects = JSON.parse(await readFile(join(bundle, 'revocations.json'), 'utf8')) as { user: string; key: string; appliedRevision: string | null; isRemovedNow: boolean; idpMembershipGoneAt?: string | null }[]
+    const samSso = effects.find((effect) => effect.user === 'sam@acme.example' && effect.key === 'permission sso:manage')
+    expect(samSso).toMatchObject({ appliedRevision: 'r2', isRemovedNow: true, idpMembershipGoneAt: null })
+    expect(effects.find((effect) => effect.user === 'dana@acme.example')).toMatchObject({ appliedRevision: 'r2', isRemovedNow: true })
+    const decisions = JSON.parse(await readFile(join(bundle, 'decisions.json'), 'utf8')) as { user: string; key: string; by?: string; reviewer?: string; outcome: string }[]
+    expect(decisions.find((entry) => entry.user === 'dana@acme.example')).toMatchObject({ outcome: 'revoked', by: 'sasha-gh', reviewer: 'sasha@acme.example' })
+    const csv = await readFile(join(bundle, 'population.csv'), 'utf8')
+    expect(csv.split('\r\n').length).toBe(rows.length + 2)
+    expect(await readFile(join(bundle, 'summary.md'), 'utf8')).toContain(`# Access review ${record.id}: privileged-access`)
+    const verified = await cli(['review', 'verify', 'evidence'], '2026-11-25T01:00:00Z')
+    expect(verified.stdout).toContain(`Evidence of review ${record.id} verifies`)
+    expect(verified.code).toBe(0)
+  })
+
+  it('fails verify on the one row of the bundle that was edited, and on the manifest', async () => {
+    const bundle = join(org.cwd, 'evidence')
+    const csvPath = join(bundle, 'population.csv')
+    const original = await readFile(csvPath, 'utf8')
+    const lines = original.split('\r\n')
+    const target = rows.findIndex((row) => row.user === 'casey@acme.example')
+    lines[target + 1] = (lines[target + 1] ?? '').replace('casey@acme.example', 'mallory@acme.example')
+    await writeFile(csvPath, lines.join('\r\n'))
+    const verified = await cli(['review', 'verify', 'evidence'], '2026-11-25T01:00:00Z')
+    expect(verified.code).toBe(1)
+    expect(verified.stdout).toContain('MISMATCH population.csv: SHA-256')
+    expect(verified.stdout).toContain(`MISMATCH population.csv line ${target + 2} (${rows[target]?.id}): user is "mallory@acme.example", expected "casey@acme.example"`)
+    expect(verified.stdout.match(/^MISMATCH/gm)).toHaveLength(2)
+    await writeFile(csvPath, original)
+    const json = JSON.parse(await readFile(join(bundle, 'population.json'), 'utf8')) as PopulationRow[]
+    await writeFile(join(bundle, 'population.json'), JSON.stringify(json.slice(1)))
+    const dropped = await cli(['review', 'verify', 'evidence'], '2026-11-25T01:00:00Z')
+    expect(dropped.code).toBe(1)
+    expect(dropped.stdout).toContain(`MISMATCH population.json: row ${json[0]?.id} (${json[0]?.user}: ${json[0]?.access}) of the recomputed population is missing`)
+  })
 })

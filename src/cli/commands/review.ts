@@ -5,6 +5,7 @@ import { readNow } from '../clock.js'
 import type { Io } from '../io.js'
 import { reviewsDirOption } from '../review-files.js'
 import { closeReview } from '../review/close.js'
+import { verifyEvidence, writeEvidence } from '../review/evidence.js'
 import { openCampaign } from '../review/open.js'
 import { reviewCheck, reviewDue, reviewStatus } from '../review/progress.js'
 
@@ -20,6 +21,8 @@ const options = {
   'api-url': { type: 'string' },
   'comment-out': { type: 'string' },
   out: { type: 'string' },
+  event: { type: 'string' },
+  'pr-reviews': { type: 'string' },
 } as const
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -56,6 +59,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
       )
     case 'close':
       return closeReview({ id: target('review ID'), dir: values.dir, reviews, identities: values.identities }, io, now)
+    case 'evidence':
+      return writeEvidence({ id: target('review ID'), reviews, db: values.db, out: values.out, identities: values.identities, event: values.event, prReviews: values['pr-reviews'] }, io, now)
+    case 'verify':
+      return verifyEvidence({ dir: target('bundle DIR'), db: values.db }, io, now)
     default:
       throw new UsageError(action === undefined ? 'review needs an action: open, status, due, check, close, evidence or verify' : `unknown review action "${action}"`)
   }

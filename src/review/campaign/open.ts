@@ -59,6 +59,7 @@ export function openReview(inputs: OpenInputs): { record: ReviewRecord; items: R
   const record: ReviewRecord = {
     formatVersion: reviewFormatVersion,
     campaign: review.name,
+    definition: review,
     id: reviewId(now, population.digest),
     openedAt,
     deadline: addDuration(now, review.deadline),

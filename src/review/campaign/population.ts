@@ -19,6 +19,8 @@ export type PopulationRow = {
   id: string
   /** The name shown for the person (their userName). */
   user: string
+  /** The engine's key of the person. */
+  person: string
   /** The connections the person comes through. */
   connections: string[]
   /** The holding's key (`permission sso:manage`, `grant edit auth-config:checkout/*`). */
@@ -124,7 +126,7 @@ export function computePopulation(inputs: PopulationInputs): Population {
       if (rows.has(id)) continue
       const pool = poolOf(review, state, holding)
       poolTeams.set(pool.key, pool.teams)
-      rows.set(id, { id, user: held.user, connections, key: holding.key, access: formatHeld(holding), risk: holding.risk, chain, reviewers: pool.key, via: sourceOf(holding) })
+      rows.set(id, { id, user: held.user, person, connections, key: holding.key, access: formatHeld(holding), risk: holding.risk, chain, reviewers: pool.key, via: sourceOf(holding) })
     }
   }
   const sorted = [...rows.values()].sort((a, b) => compareStrings(a.user, b.user) || compareStrings(a.key, b.key) || compareStrings(a.chain, b.chain))

@@ -1,5 +1,6 @@
 // The files of one opened review (reviews/<campaign>/<id>/): its record, its items with their decisions, and its closure.
 import type { Risk } from '../../model/risk.js'
+import type { Review } from '../../schema/types.js'
 import type { PopulationRow } from './population.js'
 
 export const reviewFormatVersion = 1
@@ -8,6 +9,8 @@ export const reviewFormatVersion = 1
 export type ReviewRecord = {
   formatVersion: number
   campaign: string
+  /** The Review document as it was when the campaign opened: what verify recomputes the population with. */
+  definition: Review
   id: string
   openedAt: string
   deadline: string
