@@ -178,4 +178,20 @@ describe('rolecall review', () => {
     expect(dropped.code).toBe(1)
     expect(dropped.stdout).toContain(`MISMATCH population.json: row ${json[0]?.id} (${json[0]?.user}: ${json[0]?.access}) of the recomputed population is missing`)
   })
+
+  it("opens the next quarter's campaign with only the delta since the first: nothing new, the revoked access gone", async () => {
+    const later = '2027-02-22T00:00:00Z'
+    const due = JSON.parse((await cli(['review', 'due', '--format', 'json'], later)).stdout) as { campaigns: { campaign: string; due: boolean }[] }
+    expect(due.campaigns.find((entry) => entry.campaign === 'privileged-access')?.due).toBe(true)
+    // With sam revoked, sasha is the only security admin left: nobody else could review sasha's access.
+    const alone = await cli(['review', 'open', 'privileged-access', '--commit', 'd00d'], later)
+    expect(alone.code).toBe(1)
+    expect(alone.stderr).toContain('have no reviewer but the person reviewed (the reviewers are the only holders of what they review): sasha@acme.example')
+    const campaigns = join(org.cwd, 'access/reviews/campaigns.yaml')
+    await writeFile(campaigns, (await readFile(campaigns, 'utf8')).replace('  groups: [Security Admins]\ndeadline: 14d', '  groups: [Security Admins]\n  users: [avery@acme.example]\ndeadline: 14d'))
+    const opened = await cli(['review', 'open', 'privileged-access', '--commit', 'd00d'], later)
+    expect(opened.stderr).toBe('')
+    const count = Number(/: (\d+) items \(0 new or changed since the last certification/.exec(opened.stdout)?.[1])
+    expect(count).toBe(rows.filter((row) => row.user !== 'sam@acme.example' && row.user !== 'dana@acme.example').length)
+  })
 })
