@@ -90,7 +90,7 @@ export async function writeOpenedReview(dir: string, record: ReviewRecord, files
   if (await exists(join(path, 'review.json'))) throw new RolecallError(`review ${record.id} is already open at ${path}`)
   await mkdir(path, { recursive: true })
   await writeFile(join(path, 'population.json'), `${JSON.stringify(files.population, null, 1)}\n`)
-  await writeFile(join(path, 'directory.json.gz'), gzipSync(JSON.stringify(files.directory)))
+  await writeFile(join(path, 'directory.json.gz'), gzipSync(JSON.stringify(files.directory), { level: 1 }))
   await writeFile(join(path, 'items.yaml'), files.items)
   await writeFile(join(path, 'review.json'), `${JSON.stringify(record, null, 2)}\n`)
   return path

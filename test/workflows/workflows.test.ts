@@ -62,6 +62,8 @@ describe('workflow permissions', () => {
     ['access-plan.yml', { contents: 'read', 'pull-requests': 'write' }],
     ['access-apply.yml', { contents: 'read', 'pull-requests': 'read' }],
     ['access-drift.yml', { contents: 'read', issues: 'write' }],
+    ['access-review.yml', { contents: 'write', 'pull-requests': 'write' }],
+    ['access-review-check.yml', { contents: 'read', 'pull-requests': 'write' }],
     ['ci.yml', { contents: 'read' }],
   ])('%s asks for no more than it needs', (name, permissions) => {
     expect(workflow(name).permissions).toEqual(permissions)
