@@ -11,13 +11,14 @@ import { cliPath, repoRoot, runProcess } from '../helpers/cli.js'
 
 const validatorPath = join(repoRoot, 'node_modules/@action-validator/cli/cli.mjs')
 const workflowDir = join(repoRoot, '.github/workflows')
-const workflows = readdirSync(workflowDir).filter((name) => name.endsWith('.yml')).sort()
+const workflows = readdirSync(workflowDir)
+  .filter((name) => name.endsWith('.yml'))
+  .sort()
 const actionFile = '.github/actions/rolecall/action.yml'
 
 type Step = { name?: string; id?: string; uses?: string; run?: string; env?: Record<string, string>; with?: Record<string, string | boolean>; if?: string }
 type Workflow = { on: Record<string, unknown>; permissions: Record<string, string>; jobs: Record<string, { steps: Step[]; env?: Record<string, string> }> }
 type Action = { inputs: Record<string, { default?: string }>; runs: { steps: Step[] } }
-
 
 /** A loopback port that nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -99,10 +100,7 @@ describe('access-plan runs rolecall from the default branch, never from the pull
 
   it('checks out the pull request first, as data, then the default branch into its own directory', () => {
     const checkouts = planSteps.filter((step) => step.uses?.startsWith('actions/checkout@'))
-    expect(checkouts.map((step) => step.with)).toEqual([
-      { 'persist-credentials': false },
-      { ref: '${{ github.event.repository.default_branch }}', path: base, 'persist-credentials': false },
-    ])
+    expect(checkouts.map((step) => step.with)).toEqual([{ 'persist-credentials': false }, { ref: '${{ github.event.repository.default_branch }}', path: base, 'persist-credentials': false }])
     expect(planSteps.indexOf(checkouts[1] as Step)).toBeLessThan(planSteps.findIndex((step) => step.with?.command !== undefined))
   })
 

@@ -35,12 +35,13 @@ export async function readIdentities(path: string | undefined, io: Io): Promise<
   return path === undefined ? new Map() : readJsonInput('identities', resolve(io.cwd, path), parseIdentities)
 }
 
-export async function reviewStatus(options: { reviews: string; format: 'text' | 'json' }, io: Io, now: Date): Promise<number> {
-  const open = (await listReviews(options.reviews)).filter((folder) => folder.closure === undefined)
+/** Every open review under `dir`, with its decisions as written (check judges them), pending items and whether it is overdue. */
+export async function openReviewProgress(dir: string, cwd: string, now: Date) {
+  const open = (await listReviews(dir)).filter((folder) => folder.closure === undefined)
   const rows = []
   for (const folder of open) {
     const { text, file } = await readItemsText(folder)
-    const parsed = parseItems(relative(io.cwd, file), text)
+    const parsed = parseItems(relative(cwd, file), text)
     const decided = parsed.decisions.filter((entry) => entry.decision !== 'pending').length
     const pending = folder.record.count - decided
     rows.push({
@@ -54,6 +55,11 @@ export async function reviewStatus(options: { reviews: string; format: 'text' | 
       problems: parsed.diagnostics.length,
     })
   }
+  return rows
+}
+
+export async function reviewStatus(options: { reviews: string; format: 'text' | 'json' }, io: Io, now: Date): Promise<number> {
+  const rows = await openReviewProgress(options.reviews, io.cwd, now)
   if (options.format === 'json') io.out(`${JSON.stringify({ reviews: rows }, null, 2)}\n`)
   else if (rows.length === 0) io.out('No review is open.\n')
   else
