@@ -1,5 +1,6 @@
 // The reviews/ directory on disk: each campaign's opened reviews, read and written as files for pull requests.
 import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -79,18 +80,24 @@ export function canonicalDirectory(directory: Directory): Directory {
   return { users: byId(users), groups: byId(groups), memberships }
 }
 
+/** The frozen directory as the text written (gzipped) into the review, and its digest: sha256 of that text. */
+export function frozenDirectoryText(directory: Directory): { text: string; digest: string } {
+  const text = JSON.stringify(canonicalDirectory(directory))
+  return { text, digest: `sha256:${createHash('sha256').update(text).digest('hex')}` }
+}
+
 export async function readFrozenDirectory(folder: ReviewFolder): Promise<Directory> {
   const bytes = await readFile(join(folder.path, 'directory.json.gz'))
   return JSON.parse(gunzipSync(bytes).toString('utf8')) as Directory
 }
 
 /** Write the files of a newly opened review; refuses to overwrite one already opened. */
-export async function writeOpenedReview(dir: string, record: ReviewRecord, files: { population: PopulationRow[]; items: string; directory: Directory }): Promise<string> {
+export async function writeOpenedReview(dir: string, record: ReviewRecord, files: { population: PopulationRow[]; items: string; directory: string }): Promise<string> {
   const path = join(dir, record.campaign, record.id)
   if (await exists(join(path, 'review.json'))) throw new RolecallError(`review ${record.id} is already open at ${path}`)
   await mkdir(path, { recursive: true })
   await writeFile(join(path, 'population.json'), `${JSON.stringify(files.population, null, 1)}\n`)
-  await writeFile(join(path, 'directory.json.gz'), gzipSync(JSON.stringify(files.directory), { level: 1 }))
+  await writeFile(join(path, 'directory.json.gz'), gzipSync(files.directory, { level: 1 }))
   await writeFile(join(path, 'items.yaml'), files.items)
   await writeFile(join(path, 'review.json'), `${JSON.stringify(record, null, 2)}\n`)
   return path

@@ -8,14 +8,13 @@ import { RolecallError } from '../../errors.js'
 import { stateFromDocuments, type StateDocument } from '../../model/documents.js'
 import { standingApprovals } from '../../review/approvals.js'
 import { breakGlassAt } from '../../review/campaign/break-glass-at.js'
-import { decisionEvidence, makeManifest, populationCsv, renderSummary, type Manifest, type PullRequestEvidence } from '../../review/campaign/bundle.js'
+import { decisionEvidence, makeManifest, sha256Hex, populationCsv, renderSummary, type Manifest, type PullRequestEvidence } from '../../review/campaign/bundle.js'
 import { revocationEffects, type AppliedStep, type RevocationEffect } from '../../review/campaign/effect.js'
 import { populationOf, type PopulationRow } from '../../review/campaign/population.js'
 import type { ClosureRecord, ReviewRecord } from '../../review/campaign/record.js'
 import { checkManifest, compareCsv, compareRows } from '../../review/campaign/verify.js'
 import { parseEvent, parseReviews } from '../../review/review-inputs.js'
 import type { Store } from '../../store/store.js'
-import { digestOf } from '../../util/digest.js'
 import { readJsonInput } from '../commands/approvals.js'
 import { withStore } from '../desired.js'
 import type { Io } from '../io.js'
@@ -118,8 +117,10 @@ export async function verifyEvidence(options: { dir: string | undefined; db: str
   const record = json<ReviewRecord>('review.json')
   const closure = json<ClosureRecord>('closure.json')
   const rows = json<PopulationRow[]>('population.json')
-  const frozen = JSON.parse(gunzipSync(files.get('directory.json.gz') ?? new Uint8Array()).toString('utf8')) as Directory
-  if (digestOf(frozen) !== record.directoryDigest) problems.push(`directory.json.gz: its digest ${digestOf(frozen)} is not the one recorded at opening (${record.directoryDigest})`)
+  const frozenText = gunzipSync(files.get('directory.json.gz') ?? new Uint8Array()).toString('utf8')
+  const frozen = JSON.parse(frozenText) as Directory
+  const frozenDigest = `sha256:${sha256Hex(frozenText)}`
+  if (frozenDigest !== record.directoryDigest) problems.push(`directory.json.gz: its digest ${frozenDigest} is not the one recorded at opening (${record.directoryDigest})`)
   const checked = await withStore(
     options.db,
     io,

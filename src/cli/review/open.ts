@@ -9,10 +9,9 @@ import { openReview } from '../../review/campaign/open.js'
 import { populationOf, rowsWithoutReviewer } from '../../review/campaign/population.js'
 import { renderItems } from '../../review/campaign/record.js'
 import type { Review } from '../../schema/types.js'
-import { digestOf } from '../../util/digest.js'
 import { loadDesired, withStore } from '../desired.js'
 import type { Io } from '../io.js'
-import { canonicalDirectory, currentCommit, listReviews, writeOpenedReview } from '../review-files.js'
+import { currentCommit, frozenDirectoryText, listReviews, writeOpenedReview } from '../review-files.js'
 
 /** The campaign `name` of the access files, or an error with a did-you-mean. */
 export function campaignOf(state: DesiredState, name: string): Review {
@@ -37,9 +36,9 @@ export async function openCampaign(options: { name: string; dir: string | undefi
       const [snapshot, breakGlass, audit] = await Promise.all([store.snapshot(), store.listBreakGlass(), store.verifyAudit()])
       if (!audit.ok) throw new RolecallError(`the store's audit chain does not verify (${audit.reason}): a review cannot be opened on a history that is not intact`)
       const state = stateFromDocuments(applied.documents as StateDocument[], now)
-      const directory = canonicalDirectory(directoryOf(snapshot))
+      const directory = directoryOf(snapshot)
       const population = populationOf(review, state, directory, { now, breakGlass: breakGlassAt(breakGlass, now) })
-      return { population, directory, storeRevision: audit.head.seq, auditHash: audit.head.hash, appliedRevision: applied.revision.id }
+      return { population, directory: frozenDirectoryText(directory), storeRevision: audit.head.seq, auditHash: audit.head.hash, appliedRevision: applied.revision.id }
     },
     false,
     'read',
@@ -52,8 +51,8 @@ export async function openCampaign(options: { name: string; dir: string | undefi
       `campaign "${review.name}": ${alone.length} item${alone.length === 1 ? ' has' : 's have'} no reviewer but the person reviewed (the reviewers are the only holders of what they review): ${shown.join('; ')}${alone.length > 5 ? '; …' : ''}. Add reviewers to the Review.`,
     )
   }
-  const { record, items } = openReview({ review, population, closures, now, storeRevision: opened.storeRevision, auditHash: opened.auditHash, appliedRevision: opened.appliedRevision, commit, directoryDigest: digestOf(directory) })
-  const path = await writeOpenedReview(options.reviews, record, { population: population.rows, items: renderItems(record, items), directory })
+  const { record, items } = openReview({ review, population, closures, now, storeRevision: opened.storeRevision, auditHash: opened.auditHash, appliedRevision: opened.appliedRevision, commit, directoryDigest: directory.digest })
+  const path = await writeOpenedReview(options.reviews, record, { population: population.rows, items: renderItems(record, items), directory: directory.text })
   const fresh = items.filter((item) => item.lastCertified === null).length
   io.out(`Opened review ${record.id} of "${review.name}": ${record.count} items (${fresh} new or changed since the last certification, ${record.autoCertified.length} certified by rule), due ${record.deadline}.\n`)
   io.out(`Population digest ${record.digest} at store revision ${record.storeRevision} (applied ${record.appliedRevision}${commit === null ? '' : `, commit ${commit}`}).\n`)

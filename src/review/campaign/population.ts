@@ -115,12 +115,19 @@ export function computePopulation(inputs: PopulationInputs): Population {
     connectionsOf.set(key, list)
   }
   const rows = new Map<string, PopulationRow>()
+  const inScope = new WeakMap<Holding, boolean>()
   const poolTeams = new Map<string, string[]>()
   for (const [person, held] of access.users) {
     const connections = (connectionsOf.get(person) ?? []).sort(compareStrings)
     if (!isConnectionInScope(review.scope, connections)) continue
     for (const holding of held.holdings) {
-      if (!isHoldingInScope(compiled, holding)) continue
+      // Holdings are shared by everyone reached by the same chain: each is judged once.
+      let isInScope = inScope.get(holding)
+      if (isInScope === undefined) {
+        isInScope = isHoldingInScope(compiled, holding)
+        inScope.set(holding, isInScope)
+      }
+      if (!isInScope) continue
       const chain = formatChain(holding.chain, holding)
       const id = rowId(person, holding.key, chain)
       if (rows.has(id)) continue
