@@ -202,8 +202,8 @@ describe('the composite action', () => {
 
   it('runs a command, keeps its output in a file and reports its exit code', async () => {
     const result = await runStep({ command: 'validate', args: '--dir "$ACCESS"', 'stdout-file': join(dir, 'validate.txt') }, { ACCESS: 'access' })
-    expect(result).toEqual({ code: 0, stdout: '0 errors, 0 warnings in 18 files\n', stderr: '', output: 'exit-code=0\n' })
-    expect(await readFile(join(dir, 'validate.txt'), 'utf8')).toBe('0 errors, 0 warnings in 18 files\n')
+    expect(result).toEqual({ code: 0, stdout: '0 errors, 0 warnings in 19 files\n', stderr: '', output: 'exit-code=0\n' })
+    expect(await readFile(join(dir, 'validate.txt'), 'utf8')).toBe('0 errors, 0 warnings in 19 files\n')
   })
 
   it('fails the step on an exit code not listed as ok, and not on one that is', async () => {
