@@ -230,9 +230,12 @@ export interface Store extends ScimDirectory, Credentials, AppliedLedger, AuditT
  */
 export type AccessChange = { from: number; revision: number; all: boolean; userIds: readonly string[]; userNames: readonly string[] }
 
-/** What an admin token may do: plan (read state, make plans), apply, or check access. */
-export type AdminScope = 'plan' | 'apply' | 'check'
-export const adminScopes: readonly AdminScope[] = ['plan', 'apply', 'check']
+/**
+ * What an admin token may do: plan (read state, make plans), apply, check access, view (sign in to the read-only web
+ * explorer, and nothing else), or tokens (with view: create and revoke SCIM tokens from the explorer).
+ */
+export type AdminScope = 'plan' | 'apply' | 'check' | 'view' | 'tokens'
+export const adminScopes: readonly AdminScope[] = ['plan', 'apply', 'check', 'view', 'tokens']
 
 export type AdminTokenInfo = { id: string; hint: string; name?: string; scopes: AdminScope[]; createdAt: string; revokedAt?: string }
 
