@@ -42,4 +42,3 @@ export async function appliedAccess(store: Store, now: Date): Promise<AppliedAcc
     breakGlass: active,
   }
 }
-

@@ -3,6 +3,7 @@ import { StoreError } from '../errors.js'
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from './applied.js'
 import type { JsonObject } from './json.js'
 import type { LiveSnapshot } from './live-snapshot.js'
+import type { PeoplePage } from './people-search.js'
 import type { ResourceQuery, RootSearch } from './query.js'
 
 export type { LiveSnapshot }
@@ -145,6 +146,13 @@ export interface ScimDirectory {
    * their groups and groups with their members only when asked for.
    */
   searchResources(connection: string, search: RootSearch, options: { withGroups: boolean; withMembers: boolean }): Promise<ListResult<SearchHit>>
+
+  /**
+   * Users of every connection whose userName, displayName, `name.formatted` or an email's value contains `text`
+   * (case-insensitive; blank matches everyone), by userName (case-folded) then connection, one page (at most 200):
+   * the explorer's People search.
+   */
+  findPeople(text: string, page: PeoplePage): Promise<ListResult<StoredUser>>
 }
 
 /** SCIM bearer tokens (one connection each) and admin API tokens (scoped): stored hashed, shown once. */

@@ -4,7 +4,9 @@ import { Layout } from '../layout.js'
 
 export const SignInPage: FC<{ csrf: string; next: string; problem?: string }> = ({ csrf, next, problem }) => (
   <Layout title="Sign in">
-    <p>Sign in with an admin token that carries the <code>view</code> scope. Ask whoever runs rolecall for one:</p>
+    <p>
+      Sign in with an admin token that carries the <code>view</code> scope. Ask whoever runs rolecall for one:
+    </p>
     <pre class="secret">rolecall admin-token create --scope view --name "your name"</pre>
     {problem === undefined ? null : (
       <p class="notice error" role="alert">

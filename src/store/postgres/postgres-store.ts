@@ -30,6 +30,8 @@ import { postgresStoreError } from './errors.js'
 import * as groups from './group-writes.js'
 import * as ledger from './ledger.js'
 import { listResources, searchResources } from './lists.js'
+import { findPeople } from './people.js'
+import type { PeoplePage } from '../people-search.js'
 import { migrate, requireSchema, schemaVersion } from './migrations.js'
 import { groupsColumn, membersColumn, resourceColumns, toGroup, toUser, type ResourceRow } from './rows.js'
 import * as tokens from './tokens.js'
@@ -236,6 +238,10 @@ export class PostgresStore implements Store {
 
   searchResources(connection: string, search: RootSearch, options: { withGroups: boolean; withMembers: boolean }): Promise<ListResult<SearchHit>> {
     return searchResources(this.sql, connection, search, options)
+  }
+
+  findPeople(text: string, page: PeoplePage): Promise<ListResult<StoredUser>> {
+    return findPeople(this.sql, text, page)
   }
 
   // ---- revision, snapshot, audit ----

@@ -42,6 +42,8 @@ import {
 import { sqliteStoreError } from './errors.js'
 import { createGroup, deleteGroup, getGroup, modifyGroup, replaceGroup } from './groups.js'
 import { listGroups, listUsers, searchResources } from './listing.js'
+import { findPeople } from './people.js'
+import type { PeoplePage } from '../people-search.js'
 import { readLiveSnapshot } from './snapshot.js'
 import { createUser, deleteUser, getUser, modifyUser, userNameKeys, userVersion } from './users.js'
 
@@ -132,6 +134,10 @@ export class SqliteStore implements Store {
 
   searchResources(connection: string, search: RootSearch, options: { withGroups: boolean; withMembers: boolean }): Promise<ListResult<SearchHit>> {
     return searchResources(this.core, connection, search, options)
+  }
+
+  findPeople(text: string, page: PeoplePage): Promise<ListResult<StoredUser>> {
+    return findPeople(this.core, text, page)
   }
 
   replaceGroup(connection: string, id: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup> {

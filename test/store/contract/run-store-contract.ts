@@ -7,6 +7,7 @@ import { users } from './users.js'
 import { groups } from './groups.js'
 import { queries } from './queries.js'
 import { rootSearches } from './root-search.js'
+import { peopleSearch } from './people.js'
 import { revisionAndAudit } from './revision-audit.js'
 import { appliedLedger } from './applied.js'
 import { breakGlass } from './break-glass.js'
@@ -16,7 +17,7 @@ import { directoryReads } from './directory-reads.js'
 import { concurrency } from './concurrency.js'
 import { crossObject } from './cross-object.js'
 
-const categories: readonly ((contract: Contract) => void)[] = [connectionsAndTokens, users, groups, queries, rootSearches, revisionAndAudit, appliedLedger, breakGlass, adminTokens, accessChanges, directoryReads, concurrency, crossObject]
+const categories: readonly ((contract: Contract) => void)[] = [connectionsAndTokens, users, groups, queries, rootSearches, peopleSearch, revisionAndAudit, appliedLedger, breakGlass, adminTokens, accessChanges, directoryReads, concurrency, crossObject]
 
 export function runStoreContract(backend: StoreBackend): void {
   describe(`store contract: ${backend.name}`, () => {
