@@ -4,6 +4,7 @@
 // after the revision moved, and every page says which store revision it shows.
 import { activeBreakGlass, directoryOf } from '../apply/store-base.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
+import type { DesiredState } from '../model/state.js'
 import { computeDrift, driftBaselineProblem, type DriftReport } from '../plan/drift.js'
 import { appliedAccess, type AppliedAccess } from '../server/applied-access.js'
 import type { AuditVerification, Store } from '../store/store.js'
@@ -39,6 +40,7 @@ export class LiveModel {
   readonly #access: RevisionMemo<AppliedAccess | undefined>
   readonly #drift: RevisionMemo<DriftState | undefined>
   readonly #audit: RevisionMemo<AuditVerification>
+  #state: { revision: string; value: Promise<{ revision: string; state: DesiredState } | undefined> } | undefined
 
   constructor(store: Store, clock: () => Date, options: { maxAgeMs?: number } = {}) {
     this.#store = store
@@ -57,6 +59,23 @@ export class LiveModel {
   /** Drift since the last apply, as `rolecall drift` computes it (without access files); undefined before the first apply. */
   async drift(): Promise<DriftState | undefined> {
     return this.#drift.get(await this.#store.revision(), performance.now())
+  }
+
+  /** The applied state (documents indexed by name, with where each was declared), read once per applied revision. */
+  async appliedState(): Promise<{ revision: string; state: DesiredState } | undefined> {
+    const id = await this.#store.appliedRevisionId()
+    if (id === null) return undefined
+    if (this.#state?.revision !== id) {
+      const entry = {
+        revision: id,
+        value: this.#store.appliedRevision(id).then((applied) => (applied === undefined ? undefined : { revision: id, state: stateFromDocuments(applied.documents as StateDocument[], this.#clock()) })),
+      }
+      this.#state = entry
+      entry.value.catch(() => {
+        if (this.#state === entry) this.#state = undefined
+      })
+    }
+    return this.#state.value
   }
 
   async auditVerdict(): Promise<AuditVerification> {

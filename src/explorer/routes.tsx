@@ -9,6 +9,13 @@ import { localPath, type ExplorerAuth } from './auth.js'
 import type { LiveModel } from './live-model.js'
 import { overviewData } from './overview-data.js'
 import { OverviewPage } from './pages/overview.js'
+import { PeoplePage, peoplePageSize } from './pages/people.js'
+import { PersonPage } from './pages/person.js'
+import { NotFoundPage, ProblemPage } from './pages/problem.js'
+import { WhoCanPage, type WhoCanForm } from './pages/who-can.js'
+import { personData } from './person-data.js'
+import { pageNumber } from './components.js'
+import { answerWhoCan } from '../server/applied-access.js'
 import { SignInPage } from './pages/sign-in.js'
 import { pageReply, redirectReply, securityHeaders } from './reply.js'
 
@@ -28,7 +35,7 @@ function formOf(exchange: Exchange): URLSearchParams {
 }
 
 export function explorerRoutes(options: ExplorerOptions): Route[] {
-  const { store, clock, auth, model } = options
+  const { store, checks, clock, auth, model } = options
   const signedIn = auth.signedIn
   const page = (path: string, handle: Route['handle']): Route => ({ method: 'GET', path, guard: signedIn, handle })
   return [
@@ -60,6 +67,31 @@ export function explorerRoutes(options: ExplorerOptions): Route[] {
       handle: (exchange) => (auth.isOwnForm(exchange, formOf(exchange)) ? auth.signOut(exchange) : redirectReply('/')),
     },
     page('/', async (exchange) => pageReply(<OverviewPage context={auth.contextOf(exchange)} data={await overviewData(store, model, clock())} />)),
+    page('/people', async (exchange) => {
+      const query = exchange.query('q') ?? ''
+      const number = pageNumber(exchange.query('page'))
+      const found = await store.findPeople(query, { offset: (number - 1) * peoplePageSize, limit: peoplePageSize })
+      return pageReply(<PeoplePage context={auth.contextOf(exchange)} query={query} page={number} total={found.total} people={found.items} />)
+    }),
+    page('/people/:user', async (exchange) => {
+      const connection = exchange.query('connection')
+      const data = await personData(store, checks, model, { user: exchange.param('user'), ...(connection === undefined || connection === '' ? {} : { connection }) }, clock())
+      const context = auth.contextOf(exchange)
+      if (data === undefined) return pageReply(<NotFoundPage />, 404)
+      if ('error' in data) return pageReply(<ProblemPage title="Which person?" message={data.error} context={context} />, 400)
+      return pageReply(<PersonPage context={context} data={data} />)
+    }),
+    page('/who-can', async (exchange) => {
+      const form: WhoCanForm = { action: exchange.query('action') ?? '', resource: exchange.query('resource') ?? '', env: exchange.query('env') ?? '', permission: exchange.query('permission') ?? '' }
+      const context = auth.contextOf(exchange)
+      const isAsked = form.permission !== '' || form.action !== '' || form.resource !== ''
+      const live = isAsked ? await model.access() : undefined
+      if (!isAsked) return pageReply(<WhoCanPage context={context} form={form} source={undefined} answer={undefined} />)
+      if (live === undefined) return pageReply(<WhoCanPage context={context} form={form} source={undefined} answer={{ error: 'Nothing has been applied yet.' }} />)
+      const body = form.permission !== '' ? { permission: form.permission } : { action: form.action, resource: form.resource, ...(form.env === '' ? {} : { env: form.env }) }
+      const answer = answerWhoCan(live, body, clock())
+      return pageReply(<WhoCanPage context={context} form={form} source={live.source} answer={answer} />, 'error' in answer ? 400 : 200)
+    }),
     {
       method: 'GET',
       path: '/assets/:file',

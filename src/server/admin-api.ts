@@ -6,7 +6,7 @@ import { checkAccess, type AccessQuestion } from '../engine/check.js'
 import { computeEffectiveAccess, type EffectiveAccess } from '../engine/effective.js'
 import { identitiesOf } from '../engine/identity.js'
 import { personSubject, resolvePerson, type Person } from '../engine/person.js'
-import { holdingAnswer, holdingsOf, whoCan } from '../engine/answers.js'
+import { holdingAnswer, holdingsOf } from '../engine/answers.js'
 import { isKnownUser, knownUserNames, namedConnections, questionProblem, unknownUserMessage } from '../engine/question-check.js'
 import { StalePlanError } from '../errors.js'
 import { resolvePositions } from '../load/load-access.js'
@@ -17,7 +17,7 @@ import { computeDrift, driftBaselineProblem, driftListLimit, limitDrift } from '
 import { makePlanConcurrently } from '../plan/make-plan.js'
 import { asPlan } from '../plan/plan-shape.js'
 import type { Store } from '../store/store.js'
-import { appliedAccess, type AppliedAccess } from './applied-access.js'
+import { answerWhoCan, appliedAccess, type AppliedAccess } from './applied-access.js'
 import { parseCheckBody } from './check-body.js'
 import { jsonReply, type HttpReply } from '../http/exchange.js'
 import type { Exchange, Guard, Route } from '../http/pipeline.js'
@@ -183,14 +183,8 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
     }),
 
     onApplied('/who-can', (body, live, now) => {
-      const { access, source } = live
-      const probe = parseCheckBody({ ...(body ?? {}), user: '*' }, now)
-      if ('error' in probe) return json({ error: probe.error }, 400)
-      const problem = questionProblem(live.state, probe)
-      if (problem !== undefined) return json({ error: problem }, 400)
-      const users = whoCan(access, (user): AccessQuestion => ({ ...probe, user, ...(probe.authMethod === undefined ? { anyAuthMethod: true } : {}) }))
-      if ('error' in users) return json({ error: users.error }, 400)
-      return json({ source, users: users.map(({ user, reasons }) => ({ user, reasons })) })
+      const answer = answerWhoCan(live, body ?? {}, now)
+      return 'error' in answer ? json({ error: answer.error }, 400) : json({ source: live.source, users: answer.users.map(({ user, reasons }) => ({ user, reasons })) })
     }),
   ]
 }

@@ -1,12 +1,15 @@
 // Effective access of the applied state on the live directory: what explain, who-can and the explorer answer from.
 import { activeBreakGlass, directoryOf } from '../apply/store-base.js'
 import { computeEffectiveAccess, type EffectiveAccess } from '../engine/effective.js'
-import { knownUserNames } from '../engine/question-check.js'
+import { whoCan, type WhoCanEntry } from '../engine/answers.js'
+import type { AccessQuestion } from '../engine/check.js'
+import { knownUserNames, questionProblem } from '../engine/question-check.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
 import type { DesiredState } from '../model/state.js'
 import type { BreakGlassGrant } from '../engine/types.js'
 import type { AppliedState } from '../store/applied.js'
 import type { LiveSnapshot, Store } from '../store/store.js'
+import { parseCheckBody } from './check-body.js'
 
 export type AppliedAccess = {
   access: EffectiveAccess
@@ -41,4 +44,17 @@ export async function appliedAccess(store: Store, now: Date): Promise<AppliedAcc
     snapshot,
     breakGlass: active,
   }
+}
+
+/**
+ * Who may do what the question body asks (the check API's fields without `user`: an action on a resource, with
+ * env and tags, or a permission), on the applied access: the answer of `POST /api/v1/who-can` and the explorer.
+ */
+export function answerWhoCan(live: AppliedAccess, body: Record<string, unknown>, now: Date): { users: WhoCanEntry[] } | { error: string } {
+  const probe = parseCheckBody({ ...body, user: '*' }, now)
+  if ('error' in probe) return probe
+  const problem = questionProblem(live.state, probe)
+  if (problem !== undefined) return { error: problem }
+  const users = whoCan(live.access, (user): AccessQuestion => ({ ...probe, user, ...(probe.authMethod === undefined ? { anyAuthMethod: true } : {}) }))
+  return 'error' in users ? users : { users }
 }

@@ -1,6 +1,6 @@
 // Pages for what went wrong: no such page, a method the page does not take, a failure. They say nothing of the server.
 import type { FC } from 'hono/jsx'
-import { Layout } from '../layout.js'
+import { Layout, type PageContext } from '../layout.js'
 
 export const NotFoundPage: FC = () => (
   <Layout title="Page not found">
@@ -11,8 +11,8 @@ export const NotFoundPage: FC = () => (
   </Layout>
 )
 
-export const ProblemPage: FC<{ title: string; message: string; requestId?: string }> = ({ title, message, requestId }) => (
-  <Layout title={title}>
+export const ProblemPage: FC<{ title: string; message: string; requestId?: string; context?: PageContext }> = ({ title, message, requestId, context }) => (
+  <Layout title={title} context={context}>
     <p>{message}</p>
     {requestId === undefined ? null : (
       <p class="muted">
