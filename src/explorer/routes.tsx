@@ -8,6 +8,7 @@ import { assets } from './assets.js'
 import { localPath, type ExplorerAuth } from './auth.js'
 import type { LiveModel } from './live-model.js'
 import { overviewData } from './overview-data.js'
+import { recordRoutes } from './record-routes.js'
 import { OverviewPage } from './pages/overview.js'
 import { PeoplePage, peoplePageSize } from './pages/people.js'
 import { PersonPage } from './pages/person.js'
@@ -92,6 +93,7 @@ export function explorerRoutes(options: ExplorerOptions): Route[] {
       const answer = answerWhoCan(live, body, clock())
       return pageReply(<WhoCanPage context={context} form={form} source={live.source} answer={answer} />, 'error' in answer ? 400 : 200)
     }),
+    ...recordRoutes({ store, auth, model, maxFormBytes }),
     {
       method: 'GET',
       path: '/assets/:file',

@@ -88,9 +88,7 @@ export type AuditHead = { seq: number; hash: string }
  * read-only, unmigrated): truncation of such a log cannot be told. `externalHeadSeq` is the entry that has the
  * hash given to verify. `brokenAt` is the first entry that is wrong or missing, when the problem is one entry's.
  */
-export type AuditVerification =
-  | { ok: true; entries: number; head: AuditHead; isHeadRecorded: boolean; externalHeadSeq?: number }
-  | { ok: false; entries: number; brokenAt?: number; reason: string }
+export type AuditVerification = { ok: true; entries: number; head: AuditHead; isHeadRecorded: boolean; externalHeadSeq?: number } | { ok: false; entries: number; brokenAt?: number; reason: string }
 
 /** Why a store write was refused. The SCIM layer maps these to status codes. */
 export type WriteRejection = 'not-found' | 'conflict' | 'precondition' | 'unknown-member'
@@ -133,12 +131,7 @@ export interface ScimDirectory {
    * filters that need member attributes), and returns new attributes plus membership operations.
    * Returns the group without members.
    */
-  modifyGroup(
-    connection: string,
-    id: string,
-    change: (current: StoredGroup, loadMembers: () => MemberRef[]) => GroupChange,
-    options: WriteOptions,
-  ): Promise<StoredGroup>
+  modifyGroup(connection: string, id: string, change: (current: StoredGroup, loadMembers: () => MemberRef[]) => GroupChange, options: WriteOptions): Promise<StoredGroup>
   deleteGroup(connection: string, id: string, options: WriteOptions): Promise<void>
 
   /**
@@ -157,11 +150,11 @@ export interface ScimDirectory {
 
 /** SCIM bearer tokens (one connection each) and admin API tokens (scoped): stored hashed, shown once. */
 export interface Credentials {
-  /** A new bearer token for `connection` (created if absent). The token is returned here and never again. */
-  createToken(connection: string): Promise<{ token: string; info: TokenInfo }>
+  /** A new bearer token for `connection` (created if absent). The token is returned here and never again. Audited with `actor` (default `cli`). */
+  createToken(connection: string, actor?: string): Promise<{ token: string; info: TokenInfo }>
   listTokens(): Promise<TokenInfo[]>
   /** False when no such unrevoked token exists. Servers in other processes stop accepting it within seconds. */
-  revokeToken(id: string): Promise<boolean>
+  revokeToken(id: string, actor?: string): Promise<boolean>
   /** The connection a token belongs to, or undefined for an unknown or revoked token. */
   authenticate(token: string): Promise<string | undefined>
 

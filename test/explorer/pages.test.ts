@@ -3,7 +3,7 @@ import { holdingAnswer } from '../../src/engine/answers.js'
 import { appliedAccess } from '../../src/server/applied-access.js'
 import type { Store } from '../../src/store/store.js'
 import { createServerApp } from '../../src/server/app.js'
-import { signIn } from '../helpers/explorer.js'
+import { postForm, signIn } from '../helpers/explorer.js'
 import { markupName, provisionExampleOrg } from '../helpers/example-org.js'
 import { fixtureNow } from '../helpers/fixtures.js'
 import { memoryStore } from '../helpers/memory-store.js'
@@ -90,5 +90,86 @@ describe('explorer pages', () => {
 
   it('keeps strangers out of every page', async () => {
     for (const path of ['/', '/people', '/people/sasha%40acme.example', '/who-can?permission=sso%3Amanage']) expect((await request(path)).status).toBe(303)
+  })
+})
+
+describe('explorer records', () => {
+  it("shows groups, a Group's source and what it carries, and its IdP group's members", async () => {
+    expect(await page('/groups')).toContain('<a href="/groups/Security%20Admins">Security Admins</a>')
+    const group = await page('/groups/Security%20Admins')
+    expect(group).toContain('From okta IdP group “security-admins”')
+    expect(group).toContain('2 members provisioned.')
+    const idp = /href="(\/idp-groups\/okta\/[^"]+)"/.exec(group)?.[1] ?? ''
+    const members = await page(idp)
+    expect(members).toContain('Mapped by: <a href="/groups/Security%20Admins">Security Admins</a>')
+    const record = /href="(\/records\/okta\/[^"]+)">Sasha Security</.exec(members)?.[1] ?? ''
+    expect((await session.get(record)).headers.get('location')).toBe('/people/sasha%40acme.example?connection=okta')
+    expect(await page('/groups/Nope', 404)).toContain('Page not found')
+  })
+
+  it("shows a service's roles, team and holders", async () => {
+    expect(await page('/services')).toContain('<a href="/services/checkout">checkout</a>')
+    const html = await page('/services/checkout')
+    expect(html).toContain('<h2>Holders (1)</h2>')
+    expect(html).toContain('<a href="/people/dana%40acme.example">dana@acme.example</a>')
+  })
+
+  it('lists applied revisions and, for one, who gained what as the plan showed it', async () => {
+    expect(await page('/changes')).toMatch(/<a href="\/changes\/r1">r1<\/a>/)
+    const html = await page('/changes/r1')
+    expect(html).toContain('<h1>Applied revision r1</h1>')
+    expect(html).toContain('acme/security:a')
+    expect(html).toMatch(/<a href="\/people\/sasha%40acme.example">sasha@acme.example<\/a><\/td><td>gained<\/td><td>sso:manage<\/td>/)
+    expect(await page('/changes/r9', 404)).toContain('Page not found')
+  })
+
+  it('filters the audit log and downloads the same view as JSON lines', async () => {
+    const all = await page('/audit')
+    expect(all).toContain('The chain verifies')
+    const filtered = await page('/audit?action=user.create&connection=okta')
+    expect(filtered).toContain('Download these 6 entries as JSON lines')
+    const download = await session.get('/audit.jsonl?action=user.create&connection=okta')
+    expect(download.headers.get('content-disposition')).toBe('attachment; filename="rolecall-audit.jsonl"')
+    const lines = (await download.text())
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { action: string; seq: number })
+    expect(lines).toHaveLength(6)
+    expect(lines.every((entry) => entry.action === 'user.create')).toBe(true)
+    expect(lines.map((entry) => entry.seq)).toEqual([...lines.map((entry) => entry.seq)].sort((a, b) => a - b))
+    expect(await page('/audit?actor=nobody')).toContain('Download these 0 entries')
+  })
+
+  it('shows connections with their base URL and tokens, and no token forms without the tokens scope', async () => {
+    await store.createToken('okta')
+    const html = await page('/connections')
+    expect(html).toContain('<code>http://localhost/scim/v2</code>')
+    expect(html).toMatch(/<code>rcs_\w{4}…<\/code>/)
+    expect(html).not.toContain('action="/connections/tokens"')
+    const refused = await postForm(request, '/connections/tokens', { csrf: await session.csrf(), connection: 'okta' }, session.cookie)
+    expect(refused.status).toBe(403)
+  })
+
+  it('creates a SCIM token shown once and revokes one, from CSRF-checked forms, audited with the signed-in person', async () => {
+    const admin = await signIn(request, (await store.createAdminToken(['view', 'tokens'], 'idp-admin')).token)
+    const form = await admin.get('/connections')
+    expect(await form.text()).toContain('action="/connections/tokens"')
+    expect((await postForm(request, '/connections/tokens', { csrf: 'forged', connection: 'okta' }, admin.cookie)).status).toBe(403)
+    const created = await postForm(request, '/connections/tokens', { csrf: await admin.csrf(), connection: 'okta' }, admin.cookie)
+    expect(created.status).toBe(200)
+    const html = await created.text()
+    const token = /<p id="new-token" class="secret">(rcs_[\w-]+)<\/p>/.exec(html)?.[1] ?? ''
+    expect(await store.authenticate(token)).toBe('okta')
+    expect(await (await admin.get('/connections')).text()).not.toContain(token)
+    const id = (await store.listTokens()).find((info) => token.startsWith(info.hint.slice(0, -1)) && info.revokedAt === undefined)?.id ?? ''
+    const revoked = await postForm(request, `/connections/tokens/${id}/revoke`, { csrf: await admin.csrf() }, admin.cookie)
+    expect(await revoked.text()).toContain(`Revoked ${id}.`)
+    expect(await store.authenticate(token)).toBeUndefined()
+    const audit: { actor: string; action: string }[] = []
+    await store.exportAudit((entry) => audit.push(entry))
+    expect(audit.filter((entry) => entry.action.startsWith('token.')).slice(-2)).toEqual([
+      expect.objectContaining({ action: 'token.create', actor: expect.stringMatching(/^explorer:idp-admin \(adm_/) }),
+      expect.objectContaining({ action: 'token.revoke', actor: expect.stringMatching(/^explorer:idp-admin \(adm_/) }),
+    ])
   })
 })

@@ -3,24 +3,7 @@ import { StoreError } from '../../errors.js'
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
 import { withErrorBoundary } from '../error-boundary.js'
 import type { ResourceQuery, RootSearch } from '../query.js'
-import type {
-  AccessChange,
-  AdminScope,
-  AdminTokenInfo,
-  AuditEntry,
-  AuditVerification,
-  GroupChange,
-  JsonObject,
-  ListResult,
-  LiveSnapshot,
-  MemberRef,
-  SearchHit,
-  Store,
-  StoredGroup,
-  StoredUser,
-  TokenInfo,
-  WriteOptions,
-} from '../store.js'
+import type { AccessChange, AdminScope, AdminTokenInfo, AuditEntry, AuditVerification, GroupChange, JsonObject, ListResult, LiveSnapshot, MemberRef, SearchHit, Store, StoredGroup, StoredUser, TokenInfo, WriteOptions } from '../store.js'
 import { readLiveSnapshot, readUserDirectory, userNameKeys } from './access.js'
 import * as adminTokens from './admin-tokens.js'
 import { exportAuditEntries, verifyAuditChain } from './audit.js'
@@ -78,10 +61,7 @@ export class PostgresStore implements Store {
    * started. `first` is read with the lock; `connection`, when given, is created in the same transaction if it is
    * new. Once committed, listeners hear whose access it may have changed.
    */
-  private write<T>(
-    work: (tx: WriteTx, first: unknown) => Promise<WriteResult<T>> | WriteResult<T>,
-    options: { first?: { text: string; params: SqlParam[] }; connection?: string } = {},
-  ): Promise<T> {
+  private write<T>(work: (tx: WriteTx, first: unknown) => Promise<WriteResult<T>> | WriteResult<T>, options: { first?: { text: string; params: SqlParam[] }; connection?: string } = {}): Promise<T> {
     if (this.isClosed) return Promise.reject(new StoreError('store is closed'))
     const written = this.writeInTurn(work, options)
     this.pending.add(written)
@@ -90,10 +70,7 @@ export class PostgresStore implements Store {
     return written
   }
 
-  private async writeInTurn<T>(
-    work: (tx: WriteTx, first: unknown) => Promise<WriteResult<T>> | WriteResult<T>,
-    options: { first?: { text: string; params: SqlParam[] }; connection?: string },
-  ): Promise<T> {
+  private async writeInTurn<T>(work: (tx: WriteTx, first: unknown) => Promise<WriteResult<T>> | WriteResult<T>, options: { first?: { text: string; params: SqlParam[] }; connection?: string }): Promise<T> {
     let locked = () => {}
     const turn = { before: this.lastTurn, locked: () => locked() }
     this.lastTurn = new Promise<void>((resolve) => {
@@ -144,16 +121,16 @@ export class PostgresStore implements Store {
     return (await this.read<{ name: string }>('SELECT name FROM connections ORDER BY name', [])).map((row) => row.name)
   }
 
-  createToken(connection: string): Promise<{ token: string; info: TokenInfo }> {
-    return this.write((tx) => tokens.createToken(tx, connection), { connection })
+  createToken(connection: string, actor = 'cli'): Promise<{ token: string; info: TokenInfo }> {
+    return this.write((tx) => tokens.createToken(tx, connection, actor), { connection })
   }
 
   listTokens(): Promise<TokenInfo[]> {
     return tokens.listTokens(this.sql)
   }
 
-  revokeToken(id: string): Promise<boolean> {
-    return this.write((tx) => tokens.revokeToken(tx, id))
+  revokeToken(id: string, actor = 'cli'): Promise<boolean> {
+    return this.write((tx) => tokens.revokeToken(tx, id, actor))
   }
 
   authenticate(token: string): Promise<string | undefined> {

@@ -3,42 +3,14 @@
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
 import { withErrorBoundary } from '../error-boundary.js'
 import type { ResourceQuery, RootSearch } from '../query.js'
-import type {
-  AccessChange,
-  AdminScope,
-  AdminTokenInfo,
-  AuditEntry,
-  AuditVerification,
-  GroupChange,
-  JsonObject,
-  ListResult,
-  LiveSnapshot,
-  MemberRef,
-  SearchHit,
-  Store,
-  StoredGroup,
-  StoredUser,
-  TokenInfo,
-  WriteOptions,
-} from '../store.js'
+import type { AccessChange, AdminScope, AdminTokenInfo, AuditEntry, AuditVerification, GroupChange, JsonObject, ListResult, LiveSnapshot, MemberRef, SearchHit, Store, StoredGroup, StoredUser, TokenInfo, WriteOptions } from '../store.js'
 import { appliedRevisionId, appliedState, listAppliedRevisions, recordApply } from './applied-ledger.js'
 import { exportAuditEntries } from './audit.js'
 import { verifyAuditChain } from './audit-verify.js'
 import { addBreakGlass, listBreakGlass, revokeBreakGlass } from './break-glass.js'
 import { bulkLoad } from './bulk-load.js'
 import { SqliteCore, type SqliteStoreOptions } from './core.js'
-import {
-  authenticate,
-  authenticateAdmin,
-  createAdminToken,
-  createToken,
-  ensureConnection,
-  listAdminTokens,
-  listConnections,
-  listTokens,
-  revokeAdminToken,
-  revokeToken,
-} from './credentials.js'
+import { authenticate, authenticateAdmin, createAdminToken, createToken, ensureConnection, listAdminTokens, listConnections, listTokens, revokeAdminToken, revokeToken } from './credentials.js'
 import { sqliteStoreError } from './errors.js'
 import { createGroup, deleteGroup, getGroup, modifyGroup, replaceGroup } from './groups.js'
 import { listGroups, listUsers, searchResources } from './listing.js'
@@ -52,7 +24,10 @@ export type { SqliteStoreOptions } from './core.js'
 export class SqliteStore implements Store {
   private readonly core: SqliteCore
 
-  constructor(readonly path: string, options: SqliteStoreOptions = {}) {
+  constructor(
+    readonly path: string,
+    options: SqliteStoreOptions = {},
+  ) {
     this.core = new SqliteCore(path, options)
   }
 
@@ -66,16 +41,16 @@ export class SqliteStore implements Store {
     return listConnections(this.core)
   }
 
-  createToken(connection: string): Promise<{ token: string; info: TokenInfo }> {
-    return createToken(this.core, connection)
+  createToken(connection: string, actor = 'cli'): Promise<{ token: string; info: TokenInfo }> {
+    return createToken(this.core, connection, actor)
   }
 
   async listTokens(): Promise<TokenInfo[]> {
     return listTokens(this.core)
   }
 
-  revokeToken(id: string): Promise<boolean> {
-    return revokeToken(this.core, id)
+  revokeToken(id: string, actor = 'cli'): Promise<boolean> {
+    return revokeToken(this.core, id, actor)
   }
 
   async authenticate(token: string): Promise<string | undefined> {
@@ -104,13 +79,7 @@ export class SqliteStore implements Store {
     return modifyUser(this.core, connection, id, () => doc, options, 'user.replace')
   }
 
-  modifyUser(
-    connection: string,
-    id: string,
-    change: (current: StoredUser) => JsonObject,
-    options: WriteOptions,
-    action = 'user.modify',
-  ): Promise<StoredUser> {
+  modifyUser(connection: string, id: string, change: (current: StoredUser) => JsonObject, options: WriteOptions, action = 'user.modify'): Promise<StoredUser> {
     return modifyUser(this.core, connection, id, change, options, action)
   }
 
@@ -144,12 +113,7 @@ export class SqliteStore implements Store {
     return replaceGroup(this.core, connection, id, doc, memberIds, options)
   }
 
-  modifyGroup(
-    connection: string,
-    id: string,
-    change: (current: StoredGroup, loadMembers: () => MemberRef[]) => GroupChange,
-    options: WriteOptions,
-  ): Promise<StoredGroup> {
+  modifyGroup(connection: string, id: string, change: (current: StoredGroup, loadMembers: () => MemberRef[]) => GroupChange, options: WriteOptions): Promise<StoredGroup> {
     return modifyGroup(this.core, connection, id, change, options)
   }
 
