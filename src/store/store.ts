@@ -1,6 +1,7 @@
 // The live store's interface: SCIM connections, tokens, users, groups, memberships, revision and audit chain.
 import { StoreError } from '../errors.js'
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from './applied.js'
+import type { StoreDump } from './dump.js'
 import type { JsonObject } from './json.js'
 import type { LiveSnapshot } from './live-snapshot.js'
 import type { PeoplePage } from './people-search.js'
@@ -220,7 +221,7 @@ export interface AccessFeed {
 }
 
 /** The live store: every role in one object. Every method is async so that a database server can implement it. */
-export interface Store extends ScimDirectory, Credentials, AppliedLedger, AuditTrail, AccessFeed {
+export interface Store extends ScimDirectory, Credentials, AppliedLedger, AuditTrail, AccessFeed, StoreDump {
   /** Commits pending writes and closes. */
   close(): Promise<void>
 }

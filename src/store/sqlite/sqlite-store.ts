@@ -2,6 +2,7 @@
 // core.ts holds the connections and the write path, one module per concern does the work, each method delegates.
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
 import { withErrorBoundary } from '../error-boundary.js'
+import type { DumpCounts, DumpPart, LoadProgress } from '../dump.js'
 import type { ResourceQuery, RootSearch } from '../query.js'
 import type { AccessChange, AdminScope, AdminTokenInfo, AuditEntry, AuditVerification, GroupChange, JsonObject, ListResult, LiveSnapshot, MemberRef, SearchHit, Store, StoredGroup, StoredUser, TokenInfo, WriteOptions } from '../store.js'
 import { appliedRevisionId, appliedState, listAppliedRevisions, recordApply } from './applied-ledger.js'
@@ -9,6 +10,7 @@ import { exportAuditEntries } from './audit.js'
 import { verifyAuditChain } from './audit-verify.js'
 import { addBreakGlass, listBreakGlass, revokeBreakGlass } from './break-glass.js'
 import { bulkLoad } from './bulk-load.js'
+import { dumpStore, loadStore } from './dump.js'
 import { SqliteCore, type SqliteStoreOptions } from './core.js'
 import { authenticate, authenticateAdmin, createAdminToken, createToken, ensureConnection, listAdminTokens, listConnections, listTokens, revokeAdminToken, revokeToken } from './credentials.js'
 import { sqliteStoreError } from './errors.js'
@@ -150,6 +152,16 @@ export class SqliteStore implements Store {
   /** Loads users, groups and memberships in one transaction with a single audit entry (benchmarks, imports). */
   bulkLoad(connection: string, users: JsonObject[], groups: { doc: JsonObject; memberIndexes: number[] }[]): { userIds: string[]; groupIds: string[] } {
     return bulkLoad(this.core, connection, users, groups)
+  }
+
+  // ---- dump and load ----
+
+  dump(): AsyncIterable<DumpPart> {
+    return dumpStore(this.core.reader)
+  }
+
+  load(parts: AsyncIterable<DumpPart>, options: { onProgress?: (progress: LoadProgress) => void } = {}): Promise<DumpCounts> {
+    return loadStore(this.core, parts, options.onProgress)
   }
 
   // ---- applied revisions and break-glass grants ----
