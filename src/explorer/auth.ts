@@ -1,5 +1,6 @@
 // Who is signed in to the explorer: a session opened with a `view` admin token (or, behind an SSO proxy, the user
 // header it sets), the guard every page stands behind, and the form checks (CSRF token and origin) of every POST.
+import { createHmac } from 'node:crypto'
 import type { Exchange, Guard } from '../http/pipeline.js'
 import type { HttpReply } from '../http/exchange.js'
 import type { Store } from '../store/store.js'
@@ -17,6 +18,8 @@ export type ExplorerAuthOptions = {
   sessions: SessionStore
   /** A TLS proxy fronts the server: cookies are Secure even when the request reached it over plain HTTP. */
   trustProxy: boolean
+  /** Behind an SSO proxy (oauth2-proxy): the header naming the person, who needs no token and has no sign-out. */
+  userHeader?: string
 }
 
 /** Why a sign-in failed, shown on the form. */
@@ -31,12 +34,16 @@ export class ExplorerAuth {
   readonly #store: Store
   readonly #sessions: SessionStore
   readonly #trustProxy: boolean
+  readonly #userHeader: string | undefined
+  /** Keys the form tokens of people the SSO proxy names (they have no session to keep one in). */
+  readonly #formKey = randomSecret()
   readonly #signedIn = new WeakMap<Exchange, { session: Session; context: PageContext }>()
 
   constructor(options: ExplorerAuthOptions) {
     this.#store = options.store
     this.#sessions = options.sessions
     this.#trustProxy = options.trustProxy
+    this.#userHeader = options.userHeader
   }
 
   isSecure(exchange: Exchange): boolean {
@@ -45,6 +52,13 @@ export class ExplorerAuth {
 
   /** Lets through a request of a live session whose token is not revoked; sends anyone else to the sign-in page. */
   readonly signedIn: Guard = async (exchange) => {
+    const proxied = this.#userHeader === undefined ? undefined : exchange.header(this.#userHeader)?.trim()
+    if (proxied !== undefined && proxied !== '') {
+      const csrf = createHmac('sha256', this.#formKey).update(proxied).digest('base64url')
+      const session: Session = { name: proxied, tokenId: undefined, scopes: ['view'], csrf, createdAt: 0, seenAt: 0 }
+      this.#signedIn.set(exchange, { session, context: { viewer: session, csrf, signOut: false } })
+      return undefined
+    }
     const secret = cookieOf(exchange.header('cookie'), sessionCookie)
     const session = secret === undefined ? undefined : this.#sessions.find(secret)
     if (session !== undefined && (session.tokenId === undefined || (await this.#isTokenLive(session.tokenId)))) {

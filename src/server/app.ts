@@ -37,6 +37,8 @@ export type ExplorerServerOptions = {
   /** A TLS proxy fronts the server: session cookies are Secure. */
   trustProxy?: boolean
   sessions?: Partial<SessionLimits>
+  /** Behind an SSO proxy: the (lower-case) header that names the signed-in person; off by default. */
+  userHeader?: string
   /** How long a page may show a store revision older than the current one, in ms (default 2000). */
   maxAgeMs?: number
 }
@@ -63,7 +65,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
   const plain = jsonErrors(onUnexpected, 'plain')
   const explorer = options.explorer ?? {}
   const sessions = new SessionStore(clock, explorer.sessions)
-  const auth = new ExplorerAuth({ store, sessions, trustProxy: explorer.trustProxy === true })
+  const auth = new ExplorerAuth({ store, sessions, trustProxy: explorer.trustProxy === true, ...(explorer.userHeader === undefined ? {} : { userHeader: explorer.userHeader }) })
   const model = new LiveModel(store, clock, explorer.maxAgeMs === undefined ? {} : { maxAgeMs: explorer.maxAgeMs })
   const own: Area = {
     prefix: '',

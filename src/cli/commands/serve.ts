@@ -6,6 +6,7 @@ import { createServerApp } from '../../server/app.js'
 import { LogBuffer } from '../../server/log-buffer.js'
 import { resolveHost, resolvePort, resolveStoreLocation } from '../../server/config.js'
 import { dbFlags, resolveDbSettings } from '../../server/db-settings.js'
+import { explorerFlags, resolveExplorerOptions } from '../../server/explorer-config.js'
 import { applyServerLimits, limitFlags, resolveServerLimits } from '../../server/limits.js'
 import { openStore, type StoreConnectionSettings } from '../../store/open-store.js'
 import type { StoreLocation } from '../../store/location.js'
@@ -84,10 +85,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
     dir: { type: 'string' },
     ...limitFlags,
     ...dbFlags,
+    ...explorerFlags,
   })
   const location = resolveStoreLocation(values.db, io.env, io.cwd)
   const port = resolvePort(values.port, io.env)
   const hostname = resolveHost(values.host, io.env)
+  const explorer = resolveExplorerOptions(values, io.env, hostname)
   const limits = resolveServerLimits(values, io.env)
   const connection = resolveDbSettings(values, io.env)
   if (values.bootstrap === true) await bootstrap(values.dir, location, connection, io)
@@ -99,7 +102,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const logger = pino({ base: { service: 'rolecall' }, timestamp: isoTimeOncePerMs() }, destination)
   // Retry, not block, on another process's write lock: a blocking wait would stall every request (see batcher.ts).
   const store = await openStore(location, { use: 'serve', connection })
-  const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: 50 } })
+  const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: 50 }, explorer })
   // No path or header of a refused request is logged: they may hold a token.
   const onRefused = (refusal: { status: number; code: string | undefined }) => logger.info(refusal, 'request refused before routing')
   const { server, beginStopping } = createNodeServer(pipeline, (error) => logger.error({ err: error }, 'unexpected error'), onRefused)
