@@ -21,7 +21,7 @@ h1 { font-size: 1.6rem; margin: 0 0 12px; }
 h2 { font-size: 1.25rem; margin: 24px 0 8px; }
 h3 { font-size: 1.05rem; margin: 16px 0 4px; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0; }
-th, td { text-align: left; vertical-align: top; padding: 6px 8px; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+th, td { text-align: left; vertical-align: top; padding: 6px 8px; border-bottom: 1px solid var(--line); overflow-wrap: break-word; }
 th { background: var(--panel); }
 .table-wrap { overflow-x: auto; }
 form.search { display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-end; margin: 8px 0 16px; }

@@ -35,7 +35,8 @@ export async function personData(store: Store, checks: CheckService, model: Live
       const declarations = holding.chain.map((step) => declarationOf(state, step)).filter((entry): entry is Declaration => entry !== undefined)
       chains.push({ id: chainId, chain: holding.chain, declarations })
     }
-    const service = holding.type === 'permission' ? organizationHeading : `Service ${holding.grant.resource.service}`
+    const target = holding.type === 'grant' ? holding.grant.resource.service : ''
+    const service = holding.type === 'permission' ? organizationHeading : target === '*' ? 'Every service' : `Service ${target}`
     const items = byService.get(service) ?? []
     items.push({ answer: holdingAnswer(holding), chainId })
     byService.set(service, items)

@@ -164,7 +164,7 @@ describe('explorer headers and error pages', () => {
       expect(csp).toContain("frame-ancestors 'none'")
       expect(csp).not.toContain('unsafe-inline')
       expect(response.headers.get('x-content-type-options')).toBe('nosniff')
-      expect(response.headers.get('referrer-policy')).toBe('no-referrer')
+      expect(response.headers.get('referrer-policy')).toBe('same-origin')
       expect(response.headers.get('cache-control')).toBe('no-store')
       expect(await response.text()).not.toMatch(/<script(?![^>]*\bsrc=)/)
     }
