@@ -1,5 +1,5 @@
 // Small parts shared by the explorer's pages: risk badges, the risk chart, pagers, times.
-import type { FC } from 'hono/jsx'
+import type { Child, FC } from 'hono/jsx'
 import { riskLevels, type Risk } from '../model/risk.js'
 
 export const RiskBadge: FC<{ risk: Risk }> = ({ risk }) => <span class={`risk risk-${risk}`}>{risk}</span>
@@ -60,3 +60,22 @@ export function pageNumber(text: string | undefined): number {
 export function personHref(user: string, connection?: string): string {
   return `/people/${encodeURIComponent(user)}${connection === undefined ? '' : `?connection=${encodeURIComponent(connection)}`}`
 }
+
+/** A table in a box that scrolls sideways on a narrow screen: column headings, then the rows given as children. */
+export const Table: FC<{ headers: readonly (string | null)[]; caption?: string; children?: Child }> = ({ headers, caption, children }) => (
+  <div class="table-wrap">
+    <table>
+      {caption === undefined ? null : <caption class="muted">{caption}</caption>}
+      <thead>
+        <tr>
+          {headers
+            .filter((header): header is string => header !== null)
+            .map((header) => (
+              <th scope="col">{header}</th>
+            ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  </div>
+)

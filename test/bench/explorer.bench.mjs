@@ -3,22 +3,17 @@
 // mapped groups (several hundred grants). Each page is asked for one request at a time, after warm-up; the figures
 // are the latency seen over loopback (server time plus a loopback round trip), p50 and p95, and their ratio to
 // GET /healthz of the same server measured in the same run. Targets: p95 < 50 ms per page, the big person < 100 ms.
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateOrg } from './generate-org.mjs'
 import { generateStore } from './generate-store.mjs'
-import { cli, repoRoot } from './lib.mjs'
+import { cli, repoRoot, runRolecall } from './lib.mjs'
 import { startProcess, stopProcess } from './load.mjs'
 
 const users = Number(process.env.BENCH_USERS ?? 100_000)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 40)
 
-function run(args) {
-  const result = spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 28 })
-  if (result.status !== 0) throw new Error(`rolecall ${args[0]} failed: ${result.stderr}`)
-  return result.stdout
-}
+const run = runRolecall
 const lastLine = (text) => text.trimEnd().split('\n').at(-1)
 
 const dir = join(repoRoot, 'bench-out', 'explorer')

@@ -2,7 +2,7 @@
 import type { FC } from 'hono/jsx'
 import type { AuditEntry, AuditVerification } from '../../store/store.js'
 import type { AuditFilter } from '../audit-filter.js'
-import { Pager, queryOf, Time } from '../components.js'
+import { Pager, Table, Time, queryOf } from '../components.js'
 import { Layout, type PageContext } from '../layout.js'
 
 export const auditPageSize = 100
@@ -39,34 +39,20 @@ export const AuditPage: FC<{ context: PageContext; filter: AuditFilter; page: nu
         Download these {String(total)} entries as JSON lines
       </a>
     </p>
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">#</th>
-            <th scope="col">Time</th>
-            <th scope="col">Actor</th>
-            <th scope="col">Action</th>
-            <th scope="col">Connection</th>
-            <th scope="col">Resource</th>
-          </tr>
-        </thead>
-        <tbody>
-          {entries.map((entry) => (
-            <tr>
-              <td>{String(entry.seq)}</td>
-              <td>
-                <Time at={entry.at} />
-              </td>
-              <td>{entry.actor}</td>
-              <td>{entry.action}</td>
-              <td>{entry.connection ?? '—'}</td>
-              <td>{entry.resourceType === null ? '—' : `${entry.resourceType} ${entry.resourceId ?? ''}`}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table headers={['#', 'Time', 'Actor', 'Action', 'Connection', 'Resource']}>
+      {entries.map((entry) => (
+        <tr>
+          <td>{String(entry.seq)}</td>
+          <td>
+            <Time at={entry.at} />
+          </td>
+          <td>{entry.actor}</td>
+          <td>{entry.action}</td>
+          <td>{entry.connection ?? '—'}</td>
+          <td>{entry.resourceType === null ? '—' : `${entry.resourceType} ${entry.resourceId ?? ''}`}</td>
+        </tr>
+      ))}
+    </Table>
     <Pager page={page} pageSize={auditPageSize} total={total} hrefOf={(number) => `/audit${queryOf({ ...filter, page: number })}`} />
   </Layout>
 )

@@ -3,7 +3,7 @@
 import type { FC } from 'hono/jsx'
 import type { AccessChange, ObjectChange } from '../../schema/generated/plan.js'
 import type { AppliedRevision } from '../../store/applied.js'
-import { personHref, RiskBadge, Time } from '../components.js'
+import { RiskBadge, Table, Time, personHref } from '../components.js'
 import { Layout, type PageContext } from '../layout.js'
 import type { DriftState } from '../live-model.js'
 
@@ -63,36 +63,23 @@ export const ChangesPage: FC<{ context: PageContext; revisions: readonly Applied
     {revisions.length === 0 ? (
       <p>No apply yet.</p>
     ) : (
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Revision</th>
-              <th scope="col">Applied</th>
-              <th scope="col">Commit</th>
-              <th scope="col">Author</th>
-              <th scope="col">Approvers</th>
-            </tr>
-          </thead>
-          <tbody>
-            {revisions.map((revision) => (
-              <tr>
-                <td>
-                  <a href={`/changes/${revision.id}`}>{revision.id}</a>
-                </td>
-                <td>
-                  <Time at={revision.appliedAt} />
-                </td>
-                <td>{revision.commit === null ? '—' : <code>{revision.commit}</code>}</td>
-                <td>{revision.author ?? '—'}</td>
-                <td>
-                  <Approvers revision={revision} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table headers={['Revision', 'Applied', 'Commit', 'Author', 'Approvers']}>
+        {revisions.map((revision) => (
+          <tr>
+            <td>
+              <a href={`/changes/${revision.id}`}>{revision.id}</a>
+            </td>
+            <td>
+              <Time at={revision.appliedAt} />
+            </td>
+            <td>{revision.commit === null ? '—' : <code>{revision.commit}</code>}</td>
+            <td>{revision.author ?? '—'}</td>
+            <td>
+              <Approvers revision={revision} />
+            </td>
+          </tr>
+        ))}
+      </Table>
     )}
   </Layout>
 )
@@ -123,34 +110,21 @@ export const RevisionPage: FC<{ context: PageContext; revision: AppliedRevision;
     ) : access.length === 0 ? (
       <p>Nobody gained or lost access.</p>
     ) : (
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Person</th>
-              <th scope="col">Change</th>
-              <th scope="col">Access</th>
-              <th scope="col">Risk</th>
-              <th scope="col">Through</th>
-            </tr>
-          </thead>
-          <tbody>
-            {access.map((change) => (
-              <tr>
-                <td>
-                  <a href={personHref(change.user)}>{change.user}</a>
-                </td>
-                <td>{change.change === 'gain' ? 'gained' : 'lost'}</td>
-                <td>{change.what}</td>
-                <td>
-                  <RiskBadge risk={change.risk} />
-                </td>
-                <td>{change.chains.join('; ')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table headers={['Person', 'Change', 'Access', 'Risk', 'Through']}>
+        {access.map((change) => (
+          <tr>
+            <td>
+              <a href={personHref(change.user)}>{change.user}</a>
+            </td>
+            <td>{change.change === 'gain' ? 'gained' : 'lost'}</td>
+            <td>{change.what}</td>
+            <td>
+              <RiskBadge risk={change.risk} />
+            </td>
+            <td>{change.chains.join('; ')}</td>
+          </tr>
+        ))}
+      </Table>
     )}
     <h2>Documents changed</h2>
     {changes === undefined || changes.length === 0 ? (

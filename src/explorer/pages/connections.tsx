@@ -2,7 +2,7 @@
 // the `tokens` scope, forms that create a token (shown once) and revoke one.
 import type { FC } from 'hono/jsx'
 import type { AuditEntry, TokenInfo } from '../../store/store.js'
-import { Time } from '../components.js'
+import { Table, Time } from '../components.js'
 import { Layout, type PageContext } from '../layout.js'
 
 export type ConnectionView = { name: string; tokens: readonly TokenInfo[]; activity: readonly AuditEntry[] }
@@ -40,46 +40,32 @@ export const ConnectionsPage: FC<{ context: PageContext; baseUrl: string; connec
     {connections.map((connection) => (
       <section aria-label={`Connection ${connection.name}`}>
         <h2>{connection.name}</h2>
-        <div class="table-wrap">
-          <table>
-            <caption class="muted">Tokens of {connection.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Token</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Revoked</th>
-                {mayManage ? <th scope="col">Action</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {connection.tokens.map((token) => (
-                <tr>
-                  <td>
-                    <code>{token.hint}</code> ({token.id})
-                  </td>
-                  <td>
-                    <Time at={token.createdAt} />
-                  </td>
-                  <td>{token.lastUsedAt === undefined ? 'never' : <Time at={token.lastUsedAt} />}</td>
-                  <td>{token.revokedAt === undefined ? '—' : <Time at={token.revokedAt} />}</td>
-                  {mayManage ? (
-                    <td>
-                      {token.revokedAt === undefined ? (
-                        <form method="post" action={`/connections/tokens/${encodeURIComponent(token.id)}/revoke`}>
-                          <input type="hidden" name="csrf" value={context.csrf} />
-                          <button type="submit" aria-label={`Revoke ${token.id}`}>
-                            Revoke
-                          </button>
-                        </form>
-                      ) : null}
-                    </td>
+        <Table headers={['Token', 'Created', 'Last used', 'Revoked', mayManage ? 'Action' : null]} caption={`Tokens of ${connection.name}`}>
+          {connection.tokens.map((token) => (
+            <tr>
+              <td>
+                <code>{token.hint}</code> ({token.id})
+              </td>
+              <td>
+                <Time at={token.createdAt} />
+              </td>
+              <td>{token.lastUsedAt === undefined ? 'never' : <Time at={token.lastUsedAt} />}</td>
+              <td>{token.revokedAt === undefined ? '—' : <Time at={token.revokedAt} />}</td>
+              {mayManage ? (
+                <td>
+                  {token.revokedAt === undefined ? (
+                    <form method="post" action={`/connections/tokens/${encodeURIComponent(token.id)}/revoke`}>
+                      <input type="hidden" name="csrf" value={context.csrf} />
+                      <button type="submit" aria-label={`Revoke ${token.id}`}>
+                        Revoke
+                      </button>
+                    </form>
                   ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </Table>
         {mayManage ? (
           <form method="post" action="/connections/tokens">
             <input type="hidden" name="csrf" value={context.csrf} />

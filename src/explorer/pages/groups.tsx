@@ -3,7 +3,7 @@ import type { FC } from 'hono/jsx'
 import type { DesiredState } from '../../model/state.js'
 import type { Group, Service } from '../../schema/types.js'
 import type { MemberRef } from '../../store/store.js'
-import { personHref } from '../components.js'
+import { Table, personHref } from '../components.js'
 import { Layout, type PageContext } from '../layout.js'
 
 function sourceText(group: Group): string {
@@ -21,34 +21,21 @@ export const GroupsPage: FC<{ context: PageContext; state: DesiredState | undefi
     {state === undefined ? (
       <p>Nothing has been applied yet.</p>
     ) : (
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Group</th>
-              <th scope="col">Members from</th>
-              <th scope="col">Roles</th>
-              <th scope="col">Service roles</th>
-              <th scope="col">Declared in</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...state.groups.values()].map(({ doc, at }) => (
-              <tr>
-                <td>
-                  <a href={`/groups/${encodeURIComponent(doc.name)}`}>{doc.name}</a>
-                </td>
-                <td>{sourceText(doc)}</td>
-                <td>{(doc.roles ?? []).join(', ')}</td>
-                <td>{(doc.serviceRoles ?? []).map((ref) => `${ref.service} ${ref.role}`).join(', ')}</td>
-                <td>
-                  <code>{at.file}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table headers={['Group', 'Members from', 'Roles', 'Service roles', 'Declared in']}>
+        {[...state.groups.values()].map(({ doc, at }) => (
+          <tr>
+            <td>
+              <a href={`/groups/${encodeURIComponent(doc.name)}`}>{doc.name}</a>
+            </td>
+            <td>{sourceText(doc)}</td>
+            <td>{(doc.roles ?? []).join(', ')}</td>
+            <td>{(doc.serviceRoles ?? []).map((ref) => `${ref.service} ${ref.role}`).join(', ')}</td>
+            <td>
+              <code>{at.file}</code>
+            </td>
+          </tr>
+        ))}
+      </Table>
     )}
   </Layout>
 )

@@ -4,7 +4,7 @@ import type { FC } from 'hono/jsx'
 import type { Risk } from '../../model/risk.js'
 import type { AppliedRevision } from '../../store/applied.js'
 import type { AuditVerification } from '../../store/store.js'
-import { personHref, RiskBadge, RiskChart, Time } from '../components.js'
+import { RiskBadge, RiskChart, Table, Time, personHref } from '../components.js'
 import { Layout, type PageContext } from '../layout.js'
 import type { DriftState } from '../live-model.js'
 
@@ -92,34 +92,22 @@ export const OverviewPage: FC<{ context: PageContext; data: OverviewData }> = ({
     {data.expiring.length === 0 ? (
       <p>No grant expires in the next 14 days.</p>
     ) : (
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Person</th>
-              <th scope="col">Access</th>
-              <th scope="col">Risk</th>
-              <th scope="col">Expires</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.expiring.map((entry) => (
-              <tr>
-                <td>
-                  <a href={personHref(entry.user, entry.connection)}>{entry.user}</a>
-                </td>
-                <td>{entry.what}</td>
-                <td>
-                  <RiskBadge risk={entry.risk} />
-                </td>
-                <td>
-                  <Time at={entry.expires} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table headers={['Person', 'Access', 'Risk', 'Expires']}>
+        {data.expiring.map((entry) => (
+          <tr>
+            <td>
+              <a href={personHref(entry.user, entry.connection)}>{entry.user}</a>
+            </td>
+            <td>{entry.what}</td>
+            <td>
+              <RiskBadge risk={entry.risk} />
+            </td>
+            <td>
+              <Time at={entry.expires} />
+            </td>
+          </tr>
+        ))}
+      </Table>
     )}
   </Layout>
 )

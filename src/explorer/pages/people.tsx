@@ -1,7 +1,7 @@
 // People: search by userName, name or email across every connection, one page at a time.
 import type { FC } from 'hono/jsx'
 import type { StoredUser } from '../../store/store.js'
-import { Pager, personHref, queryOf } from '../components.js'
+import { Pager, Table, personHref, queryOf } from '../components.js'
 import { Layout, type PageContext } from '../layout.js'
 
 export const peoplePageSize = 50
@@ -34,36 +34,22 @@ export const PeoplePage: FC<{ context: PageContext; query: string; page: number;
     {people.length === 0 ? (
       <p>{query === '' ? 'Nobody has been provisioned yet.' : 'Nobody matches.'}</p>
     ) : (
-      <div class="table-wrap">
-        <table>
-          <caption class="muted">{query === '' ? 'Everyone, by userName' : `Matching “${query}”`}</caption>
-          <thead>
+      <Table headers={['userName', 'Name', 'Email', 'Connection', 'State']} caption={query === '' ? 'Everyone, by userName' : `Matching “${query}”`}>
+        {people.map((user) => {
+          const userName = text(user.doc['userName'])
+          return (
             <tr>
-              <th scope="col">userName</th>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Connection</th>
-              <th scope="col">State</th>
+              <td>
+                <a href={personHref(userName, user.connection)}>{userName}</a>
+              </td>
+              <td>{nameOf(user)}</td>
+              <td>{emailOf(user)}</td>
+              <td>{user.connection}</td>
+              <td>{user.doc['active'] === false ? 'deactivated' : 'active'}</td>
             </tr>
-          </thead>
-          <tbody>
-            {people.map((user) => {
-              const userName = text(user.doc['userName'])
-              return (
-                <tr>
-                  <td>
-                    <a href={personHref(userName, user.connection)}>{userName}</a>
-                  </td>
-                  <td>{nameOf(user)}</td>
-                  <td>{emailOf(user)}</td>
-                  <td>{user.connection}</td>
-                  <td>{user.doc['active'] === false ? 'deactivated' : 'active'}</td>
-                </tr>
-              )
-            })}
-          </tbody>
-        </table>
-      </div>
+          )
+        })}
+      </Table>
     )}
     <Pager page={page} pageSize={peoplePageSize} total={total} hrefOf={(number) => `/people${queryOf({ q: query, page: number })}`} />
   </Layout>

@@ -7,7 +7,7 @@ import type { Chain } from '../../engine/types.js'
 import type { DriftAccessChange, DriftBreakGlass } from '../../plan/drift.js'
 import type { StoredUser } from '../../store/store.js'
 import { ChainDiagram } from '../chain-diagram.js'
-import { RiskBadge, Time } from '../components.js'
+import { RiskBadge, Table, Time } from '../components.js'
 import type { Declaration } from '../declarations.js'
 import { Layout, type PageContext } from '../layout.js'
 import { emailOf, nameOf } from './people.js'
@@ -40,70 +40,45 @@ export const PersonPage: FC<{ context: PageContext; data: PersonData }> = ({ con
         </p>
       ) : null}
       <h2>Records</h2>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Connection</th>
-              <th scope="col">userName</th>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">State</th>
-              <th scope="col">IdP groups</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.records.map((record) => (
-              <tr>
-                <td>{record.connection}</td>
-                <td>{String(record.doc['userName'] ?? '')}</td>
-                <td>{nameOf(record)}</td>
-                <td>{emailOf(record)}</td>
-                <td>{record.doc['active'] === false ? 'deactivated' : 'active'}</td>
-                <td>
-                  {(record.groups ?? []).map((group, index) => (
-                    <>
-                      {index === 0 ? '' : ', '}
-                      <a href={`/idp-groups/${encodeURIComponent(record.connection)}/${encodeURIComponent(group.value)}`}>{group.display ?? group.value}</a>
-                    </>
-                  ))}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table headers={['Connection', 'userName', 'Name', 'Email', 'State', 'IdP groups']}>
+        {data.records.map((record) => (
+          <tr>
+            <td>{record.connection}</td>
+            <td>{String(record.doc['userName'] ?? '')}</td>
+            <td>{nameOf(record)}</td>
+            <td>{emailOf(record)}</td>
+            <td>{record.doc['active'] === false ? 'deactivated' : 'active'}</td>
+            <td>
+              {(record.groups ?? []).map((group, index) => (
+                <>
+                  {index === 0 ? '' : ', '}
+                  <a href={`/idp-groups/${encodeURIComponent(record.connection)}/${encodeURIComponent(group.value)}`}>{group.display ?? group.value}</a>
+                </>
+              ))}
+            </td>
+          </tr>
+        ))}
+      </Table>
 
       <h2>Access ({String(count)})</h2>
       {count === 0 ? <p>Holds no access.</p> : null}
       {data.services.map((service) => (
         <section aria-label={service.service}>
           <h3>{service.service}</h3>
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Risk</th>
-                  <th scope="col">Access and the chain that gives it</th>
-                  <th scope="col">Expires</th>
-                </tr>
-              </thead>
-              <tbody>
-                {service.items.map(({ answer, chainId }) => (
-                  <tr>
-                    <td>
-                      <RiskBadge risk={answer.risk} />
-                    </td>
-                    <td>
-                      <a href={`#chain-${chainId}`}>{answer.chain}</a>
-                      {answer.authMethods === undefined ? '' : ` (sign-in: ${answer.authMethods.join(' or ')})`}
-                    </td>
-                    <td>{answer.expires === undefined ? '—' : <Time at={answer.expires} />}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table headers={['Risk', 'Access and the chain that gives it', 'Expires']}>
+            {service.items.map(({ answer, chainId }) => (
+              <tr>
+                <td>
+                  <RiskBadge risk={answer.risk} />
+                </td>
+                <td>
+                  <a href={`#chain-${chainId}`}>{answer.chain}</a>
+                  {answer.authMethods === undefined ? '' : ` (sign-in: ${answer.authMethods.join(' or ')})`}
+                </td>
+                <td>{answer.expires === undefined ? '—' : <Time at={answer.expires} />}</td>
+              </tr>
+            ))}
+          </Table>
         </section>
       ))}
 
