@@ -14,6 +14,8 @@ type Kept<T> = { revision: number; at: number; value: Promise<T> }
 /** One value per store revision, kept `maxAgeMs` past the revision it was read at; a failed read is not kept. */
 export class RevisionMemo<T> {
   #kept: Kept<T> | undefined
+  /** The last value read, once it is in (of whichever revision). */
+  last: { revision: number; value: T } | undefined
   constructor(
     private readonly read: () => Promise<T>,
     private readonly maxAgeMs: number,
@@ -25,6 +27,7 @@ export class RevisionMemo<T> {
     const value = this.read()
     const entry = { revision, at: now, value }
     this.#kept = entry
+    value.then((done) => (this.last = { revision, value: done })).catch(() => undefined)
     value.catch(() => {
       if (this.#kept === entry) this.#kept = undefined
     })
@@ -76,6 +79,14 @@ export class LiveModel {
       })
     }
     return this.#state.value
+  }
+
+  /**
+   * The drift last computed, with the store revision it is of, without computing it: drift projects everyone's access
+   * twice, which only the Changes page waits for.
+   */
+  lastDrift(): { revision: number; value: DriftState | undefined } | undefined {
+    return this.#drift.last
   }
 
   async auditVerdict(): Promise<AuditVerification> {

@@ -10,7 +10,8 @@ import type { Expiring, OverviewData } from './pages/overview.js'
 export const expiringWithinMs = 14 * 24 * 3_600_000
 
 export async function overviewData(store: Store, model: LiveModel, now: Date): Promise<OverviewData> {
-  const [live, drift, audit, applies] = await Promise.all([model.access(), model.drift(), model.auditVerdict(), store.listAppliedRevisions()])
+  const [live, audit, applies] = await Promise.all([model.access(), model.auditVerdict(), store.listAppliedRevisions()])
+  const drift = model.lastDrift()
   const snapshot = live?.snapshot ?? (await store.snapshot())
   let holdingsByRisk: Record<Risk, number> | undefined
   const expiring: Expiring[] = []
@@ -34,7 +35,8 @@ export async function overviewData(store: Store, model: LiveModel, now: Date): P
     services: live?.state.services.size ?? 0,
     holdingsByRisk,
     applies: applies.slice(-5).reverse(),
-    drift,
+    drift: drift?.value,
+    driftRevision: drift?.revision,
     expiring,
     audit,
   }

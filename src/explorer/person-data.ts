@@ -15,7 +15,9 @@ export const organizationHeading = 'Organization permissions'
 
 /** The person's page data; undefined for someone nobody knows (no record, nothing held); an error for an ambiguous name. */
 export async function personData(store: Store, checks: CheckService, model: LiveModel, ref: { user: string; connection?: string }, now: Date): Promise<PersonData | { error: string } | undefined> {
-  const [found, applied, directory, drift] = await Promise.all([checks.accessOfPerson(ref, now), model.appliedState(), store.directoryOfUser(ref.user), model.drift()])
+  const [found, applied, directory] = await Promise.all([checks.accessOfPerson(ref, now), model.appliedState(), store.directoryOfUser(ref.user)])
+  // The drift the Changes page last computed: a person's page does not wait for everyone's access to be projected.
+  const drift = model.lastDrift()?.value
   if ('error' in found) return found
   const held = holdingsOf(found.access, found.key)
   const name = ref.user.toLowerCase()

@@ -19,7 +19,9 @@ export type OverviewData = {
   services: number
   holdingsByRisk: Record<Risk, number> | undefined
   applies: readonly AppliedRevision[]
+  /** The drift last computed (by the Changes page), and the store revision it is of; undefined when not yet. */
   drift: DriftState | undefined
+  driftRevision: number | undefined
   expiring: readonly Expiring[]
   audit: AuditVerification
 }
@@ -77,14 +79,18 @@ export const OverviewPage: FC<{ context: PageContext; data: OverviewData }> = ({
     )}
 
     <h2>Open drift</h2>
-    {data.drift === undefined ? (
+    {data.driftRevision === undefined ? (
+      <p>
+        <a href="/changes#drift">See the drift since the last apply</a>.
+      </p>
+    ) : data.drift === undefined ? (
       <p>Nothing has been applied yet.</p>
     ) : 'problem' in data.drift ? (
       <p>{data.drift.problem}</p>
     ) : (
       <p>
         {String(data.drift.report.scimTotal ?? data.drift.report.scim.length)} access changes by SCIM since {data.drift.report.appliedRevision ?? 'the last apply'}, {String(data.drift.report.breakGlass.length)} break-glass grants,{' '}
-        {String(data.drift.report.idpGroups.length)} mapped IdP groups renamed or gone. <a href="/changes#drift">See the drift</a>.
+        {String(data.drift.report.idpGroups.length)} mapped IdP groups renamed or gone (as of store revision {String(data.driftRevision)}). <a href="/changes#drift">See the drift</a>.
       </p>
     )}
 

@@ -103,7 +103,9 @@ export const PersonPage: FC<{ context: PageContext; data: PersonData }> = ({ con
 
       <h2>Drift</h2>
       {data.drift === undefined ? (
-        <p>No drift baseline (nothing applied with its directory).</p>
+        <p>
+          Not computed yet: <a href="/changes#drift">see the drift since the last apply</a>.
+        </p>
       ) : data.drift.length === 0 ? (
         <p>No access changed by SCIM since the last apply.</p>
       ) : (
