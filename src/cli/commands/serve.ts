@@ -9,6 +9,7 @@ import { dbFlags, resolveDbSettings } from '../../server/db-settings.js'
 import { explorerFlags, resolveExplorerOptions } from '../../server/explorer-config.js'
 import { applyServerLimits, limitFlags, resolveServerLimits } from '../../server/limits.js'
 import { openStore, type StoreConnectionSettings } from '../../store/open-store.js'
+import { feedDelayMs } from '../../store/store.js'
 import type { StoreLocation } from '../../store/location.js'
 import { parseCommandArgs } from '../args.js'
 import type { Io } from '../io.js'
@@ -102,7 +103,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const logger = pino({ base: { service: 'rolecall' }, timestamp: isoTimeOncePerMs() }, destination)
   // Retry, not block, on another process's write lock: a blocking wait would stall every request (see batcher.ts).
   const store = await openStore(location, { use: 'serve', connection })
-  const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: 50 }, explorer })
+  const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: feedDelayMs }, explorer })
   // No path or header of a refused request is logged: they may hold a token.
   const onRefused = (refusal: { status: number; code: string | undefined }) => logger.info(refusal, 'request refused before routing')
   const { server, beginStopping } = createNodeServer(pipeline, (error) => logger.error({ err: error }, 'unexpected error'), onRefused)
