@@ -89,14 +89,14 @@ export const commands: Record<string, CommandEntry> = {
     load: () => import('./commands/demo.js'),
   },
   'admin-token': {
-    summary: 'tokens for the admin and check API (scopes plan, apply, check), shown once',
+    summary: 'tokens for the admin and check API and the web explorer (scopes plan, apply, check, view, tokens), shown once',
     usage: 'rolecall admin-token (create --scope SCOPE [--scope SCOPE]... [--name NAME] | list | revoke ID) [--db FILE]',
     load: () => import('./commands/admin-token.js'),
   },
   serve: {
-    summary: 'run the SCIM 2.0 endpoint, the admin and check API, /healthz and /metrics',
+    summary: 'run the SCIM 2.0 endpoint, the admin and check API, the web explorer at /, /healthz and /metrics',
     usage:
-      'rolecall serve [--db FILE] [--port N] [--host H] [--bootstrap [--dir access]] [--reviews DIR] [--headers-timeout S] [--request-timeout S] [--keep-alive-timeout S] [--max-connections N] [--db-pool-size N] [--db-connect-timeout S] [--db-pool-wait S] [--db-lock-timeout S] [--db-statement-timeout S]   (env ROLECALL_DB, ROLECALL_PORT, ROLECALL_HOST, ROLECALL_HEADERS_TIMEOUT, ROLECALL_REQUEST_TIMEOUT, ROLECALL_KEEP_ALIVE_TIMEOUT, ROLECALL_MAX_CONNECTIONS, ROLECALL_DB_POOL_SIZE, ROLECALL_DB_CONNECT_TIMEOUT, ROLECALL_DB_POOL_WAIT, ROLECALL_DB_LOCK_TIMEOUT, ROLECALL_DB_STATEMENT_TIMEOUT; PostgreSQL defaults: 10 connections, 5 s connect, 5 s pool wait, 5 s lock wait, 30 s statements)',
+      'rolecall serve [--db FILE] [--port N] [--host H] [--bootstrap [--dir access]] [--reviews DIR] [--headers-timeout S] [--request-timeout S] [--keep-alive-timeout S] [--max-connections N] [--db-pool-size N] [--db-connect-timeout S] [--db-pool-wait S] [--db-lock-timeout S] [--db-statement-timeout S] [--trust-proxy] [--ui-user-header NAME]   (env ROLECALL_DB, ROLECALL_PORT, ROLECALL_HOST, ROLECALL_HEADERS_TIMEOUT, ROLECALL_REQUEST_TIMEOUT, ROLECALL_KEEP_ALIVE_TIMEOUT, ROLECALL_MAX_CONNECTIONS, ROLECALL_DB_POOL_SIZE, ROLECALL_DB_CONNECT_TIMEOUT, ROLECALL_DB_POOL_WAIT, ROLECALL_DB_LOCK_TIMEOUT, ROLECALL_DB_STATEMENT_TIMEOUT, ROLECALL_TRUST_PROXY, ROLECALL_UI_USER_HEADER; PostgreSQL defaults: 10 connections, 5 s connect, 5 s pool wait, 5 s lock wait, 30 s statements)',
     load: () => import('./commands/serve.js'),
   },
   token: {

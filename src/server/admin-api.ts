@@ -6,7 +6,7 @@ import { checkAccess, type AccessQuestion } from '../engine/check.js'
 import { computeEffectiveAccess, type EffectiveAccess } from '../engine/effective.js'
 import { identitiesOf } from '../engine/identity.js'
 import { personSubject, resolvePerson, type Person } from '../engine/person.js'
-import { formatChain } from '../engine/chain.js'
+import { holdingAnswer, holdingsOf } from '../engine/answers.js'
 import { isKnownUser, knownUserNames, namedConnections, questionProblem, unknownUserMessage } from '../engine/question-check.js'
 import { StalePlanError } from '../errors.js'
 import { resolvePositions } from '../load/load-access.js'
@@ -17,6 +17,7 @@ import { computeDrift, driftBaselineProblem, driftListLimit, limitDrift } from '
 import { makePlanConcurrently } from '../plan/make-plan.js'
 import { asPlan } from '../plan/plan-shape.js'
 import type { Store } from '../store/store.js'
+import { answerWhoCan, appliedAccess, type AppliedAccess } from './applied-access.js'
 import { parseCheckBody } from './check-body.js'
 import { jsonReply, type HttpReply } from '../http/exchange.js'
 import type { Exchange, Guard, Route } from '../http/pipeline.js'
@@ -47,33 +48,6 @@ function desiredFrom(body: unknown, now: Date): { state: DesiredState } | Proble
   const diagnostics = resolvePositions(built.diagnostics, new Map())
   if (hasErrors(diagnostics)) return { status: 422, body: { error: 'the access documents have errors', diagnostics } }
   return { state: built.state }
-}
-
-type AppliedAccess = {
-  access: EffectiveAccess
-  source: string
-  /** The applied state, that questions are checked against. */
-  state: DesiredState
-  /** The userNames that make a user known (knownUserNames). */
-  knownUsers: () => string[]
-  /** The directory's users, to tell which person a question names. */
-  users: readonly { connection: string; userName: string }[]
-}
-
-/** Effective access of the applied state on the live directory, or undefined before the first apply. */
-async function appliedAccess(store: Store, now: Date): Promise<AppliedAccess | undefined> {
-  const applied = await store.appliedState()
-  if (applied === undefined) return undefined
-  const state = stateFromDocuments(applied.documents as StateDocument[], now)
-  const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
-  const active = activeBreakGlass(breakGlass)
-  return {
-    access: computeEffectiveAccess(state, directoryOf(snapshot), { now, breakGlass: active }),
-    source: `applied revision ${applied.revision.id}`,
-    state,
-    knownUsers: () => knownUserNames(state, snapshot.users, active),
-    users: snapshot.users,
-  }
 }
 
 /** The 404 for a user who holds nothing, is not deactivated, and is known nowhere; undefined for anyone else. */
@@ -194,19 +168,8 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
       if (body.permission === undefined && body.action === undefined) {
         const unknown = unknownUser(live, body.user, person.key)
         if (unknown !== undefined) return json(unknown.body, unknown.status)
-        const held = access.users.get(person.key)
-        return json({
-          source,
-          ...about(held?.user, person),
-          inactive: access.inactive.has(person.key),
-          holdings: (held?.holdings ?? []).map((holding) => ({
-            key: holding.key,
-            risk: holding.risk,
-            chain: formatChain(holding.chain, holding),
-            ...(holding.authMethods === undefined ? {} : { authMethods: holding.authMethods }),
-            ...(holding.expires === undefined ? {} : { expires: holding.expires }),
-          })),
-        })
+        const held = holdingsOf(access, person.key)
+        return json({ source, ...about(held.user, person), inactive: held.inactive, holdings: held.holdings.map(holdingAnswer) })
       }
       const question = parseCheckBody(body, now)
       if ('error' in question) return json({ error: question.error }, 400)
@@ -220,19 +183,8 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
     }),
 
     onApplied('/who-can', (body, live, now) => {
-      const { access, source } = live
-      const probe = parseCheckBody({ ...(body ?? {}), user: '*' }, now)
-      if ('error' in probe) return json({ error: probe.error }, 400)
-      const problem = questionProblem(live.state, probe)
-      if (problem !== undefined) return json({ error: problem }, 400)
-      const users: { user: string; reasons: string[] }[] = []
-      for (const [key, { user }] of access.users) {
-        const question: AccessQuestion = { ...probe, user, ...(probe.authMethod === undefined ? { anyAuthMethod: true } : {}) }
-        const answer = checkAccess(access, question, key)
-        if ('error' in answer) return json({ error: answer.error }, 400)
-        if (answer.allowed) users.push({ user, reasons: answer.reasons })
-      }
-      return json({ source, users })
+      const answer = answerWhoCan(live, body ?? {}, now)
+      return 'error' in answer ? json({ error: answer.error }, 400) : json({ source: live.source, users: answer.users.map(({ user, reasons }) => ({ user, reasons })) })
     }),
   ]
 }

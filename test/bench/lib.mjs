@@ -42,3 +42,10 @@ export function random(seed) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
+
+/** Runs `rolecall ...args` (dist/) to completion and returns what it printed; throws when it fails. */
+export function runRolecall(args) {
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 28 })
+  if (result.status !== 0) throw new Error(`rolecall ${args[0]} failed: ${result.stderr}`)
+  return result.stdout
+}

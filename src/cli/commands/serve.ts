@@ -6,6 +6,7 @@ import { createServerApp } from '../../server/app.js'
 import { LogBuffer } from '../../server/log-buffer.js'
 import { resolveHost, resolvePort, resolveStoreLocation } from '../../server/config.js'
 import { dbFlags, resolveDbSettings } from '../../server/db-settings.js'
+import { explorerFlags, resolveExplorerOptions } from '../../server/explorer-config.js'
 import { applyServerLimits, limitFlags, resolveServerLimits } from '../../server/limits.js'
 import { openStore, type StoreConnectionSettings } from '../../store/open-store.js'
 import { feedDelayMs } from '../../store/store.js'
@@ -88,10 +89,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
     reviews: { type: 'string' },
     ...limitFlags,
     ...dbFlags,
+    ...explorerFlags,
   })
   const location = resolveStoreLocation(values.db, io.env, io.cwd)
   const port = resolvePort(values.port, io.env)
   const hostname = resolveHost(values.host, io.env)
+  const explorer = resolveExplorerOptions(values, io.env, hostname)
   const limits = resolveServerLimits(values, io.env)
   const connection = resolveDbSettings(values, io.env)
   if (values.bootstrap === true) await bootstrap(values.dir, location, connection, io)
@@ -106,7 +109,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   // Review gauges only when a reviews directory is named: a server need not sit next to the repository.
   const reviewsDir = values.reviews ?? io.env.ROLECALL_REVIEWS_DIR
   const reviewProgress = reviewsDir === undefined || reviewsDir === '' ? undefined : () => openReviewProgress(reviewsDirOption(reviewsDir, io), io.cwd, readNow(io.env))
-  const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: feedDelayMs }, ...(reviewProgress === undefined ? {} : { reviewProgress }) })
+  const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: feedDelayMs }, explorer, ...(reviewProgress === undefined ? {} : { reviewProgress }) })
   // No path or header of a refused request is logged: they may hold a token.
   const onRefused = (refusal: { status: number; code: string | undefined }) => logger.info(refusal, 'request refused before routing')
   const { server, beginStopping } = createNodeServer(pipeline, (error) => logger.error({ err: error }, 'unexpected error'), onRefused)

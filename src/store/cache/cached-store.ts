@@ -62,8 +62,8 @@ export function withStoreCaches<T extends Store>(store: T, options: StoreCacheOp
       if (connection !== undefined) tokens.remember(token, connection, now, startedAt)
       return connection
     },
-    async revokeToken(id: string): Promise<boolean> {
-      const revoked = await store.revokeToken(id)
+    async revokeToken(id: string, actor?: string): Promise<boolean> {
+      const revoked = await store.revokeToken(id, actor)
       if (revoked) tokens.forgetAll()
       return revoked
     },

@@ -14,13 +14,13 @@ export function listConnections(core: SqliteCore): string[] {
   return (core.stmt(core.reader, 'SELECT name FROM connections ORDER BY name').all() as { name: string }[]).map((row) => row.name)
 }
 
-export function createToken(core: SqliteCore, connection: string): Promise<{ token: string; info: TokenInfo }> {
+export function createToken(core: SqliteCore, connection: string, actor: string): Promise<{ token: string; info: TokenInfo }> {
   return core.write(() => {
     core.ensureConnectionSync(connection)
     const token = newToken()
     const info: TokenInfo = { id: newTokenId(), connection, hint: tokenHint(token), createdAt: core.now() }
     core.stmt(core.writer, 'INSERT INTO tokens (id, connection, hash, hint, created_at) VALUES (?, ?, ?, ?, ?)').run(info.id, connection, hashToken(token), info.hint, info.createdAt)
-    core.record({ actor: 'cli', connection, action: 'token.create', resourceType: 'Token', resourceId: info.id, beforeDigest: null, afterDigest: null, detail: null }, false)
+    core.record({ actor, connection, action: 'token.create', resourceType: 'Token', resourceId: info.id, beforeDigest: null, afterDigest: null, detail: null }, false)
     return { token, info }
   })
 }
@@ -36,12 +36,12 @@ export function listTokens(core: SqliteCore): TokenInfo[] {
   }))
 }
 
-export function revokeToken(core: SqliteCore, id: string): Promise<boolean> {
+export function revokeToken(core: SqliteCore, id: string, actor: string): Promise<boolean> {
   return core.write(() => {
     const row = core.stmt(core.writer, 'SELECT * FROM tokens WHERE id = ? AND revoked_at IS NULL').get(id) as TokenRow | undefined
     if (row === undefined) return false
     core.stmt(core.writer, 'UPDATE tokens SET revoked_at = ? WHERE id = ?').run(core.now(), id)
-    core.record({ actor: 'cli', connection: row.connection, action: 'token.revoke', resourceType: 'Token', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
+    core.record({ actor, connection: row.connection, action: 'token.revoke', resourceType: 'Token', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
     core.accessChanges.revoked()
     return true
   })
