@@ -25,12 +25,12 @@ export const commands: Record<string, CommandEntry> = {
   },
   plan: {
     summary: 'show what applying access/ would change: objects, who gains or loses what, risks, policy',
-    usage: 'rolecall plan [--dir access] [--db FILE | --server URL] [--format text|markdown|json] [--out plan.json] [--detailed-exitcode]',
+    usage: 'rolecall plan [--dir access] [--db FILE | --server URL] [--format text|markdown|json] [--out plan.json] [--detailed-exitcode] [--quiet]',
     load: () => import('./commands/plan.js'),
   },
   apply: {
     summary: 'apply a reviewed plan (or access/) to the store in one audited transaction',
-    usage: 'rolecall apply [plan.json | --dir access] [--db FILE | --server URL] [--approved-by NAME]... [--revision SHA] [--author NAME]',
+    usage: 'rolecall apply [plan.json | --dir access] [--db FILE | --server URL] [--approved-by NAME]... [--revision SHA] [--author NAME] [--quiet]',
     load: () => import('./commands/apply.js'),
   },
   approvals: {
@@ -70,7 +70,7 @@ export const commands: Record<string, CommandEntry> = {
   },
   import: {
     summary: 'write access files from an existing store, to bootstrap a repository',
-    usage: 'rolecall import --out DIR [--db FILE] [--force]',
+    usage: 'rolecall import --out DIR [--db FILE] [--force] [--quiet]',
     load: () => import('./commands/import.js'),
   },
   'break-glass': {
