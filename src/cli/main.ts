@@ -84,7 +84,7 @@ export const commands: Record<string, CommandEntry> = {
     load: () => import('./commands/demo.js'),
   },
   'admin-token': {
-    summary: 'tokens for the admin and check API (scopes plan, apply, check), shown once',
+    summary: 'tokens for the admin and check API (scopes plan, apply, check, metrics), shown once',
     usage: 'rolecall admin-token (create --scope SCOPE [--scope SCOPE]... [--name NAME] | list | revoke ID) [--db FILE]',
     load: () => import('./commands/admin-token.js'),
   },

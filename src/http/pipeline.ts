@@ -135,7 +135,11 @@ function requestIdOf(request: HttpRequest, next: () => string): string {
   return sent !== undefined && requestIdPattern.test(sent) ? sent : next()
 }
 
-export type Pipeline = { dispatch: (request: HttpRequest) => Promise<HttpReply> }
+export type Pipeline = {
+  dispatch: (request: HttpRequest) => Promise<HttpReply>
+  /** Every route, as its full pattern (`/api/v1/users/:user/access`) and method, in the order the areas list them. */
+  routes: () => { method: Route['method']; path: string }[]
+}
 
 export function createPipeline(options: PipelineOptions): Pipeline {
   const router = new PathRouter<Endpoint>()
@@ -193,6 +197,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
 
   return {
+    routes: () => options.areas.flatMap((area) => area.routes.map((route) => ({ method: route.method, path: `${area.prefix}${route.path}` }))),
     dispatch: async (request) => {
       const started = performance.now()
       const match = router.match(request.path)

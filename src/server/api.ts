@@ -11,6 +11,7 @@ import { adminRoutes } from './admin-api.js'
 import { adminScope, answerCheck, apiProblem, maxCheckBodyBytes, toHttpReply } from './check-endpoint.js'
 import { CheckService } from './check-service.js'
 import { jsonErrors } from './json-errors.js'
+import { openApiRoute } from './openapi.js'
 
 export type ApiOptions = {
   store: Store
@@ -101,6 +102,7 @@ export function apiArea(options: ApiOptions): Area {
         },
       },
       ...adminRoutes(store, clock, (scope) => adminScope(store, scope)),
+      openApiRoute,
     ],
   }
 }

@@ -224,9 +224,9 @@ export interface Store extends ScimDirectory, Credentials, AppliedLedger, AuditT
  */
 export type AccessChange = { from: number; revision: number; all: boolean; userIds: readonly string[]; userNames: readonly string[] }
 
-/** What an admin token may do: plan (read state, make plans), apply, or check access. */
-export type AdminScope = 'plan' | 'apply' | 'check'
-export const adminScopes: readonly AdminScope[] = ['plan', 'apply', 'check']
+/** What an admin token may do: plan (read state, make plans), apply, check access, or read /metrics (when serve --metrics-auth token requires it). */
+export type AdminScope = 'plan' | 'apply' | 'check' | 'metrics'
+export const adminScopes: readonly AdminScope[] = ['plan', 'apply', 'check', 'metrics']
 
 export type AdminTokenInfo = { id: string; hint: string; name?: string; scopes: AdminScope[]; createdAt: string; revokedAt?: string }
 
