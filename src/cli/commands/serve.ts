@@ -2,8 +2,9 @@
 import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
 import { createNodeServer } from '../../http/node-server.js'
-import { createServerApp } from '../../server/app.js'
+import { createServerApp, metricsAuths } from '../../server/app.js'
 import { LogBuffer } from '../../server/log-buffer.js'
+import { choiceSetting, settingOf } from '../../server/settings.js'
 import { resolveHost, resolvePort, resolveStoreLocation } from '../../server/config.js'
 import { dbFlags, resolveDbSettings } from '../../server/db-settings.js'
 import { applyServerLimits, limitFlags, resolveServerLimits } from '../../server/limits.js'
@@ -32,6 +33,9 @@ async function bootstrap(dir: string | undefined, location: StoreLocation, conne
     await store.close()
   }
 }
+
+/** The levels `--log-level` takes: pino's, lowest to highest, and `silent` for no log at all. */
+const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
 
 /** pino's `isoTime`, formatting the time once per millisecond rather than once per line. */
 function isoTimeOncePerMs(): () => string {
@@ -82,6 +86,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     host: { type: 'string' },
     bootstrap: { type: 'boolean' },
     dir: { type: 'string' },
+    'log-level': { type: 'string' },
+    'metrics-auth': { type: 'string' },
     ...limitFlags,
     ...dbFlags,
   })
@@ -90,16 +96,18 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const hostname = resolveHost(values.host, io.env)
   const limits = resolveServerLimits(values, io.env)
   const connection = resolveDbSettings(values, io.env)
+  const logLevel = choiceSetting(settingOf('log-level', values['log-level'], 'ROLECALL_LOG_LEVEL', io.env), logLevels, 'info')
+  const metricsAuth = choiceSetting(settingOf('metrics-auth', values['metrics-auth'], 'ROLECALL_METRICS_AUTH', io.env), metricsAuths, 'none')
   if (values.bootstrap === true) await bootstrap(values.dir, location, connection, io)
 
   // Lines are buffered up to 32 KiB (one write per ~150 requests, not per request) and flushed every 250 ms.
   const destination = new LogBuffer(1, 32 * 1024)
   const flusher = setInterval(() => destination.flush(), 250)
   flusher.unref()
-  const logger = pino({ base: { service: 'rolecall' }, timestamp: isoTimeOncePerMs() }, destination)
+  const logger = pino({ level: logLevel, base: { service: 'rolecall' }, timestamp: isoTimeOncePerMs() }, destination)
   // Retry, not block, on another process's write lock: a blocking wait would stall every request (see batcher.ts).
   const store = await openStore(location, { use: 'serve', connection })
-  const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: 50 } })
+  const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, metricsAuth, checks: { warm: true, foreignWritesEveryMs: 50 } })
   // No path or header of a refused request is logged: they may hold a token.
   const onRefused = (refusal: { status: number; code: string | undefined }) => logger.info(refusal, 'request refused before routing')
   const { server, beginStopping } = createNodeServer(pipeline, (error) => logger.error({ err: error }, 'unexpected error'), onRefused)
