@@ -33,6 +33,7 @@ export function countSetting(setting: Setting | undefined, fallback: number, max
 export function choiceSetting<const C extends string>(setting: Setting | undefined, choices: readonly C[], fallback: C): C {
   if (setting === undefined) return fallback
   if ((choices as readonly string[]).includes(setting.text)) return setting.text as C
-  const near = didYouMean(setting.text, choices)
+  // A choice the text begins with, or that begins with it, is a near miss too (`warning`, `tok`).
+  const near = didYouMean(setting.text, choices) ?? choices.find((choice) => setting.text.startsWith(choice) || (setting.text.length >= 2 && choice.startsWith(setting.text)))
   throw new UsageError(`${setting.name} must be one of ${choices.join(', ')} (got "${setting.text}")${near === undefined ? '' : `; did you mean "${near}"?`}`)
 }
