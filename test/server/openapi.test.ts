@@ -11,7 +11,7 @@ import { stateDocuments } from '../../src/model/documents.js'
 import { createServerApp, type ServerApp } from '../../src/server/app.js'
 import { maxCheckBodyBytes } from '../../src/server/check-endpoint.js'
 import { openApiPath } from '../../src/server/openapi.js'
-import type { AdminScope } from '../../src/store/store.js'
+import type { AdminScope, Store } from '../../src/store/store.js'
 import { exampleApprovals } from '../helpers/apply-example.js'
 import { repoRoot } from '../helpers/cli.js'
 import { fixtureNow } from '../helpers/fixtures.js'
@@ -45,6 +45,7 @@ const documented = Object.entries(description.paths).flatMap(([path, item]) =>
 )
 
 let server: ServerApp
+let store: Store
 let tokens: Record<AdminScope, string>
 let scimToken: string
 let okta: ScimClient
@@ -53,7 +54,7 @@ let securityAdmins: string
 const seen = new Map<string, Set<string>>()
 
 /** Sends a request, checks the request body and the answer against the operation's description, and returns the answer. */
-async function send(method: string, path: string, template: string, init: { token?: string; body?: unknown; raw?: string; contentType?: string; requestId?: string } = {}) {
+async function send(method: string, path: string, template: string, init: { token?: string; body?: unknown; raw?: string; contentType?: string; requestId?: string; app?: ServerApp } = {}) {
   const operation = description.paths[template]?.[method.toLowerCase()]
   if (operation === undefined) throw new Error(`${method} ${template} is not described`)
   const headers: Record<string, string> = {}
@@ -63,7 +64,7 @@ async function send(method: string, path: string, template: string, init: { toke
   if (init.body !== undefined && operation.requestBody !== undefined) {
     expect(validate(pointer('paths', template, method.toLowerCase(), 'requestBody', 'content', 'application/json', 'schema'), init.body), `${method} ${template}: the request sent is not as described`).toEqual([])
   }
-  const response = await server.app.request(`http://localhost${path}`, { method, headers, ...(init.raw !== undefined ? { body: init.raw } : init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) })
+  const response = await (init.app ?? server).app.request(`http://localhost${path}`, { method, headers, ...(init.raw !== undefined ? { body: init.raw } : init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) })
   const status = String(response.status)
   const where = `${method} ${path} → ${status}`
   expect(Object.keys(operation.responses), `${where}: a status the description does not list`).toContain(status)
@@ -97,7 +98,8 @@ beforeAll(async () => {
   await provisionGroup(fixture.client, 'support-tier-2', [sam])
   securityAdmins = await provisionGroup(fixture.client, 'security-admins', [sasha])
   okta = fixture.client
-  server = createServerApp({ store: fixture.store, clock: () => fixtureNow })
+  store = fixture.store
+  server = createServerApp({ store, clock: () => fixtureNow })
   tokens = {} as Record<AdminScope, string>
   for (const scope of ['check', 'plan', 'apply', 'metrics'] as const) tokens[scope] = (await fixture.store.createAdminToken([scope])).token
 })
@@ -164,6 +166,12 @@ describe('openapi/rolecall.json', () => {
     expect((await send('GET', '/healthz', '/healthz')).status).toBe(200)
     expect((await send('GET', '/readyz', '/readyz')).status).toBe(200)
     expect((await send('GET', '/metrics', '/metrics')).status).toBe(200)
+
+    // /metrics behind a token (serve --metrics-auth token).
+    const guarded = createServerApp({ store, clock: () => fixtureNow, metricsAuth: 'token' })
+    expect((await send('GET', '/metrics', '/metrics', { app: guarded })).status).toBe(401)
+    expect((await send('GET', '/metrics', '/metrics', { app: guarded, token: tokens.check })).status).toBe(403)
+    expect((await send('GET', '/metrics', '/metrics', { app: guarded, token: tokens.metrics })).status).toBe(200)
 
     for (const operation of documented) expect(seen.get(operation), `${operation} was never answered 200`).toContain('200')
   })
