@@ -50,7 +50,7 @@ export const commands: Record<string, CommandEntry> = {
   },
   drift: {
     summary: 'report access that changed without review since the last apply (exit 2 when high risk)',
-    usage: 'rolecall drift [--dir access] [--db FILE | --server URL] [--since REVISION] [--format text|json] [--limit N]',
+    usage: 'rolecall drift [--dir access] [--db FILE | --server URL] [--since REVISION] [--format text|json] [--limit N] [--quiet]',
     load: () => import('./commands/drift.js'),
   },
   explain: {

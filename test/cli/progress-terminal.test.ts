@@ -35,7 +35,7 @@ describe('progress on a terminal', () => {
     await rm(work, { recursive: true, force: true })
   })
 
-  it('apply shows its steps, clears them, then says what it applied; import shows the files it writes', async () => {
+  it('apply shows its steps, clears them, then says what it applied; drift its steps; import the files it writes', async () => {
     const db = join(work, 'rolecall.db')
     const applied = await onTerminal(['apply', '--dir', access, '--db', db, ...approvals])
     expect(applied.code, applied.stdout).toBe(0)
@@ -48,6 +48,15 @@ describe('progress on a terminal', () => {
     // Over one line, erased (ESC[2K) before the result is written, so the result stands alone on its line.
     expect(applied.stdout.slice(0, applied.stdout.indexOf('Applied '))).not.toContain('\n')
     expect(applied.stdout).toMatch(/\x1b\[2K(\r\n)?Applied /)
+
+    const drift = await onTerminal(['drift', '--dir', access, '--db', db])
+    expect(drift.code, drift.stdout).toBe(0)
+    const driftSteps = progressLines(drift.stdout.slice(0, drift.stdout.lastIndexOf('\x1b[2K'))).map((line) => line.replace(/ … \d+s$/, ''))
+    expect(driftSteps[0]).toBe('loading access files')
+    for (const label of driftSteps) expect(['loading access files', 'reading the store', 'computing drift']).toContain(label)
+    // Erased once, at the end: the report follows, and nothing is drawn after it.
+    expect(drift.stdout.slice(drift.stdout.lastIndexOf('\x1b[2K'))).not.toContain('\x1b[1G')
+    expect(drift.stdout.slice(drift.stdout.lastIndexOf('\x1b[2K'))).toMatch(/\S/)
 
     const imported = await onTerminal(['import', '--db', db, '--out', join(work, 'imported')])
     expect(imported.code, imported.stdout).toBe(0)
