@@ -16,6 +16,7 @@ import { requestRecorder, type RecordRequest } from './request-record.js'
 import { adminScope } from './check-endpoint.js'
 import { serverMetrics } from './metrics.js'
 import type { StoreCaches } from '../store/cache/cached-store.js'
+import { registerReviewMetrics, type ReviewProgress } from './review-metrics.js'
 
 export type ServerAppOptions = {
   store: Store
@@ -29,6 +30,8 @@ export type ServerAppOptions = {
   clock?: () => Date
   /** `token`: /metrics answers only an admin token with the `metrics` scope. `none` (the default): anyone who can reach it. */
   metricsAuth?: MetricsAuth
+  /** The open access reviews, read on each scrape of /metrics (rolecall serve --reviews DIR). */
+  reviewProgress?: () => Promise<readonly ReviewProgress[]>
 }
 
 export type MetricsAuth = 'none' | 'token'
@@ -49,6 +52,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
   const registry = new Registry()
   if (options.processMetrics === true) collectDefaultMetrics({ register: registry })
   const recordRequest = requestRecorder(registry, logger)
+  if (options.reviewProgress !== undefined) registerReviewMetrics(registry, options.reviewProgress)
   const onUnexpected = (error: unknown, requestId: string) => logger?.error({ err: error, requestId }, 'unexpected error')
   const checks = new CheckService(store, clock, options.checks)
   const storeCaches = (store as Partial<StoreCaches>).cacheCounts?.bind(store)
