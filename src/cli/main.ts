@@ -25,12 +25,12 @@ export const commands: Record<string, CommandEntry> = {
   },
   plan: {
     summary: 'show what applying access/ would change: objects, who gains or loses what, risks, policy',
-    usage: 'rolecall plan [--dir access] [--db FILE | --server URL] [--format text|markdown|json] [--out plan.json] [--detailed-exitcode]',
+    usage: 'rolecall plan [--dir access] [--db FILE | --server URL] [--format text|markdown|json] [--out plan.json] [--detailed-exitcode] [--quiet]',
     load: () => import('./commands/plan.js'),
   },
   apply: {
     summary: 'apply a reviewed plan (or access/) to the store in one audited transaction',
-    usage: 'rolecall apply [plan.json | --dir access] [--db FILE | --server URL] [--approved-by NAME]... [--revision SHA] [--author NAME]',
+    usage: 'rolecall apply [plan.json | --dir access] [--db FILE | --server URL] [--approved-by NAME]... [--revision SHA] [--author NAME] [--quiet]',
     load: () => import('./commands/apply.js'),
   },
   approvals: {
@@ -55,7 +55,7 @@ export const commands: Record<string, CommandEntry> = {
   },
   drift: {
     summary: 'report access that changed without review since the last apply (exit 2 when high risk)',
-    usage: 'rolecall drift [--dir access] [--db FILE | --server URL] [--since REVISION] [--format text|json] [--limit N]',
+    usage: 'rolecall drift [--dir access] [--db FILE | --server URL] [--since REVISION] [--format text|json] [--limit N] [--quiet]',
     load: () => import('./commands/drift.js'),
   },
   explain: {
@@ -75,7 +75,7 @@ export const commands: Record<string, CommandEntry> = {
   },
   import: {
     summary: 'write access files from an existing store, to bootstrap a repository',
-    usage: 'rolecall import --out DIR [--db FILE] [--force]',
+    usage: 'rolecall import --out DIR [--db FILE] [--force] [--quiet]',
     load: () => import('./commands/import.js'),
   },
   'break-glass': {
@@ -89,14 +89,14 @@ export const commands: Record<string, CommandEntry> = {
     load: () => import('./commands/demo.js'),
   },
   'admin-token': {
-    summary: 'tokens for the admin and check API and the web explorer (scopes plan, apply, check, view, tokens), shown once',
+    summary: 'tokens for the admin and check API and the web explorer (scopes plan, apply, check, view, tokens, metrics), shown once',
     usage: 'rolecall admin-token (create --scope SCOPE [--scope SCOPE]... [--name NAME] | list | revoke ID) [--db FILE]',
     load: () => import('./commands/admin-token.js'),
   },
   serve: {
     summary: 'run the SCIM 2.0 endpoint, the admin and check API, the web explorer at /, /healthz and /metrics',
     usage:
-      'rolecall serve [--db FILE] [--port N] [--host H] [--bootstrap [--dir access]] [--reviews DIR] [--headers-timeout S] [--request-timeout S] [--keep-alive-timeout S] [--max-connections N] [--db-pool-size N] [--db-connect-timeout S] [--db-pool-wait S] [--db-lock-timeout S] [--db-statement-timeout S] [--trust-proxy] [--ui-user-header NAME]   (env ROLECALL_DB, ROLECALL_PORT, ROLECALL_HOST, ROLECALL_HEADERS_TIMEOUT, ROLECALL_REQUEST_TIMEOUT, ROLECALL_KEEP_ALIVE_TIMEOUT, ROLECALL_MAX_CONNECTIONS, ROLECALL_DB_POOL_SIZE, ROLECALL_DB_CONNECT_TIMEOUT, ROLECALL_DB_POOL_WAIT, ROLECALL_DB_LOCK_TIMEOUT, ROLECALL_DB_STATEMENT_TIMEOUT, ROLECALL_TRUST_PROXY, ROLECALL_UI_USER_HEADER; PostgreSQL defaults: 10 connections, 5 s connect, 5 s pool wait, 5 s lock wait, 30 s statements)',
+      'rolecall serve [--db FILE] [--port N] [--host H] [--bootstrap [--dir access]] [--reviews DIR] [--headers-timeout S] [--request-timeout S] [--keep-alive-timeout S] [--max-connections N] [--log-level info] [--metrics-auth none|token] [--db-pool-size N] [--db-connect-timeout S] [--db-pool-wait S] [--db-lock-timeout S] [--db-statement-timeout S] [--trust-proxy] [--ui-user-header NAME]   (env ROLECALL_DB, ROLECALL_PORT, ROLECALL_HOST, ROLECALL_HEADERS_TIMEOUT, ROLECALL_REQUEST_TIMEOUT, ROLECALL_KEEP_ALIVE_TIMEOUT, ROLECALL_MAX_CONNECTIONS, ROLECALL_LOG_LEVEL (trace debug info warn error fatal silent), ROLECALL_METRICS_AUTH, ROLECALL_DB_POOL_SIZE, ROLECALL_DB_CONNECT_TIMEOUT, ROLECALL_DB_POOL_WAIT, ROLECALL_DB_LOCK_TIMEOUT, ROLECALL_DB_STATEMENT_TIMEOUT, ROLECALL_TRUST_PROXY, ROLECALL_UI_USER_HEADER; PostgreSQL defaults: 10 connections, 5 s connect, 5 s pool wait, 5 s lock wait, 30 s statements)',
     load: () => import('./commands/serve.js'),
   },
   token: {

@@ -1,6 +1,6 @@
 // How the server's root area answers what no handler does: an HTML page for a browser, the plain answer for others.
 import { StoreError } from '../errors.js'
-import type { ErrorStyle, Exchange } from '../http/pipeline.js'
+import type { ErrorStyle, Exchange, OnUnexpected } from '../http/pipeline.js'
 import { storeFailure } from '../http/store-failure.js'
 import { WriteRejectedError } from '../store/store.js'
 import { NotFoundPage, ProblemPage } from './pages/problem.js'
@@ -11,14 +11,14 @@ function wantsHtml(exchange: Exchange): boolean {
 }
 
 /** `plain` for requests that do not ask for HTML; pages that leak nothing (no message, no stack) for those that do. */
-export function pageErrors(plain: ErrorStyle, onUnexpected: ((error: unknown) => void) | undefined): ErrorStyle {
+export function pageErrors(plain: ErrorStyle, onUnexpected: OnUnexpected | undefined): ErrorStyle {
   return {
-    failure: (error) => {
+    failure: (error, exchange) => {
       if (error instanceof StoreError && !(error instanceof WriteRejectedError)) {
         const { headers } = storeFailure(error)
         return pageReply(<ProblemPage title="Try again shortly" message="The store did not answer. Nothing was changed; reload the page in a moment." />, 503, headers)
       }
-      onUnexpected?.(error)
+      onUnexpected?.(error, exchange.requestId)
       return pageReply(<ProblemPage title="Something went wrong" message="The page could not be shown. Nothing was changed. The server logged the problem." />, 500)
     },
     notFound: (exchange) => (wantsHtml(exchange) ? pageReply(<NotFoundPage />, 404) : plain.notFound(exchange)),

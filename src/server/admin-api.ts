@@ -21,6 +21,7 @@ import { answerWhoCan, appliedAccess, type AppliedAccess } from './applied-acces
 import { parseCheckBody } from './check-body.js'
 import { jsonReply, type HttpReply } from '../http/exchange.js'
 import type { Exchange, Guard, Route } from '../http/pipeline.js'
+import type { ApplyMetricOutcome, ServerMetrics } from './metrics.js'
 
 /** Largest body of a plan or apply request: a large organization's documents. */
 export const maxAdminBodyBytes = 32 * 1024 * 1024
@@ -58,7 +59,7 @@ function unknownUser(live: AppliedAccess, user: string, key: string): { status: 
 }
 
 /** The remote-mode routes (below /api/v1); `scope` guards each with its admin-token scope. */
-export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan' | 'apply') => Guard): Route[] {
+export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan' | 'apply') => Guard, metrics?: ServerMetrics): Route[] {
   const plan = scope('plan')
   const apply = scope('apply')
   const maxBody = maxAdminBodyBytes
@@ -76,6 +77,31 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
       return answer(readJson(exchange) as Record<string, unknown> | undefined, live, now)
     },
   })
+  /** POST /apply's answer, and what became of the apply (for /metrics). */
+  const applyRequest = async (exchange: Exchange): Promise<{ reply: HttpReply; outcome: ApplyMetricOutcome }> => {
+    const invalid = (error: string) => ({ reply: json({ error }, 400), outcome: 'invalid' as const })
+    const body = readJson(exchange) as { plan?: unknown; approvedBy?: unknown; revision?: unknown; author?: unknown } | undefined
+    if (body === undefined || typeof body !== 'object') return invalid('the body must be a JSON object with `plan`')
+    const checked = asPlan(body.plan)
+    if ('error' in checked) return invalid(`\`plan\` is not a rolecall plan: ${checked.error}`)
+    const approvedBy = body.approvedBy ?? []
+    if (!Array.isArray(approvedBy) || !approvedBy.every((name) => typeof name === 'string')) return invalid('`approvedBy` must be a list of strings')
+    const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null)
+    try {
+      const outcome = await applyPlan(checked.plan, store, {
+        approvedBy: approvedBy as string[],
+        commit: text(body.revision),
+        author: text(body.author),
+        actor: `admin-token:${exchange.adminTokenId}`,
+        now: clock(),
+      })
+      return { reply: json(outcome), outcome: outcome.status === 'applied' ? 'applied' : 'no_changes' }
+    } catch (error) {
+      if (error instanceof StalePlanError) return { reply: json({ error: error.message, kind: 'stale' }, 409), outcome: 'stale' }
+      if (error instanceof ApplyRefusedError) return { reply: json({ error: error.message, kind: 'refused' }, 422), outcome: 'refused' }
+      throw error
+    }
+  }
   return [
     { method: 'GET', path: '/state', guard: plan, handle: async () => json(await readPlanBase(store)) },
 
@@ -98,30 +124,17 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
       guard: apply,
       maxBody,
       handle: async (exchange) => {
-        const body = readJson(exchange) as { plan?: unknown; approvedBy?: unknown; revision?: unknown; author?: unknown } | undefined
-        if (body === undefined || typeof body !== 'object') return json({ error: 'the body must be a JSON object with `plan`' }, 400)
-        const checked = asPlan(body.plan)
-        if ('error' in checked) return json({ error: `\`plan\` is not a rolecall plan: ${checked.error}` }, 400)
-        const approvedBy = body.approvedBy ?? []
-        if (!Array.isArray(approvedBy) || !approvedBy.every((name) => typeof name === 'string')) return json({ error: '`approvedBy` must be a list of strings' }, 400)
-        const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null)
+        const startedAt = performance.now()
+        let outcome: ApplyMetricOutcome = 'error'
         try {
-          const outcome = await applyPlan(checked.plan, store, {
-            approvedBy: approvedBy as string[],
-            commit: text(body.revision),
-            author: text(body.author),
-            actor: `admin-token:${exchange.adminTokenId}`,
-            now: clock(),
-          })
-          return json(outcome)
-        } catch (error) {
-          if (error instanceof StalePlanError) return json({ error: error.message, kind: 'stale' }, 409)
-          if (error instanceof ApplyRefusedError) return json({ error: error.message, kind: 'refused' }, 422)
-          throw error
+          const reply = await applyRequest(exchange)
+          outcome = reply.outcome
+          return reply.reply
+        } finally {
+          metrics?.apply(outcome, (performance.now() - startedAt) / 1000)
         }
       },
     },
-
     {
       method: 'POST',
       path: '/drift',
@@ -145,6 +158,7 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
         }
         const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
         const documents = applied.documents as StateDocument[]
+        const computedAt = clock()
         const report = computeDrift({
           applied: { revision: applied.revision.id, state: stateFromDocuments(documents, now), documents, directory: applied.directory },
           directory: directoryOf(snapshot),
@@ -152,6 +166,8 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
           ...(desired === undefined ? {} : { desired }),
           now,
         })
+        // Only drift since the last apply is the organization's drift; `since` an older revision is a question about the past.
+        if (typeof body.since !== 'string') metrics?.drift(report, computedAt)
         return json(limitDrift(report, typeof body.limit === 'number' ? body.limit : driftListLimit))
       },
     },

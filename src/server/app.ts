@@ -18,6 +18,9 @@ import { apiArea } from './api.js'
 import { CheckService, type CheckServiceOptions } from './check-service.js'
 import { jsonErrors } from './json-errors.js'
 import { requestRecorder, type RecordRequest } from './request-record.js'
+import { adminScope } from './check-endpoint.js'
+import { serverMetrics } from './metrics.js'
+import type { StoreCaches } from '../store/cache/cached-store.js'
 import { registerReviewMetrics, type ReviewProgress } from './review-metrics.js'
 
 export type ServerAppOptions = {
@@ -30,6 +33,8 @@ export type ServerAppOptions = {
   checks?: CheckServiceOptions
   /** The clock of the check API, the admin API and the explorer's sessions (tests pin it). */
   clock?: () => Date
+  /** `token`: /metrics answers only an admin token with the `metrics` scope. `none` (the default): anyone who can reach it. */
+  metricsAuth?: MetricsAuth
   /** The open access reviews, read on each scrape of /metrics (rolecall serve --reviews DIR). */
   reviewProgress?: () => Promise<readonly ReviewProgress[]>
   /** How the web explorer signs people in. */
@@ -45,6 +50,9 @@ export type ExplorerServerOptions = {
   /** How long a page may show a store revision older than the current one, in ms (default 2000). */
   maxAgeMs?: number
 }
+
+export type MetricsAuth = 'none' | 'token'
+export const metricsAuths: readonly MetricsAuth[] = ['none', 'token']
 
 export type ServerApp = {
   pipeline: Pipeline
@@ -64,8 +72,10 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
   if (options.processMetrics === true) collectDefaultMetrics({ register: registry })
   const recordRequest = requestRecorder(registry, logger)
   if (options.reviewProgress !== undefined) registerReviewMetrics(registry, options.reviewProgress)
-  const onUnexpected = (error: unknown) => logger?.error({ err: error }, 'unexpected error')
+  const onUnexpected = (error: unknown, requestId: string) => logger?.error({ err: error, requestId }, 'unexpected error')
   const checks = new CheckService(store, clock, options.checks)
+  const storeCaches = (store as Partial<StoreCaches>).cacheCounts?.bind(store)
+  const metrics = serverMetrics(registry, () => [...(storeCaches?.() ?? []), checks.cacheCounts()])
   const plain = jsonErrors(onUnexpected, 'plain')
   const explorer = options.explorer ?? {}
   const sessions = new SessionStore(clock, explorer.sessions)
@@ -80,11 +90,16 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
       { method: 'GET', path: '/healthz', handle: async () => jsonReply({ status: 'ok', checks: checks.status() }) },
       // Readiness: the store answers, within readyTimeoutMs; otherwise 503 and the load balancer sends elsewhere.
       { method: 'GET', path: '/readyz', handle: () => readiness(store) },
-      { method: 'GET', path: '/metrics', handle: async () => textReply(await registry.metrics(), 200, { 'content-type': registry.contentType }) },
+      {
+        method: 'GET',
+        path: '/metrics',
+        ...(options.metricsAuth === 'token' ? { guard: adminScope(store, 'metrics') } : {}),
+        handle: async () => textReply(await registry.metrics(), 200, { 'content-type': registry.contentType }),
+      },
       ...explorerRoutes({ store, checks, clock, auth, model }),
     ],
   }
-  const pipeline = createPipeline({ areas: [own, apiArea({ store, checks, clock, onUnexpected }), ...scimAreas({ store, onUnexpected })], fallback: plain, record: recordRequest })
+  const pipeline = createPipeline({ areas: [own, apiArea({ store, checks, clock, onUnexpected, metrics }), ...scimAreas({ store, onUnexpected })], fallback: plain, record: recordRequest })
   const fetch = fetchHandler(pipeline)
   return { pipeline, sessions, app: { fetch, request: requester(fetch) }, registry, checks, recordRequest }
 }

@@ -253,10 +253,11 @@ export type AccessChange = { from: number; revision: number; all: boolean; userI
 
 /**
  * What an admin token may do: plan (read state, make plans), apply, check access, view (sign in to the read-only web
- * explorer, and nothing else), or tokens (with view: create and revoke SCIM tokens from the explorer).
+ * explorer, and nothing else), tokens (with view: create and revoke SCIM tokens from the explorer), or metrics (read
+ * /metrics when serve --metrics-auth token requires it).
  */
-export type AdminScope = 'plan' | 'apply' | 'check' | 'view' | 'tokens'
-export const adminScopes: readonly AdminScope[] = ['plan', 'apply', 'check', 'view', 'tokens']
+export type AdminScope = 'plan' | 'apply' | 'check' | 'view' | 'tokens' | 'metrics'
+export const adminScopes: readonly AdminScope[] = ['plan', 'apply', 'check', 'view', 'tokens', 'metrics']
 
 export type AdminTokenInfo = { id: string; hint: string; name?: string; scopes: AdminScope[]; createdAt: string; revokedAt?: string }
 

@@ -197,7 +197,7 @@ describe('explorer headers and error pages', () => {
   })
 
   it('answers a store that is unavailable with a 503 page that says to try again', () => {
-    const reply = pageErrors(jsonErrors(undefined, 'plain'), undefined).failure(new StoreUnavailableError('db.internal:5432 refused'))
+    const reply = pageErrors(jsonErrors(undefined, 'plain'), undefined).failure(new StoreUnavailableError('db.internal:5432 refused'), { requestId: 'req-1', header: () => undefined } as never)
     expect(reply.status).toBe(503)
     expect(reply.headers['retry-after']).toBe('1')
     expect(reply.body).toContain('Try again shortly')

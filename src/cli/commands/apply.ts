@@ -14,6 +14,7 @@ import { loadDesired } from '../desired.js'
 import type { Io } from '../io.js'
 import { openStore } from '../../store/open-store.js'
 import { resolveStoreLocation } from '../../server/config.js'
+import { startProgress } from '../progress.js'
 
 /** Read and check a saved plan file against schemas/plan.schema.json. */
 export async function readPlanFile(path: string): Promise<Plan> {
@@ -55,6 +56,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       'approved-by': { type: 'string', multiple: true },
       revision: { type: 'string' },
       author: { type: 'string' },
+      quiet: { type: 'boolean' },
     },
     true,
   )
@@ -69,14 +71,21 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const outcome = await callRemote<ApplyOutcome>(remote, 'POST', '/api/v1/apply', { plan, approvedBy: options.approvedBy, revision: options.commit, author: options.author })
     return report(outcome, plan, io)
   }
-  // Read (and check) what to apply before the store is opened, and so perhaps created.
-  const source: { plan: Plan } | { desired: DesiredState } = planPath !== undefined ? { plan: await readPlanFile(resolve(io.cwd, planPath)) } : { desired: await loadDesired(values.dir, io, now) }
-  const store = await openStore(resolveStoreLocation(values.db, io.env, io.cwd), { use: 'write' })
+  // The first full apply of a large organization takes a while: its steps on a terminal.
+  const progress = startProgress(io, values.quiet === true)
+  const steps = { ...options, actor: 'cli', now, onStep: (step: string) => progress.step(step) }
+  let store
+  let done: { outcome: ApplyOutcome; plan: Plan }
   try {
-    if ('plan' in source) return report(await applyPlan(source.plan, store, { ...options, actor: 'cli', now }), source.plan, io)
-    const applied = await applyDesired(source.desired, store, { ...options, actor: 'cli', now })
-    return report(applied.outcome, applied.plan, io)
+    // Read (and check) what to apply before the store is opened, and so perhaps created.
+    progress.step(planPath !== undefined ? 'reading the plan' : 'loading access files')
+    const source: { plan: Plan } | { desired: DesiredState } = planPath !== undefined ? { plan: await readPlanFile(resolve(io.cwd, planPath)) } : { desired: await loadDesired(values.dir, io, now) }
+    progress.step('opening the store')
+    store = await openStore(resolveStoreLocation(values.db, io.env, io.cwd), { use: 'write' })
+    done = 'plan' in source ? { outcome: await applyPlan(source.plan, store, steps), plan: source.plan } : await applyDesired(source.desired, store, steps)
   } finally {
-    await store.close()
+    progress.done()
+    await store?.close()
   }
+  return report(done.outcome, done.plan, io)
 }

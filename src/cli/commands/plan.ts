@@ -13,6 +13,7 @@ import { colorEnabled, type Io } from '../io.js'
 import { callRemote, remoteOption } from '../remote.js'
 import { stateDocuments } from '../../model/documents.js'
 import type { Plan } from '../../schema/generated/plan.js'
+import { startProgress } from '../progress.js'
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const { values } = parseCommandArgs('plan', argv, {
@@ -22,15 +23,29 @@ export async function run(argv: string[], io: Io): Promise<number> {
     format: { type: 'string' },
     out: { type: 'string' },
     'detailed-exitcode': { type: 'boolean' },
+    quiet: { type: 'boolean' },
   })
   const format = oneOf('format', values.format, ['text', 'markdown', 'json'] as const, 'text')
   const now = readNow(io.env)
-  const desired = await loadDesired(values.dir, io, now)
-  const remote = remoteOption(values.server, values.db, io)
-  const plan =
-    remote === undefined
-      ? await makePlanConcurrently(desired, await withStore(values.db, io, async (store) => (store === undefined ? emptyPlanBase() : readPlanBase(store))), now)
-      : await callRemote<Plan>(remote, 'POST', '/api/v1/plans', { documents: stateDocuments(desired) })
+  // A large organization's plan takes a while: its steps on a terminal, cleared before the plan is printed.
+  const progress = startProgress(io, values.quiet === true)
+  let plan: Plan
+  try {
+    progress.step('loading access files')
+    const desired = await loadDesired(values.dir, io, now)
+    const remote = remoteOption(values.server, values.db, io)
+    if (remote === undefined) {
+      progress.step('reading the store')
+      const base = await withStore(values.db, io, async (store) => (store === undefined ? emptyPlanBase() : readPlanBase(store)))
+      progress.step('planning')
+      plan = await makePlanConcurrently(desired, base, now)
+    } else {
+      progress.step('planning on the server')
+      plan = await callRemote<Plan>(remote, 'POST', '/api/v1/plans', { documents: stateDocuments(desired) })
+    }
+  } finally {
+    progress.done()
+  }
   if (values.out !== undefined) await writeFile(resolve(io.cwd, values.out), renderPlanJson(plan))
   switch (format) {
     case 'text':

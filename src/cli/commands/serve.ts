@@ -2,8 +2,9 @@
 import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
 import { createNodeServer } from '../../http/node-server.js'
-import { createServerApp } from '../../server/app.js'
+import { createServerApp, metricsAuths } from '../../server/app.js'
 import { LogBuffer } from '../../server/log-buffer.js'
+import { choiceSetting, settingOf } from '../../server/settings.js'
 import { resolveHost, resolvePort, resolveStoreLocation } from '../../server/config.js'
 import { dbFlags, resolveDbSettings } from '../../server/db-settings.js'
 import { explorerFlags, resolveExplorerOptions } from '../../server/explorer-config.js'
@@ -36,6 +37,9 @@ async function bootstrap(dir: string | undefined, location: StoreLocation, conne
     await store.close()
   }
 }
+
+/** The levels `--log-level` takes: pino's, lowest to highest, and `silent` for no log at all. */
+const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
 
 /** pino's `isoTime`, formatting the time once per millisecond rather than once per line. */
 function isoTimeOncePerMs(): () => string {
@@ -87,6 +91,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     bootstrap: { type: 'boolean' },
     dir: { type: 'string' },
     reviews: { type: 'string' },
+    'log-level': { type: 'string' },
+    'metrics-auth': { type: 'string' },
     ...limitFlags,
     ...dbFlags,
     ...explorerFlags,
@@ -97,19 +103,21 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const explorer = resolveExplorerOptions(values, io.env, hostname)
   const limits = resolveServerLimits(values, io.env)
   const connection = resolveDbSettings(values, io.env)
+  const logLevel = choiceSetting(settingOf('log-level', values['log-level'], 'ROLECALL_LOG_LEVEL', io.env), logLevels, 'info')
+  const metricsAuth = choiceSetting(settingOf('metrics-auth', values['metrics-auth'], 'ROLECALL_METRICS_AUTH', io.env), metricsAuths, 'none')
   if (values.bootstrap === true) await bootstrap(values.dir, location, connection, io)
 
   // Lines are buffered up to 32 KiB (one write per ~150 requests, not per request) and flushed every 250 ms.
   const destination = new LogBuffer(1, 32 * 1024)
   const flusher = setInterval(() => destination.flush(), 250)
   flusher.unref()
-  const logger = pino({ base: { service: 'rolecall' }, timestamp: isoTimeOncePerMs() }, destination)
+  const logger = pino({ level: logLevel, base: { service: 'rolecall' }, timestamp: isoTimeOncePerMs() }, destination)
   // Retry, not block, on another process's write lock: a blocking wait would stall every request (see batcher.ts).
   const store = await openStore(location, { use: 'serve', connection })
   // Review gauges only when a reviews directory is named: a server need not sit next to the repository.
   const reviewsDir = values.reviews ?? io.env.ROLECALL_REVIEWS_DIR
   const reviewProgress = reviewsDir === undefined || reviewsDir === '' ? undefined : () => openReviewProgress(reviewsDirOption(reviewsDir, io), io.cwd, readNow(io.env))
-  const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: feedDelayMs }, explorer, ...(reviewProgress === undefined ? {} : { reviewProgress }) })
+  const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, metricsAuth, checks: { warm: true, foreignWritesEveryMs: feedDelayMs }, explorer, ...(reviewProgress === undefined ? {} : { reviewProgress }) })
   // No path or header of a refused request is logged: they may hold a token.
   const onRefused = (refusal: { status: number; code: string | undefined }) => logger.info(refusal, 'request refused before routing')
   const { server, beginStopping } = createNodeServer(pipeline, (error) => logger.error({ err: error }, 'unexpected error'), onRefused)
