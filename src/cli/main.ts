@@ -90,7 +90,8 @@ export const commands: Record<string, CommandEntry> = {
   },
   serve: {
     summary: 'run the SCIM 2.0 endpoint, the admin and check API, /healthz and /metrics',
-    usage: 'rolecall serve [--db FILE] [--port N] [--host H] [--bootstrap [--dir access]] [--headers-timeout S] [--request-timeout S] [--keep-alive-timeout S] [--max-connections N]   (env ROLECALL_DB, ROLECALL_PORT, ROLECALL_HOST, ROLECALL_HEADERS_TIMEOUT, ROLECALL_REQUEST_TIMEOUT, ROLECALL_KEEP_ALIVE_TIMEOUT, ROLECALL_MAX_CONNECTIONS)',
+    usage:
+      'rolecall serve [--db FILE] [--port N] [--host H] [--bootstrap [--dir access]] [--headers-timeout S] [--request-timeout S] [--keep-alive-timeout S] [--max-connections N] [--db-pool-size N] [--db-connect-timeout S] [--db-pool-wait S] [--db-lock-timeout S] [--db-statement-timeout S]   (env ROLECALL_DB, ROLECALL_PORT, ROLECALL_HOST, ROLECALL_HEADERS_TIMEOUT, ROLECALL_REQUEST_TIMEOUT, ROLECALL_KEEP_ALIVE_TIMEOUT, ROLECALL_MAX_CONNECTIONS, ROLECALL_DB_POOL_SIZE, ROLECALL_DB_CONNECT_TIMEOUT, ROLECALL_DB_POOL_WAIT, ROLECALL_DB_LOCK_TIMEOUT, ROLECALL_DB_STATEMENT_TIMEOUT; PostgreSQL defaults: 10 connections, 5 s connect, 5 s pool wait, 5 s lock wait, 30 s statements)',
     load: () => import('./commands/serve.js'),
   },
   token: {
@@ -102,6 +103,12 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'verify the audit hash chain or export it as JSON lines',
     usage: 'rolecall audit verify [--head HASH] [--db FILE] | audit export [--out FILE] [--db FILE]',
     load: () => import('./commands/audit.js'),
+  },
+  store: {
+    summary: 'copy a whole store into a new, empty one (SQLite to PostgreSQL, say), audit chain and hashed tokens kept',
+    usage:
+      "rolecall store copy --to (FILE | postgres://…) [--from FILE | --from postgres://…] [--quiet]   (--from defaults to --db as other commands take it: ROLECALL_DB, else ./data/rolecall.db; the target must be empty; one transaction; progress on a terminal's stderr unless --quiet)",
+    load: () => import('./commands/store.js'),
   },
   backup: {
     summary: 'copy the store consistently while the server runs',
