@@ -1,0 +1,116 @@
+// The first full apply as a whole process: `rolecall apply --dir` of the generated 5,000-group / 20,000-grant org
+// to a store that IdPs populated and nothing was applied to yet (100,000 users, 20,000 IdP groups, 2,000,000
+// memberships: about 3.1 million access changes), on SQLite and on PostgreSQL. Wall time and peak RSS, medians of
+// `BENCH_RUNS` runs (each on a fresh copy of the populated store; the copy is not timed). PostgreSQL uses
+// ROLECALL_BENCH_PG_URL (a server whose `postgres` database it may create databases from) or starts its own
+// throw-away cluster; its populated stores are made with `rolecall store copy`. `BENCH_APPLY_USERS` picks another
+// size, `BENCH_APPLY_BACKENDS=sqlite` one backend. The PostgreSQL/SQLite ratio of the same run is printed.
+import { spawnSync } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import postgres from 'postgres'
+import { startPostgres } from '../helpers/postgres.mjs'
+import { generateOrg } from './generate-org.mjs'
+import { generateStore } from './generate-store.mjs'
+import { cli } from './lib.mjs'
+
+const users = Number(process.env.BENCH_APPLY_USERS ?? 100_000)
+const runs = Number(process.env.BENCH_RUNS ?? 3)
+const backends = (process.env.BENCH_APPLY_BACKENDS ?? 'sqlite,postgres').split(',')
+const targets = { users: 100_000, ms: 10_000, mib: 1024 }
+const cache = join(tmpdir(), 'rolecall-bench-apply', 'v1')
+const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
+const env = { ...process.env, NO_COLOR: '1', ROLECALL_NOW: '2025-06-01T00:00:00Z' }
+
+/** One process: wall time, peak RSS, what it printed. */
+function run(args) {
+  const command = timeBin ?? process.execPath
+  const argv = timeBin === undefined ? [join(import.meta.dirname, 'max-rss.mjs'), ...args] : ['-f', '%M', process.execPath, ...args]
+  const start = process.hrtime.bigint()
+  const result = spawnSync(command, argv, { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const ms = Number(process.hrtime.bigint() - start) / 1e6
+  if (result.error) throw result.error
+  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}:\n${result.stderr}`)
+  return { ms, mib: Number(result.stderr.trim().split('\n').at(-1)) / 1024, stdout: result.stdout }
+}
+
+mkdirSync(cache, { recursive: true })
+const org = join(cache, 'org')
+if (!existsSync(join(org, 'teams'))) await generateOrg(org)
+const populated = join(cache, `populated-${users}.db`)
+if (!existsSync(populated)) {
+  const made = await generateStore(populated, { users })
+  console.log(`# built ${populated}: ${made.users} users, ${made.groups} IdP groups, ${made.memberships} memberships in ${made.seconds.toFixed(1)} s`)
+}
+
+const cluster = backends.includes('postgres') && process.env.ROLECALL_BENCH_PG_URL === undefined ? await startPostgres() : undefined
+const serverUrl = process.env.ROLECALL_BENCH_PG_URL ?? cluster?.url
+let databases = 0
+
+/** A fresh PostgreSQL database holding a copy of the populated store. */
+async function populatedDatabase() {
+  const name = `apply_bench_${process.pid}_${++databases}`
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE template0`)
+  await admin.end()
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  run([cli, 'store', 'copy', '--from', populated, '--to', url.toString(), '--quiet'])
+  return { url: url.toString(), name }
+}
+
+async function dropDatabase(name) {
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`DROP DATABASE ${name}`)
+  await admin.end()
+}
+
+/** A fresh SQLite copy of the populated store. */
+function populatedFile() {
+  const path = join(cache, 'apply-target.db')
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true })
+  copyFileSync(populated, path)
+  return path
+}
+
+const apply = (db) => run([cli, 'apply', '--dir', org, '--db', db, '--approved-by', 'bench'])
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+try {
+  // Backends alternate run by run, so that both see the machine alike.
+  const samples = new Map(backends.map((backend) => [backend, []]))
+  for (let i = 0; i < runs; i++) {
+    for (const backend of backends) {
+      let sample
+      if (backend === 'sqlite') sample = apply(populatedFile())
+      else {
+        const database = await populatedDatabase()
+        sample = apply(database.url)
+        await dropDatabase(database.name)
+      }
+      if (!/^Applied r1: \d+ document changes, \d+ access changes/.test(sample.stdout)) throw new Error(`unexpected apply output: ${sample.stdout}`)
+      samples.get(backend).push(sample)
+    }
+  }
+  console.log(`first full apply of ${users} users, ${runs} runs per backend (median); ${timeBin === undefined ? 'peak RSS from process.resourceUsage' : 'peak RSS from /usr/bin/time'}`)
+  console.log(`  ${samples.values().next().value[0].stdout.trim()}`)
+  let isFailing = false
+  const medians = new Map()
+  for (const [backend, list] of samples) {
+    const ms = median(list.map((sample) => sample.ms))
+    const mib = median(list.map((sample) => sample.mib))
+    const max = Math.max(...list.map((sample) => sample.mib))
+    medians.set(backend, ms)
+    const isMet = ms < targets.ms && max < targets.mib
+    if (users === targets.users && !isMet) isFailing = true
+    console.log(
+      `${backend.padEnd(9)} ${(ms / 1000).toFixed(1).padStart(6)} s (min ${(Math.min(...list.map((s) => s.ms)) / 1000).toFixed(1)}, max ${(Math.max(...list.map((s) => s.ms)) / 1000).toFixed(1)}), peak RSS ${mib.toFixed(0)} MiB (max ${max.toFixed(0)})` +
+        (users === targets.users ? ` | target < ${targets.ms / 1000} s and ${targets.mib} MiB${isMet ? '' : ' — OVER'}` : ''),
+    )
+  }
+  if (medians.has('sqlite') && medians.has('postgres')) console.log(`postgres / sqlite: ×${(medians.get('postgres') / medians.get('sqlite')).toFixed(2)} time`)
+  process.exitCode = isFailing ? 1 : 0
+} finally {
+  cluster?.destroy()
+}
