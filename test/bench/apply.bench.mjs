@@ -5,35 +5,22 @@
 // ROLECALL_BENCH_PG_URL (a server whose `postgres` database it may create databases from) or starts its own
 // throw-away cluster; its populated stores are made with `rolecall store copy`. `BENCH_APPLY_USERS` picks another
 // size, `BENCH_APPLY_BACKENDS=sqlite` one backend. The PostgreSQL/SQLite ratio of the same run is printed.
-import { spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import postgres from 'postgres'
 import { startPostgres } from '../helpers/postgres.mjs'
 import { generateOrg } from './generate-org.mjs'
 import { generateStore } from './generate-store.mjs'
-import { cli } from './lib.mjs'
+import { cli, createDatabase, dropDatabase, runMeasured } from './lib.mjs'
 
 const users = Number(process.env.BENCH_APPLY_USERS ?? 100_000)
 const runs = Number(process.env.BENCH_RUNS ?? 3)
 const backends = (process.env.BENCH_APPLY_BACKENDS ?? 'sqlite,postgres').split(',')
 const targets = { users: 100_000, ms: 10_000, mib: 1024 }
 const cache = join(tmpdir(), 'rolecall-bench-apply', 'v1')
-const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
 const env = { ...process.env, NO_COLOR: '1', ROLECALL_NOW: '2025-06-01T00:00:00Z' }
 
-/** One process: wall time, peak RSS, what it printed. */
-function run(args) {
-  const command = timeBin ?? process.execPath
-  const argv = timeBin === undefined ? [join(import.meta.dirname, 'max-rss.mjs'), ...args] : ['-f', '%M', process.execPath, ...args]
-  const start = process.hrtime.bigint()
-  const result = spawnSync(command, argv, { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
-  const ms = Number(process.hrtime.bigint() - start) / 1e6
-  if (result.error) throw result.error
-  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}:\n${result.stderr}`)
-  return { ms, mib: Number(result.stderr.trim().split('\n').at(-1)) / 1024, stdout: result.stdout }
-}
+const run = (args) => runMeasured(args, env)
 
 mkdirSync(cache, { recursive: true })
 const org = join(cache, 'org')
@@ -51,19 +38,9 @@ let databases = 0
 /** A fresh PostgreSQL database holding a copy of the populated store. */
 async function populatedDatabase() {
   const name = `apply_bench_${process.pid}_${++databases}`
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
-  await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE template0`)
-  await admin.end()
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  run([cli, 'store', 'copy', '--from', populated, '--to', url.toString(), '--quiet'])
-  return { url: url.toString(), name }
-}
-
-async function dropDatabase(name) {
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
-  await admin.unsafe(`DROP DATABASE ${name}`)
-  await admin.end()
+  const url = await createDatabase(serverUrl, name)
+  run([cli, 'store', 'copy', '--from', populated, '--to', url, '--quiet'])
+  return { url, name }
 }
 
 /** A fresh SQLite copy of the populated store. */
@@ -87,13 +64,13 @@ try {
       else {
         const database = await populatedDatabase()
         sample = apply(database.url)
-        await dropDatabase(database.name)
+        await dropDatabase(serverUrl, database.name)
       }
       if (!/^Applied r1: \d+ document changes, \d+ access changes/.test(sample.stdout)) throw new Error(`unexpected apply output: ${sample.stdout}`)
       samples.get(backend).push(sample)
     }
   }
-  console.log(`first full apply of ${users} users, ${runs} runs per backend (median); ${timeBin === undefined ? 'peak RSS from process.resourceUsage' : 'peak RSS from /usr/bin/time'}`)
+  console.log(`first full apply of ${users} users, ${runs} runs per backend (median); peak RSS from /usr/bin/time (or process.resourceUsage)`)
   console.log(`  ${samples.values().next().value[0].stdout.trim()}`)
   let isFailing = false
   const medians = new Map()

@@ -8,11 +8,10 @@ import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import postgres from 'postgres'
 import { startPostgres } from '../helpers/postgres.mjs'
 import { generateOrg } from './generate-org.mjs'
 import { generateStore } from './generate-store.mjs'
-import { cli } from './lib.mjs'
+import { cli, createDatabase, runMeasured } from './lib.mjs'
 
 const version = 1
 const sizes = (process.env.BENCH_PLAN_USERS ?? '10000,100000,300000').split(',').map(Number)
@@ -20,7 +19,6 @@ const runs = Number(process.env.BENCH_RUNS ?? 5)
 const backends = (process.env.BENCH_PLAN_BACKENDS ?? 'sqlite,postgres').split(',')
 const targets = { users: 100_000, changeMs: 5000, noChangeMs: 3000, changeMiB: 1536 }
 const cache = join(tmpdir(), 'rolecall-bench-plan', `v${version}`)
-const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
 const env = { ...process.env, NO_COLOR: '1', ROLECALL_NOW: '2025-06-01T00:00:00Z' }
 
 /** Copy of the org where 50 groups (the first of every 10th team file) swap their first grant for a new one. */
@@ -40,17 +38,7 @@ function changedOrg(org, dir) {
   if (changed !== 50) throw new Error(`changed ${changed} groups, not 50`)
 }
 
-function run(args) {
-  const command = timeBin === undefined ? process.execPath : timeBin
-  const argv = timeBin === undefined ? [join(import.meta.dirname, 'max-rss.mjs'), ...args] : ['-f', '%M', process.execPath, ...args]
-  const start = process.hrtime.bigint()
-  const result = spawnSync(command, argv, { env, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 })
-  const ms = Number(process.hrtime.bigint() - start) / 1e6
-  if (result.error) throw result.error
-  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}:\n${result.stderr}`)
-  const kib = Number(result.stderr.trim().split('\n').at(-1))
-  return { ms, mib: kib / 1024, stdout: result.stdout }
-}
+const run = (args) => runMeasured(args, env)
 
 function measure(args) {
   const samples = []
@@ -75,15 +63,9 @@ const serverUrl = process.env.ROLECALL_BENCH_PG_URL ?? cluster?.url
 
 /** A fresh PostgreSQL database holding a copy of the SQLite store at `db`. */
 async function copiedDatabase(db, users) {
-  const name = `plan_bench_${process.pid}_${users}`
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
-  await admin.unsafe(`DROP DATABASE IF EXISTS ${name}`)
-  await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE template0`)
-  await admin.end()
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  run([cli, 'store', 'copy', '--from', db, '--to', url.toString(), '--quiet'])
-  return url.toString()
+  const url = await createDatabase(serverUrl, `plan_bench_${process.pid}_${users}`)
+  run([cli, 'store', 'copy', '--from', db, '--to', url, '--quiet'])
+  return url
 }
 
 const results = []
@@ -110,7 +92,7 @@ for (const users of sizes) {
   }
 }
 
-console.log(`plan --format json, ${runs} runs per case (median after 1 warm-up); ${timeBin === undefined ? 'peak RSS from process.resourceUsage' : 'peak RSS from /usr/bin/time'}`)
+console.log(`plan --format json, ${runs} runs per case (median after 1 warm-up); peak RSS from /usr/bin/time (or process.resourceUsage)`)
 console.log('backend   users    memberships  no change: ms   MiB   µs/user | 50 groups: ms   MiB   µs/user  (access deltas)')
 for (const { backend, users, noChange, change, updates, deltas } of results) {
   console.log(
