@@ -43,12 +43,16 @@ async function populatedDatabase() {
   return { url, name }
 }
 
-/** A fresh SQLite copy of the populated store. */
+/** This process's SQLite target, made afresh from the populated store for each run. */
+const target = join(cache, `apply-target-${users}-${process.pid}.db`)
+const removeTarget = () => {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${target}${suffix}`, { force: true })
+}
+
 function populatedFile() {
-  const path = join(cache, 'apply-target.db')
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true })
-  copyFileSync(populated, path)
-  return path
+  removeTarget()
+  copyFileSync(populated, target)
+  return target
 }
 
 const apply = (db) => run([cli, 'apply', '--dir', org, '--db', db, '--approved-by', 'bench'])
@@ -89,5 +93,6 @@ try {
   if (medians.has('sqlite') && medians.has('postgres')) console.log(`postgres / sqlite: ×${(medians.get('postgres') / medians.get('sqlite')).toFixed(2)} time`)
   process.exitCode = isFailing ? 1 : 0
 } finally {
+  removeTarget()
   cluster?.destroy()
 }
