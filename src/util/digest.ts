@@ -82,9 +82,13 @@ function recordKeys(list: readonly unknown[]): string[] | undefined {
   return keys.sort()
 }
 
-/** Lists at least this long are checked for records (recordKeys) and written natively, this many items at a time. */
+/**
+ * Lists at least this long are checked for records (recordKeys) and written natively, this many items at a time:
+ * few enough that each piece of text stays a young, small string (a piece of 800 kB goes to the large-object space,
+ * which only a full collection frees: 3.1 million entries then held 250 MB more at their peak).
+ */
 const recordListLength = 256
-const recordSlice = 4096
+const recordSlice = 256
 
 /**
  * `sha256:<hex>` of the canonical JSON of `value` (as UTF-8), hashed as it is written: no string of the whole value
