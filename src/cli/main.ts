@@ -48,6 +48,11 @@ export const commands: Record<string, CommandEntry> = {
     usage: 'rolecall github-comment --repo OWNER/REPO --pr N --body-file plan.md [--api-url URL] [--marker TEXT]',
     load: () => import('./commands/github-comment.js'),
   },
+  review: {
+    summary: 'access reviews as pull requests: open a campaign, check decisions, close into access-file changes, evidence',
+    usage: 'rolecall review (open NAME | status | due | check ID [--identities FILE] [--repo R --pr N] | close ID | evidence ID --out DIR | verify DIR) [--dir access] [--db FILE] [--reviews reviews] [--format text|json]',
+    load: () => import('./commands/review.js'),
+  },
   drift: {
     summary: 'report access that changed without review since the last apply (exit 2 when high risk)',
     usage: 'rolecall drift [--dir access] [--db FILE | --server URL] [--since REVISION] [--format text|json] [--limit N]',
@@ -91,7 +96,7 @@ export const commands: Record<string, CommandEntry> = {
   serve: {
     summary: 'run the SCIM 2.0 endpoint, the admin and check API, /healthz and /metrics',
     usage:
-      'rolecall serve [--db FILE] [--port N] [--host H] [--bootstrap [--dir access]] [--headers-timeout S] [--request-timeout S] [--keep-alive-timeout S] [--max-connections N] [--db-pool-size N] [--db-connect-timeout S] [--db-pool-wait S] [--db-lock-timeout S] [--db-statement-timeout S]   (env ROLECALL_DB, ROLECALL_PORT, ROLECALL_HOST, ROLECALL_HEADERS_TIMEOUT, ROLECALL_REQUEST_TIMEOUT, ROLECALL_KEEP_ALIVE_TIMEOUT, ROLECALL_MAX_CONNECTIONS, ROLECALL_DB_POOL_SIZE, ROLECALL_DB_CONNECT_TIMEOUT, ROLECALL_DB_POOL_WAIT, ROLECALL_DB_LOCK_TIMEOUT, ROLECALL_DB_STATEMENT_TIMEOUT; PostgreSQL defaults: 10 connections, 5 s connect, 5 s pool wait, 5 s lock wait, 30 s statements)',
+      'rolecall serve [--db FILE] [--port N] [--host H] [--bootstrap [--dir access]] [--reviews DIR] [--headers-timeout S] [--request-timeout S] [--keep-alive-timeout S] [--max-connections N] [--db-pool-size N] [--db-connect-timeout S] [--db-pool-wait S] [--db-lock-timeout S] [--db-statement-timeout S]   (env ROLECALL_DB, ROLECALL_PORT, ROLECALL_HOST, ROLECALL_HEADERS_TIMEOUT, ROLECALL_REQUEST_TIMEOUT, ROLECALL_KEEP_ALIVE_TIMEOUT, ROLECALL_MAX_CONNECTIONS, ROLECALL_DB_POOL_SIZE, ROLECALL_DB_CONNECT_TIMEOUT, ROLECALL_DB_POOL_WAIT, ROLECALL_DB_LOCK_TIMEOUT, ROLECALL_DB_STATEMENT_TIMEOUT; PostgreSQL defaults: 10 connections, 5 s connect, 5 s pool wait, 5 s lock wait, 30 s statements)',
     load: () => import('./commands/serve.js'),
   },
   token: {

@@ -13,6 +13,7 @@ import { apiArea } from './api.js'
 import { CheckService, type CheckServiceOptions } from './check-service.js'
 import { jsonErrors } from './json-errors.js'
 import { requestRecorder, type RecordRequest } from './request-record.js'
+import { registerReviewMetrics, type ReviewProgress } from './review-metrics.js'
 
 export type ServerAppOptions = {
   store: Store
@@ -24,6 +25,8 @@ export type ServerAppOptions = {
   checks?: CheckServiceOptions
   /** The clock of the check API and the admin API (tests pin it). */
   clock?: () => Date
+  /** The open access reviews, read on each scrape of /metrics (rolecall serve --reviews DIR). */
+  reviewProgress?: () => Promise<readonly ReviewProgress[]>
 }
 
 export type ServerApp = {
@@ -41,6 +44,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
   const registry = new Registry()
   if (options.processMetrics === true) collectDefaultMetrics({ register: registry })
   const recordRequest = requestRecorder(registry, logger)
+  if (options.reviewProgress !== undefined) registerReviewMetrics(registry, options.reviewProgress)
   const onUnexpected = (error: unknown) => logger?.error({ err: error }, 'unexpected error')
   const checks = new CheckService(store, clock, options.checks)
   const plain = jsonErrors(onUnexpected, 'plain')

@@ -11,13 +11,14 @@ import { cliPath, repoRoot, runProcess } from '../helpers/cli.js'
 
 const validatorPath = join(repoRoot, 'node_modules/@action-validator/cli/cli.mjs')
 const workflowDir = join(repoRoot, '.github/workflows')
-const workflows = readdirSync(workflowDir).filter((name) => name.endsWith('.yml')).sort()
+const workflows = readdirSync(workflowDir)
+  .filter((name) => name.endsWith('.yml'))
+  .sort()
 const actionFile = '.github/actions/rolecall/action.yml'
 
 type Step = { name?: string; id?: string; uses?: string; run?: string; env?: Record<string, string>; with?: Record<string, string | boolean>; if?: string }
 type Workflow = { on: Record<string, unknown>; permissions: Record<string, string>; jobs: Record<string, { steps: Step[]; env?: Record<string, string> }> }
 type Action = { inputs: Record<string, { default?: string }>; runs: { steps: Step[] } }
-
 
 /** A loopback port that nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -62,6 +63,8 @@ describe('workflow permissions', () => {
     ['access-plan.yml', { contents: 'read', 'pull-requests': 'write' }],
     ['access-apply.yml', { contents: 'read', 'pull-requests': 'read' }],
     ['access-drift.yml', { contents: 'read', issues: 'write' }],
+    ['access-review.yml', { contents: 'write', 'pull-requests': 'write' }],
+    ['access-review-check.yml', { contents: 'read', 'pull-requests': 'write' }],
     ['ci.yml', { contents: 'read' }],
   ])('%s asks for no more than it needs', (name, permissions) => {
     expect(workflow(name).permissions).toEqual(permissions)
@@ -97,10 +100,7 @@ describe('access-plan runs rolecall from the default branch, never from the pull
 
   it('checks out the pull request first, as data, then the default branch into its own directory', () => {
     const checkouts = planSteps.filter((step) => step.uses?.startsWith('actions/checkout@'))
-    expect(checkouts.map((step) => step.with)).toEqual([
-      { 'persist-credentials': false },
-      { ref: '${{ github.event.repository.default_branch }}', path: base, 'persist-credentials': false },
-    ])
+    expect(checkouts.map((step) => step.with)).toEqual([{ 'persist-credentials': false }, { ref: '${{ github.event.repository.default_branch }}', path: base, 'persist-credentials': false }])
     expect(planSteps.indexOf(checkouts[1] as Step)).toBeLessThan(planSteps.findIndex((step) => step.with?.command !== undefined))
   })
 
@@ -202,8 +202,8 @@ describe('the composite action', () => {
 
   it('runs a command, keeps its output in a file and reports its exit code', async () => {
     const result = await runStep({ command: 'validate', args: '--dir "$ACCESS"', 'stdout-file': join(dir, 'validate.txt') }, { ACCESS: 'access' })
-    expect(result).toEqual({ code: 0, stdout: '0 errors, 0 warnings in 18 files\n', stderr: '', output: 'exit-code=0\n' })
-    expect(await readFile(join(dir, 'validate.txt'), 'utf8')).toBe('0 errors, 0 warnings in 18 files\n')
+    expect(result).toEqual({ code: 0, stdout: '0 errors, 0 warnings in 19 files\n', stderr: '', output: 'exit-code=0\n' })
+    expect(await readFile(join(dir, 'validate.txt'), 'utf8')).toBe('0 errors, 0 warnings in 19 files\n')
   })
 
   it('fails the step on an exit code not listed as ok, and not on one that is', async () => {

@@ -8,11 +8,14 @@ import { resolveHost, resolvePort, resolveStoreLocation } from '../../server/con
 import { dbFlags, resolveDbSettings } from '../../server/db-settings.js'
 import { applyServerLimits, limitFlags, resolveServerLimits } from '../../server/limits.js'
 import { openStore, type StoreConnectionSettings } from '../../store/open-store.js'
+import { feedDelayMs } from '../../store/store.js'
 import type { StoreLocation } from '../../store/location.js'
 import { parseCommandArgs } from '../args.js'
 import type { Io } from '../io.js'
 import { readNow } from '../clock.js'
 import { loadDesired } from '../desired.js'
+import { reviewsDirOption } from '../review-files.js'
+import { openReviewProgress } from '../review/progress.js'
 
 /**
  * First start (`npm start`): validate the access directory, create its SCIM connections, and when the store has
@@ -82,6 +85,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     host: { type: 'string' },
     bootstrap: { type: 'boolean' },
     dir: { type: 'string' },
+    reviews: { type: 'string' },
     ...limitFlags,
     ...dbFlags,
   })
@@ -99,7 +103,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const logger = pino({ base: { service: 'rolecall' }, timestamp: isoTimeOncePerMs() }, destination)
   // Retry, not block, on another process's write lock: a blocking wait would stall every request (see batcher.ts).
   const store = await openStore(location, { use: 'serve', connection })
-  const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: 50 } })
+  // Review gauges only when a reviews directory is named: a server need not sit next to the repository.
+  const reviewsDir = values.reviews ?? io.env.ROLECALL_REVIEWS_DIR
+  const reviewProgress = reviewsDir === undefined || reviewsDir === '' ? undefined : () => openReviewProgress(reviewsDirOption(reviewsDir, io), io.cwd, readNow(io.env))
+  const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: feedDelayMs }, ...(reviewProgress === undefined ? {} : { reviewProgress }) })
   // No path or header of a refused request is logged: they may hold a token.
   const onRefused = (refusal: { status: number; code: string | undefined }) => logger.info(refusal, 'request refused before routing')
   const { server, beginStopping } = createNodeServer(pipeline, (error) => logger.error({ err: error }, 'unexpected error'), onRefused)

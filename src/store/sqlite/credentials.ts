@@ -19,13 +19,7 @@ export function createToken(core: SqliteCore, connection: string): Promise<{ tok
     core.ensureConnectionSync(connection)
     const token = newToken()
     const info: TokenInfo = { id: newTokenId(), connection, hint: tokenHint(token), createdAt: core.now() }
-    core.stmt(core.writer, 'INSERT INTO tokens (id, connection, hash, hint, created_at) VALUES (?, ?, ?, ?, ?)').run(
-      info.id,
-      connection,
-      hashToken(token),
-      info.hint,
-      info.createdAt,
-    )
+    core.stmt(core.writer, 'INSERT INTO tokens (id, connection, hash, hint, created_at) VALUES (?, ?, ?, ?, ?)').run(info.id, connection, hashToken(token), info.hint, info.createdAt)
     core.record({ actor: 'cli', connection, action: 'token.create', resourceType: 'Token', resourceId: info.id, beforeDigest: null, afterDigest: null, detail: null }, false)
     return { token, info }
   })
@@ -48,6 +42,7 @@ export function revokeToken(core: SqliteCore, id: string): Promise<boolean> {
     if (row === undefined) return false
     core.stmt(core.writer, 'UPDATE tokens SET revoked_at = ? WHERE id = ?').run(core.now(), id)
     core.record({ actor: 'cli', connection: row.connection, action: 'token.revoke', resourceType: 'Token', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
+    core.accessChanges.revoked()
     return true
   })
 }
@@ -55,9 +50,7 @@ export function revokeToken(core: SqliteCore, id: string): Promise<boolean> {
 /** The connection a SCIM token belongs to, or undefined for an unknown or revoked one. Compared in constant time. */
 export function authenticate(core: SqliteCore, token: string): string | undefined {
   const hash = hashToken(token)
-  const row = core.stmt(core.reader, 'SELECT hash, connection, revoked_at FROM tokens WHERE hash = ?').get(hash) as
-    | Pick<TokenRow, 'hash' | 'connection' | 'revoked_at'>
-    | undefined
+  const row = core.stmt(core.reader, 'SELECT hash, connection, revoked_at FROM tokens WHERE hash = ?').get(hash) as Pick<TokenRow, 'hash' | 'connection' | 'revoked_at'> | undefined
   if (row === undefined || row.revoked_at !== null || !sameHash(row.hash, hash)) return undefined
   return row.connection
 }
@@ -78,7 +71,10 @@ export function revokeAdminToken(core: SqliteCore, id: string): Promise<boolean>
   return core.write(() => {
     const hash = markAdminTokenRevoked(core.writer, id, core.now())
     const revoked = hash !== undefined
-    if (revoked) core.record({ actor: 'cli', connection: null, action: 'admin-token.revoke', resourceType: 'AdminToken', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
+    if (revoked) {
+      core.record({ actor: 'cli', connection: null, action: 'admin-token.revoke', resourceType: 'AdminToken', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
+      core.accessChanges.revoked()
+    }
     return revoked
   })
 }
