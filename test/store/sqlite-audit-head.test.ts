@@ -38,7 +38,8 @@ describe('the recorded audit head', () => {
 
   it('is taken from the last entry when an older store is migrated', () => {
     const db = new Database(':memory:')
-    migrate(db, migrations.length - 1)
+    // A store from before the recorded head: every migration up to the one that adds it.
+    migrate(db, migrations.findIndex((sql) => sql.includes('CREATE TABLE audit_head')))
     const log = new AuditLog(db)
     for (const at of ['t1', 't2', 't3']) log.append(at, record)
     expect(verifyAuditChain(db)).toMatchObject({ ok: true, entries: 3, isHeadRecorded: false })
