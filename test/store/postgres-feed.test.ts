@@ -54,7 +54,8 @@ describe('a store object whose listening connection was cut', () => {
       (count) => count > 0,
       feedDelayMs,
     )
-    expect(revoked).toBe(1)
+    // Told by the write's notice, by the catch-up, or by both (telling twice only forgets the caches again).
+    expect(revoked).toBeGreaterThanOrEqual(1)
     const told = await eventually(
       async () => changes,
       (heard) => heard.some((change) => change.revision === 1),
