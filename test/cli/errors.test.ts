@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { RolecallError, StoreBusyError, StoreError, UsageError } from '../../src/errors.js'
 import { commands, describeFailure, main } from '../../src/cli/main.js'
+import { defineCommand } from '../../src/cli/spec.js'
 import type { Io } from '../../src/cli/io.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { runCli } from '../helpers/cli.js'
@@ -127,15 +128,11 @@ describe('an unforeseen failure of a command', () => {
   const name = 'test-only-failing-command'
   let failure: unknown
   beforeAll(() => {
-    commands[name] = {
-      summary: 'fails',
-      usage: `rolecall ${name}`,
-      load: async () => ({
-        run: async () => {
-          throw failure
-        },
-      }),
-    }
+    commands[name] = defineCommand({ name, summary: 'fails' }, async () => ({
+      run: async () => {
+        throw failure
+      },
+    }))
   })
   afterAll(() => {
     delete commands[name]
@@ -169,7 +166,7 @@ describe('an unforeseen failure of a command', () => {
     failure = new UsageError('give --user')
     const usage = captureIo()
     expect(await main([name], usage)).toBe(1)
-    expect(usage.stderr).toBe(`rolecall: give --user\nUsage: rolecall ${name}\n`)
+    expect(usage.stderr).toBe(`rolecall: give --user\nUsage: rolecall ${name} [options]\n`)
     failure = new RolecallError('nothing has been applied yet')
     const plain = captureIo()
     expect(await main([name], plain)).toBe(1)

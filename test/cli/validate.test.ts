@@ -90,7 +90,7 @@ describe('rolecall validate (the real CLI)', () => {
     expect(format).toEqual({ code: 1, stdout: '', stderr: expect.stringMatching(/^rolecall: --format must be one of text, json, github \(got "xml"\)\nUsage: rolecall validate/) })
     const flag = await runCli(['validate', '--colour'])
     expect(flag.code).toBe(1)
-    expect(flag.stderr).toMatch(/^rolecall: validate: Unknown option '--colour'/)
+    expect(flag.stderr).toBe("rolecall: validate: unknown option '--colour'\nUsage: rolecall validate [options]\n")
     const missing = await runCli(['validate', '--dir', join(tmpdir(), 'rolecall-no-such-dir')])
     expect(missing.code).toBe(1)
     expect(missing.stderr).toMatch(/^rolecall: access directory not found: .*rolecall-no-such-dir\n$/)
@@ -124,6 +124,8 @@ describe('rolecall --help', () => {
 
   it('rejects an unknown command with exit 1', async () => {
     const result = await runCli(['valdate'])
-    expect(result).toEqual({ code: 1, stdout: '', stderr: 'rolecall: unknown command "valdate". Run `rolecall --help` for the list.\n' })
+    expect(result).toEqual({ code: 1, stdout: '', stderr: 'rolecall: unknown command "valdate"; did you mean "validate"? Run `rolecall --help` for the list.\n' })
+    const far = await runCli(['frobnicate'])
+    expect(far).toEqual({ code: 1, stdout: '', stderr: 'rolecall: unknown command "frobnicate". Run `rolecall --help` for the list.\n' })
   })
 })

@@ -8,11 +8,12 @@ import { RolecallError, UsageError } from '../../errors.js'
 import { asPlan } from '../../plan/plan-shape.js'
 import type { DesiredState } from '../../model/state.js'
 import type { Plan } from '../../schema/generated/plan.js'
-import { parseCommandArgs } from '../args.js'
 import { readNow } from '../clock.js'
 import { loadDesired } from '../desired.js'
 import type { Io } from '../io.js'
-import { openStore } from '../../store/open-store.js'
+import type { Parsed } from '../spec.js'
+import type { applySpec } from '../specs/review.js'
+import { openStore, requireStore } from '../../store/open-store.js'
 import { resolveStoreLocation } from '../../server/config.js'
 
 /** Read and check a saved plan file against schemas/plan.schema.json. */
@@ -44,20 +45,7 @@ function report(outcome: ApplyOutcome, plan: Plan, io: Io): number {
   return 0
 }
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    'apply',
-    argv,
-    {
-      dir: { type: 'string' },
-      db: { type: 'string' },
-      server: { type: 'string' },
-      'approved-by': { type: 'string', multiple: true },
-      revision: { type: 'string' },
-      author: { type: 'string' },
-    },
-    true,
-  )
+export async function run({ values, positionals }: Parsed<typeof applySpec>, io: Io): Promise<number> {
   if (positionals.length > 1) throw new UsageError('apply takes at most one plan file')
   const [planPath] = positionals
   if (planPath !== undefined && values.dir !== undefined) throw new UsageError('give a plan file or --dir, not both')
@@ -71,7 +59,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   // Read (and check) what to apply before the store is opened, and so perhaps created.
   const source: { plan: Plan } | { desired: DesiredState } = planPath !== undefined ? { plan: await readPlanFile(resolve(io.cwd, planPath)) } : { desired: await loadDesired(values.dir, io, now) }
-  const store = await openStore(resolveStoreLocation(values.db, io.env, io.cwd), { use: 'write' })
+  const location = resolveStoreLocation(values.db, io.env, io.cwd)
+  await requireStore(location)
+  const store = await openStore(location, { use: 'write' })
   try {
     if ('plan' in source) return report(await applyPlan(source.plan, store, { ...options, actor: 'cli', now }), source.plan, io)
     const applied = await applyDesired(source.desired, store, { ...options, actor: 'cli', now })

@@ -2,10 +2,11 @@
 import { createWriteStream } from 'node:fs'
 import { UsageError } from '../../errors.js'
 import { resolveStoreLocation } from '../../server/config.js'
-import { openStore } from '../../store/open-store.js'
+import { openStore, requireStore } from '../../store/open-store.js'
 import type { AuditVerification } from '../../store/store.js'
-import { parseCommandArgs } from '../args.js'
 import type { Io } from '../io.js'
+import type { Parsed } from '../spec.js'
+import type { auditSpec } from '../specs/operate.js'
 
 function report(result: AuditVerification, head: string | undefined, io: Io): number {
   if (!result.ok) {
@@ -23,20 +24,18 @@ function report(result: AuditVerification, head: string | undefined, io: Io): nu
   return 0
 }
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const [action, ...rest] = argv
-  const { values } = parseCommandArgs('audit', rest, { db: { type: 'string' }, out: { type: 'string' }, head: { type: 'string' } })
-  if (action !== 'verify' && action !== 'export') {
-    throw new UsageError(action === undefined ? 'audit: say verify or export' : `audit: unknown action "${action}"`)
-  }
-  const head = values.head?.toLowerCase()
-  if (head !== undefined && (action !== 'verify' || !/^[0-9a-f]{64}$/.test(head))) {
-    throw new UsageError(action === 'verify' ? `--head takes the 64 hex digits of an entry's hash, as audit verify prints it (got "${values.head}")` : '--head is for audit verify')
+export async function run(args: Parsed<typeof auditSpec>, io: Io): Promise<number> {
+  const head = args.subcommand === 'verify' ? args.values.head?.toLowerCase() : undefined
+  if (args.subcommand === 'verify' && head !== undefined && !/^[0-9a-f]{64}$/.test(head)) {
+    throw new UsageError(`--head takes the 64 hex digits of an entry's hash, as audit verify prints it (got "${args.values.head ?? ''}")`)
   }
   // Both only read: a store on a read-only mount can be checked, and checking never migrates it.
-  const store = await openStore(resolveStoreLocation(values.db, io.env, io.cwd), { use: 'read' })
+  const location = resolveStoreLocation(args.values.db, io.env, io.cwd)
+  await requireStore(location)
+  const store = await openStore(location, { use: 'read' })
   try {
-    if (action === 'verify') return report(await store.verifyAudit(head === undefined ? {} : { head }), head, io)
+    if (args.subcommand === 'verify') return report(await store.verifyAudit(head === undefined ? {} : { head }), head, io)
+    const { values } = args
     if (values.out === undefined) {
       await store.exportAudit((entry) => io.out(`${JSON.stringify(entry)}\n`))
       return 0

@@ -7,22 +7,16 @@ import { stateDocuments, stateFromDocuments, type StateDocument } from '../../mo
 import type { DesiredState } from '../../model/state.js'
 import { computeDrift, driftBaselineProblem, driftListLimit, isAlarming, limitDrift, type DriftReport } from '../../plan/drift.js'
 import { driftJsonPieces, driftTextLines, writeInBatches } from '../../render/drift.js'
-import { envSetting, oneOf, parseCommandArgs } from '../args.js'
+import { envSetting } from '../args.js'
 import { readNow } from '../clock.js'
 import { loadDesired, withStore } from '../desired.js'
 import type { Io } from '../io.js'
+import type { Parsed } from '../spec.js'
+import type { driftSpec } from '../specs/inspect.js'
 import { callRemote, remoteOption } from '../remote.js'
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseCommandArgs('drift', argv, {
-    dir: { type: 'string' },
-    db: { type: 'string' },
-    server: { type: 'string' },
-    since: { type: 'string' },
-    format: { type: 'string' },
-    limit: { type: 'string' },
-  })
-  const format = oneOf('format', values.format, ['text', 'json'] as const, 'text')
+export async function run({ values }: Parsed<typeof driftSpec>, io: Io): Promise<number> {
+  const { format } = values
   const limit = values.limit === undefined ? driftListLimit : Number(values.limit)
   if (!Number.isInteger(limit) || limit < 0 || values.limit?.trim() === '') throw new UsageError(`--limit must be a whole number of access changes to list, 0 for all (got "${values.limit ?? ''}")`)
   const now = readNow(io.env)
@@ -36,7 +30,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
     values.db,
     io,
     async (store) => {
-      if (store === undefined) throw new RolecallError('no database')
       const applied = values.since === undefined ? await store.appliedState({ withDirectory: true }) : await store.appliedRevision(values.since, { withDirectory: true })
       if (applied === undefined) {
         if (values.since !== undefined) throw new RolecallError(`no applied revision "${values.since}" (see the revisions with \`rolecall audit export\`)`)
@@ -54,7 +47,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
         now,
       }), limit)
     },
-    false,
   )
   if (format === 'json') writeInBatches(driftJsonPieces(report), io.out)
   else writeInBatches(driftTextLines(report), io.out, '\n')

@@ -1,35 +1,28 @@
 // rolecall plan: desired (YAML) vs applied (store) with live memberships, as text, markdown or JSON.
 import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { emptyPlanBase, readPlanBase } from '../../apply/store-base.js'
+import { readPlanBase } from '../../apply/store-base.js'
 import { makePlanConcurrently } from '../../plan/make-plan.js'
 import { renderPlanJson } from '../../render/plan-json.js'
 import { renderPlanMarkdown } from '../../render/plan-markdown.js'
 import { renderPlanText } from '../../render/plan-text.js'
-import { oneOf, parseCommandArgs } from '../args.js'
 import { readNow } from '../clock.js'
 import { loadDesired, withStore } from '../desired.js'
 import { colorEnabled, type Io } from '../io.js'
+import type { Parsed } from '../spec.js'
+import type { planSpec } from '../specs/review.js'
 import { callRemote, remoteOption } from '../remote.js'
 import { stateDocuments } from '../../model/documents.js'
 import type { Plan } from '../../schema/generated/plan.js'
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseCommandArgs('plan', argv, {
-    dir: { type: 'string' },
-    db: { type: 'string' },
-    server: { type: 'string' },
-    format: { type: 'string' },
-    out: { type: 'string' },
-    'detailed-exitcode': { type: 'boolean' },
-  })
-  const format = oneOf('format', values.format, ['text', 'markdown', 'json'] as const, 'text')
+export async function run({ values }: Parsed<typeof planSpec>, io: Io): Promise<number> {
+  const { format } = values
   const now = readNow(io.env)
   const desired = await loadDesired(values.dir, io, now)
   const remote = remoteOption(values.server, values.db, io)
   const plan =
     remote === undefined
-      ? await makePlanConcurrently(desired, await withStore(values.db, io, async (store) => (store === undefined ? emptyPlanBase() : readPlanBase(store))), now)
+      ? await makePlanConcurrently(desired, await withStore(values.db, io, readPlanBase), now)
       : await callRemote<Plan>(remote, 'POST', '/api/v1/plans', { documents: stateDocuments(desired) })
   if (values.out !== undefined) await writeFile(resolve(io.cwd, values.out), renderPlanJson(plan))
   switch (format) {

@@ -5,11 +5,12 @@ import { createNodeServer } from '../../http/node-server.js'
 import { createServerApp } from '../../server/app.js'
 import { LogBuffer } from '../../server/log-buffer.js'
 import { resolveHost, resolvePort, resolveStoreLocation } from '../../server/config.js'
-import { applyServerLimits, limitFlags, resolveServerLimits } from '../../server/limits.js'
+import { applyServerLimits, resolveServerLimits } from '../../server/limits.js'
 import { openStore } from '../../store/open-store.js'
 import type { StoreLocation } from '../../store/location.js'
-import { parseCommandArgs } from '../args.js'
 import type { Io } from '../io.js'
+import type { Parsed } from '../spec.js'
+import type { serveSpec } from '../specs/operate.js'
 import { readNow } from '../clock.js'
 import { loadDesired } from '../desired.js'
 
@@ -74,15 +75,7 @@ function listenFailure(error: Error & { code?: string }, host: string, port: num
   return `rolecall: cannot listen on ${urlHost(host)}:${port}: ${problem}\n`
 }
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseCommandArgs('serve', argv, {
-    db: { type: 'string' },
-    port: { type: 'string' },
-    host: { type: 'string' },
-    bootstrap: { type: 'boolean' },
-    dir: { type: 'string' },
-    ...limitFlags,
-  })
+export async function run({ values }: Parsed<typeof serveSpec>, io: Io): Promise<number> {
   const location = resolveStoreLocation(values.db, io.env, io.cwd)
   const port = resolvePort(values.port, io.env)
   const hostname = resolveHost(values.host, io.env)

@@ -3,18 +3,18 @@ import { checkAccess } from '../../engine/check.js'
 import { computeEffectiveAccess } from '../../engine/effective.js'
 import { questionProblem } from '../../engine/question-check.js'
 import { RolecallError, UsageError } from '../../errors.js'
-import { oneOf, parseCommandArgs } from '../args.js'
 import { loadAccessContext } from '../access-context.js'
 import { readNow } from '../clock.js'
 import type { Io } from '../io.js'
+import type { Parsed } from '../spec.js'
+import type { whoCanSpec } from '../specs/inspect.js'
 import { callRemote, remoteOption } from '../remote.js'
-import { explainOptions, questionBody, toQuestion } from './explain.js'
+import { questionBody, toQuestion } from './explain.js'
 
 type WhoCan = { source: string; users: { user: string; reasons: string[] }[] }
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs('who-can', argv, explainOptions, true)
-  const format = oneOf('format', values.format, ['text', 'json'] as const, 'text')
+export async function run({ values, positionals }: Parsed<typeof whoCanSpec>, io: Io): Promise<number> {
+  const { format } = values
   if (positionals.length < 1 || positionals.length > 2) throw new UsageError('who-can: give ACTION RESOURCE, or one PERMISSION')
   const now = readNow(io.env)
   const [first = '', second] = positionals

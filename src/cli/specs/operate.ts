@@ -1,0 +1,189 @@
+// The commands that run and look after a rolecall server: serve, token, admin-token, break-glass, audit, backup.
+import { defaultHost, defaultPort } from '../../server/config.js'
+import { limitFlags } from '../../server/limits.js'
+import { adminScopes } from '../../store/store.js'
+import { defineCommand } from '../spec.js'
+import { dbOption, dirOption, formatOption } from './shared.js'
+
+const idArgument = [{ name: 'id', description: 'the id, as list prints it' }] as const
+
+export const serveSpec = {
+  name: 'serve',
+  summary: 'run the SCIM 2.0 endpoint, the admin and check API, /healthz and /metrics',
+  description: 'Binds 127.0.0.1 unless told otherwise; logs JSON lines to stdout. SIGTERM finishes in-flight requests and stops.',
+  options: {
+    db: { ...dbOption, description: 'the store: a SQLite file (created on first start) or a postgres:// URL' },
+    port: { type: 'string', value: 'N', description: 'the TCP port (0: any free port)', env: 'ROLECALL_PORT', defaultText: String(defaultPort) },
+    host: { type: 'string', value: 'HOST', description: 'the address to bind', env: 'ROLECALL_HOST', defaultText: defaultHost },
+    bootstrap: { type: 'boolean', description: "first start: validate --dir, create its Organization's connections and a SCIM token for each that has none" },
+    dir: dirOption,
+    ...limitFlags,
+  },
+  exitCodes: { 0: 'stopped by SIGTERM or SIGINT', 1: 'could not start (bad option, store, address in use)' },
+  examples: [
+    ['rolecall serve --bootstrap', 'first start on ./access, as `npm start` does'],
+    ['ROLECALL_DB=postgres://rolecall@db/rolecall rolecall serve --host 0.0.0.0 --port 8080', 'one replica of several, behind a TLS proxy'],
+  ],
+} as const
+
+export const tokenSpec = {
+  name: 'token',
+  summary: 'create, list, rotate or revoke SCIM bearer tokens',
+  options: { db: dbOption },
+  subcommands: {
+    create: {
+      summary: 'a SCIM token for one connection, shown once',
+      options: {
+        connection: { type: 'string', value: 'NAME', description: "the IdP connection, as the Organization's connections name it; required" },
+        force: { type: 'boolean', description: 'create it even though the applied Organization does not declare the connection' },
+      },
+      examples: [
+        ['rolecall token create --connection okta', 'a token to paste into Okta'],
+        ['rolecall token create --connection entra --db postgres://rolecall@db/rolecall', 'on a PostgreSQL store'],
+      ],
+    },
+    list: {
+      summary: 'ids, connections and hints, never the tokens',
+      options: { format: formatOption(['text', 'json']) },
+      examples: [
+        ['rolecall token list', 'every token'],
+        ['rolecall token list --format json', 'as JSON'],
+      ],
+    },
+    rotate: {
+      summary: 'a new token for the same connection; the old one stops working at once',
+      arguments: idArgument,
+      examples: [
+        ['rolecall token rotate rcs_2', 'rotate token rcs_2'],
+        ['rolecall token list && rolecall token rotate ID', 'find the id first'],
+      ],
+    },
+    revoke: {
+      summary: 'the token stops working at once',
+      arguments: idArgument,
+      examples: [
+        ['rolecall token revoke rcs_2', 'revoke token rcs_2'],
+        ['rolecall token revoke rcs_2 --db ./data/rolecall.db', 'on a given store'],
+      ],
+    },
+  },
+} as const
+
+export const adminTokenSpec = {
+  name: 'admin-token',
+  summary: 'tokens for the admin and check API (scopes plan, apply, check), shown once',
+  options: { db: dbOption },
+  subcommands: {
+    create: {
+      summary: 'a scoped admin token, shown once',
+      options: {
+        scope: { type: 'string', value: 'SCOPE', multiple: true, description: `what the token may do: ${adminScopes.join(', ')} (repeat, or separate with commas); required` },
+        name: { type: 'string', value: 'NAME', description: 'a name to tell it by in list' },
+      },
+      examples: [
+        ['rolecall admin-token create --scope plan --name ci-plan', "for CI's plan step"],
+        ['rolecall admin-token create --scope check --name storefront', 'for the application that asks the check API'],
+      ],
+    },
+    list: {
+      summary: 'ids, hints and scopes, never the tokens',
+      options: { format: formatOption(['text', 'json']) },
+      examples: [
+        ['rolecall admin-token list', 'every admin token'],
+        ['rolecall admin-token list --format json', 'as JSON'],
+      ],
+    },
+    revoke: {
+      summary: 'the token stops working at once',
+      arguments: idArgument,
+      examples: [
+        ['rolecall admin-token revoke rca_1', 'revoke admin token rca_1'],
+        ['rolecall admin-token list && rolecall admin-token revoke ID', 'find the id first'],
+      ],
+    },
+  },
+} as const
+
+export const breakGlassSpec = {
+  name: 'break-glass',
+  summary: 'emergency grants outside git (at most 72 hours, always reported as drift)',
+  options: { db: dbOption },
+  subcommands: {
+    create: {
+      summary: 'grant a user an action on a resource until --expires',
+      options: {
+        user: { type: 'string', value: 'USER', description: 'who gets it; required' },
+        action: { type: 'string', value: 'ACTION', multiple: true, description: 'what they may do (repeat for each); required' },
+        resource: { type: 'string', value: 'RESOURCE', description: 'on what, type:service/name; required' },
+        env: { type: 'string', value: 'ENV', multiple: true, description: 'only in this environment (repeat for each)' },
+        reason: { type: 'string', value: 'TEXT', description: 'why: the incident or ticket; required' },
+        expires: { type: 'string', value: 'TIME', description: 'when it ends, a date or RFC 3339 time at most 72 hours away; required' },
+        by: { type: 'string', value: 'NAME', description: 'who made it, kept in the audit log' },
+      },
+      examples: [
+        ['rolecall break-glass create --user sam@acme.example --action read --resource secret:checkout/key --reason INC-42 --expires 2026-12-08T18:00:00Z', 'read one secret during an incident'],
+        ['rolecall break-glass create --user sam@acme.example --action run --action edit --resource journey:checkout/* --env production --reason INC-43 --expires "$(date -u -d +4hours +%FT%TZ)"', 'several actions, for four hours'],
+      ],
+    },
+    list: {
+      summary: 'every break-glass grant, active, expired or revoked',
+      examples: [
+        ['rolecall break-glass list', 'on ./data/rolecall.db'],
+        ['rolecall break-glass list --db postgres://rolecall@db/rolecall', 'on a PostgreSQL store'],
+      ],
+    },
+    revoke: {
+      summary: 'end a break-glass grant now',
+      arguments: idArgument,
+      options: { by: { type: 'string', value: 'NAME', description: 'who revoked it, kept in the audit log' } },
+      examples: [
+        ['rolecall break-glass revoke bg_1', 'end grant bg_1'],
+        ['rolecall break-glass revoke bg_1 --by dana', 'saying who ended it'],
+      ],
+    },
+  },
+} as const
+
+export const auditSpec = {
+  name: 'audit',
+  summary: 'verify the audit hash chain or export it as JSON lines',
+  options: { db: dbOption },
+  subcommands: {
+    verify: {
+      summary: 'check the hash chain, and that nothing was cut off its end',
+      options: { head: { type: 'string', value: 'HASH', description: 'a head hash recorded earlier (outside the store), which must still be in the chain' } },
+      exitCodes: { 0: 'the chain is intact', 1: 'the chain is broken, or errors' },
+      examples: [
+        ['rolecall audit verify', 'check the chain'],
+        ['rolecall audit verify --head "$(cat audit-head.txt)"', 'and that a head kept elsewhere is still in it'],
+      ],
+    },
+    export: {
+      summary: 'every entry as one JSON line, for a SIEM',
+      options: { out: { type: 'string', value: 'FILE', description: 'write to FILE instead of stdout' } },
+      examples: [
+        ['rolecall audit export > audit.jsonl', 'the whole log'],
+        ['rolecall audit export --out /var/log/rolecall/audit.jsonl', 'to a file'],
+      ],
+    },
+  },
+} as const
+
+export const backupSpec = {
+  name: 'backup',
+  summary: 'copy the store consistently while the server runs',
+  options: { out: { type: 'string', value: 'FILE', description: 'the copy to write; required' }, db: dbOption },
+  examples: [
+    ['rolecall backup --out backups/rolecall-$(date +%F).db', 'a dated copy of ./data/rolecall.db'],
+    ['rolecall backup --db /srv/rolecall/rolecall.db --out /mnt/backup/rolecall.db', 'of a given store'],
+  ],
+} as const
+
+export const operateCommands = [
+  defineCommand(serveSpec, () => import('../commands/serve.js')),
+  defineCommand(tokenSpec, () => import('../commands/token.js')),
+  defineCommand(auditSpec, () => import('../commands/audit.js')),
+  defineCommand(backupSpec, () => import('../commands/backup.js')),
+  defineCommand(breakGlassSpec, () => import('../commands/break-glass.js')),
+  defineCommand(adminTokenSpec, () => import('../commands/admin-token.js')),
+]
