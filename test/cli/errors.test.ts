@@ -22,6 +22,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rolecall-errors-'))
   notADatabase = join(dir, 'notadb.db')
   await writeFile(notADatabase, 'garbage\n')
+  await openSqliteStore(join(dir, 'plan.db')).close()
 })
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true })

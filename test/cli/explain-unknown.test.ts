@@ -79,7 +79,11 @@ describe('explain about users', () => {
     expect(await runCli(['explain', '--user', 'idle@acme.example', '--db', db], { env })).toEqual({ code: 0, stdout: 'idle@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n', stderr: '' })
     expect(await runCli(['explain', '--user', 'GONE@acme.example', '--db', db], { env })).toEqual({ code: 0, stdout: 'GONE@acme.example through okta, entra holds no access (deactivated; applied revision r1).\n', stderr: '' })
     const denied = await runCli(['explain', '--user', 'idle@acme.example', '--permission', 'sso:manage', '--db', db], { env })
-    expect(denied).toEqual({ code: 0, stdout: 'DENIED for idle@acme.example through okta, entra (applied revision r1)\n  user "idle@acme.example" holds no access\n', stderr: '' })
+    // DENIED exits 3, so that a script can tell it from ALLOWED (0) and from an error (1).
+    expect(denied).toEqual({ code: 3, stdout: 'DENIED for idle@acme.example through okta, entra (applied revision r1)\n  user "idle@acme.example" holds no access\n', stderr: '' })
+    const json = await runCli(['explain', '--user', 'idle@acme.example', '--permission', 'sso:manage', '--db', db, '--format', 'json'], { env })
+    expect(json.code).toBe(3)
+    expect(JSON.parse(json.stdout)).toMatchObject({ allowed: false })
   })
 
   it('knows users only the access files or a break-glass grant name, even once what they held has expired', async () => {
@@ -91,10 +95,11 @@ describe('explain about users', () => {
     expect(await runCli(['explain', '--user', 'oncall@acme.example', '--db', db], { env: later })).toEqual({ code: 0, stdout: 'oncall@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n', stderr: '' })
   })
 
-  it('answers from the access files alone when there is no store', async () => {
+  it('refuses a store that does not exist rather than answer without its memberships', async () => {
     const missing = join(dir, 'missing.db')
-    expect((await runCli(['explain', '--user', 'breakglass-1@acme.example', '--dir', 'access', '--db', missing], { env })).code).toBe(0)
-    expect(await runCli(['explain', '--user', 'sasha@acme.example', '--dir', 'access', '--db', missing], { env })).toEqual({ code: 1, stdout: '', stderr: unknownUser('sasha@acme.example', 'access files (no store)') })
+    for (const command of [['explain', '--user', 'sasha@acme.example'], ['who-can', 'sso:manage'], ['test']]) {
+      expect(await runCli([...command, '--dir', 'access', '--db', missing], { env })).toEqual({ code: 1, stdout: '', stderr: `rolecall: no database at ${missing}; rolecall serve creates it when it first starts\n` })
+    }
   })
 })
 
