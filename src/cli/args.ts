@@ -3,12 +3,7 @@ import { suggestion } from '../diag/suggest.js'
 import { UsageError } from '../errors.js'
 
 /** The value of a choice flag, checked against its allowed values, with a did-you-mean for a near miss. */
-export function oneOf<const C extends readonly string[]>(
-  flag: string,
-  value: string | undefined,
-  choices: C,
-  fallback: C[number],
-): C[number] {
+export function oneOf<const C extends readonly string[]>(flag: string, value: string | undefined, choices: C, fallback: C[number]): C[number] {
   if (value === undefined) return fallback
   if ((choices as readonly string[]).includes(value)) return value as C[number]
   throw new UsageError(`--${flag} must be one of ${choices.join(', ')} (got "${value}")${suggestion(value, choices)}`)

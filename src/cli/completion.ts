@@ -27,7 +27,9 @@ function quote(text: string): string {
 
 function bash(levels: Level[]): string {
   const commandKeys = levels.filter((level) => level.key !== '').map((level) => level.key)
-  const choiceCases = levels.flatMap((level) => level.options.filter(([, spec]) => spec.choices !== undefined).map(([name, spec]) => `    ${quote(`${level.key}|--${name}`)}) COMPREPLY=($(compgen -W ${quote((spec.choices ?? []).join(' '))} -- "$cur")); return ;;`))
+  const choiceCases = levels.flatMap((level) =>
+    level.options.filter(([, spec]) => spec.choices !== undefined).map(([name, spec]) => `    ${quote(`${level.key}|--${name}`)}) COMPREPLY=($(compgen -W ${quote((spec.choices ?? []).join(' '))} -- "$cur")); return ;;`),
+  )
   const valueCases = levels.flatMap((level) => level.options.filter(([, spec]) => spec.type === 'string' && spec.choices === undefined).map(([name]) => quote(`${level.key}|--${name}`)))
   const wordCases = levels.map((level) => `    ${quote(level.key)}) words=${quote([...level.children.map(([name]) => name), ...level.options.map(([name]) => `--${name}`), '--help'].join(' '))} ;;`)
   return `# bash completion for rolecall. Load it with: source <(rolecall completion bash)
@@ -60,7 +62,9 @@ function item(name: string, description: string): string {
 
 function zsh(levels: Level[]): string {
   const commandKeys = levels.filter((level) => level.key !== '').map((level) => quote(level.key))
-  const choiceCases = levels.flatMap((level) => level.options.filter(([, spec]) => spec.choices !== undefined).map(([name, spec]) => `    (${quote(`${level.key}|--${name}`)}) compadd -- ${(spec.choices ?? []).map(quote).join(' ')}; return ;;`))
+  const choiceCases = levels.flatMap((level) =>
+    level.options.filter(([, spec]) => spec.choices !== undefined).map(([name, spec]) => `    (${quote(`${level.key}|--${name}`)}) compadd -- ${(spec.choices ?? []).map(quote).join(' ')}; return ;;`),
+  )
   const valueCases = levels.flatMap((level) => level.options.filter(([, spec]) => spec.type === 'string' && spec.choices === undefined).map(([name]) => quote(`${level.key}|--${name}`)))
   const itemCases = levels.map((level) => {
     const children = level.children.map(([name, summary]) => item(name, summary))
@@ -103,7 +107,11 @@ function fish(levels: Level[]): string {
     const [command, sub] = level.key.split(' ')
     const siblings = level.children.map(([name]) => name).join(' ')
     const condition =
-      level.key === '' ? '__fish_use_subcommand' : sub === undefined ? `__fish_seen_subcommand_from ${command}${siblings === '' ? '' : `; and not __fish_seen_subcommand_from ${siblings}`}` : `__fish_seen_subcommand_from ${command}; and __fish_seen_subcommand_from ${sub}`
+      level.key === ''
+        ? '__fish_use_subcommand'
+        : sub === undefined
+          ? `__fish_seen_subcommand_from ${command}${siblings === '' ? '' : `; and not __fish_seen_subcommand_from ${siblings}`}`
+          : `__fish_seen_subcommand_from ${command}; and __fish_seen_subcommand_from ${sub}`
     for (const [name, summary] of level.children) lines.push(`complete -c rolecall -n ${fishQuote(condition)} -a ${name} -d ${fishQuote(summary)}`)
     for (const [name, spec] of level.options) {
       const value = spec.type === 'boolean' ? '' : spec.choices !== undefined ? ` -x -a ${fishQuote(spec.choices.join(' '))}` : ' -r -F'

@@ -13,9 +13,7 @@ import { reviewCommands } from './specs/review.js'
 export { describeFailure }
 
 /** Every command by name, in the order `--help` lists them. */
-export const commands: Record<string, CommandEntry> = Object.fromEntries(
-  [...reviewCommands, ...inspectCommands, ...operateCommands, completionCommand].map((entry) => [entry.spec.name, entry]),
-)
+export const commands: Record<string, CommandEntry> = Object.fromEntries([...reviewCommands, ...inspectCommands, ...operateCommands, completionCommand].map((entry) => [entry.spec.name, entry]))
 
 export const version = '0.1.0'
 

@@ -26,12 +26,7 @@ function flagsOf(name: string, spec: OptionSpec): string {
 function helpAfter(level: LevelSpec): string {
   const codes = Object.entries(level.exitCodes ?? { 0: 'success', 1: 'errors, or a bad command line' })
   const examples = level.examples ?? []
-  return [
-    '',
-    'Exit codes:',
-    ...codes.map(([code, meaning]) => `  ${code}  ${meaning}`),
-    ...(examples.length === 0 ? [] : ['', 'Examples:', ...examples.flatMap(([line, what]) => [`  $ ${line}`, `      ${what}`])]),
-  ].join('\n')
+  return ['', 'Exit codes:', ...codes.map(([code, meaning]) => `  ${code}  ${meaning}`), ...(examples.length === 0 ? [] : ['', 'Examples:', ...examples.flatMap(([line, what]) => [`  $ ${line}`, `      ${what}`])])].join('\n')
 }
 
 /** The full command path of `command`, as typed: `rolecall token create`. */

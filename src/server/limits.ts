@@ -26,7 +26,7 @@ export const defaultLimits: ServerLimits = { headersTimeoutMs: 10_000, requestTi
 
 /** The flags `serve` takes for its limits, as its command-line spec declares them (flag, then variable, then default). */
 export const limitFlags = {
-  'headers-timeout': { type: 'string', value: 'SECONDS', description: 'time for a request\'s headers to arrive', env: 'ROLECALL_HEADERS_TIMEOUT', defaultText: String(defaultLimits.headersTimeoutMs / 1000) },
+  'headers-timeout': { type: 'string', value: 'SECONDS', description: "time for a request's headers to arrive", env: 'ROLECALL_HEADERS_TIMEOUT', defaultText: String(defaultLimits.headersTimeoutMs / 1000) },
   'request-timeout': { type: 'string', value: 'SECONDS', description: 'time for a whole request to arrive', env: 'ROLECALL_REQUEST_TIMEOUT', defaultText: String(defaultLimits.requestTimeoutMs / 1000) },
   'keep-alive-timeout': { type: 'string', value: 'SECONDS', description: 'how long an idle connection stays open', env: 'ROLECALL_KEEP_ALIVE_TIMEOUT', defaultText: String(defaultLimits.keepAliveTimeoutMs / 1000) },
   'max-connections': { type: 'string', value: 'N', description: 'connections held at once', env: 'ROLECALL_MAX_CONNECTIONS', defaultText: String(defaultLimits.maxConnections) },

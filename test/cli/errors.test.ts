@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { RolecallError, StoreBusyError, StoreError, UsageError } from '../../src/errors.js'
 import { commands, describeFailure, main } from '../../src/cli/main.js'
 import { defineCommand } from '../../src/cli/spec.js'
-import type { Io } from '../../src/cli/io.js'
+import { captureIo } from '../helpers/capture-io.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { runCli } from '../helpers/cli.js'
 
@@ -80,7 +80,11 @@ describe('a file that is not a store', () => {
     db.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount INTEGER)')
     db.close()
     const before = await readFile(foreign)
-    for (const args of [['plan', '--dir', 'access'], ['token', 'list'], ['serve', '--port', '0']]) {
+    for (const args of [
+      ['plan', '--dir', 'access'],
+      ['token', 'list'],
+      ['serve', '--port', '0'],
+    ]) {
       const result = await runCli([...args, '--db', foreign], { env })
       expect(result.stderr).toContain(`${foreign} is not a rolecall store: it is an SQLite database with tables of its own`)
       expect(result.code).toBe(1)
@@ -110,20 +114,6 @@ describe('a file that is not a store', () => {
     }
   })
 })
-
-/** An Io that keeps what is written. */
-function captureIo(environment: NodeJS.ProcessEnv = {}): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (text: string) => void (io.stdout += text),
-    err: (text: string) => void (io.stderr += text),
-    env: environment,
-    cwd: process.cwd(),
-    isTty: false,
-  }
-  return io
-}
 
 describe('an unforeseen failure of a command', () => {
   const name = 'test-only-failing-command'

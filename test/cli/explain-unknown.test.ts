@@ -10,8 +10,7 @@ import { startServer, type RunningServer } from '../helpers/serve.js'
 
 const env = { ROLECALL_NOW: '2026-11-23T00:00:00Z' }
 const approvals = ['acme/security:gh-alice', 'acme/security:gh-bob', 'acme/access-reviewers:gh-rev', 'acme/platform-leads:gh-lead'].flatMap((name) => ['--approved-by', name])
-const unknownUser = (user: string, source: string, hint = '') =>
-  `rolecall: unknown user "${user}": no connection has provisioned them and no group, Grant or break-glass grant names them (${source})${hint}\n`
+const unknownUser = (user: string, source: string, hint = '') => `rolecall: unknown user "${user}": no connection has provisioned them and no group, Grant or break-glass grant names them (${source})${hint}\n`
 let dir: string
 let db: string
 
@@ -50,7 +49,10 @@ describe('questions about things nothing declares', () => {
     [['explain', '--user', 'sasha@acme.example', '--permission', 'sso:mange'], 'unknown permission "sso:mange"; did you mean "sso:manage"?'],
     [['explain', '--user', 'sasha@acme.example', '--action', 'fly', '--resource', 'journey:checkout/x'], 'unknown action "fly": not an action of resource type "journey" (its actions: delete, edit, run)'],
   ])('%j is refused', async (args, message) => {
-    for (const source of [['--db', db], ['--dir', 'access', '--db', db]]) {
+    for (const source of [
+      ['--db', db],
+      ['--dir', 'access', '--db', db],
+    ]) {
       const result = await runCli([...args, ...source], { env })
       expect(result).toEqual({ code: 1, stdout: '', stderr: `rolecall: ${message}\n` })
     }
@@ -91,8 +93,16 @@ describe('explain about users', () => {
     expect(listed.stdout).toMatch(/^breakglass-1@acme\.example through okta, entra holds \d+ access items/)
     // dana's individual Grant ended on 2027-01-31; oncall's break-glass grant on 2026-11-24.
     const later = { ROLECALL_NOW: '2027-02-01T00:00:00Z' }
-    expect(await runCli(['explain', '--user', 'dana@acme.example', '--db', db], { env: later })).toEqual({ code: 0, stdout: 'dana@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n', stderr: '' })
-    expect(await runCli(['explain', '--user', 'oncall@acme.example', '--db', db], { env: later })).toEqual({ code: 0, stdout: 'oncall@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n', stderr: '' })
+    expect(await runCli(['explain', '--user', 'dana@acme.example', '--db', db], { env: later })).toEqual({
+      code: 0,
+      stdout: 'dana@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n',
+      stderr: '',
+    })
+    expect(await runCli(['explain', '--user', 'oncall@acme.example', '--db', db], { env: later })).toEqual({
+      code: 0,
+      stdout: 'oncall@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n',
+      stderr: '',
+    })
   })
 
   it('refuses a store that does not exist rather than answer without its memberships', async () => {

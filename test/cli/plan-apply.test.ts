@@ -33,7 +33,10 @@ describe('rolecall plan and apply (the real CLI)', () => {
   })
 
   it('refuses a database that does not exist, naming it, and creates none (a typo in --db plans against nothing)', async () => {
-    for (const command of [['plan', '--dir', access], ['apply', '--dir', access, ...approvals]]) {
+    for (const command of [
+      ['plan', '--dir', access],
+      ['apply', '--dir', access, ...approvals],
+    ]) {
       const result = await runCli([...command, '--db', db], { env })
       expect(result).toEqual({ code: 1, stdout: '', stderr: `rolecall: no database at ${db}; rolecall serve creates it when it first starts\n` })
       expect(existsSync(db)).toBe(false)
@@ -104,14 +107,7 @@ describe('rolecall plan and apply (the real CLI)', () => {
     const result = await runCli(['apply', 'fresh.json', '--db', db], { cwd: work, env })
     expect(result.code).toBe(1)
     expect(result.stdout).toBe('')
-    expect(result.stderr).toBe(
-      [
-        'rolecall: approvals missing:',
-        '  - medium: 0 of 1 approvals from github:acme/access-reviewers, github:acme/platform-leads',
-        '  - low: 0 of 1 approvals from github:acme/access-reviewers',
-        '',
-      ].join('\n'),
-    )
+    expect(result.stderr).toBe(['rolecall: approvals missing:', '  - medium: 0 of 1 approvals from github:acme/access-reviewers, github:acme/platform-leads', '  - low: 0 of 1 approvals from github:acme/access-reviewers', ''].join('\n'))
     const approved = await runCli(['apply', 'fresh.json', '--db', db, '--approved-by', 'acme/access-reviewers:gh-rev'], { cwd: work, env })
     expect(approved.stderr).toBe('')
     expect(approved.stdout).toMatch(/^Applied r2: 1 document change, 2 access changes /)

@@ -17,10 +17,7 @@ describe('rolecall validate (the real CLI)', () => {
     const groups = await readFile(join(broken, 'groups.yaml'), 'utf8')
     await writeFile(join(broken, 'groups.yaml'), groups.replace('roles: [Admin]', 'roles: [Admn]'))
     await writeFile(join(broken, 'extra.yaml'), 'kind: Role\nname: Viewer\npermisions: [audit:read]\n')
-    await writeFile(
-      join(broken, 'old-grant.yaml'),
-      'kind: Grant\nname: old\nuser: dave@fixture.example\naction: run\nresource: journey:checkout/x\nreason: a finished incident\nexpires: 2025-01-01\n',
-    )
+    await writeFile(join(broken, 'old-grant.yaml'), 'kind: Grant\nname: old\nuser: dave@fixture.example\naction: run\nresource: journey:checkout/x\nreason: a finished incident\nexpires: 2025-01-01\n')
   })
   afterAll(async () => {
     await rm(broken, { recursive: true, force: true })

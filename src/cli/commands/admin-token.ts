@@ -27,7 +27,9 @@ export async function run(args: Parsed<typeof adminTokenSpec>, io: Io): Promise<
       const tokens: AdminTokenInfo[] = await withStore(db, io, async (store) => store.listAdminTokens(), 'read')
       if (format === 'json') io.out(`${JSON.stringify(tokens, null, 2)}\n`)
       else if (tokens.length === 0) io.out('No admin tokens.\n')
-      else for (const token of tokens) io.out(`${token.id}  ${token.hint}  ${token.scopes.join(',')}${token.name === undefined ? '' : `  ${token.name}`}  created ${token.createdAt}${token.revokedAt === undefined ? '' : `  revoked ${token.revokedAt}`}\n`)
+      else
+        for (const token of tokens)
+          io.out(`${token.id}  ${token.hint}  ${token.scopes.join(',')}${token.name === undefined ? '' : `  ${token.name}`}  created ${token.createdAt}${token.revokedAt === undefined ? '' : `  revoked ${token.revokedAt}`}\n`)
       return 0
     }
     case 'revoke': {

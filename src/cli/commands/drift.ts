@@ -24,30 +24,30 @@ export async function run({ values }: Parsed<typeof driftSpec>, io: Io): Promise
   let desired: DesiredState | undefined
   if (values.dir !== undefined || existsSync(resolve(io.cwd, dir))) desired = await loadDesired(dir, io, now)
   const remote = remoteOption(values.server, values.db, io)
-  const report = remote !== undefined
-    ? await callRemote<DriftReport>(remote, 'POST', '/api/v1/drift', { limit, ...(values.since === undefined ? {} : { since: values.since }), ...(desired === undefined ? {} : { documents: stateDocuments(desired) }) })
-    : await withStore(
-    values.db,
-    io,
-    async (store) => {
-      const applied = values.since === undefined ? await store.appliedState({ withDirectory: true }) : await store.appliedRevision(values.since, { withDirectory: true })
-      if (applied === undefined) {
-        if (values.since !== undefined) throw new RolecallError(`no applied revision "${values.since}" (see the revisions with \`rolecall audit export\`)`)
-        throw new RolecallError('nothing has been applied yet: run `rolecall plan` and `rolecall apply` first')
-      }
-      const problem = driftBaselineProblem(applied.revision.id, applied.directory)
-      if (problem !== undefined || applied.directory === undefined) throw new RolecallError(problem ?? '')
-      const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
-      const documents = applied.documents as StateDocument[]
-      return limitDrift(computeDrift({
-        applied: { revision: applied.revision.id, state: stateFromDocuments(documents, now), documents, directory: applied.directory },
-        directory: directoryOf(snapshot),
-        breakGlass: activeBreakGlass(breakGlass),
-        ...(desired === undefined ? {} : { desired }),
-        now,
-      }), limit)
-    },
-  )
+  const report =
+    remote !== undefined
+      ? await callRemote<DriftReport>(remote, 'POST', '/api/v1/drift', { limit, ...(values.since === undefined ? {} : { since: values.since }), ...(desired === undefined ? {} : { documents: stateDocuments(desired) }) })
+      : await withStore(values.db, io, async (store) => {
+          const applied = values.since === undefined ? await store.appliedState({ withDirectory: true }) : await store.appliedRevision(values.since, { withDirectory: true })
+          if (applied === undefined) {
+            if (values.since !== undefined) throw new RolecallError(`no applied revision "${values.since}" (see the revisions with \`rolecall audit export\`)`)
+            throw new RolecallError('nothing has been applied yet: run `rolecall plan` and `rolecall apply` first')
+          }
+          const problem = driftBaselineProblem(applied.revision.id, applied.directory)
+          if (problem !== undefined || applied.directory === undefined) throw new RolecallError(problem ?? '')
+          const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
+          const documents = applied.documents as StateDocument[]
+          return limitDrift(
+            computeDrift({
+              applied: { revision: applied.revision.id, state: stateFromDocuments(documents, now), documents, directory: applied.directory },
+              directory: directoryOf(snapshot),
+              breakGlass: activeBreakGlass(breakGlass),
+              ...(desired === undefined ? {} : { desired }),
+              now,
+            }),
+            limit,
+          )
+        })
   if (format === 'json') writeInBatches(driftJsonPieces(report), io.out)
   else writeInBatches(driftTextLines(report), io.out, '\n')
   return isAlarming(report) ? 2 : 0

@@ -78,7 +78,13 @@ export async function run({ values }: Parsed<typeof explainSpec>, io: Io): Promi
         connections: person.connections,
         subject: personSubject(identities, user, person.connections),
         inactive: access.inactive.has(key),
-        holdings: (held?.holdings ?? []).map((holding) => ({ key: holding.key, risk: holding.risk, chain: formatChain(holding.chain, holding), ...(holding.authMethods === undefined ? {} : { authMethods: holding.authMethods }), ...(holding.expires === undefined ? {} : { expires: holding.expires }) })),
+        holdings: (held?.holdings ?? []).map((holding) => ({
+          key: holding.key,
+          risk: holding.risk,
+          chain: formatChain(holding.chain, holding),
+          ...(holding.authMethods === undefined ? {} : { authMethods: holding.authMethods }),
+          ...(holding.expires === undefined ? {} : { expires: holding.expires }),
+        })),
       }
     }
   }

@@ -51,20 +51,18 @@ export async function run({ values }: Parsed<typeof importSpec>, io: Io): Promis
   if (values.out === undefined) throw new UsageError('import: --out DIR is required')
   const out = resolve(io.cwd, values.out)
   if (existsSync(out) && (await readdir(out)).length > 0 && values.force !== true) throw new RolecallError(`${out} is not empty; choose an empty directory or pass --force`)
-  const { files, source } = await withStore(
-    values.db,
-    io,
-    async (store) => {
-      const applied = await store.appliedState()
-      if (applied !== undefined) return { files: filesOfApplied(applied.documents), source: `applied revision ${applied.revision.id}` }
-      const snapshot = await store.snapshot()
-      return { files: skeleton(await store.listConnections(), snapshot.groups), source: 'the SCIM directory (nothing applied yet: a skeleton that grants nothing)' }
-    },
-  )
+  const { files, source } = await withStore(values.db, io, async (store) => {
+    const applied = await store.appliedState()
+    if (applied !== undefined) return { files: filesOfApplied(applied.documents), source: `applied revision ${applied.revision.id}` }
+    const snapshot = await store.snapshot()
+    return { files: skeleton(await store.listConnections(), snapshot.groups), source: 'the SCIM directory (nothing applied yet: a skeleton that grants nothing)' }
+  })
   for (const file of [...files.keys()].sort(compareStrings)) {
     const path = join(out, ...file.split('/'))
     await mkdir(dirname(path), { recursive: true })
-    const schema = relative(dirname(path), resolve(io.cwd, 'schemas', 'access.schema.json')).split(sep).join('/')
+    const schema = relative(dirname(path), resolve(io.cwd, 'schemas', 'access.schema.json'))
+      .split(sep)
+      .join('/')
     const body = (files.get(file) ?? []).map((doc) => stringify(doc, { lineWidth: 0 })).join('---\n')
     await writeFile(path, `# yaml-language-server: $schema=${schema}\n${body}`)
   }

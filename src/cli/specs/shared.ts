@@ -4,7 +4,13 @@ import type { OptionSpec } from '../spec.js'
 
 export const dirOption = { type: 'string', value: 'DIR', description: 'the access directory', env: 'ROLECALL_ACCESS_DIR', defaultText: 'access' } as const satisfies OptionSpec
 
-export const dbOption = { type: 'string', value: 'FILE|URL', description: 'the store, a SQLite file or a postgres:// URL, which must exist: `rolecall serve` creates it', env: 'ROLECALL_DB', defaultText: defaultDbPath } as const satisfies OptionSpec
+export const dbOption = {
+  type: 'string',
+  value: 'FILE|URL',
+  description: 'the store, a SQLite file or a postgres:// URL, which must exist: `rolecall serve` creates it',
+  env: 'ROLECALL_DB',
+  defaultText: defaultDbPath,
+} as const satisfies OptionSpec
 
 export const serverOption = {
   type: 'string',
