@@ -7,6 +7,8 @@ export type Io = {
   cwd: string
   /** True when stdout is a terminal (colour and widths may follow). */
   isTty: boolean
+  /** True when stderr is a terminal (progress lines go there). */
+  isErrTty?: boolean
 }
 
 let isPipeGuarded = false
@@ -38,5 +40,6 @@ export function processIo(): Io {
     env: process.env,
     cwd: process.cwd(),
     isTty: process.stdout.isTTY === true,
+    isErrTty: process.stderr.isTTY === true,
   }
 }

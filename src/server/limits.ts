@@ -3,6 +3,7 @@
 import type { Server } from 'node:http'
 import type { Logger } from 'pino'
 import { UsageError } from '../errors.js'
+import { countSetting, secondsSetting, settingOf } from './settings.js'
 
 /** The limits one server applies to every connection; each is positive, and headersTimeoutMs ≤ requestTimeoutMs. */
 export type ServerLimits = {
@@ -38,32 +39,14 @@ export type LimitFlagValues = { [F in LimitFlag]?: string | undefined }
 const maxTimeoutSeconds = 3600
 const maxConnectionsCap = 1_000_000
 
-/** The flag's text, else the variable's (an empty one is unset), with the name to blame in a usage error. */
-function settingOf(flag: LimitFlag, values: LimitFlagValues, env: NodeJS.ProcessEnv): { text: string; name: string } | undefined {
-  const given = values[flag]
-  if (given !== undefined) return { text: given, name: `--${flag}` }
-  const name = limitFlags[flag].env
-  const fromEnv = env[name]
-  return fromEnv === undefined || fromEnv === '' ? undefined : { text: fromEnv, name }
-}
+const setting = (flag: LimitFlag, values: LimitFlagValues, env: NodeJS.ProcessEnv) => settingOf(flag, values[flag], limitFlags[flag].env, env)
 
 function timeoutMs(flag: LimitFlag, values: LimitFlagValues, env: NodeJS.ProcessEnv, fallback: number): number {
-  const setting = settingOf(flag, values, env)
-  if (setting === undefined) return fallback
-  // Whole milliseconds: Node's timers have no finer grain, and 0 would turn the limit off.
-  const ms = /^\d+(\.\d{1,3})?$/.test(setting.text) ? Math.round(Number(setting.text) * 1000) : Number.NaN
-  if (!(ms >= 1 && ms <= maxTimeoutSeconds * 1000)) {
-    throw new UsageError(`${setting.name} must be a number of seconds from 0.001 to ${maxTimeoutSeconds} (got "${setting.text}")`)
-  }
-  return ms
+  return secondsSetting(setting(flag, values, env), fallback, maxTimeoutSeconds)
 }
 
 function connections(values: LimitFlagValues, env: NodeJS.ProcessEnv, fallback: number): number {
-  const setting = settingOf('max-connections', values, env)
-  if (setting === undefined) return fallback
-  const count = /^\d+$/.test(setting.text) ? Number(setting.text) : Number.NaN
-  if (!(count >= 1 && count <= maxConnectionsCap)) throw new UsageError(`${setting.name} must be a whole number from 1 to ${maxConnectionsCap} (got "${setting.text}")`)
-  return count
+  return countSetting(setting('max-connections', values, env), fallback, maxConnectionsCap)
 }
 
 /** The limits from --headers-timeout, --request-timeout, --keep-alive-timeout (seconds) and --max-connections, or their ROLECALL_* variables. */

@@ -16,7 +16,8 @@ export function withErrorBoundary<T extends object>(store: T, map: (error: unkno
       target[name] = (...args: unknown[]) => {
         try {
           const result = (method as (...params: unknown[]) => unknown).apply(store, args)
-          return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(map(error))) : result
+          if (result instanceof Promise) return result.catch((error: unknown) => Promise.reject(map(error)))
+          return isAsyncIterable(result) ? mappedIterable(result, map) : result
         } catch (error) {
           throw map(error)
         }
@@ -24,4 +25,17 @@ export function withErrorBoundary<T extends object>(store: T, map: (error: unkno
     }
   }
   return target as T
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value
+}
+
+/** `iterable`, its failures mapped; stopping early stops it (its clean-up runs). */
+async function* mappedIterable<T>(iterable: AsyncIterable<T>, map: (error: unknown) => unknown): AsyncGenerator<T> {
+  try {
+    yield* iterable
+  } catch (error) {
+    throw map(error)
+  }
 }

@@ -4,6 +4,7 @@ import { RolecallError, StoreError } from '../errors.js'
 import type { StoreLocation } from './location.js'
 import { withStoreCaches } from './cache/cached-store.js'
 import { backupDatabase } from './sqlite/backup.js'
+import type { PoolOptions } from './postgres/connect.js'
 import { openPostgresStore, postgresStoreExists } from './postgres/postgres-store.js'
 import { openSqliteStore } from './sqlite/sqlite-store.js'
 import type { Store } from './store.js'
@@ -15,8 +16,16 @@ import type { Store } from './store.js'
  */
 export type StoreUse = 'serve' | 'write' | 'read'
 
+/**
+ * How a store uses its database. PostgreSQL: all of them (see PoolOptions). SQLite: `lockTimeoutMs` is how long a
+ * write waits for another process's write lock; the rest have no meaning for a file.
+ */
+export type StoreConnectionSettings = Pick<PoolOptions, 'poolSize' | 'connectTimeoutMs' | 'poolWaitMs' | 'lockTimeoutMs' | 'statementTimeoutMs'>
+
 export type OpenStoreOptions = {
   use: StoreUse
+  /** Pool size and timeouts; each backend's defaults where unset. */
+  connection?: StoreConnectionSettings
   /** Clock for timestamps; tests pass a fixed one. */
   clock?: () => Date
 }
@@ -33,15 +42,16 @@ export async function storeExists(location: StoreLocation): Promise<boolean> {
  */
 export async function openStore(location: StoreLocation, options: OpenStoreOptions): Promise<Store> {
   if (location.backend === 'postgres') {
-    const store = await openPostgresStore(location.url, { ...(options.clock === undefined ? {} : { clock: options.clock }), display: location.display, readonly: options.use === 'read' })
+    const store = await openPostgresStore(location.url, { ...options.connection, ...(options.clock === undefined ? {} : { clock: options.clock }), display: location.display, readonly: options.use === 'read' })
     return options.use === 'read' ? store : withStoreCaches(store)
   }
   const clock = options.clock === undefined ? {} : { clock: options.clock }
+  const lockWait = options.connection?.lockTimeoutMs === undefined ? {} : { lockDeadlineMs: options.connection.lockTimeoutMs }
   switch (options.use) {
     case 'serve':
-      return withStoreCaches(openSqliteStore(location.path, { ...clock, backgroundCheckpoint: true, lockWait: 'retry' }))
+      return withStoreCaches(openSqliteStore(location.path, { ...clock, ...lockWait, backgroundCheckpoint: true, lockWait: 'retry' }))
     case 'write':
-      return withStoreCaches(openSqliteStore(location.path, clock))
+      return withStoreCaches(openSqliteStore(location.path, { ...clock, ...lockWait }))
     case 'read':
       return openSqliteStore(location.path, { ...clock, readonly: true })
   }
@@ -55,7 +65,9 @@ export async function requireStore(location: StoreLocation, hint = 'rolecall ser
 /** A consistent copy of the store at `source` into the new file `destination`, while servers keep serving; returns what it copied. */
 export async function backupStore(source: StoreLocation, destination: string): Promise<string> {
   if (source.backend === 'postgres') {
-    throw new StoreError(`rolecall backup copies SQLite stores; for ${source.display} use pg_dump (or your provider's snapshots), which copies the whole database consistently`)
+    throw new StoreError(
+      `rolecall backup copies SQLite stores; for ${source.display} use pg_dump (or your provider's snapshots), which copies the whole database consistently, or rolecall store copy --from ${source.display} --to FILE for an SQLite copy of the store while it serves`,
+    )
   }
   const pages = await backupDatabase(source.path, destination)
   return `${pages} pages`

@@ -1,6 +1,7 @@
 // The live store's interface: SCIM connections, tokens, users, groups, memberships, revision and audit chain.
 import { StoreError } from '../errors.js'
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from './applied.js'
+import type { StoreDump } from './dump.js'
 import type { JsonObject } from './json.js'
 import type { LiveSnapshot } from './live-snapshot.js'
 import type { ResourceQuery, RootSearch } from './query.js'
@@ -87,9 +88,7 @@ export type AuditHead = { seq: number; hash: string }
  * read-only, unmigrated): truncation of such a log cannot be told. `externalHeadSeq` is the entry that has the
  * hash given to verify. `brokenAt` is the first entry that is wrong or missing, when the problem is one entry's.
  */
-export type AuditVerification =
-  | { ok: true; entries: number; head: AuditHead; isHeadRecorded: boolean; externalHeadSeq?: number }
-  | { ok: false; entries: number; brokenAt?: number; reason: string }
+export type AuditVerification = { ok: true; entries: number; head: AuditHead; isHeadRecorded: boolean; externalHeadSeq?: number } | { ok: false; entries: number; brokenAt?: number; reason: string }
 
 /** Why a store write was refused. The SCIM layer maps these to status codes. */
 export type WriteRejection = 'not-found' | 'conflict' | 'precondition' | 'unknown-member'
@@ -132,12 +131,7 @@ export interface ScimDirectory {
    * filters that need member attributes), and returns new attributes plus membership operations.
    * Returns the group without members.
    */
-  modifyGroup(
-    connection: string,
-    id: string,
-    change: (current: StoredGroup, loadMembers: () => MemberRef[]) => GroupChange,
-    options: WriteOptions,
-  ): Promise<StoredGroup>
+  modifyGroup(connection: string, id: string, change: (current: StoredGroup, loadMembers: () => MemberRef[]) => GroupChange, options: WriteOptions): Promise<StoredGroup>
   deleteGroup(connection: string, id: string, options: WriteOptions): Promise<void>
 
   /**
@@ -219,7 +213,7 @@ export interface AccessFeed {
 }
 
 /** The live store: every role in one object. Every method is async so that a database server can implement it. */
-export interface Store extends ScimDirectory, Credentials, AppliedLedger, AuditTrail, AccessFeed {
+export interface Store extends ScimDirectory, Credentials, AppliedLedger, AuditTrail, AccessFeed, StoreDump {
   /** Commits pending writes and closes. */
   close(): Promise<void>
 }

@@ -5,8 +5,9 @@ import { createNodeServer } from '../../http/node-server.js'
 import { createServerApp } from '../../server/app.js'
 import { LogBuffer } from '../../server/log-buffer.js'
 import { resolveHost, resolvePort, resolveStoreLocation } from '../../server/config.js'
+import { resolveDbSettings } from '../../server/db-settings.js'
 import { applyServerLimits, resolveServerLimits } from '../../server/limits.js'
-import { openStore } from '../../store/open-store.js'
+import { openStore, type StoreConnectionSettings } from '../../store/open-store.js'
 import type { StoreLocation } from '../../store/location.js'
 import type { Io } from '../io.js'
 import type { Parsed } from '../spec.js'
@@ -18,10 +19,10 @@ import { loadDesired } from '../desired.js'
  * First start (`npm start`): validate the access directory, create its SCIM connections, and when the store has
  * no SCIM token yet, create one for the first connection and print it, once, before the JSON log begins.
  */
-async function bootstrap(dir: string | undefined, location: StoreLocation, io: Io): Promise<void> {
+async function bootstrap(dir: string | undefined, location: StoreLocation, connection: StoreConnectionSettings, io: Io): Promise<void> {
   const desired = await loadDesired(dir, io, readNow(io.env))
   const connections = desired.organization?.doc.connections.map((connection) => connection.name) ?? []
-  const store = await openStore(location, { use: 'write' })
+  const store = await openStore(location, { use: 'write', connection })
   try {
     for (const connection of connections) await store.ensureConnection(connection)
     const [first] = connections
@@ -80,7 +81,8 @@ export async function run({ values }: Parsed<typeof serveSpec>, io: Io): Promise
   const port = resolvePort(values.port, io.env)
   const hostname = resolveHost(values.host, io.env)
   const limits = resolveServerLimits(values, io.env)
-  if (values.bootstrap === true) await bootstrap(values.dir, location, io)
+  const connection = resolveDbSettings(values, io.env)
+  if (values.bootstrap === true) await bootstrap(values.dir, location, connection, io)
 
   // Lines are buffered up to 32 KiB (one write per ~150 requests, not per request) and flushed every 250 ms.
   const destination = new LogBuffer(1, 32 * 1024)
@@ -88,7 +90,7 @@ export async function run({ values }: Parsed<typeof serveSpec>, io: Io): Promise
   flusher.unref()
   const logger = pino({ base: { service: 'rolecall' }, timestamp: isoTimeOncePerMs() }, destination)
   // Retry, not block, on another process's write lock: a blocking wait would stall every request (see batcher.ts).
-  const store = await openStore(location, { use: 'serve' })
+  const store = await openStore(location, { use: 'serve', connection })
   const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: 50 } })
   // No path or header of a refused request is logged: they may hold a token.
   const onRefused = (refusal: { status: number; code: string | undefined }) => logger.info(refusal, 'request refused before routing')

@@ -1,5 +1,6 @@
 // The commands that run and look after a rolecall server: serve, token, admin-token, break-glass, audit, backup.
 import { defaultHost, defaultPort } from '../../server/config.js'
+import { dbFlags } from '../../server/db-settings.js'
 import { limitFlags } from '../../server/limits.js'
 import { adminScopes } from '../../store/store.js'
 import { defineCommand } from '../spec.js'
@@ -15,9 +16,10 @@ export const serveSpec = {
     db: { ...dbOption, description: 'the store: a SQLite file (created on first start) or a postgres:// URL' },
     port: { type: 'string', value: 'N', description: 'the TCP port (0: any free port)', env: 'ROLECALL_PORT', defaultText: String(defaultPort) },
     host: { type: 'string', value: 'HOST', description: 'the address to bind', env: 'ROLECALL_HOST', defaultText: defaultHost },
-    bootstrap: { type: 'boolean', description: "first start: validate --dir, create its Organization's connections and a SCIM token for each that has none" },
+    bootstrap: { type: 'boolean', description: "first start: validate --dir, create its Organization's connections and, in a store without any, a SCIM token for the first" },
     dir: dirOption,
     ...limitFlags,
+    ...dbFlags,
   },
   exitCodes: { 0: 'stopped by SIGTERM or SIGINT', 1: 'could not start (bad option, store, address in use)' },
   examples: [
@@ -169,6 +171,25 @@ export const auditSpec = {
   },
 } as const
 
+export const storeSpec = {
+  name: 'store',
+  summary: 'copy a whole store into a new, empty one (SQLite to PostgreSQL, say), audit chain and hashed tokens kept',
+  subcommands: {
+    copy: {
+      summary: 'copy every table in one transaction into an empty target; its audit chain verifies as the source does',
+      options: {
+        to: { type: 'string', value: 'FILE|URL', description: 'the target: a new SQLite file or an empty postgres:// database; required' },
+        from: { ...dbOption, description: 'the store to copy, a SQLite file or a postgres:// URL' },
+        quiet: { type: 'boolean', description: "no progress line on a terminal's stderr" },
+      },
+      examples: [
+        ['rolecall store copy --from ./data/rolecall.db --to postgres://rolecall@db/rolecall', 'move to PostgreSQL for several replicas'],
+        ['rolecall store copy --from postgres://rolecall@db/rolecall --to backup.db', 'a consistent SQLite copy of a PostgreSQL store'],
+      ],
+    },
+  },
+} as const
+
 export const backupSpec = {
   name: 'backup',
   summary: 'copy the store consistently while the server runs',
@@ -183,6 +204,7 @@ export const operateCommands = [
   defineCommand(serveSpec, () => import('../commands/serve.js')),
   defineCommand(tokenSpec, () => import('../commands/token.js')),
   defineCommand(auditSpec, () => import('../commands/audit.js')),
+  defineCommand(storeSpec, () => import('../commands/store.js')),
   defineCommand(backupSpec, () => import('../commands/backup.js')),
   defineCommand(breakGlassSpec, () => import('../commands/break-glass.js')),
   defineCommand(adminTokenSpec, () => import('../commands/admin-token.js')),

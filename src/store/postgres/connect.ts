@@ -19,6 +19,12 @@ export type PoolOptions = {
   poolWaitMs?: number
   /** How long a write waits for another writer's lock before the store is busy (default 5 s). */
   lockTimeoutMs?: number
+  /**
+   * Any statement running longer is stopped by the server and the store is busy; and any statement not answered
+   * within the pool wait plus this long after it was issued (queued behind others on a connection, say) is given up
+   * by the driver. Default: no limit (commands that read a whole large store); `serve` sets one.
+   */
+  statementTimeoutMs?: number
   /** Idle connections are closed after this long (default 60 s). */
   idleTimeoutMs?: number
   /**
@@ -39,13 +45,16 @@ const seconds = (ms: number) => Math.max(0.001, ms / 1000)
  * the URL (or PGSSLMODE) decides TLS. Nothing the pool logs or throws carries the password: see errors.ts.
  */
 export function connect(url: string, options: PoolOptions = {}): Sql {
-  const { onRoundTrip, readonly, ...rest } = options
+  const { onRoundTrip, readonly, statementTimeoutMs, ...rest } = options
   const settings = { ...poolDefaults, ...definedOf(rest) }
   return postgres(url, {
     ...(onRoundTrip === undefined ? {} : { socket: (_options: unknown, host: string, port: number) => countingSocket(host, port, onRoundTrip) as Promise<never> }),
     max: settings.poolSize,
     connect_timeout: seconds(settings.connectTimeoutMs),
     queue_timeout: seconds(settings.poolWaitMs),
+    // Statements from several requests share a connection (pipelined): one stuck behind a lock holds up the ones
+    // queued after it, which the pool wait does not cover. This bounds every statement's wait as a whole.
+    ...(statementTimeoutMs === undefined ? {} : { query_timeout: seconds(settings.poolWaitMs + statementTimeoutMs) }),
     idle_timeout: seconds(settings.idleTimeoutMs),
     // Against a server that is down, attempts back off to ten a second (the driver's default grows to 20 s): a
     // refused connection costs the server nothing, and a replica serves again within 0.1 s of its database.
@@ -55,6 +64,7 @@ export function connect(url: string, options: PoolOptions = {}): Sql {
     connection: {
       application_name: 'rolecall',
       lock_timeout: Math.round(settings.lockTimeoutMs),
+      ...(statementTimeoutMs === undefined ? {} : { statement_timeout: Math.round(statementTimeoutMs) }),
       // A transaction left open by a vanished client must not hold the head lock for ever.
       idle_in_transaction_session_timeout: 60_000,
       // Texts are stored and compared as UTC ISO strings; nothing reads the server's clock.
@@ -83,7 +93,7 @@ function countingSocket(host: string, port: number, onRoundTrip: () => void): Pr
   })
 }
 
-function definedOf(options: Omit<PoolOptions, 'onRoundTrip' | 'readonly'>): Partial<typeof poolDefaults> {
+function definedOf(options: Omit<PoolOptions, 'onRoundTrip' | 'readonly' | 'statementTimeoutMs'>): Partial<typeof poolDefaults> {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<typeof poolDefaults>
 }
 

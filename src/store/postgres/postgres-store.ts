@@ -2,30 +2,15 @@
 import { StoreError } from '../../errors.js'
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
 import { withErrorBoundary } from '../error-boundary.js'
+import type { DumpCounts, DumpPart, LoadProgress } from '../dump.js'
 import type { ResourceQuery, RootSearch } from '../query.js'
-import type {
-  AccessChange,
-  AdminScope,
-  AdminTokenInfo,
-  AuditEntry,
-  AuditVerification,
-  GroupChange,
-  JsonObject,
-  ListResult,
-  LiveSnapshot,
-  MemberRef,
-  SearchHit,
-  Store,
-  StoredGroup,
-  StoredUser,
-  TokenInfo,
-  WriteOptions,
-} from '../store.js'
+import type { AccessChange, AdminScope, AdminTokenInfo, AuditEntry, AuditVerification, GroupChange, JsonObject, ListResult, LiveSnapshot, MemberRef, SearchHit, Store, StoredGroup, StoredUser, TokenInfo, WriteOptions } from '../store.js'
 import { readLiveSnapshot, readUserDirectory, userNameKeys } from './access.js'
 import * as adminTokens from './admin-tokens.js'
 import { exportAuditEntries, verifyAuditChain } from './audit.js'
 import * as breakGlass from './break-glass.js'
 import { connect, displayOf, type PoolOptions, type Sql, type SqlParam } from './connect.js'
+import { dumpStore, loadStore } from './dump.js'
 import { postgresStoreError } from './errors.js'
 import * as groups from './group-writes.js'
 import * as ledger from './ledger.js'
@@ -76,10 +61,7 @@ export class PostgresStore implements Store {
    * started. `first` is read with the lock; `connection`, when given, is created in the same transaction if it is
    * new. Once committed, listeners hear whose access it may have changed.
    */
-  private write<T>(
-    work: (tx: WriteTx, first: unknown) => Promise<WriteResult<T>> | WriteResult<T>,
-    options: { first?: { text: string; params: SqlParam[] }; connection?: string } = {},
-  ): Promise<T> {
+  private write<T>(work: (tx: WriteTx, first: unknown) => Promise<WriteResult<T>> | WriteResult<T>, options: { first?: { text: string; params: SqlParam[] }; connection?: string } = {}): Promise<T> {
     if (this.isClosed) return Promise.reject(new StoreError('store is closed'))
     const written = this.writeInTurn(work, options)
     this.pending.add(written)
@@ -88,10 +70,7 @@ export class PostgresStore implements Store {
     return written
   }
 
-  private async writeInTurn<T>(
-    work: (tx: WriteTx, first: unknown) => Promise<WriteResult<T>> | WriteResult<T>,
-    options: { first?: { text: string; params: SqlParam[] }; connection?: string },
-  ): Promise<T> {
+  private async writeInTurn<T>(work: (tx: WriteTx, first: unknown) => Promise<WriteResult<T>> | WriteResult<T>, options: { first?: { text: string; params: SqlParam[] }; connection?: string }): Promise<T> {
     let locked = () => {}
     const turn = { before: this.lastTurn, locked: () => locked() }
     this.lastTurn = new Promise<void>((resolve) => {
@@ -255,6 +234,18 @@ export class PostgresStore implements Store {
 
   exportAudit(sink: (entry: AuditEntry) => void): Promise<number> {
     return this.sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => exportAuditEntries(tx, sink)) as Promise<number>
+  }
+
+  // ---- dump and load ----
+
+  dump(): AsyncIterable<DumpPart> {
+    if (this.isClosed) throw new StoreError('store is closed')
+    return dumpStore(this.sql)
+  }
+
+  load(parts: AsyncIterable<DumpPart>, options: { onProgress?: (progress: LoadProgress) => void } = {}): Promise<DumpCounts> {
+    if (this.isClosed) return Promise.reject(new StoreError('store is closed'))
+    return loadStore(this.sql, this.display, parts, options.onProgress)
   }
 
   // ---- applied revisions and break-glass grants ----

@@ -66,12 +66,17 @@ export class SqliteCore {
   private readonly knownConnections = new Set<string>()
   private readonly seenConnections = new Set<string>()
   private isClosed = false
+  /** A streamed write (see writeStreamed) holds the write transaction. */
+  private isStreaming = false
   private checkpointer: Worker | undefined
   private userDirectories: UserDirectories | undefined
   /** Set when opened read-only: the one connection is both writer and reader, and every write is refused. */
   private readonly disposeReadOnly: (() => void) | undefined
 
-  constructor(readonly path: string, options: SqliteStoreOptions) {
+  constructor(
+    readonly path: string,
+    options: SqliteStoreOptions,
+  ) {
     const clock = options.clock
     this.clockMs = clock === undefined ? Date.now : () => clock().getTime()
     const durability: Durability = isMemoryPath(path) ? 'none' : (options.durability ?? 'wal-fsync')
@@ -82,25 +87,28 @@ export class SqliteCore {
     } else {
       this.writer = openDatabase(path, { synchronous: durability === 'wal-fsync' ? 'NORMAL' : 'FULL' })
     }
-    const lockWait: LockWait =
-      options.lockWait === 'retry'
-        ? { mode: 'retry', deadlineMs: options.lockDeadlineMs ?? defaultLockDeadlineMs }
-        : { mode: 'block', timeoutMs: options.lockDeadlineMs ?? blockingBusyTimeoutMs }
+    const lockWait: LockWait = options.lockWait === 'retry' ? { mode: 'retry', deadlineMs: options.lockDeadlineMs ?? defaultLockDeadlineMs } : { mode: 'block', timeoutMs: options.lockDeadlineMs ?? blockingBusyTimeoutMs }
     // Opening (migrations) waited as the CLI does; from here on, a server's batcher waits on timers instead.
     if (lockWait.mode === 'retry') this.writer.pragma('busy_timeout = 0')
     else if (lockWait.timeoutMs !== blockingBusyTimeoutMs) this.writer.pragma(`busy_timeout = ${lockWait.timeoutMs}`)
     // WAL lets a second connection read committed state while the writer batches; :memory: cannot be shared.
     this.reader = isMemoryPath(path) || this.disposeReadOnly !== undefined ? this.writer : openDatabase(path, { migrate: false })
-    this.batcher = new WriteBatcher(this.writer, durability, `${path}-wal`, {
-      afterCommit: (isCommitted) => {
-        this.accessChanges.settle(isCommitted, () => this.revisionOf(this.writer))
-        this.audit.forget()
-        if (isCommitted) for (const name of this.seenConnections) this.knownConnections.add(name)
-        this.seenConnections.clear()
-        this.groupsInBatch.clear()
+    this.batcher = new WriteBatcher(
+      this.writer,
+      durability,
+      `${path}-wal`,
+      {
+        afterCommit: (isCommitted) => {
+          this.accessChanges.settle(isCommitted, () => this.revisionOf(this.writer))
+          this.audit.forget()
+          if (isCommitted) for (const name of this.seenConnections) this.knownConnections.add(name)
+          this.seenConnections.clear()
+          this.groupsInBatch.clear()
+        },
+        afterRollbackTo: () => this.forgetBatch(),
       },
-      afterRollbackTo: () => this.forgetBatch(),
-    }, lockWait)
+      lockWait,
+    )
     if (options.backgroundCheckpoint === true && !isMemoryPath(path)) {
       this.writer.pragma('wal_autocheckpoint = 0')
       this.checkpointer = new Worker(new URL('./checkpointer.js', import.meta.url), { workerData: { path, intervalMs: 200 } })
@@ -138,6 +146,7 @@ export class SqliteCore {
   write<T>(work: () => T): Promise<T> {
     if (this.isClosed) return Promise.reject(new StoreError('store is closed'))
     if (this.disposeReadOnly !== undefined) return Promise.reject(new StoreError(`the store ${this.path} was opened for reading only`))
+    if (this.isStreaming) return Promise.reject(new StoreError(`the store ${this.path} is loading a copy; try again once it is done`))
     return this.batcher.run(work)
   }
 
@@ -148,6 +157,33 @@ export class SqliteCore {
     try {
       return run()
     } finally {
+      this.forgetBatch()
+    }
+  }
+
+  /**
+   * Runs `work`, which may await, in one transaction of its own that commits with a full fsync (loading a copy).
+   * Writes through the batcher are refused until it ends: they would land in this transaction.
+   */
+  async writeStreamed<T>(work: () => Promise<T>): Promise<T> {
+    if (this.isClosed) throw new StoreError('store is closed')
+    if (this.disposeReadOnly !== undefined) throw new StoreError(`the store ${this.path} was opened for reading only`)
+    if (this.isStreaming) throw new StoreError(`the store ${this.path} is already loading`)
+    this.batcher.flush()
+    const synchronous = Number(this.writer.pragma('synchronous', { simple: true }))
+    this.isStreaming = true
+    this.writer.pragma('synchronous = FULL')
+    try {
+      this.writer.exec('BEGIN IMMEDIATE')
+      const value = await work()
+      this.writer.exec('COMMIT')
+      return value
+    } catch (error) {
+      if (this.writer.inTransaction) this.writer.exec('ROLLBACK')
+      throw error
+    } finally {
+      this.isStreaming = false
+      this.writer.pragma(`synchronous = ${synchronous}`)
       this.forgetBatch()
     }
   }
@@ -196,7 +232,11 @@ export class SqliteCore {
 
   /** One user's records, IdP groups and memberships (the check API's read). */
   directoryOfUser(userName: string): LiveSnapshot {
-    this.userDirectories ??= new UserDirectories(this.reader, (sql) => this.stmt(this.reader, sql), () => this.revisionOf(this.reader))
+    this.userDirectories ??= new UserDirectories(
+      this.reader,
+      (sql) => this.stmt(this.reader, sql),
+      () => this.revisionOf(this.reader),
+    )
     return this.userDirectories.read(userName)
   }
 

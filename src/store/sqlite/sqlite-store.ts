@@ -2,43 +2,17 @@
 // core.ts holds the connections and the write path, one module per concern does the work, each method delegates.
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
 import { withErrorBoundary } from '../error-boundary.js'
+import type { DumpCounts, DumpPart, LoadProgress } from '../dump.js'
 import type { ResourceQuery, RootSearch } from '../query.js'
-import type {
-  AccessChange,
-  AdminScope,
-  AdminTokenInfo,
-  AuditEntry,
-  AuditVerification,
-  GroupChange,
-  JsonObject,
-  ListResult,
-  LiveSnapshot,
-  MemberRef,
-  SearchHit,
-  Store,
-  StoredGroup,
-  StoredUser,
-  TokenInfo,
-  WriteOptions,
-} from '../store.js'
+import type { AccessChange, AdminScope, AdminTokenInfo, AuditEntry, AuditVerification, GroupChange, JsonObject, ListResult, LiveSnapshot, MemberRef, SearchHit, Store, StoredGroup, StoredUser, TokenInfo, WriteOptions } from '../store.js'
 import { appliedRevisionId, appliedState, listAppliedRevisions, recordApply } from './applied-ledger.js'
 import { exportAuditEntries } from './audit.js'
 import { verifyAuditChain } from './audit-verify.js'
 import { addBreakGlass, listBreakGlass, revokeBreakGlass } from './break-glass.js'
 import { bulkLoad } from './bulk-load.js'
+import { dumpStore, loadStore } from './dump.js'
 import { SqliteCore, type SqliteStoreOptions } from './core.js'
-import {
-  authenticate,
-  authenticateAdmin,
-  createAdminToken,
-  createToken,
-  ensureConnection,
-  listAdminTokens,
-  listConnections,
-  listTokens,
-  revokeAdminToken,
-  revokeToken,
-} from './credentials.js'
+import { authenticate, authenticateAdmin, createAdminToken, createToken, ensureConnection, listAdminTokens, listConnections, listTokens, revokeAdminToken, revokeToken } from './credentials.js'
 import { sqliteStoreError } from './errors.js'
 import { createGroup, deleteGroup, getGroup, modifyGroup, replaceGroup } from './groups.js'
 import { listGroups, listUsers, searchResources } from './listing.js'
@@ -50,7 +24,10 @@ export type { SqliteStoreOptions } from './core.js'
 export class SqliteStore implements Store {
   private readonly core: SqliteCore
 
-  constructor(readonly path: string, options: SqliteStoreOptions = {}) {
+  constructor(
+    readonly path: string,
+    options: SqliteStoreOptions = {},
+  ) {
     this.core = new SqliteCore(path, options)
   }
 
@@ -102,13 +79,7 @@ export class SqliteStore implements Store {
     return modifyUser(this.core, connection, id, () => doc, options, 'user.replace')
   }
 
-  modifyUser(
-    connection: string,
-    id: string,
-    change: (current: StoredUser) => JsonObject,
-    options: WriteOptions,
-    action = 'user.modify',
-  ): Promise<StoredUser> {
+  modifyUser(connection: string, id: string, change: (current: StoredUser) => JsonObject, options: WriteOptions, action = 'user.modify'): Promise<StoredUser> {
     return modifyUser(this.core, connection, id, change, options, action)
   }
 
@@ -138,12 +109,7 @@ export class SqliteStore implements Store {
     return replaceGroup(this.core, connection, id, doc, memberIds, options)
   }
 
-  modifyGroup(
-    connection: string,
-    id: string,
-    change: (current: StoredGroup, loadMembers: () => MemberRef[]) => GroupChange,
-    options: WriteOptions,
-  ): Promise<StoredGroup> {
+  modifyGroup(connection: string, id: string, change: (current: StoredGroup, loadMembers: () => MemberRef[]) => GroupChange, options: WriteOptions): Promise<StoredGroup> {
     return modifyGroup(this.core, connection, id, change, options)
   }
 
@@ -180,6 +146,16 @@ export class SqliteStore implements Store {
   /** Loads users, groups and memberships in one transaction with a single audit entry (benchmarks, imports). */
   bulkLoad(connection: string, users: JsonObject[], groups: { doc: JsonObject; memberIndexes: number[] }[]): { userIds: string[]; groupIds: string[] } {
     return bulkLoad(this.core, connection, users, groups)
+  }
+
+  // ---- dump and load ----
+
+  dump(): AsyncIterable<DumpPart> {
+    return dumpStore(this.core.reader)
+  }
+
+  load(parts: AsyncIterable<DumpPart>, options: { onProgress?: (progress: LoadProgress) => void } = {}): Promise<DumpCounts> {
+    return loadStore(this.core, parts, options.onProgress)
   }
 
   // ---- applied revisions and break-glass grants ----

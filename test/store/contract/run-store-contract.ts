@@ -15,8 +15,24 @@ import { accessChanges } from './access-changes.js'
 import { directoryReads } from './directory-reads.js'
 import { concurrency } from './concurrency.js'
 import { crossObject } from './cross-object.js'
+import { dumpAndLoad } from './dump.js'
 
-const categories: readonly ((contract: Contract) => void)[] = [connectionsAndTokens, users, groups, queries, rootSearches, revisionAndAudit, appliedLedger, breakGlass, adminTokens, accessChanges, directoryReads, concurrency, crossObject]
+const categories: readonly ((contract: Contract) => void)[] = [
+  connectionsAndTokens,
+  users,
+  groups,
+  queries,
+  rootSearches,
+  revisionAndAudit,
+  appliedLedger,
+  breakGlass,
+  adminTokens,
+  accessChanges,
+  directoryReads,
+  concurrency,
+  crossObject,
+  dumpAndLoad,
+]
 
 export function runStoreContract(backend: StoreBackend): void {
   describe(`store contract: ${backend.name}`, () => {
