@@ -31,7 +31,10 @@ export function runProcess(
   })
 }
 
-/** Spawn `node bin/rolecall.js ...args` with NO_COLOR=1 and no inherited ROLECALL_* settings. */
+/** Who the tests act as: commands that write the audit log ask for a person (ROLECALL_ACTOR), as an operator sets it. */
+export const testActor = 'rolecall-tests'
+
+/** Spawn `node bin/rolecall.js ...args` with NO_COLOR=1, ROLECALL_ACTOR=testActor and no other inherited ROLECALL_* settings. */
 export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
-  return runProcess(process.execPath, [cliPath, ...args], { ...options, env: { NO_COLOR: '1', ...options.env } })
+  return runProcess(process.execPath, [cliPath, ...args], { ...options, env: { NO_COLOR: '1', ROLECALL_ACTOR: testActor, ...options.env } })
 }

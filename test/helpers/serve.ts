@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { openDatabase } from '../../src/store/sqlite/open.js'
+import { testActor } from './cli.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const bin = fileURLToPath(new URL('../../bin/rolecall.js', import.meta.url))
@@ -13,10 +14,10 @@ function requireBuild(): void {
   }
 }
 
-/** Runs `rolecall ...args` to completion. */
+/** Runs `rolecall ...args` to completion, as the person testActor (commands that write the audit log ask who). */
 export function runCli(args: string[], env: Record<string, string> = {}) {
   requireBuild()
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1', ...env }, encoding: 'utf8' })
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1', ROLECALL_ACTOR: testActor, ...env }, encoding: 'utf8' })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 

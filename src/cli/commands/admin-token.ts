@@ -3,6 +3,7 @@ import { suggestion } from '../../diag/suggest.js'
 import { UsageError } from '../../errors.js'
 import { adminScopes, type AdminScope, type AdminTokenInfo } from '../../store/store.js'
 import { withStore } from '../desired.js'
+import { requireActor } from '../actor.js'
 import type { Io } from '../io.js'
 import type { Parsed } from '../spec.js'
 import type { adminTokenSpec } from '../specs/operate.js'
@@ -16,7 +17,8 @@ export async function run(args: Parsed<typeof adminTokenSpec>, io: Io): Promise<
       if (scopes.length === 0) throw new UsageError(`admin-token create: give --scope (${adminScopes.join(', ')}); a token gets only what it needs`)
       const bad = scopes.filter((scope) => !(adminScopes as readonly string[]).includes(scope))
       if (bad.length > 0) throw new UsageError(`unknown scope ${bad.join(', ')}; scopes are ${adminScopes.join(', ')}${bad.length === 1 ? suggestion(bad[0] ?? '', adminScopes) : ''}`)
-      const { token, info } = await withStore(db, io, async (store) => store.createAdminToken(scopes as AdminScope[], values.name))
+      const actor = requireActor(values.actor, 'an admin token', io)
+      const { token, info } = await withStore(db, io, async (store) => store.createAdminToken(scopes as AdminScope[], values.name, actor))
       io.out(`Created ${info.id} with scopes ${info.scopes.join(', ')}. This is the only time the token is shown:\n`)
       io.out(`${token}\n`)
       return 0
@@ -35,7 +37,8 @@ export async function run(args: Parsed<typeof adminTokenSpec>, io: Io): Promise<
     case 'revoke': {
       const [id] = args.positionals
       if (id === undefined || args.positionals.length !== 1) throw new UsageError('admin-token revoke: give exactly one token id')
-      const revoked = await withStore(db, io, async (store) => store.revokeAdminToken(id))
+      const actor = requireActor(args.values.actor, 'revoking an admin token', io)
+      const revoked = await withStore(db, io, async (store) => store.revokeAdminToken(id, actor))
       if (!revoked) {
         io.err(`rolecall: no active admin token ${id}\n`)
         return 1

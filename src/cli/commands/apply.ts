@@ -10,6 +10,7 @@ import type { DesiredState } from '../../model/state.js'
 import type { Plan } from '../../schema/generated/plan.js'
 import { readNow } from '../clock.js'
 import { loadDesired } from '../desired.js'
+import { requireActor } from '../actor.js'
 import type { Io } from '../io.js'
 import type { Parsed } from '../spec.js'
 import type { applySpec } from '../specs/review.js'
@@ -57,14 +58,15 @@ export async function run({ values, positionals }: Parsed<typeof applySpec>, io:
     const outcome = await callRemote<ApplyOutcome>(remote, 'POST', '/api/v1/apply', { plan, approvedBy: options.approvedBy, revision: options.commit, author: options.author })
     return report(outcome, plan, io)
   }
-  // Read (and check) what to apply before the store is opened, and so perhaps created.
+  const actor = requireActor(values.actor, 'apply', io)
+  // Read (and check) what to apply before the store is opened.
   const source: { plan: Plan } | { desired: DesiredState } = planPath !== undefined ? { plan: await readPlanFile(resolve(io.cwd, planPath)) } : { desired: await loadDesired(values.dir, io, now) }
   const location = resolveStoreLocation(values.db, io.env, io.cwd)
   await requireStore(location)
   const store = await openStore(location, { use: 'write' })
   try {
-    if ('plan' in source) return report(await applyPlan(source.plan, store, { ...options, actor: 'cli', now }), source.plan, io)
-    const applied = await applyDesired(source.desired, store, { ...options, actor: 'cli', now })
+    if ('plan' in source) return report(await applyPlan(source.plan, store, { ...options, actor, now }), source.plan, io)
+    const applied = await applyDesired(source.desired, store, { ...options, actor, now })
     return report(applied.outcome, applied.plan, io)
   } finally {
     await store.close()

@@ -1,6 +1,7 @@
 // rolecall audit verify|export: check the audit hash chain (and that nothing was cut off its end), or write it as JSON lines for a SIEM.
 import { createWriteStream } from 'node:fs'
 import { UsageError } from '../../errors.js'
+import { parseTimestamp } from '../../model/time.js'
 import { resolveStoreLocation } from '../../server/config.js'
 import { openStore, requireStore } from '../../store/open-store.js'
 import type { AuditVerification } from '../../store/store.js'
@@ -24,6 +25,42 @@ function report(result: AuditVerification, head: string | undefined, io: Io): nu
   return 0
 }
 
+/** --since SEQ (the entries after that one) or --since TIME (those at or after it). */
+function sinceOption(since: string | undefined): { afterSeq: number; at?: Date } {
+  if (since === undefined) return { afterSeq: 0 }
+  if (/^\d+$/.test(since)) return { afterSeq: Number(since) }
+  const at = parseTimestamp(since)
+  if (at === undefined) throw new UsageError(`--since takes an entry's seq (as export prints it) or a date or RFC 3339 time (got "${since}")`)
+  return { afterSeq: 0, at }
+}
+
+/** How often --follow looks for new entries: a read of the entries after the last one, by its key. */
+const followEveryMs = 500
+
+/** Run `poll` every followEveryMs until SIGINT or SIGTERM, then once more so that nothing committed before is missed. */
+async function follow(poll: () => Promise<void>): Promise<void> {
+  let isStopping = false
+  let wake: () => void = () => {}
+  const stop = () => {
+    isStopping = true
+    wake()
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  try {
+    while (!isStopping) {
+      await new Promise<void>((resolveWait) => {
+        wake = resolveWait
+        setTimeout(resolveWait, followEveryMs)
+      })
+      await poll()
+    }
+  } finally {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+  }
+}
+
 export async function run(args: Parsed<typeof auditSpec>, io: Io): Promise<number> {
   const head = args.subcommand === 'verify' ? args.values.head?.toLowerCase() : undefined
   if (args.subcommand === 'verify' && head !== undefined && !/^[0-9a-f]{64}$/.test(head)) {
@@ -36,14 +73,27 @@ export async function run(args: Parsed<typeof auditSpec>, io: Io): Promise<numbe
   try {
     if (args.subcommand === 'verify') return report(await store.verifyAudit(head === undefined ? {} : { head }), head, io)
     const { values } = args
-    if (values.out === undefined) {
-      await store.exportAudit((entry) => io.out(`${JSON.stringify(entry)}\n`))
-      return 0
+    const from = sinceOption(values.since)
+    const file = values.out === undefined ? undefined : createWriteStream(values.out)
+    const write = file === undefined ? io.out : (line: string) => void file.write(line)
+    let afterSeq = from.afterSeq
+    let count = 0
+    // A SIEM shipper resumes with --since LAST_SEQ; with --follow it then keeps reading entries as they commit.
+    const exportNew = async () => {
+      count += await store.exportAudit(
+        (entry) => {
+          afterSeq = entry.seq
+          if (from.at === undefined || Date.parse(entry.at) >= from.at.getTime()) write(`${JSON.stringify(entry)}\n`)
+        },
+        { afterSeq },
+      )
     }
-    const file = createWriteStream(values.out)
-    const count = await store.exportAudit((entry) => file.write(`${JSON.stringify(entry)}\n`))
-    await new Promise<void>((resolveDone, reject) => file.end((error?: Error | null) => (error ? reject(error) : resolveDone())))
-    io.err(`Wrote ${count} audit entries to ${values.out}.\n`)
+    await exportNew()
+    if (values.follow === true) await follow(exportNew)
+    if (file !== undefined) {
+      await new Promise<void>((resolveDone, reject) => file.end((error?: Error | null) => (error ? reject(error) : resolveDone())))
+      io.err(`Wrote ${count} audit entries to ${values.out ?? ''}.\n`)
+    }
     return 0
   } finally {
     await store.close()

@@ -4,6 +4,7 @@ import { parseResourcePattern } from '../../model/resource.js'
 import { parseTimestamp } from '../../model/time.js'
 import { readNow } from '../clock.js'
 import { withStore } from '../desired.js'
+import { requireActor } from '../actor.js'
 import type { Io } from '../io.js'
 import type { Parsed } from '../spec.js'
 import type { breakGlassSpec } from '../specs/operate.js'
@@ -29,8 +30,9 @@ export async function run(args: Parsed<typeof breakGlassSpec>, io: Io): Promise<
       const latest = Math.min(now.getTime(), Date.now()) + maxBreakGlassHours * 3_600_000
       if (until.getTime() > latest) throw new UsageError(`a break-glass grant lasts at most ${maxBreakGlassHours} hours; make a reviewed Grant for longer`)
       if (reason.trim().length < 3) throw new UsageError('--reason must say why (an incident, a ticket)')
+      const actor = requireActor(values.actor ?? values.by, 'a break-glass grant', io)
       const record = await withStore(values.db, io, async (store) =>
-        store.addBreakGlass({ user, actions: values.action ?? [], resource, ...(values.env === undefined ? {} : { env: values.env }), reason, expires: until.toISOString(), createdBy: values.by ?? 'cli' }),
+        store.addBreakGlass({ user, actions: values.action ?? [], resource, ...(values.env === undefined ? {} : { env: values.env }), reason, expires: until.toISOString(), createdBy: actor }),
       )
       io.out(`Created ${record.id}: ${user} may ${record.actions.join(', ')} ${resource} until ${record.expires}. It is reported by \`rolecall drift\` until it expires.\n`)
       return 0
@@ -48,7 +50,8 @@ export async function run(args: Parsed<typeof breakGlassSpec>, io: Io): Promise<
       const { values, positionals } = args
       const [id] = positionals
       if (id === undefined || positionals.length !== 1) throw new UsageError('break-glass revoke: give exactly one id')
-      const revoked = await withStore(values.db, io, async (store) => store.revokeBreakGlass(id, values.by ?? 'cli'))
+      const actor = requireActor(values.actor ?? values.by, 'revoking a break-glass grant', io)
+      const revoked = await withStore(values.db, io, async (store) => store.revokeBreakGlass(id, actor))
       if (!revoked) {
         io.err(`rolecall: no active break-glass grant ${id}\n`)
         return 1

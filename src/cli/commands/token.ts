@@ -5,6 +5,7 @@ import { checkConnectionName, resolveStoreLocation } from '../../server/config.j
 import type { AppliedState } from '../../store/applied.js'
 import { openStore, requireStore } from '../../store/open-store.js'
 import type { Store } from '../../store/store.js'
+import { requireActor } from '../actor.js'
 import type { Io } from '../io.js'
 import type { Parsed } from '../spec.js'
 import type { tokenSpec } from '../specs/operate.js'
@@ -48,12 +49,13 @@ export async function run(args: Parsed<typeof tokenSpec>, io: Io): Promise<numbe
       const { values } = args
       if (values.connection === undefined) throw new UsageError('token create: --connection NAME is required')
       const connection = checkConnectionName(values.connection)
+      const actor = requireActor(values.actor, 'a SCIM token', io)
       // The server (or `npm start`) creates the store: a --db with a typo must not make a second one.
       await requireStore(location)
       const store = await openStore(location, { use: 'write' })
       try {
         await checkNewConnection(store, connection, values.force === true)
-        const { token, info } = await store.createToken(connection)
+        const { token, info } = await store.createToken(connection, actor)
         io.out(`Created ${info.id} for connection "${connection}". This is the only time the token is shown:\n`)
         io.out(`${token}\n`)
       } finally {
@@ -85,10 +87,11 @@ export async function run(args: Parsed<typeof tokenSpec>, io: Io): Promise<numbe
     case 'revoke': {
       const [id] = args.positionals
       if (id === undefined || args.positionals.length !== 1) throw new UsageError('token revoke: give exactly one token id')
+      const actor = requireActor(args.values.actor, 'revoking a SCIM token', io)
       await requireStore(location)
       const store = await openStore(location, { use: 'write' })
       try {
-        if (!(await store.revokeToken(id))) {
+        if (!(await store.revokeToken(id, actor))) {
           io.err(`rolecall: no active token ${id}\n`)
           return 1
         }
@@ -102,6 +105,7 @@ export async function run(args: Parsed<typeof tokenSpec>, io: Io): Promise<numbe
       // A new token for the same connection; the old one stops working at once. Paste the new one into the IdP.
       const [id] = args.positionals
       if (id === undefined || args.positionals.length !== 1) throw new UsageError('token rotate: give exactly one token id')
+      const actor = requireActor(args.values.actor, 'rotating a SCIM token', io)
       await requireStore(location)
       const store = await openStore(location, { use: 'write' })
       try {
@@ -110,8 +114,8 @@ export async function run(args: Parsed<typeof tokenSpec>, io: Io): Promise<numbe
           io.err(`rolecall: no active token ${id}\n`)
           return 1
         }
-        const { token, info } = await store.createToken(old.connection)
-        await store.revokeToken(id)
+        const { token, info } = await store.createToken(old.connection, actor)
+        await store.revokeToken(id, actor)
         io.out(`Created ${info.id} for connection "${old.connection}" and revoked ${id}. This is the only time the token is shown:\n`)
         io.out(`${token}\n`)
       } finally {

@@ -4,7 +4,7 @@ import { dbFlags } from '../../server/db-settings.js'
 import { limitFlags } from '../../server/limits.js'
 import { adminScopes } from '../../store/store.js'
 import { defineCommand } from '../spec.js'
-import { dbOption, dirOption, formatOption } from './shared.js'
+import { actorOption, dbOption, dirOption, formatOption } from './shared.js'
 
 const idArgument = [{ name: 'id', description: 'the id, as list prints it' }] as const
 
@@ -38,6 +38,7 @@ export const tokenSpec = {
       options: {
         connection: { type: 'string', value: 'NAME', description: "the IdP connection, as the Organization's connections name it; required" },
         force: { type: 'boolean', description: 'create it even though the applied Organization does not declare the connection' },
+        actor: actorOption,
       },
       examples: [
         ['rolecall token create --connection okta', 'a token to paste into Okta'],
@@ -55,6 +56,7 @@ export const tokenSpec = {
     rotate: {
       summary: 'a new token for the same connection; the old one stops working at once',
       arguments: idArgument,
+      options: { actor: actorOption },
       examples: [
         ['rolecall token rotate rcs_2', 'rotate token rcs_2'],
         ['rolecall token list && rolecall token rotate ID', 'find the id first'],
@@ -63,6 +65,7 @@ export const tokenSpec = {
     revoke: {
       summary: 'the token stops working at once',
       arguments: idArgument,
+      options: { actor: actorOption },
       examples: [
         ['rolecall token revoke rcs_2', 'revoke token rcs_2'],
         ['rolecall token revoke rcs_2 --db ./data/rolecall.db', 'on a given store'],
@@ -81,6 +84,7 @@ export const adminTokenSpec = {
       options: {
         scope: { type: 'string', value: 'SCOPE', multiple: true, description: `what the token may do: ${adminScopes.join(', ')} (repeat, or separate with commas); required` },
         name: { type: 'string', value: 'NAME', description: 'a name to tell it by in list' },
+        actor: actorOption,
       },
       examples: [
         ['rolecall admin-token create --scope plan --name ci-plan', "for CI's plan step"],
@@ -98,6 +102,7 @@ export const adminTokenSpec = {
     revoke: {
       summary: 'the token stops working at once',
       arguments: idArgument,
+      options: { actor: actorOption },
       examples: [
         ['rolecall admin-token revoke rca_1', 'revoke admin token rca_1'],
         ['rolecall admin-token list && rolecall admin-token revoke ID', 'find the id first'],
@@ -120,7 +125,8 @@ export const breakGlassSpec = {
         env: { type: 'string', value: 'ENV', multiple: true, description: 'only in this environment (repeat for each)' },
         reason: { type: 'string', value: 'TEXT', description: 'why: the incident or ticket; required' },
         expires: { type: 'string', value: 'TIME', description: 'when it ends, a date or RFC 3339 time at most 72 hours away; required' },
-        by: { type: 'string', value: 'NAME', description: 'who made it, kept in the audit log' },
+        actor: actorOption,
+        by: { type: 'string', value: 'NAME', description: 'the same as --actor (older spelling)' },
       },
       examples: [
         ['rolecall break-glass create --user sam@acme.example --action read --resource secret:checkout/key --reason INC-42 --expires 2026-12-08T18:00:00Z', 'read one secret during an incident'],
@@ -137,10 +143,10 @@ export const breakGlassSpec = {
     revoke: {
       summary: 'end a break-glass grant now',
       arguments: idArgument,
-      options: { by: { type: 'string', value: 'NAME', description: 'who revoked it, kept in the audit log' } },
+      options: { actor: actorOption, by: { type: 'string', value: 'NAME', description: 'the same as --actor (older spelling)' } },
       examples: [
         ['rolecall break-glass revoke bg_1', 'end grant bg_1'],
-        ['rolecall break-glass revoke bg_1 --by dana', 'saying who ended it'],
+        ['ROLECALL_ACTOR=dana@acme.example rolecall break-glass revoke bg_1', 'with who you are set once in the environment'],
       ],
     },
   },
@@ -162,10 +168,15 @@ export const auditSpec = {
     },
     export: {
       summary: 'every entry as one JSON line, for a SIEM',
-      options: { out: { type: 'string', value: 'FILE', description: 'write to FILE instead of stdout' } },
+      options: {
+        out: { type: 'string', value: 'FILE', description: 'write to FILE instead of stdout' },
+        since: { type: 'string', value: 'SEQ|TIME', description: 'only the entries after entry SEQ, or at or after TIME (a date or RFC 3339 time)' },
+        follow: { type: 'boolean', description: 'keep running and write each new entry as it commits, until SIGINT or SIGTERM' },
+      },
       examples: [
         ['rolecall audit export > audit.jsonl', 'the whole log'],
-        ['rolecall audit export --out /var/log/rolecall/audit.jsonl', 'to a file'],
+        ['rolecall audit export --since "$(tail -n 1 audit.jsonl | jq .seq)" --follow >> audit.jsonl', 'resume where a SIEM shipper stopped, then stream'],
+        ['rolecall audit export --since 2026-12-01 --out december.jsonl', 'the entries since a date, to a file'],
       ],
     },
   },

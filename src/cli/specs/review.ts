@@ -1,6 +1,6 @@
 // The commands of the review loop: validate, plan, apply, approvals, codeowners, github-comment.
 import { defineCommand } from '../spec.js'
-import { dbOption, dirOption, formatOption, serverOption } from './shared.js'
+import { actorOption, dbOption, dirOption, formatOption, serverOption } from './shared.js'
 
 export const validateSpec = {
   name: 'validate',
@@ -44,6 +44,7 @@ export const applySpec = {
     'approved-by': { type: 'string', value: 'NAME', multiple: true, description: 'an approver of the plan (repeat for each), as `rolecall approvals` prints them' },
     revision: { type: 'string', value: 'SHA', description: 'the git commit being applied, kept in the audit log' },
     author: { type: 'string', value: 'NAME', description: 'the author of the change, kept in the audit log' },
+    actor: { ...actorOption, description: 'who applies, kept in the audit log; required with a local store (through --server the audit names the admin token)' },
   },
   exitCodes: { 0: 'applied, or nothing to apply', 1: 'refused (stale plan, missing approvals, lockout) or failed' },
   examples: [

@@ -19,6 +19,8 @@ export const serverOption = {
   env: 'ROLECALL_SERVER',
 } as const satisfies OptionSpec
 
+export const actorOption = { type: 'string', value: 'NAME', description: 'who you are (a name or e-mail), kept in the audit log; required', env: 'ROLECALL_ACTOR' } as const satisfies OptionSpec
+
 /** `--format` with these choices, the first being the default. */
 export function formatOption<const C extends readonly [string, ...string[]]>(choices: C) {
   return { type: 'string', value: 'FORMAT', description: 'output format', choices, default: choices[0] } as const

@@ -61,8 +61,8 @@ export function withStoreCaches<T extends Store>(store: T, options: StoreCacheOp
       if (connection !== undefined) tokens.remember(token, connection, now, startedAt)
       return connection
     },
-    async revokeToken(id: string): Promise<boolean> {
-      const revoked = await store.revokeToken(id)
+    async revokeToken(id: string, actor?: string): Promise<boolean> {
+      const revoked = await store.revokeToken(id, actor)
       if (revoked) tokens.forgetAll()
       return revoked
     },
@@ -75,8 +75,8 @@ export function withStoreCaches<T extends Store>(store: T, options: StoreCacheOp
       if (found !== undefined) adminTokens.remember(token, found, now, startedAt)
       return found
     },
-    async revokeAdminToken(id: string): Promise<boolean> {
-      const revoked = await store.revokeAdminToken(id)
+    async revokeAdminToken(id: string, actor?: string): Promise<boolean> {
+      const revoked = await store.revokeAdminToken(id, actor)
       if (revoked) adminTokens.forgetAll()
       return revoked
     },

@@ -121,32 +121,32 @@ export class PostgresStore implements Store {
     return (await this.read<{ name: string }>('SELECT name FROM connections ORDER BY name', [])).map((row) => row.name)
   }
 
-  createToken(connection: string): Promise<{ token: string; info: TokenInfo }> {
-    return this.write((tx) => tokens.createToken(tx, connection), { connection })
+  createToken(connection: string, actor?: string): Promise<{ token: string; info: TokenInfo }> {
+    return this.write((tx) => tokens.createToken(tx, connection, actor), { connection })
   }
 
   listTokens(): Promise<TokenInfo[]> {
     return tokens.listTokens(this.sql)
   }
 
-  revokeToken(id: string): Promise<boolean> {
-    return this.write((tx) => tokens.revokeToken(tx, id))
+  revokeToken(id: string, actor?: string): Promise<boolean> {
+    return this.write((tx) => tokens.revokeToken(tx, id, actor))
   }
 
   authenticate(token: string): Promise<string | undefined> {
     return tokens.authenticate(this.sql, token)
   }
 
-  createAdminToken(scopes: readonly AdminScope[], name?: string): Promise<{ token: string; info: AdminTokenInfo }> {
-    return this.write((tx) => adminTokens.createAdminToken(tx, scopes, name))
+  createAdminToken(scopes: readonly AdminScope[], name?: string, actor?: string): Promise<{ token: string; info: AdminTokenInfo }> {
+    return this.write((tx) => adminTokens.createAdminToken(tx, scopes, name, actor))
   }
 
   listAdminTokens(): Promise<AdminTokenInfo[]> {
     return adminTokens.listAdminTokens(this.sql)
   }
 
-  revokeAdminToken(id: string): Promise<boolean> {
-    return this.write((tx) => adminTokens.revokeAdminToken(tx, id))
+  revokeAdminToken(id: string, actor?: string): Promise<boolean> {
+    return this.write((tx) => adminTokens.revokeAdminToken(tx, id, actor))
   }
 
   authenticateAdmin(token: string): Promise<{ id: string; scopes: AdminScope[] } | undefined> {
@@ -232,8 +232,8 @@ export class PostgresStore implements Store {
     return verifyAuditChain(this.sql, options)
   }
 
-  exportAudit(sink: (entry: AuditEntry) => void): Promise<number> {
-    return this.sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => exportAuditEntries(tx, sink)) as Promise<number>
+  exportAudit(sink: (entry: AuditEntry) => void, options: { afterSeq?: number } = {}): Promise<number> {
+    return this.sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => exportAuditEntries(tx, sink, options.afterSeq)) as Promise<number>
   }
 
   // ---- dump and load ----

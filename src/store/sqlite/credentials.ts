@@ -14,7 +14,7 @@ export function listConnections(core: SqliteCore): string[] {
   return (core.stmt(core.reader, 'SELECT name FROM connections ORDER BY name').all() as { name: string }[]).map((row) => row.name)
 }
 
-export function createToken(core: SqliteCore, connection: string): Promise<{ token: string; info: TokenInfo }> {
+export function createToken(core: SqliteCore, connection: string, actor = 'cli'): Promise<{ token: string; info: TokenInfo }> {
   return core.write(() => {
     core.ensureConnectionSync(connection)
     const token = newToken()
@@ -26,7 +26,7 @@ export function createToken(core: SqliteCore, connection: string): Promise<{ tok
       info.hint,
       info.createdAt,
     )
-    core.record({ actor: 'cli', connection, action: 'token.create', resourceType: 'Token', resourceId: info.id, beforeDigest: null, afterDigest: null, detail: null }, false)
+    core.record({ actor, connection, action: 'token.create', resourceType: 'Token', resourceId: info.id, beforeDigest: null, afterDigest: null, detail: null }, false)
     return { token, info }
   })
 }
@@ -42,12 +42,12 @@ export function listTokens(core: SqliteCore): TokenInfo[] {
   }))
 }
 
-export function revokeToken(core: SqliteCore, id: string): Promise<boolean> {
+export function revokeToken(core: SqliteCore, id: string, actor = 'cli'): Promise<boolean> {
   return core.write(() => {
     const row = core.stmt(core.writer, 'SELECT * FROM tokens WHERE id = ? AND revoked_at IS NULL').get(id) as TokenRow | undefined
     if (row === undefined) return false
     core.stmt(core.writer, 'UPDATE tokens SET revoked_at = ? WHERE id = ?').run(core.now(), id)
-    core.record({ actor: 'cli', connection: row.connection, action: 'token.revoke', resourceType: 'Token', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
+    core.record({ actor, connection: row.connection, action: 'token.revoke', resourceType: 'Token', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
     return true
   })
 }
@@ -62,10 +62,10 @@ export function authenticate(core: SqliteCore, token: string): string | undefine
   return row.connection
 }
 
-export function createAdminToken(core: SqliteCore, scopes: readonly AdminScope[], name?: string): Promise<{ token: string; info: AdminTokenInfo }> {
+export function createAdminToken(core: SqliteCore, scopes: readonly AdminScope[], name?: string, actor = 'cli'): Promise<{ token: string; info: AdminTokenInfo }> {
   return core.write(() => {
     const created = insertAdminToken(core.writer, scopes, name, core.now())
-    core.record({ actor: 'cli', connection: null, action: 'admin-token.create', resourceType: 'AdminToken', resourceId: created.info.id, beforeDigest: null, afterDigest: null, detail: { scopes: created.info.scopes } }, false)
+    core.record({ actor, connection: null, action: 'admin-token.create', resourceType: 'AdminToken', resourceId: created.info.id, beforeDigest: null, afterDigest: null, detail: { scopes: created.info.scopes } }, false)
     return created
   })
 }
@@ -74,11 +74,11 @@ export function listAdminTokens(core: SqliteCore): AdminTokenInfo[] {
   return listAdminTokenRows(core.reader)
 }
 
-export function revokeAdminToken(core: SqliteCore, id: string): Promise<boolean> {
+export function revokeAdminToken(core: SqliteCore, id: string, actor = 'cli'): Promise<boolean> {
   return core.write(() => {
     const hash = markAdminTokenRevoked(core.writer, id, core.now())
     const revoked = hash !== undefined
-    if (revoked) core.record({ actor: 'cli', connection: null, action: 'admin-token.revoke', resourceType: 'AdminToken', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
+    if (revoked) core.record({ actor, connection: null, action: 'admin-token.revoke', resourceType: 'AdminToken', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
     return revoked
   })
 }
