@@ -72,7 +72,10 @@ describe('audit export --since and --follow', () => {
     expect((await entries('--since', String(second?.seq))).map((entry) => entry.seq)).toEqual(all.slice(2).map((entry) => entry.seq))
     expect(await entries('--since', '2999-01-01')).toEqual([])
     expect((await entries('--since', all[0]?.at ?? '')).length).toBe(all.length)
-    expect(await runCli(['audit', 'export', '--db', db, '--since', 'yesterday'])).toMatchObject({ code: 1, stderr: expect.stringContaining('--since takes an entry\'s seq (as export prints it) or a date or RFC 3339 time (got "yesterday")') })
+    expect(await runCli(['audit', 'export', '--db', db, '--since', 'yesterday'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('--since takes an entry\'s seq (as export prints it) or a date or RFC 3339 time (got "yesterday")'),
+    })
   })
 
   it('streams each new entry as it commits, and stops cleanly on SIGTERM', async () => {

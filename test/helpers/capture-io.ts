@@ -1,7 +1,7 @@
 // An Io that keeps what a command writes, for running main() in the test process.
 import type { Io } from '../../src/cli/io.js'
 
-export function captureIo(environment: NodeJS.ProcessEnv = {}): Io & { stdout: string; stderr: string } {
+export function captureIo(environment: NodeJS.ProcessEnv = {}, settings: Partial<Pick<Io, 'cwd' | 'isTty' | 'isErrTty'>> = {}): Io & { stdout: string; stderr: string } {
   const io = {
     stdout: '',
     stderr: '',
@@ -10,6 +10,7 @@ export function captureIo(environment: NodeJS.ProcessEnv = {}): Io & { stdout: s
     env: environment,
     cwd: process.cwd(),
     isTty: false,
+    ...settings,
   }
   return io
 }

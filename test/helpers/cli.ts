@@ -12,11 +12,7 @@ export type CliResult = { code: number | null; stdout: string; stderr: string }
  * null` there is no stdin at all: git and short scripts exit before they would read one, and writing to their closed
  * stdin would fail the test run with EPIPE.
  */
-export function runProcess(
-  command: string,
-  args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string>; input?: string | null; user?: { uid: number; gid: number } } = {},
-): Promise<CliResult> {
+export function runProcess(command: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string | null; user?: { uid: number; gid: number } } = {}): Promise<CliResult> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...options.env }
   return new Promise((resolve, reject) => {
     // With `user` (as root), the child runs as that user, with no supplementary groups (libuv drops them).

@@ -35,15 +35,17 @@ export type RunningServer = {
   child: ChildProcess
   /** Every stdout line so far (JSON log lines). */
   lines: string[]
+  /** Everything written to stderr so far. */
+  stderr: () => string
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
 /** Starts `rolecall serve --port 0` and resolves once it logs the port it bound. */
-export function startServer(db: string, extraArgs: string[] = []): Promise<RunningServer> {
+export function startServer(db: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<RunningServer> {
   requireBuild()
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--db', db, ...extraArgs], {
     cwd: root,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const lines: string[] = []
@@ -62,7 +64,7 @@ export function startServer(db: string, extraArgs: string[] = []): Promise<Runni
         try {
           const entry = JSON.parse(line) as { msg?: string; port?: number }
           if (entry.msg === 'listening' && typeof entry.port === 'number') {
-            resolve({ url: `http://127.0.0.1:${entry.port}`, port: entry.port, child, lines, exited })
+            resolve({ url: `http://127.0.0.1:${entry.port}`, port: entry.port, child, lines, stderr: () => stderr, exited })
           }
         } catch {
           // not a log line

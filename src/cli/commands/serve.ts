@@ -7,32 +7,12 @@ import { LogBuffer } from '../../server/log-buffer.js'
 import { resolveHost, resolvePort, resolveStoreLocation } from '../../server/config.js'
 import { resolveDbSettings } from '../../server/db-settings.js'
 import { applyServerLimits, resolveServerLimits } from '../../server/limits.js'
-import { openStore, type StoreConnectionSettings } from '../../store/open-store.js'
-import type { StoreLocation } from '../../store/location.js'
+import { openStore } from '../../store/open-store.js'
+import { UsageError } from '../../errors.js'
 import type { Io } from '../io.js'
 import type { Parsed } from '../spec.js'
 import type { serveSpec } from '../specs/operate.js'
-import { readNow } from '../clock.js'
-import { loadDesired } from '../desired.js'
-
-/**
- * First start (`npm start`): validate the access directory, create its SCIM connections, and when the store has
- * no SCIM token yet, create one for the first connection and print it, once, before the JSON log begins.
- */
-async function bootstrap(dir: string | undefined, location: StoreLocation, connection: StoreConnectionSettings, io: Io): Promise<void> {
-  const desired = await loadDesired(dir, io, readNow(io.env))
-  const connections = desired.organization?.doc.connections.map((connection) => connection.name) ?? []
-  const store = await openStore(location, { use: 'write', connection })
-  try {
-    for (const connection of connections) await store.ensureConnection(connection)
-    const [first] = connections
-    if (first === undefined || (await store.listTokens()).length > 0) return
-    const { token, info } = await store.createToken(first)
-    io.out(`rolecall: created SCIM token ${info.id} for connection "${first}". It is shown only this once; give it to your IdP:\n${token}\n`)
-  } finally {
-    await store.close()
-  }
-}
+import { bootstrap } from '../bootstrap.js'
 
 /** pino's `isoTime`, formatting the time once per millisecond rather than once per line. */
 function isoTimeOncePerMs(): () => string {
@@ -82,7 +62,8 @@ export async function run({ values }: Parsed<typeof serveSpec>, io: Io): Promise
   const hostname = resolveHost(values.host, io.env)
   const limits = resolveServerLimits(values, io.env)
   const connection = resolveDbSettings(values, io.env)
-  if (values.bootstrap === true) await bootstrap(values.dir, location, connection, io)
+  if (values['token-file'] !== undefined && values.bootstrap !== true) throw new UsageError('--token-file is where --bootstrap writes the SCIM tokens it makes; give --bootstrap too')
+  if (values.bootstrap === true) await bootstrap({ dir: values.dir, location, connection, tokenFile: values['token-file'] }, io)
 
   // Lines are buffered up to 32 KiB (one write per ~150 requests, not per request) and flushed every 250 ms.
   const destination = new LogBuffer(1, 32 * 1024)

@@ -19,13 +19,7 @@ export function createToken(core: SqliteCore, connection: string, actor = 'cli')
     core.ensureConnectionSync(connection)
     const token = newToken()
     const info: TokenInfo = { id: newTokenId(), connection, hint: tokenHint(token), createdAt: core.now() }
-    core.stmt(core.writer, 'INSERT INTO tokens (id, connection, hash, hint, created_at) VALUES (?, ?, ?, ?, ?)').run(
-      info.id,
-      connection,
-      hashToken(token),
-      info.hint,
-      info.createdAt,
-    )
+    core.stmt(core.writer, 'INSERT INTO tokens (id, connection, hash, hint, created_at) VALUES (?, ?, ?, ?, ?)').run(info.id, connection, hashToken(token), info.hint, info.createdAt)
     core.record({ actor, connection, action: 'token.create', resourceType: 'Token', resourceId: info.id, beforeDigest: null, afterDigest: null, detail: null }, false)
     return { token, info }
   })
@@ -55,9 +49,7 @@ export function revokeToken(core: SqliteCore, id: string, actor = 'cli'): Promis
 /** The connection a SCIM token belongs to, or undefined for an unknown or revoked one. Compared in constant time. */
 export function authenticate(core: SqliteCore, token: string): string | undefined {
   const hash = hashToken(token)
-  const row = core.stmt(core.reader, 'SELECT hash, connection, revoked_at FROM tokens WHERE hash = ?').get(hash) as
-    | Pick<TokenRow, 'hash' | 'connection' | 'revoked_at'>
-    | undefined
+  const row = core.stmt(core.reader, 'SELECT hash, connection, revoked_at FROM tokens WHERE hash = ?').get(hash) as Pick<TokenRow, 'hash' | 'connection' | 'revoked_at'> | undefined
   if (row === undefined || row.revoked_at !== null || !sameHash(row.hash, hash)) return undefined
   return row.connection
 }
