@@ -51,7 +51,7 @@ export async function run({ values, positionals }: Parsed<typeof applySpec>, io:
   const [planPath] = positionals
   if (planPath !== undefined && values.dir !== undefined) throw new UsageError('give a plan file or --dir, not both')
   const now = readNow(io.env)
-  const remote = remoteOption(values.server, values.db, io)
+  const remote = remoteOption(values.server, values.db, io, values.insecure === true)
   const options = { approvedBy: values['approved-by'] ?? [], commit: values.revision ?? null, author: values.author ?? null }
   if (remote !== undefined) {
     const plan = planPath !== undefined ? await readPlanFile(resolve(io.cwd, planPath)) : await callRemote<Plan>(remote, 'POST', '/api/v1/plans', { documents: stateDocuments(await loadDesired(values.dir, io, now)) })

@@ -23,7 +23,7 @@ export async function run({ values }: Parsed<typeof driftSpec>, io: Io): Promise
   const dir = values.dir ?? envSetting(io.env, 'ROLECALL_ACCESS_DIR') ?? 'access'
   let desired: DesiredState | undefined
   if (values.dir !== undefined || existsSync(resolve(io.cwd, dir))) desired = await loadDesired(dir, io, now)
-  const remote = remoteOption(values.server, values.db, io)
+  const remote = remoteOption(values.server, values.db, io, values.insecure === true)
   const report =
     remote !== undefined
       ? await callRemote<DriftReport>(remote, 'POST', '/api/v1/drift', { limit, ...(values.since === undefined ? {} : { since: values.since }), ...(desired === undefined ? {} : { documents: stateDocuments(desired) }) })

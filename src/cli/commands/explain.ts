@@ -45,7 +45,7 @@ export async function run({ values }: Parsed<typeof explainSpec>, io: Io): Promi
     ...(values.permission === undefined ? {} : { permission: values.permission }),
     ...(values.action === undefined ? {} : { action: values.action, resource: values.resource ?? '' }),
   })
-  const remote = remoteOption(values.server, values.db, io)
+  const remote = remoteOption(values.server, values.db, io, values.insecure === true)
   let result: Holdings | Answer
   if (remote !== undefined) {
     result = await callRemote<Holdings | Answer>(remote, 'POST', '/api/v1/explain', body)

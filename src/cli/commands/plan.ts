@@ -19,7 +19,7 @@ export async function run({ values }: Parsed<typeof planSpec>, io: Io): Promise<
   const { format } = values
   const now = readNow(io.env)
   const desired = await loadDesired(values.dir, io, now)
-  const remote = remoteOption(values.server, values.db, io)
+  const remote = remoteOption(values.server, values.db, io, values.insecure === true)
   const plan = remote === undefined ? await makePlanConcurrently(desired, await withStore(values.db, io, readPlanBase), now) : await callRemote<Plan>(remote, 'POST', '/api/v1/plans', { documents: stateDocuments(desired) })
   if (values.out !== undefined) await writeFile(resolve(io.cwd, values.out), renderPlanJson(plan))
   switch (format) {

@@ -19,7 +19,7 @@ export async function run({ values, positionals }: Parsed<typeof whoCanSpec>, io
   const now = readNow(io.env)
   const [first = '', second] = positionals
   const body = questionBody(values, second === undefined ? { permission: first } : { action: first, resource: second })
-  const remote = remoteOption(values.server, values.db, io)
+  const remote = remoteOption(values.server, values.db, io, values.insecure === true)
   let result: WhoCan
   if (remote !== undefined) {
     result = await callRemote<WhoCan>(remote, 'POST', '/api/v1/who-can', body)

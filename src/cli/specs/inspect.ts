@@ -1,6 +1,6 @@
 // The commands that read access without changing it: drift, explain, who-can, test, import, demo.
 import { defineCommand } from '../spec.js'
-import { dbOption, dirOption, formatOption, serverOption } from './shared.js'
+import { dbOption, dirOption, formatOption, serverOption, insecureOption } from './shared.js'
 
 export const driftSpec = {
   name: 'drift',
@@ -9,9 +9,10 @@ export const driftSpec = {
     dir: { ...dirOption, description: 'the access directory, to report what differs from it too (used when it exists)' },
     db: dbOption,
     server: serverOption,
+    insecure: insecureOption,
     since: { type: 'string', value: 'REVISION', description: 'compare with this applied revision instead of the last' },
     format: formatOption(['text', 'json']),
-    limit: { type: 'string', value: 'N', description: 'list at most N access changes (0 for all)', defaultText: '50' },
+    limit: { type: 'string', value: 'N', description: 'list at most N access changes (0 for all)', defaultText: '10000' },
   },
   exitCodes: { 0: 'no drift that needs attention', 1: 'errors', 2: 'drift that needs attention (high risk or above, or break-glass)' },
   examples: [
@@ -24,6 +25,7 @@ const questionOptions = {
   dir: { ...dirOption, description: 'answer from the access files (on live memberships) instead of the last apply' },
   db: dbOption,
   server: serverOption,
+  insecure: insecureOption,
   files: { type: 'boolean', description: 'answer from the access files in the default directory' },
   env: { type: 'string', value: 'ENV', description: 'the environment of the resource (e.g. production)' },
   tag: { type: 'string', value: 'TAG', multiple: true, description: 'a tag the resource carries (repeat for each)' },

@@ -1,6 +1,6 @@
 // The commands of the review loop: validate, plan, apply, approvals, codeowners, github-comment.
 import { defineCommand } from '../spec.js'
-import { actorOption, dbOption, dirOption, formatOption, serverOption } from './shared.js'
+import { actorOption, dbOption, dirOption, formatOption, serverOption, insecureOption } from './shared.js'
 
 export const validateSpec = {
   name: 'validate',
@@ -21,6 +21,7 @@ export const planSpec = {
     dir: dirOption,
     db: dbOption,
     server: serverOption,
+    insecure: insecureOption,
     format: { ...formatOption(['text', 'markdown', 'json']), description: 'output format: text, markdown (a pull-request comment) or json' },
     out: { type: 'string', value: 'FILE', description: 'also save the plan as JSON, for `rolecall apply FILE`' },
     'detailed-exitcode': { type: 'boolean', description: 'exit 2 when the plan has changes, 0 when it has none' },
@@ -41,6 +42,7 @@ export const applySpec = {
     dir: dirOption,
     db: dbOption,
     server: serverOption,
+    insecure: insecureOption,
     'approved-by': { type: 'string', value: 'NAME', multiple: true, description: 'an approver of the plan (repeat for each), as `rolecall approvals` prints them' },
     revision: { type: 'string', value: 'SHA', description: 'the git commit being applied, kept in the audit log' },
     author: { type: 'string', value: 'NAME', description: 'the author of the change, kept in the audit log' },
