@@ -1,8 +1,9 @@
 // Answers access questions for the check API from the applied state and the live directory.
 //
 // Each user's effective access is computed once (UserAccessCompiler: one lookup per IdP group they are in) and
-// kept until something that could change it is committed. The store tells this process which users its own
-// writes touched; a write by another process moves the store revision without telling, and empties the cache.
+// kept until something that could change it is committed. The store's feed tells which users each write touched,
+// this process's at once and other processes' within its delay; a write the feed names nobody for (or one it has
+// not told by the next look at the store revision) empties the cache.
 // With `warm`, every user of the directory is computed in the background after start and after the cache is
 // emptied, in slices that leave the event loop free for requests.
 import { activeBreakGlass } from '../apply/store-base.js'
@@ -42,8 +43,8 @@ export type CheckServiceOptions = {
   /** Compute every user's access in the background after `start()` and whenever the cache is emptied. */
   warm?: boolean
   /**
-   * Look for writes by other processes (an apply or break-glass grant from the CLI) at most this often, in
-   * milliseconds; 0 looks on every request. Writes through this process's store are seen at once either way.
+   * Look at the store revision at most this often, in milliseconds (0: on every request): a revision the feed has
+   * not told by the following look empties the cache. Writes the feed tells are seen as soon as it tells them.
    */
   foreignWritesEveryMs?: number
   /** Users kept at most (about 1 KB each at 20 IdP groups per user); warming stops there. Default 500,000. */
@@ -69,6 +70,8 @@ export class CheckService {
   private knownRevision = -1
   /** When (performance.now()) the store revision was last read. */
   private revisionReadAt = Number.NEGATIVE_INFINITY
+  /** A revision read ahead of the feed: if the feed has not reached it by the next look, the cache is emptied. */
+  private untoldRevision: number | undefined
   /** Counts invalidations: a result computed across one is not kept. */
   private epoch = 0
   /** Counts the times the cache was emptied: warming goes round again when it was emptied meanwhile. */
@@ -172,11 +175,20 @@ export class CheckService {
   private async readRevision(readAt: number): Promise<void> {
     this.revisionReadAt = readAt
     const revision = await this.store.revision()
-    if (revision !== this.knownRevision) {
-      this.knownRevision = revision
-      this.isAppliedStale = true
-      this.clear()
+    if (revision <= this.knownRevision) {
+      this.untoldRevision = undefined
+      return
     }
+    // A write committed elsewhere is told by the feed soon; one still untold a look later was missed.
+    const isMissed = this.knownRevision === -1 || (this.options.foreignWritesEveryMs ?? 0) === 0 || (this.untoldRevision !== undefined && this.untoldRevision > this.knownRevision)
+    if (!isMissed) {
+      this.untoldRevision = revision
+      return
+    }
+    this.untoldRevision = undefined
+    this.knownRevision = revision
+    this.isAppliedStale = true
+    this.clear()
   }
 
   /**
@@ -316,7 +328,7 @@ export class CheckService {
   private warm(): void {
     if (this.warming !== undefined || this.isClosed) return
     const run = async () => {
-      for (let clears = -1; clears !== this.clears && !this.isClosed; ) {
+      for (let clears = -1; clears !== this.clears && !this.isClosed;) {
         clears = this.clears
         const compiled = await this.sync()
         const compiler = compiled?.compiler

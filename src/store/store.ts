@@ -208,12 +208,31 @@ export interface AccessFeed {
   /** Every userName in the directory, lower-cased, once each: what a per-user cache warms. */
   userNameKeys(): Promise<string[]>
   /**
-   * Calls `listener` after each committed write made through this store object that may change someone's access,
-   * with the revision it reached and whose records it touched; returns a function that stops the calls. Writes
-   * by other processes are not told: a cache compares `revision()` with the last revision it heard of.
+   * Calls `listener` after each committed write to the underlying store that may change someone's access, with the
+   * revisions it went from and to and whose records it touched; returns a function that stops the calls.
+   *
+   * A write through this object is told once it commits, before its promise settles. A write through any other
+   * object (another replica, a CLI process) is told within `feedDelayMs` of its commit, in commit order: PostgreSQL
+   * hears its notice (LISTEN/NOTIFY); SQLite looks for other connections' commits every `sqlitePollMs`. Where the
+   * object cannot know whose records such a write touched (notices missed while its listening connection was lost,
+   * a notice too large, SQLite), it catches up from the last write it accounted for and tells one change with
+   * `all`. So a listener that tracks `from`/`revision` never misses a write, and one that hears `all` starts over.
+   * Token writes are not told here (see onCredentialChange); a refused or rolled-back write tells nothing.
    */
   onAccessChange(listener: (change: AccessChange) => void): () => void
+  /**
+   * Calls `listener` after a SCIM or admin token was revoked, through this object (once committed) or any other
+   * (within `feedDelayMs`, or on catching up after notices were missed): a cache of accepted tokens asks the store
+   * again for every token. Returns a function that stops the calls.
+   */
+  onCredentialChange(listener: () => void): () => void
 }
+
+/** How long after a commit through another store object its feed listeners are told, at most, while the database answers. */
+export const feedDelayMs = 1000
+
+/** How often a SQLite store object with feed listeners looks for commits by other connections to its file. */
+export const sqlitePollMs = 100
 
 /** The live store: every role in one object. Every method is async so that a database server can implement it. */
 export interface Store extends ScimDirectory, Credentials, AppliedLedger, AuditTrail, AccessFeed, StoreDump {

@@ -73,19 +73,29 @@ describe('postgres store: write transactions', () => {
     const pool = connect(url, { poolSize: 2 })
     try {
       let attempts = 0
-      const retried = await runWrite(pool, () => '2026-01-01T00:00:00.000Z', async (tx) => {
-        attempts++
-        if (attempts < 3) throw Object.assign(new Error(attempts === 1 ? 'could not serialize access' : 'deadlock detected'), { code: attempts === 1 ? '40001' : '40P01' })
-        tx.audit({ actor: 'cli', connection: null, action: 'test', resourceType: null, resourceId: null, beforeDigest: null, afterDigest: null, detail: null })
-        return 'done'
-      })
+      const retried = await runWrite(
+        pool,
+        () => '2026-01-01T00:00:00.000Z',
+        'test',
+        async (tx) => {
+          attempts++
+          if (attempts < 3) throw Object.assign(new Error(attempts === 1 ? 'could not serialize access' : 'deadlock detected'), { code: attempts === 1 ? '40001' : '40P01' })
+          tx.audit({ actor: 'cli', connection: null, action: 'test', resourceType: null, resourceId: null, beforeDigest: null, afterDigest: null, detail: null })
+          return 'done'
+        },
+      )
       expect(retried.value).toBe('done')
       expect(attempts).toBe(3)
       let failures = 0
-      const refused = runWrite(pool, () => 'now', async () => {
-        failures++
-        throw Object.assign(new Error('duplicate key'), { code: '23505' })
-      })
+      const refused = runWrite(
+        pool,
+        () => 'now',
+        'test',
+        async () => {
+          failures++
+          throw Object.assign(new Error('duplicate key'), { code: '23505' })
+        },
+      )
       await expect(refused).rejects.toThrow('duplicate key')
       expect(failures).toBe(1)
       // Nothing of the failed attempts was kept: one entry, the head at its revision.
@@ -97,7 +107,7 @@ describe('postgres store: write transactions', () => {
   })
 })
 
-describe('postgres store: the audit log\'s guards', () => {
+describe("postgres store: the audit log's guards", () => {
   it('keeps the log append-only and its recorded head moving forward only, whoever writes', async () => {
     const url = await freshDatabase()
     await open(url)

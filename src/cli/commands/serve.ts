@@ -8,6 +8,7 @@ import { resolveHost, resolvePort, resolveStoreLocation } from '../../server/con
 import { resolveDbSettings } from '../../server/db-settings.js'
 import { applyServerLimits, resolveServerLimits } from '../../server/limits.js'
 import { openStore } from '../../store/open-store.js'
+import { feedDelayMs } from '../../store/store.js'
 import { UsageError } from '../../errors.js'
 import type { Io } from '../io.js'
 import type { Parsed } from '../spec.js'
@@ -72,7 +73,7 @@ export async function run({ values }: Parsed<typeof serveSpec>, io: Io): Promise
   const logger = pino({ base: { service: 'rolecall' }, timestamp: isoTimeOncePerMs() }, destination)
   // Retry, not block, on another process's write lock: a blocking wait would stall every request (see batcher.ts).
   const store = await openStore(location, { use: 'serve', connection })
-  const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: 50 } })
+  const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: feedDelayMs } })
   // No path or header of a refused request is logged: they may hold a token.
   const onRefused = (refusal: { status: number; code: string | undefined }) => logger.info(refusal, 'request refused before routing')
   const { server, beginStopping } = createNodeServer(pipeline, (error) => logger.error({ err: error }, 'unexpected error'), onRefused)

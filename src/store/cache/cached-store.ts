@@ -14,17 +14,18 @@ export type StoreCacheOptions = {
   maxUsers?: number
 }
 
-/** What a decorated store adds: a way for a change feed to drop what the caches hold. */
+/** What a decorated store adds: what its change feed calls to drop what the caches hold (tests call them too). */
 export type StoreCaches = {
   /** Tokens were revoked elsewhere: ask the store again for every token. */
   forgetTokens(): void
-  /** These users were written elsewhere: read them from the store again. */
-  forgetUsers(ids: readonly string[]): void
+  /** These users (or, with `all`, every user) were written elsewhere: read them from the store again. */
+  forgetUsers(ids: readonly string[] | 'all'): void
 }
 
 /**
  * `store` with its reads of tokens and users cached. Writes through the decorated store keep the caches right at
- * once; writes elsewhere are seen within the ttls, or at once when a change feed calls `forgetTokens`/`forgetUsers`.
+ * once; writes elsewhere are told by the store's feed (onCredentialChange, onAccessChange: within `feedDelayMs`),
+ * and the ttls bound what a feed that cannot hear (its database unreachable) leaves cached.
  */
 export function withStoreCaches<T extends Store>(store: T, options: StoreCacheOptions = {}): T & StoreCaches {
   const tokens = new AcceptedTokens<string>(options.tokenTtlMs ?? 2000)
@@ -109,12 +110,15 @@ export function withStoreCaches<T extends Store>(store: T, options: StoreCacheOp
       tokens.forgetAll()
       adminTokens.forgetAll()
     },
-    forgetUsers(ids: readonly string[]): void {
+    forgetUsers(ids: readonly string[] | 'all'): void {
+      if (ids === 'all') return users.forgetAll()
       for (const id of ids) {
         users.writeStarts(id)
         users.writeEnds(id)
       }
     },
   }
+  store.onCredentialChange(() => decorated.forgetTokens())
+  store.onAccessChange((change) => decorated.forgetUsers(change.all ? 'all' : change.userIds))
   return Object.assign(Object.create(store) as T, decorated) as T & StoreCaches
 }

@@ -71,6 +71,14 @@ export class UserCache {
     if (typeof userName === 'string') this.byName.set(`${user.connection}\0${userName.toLowerCase()}`, user.id)
   }
 
+  /** Anyone may have been written elsewhere: nothing cached is served, and no read that began before now is kept. */
+  forgetAll(): void {
+    this.byId.clear()
+    this.byName.clear()
+    this.writtenAt.clear()
+    this.floor = ++this.tick
+  }
+
   /** A write to the user begins: it must not be served from the cache from now on. */
   writeStarts(id: string): void {
     this.writing.set(id, (this.writing.get(id) ?? 0) + 1)

@@ -24,7 +24,7 @@ export async function revokeAdminToken(tx: WriteTx, id: string, actor = 'cli'): 
   const rows = await tx.query('UPDATE admin_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING id', [tx.now, id])
   if (rows.length === 0) return { value: false }
   tx.audit({ actor, connection: null, action: 'admin-token.revoke', resourceType: 'AdminToken', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
-  return { value: true }
+  return { value: true, touched: { isRevoked: true } }
 }
 
 /** The admin token's id and scopes, or undefined for an unknown, revoked or non-admin token (constant-time compare). */

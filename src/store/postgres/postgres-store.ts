@@ -1,15 +1,18 @@
 // The PostgreSQL Store: a pool of connections; every write one transaction serialised on the store's head row.
+import { randomUUID } from 'node:crypto'
 import { StoreError } from '../../errors.js'
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from '../applied.js'
 import { withErrorBoundary } from '../error-boundary.js'
 import type { DumpCounts, DumpPart, LoadProgress } from '../dump.js'
+import { FeedListeners } from '../feed.js'
 import type { ResourceQuery, RootSearch } from '../query.js'
 import type { AccessChange, AdminScope, AdminTokenInfo, AuditEntry, AuditVerification, GroupChange, JsonObject, ListResult, LiveSnapshot, MemberRef, SearchHit, Store, StoredGroup, StoredUser, TokenInfo, WriteOptions } from '../store.js'
 import { readLiveSnapshot, readUserDirectory, userNameKeys } from './access.js'
 import * as adminTokens from './admin-tokens.js'
 import { exportAuditEntries, verifyAuditChain } from './audit.js'
 import * as breakGlass from './break-glass.js'
-import { connect, displayOf, type PoolOptions, type Sql, type SqlParam } from './connect.js'
+import { ChangeListener } from './change-listener.js'
+import { connect, displayOf, poolDefaults, type PoolOptions, type Sql, type SqlParam } from './connect.js'
 import { dumpStore, loadStore } from './dump.js'
 import { postgresStoreError } from './errors.js'
 import * as groups from './group-writes.js'
@@ -18,7 +21,7 @@ import { listResources, searchResources } from './lists.js'
 import { migrate, requireSchema, schemaVersion } from './migrations.js'
 import { groupsColumn, membersColumn, resourceColumns, toGroup, toUser, type ResourceRow } from './rows.js'
 import * as tokens from './tokens.js'
-import { runWrite, type WriteResult, type WriteTx } from './transaction.js'
+import { runWrite, touchedUsers, type WriteResult, type WriteTx } from './transaction.js'
 import * as users from './user-writes.js'
 
 export type PostgresStoreOptions = PoolOptions & {
@@ -32,12 +35,18 @@ export type PostgresStoreOptions = PoolOptions & {
 
 export class PostgresStore implements Store {
   private readonly clock: () => Date
-  private readonly listeners = new Set<(change: AccessChange) => void>()
+  /** This object's name in the notices its writes send: its own notices tell it nothing. */
+  private readonly origin = randomUUID()
+  private readonly listeners = new FeedListeners()
+  /** Hears other processes' writes; started by the first listener. */
+  private readonly changes: ChangeListener
   /** Connections known to be committed (connections are never deleted): a create needs no insert for them. */
   private readonly knownConnections = new Set<string>()
   private isClosed = false
   /** Settles once the last write started holds the head lock (or gave up): the next one asks after it. */
   private lastTurn: Promise<void> = Promise.resolve()
+  /** Settles once the last write started has told its listeners (or failed): the next one tells after it. */
+  private lastTold: Promise<void> = Promise.resolve()
   /** Writes started and not yet settled: close() lets them commit first. */
   private readonly pending = new Set<Promise<unknown>>()
 
@@ -47,6 +56,7 @@ export class PostgresStore implements Store {
     options: PostgresStoreOptions = {},
   ) {
     this.clock = options.clock ?? (() => new Date())
+    this.changes = new ChangeListener(sql, this.origin, this.listeners)
   }
 
   private now = (): string => this.clock().toISOString()
@@ -76,30 +86,39 @@ export class PostgresStore implements Store {
     this.lastTurn = new Promise<void>((resolve) => {
       locked = resolve
     })
+    // Listeners hear writes in the order they took the lock (their commit order), whichever answer arrives first.
+    const toldBefore = this.lastTold
+    let told = () => {}
+    this.lastTold = new Promise<void>((resolve) => {
+      told = resolve
+    })
     const { connection } = options
-    const { value, tx } = await runWrite(
-      this.sql,
-      this.now,
-      async (tx, [found]) => {
-        if (connection !== undefined) await this.ensureConnectionIn(tx, connection)
-        return work(tx, found)
-      },
-      options.first,
-      turn,
-    )
-    if (connection !== undefined) this.knownConnections.add(connection)
-    const touched = value.touched
-    if (this.listeners.size > 0 && (touched !== undefined || tx.revision !== tx.head.revision)) {
-      const change: AccessChange = {
-        from: tx.head.revision,
-        revision: tx.revision,
-        all: touched?.all === true,
-        userIds: [...new Set(touched?.userIds ?? [])],
-        userNames: [...new Set((touched?.userNames ?? []).map((name) => name.toLowerCase()))],
+    try {
+      const { value, tx } = await runWrite(
+        this.sql,
+        this.now,
+        this.origin,
+        async (tx, [found]) => {
+          if (connection !== undefined) await this.ensureConnectionIn(tx, connection)
+          const result = await work(tx, found)
+          tx.touched = result.touched
+          return result
+        },
+        options.first,
+        turn,
+      )
+      if (connection !== undefined) this.knownConnections.add(connection)
+      await toldBefore
+      if (this.listeners.size > 0) {
+        const { isRevoked, ...users } = touchedUsers(value.touched)
+        if (isRevoked) this.listeners.tellCredentials()
+        if (users.all || users.userIds.length > 0 || users.userNames.length > 0 || tx.revision !== tx.head.revision) this.listeners.tellAccess({ from: tx.head.revision, revision: tx.revision, ...users })
       }
-      for (const listener of this.listeners) listener(change)
+      return value.value
+    } finally {
+      // A failed write tells nothing, but the next one still waits for the writes before it.
+      void toldBefore.then(told)
     }
-    return value.value
   }
 
   /** Creates the connection within `tx` unless it is known; audited as the SQLite store audits it. */
@@ -292,15 +311,28 @@ export class PostgresStore implements Store {
     return userNameKeys(this.sql)
   }
 
+  /** Tells this object's writes as they commit, and other processes' as their notices arrive (see AccessFeed). */
   onAccessChange(listener: (change: AccessChange) => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+    return this.listeners.onAccess(listener)
+  }
+
+  onCredentialChange(listener: () => void): () => void {
+    return this.listeners.onCredentials(listener)
+  }
+
+  /** Starts hearing other processes' writes; resolves once it does (at most `withinMs` later): writes committed after it are told. */
+  async startFeed(withinMs: number): Promise<void> {
+    this.changes.start()
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([this.changes.ready(), new Promise((resolve) => (timer = setTimeout(resolve, withinMs)))])
+    clearTimeout(timer)
   }
 
   async close(): Promise<void> {
     if (this.isClosed) return
     this.isClosed = true
     await Promise.allSettled([...this.pending])
+    await this.changes.close()
     await this.sql.end({ timeout: 5 })
   }
 }
@@ -317,7 +349,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     await sql.end({ timeout: 1 }).catch(() => {})
     throw mapError(error)
   }
-  return withErrorBoundary(new PostgresStore(sql, display, options), mapError)
+  const store = new PostgresStore(sql, display, options)
+  // A store that writes hears the others from the start (its caches rely on it); a read-only one needs no feed.
+  if (options.readonly !== true) await store.startFeed(options.connectTimeoutMs ?? poolDefaults.connectTimeoutMs)
+  return withErrorBoundary(store, mapError)
 }
 
 /** Whether the database at `url` holds a rolecall store (its schema); a database that cannot be reached fails. */

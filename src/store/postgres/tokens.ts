@@ -29,7 +29,7 @@ export async function revokeToken(tx: WriteTx, id: string, actor = 'cli'): Promi
   const [row] = await tx.query<{ connection: string }>('UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING connection', [tx.now, id])
   if (row === undefined) return { value: false }
   tx.audit({ actor, connection: row.connection, action: 'token.revoke', resourceType: 'Token', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
-  return { value: true }
+  return { value: true, touched: { isRevoked: true } }
 }
 
 /** The connection of an unrevoked token; the stored hash is compared in constant time. */

@@ -3,12 +3,23 @@
 import { auditValues, entryHash, type AuditRecord } from '../audit-chain.js'
 import type { ReservedSql, Sql, SqlParam } from './connect.js'
 import { isRetryable } from './errors.js'
+import { encodeNotice } from './notice.js'
 
-/** Whose access a committed write may have changed (see AccessChange). */
-export type Touched = { all?: boolean; userIds?: readonly string[]; userNames?: readonly string[] }
+/** Whose access a committed write may have changed (see AccessChange), and whether it revoked a credential. */
+export type Touched = { all?: boolean; userIds?: readonly string[]; userNames?: readonly string[]; isRevoked?: boolean }
 
 /** What a write's work returns: its value, and whose access it may have changed. */
 export type WriteResult<T> = { value: T; touched?: Touched }
+
+/** What `touched` says, each id and userName (lower case) once. */
+export function touchedUsers(touched: Touched = {}): { all: boolean; userIds: string[]; userNames: string[]; isRevoked: boolean } {
+  return {
+    all: touched.all === true,
+    userIds: [...new Set(touched.userIds ?? [])],
+    userNames: [...new Set((touched.userNames ?? []).map((name) => name.toLowerCase()))],
+    isRevoked: touched.isRevoked === true,
+  }
+}
 
 /** The head row as the write found it, under its lock. */
 export type Head = { revision: number; seq: number; hash: string; groupFields: number }
@@ -20,7 +31,7 @@ const lockHead = 'SELECT revision, audit_seq, audit_hash, group_fields FROM stor
 const insertAudit = `INSERT INTO audit (seq, at, actor, connection, action, resource_type, resource_id, before_digest, after_digest, detail, prev_hash, hash)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
 
-/** The channel a committed write notifies, with the revision it reached (other processes' caches listen). */
+/** The channel a committed write notifies with its notice (notice.ts): other processes' feeds listen. */
 export const changeChannel = 'rolecall_changes'
 
 /**
@@ -43,11 +54,15 @@ export class WriteTx {
   private hash: string
   revision: number
   isGroupFieldsChanged = false
+  /** What the write touched, once its work returned: told in its notice. */
+  touched: Touched | undefined
 
   constructor(
     readonly sql: ReservedSql,
     readonly head: Head,
     readonly now: string,
+    /** The store object that writes, named in the notice. */
+    readonly origin: string,
   ) {
     this.seq = head.seq
     this.hash = head.hash
@@ -91,8 +106,13 @@ export class WriteTx {
     if (this.revision !== this.head.revision) counters.push(`revision = ${this.revision}`)
     if (this.isGroupFieldsChanged) counters.push('group_fields = group_fields + 1')
     const head = counters.length === 0 ? [] : [{ text: `UPDATE store_head SET ${counters.join(', ')} WHERE id = 1`, params: [] }]
-    const notify = this.seq === this.head.seq ? [] : [{ text: `SELECT pg_notify('${changeChannel}', $1)`, params: [String(this.revision)] }]
+    const notify = this.seq === this.head.seq ? [] : [{ text: `SELECT pg_notify('${changeChannel}', $1)`, params: [this.notice()] }]
     return [...head, ...this.deferred, ...notify]
+  }
+
+  /** The notice of this write, sent with COMMIT (NOTIFY is delivered only once the transaction commits). */
+  private notice(): string {
+    return encodeNotice({ origin: this.origin, from: { seq: this.head.seq, revision: this.head.revision }, to: { seq: this.seq, revision: this.revision }, ...touchedUsers(this.touched) })
   }
 }
 
@@ -104,6 +124,7 @@ export class WriteTx {
 export async function runWrite<T>(
   pool: Sql,
   now: () => string,
+  origin: string,
   work: (tx: WriteTx, first: Record<string, unknown>[]) => Promise<T>,
   first?: { text: string; params: SqlParam[] },
   turn: LockTurn = { before: Promise.resolve(), locked: () => {} },
@@ -131,13 +152,10 @@ export async function runWrite<T>(
       })
       const row = headRows[0]
       if (row === undefined) throw new Error('the store has no head row')
-      const tx = new WriteTx(sql, { revision: Number(row.revision), seq: Number(row.audit_seq), hash: row.audit_hash, groupFields: Number(row.group_fields) }, now())
+      const tx = new WriteTx(sql, { revision: Number(row.revision), seq: Number(row.audit_seq), hash: row.audit_hash, groupFields: Number(row.group_fields) }, now(), origin)
       const value = await work(tx, firstRows)
       const statements = tx.finalStatements()
-      const results = await Promise.allSettled([
-        ...statements.map((statement) => sql.unsafe(statement.text, statement.params as never[], { prepare: true })),
-        sql.unsafe('COMMIT'),
-      ])
+      const results = await Promise.allSettled([...statements.map((statement) => sql.unsafe(statement.text, statement.params as never[], { prepare: true })), sql.unsafe('COMMIT')])
       isOpen = false
       for (let i = 0; i < results.length; i++) {
         const result = results[i]

@@ -1,9 +1,11 @@
 // Which committed writes may have changed someone's access: gathered per write batch, told to listeners once
-// the batch commits (a rolled-back batch tells nothing).
+// the batch commits (a rolled-back batch tells nothing), with the credentials it revoked.
+import { FeedListeners } from '../feed.js'
 import type { AccessChange } from '../store.js'
 
 export class AccessChanges {
-  private readonly listeners = new Set<(change: AccessChange) => void>()
+  readonly listeners = new FeedListeners()
+  private isRevoked = false
   private userIds = new Set<string>()
   private userNames = new Set<string>()
   private isAll = false
@@ -12,8 +14,12 @@ export class AccessChanges {
   private from: number | undefined
 
   listen(listener: (change: AccessChange) => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+    return this.listeners.onAccess(listener)
+  }
+
+  /** The open batch revoked a SCIM or admin token. */
+  revoked(): void {
+    this.isRevoked = true
   }
 
   /** The open batch touched these users' records (by id) or these userNames. */
@@ -39,11 +45,12 @@ export class AccessChanges {
 
   /** The batch ended: tell listeners what it changed if it committed, with the revisions it went from and to. */
   settle(isCommitted: boolean, revision: () => number): void {
+    if (isCommitted && this.isRevoked) this.listeners.tellCredentials()
     if (isCommitted && (this.isTouched || this.from !== undefined)) {
       const to = revision()
-      const change: AccessChange = { from: this.from ?? to, revision: to, all: this.isAll, userIds: [...this.userIds], userNames: [...this.userNames] }
-      for (const listener of this.listeners) listener(change)
+      this.listeners.tellAccess({ from: this.from ?? to, revision: to, all: this.isAll, userIds: [...this.userIds], userNames: [...this.userNames] })
     }
+    this.isRevoked = false
     this.userIds = new Set()
     this.userNames = new Set()
     this.isAll = false

@@ -7,6 +7,7 @@ import type { AuditRecord } from '../audit-chain.js'
 import type { LiveSnapshot } from '../store.js'
 import { AccessChanges } from './access-changes.js'
 import { AuditLog } from './audit.js'
+import { ForeignWrites } from './foreign-writes.js'
 import { WriteBatcher, type Durability, type LockWait } from './batcher.js'
 import { blockingBusyTimeoutMs, isMemoryPath, openDatabase } from './open.js'
 import { openReadOnly } from './open-read-only.js'
@@ -51,6 +52,8 @@ export class SqliteCore {
   readonly reader: Database.Database
   readonly audit: AuditLog
   readonly accessChanges = new AccessChanges()
+  /** Other connections' commits to the file, told to the feed's listeners; none for :memory: or a read-only store. */
+  readonly foreignWrites: ForeignWrites | undefined
   /**
    * Group rows read or written by the open batch (IdPs send bursts of member PATCHes to one group); cleared
    * when the batch ends or a write rolls back, dropped by any other write to the group.
@@ -66,6 +69,10 @@ export class SqliteCore {
   private readonly knownConnections = new Set<string>()
   private readonly seenConnections = new Set<string>()
   private isClosed = false
+  /** The audit entries the open batch appended (first to last), told to foreignWrites once committed. */
+  private batchSeqs: { first: number; last: number } | undefined
+  /** The revision before the open batch's first bump. */
+  private batchRevisionFrom: number | undefined
   /** A streamed write (see writeStreamed) holds the write transaction. */
   private isStreaming = false
   private checkpointer: Worker | undefined
@@ -100,12 +107,22 @@ export class SqliteCore {
       {
         afterCommit: (isCommitted) => {
           this.accessChanges.settle(isCommitted, () => this.revisionOf(this.writer))
+          if (isCommitted) this.ownCommitted()
+          this.batchSeqs = undefined
+          this.batchRevisionFrom = undefined
           this.audit.forget()
           if (isCommitted) for (const name of this.seenConnections) this.knownConnections.add(name)
           this.seenConnections.clear()
           this.groupsInBatch.clear()
         },
-        afterRollbackTo: () => this.forgetBatch(),
+        afterRollbackTo: () => {
+          this.forgetBatch()
+          // The entries of the write that failed are gone; those of the batch's earlier writes stay.
+          if (this.batchSeqs !== undefined) {
+            const last = (this.stmt(this.writer, 'SELECT coalesce(max(seq), 0) AS seq FROM audit').get() as { seq: number }).seq
+            this.batchSeqs = last < this.batchSeqs.first ? undefined : { first: this.batchSeqs.first, last }
+          }
+        },
       },
       lockWait,
     )
@@ -120,6 +137,7 @@ export class SqliteCore {
       })
     }
     this.audit = new AuditLog(this.writer)
+    this.foreignWrites = isMemoryPath(path) || this.disposeReadOnly !== undefined ? undefined : new ForeignWrites(this.writer, this.reader, this.accessChanges.listeners)
   }
 
   now(): string {
@@ -155,10 +173,21 @@ export class SqliteCore {
     this.batcher.flush()
     const run = this.writer.transaction(work)
     try {
-      return run()
+      const result = run()
+      this.ownCommitted()
+      return result
     } finally {
+      this.batchSeqs = undefined
+      this.batchRevisionFrom = undefined
       this.forgetBatch()
     }
+  }
+
+  /** The batch committed: its entries and revisions are this object's, told already (see ForeignWrites). */
+  private ownCommitted(): void {
+    if (this.batchSeqs === undefined) return
+    const revisions = this.batchRevisionFrom === undefined ? 0 : this.revisionOf(this.writer) - this.batchRevisionFrom
+    this.foreignWrites?.ownCommitted(this.batchSeqs.first, this.batchSeqs.last, revisions)
   }
 
   /**
@@ -177,6 +206,7 @@ export class SqliteCore {
       this.writer.exec('BEGIN IMMEDIATE')
       const value = await work()
       this.writer.exec('COMMIT')
+      this.ownCommitted()
       return value
     } catch (error) {
       if (this.writer.inTransaction) this.writer.exec('ROLLBACK')
@@ -184,6 +214,8 @@ export class SqliteCore {
     } finally {
       this.isStreaming = false
       this.writer.pragma(`synchronous = ${synchronous}`)
+      this.batchSeqs = undefined
+      this.batchRevisionFrom = undefined
       this.forgetBatch()
     }
   }
@@ -200,6 +232,7 @@ export class SqliteCore {
   }
 
   bumpRevision(): void {
+    this.batchRevisionFrom ??= this.revisionOf(this.writer)
     this.accessChanges.beforeBump(() => this.revisionOf(this.writer))
     this.stmt(this.writer, `UPDATE state SET value = value + 1 WHERE key = 'revision'`).run()
   }
@@ -207,7 +240,8 @@ export class SqliteCore {
   /** Appends the write's audit entry and bumps the revision; `isResourceWrite` false (connections, tokens) does not bump. */
   record(record: AuditRecord, isResourceWrite = true): void {
     if (isResourceWrite) this.bumpRevision()
-    this.audit.append(this.now(), record)
+    const seq = this.audit.append(this.now(), record)
+    this.batchSeqs = { first: this.batchSeqs?.first ?? seq, last: seq }
   }
 
   private connectionRow(db: Database.Database, name: string): boolean {
@@ -252,6 +286,7 @@ export class SqliteCore {
       })
       await worker.terminate()
     }
+    this.foreignWrites?.stop()
     this.batcher.close()
     this.isClosed = true
     if (this.reader !== this.writer) this.reader.close()

@@ -42,6 +42,7 @@ export function revokeToken(core: SqliteCore, id: string, actor = 'cli'): Promis
     if (row === undefined) return false
     core.stmt(core.writer, 'UPDATE tokens SET revoked_at = ? WHERE id = ?').run(core.now(), id)
     core.record({ actor, connection: row.connection, action: 'token.revoke', resourceType: 'Token', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
+    core.accessChanges.revoked()
     return true
   })
 }
@@ -70,7 +71,10 @@ export function revokeAdminToken(core: SqliteCore, id: string, actor = 'cli'): P
   return core.write(() => {
     const hash = markAdminTokenRevoked(core.writer, id, core.now())
     const revoked = hash !== undefined
-    if (revoked) core.record({ actor, connection: null, action: 'admin-token.revoke', resourceType: 'AdminToken', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
+    if (revoked) {
+      core.record({ actor, connection: null, action: 'admin-token.revoke', resourceType: 'AdminToken', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
+      core.accessChanges.revoked()
+    }
     return revoked
   })
 }

@@ -123,8 +123,15 @@ export class SqliteStore implements Store {
     return this.core.revisionOf(this.core.reader)
   }
 
+  /** Tells this object's write batches as they commit, and other connections' commits within `sqlitePollMs` (see AccessFeed). */
   onAccessChange(listener: (change: AccessChange) => void): () => void {
+    this.core.foreignWrites?.start()
     return this.core.accessChanges.listen(listener)
+  }
+
+  onCredentialChange(listener: () => void): () => void {
+    this.core.foreignWrites?.start()
+    return this.core.accessChanges.listeners.onCredentials(listener)
   }
 
   async userNameKeys(): Promise<string[]> {

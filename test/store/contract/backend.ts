@@ -10,13 +10,14 @@ export type Capability =
   /** Writes started on one store object without awaiting each other take effect in the order they were started. */
   | 'ordered-writes'
   /**
-   * A store object reads at once what another object on the same underlying store committed: a revoked token is
-   * refused, a changed user read as changed. Without it, within `crossObjectDelayMs`.
+   * A store object reads, within `feedDelayMs`, what another object on the same underlying store committed: a
+   * revoked token is refused, a changed user read as changed. Without it, within `crossObjectDelayMs`.
    */
   | 'fresh-cross-object-reads'
   /**
-   * `onAccessChange` on one store object also tells writes committed through other objects. Without it, only that
-   * object's own writes are told, and a cache compares `revision()` with the last revision it heard of.
+   * `onAccessChange` and `onCredentialChange` on one store object also tell, within `feedDelayMs`, writes committed
+   * through other objects. Without it, only that object's own writes are told, and a cache compares `revision()`
+   * with the last revision it heard of.
    */
   | 'cross-object-access-feed'
 
