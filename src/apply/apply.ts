@@ -30,7 +30,11 @@ export type ApplyOptions = {
   /** Who applies, for the audit log (`cli`, `admin-token:<id>`). */
   actor: string
   now: Date
+  /** Told as each part of the work begins (a terminal shows it). */
+  onStep?: (step: ApplyStep) => void
 }
+
+export type ApplyStep = 'reading the store' | 'planning' | 'writing the applied state'
 
 /** `basis` says where the reviewed plan was made and where it was applied (SCIM may have written in between). */
 export type ApplyOutcome = { status: 'applied'; revision: AppliedRevision; basis: ApplyBasis } | { status: 'no-changes' }
@@ -159,7 +163,11 @@ function basisOf(reviewed: Plan, storeRevision: number, directoryDigest: string)
 function judgeReviewed(plan: Plan, made: Plan, current: PlanBaseInput, now: Date): void {
   const hasMoved = current.applied.revision !== plan.base.appliedRevision || current.storeRevision !== plan.base.storeRevision
   const isDirectoryMoved = plan.base.directoryDigest !== made.base.directoryDigest
-  const done = differingSections(plan, made, doneSections.filter((section) => section !== 'dependsOn' || plan.dependsOn !== undefined))
+  const done = differingSections(
+    plan,
+    made,
+    doneSections.filter((section) => section !== 'dependsOn' || plan.dependsOn !== undefined),
+  )
   const judged = differingSections(plan, made, judgedSections)
   const isOld = plan.dependsOn === undefined
   if (plan.base.appliedRevision === made.base.appliedRevision && done.length === 0 && (isOld ? !isDirectoryMoved : true)) {
@@ -189,7 +197,9 @@ export async function applyPlan(plan: Plan, store: Store, options: ApplyOptions)
   if (desiredDigest(plan.desired as StateDocument[]) !== plan.base.desiredDigest) {
     throw new ApplyRefusedError('the plan file was modified after it was made: its desired documents do not match its digest')
   }
+  options.onStep?.('reading the store')
   const current = await readPlanBase(store)
+  options.onStep?.('planning')
   const desired = stateFromDocuments(plan.desired as StateDocument[], options.now)
   // One plan, its directory digest hashed on a worker: it answers both whether the store moved in a way that matters
   // and whether the file's changes and delta are what applying would do.
@@ -200,7 +210,9 @@ export async function applyPlan(plan: Plan, store: Store, options: ApplyOptions)
 
 /** Plan `desired` against the store and apply that plan: `apply --dir`, where nobody saw a plan file. */
 export async function applyDesired(desired: DesiredState, store: Store, options: ApplyOptions): Promise<{ plan: Plan; outcome: ApplyOutcome }> {
+  options.onStep?.('reading the store')
   const current = await readPlanBase(store)
+  options.onStep?.('planning')
   const plan = await makePlanConcurrently(desired, current, options.now)
   return { plan, outcome: await commitPlan(plan, desired, current, store, options, plan) }
 }
@@ -220,6 +232,7 @@ async function commitPlan(plan: Plan, desired: DesiredState, current: PlanBaseIn
   if (missing.length > 0) throw new ApplyRefusedError(`approvals missing:\n${missing.map((line) => `  - ${line}`).join('\n')}`)
   const summary = { ...plan.summary, accessByRisk: plan.summary.accessByRisk.map((row) => ({ ...row })) } as unknown as JsonObject
   let basis = basisOf(reviewed, current.storeRevision, plan.base.directoryDigest)
+  options.onStep?.('writing the applied state')
   const revision = await store.recordApply(
     {
       commit: options.commit,
@@ -253,7 +266,9 @@ async function commitPlan(plan: Plan, desired: DesiredState, current: PlanBaseIn
       if ((isOld && again.base.directoryDigest !== reviewed.base.directoryDigest) || !isSameOutcome(plan, again)) {
         const old = isOld ? '\nThis plan file does not record what its findings and approvals depend on (it was made by an earlier rolecall), so any change to users or memberships refuses it.' : ''
         const chainsOf = holdingChains(desired, { storeRevision: view.storeRevision, directory, applied: current.applied, breakGlass }, options.now)
-        throw new StalePlanError(`SCIM changed users or memberships since this plan was made (store revision ${reviewed.base.storeRevision} → ${view.storeRevision}), and applying it now would not be what the plan showed.\n${movementText(plan, again, chainsOf)}${old}`)
+        throw new StalePlanError(
+          `SCIM changed users or memberships since this plan was made (store revision ${reviewed.base.storeRevision} → ${view.storeRevision}), and applying it now would not be what the plan showed.\n${movementText(plan, again, chainsOf)}${old}`,
+        )
       }
       basis = basisOf(reviewed, view.storeRevision, again.base.directoryDigest)
       return { directory: mappedDirectory(desired, directory), directoryDigest: again.base.directoryDigest, basis }

@@ -128,10 +128,12 @@ export function memberPathsResolver(state: DesiredState, index: DirectoryIndex, 
     const { scim, members } = entry.doc.source
     if (scim !== undefined && onlyUsers?.size !== 0) {
       const key = `${scim.connection}\u0000${scim.externalId ?? scim.displayName ?? ''}`
+      // People a review revoked while the IdP still lists them: members of the IdP group, not of this group.
+      const excluded = new Set((entry.doc.exclude ?? []).map((exclusion) => index.identities.personKey(exclusion.user, exclusion.connection)))
       for (const idpGroup of (scim.externalId !== undefined ? index.idpGroupsByExternalId : index.idpGroupsByName).get(key) ?? []) {
         // One chain per IdP group, shared by all its members.
         const chain: Chain = [{ kind: 'idp-group', connection: idpGroup.connection, displayName: idpGroup.displayName }, groupStep]
-        for (const user of index.activeMembersOf(idpGroup.id)) if (isWanted(user)) add(user, chain)
+        for (const user of index.activeMembersOf(idpGroup.id)) if (isWanted(user) && !excluded.has(user)) add(user, chain)
       }
     }
     for (const userName of members?.users ?? []) {

@@ -31,6 +31,8 @@ export class UserAccessCompiler {
   /** group → groups that include it through `members.groups`. */
   private readonly parentsOf = new Map<string, string[]>()
   private readonly grantsByUser = new Map<string, Declared<Grant>[]>()
+  /** Person key → groups whose `exclude` lists them: their IdP group memberships do not reach those groups. */
+  private readonly excludedFrom = new Map<string, Set<string>>()
   /** What one IdP group (connection, displayName, externalId) brings its active members. */
   private readonly viaIdpGroup = new Map<string, Holding[]>()
   /** What being listed brings, per userKey. */
@@ -45,6 +47,10 @@ export class UserAccessCompiler {
     for (const { doc } of state.groups.values()) {
       const { scim, members } = doc.source
       if (scim !== undefined) push(this.groupsByIdpGroup, sourceKey(scim), doc.name)
+      for (const exclusion of doc.exclude ?? []) {
+        const key = identities.personKey(exclusion.user, exclusion.connection)
+        this.excludedFrom.set(key, (this.excludedFrom.get(key) ?? new Set()).add(doc.name))
+      }
       for (const userName of members?.users ?? []) push(this.listings, identities.personKey(userName, members?.connection), { group: doc.name, userName, connection: members?.connection })
       for (const child of members?.groups ?? []) push(this.parentsOf, child, doc.name)
     }
@@ -64,7 +70,14 @@ export class UserAccessCompiler {
     visiting.delete(group)
   }
 
-  private idpGroupHoldings(group: IdpGroup): Holding[] {
+  /** What an IdP group brings; for a person some groups exclude, computed for them alone without those groups. */
+  private idpGroupHoldings(group: IdpGroup, excluded?: ReadonlySet<string>): Holding[] {
+    if (excluded !== undefined) {
+      const holdings: Holding[] = []
+      const chain: Chain = [{ kind: 'idp-group', connection: group.connection, displayName: group.displayName }]
+      for (const key of idpGroupKeys(group)) for (const name of this.groupsByIdpGroup.get(key) ?? []) if (!excluded.has(name)) this.collect(name, chain, holdings, new Set())
+      return holdings
+    }
     const key = `${group.connection}\u0000${group.displayName}\u0000${group.externalId ?? ''}`
     let holdings = this.viaIdpGroup.get(key)
     if (holdings === undefined) {
@@ -80,7 +93,8 @@ export class UserAccessCompiler {
     let holdings = this.viaListing.get(key)
     if (holdings === undefined) {
       holdings = []
-      for (const { group, userName, connection } of this.listings.get(key) ?? []) this.collect(group, [connection === undefined ? { kind: 'local-member', user: userName } : { kind: 'local-member', user: userName, connection }], holdings, new Set())
+      for (const { group, userName, connection } of this.listings.get(key) ?? [])
+        this.collect(group, [connection === undefined ? { kind: 'local-member', user: userName } : { kind: 'local-member', user: userName, connection }], holdings, new Set())
       this.viaListing.set(key, holdings)
     }
     return holdings
@@ -117,7 +131,7 @@ export class UserAccessCompiler {
     const groupsById = new Map(directory.groups.map((group) => [group.id, group]))
     for (const { groupId, userId } of directory.memberships) {
       const group = groupsById.get(groupId)
-      if (group !== undefined && activeIds.has(userId)) parts.push(this.idpGroupHoldings(group))
+      if (group !== undefined && activeIds.has(userId)) parts.push(this.idpGroupHoldings(group, this.excludedFrom.get(key)))
     }
     parts.push(this.listingHoldings(key))
     let shownName = records.length === 0 ? undefined : this.shownName(records)

@@ -75,6 +75,9 @@ function decode(text: string): string {
   }
 }
 
+/** Told of a failure that is not the client's fault (the answer is a 500 that says nothing more), with its request id. */
+export type OnUnexpected = (error: unknown, requestId: string) => void
+
 export type Handler = (exchange: Exchange) => HttpReply | Promise<HttpReply>
 /** A step before the handler: undefined lets the request through, a reply answers it. */
 export type Guard = (exchange: Exchange) => HttpReply | undefined | Promise<HttpReply | undefined>
@@ -93,8 +96,8 @@ export type Route = {
 
 /** How an area answers what no handler does. */
 export type ErrorStyle = {
-  /** Any failure of a guard or handler (an error thrown). */
-  failure(error: unknown): HttpReply
+  /** Any failure of a guard or handler (an error thrown), in the request `exchange`. */
+  failure(error: unknown, exchange: Exchange): HttpReply
   notFound(exchange: Exchange): HttpReply
   /** A method the endpoint does not take: 405 with Allow (RFC 9110 §15.5.6). */
   methodNotAllowed(exchange: Exchange, allowed: string[]): HttpReply
@@ -135,7 +138,11 @@ function requestIdOf(request: HttpRequest, next: () => string): string {
   return sent !== undefined && requestIdPattern.test(sent) ? sent : next()
 }
 
-export type Pipeline = { dispatch: (request: HttpRequest) => Promise<HttpReply> }
+export type Pipeline = {
+  dispatch: (request: HttpRequest) => Promise<HttpReply>
+  /** Every route, as its full pattern (`/api/v1/users/:user/access`) and method, in the order the areas list them. */
+  routes: () => { method: Route['method']; path: string }[]
+}
 
 export function createPipeline(options: PipelineOptions): Pipeline {
   const router = new PathRouter<Endpoint>()
@@ -188,11 +195,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     } catch (error) {
       // Not a failure of ours (see util/client-closed.ts): recorded as 499, and nobody is left to answer.
       if (error instanceof ClientClosedError) return emptyReply(clientClosedStatus)
-      return errors.failure(error)
+      return errors.failure(error, exchange)
     }
   }
 
   return {
+    routes: () => options.areas.flatMap((area) => area.routes.map((route) => ({ method: route.method, path: `${area.prefix}${route.path}` }))),
     dispatch: async (request) => {
       const started = performance.now()
       const match = router.match(request.path)

@@ -2,7 +2,7 @@
 import type { Diagnostic } from '../diag/diagnostic.js'
 import type { DocPath } from './yaml.js'
 
-export const kinds = ['Organization', 'Catalog', 'Role', 'Service', 'Group', 'Grant', 'Policy', 'AccessTest'] as const
+export const kinds = ['Organization', 'Catalog', 'Role', 'Service', 'Group', 'Grant', 'Policy', 'AccessTest', 'Review'] as const
 export type Kind = (typeof kinds)[number]
 
 /** One YAML document of an access file. `file` is the display path; `index` counts non-empty documents in the file. */

@@ -20,6 +20,7 @@ const schemaFileOfKind: Record<Kind, string> = {
   Grant: 'grant.schema.json',
   Policy: 'policy.schema.json',
   AccessTest: 'access-test.schema.json',
+  Review: 'review.schema.json',
 }
 
 let validators: Map<Kind, ValidateFunction> | undefined

@@ -6,11 +6,11 @@ import type { Catalog, Organization } from '../schema/types.js'
 import { checkReferences, type DeclaredNames } from './check-references.js'
 import { emptyState, type Declared, type DesiredState } from './state.js'
 import { pushAll } from '../util/push-all.js'
+import { checkReviews } from '../review/campaign/check-review.js'
 
 export type BuildResult = { state: DesiredState; diagnostics: LocatedDiagnostic[] }
 
 type Valid = { kind: Kind; document: SourceDocument }
-
 
 /** The `name` of a document, even one that fails the schema; a scalar that is not a string (`name: 2024`) counts as its text. */
 function declaredName(value: unknown): string | undefined {
@@ -61,6 +61,7 @@ export function buildDesiredState(documents: readonly SourceDocument[], now: Dat
     Grant: state.grants,
     Policy: state.policies,
     AccessTest: state.tests,
+    Review: state.reviews,
   }
   for (const entry of valid) {
     const { kind, document } = entry
@@ -70,6 +71,7 @@ export function buildDesiredState(documents: readonly SourceDocument[], now: Dat
   state.organization = single(singletons.Organization, 'Organization', 'organization-count', names, diagnostics) as Declared<Organization> | undefined
   state.catalog = single(singletons.Catalog, 'Catalog', 'catalog-count', names, diagnostics) as Declared<Catalog> | undefined
   pushAll(diagnostics, checkReferences(state, names, now))
+  pushAll(diagnostics, checkReviews(state, now))
   return { state, diagnostics }
 }
 

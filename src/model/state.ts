@@ -1,5 +1,5 @@
 // DesiredState: the validated documents of an access directory, indexed by name.
-import type { AccessTest, Catalog, Grant, Group, Organization, Policy, Role, Service, ServiceRole } from '../schema/types.js'
+import type { AccessTest, Catalog, Grant, Group, Organization, Policy, Review, Role, Service, ServiceRole } from '../schema/types.js'
 
 /** Where a document was declared. */
 export type DocRef = { file: string; index: number }
@@ -16,6 +16,8 @@ export type DesiredState = {
   grants: Map<string, Declared<Grant>>
   policies: Map<string, Declared<Policy>>
   tests: Map<string, Declared<AccessTest>>
+  /** Access review campaigns: they decide nothing about access, so plans and applies leave them out. */
+  reviews: Map<string, Declared<Review>>
 }
 
 export function emptyState(): DesiredState {
@@ -28,6 +30,7 @@ export function emptyState(): DesiredState {
     grants: new Map(),
     policies: new Map(),
     tests: new Map(),
+    reviews: new Map(),
   }
 }
 

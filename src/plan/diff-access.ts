@@ -215,33 +215,109 @@ function mergeDeltas(user: string, change: 'gain' | 'loss', atoms: Atom[][], ris
 
 /**
  * Sorts deltas by user, then risk (highest first), then change, then what, as a stable sort by those would. Each
- * user's deltas are the run `runs[i]` of `deltas`; the runs are ordered by user, and each run's few deltas by
- * ranks of the distinct texts compared once.
+ * user's deltas are the run `runs[i]` of `deltas`; the runs are ordered by user, and each run's few deltas by one
+ * number per delta (ranks of the distinct texts, compared once) and its place in the run.
  */
 function sortDeltas(deltas: AccessDelta[], runs: { user: string; start: number; end: number }[]): AccessDelta[] {
   const whats = [...new Set(deltas.map((delta) => delta.what))].sort(compareStrings)
   const whatRank = new Map(whats.map((what, i) => [what, i]))
   const changes = [...new Set(deltas.map((delta) => delta.change))].sort(compareStrings)
   const changeRank = new Map(changes.map((change, i) => [change, i]))
-  const byRest = (a: AccessDelta, b: AccessDelta) =>
-    riskRank(b.risk) - riskRank(a.risk) || (changeRank.get(a.change) as number) - (changeRank.get(b.change) as number) || (whatRank.get(a.what) as number) - (whatRank.get(b.what) as number)
-  // Stable: users that compare equal keep the order their runs came in, and are then sorted together.
-  const ordered = runs.slice().sort((a, b) => compareStrings(a.user, b.user))
+  const topRisk = riskRank('critical')
+  // Risk (highest first), then change, then what, as one number (exact below 2^53 with its place in a run added).
+  const rankOf = (delta: AccessDelta) => ((topRisk - riskRank(delta.risk)) * changes.length + (changeRank.get(delta.change) as number)) * whats.length + (whatRank.get(delta.what) as number)
+  // Stable: users that compare equal keep the order their runs came in, and are then sorted together. Runs usually
+  // come in order (effective access is sorted by user key), which one pass confirms.
+  let isInOrder = true
+  for (let i = 1; i < runs.length && isInOrder; i++) isInOrder = compareStrings((runs[i - 1] as (typeof runs)[number]).user, (runs[i] as (typeof runs)[number]).user) < 0
+  const ordered = isInOrder ? runs : runs.slice().sort((a, b) => compareStrings(a.user, b.user))
   const out: AccessDelta[] = new Array(deltas.length)
+  let order = new Float64Array(64)
   let at = 0
-  for (let i = 0; i < ordered.length; ) {
+  for (let i = 0; i < ordered.length;) {
     let j = i + 1
-    while (j < ordered.length && compareStrings((ordered[i] as (typeof ordered)[number]).user, (ordered[j] as (typeof ordered)[number]).user) === 0) j++
+    while (!isInOrder && j < ordered.length && compareStrings((ordered[i] as (typeof ordered)[number]).user, (ordered[j] as (typeof ordered)[number]).user) === 0) j++
     const part: AccessDelta[] = []
     for (let r = i; r < j; r++) {
       const run = ordered[r] as (typeof ordered)[number]
       for (let d = run.start; d < run.end; d++) part.push(deltas[d] as AccessDelta)
     }
-    part.sort(byRest)
-    for (const delta of part) out[at++] = delta
+    const count = part.length
+    if (order.length < count) order = new Float64Array(count * 2)
+    const keys = order.subarray(0, count)
+    for (let d = 0; d < count; d++) keys[d] = rankOf(part[d] as AccessDelta) * count + d
+    keys.sort()
+    for (let d = 0; d < count; d++) out[at++] = part[(keys[d] as number) % count] as AccessDelta
     i = j
   }
   return out
+}
+
+/** A delta of one holding, for any user: the same for every user whose other side lacks all its atoms. */
+type HoldingDelta = Omit<AccessDelta, 'user'>
+
+/** Where one sideDeltas call found a target: `pass` names the call, `more` the holdings after the first. */
+type TargetSeen = { pass: number; first: Holding; more: Holding[] | undefined }
+
+/**
+ * One side (gains or losses) of one diffAccess call: its risks, the deltas each holding gives alone when the other
+ * side lacks every atom of it (most holdings are shared by many users), and the targets seen, reused from user to user.
+ */
+type Side = { change: 'gain' | 'loss'; risk: ActionRisk | undefined; risks: AtomRisks; alone: Map<Holding, readonly HoldingDelta[]>; targets: Map<string, TargetSeen>; pass: number }
+
+function sideOf(change: 'gain' | 'loss', risk: ActionRisk | undefined): Side {
+  return { change, risk, risks: new WeakMap(), alone: new Map(), targets: new Map(), pass: 0 }
+}
+
+/** True when `other` lacks every atom of `holding` (and, for a loss, every atom's every-environment twin). */
+function isWhollyMissing(holding: Holding, other: ReadonlySet<string>, isLoss: boolean): boolean {
+  if (other.size === 0) return true
+  const isEnvLimited = isLoss && holding.type === 'grant' && holding.grant.env !== undefined
+  for (const key of accessAtoms(holding)) if (other.has(key) || (isEnvLimited && other.has(atomInEveryEnvironment(key) ?? ''))) return false
+  return true
+}
+
+const emptyKeys: ReadonlySet<string> = new Set()
+
+/**
+ * `user`'s deltas on one side, target by target (in order of first appearance): only holdings of one target merge
+ * (see mergeDeltas), so a target's deltas are those of its holdings alone, and those of a target only one holding
+ * names, when the other side holds none of it (most targets of a first apply), are made once for every user.
+ * Deltas of different targets differ in `what`, so this order sorts (sortDeltas) as the order of the atoms would.
+ */
+function sideDeltas(user: string, holdings: readonly Holding[], other: ReadonlySet<string>, side: Side, out: AccessDelta[], chainLists: ChainLists): void {
+  if (holdings.length === 0) return
+  const isLoss = side.change === 'loss'
+  const pass = ++side.pass
+  const seen: TargetSeen[] = []
+  for (const holding of holdings) {
+    const target = targetKeyOf(holding)
+    const known = side.targets.get(target)
+    if (known === undefined) {
+      const entry: TargetSeen = { pass, first: holding, more: undefined }
+      side.targets.set(target, entry)
+      seen.push(entry)
+    } else if (known.pass !== pass) {
+      known.pass = pass
+      known.first = holding
+      known.more = undefined
+      seen.push(known)
+    } else (known.more ??= []).push(holding)
+  }
+  for (const { first, more } of seen) {
+    if (more !== undefined || !isWhollyMissing(first, other, isLoss)) {
+      mergeDeltas(user, side.change, atomsMissingFrom(more === undefined ? [first] : [first, ...more], other, isLoss), side.risk, side.risks, out, chainLists)
+      continue
+    }
+    let made = side.alone.get(first)
+    if (made === undefined) {
+      const deltas: AccessDelta[] = []
+      mergeDeltas('', side.change, atomsMissingFrom([first], emptyKeys, isLoss), side.risk, side.risks, deltas, chainLists)
+      made = deltas.map(({ user: _, ...delta }) => delta)
+      side.alone.set(first, made)
+    }
+    for (const { change, key, what, risk, holdings: behind, chains } of made) out.push(chains === undefined ? { user, change, key, what, risk, holdings: behind } : { user, change, key, what, risk, holdings: behind, chains })
+  }
 }
 
 /** Gains and losses per user, sorted by user, then risk (highest first), then what. */
@@ -249,9 +325,9 @@ export function diffAccess(before: EffectiveAccess, after: EffectiveAccess, risk
   const deltas: AccessDelta[] = []
   const runs: { user: string; start: number; end: number }[] = []
   const chainLists: ChainLists = new Map()
-  const beforeRisks: AtomRisks = new WeakMap()
-  const afterRisks: AtomRisks = new WeakMap()
-  const empty: ReadonlySet<string> = new Set()
+  const gains = sideOf('gain', risk.after)
+  const losses = sideOf('loss', risk.before)
+  const empty = emptyKeys
   const users = new Set([...before.users.keys(), ...after.users.keys()])
   for (const key of users) {
     const old = before.users.get(key)
@@ -263,8 +339,8 @@ export function diffAccess(before: EffectiveAccess, after: EffectiveAccess, risk
     const newKeys = newHoldings.length === 0 || oldHoldings.length === 0 ? empty : atomKeys(newHoldings)
     const user = now?.user ?? old?.user ?? key
     const start = deltas.length
-    mergeDeltas(user, 'gain', atomsMissingFrom(newHoldings, oldKeys), risk.after, afterRisks, deltas, chainLists)
-    mergeDeltas(user, 'loss', atomsMissingFrom(oldHoldings, newKeys, true), risk.before, beforeRisks, deltas, chainLists)
+    sideDeltas(user, newHoldings, oldKeys, gains, deltas, chainLists)
+    sideDeltas(user, oldHoldings, newKeys, losses, deltas, chainLists)
     if (deltas.length > start) runs.push({ user, start, end: deltas.length })
   }
   return sortDeltas(deltas, runs)

@@ -2,7 +2,7 @@
 // behind a connection's token. Every answer under /scim/v2 that is not a success is an RFC 7644 §3.12 error body.
 import { ScimError } from '../errors.js'
 import { fetchHandler, requester } from '../http/fetch-transport.js'
-import { createPipeline, type Area, type ErrorStyle, type Exchange, type Guard, type Route } from '../http/pipeline.js'
+import { createPipeline, type Area, type ErrorStyle, type Exchange, type Guard, type OnUnexpected, type Route } from '../http/pipeline.js'
 import type { Store } from '../store/store.js'
 import { bearerToken } from '../util/bearer.js'
 import { discoveryRoutes } from './discovery.js'
@@ -16,7 +16,7 @@ import { rootSearchRoutes } from './root-search.js'
 export type ScimAppOptions = {
   store: Store
   /** Called with failures that are not the client's fault (500s). */
-  onUnexpected?: (error: unknown) => void
+  onUnexpected?: OnUnexpected
 }
 
 export const scimPrefix = '/scim/v2'
@@ -24,11 +24,11 @@ export const scimPrefix = '/scim/v2'
 const challenge = { 'www-authenticate': 'Bearer realm="rolecall-scim"' }
 
 /** How every SCIM area answers what its handlers do not. */
-function scimErrors(onUnexpected: ((error: unknown) => void) | undefined): ErrorStyle {
+function scimErrors(onUnexpected: OnUnexpected | undefined): ErrorStyle {
   return {
-    failure: (error) => {
+    failure: (error, exchange) => {
       const mapped = toScimError(error)
-      if (mapped.isUnexpected) onUnexpected?.(error)
+      if (mapped.isUnexpected) onUnexpected?.(error, exchange.requestId)
       return scimErrorReply(mapped.error, mapped.error.status === 401 ? challenge : {})
     },
     notFound: () => scimErrorReply(new ScimError(404, undefined, 'no such SCIM endpoint')),
@@ -37,8 +37,7 @@ function scimErrors(onUnexpected: ((error: unknown) => void) | undefined): Error
      * endpoint that "does not exist" (this one does), its 501 for an operation the provider supports nowhere; 405
      * with Allow is HTTP's answer (RFC 9110 §15.5.6), and e.g. Databricks' SCIM API gives it too.
      */
-    methodNotAllowed: (exchange, allowed) =>
-      scimErrorReply(new ScimError(405, undefined, `${exchange.request.method} is not supported on ${exchange.request.path}; use ${allowed.join(', ')}`), { allow: allowed.join(', ') }),
+    methodNotAllowed: (exchange, allowed) => scimErrorReply(new ScimError(405, undefined, `${exchange.request.method} is not supported on ${exchange.request.path}; use ${allowed.join(', ')}`), { allow: allowed.join(', ') }),
     tooLarge: (maxBytes) => scimErrorReply(new ScimError(413, undefined, `request body exceeds ${maxBytes} bytes`)),
     notUtf8: (bytes) => scimErrorReply(notUtf8Error(bytes)),
   }

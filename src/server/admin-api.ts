@@ -6,7 +6,7 @@ import { checkAccess, type AccessQuestion } from '../engine/check.js'
 import { computeEffectiveAccess, type EffectiveAccess } from '../engine/effective.js'
 import { identitiesOf } from '../engine/identity.js'
 import { personSubject, resolvePerson, type Person } from '../engine/person.js'
-import { formatChain } from '../engine/chain.js'
+import { holdingAnswer, holdingsOf } from '../engine/answers.js'
 import { isKnownUser, knownUserNames, namedConnections, questionProblem, unknownUserMessage } from '../engine/question-check.js'
 import { StalePlanError } from '../errors.js'
 import { resolvePositions } from '../load/load-access.js'
@@ -17,9 +17,11 @@ import { computeDrift, driftBaselineProblem, driftListLimit, limitDrift } from '
 import { makePlanConcurrently } from '../plan/make-plan.js'
 import { asPlan } from '../plan/plan-shape.js'
 import type { Store } from '../store/store.js'
+import { answerWhoCan, appliedAccess, type AppliedAccess } from './applied-access.js'
 import { parseCheckBody } from './check-body.js'
 import { jsonReply, type HttpReply } from '../http/exchange.js'
 import type { Exchange, Guard, Route } from '../http/pipeline.js'
+import type { ApplyMetricOutcome, ServerMetrics } from './metrics.js'
 
 /** Largest body of a plan or apply request: a large organization's documents. */
 export const maxAdminBodyBytes = 32 * 1024 * 1024
@@ -49,33 +51,6 @@ function desiredFrom(body: unknown, now: Date): { state: DesiredState } | Proble
   return { state: built.state }
 }
 
-type AppliedAccess = {
-  access: EffectiveAccess
-  source: string
-  /** The applied state, that questions are checked against. */
-  state: DesiredState
-  /** The userNames that make a user known (knownUserNames). */
-  knownUsers: () => string[]
-  /** The directory's users, to tell which person a question names. */
-  users: readonly { connection: string; userName: string }[]
-}
-
-/** Effective access of the applied state on the live directory, or undefined before the first apply. */
-async function appliedAccess(store: Store, now: Date): Promise<AppliedAccess | undefined> {
-  const applied = await store.appliedState()
-  if (applied === undefined) return undefined
-  const state = stateFromDocuments(applied.documents as StateDocument[], now)
-  const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
-  const active = activeBreakGlass(breakGlass)
-  return {
-    access: computeEffectiveAccess(state, directoryOf(snapshot), { now, breakGlass: active }),
-    source: `applied revision ${applied.revision.id}`,
-    state,
-    knownUsers: () => knownUserNames(state, snapshot.users, active),
-    users: snapshot.users,
-  }
-}
-
 /** The 404 for a user who holds nothing, is not deactivated, and is known nowhere; undefined for anyone else. */
 function unknownUser(live: AppliedAccess, user: string, key: string): { status: 404; body: { error: string } } | undefined {
   if (live.access.users.has(key) || live.access.inactive.has(key)) return undefined
@@ -84,7 +59,7 @@ function unknownUser(live: AppliedAccess, user: string, key: string): { status: 
 }
 
 /** The remote-mode routes (below /api/v1); `scope` guards each with its admin-token scope. */
-export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan' | 'apply') => Guard): Route[] {
+export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan' | 'apply') => Guard, metrics?: ServerMetrics): Route[] {
   const plan = scope('plan')
   const apply = scope('apply')
   const maxBody = maxAdminBodyBytes
@@ -102,6 +77,31 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
       return answer(readJson(exchange) as Record<string, unknown> | undefined, live, now)
     },
   })
+  /** POST /apply's answer, and what became of the apply (for /metrics). */
+  const applyRequest = async (exchange: Exchange): Promise<{ reply: HttpReply; outcome: ApplyMetricOutcome }> => {
+    const invalid = (error: string) => ({ reply: json({ error }, 400), outcome: 'invalid' as const })
+    const body = readJson(exchange) as { plan?: unknown; approvedBy?: unknown; revision?: unknown; author?: unknown } | undefined
+    if (body === undefined || typeof body !== 'object') return invalid('the body must be a JSON object with `plan`')
+    const checked = asPlan(body.plan)
+    if ('error' in checked) return invalid(`\`plan\` is not a rolecall plan: ${checked.error}`)
+    const approvedBy = body.approvedBy ?? []
+    if (!Array.isArray(approvedBy) || !approvedBy.every((name) => typeof name === 'string')) return invalid('`approvedBy` must be a list of strings')
+    const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null)
+    try {
+      const outcome = await applyPlan(checked.plan, store, {
+        approvedBy: approvedBy as string[],
+        commit: text(body.revision),
+        author: text(body.author),
+        actor: `admin-token:${exchange.adminTokenId}`,
+        now: clock(),
+      })
+      return { reply: json(outcome), outcome: outcome.status === 'applied' ? 'applied' : 'no_changes' }
+    } catch (error) {
+      if (error instanceof StalePlanError) return { reply: json({ error: error.message, kind: 'stale' }, 409), outcome: 'stale' }
+      if (error instanceof ApplyRefusedError) return { reply: json({ error: error.message, kind: 'refused' }, 422), outcome: 'refused' }
+      throw error
+    }
+  }
   return [
     { method: 'GET', path: '/state', guard: plan, handle: async () => json(await readPlanBase(store)) },
 
@@ -124,30 +124,17 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
       guard: apply,
       maxBody,
       handle: async (exchange) => {
-        const body = readJson(exchange) as { plan?: unknown; approvedBy?: unknown; revision?: unknown; author?: unknown } | undefined
-        if (body === undefined || typeof body !== 'object') return json({ error: 'the body must be a JSON object with `plan`' }, 400)
-        const checked = asPlan(body.plan)
-        if ('error' in checked) return json({ error: `\`plan\` is not a rolecall plan: ${checked.error}` }, 400)
-        const approvedBy = body.approvedBy ?? []
-        if (!Array.isArray(approvedBy) || !approvedBy.every((name) => typeof name === 'string')) return json({ error: '`approvedBy` must be a list of strings' }, 400)
-        const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null)
+        const startedAt = performance.now()
+        let outcome: ApplyMetricOutcome = 'error'
         try {
-          const outcome = await applyPlan(checked.plan, store, {
-            approvedBy: approvedBy as string[],
-            commit: text(body.revision),
-            author: text(body.author),
-            actor: `admin-token:${exchange.adminTokenId}`,
-            now: clock(),
-          })
-          return json(outcome)
-        } catch (error) {
-          if (error instanceof StalePlanError) return json({ error: error.message, kind: 'stale' }, 409)
-          if (error instanceof ApplyRefusedError) return json({ error: error.message, kind: 'refused' }, 422)
-          throw error
+          const reply = await applyRequest(exchange)
+          outcome = reply.outcome
+          return reply.reply
+        } finally {
+          metrics?.apply(outcome, (performance.now() - startedAt) / 1000)
         }
       },
     },
-
     {
       method: 'POST',
       path: '/drift',
@@ -171,6 +158,7 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
         }
         const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
         const documents = applied.documents as StateDocument[]
+        const computedAt = clock()
         const report = computeDrift({
           applied: { revision: applied.revision.id, state: stateFromDocuments(documents, now), documents, directory: applied.directory },
           directory: directoryOf(snapshot),
@@ -178,6 +166,8 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
           ...(desired === undefined ? {} : { desired }),
           now,
         })
+        // Only drift since the last apply is the organization's drift; `since` an older revision is a question about the past.
+        if (typeof body.since !== 'string') metrics?.drift(report, computedAt)
         return json(limitDrift(report, typeof body.limit === 'number' ? body.limit : driftListLimit))
       },
     },
@@ -194,19 +184,8 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
       if (body.permission === undefined && body.action === undefined) {
         const unknown = unknownUser(live, body.user, person.key)
         if (unknown !== undefined) return json(unknown.body, unknown.status)
-        const held = access.users.get(person.key)
-        return json({
-          source,
-          ...about(held?.user, person),
-          inactive: access.inactive.has(person.key),
-          holdings: (held?.holdings ?? []).map((holding) => ({
-            key: holding.key,
-            risk: holding.risk,
-            chain: formatChain(holding.chain, holding),
-            ...(holding.authMethods === undefined ? {} : { authMethods: holding.authMethods }),
-            ...(holding.expires === undefined ? {} : { expires: holding.expires }),
-          })),
-        })
+        const held = holdingsOf(access, person.key)
+        return json({ source, ...about(held.user, person), inactive: held.inactive, holdings: held.holdings.map(holdingAnswer) })
       }
       const question = parseCheckBody(body, now)
       if ('error' in question) return json({ error: question.error }, 400)
@@ -220,19 +199,8 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
     }),
 
     onApplied('/who-can', (body, live, now) => {
-      const { access, source } = live
-      const probe = parseCheckBody({ ...(body ?? {}), user: '*' }, now)
-      if ('error' in probe) return json({ error: probe.error }, 400)
-      const problem = questionProblem(live.state, probe)
-      if (problem !== undefined) return json({ error: problem }, 400)
-      const users: { user: string; reasons: string[] }[] = []
-      for (const [key, { user }] of access.users) {
-        const question: AccessQuestion = { ...probe, user, ...(probe.authMethod === undefined ? { anyAuthMethod: true } : {}) }
-        const answer = checkAccess(access, question, key)
-        if ('error' in answer) return json({ error: answer.error }, 400)
-        if (answer.allowed) users.push({ user, reasons: answer.reasons })
-      }
-      return json({ source, users })
+      const answer = answerWhoCan(live, body ?? {}, now)
+      return 'error' in answer ? json({ error: answer.error }, 400) : json({ source: live.source, users: answer.users.map(({ user, reasons }) => ({ user, reasons })) })
     }),
   ]
 }

@@ -5,19 +5,23 @@ import { unknownUserMessage, usersNamedIn } from '../engine/question-check.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
 import { jsonReply } from '../http/exchange.js'
 import { fetchHandler, requester } from '../http/fetch-transport.js'
-import { createPipeline, type Area } from '../http/pipeline.js'
+import { createPipeline, type Area, type OnUnexpected } from '../http/pipeline.js'
 import type { Store } from '../store/store.js'
 import { adminRoutes } from './admin-api.js'
 import { adminScope, answerCheck, apiProblem, maxCheckBodyBytes, toHttpReply } from './check-endpoint.js'
 import { CheckService } from './check-service.js'
 import { jsonErrors } from './json-errors.js'
+import { openApiRoute } from './openapi.js'
+import type { CheckOutcome, ServerMetrics } from './metrics.js'
 
 export type ApiOptions = {
   store: Store
   clock?: () => Date
   checks?: CheckService
   /** Called with failures that are not the client's fault (the answer is a 500 with no detail). */
-  onUnexpected?: (error: unknown) => void
+  onUnexpected?: OnUnexpected
+  /** Where checks, applies and drift are counted (the server's /metrics). */
+  metrics?: ServerMetrics
 }
 
 /**
@@ -51,7 +55,7 @@ function knownUserLookup(store: Store, clock: () => Date): (user: string) => Pro
 
 /** The admin and check API's area of the request pipeline, at /api/v1. */
 export function apiArea(options: ApiOptions): Area {
-  const { store } = options
+  const { store, metrics } = options
   const clock = options.clock ?? (() => new Date())
   const checks = options.checks ?? new CheckService(store, clock)
   const isKnownUser = knownUserLookup(store, clock)
@@ -65,7 +69,17 @@ export function apiArea(options: ApiOptions): Area {
         path: '/check',
         guard: check,
         maxBody: maxCheckBodyBytes,
-        handle: async (exchange) => toHttpReply(await answerCheck(checks, clock(), exchange.header('content-type'), exchange.text)),
+        handle: async (exchange) => {
+          const startedAt = performance.now()
+          let outcome: CheckOutcome = 'error'
+          try {
+            const reply = await answerCheck(checks, clock(), exchange.header('content-type'), exchange.text)
+            if (reply.status === 200) outcome = reply.body.allowed === true ? 'allowed' : 'denied'
+            return toHttpReply(reply)
+          } finally {
+            metrics?.check(outcome, (performance.now() - startedAt) / 1000)
+          }
+        },
       },
       {
         method: 'GET',
@@ -100,7 +114,8 @@ export function apiArea(options: ApiOptions): Area {
           })
         },
       },
-      ...adminRoutes(store, clock, (scope) => adminScope(store, scope)),
+      ...adminRoutes(store, clock, (scope) => adminScope(store, scope), metrics),
+      openApiRoute,
     ],
   }
 }

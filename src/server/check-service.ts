@@ -6,6 +6,7 @@
 // not told by the next look at the store revision) empties the cache.
 // With `warm`, every user of the directory is computed in the background after start and after the cache is
 // emptied, in slices that leave the event loop free for requests.
+import { CacheCounter, type CacheCounts } from '../util/cache-counts.js'
 import { activeBreakGlass } from '../apply/store-base.js'
 import { checkIndexed, HoldingIndex, type AccessQuestion, type CheckAnswer, type QuestionError } from '../engine/check.js'
 import type { EffectiveAccess } from '../engine/effective.js'
@@ -107,6 +108,12 @@ export class CheckService {
     return { cachedUsers: this.entries.size, isWarming: this.warming !== undefined }
   }
 
+  /** Questions answered from a cached user (hits), and users computed on demand for one (misses). */
+  cacheCounts(): CacheCounts {
+    return this.lookups.counts()
+  }
+
+  private readonly lookups = new CacheCounter('check_access')
   private onChange(change: AccessChange): void {
     if (change.from !== this.knownRevision || change.all) {
       // A write this process was not told about happened in between (an apply from the CLI, maybe), or anyone's
@@ -268,15 +275,21 @@ export class CheckService {
     if (key === undefined) return undefined
     const cached = this.entries.get(key)
     const at = now.getTime()
-    return cached !== undefined && at >= cached.from && at < cached.until ? cached : undefined
+    if (cached === undefined || at < cached.from || at >= cached.until) return undefined
+    this.lookups.hits++
+    return cached
   }
 
   /** The entry of the person `key`, whose userName is `name` (lower case). */
   private async entryOf(key: string, name: string, now: Date, compiled: Compiled | undefined): Promise<Pick<Entry, 'user' | 'isInactive' | 'indexes' | 'revision'>> {
     const at = now.getTime()
     const cached = this.entries.get(key)
-    if (cached !== undefined && at >= cached.from && at < cached.until) return cached
+    if (cached !== undefined && at >= cached.from && at < cached.until) {
+      this.lookups.hits++
+      return cached
+    }
     if (compiled?.compiler === undefined) return { user: name, isInactive: false, indexes: [], revision: compiled?.revision ?? null }
+    this.lookups.misses++
     return this.compute(key, name, compiled, compiled.compiler, now)
   }
 

@@ -1,4 +1,5 @@
 // One `serve` setting read from its flag, else its ROLECALL_* variable (an empty one is unset): seconds or a whole number, checked, with the name to blame.
+import { didYouMean } from '../diag/suggest.js'
 import { UsageError } from '../errors.js'
 
 /** A setting's text and where it came from (`--port`, `ROLECALL_PORT`), for the usage error that names it. */
@@ -26,4 +27,13 @@ export function countSetting(setting: Setting | undefined, fallback: number, max
   const count = /^\d+$/.test(setting.text) ? Number(setting.text) : Number.NaN
   if (!(count >= 1 && count <= max)) throw new UsageError(`${setting.name} must be a whole number from 1 to ${max} (got "${setting.text}")`)
   return count
+}
+
+/** One of `choices`; `fallback` when unset. A near miss is named (`--log-level warning`: did you mean "warn"?). */
+export function choiceSetting<const C extends string>(setting: Setting | undefined, choices: readonly C[], fallback: C): C {
+  if (setting === undefined) return fallback
+  if ((choices as readonly string[]).includes(setting.text)) return setting.text as C
+  // A choice the text begins with, or that begins with it, is a near miss too (`warning`, `tok`).
+  const near = didYouMean(setting.text, choices) ?? choices.find((choice) => setting.text.startsWith(choice) || (setting.text.length >= 2 && choice.startsWith(setting.text)))
+  throw new UsageError(`${setting.name} must be one of ${choices.join(', ')} (got "${setting.text}")${near === undefined ? '' : `; did you mean "${near}"?`}`)
 }

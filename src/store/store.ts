@@ -4,6 +4,7 @@ import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyR
 import type { StoreDump } from './dump.js'
 import type { JsonObject } from './json.js'
 import type { LiveSnapshot } from './live-snapshot.js'
+import type { PeoplePage } from './people-search.js'
 import type { ResourceQuery, RootSearch } from './query.js'
 
 export type { LiveSnapshot }
@@ -139,6 +140,13 @@ export interface ScimDirectory {
    * their groups and groups with their members only when asked for.
    */
   searchResources(connection: string, search: RootSearch, options: { withGroups: boolean; withMembers: boolean }): Promise<ListResult<SearchHit>>
+
+  /**
+   * Users of every connection whose userName, displayName, `name.formatted` or an email's value contains `text`
+   * (case-insensitive; blank matches everyone), by userName (case-folded) then connection, one page (at most 200):
+   * the explorer's People search.
+   */
+  findPeople(text: string, page: PeoplePage): Promise<ListResult<StoredUser>>
 }
 
 /** SCIM bearer tokens (one connection each) and admin API tokens (scoped): stored hashed, shown once. */
@@ -246,9 +254,13 @@ export interface Store extends ScimDirectory, Credentials, AppliedLedger, AuditT
  */
 export type AccessChange = { from: number; revision: number; all: boolean; userIds: readonly string[]; userNames: readonly string[] }
 
-/** What an admin token may do: plan (read state, make plans), apply, or check access. */
-export type AdminScope = 'plan' | 'apply' | 'check'
-export const adminScopes: readonly AdminScope[] = ['plan', 'apply', 'check']
+/**
+ * What an admin token may do: plan (read state, make plans), apply, check access, view (sign in to the read-only web
+ * explorer, and nothing else), tokens (with view: create and revoke SCIM tokens from the explorer), or metrics (read
+ * /metrics when serve --metrics-auth token requires it).
+ */
+export type AdminScope = 'plan' | 'apply' | 'check' | 'view' | 'tokens' | 'metrics'
+export const adminScopes: readonly AdminScope[] = ['plan', 'apply', 'check', 'view', 'tokens', 'metrics']
 
 export type AdminTokenInfo = { id: string; hint: string; name?: string; scopes: AdminScope[]; createdAt: string; revokedAt?: string }
 

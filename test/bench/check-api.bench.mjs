@@ -1,12 +1,11 @@
 // Check API throughput and latency under load (autocannon, in this process) against `rolecall serve` (its own process),
 // as ratios to a Hono hello-world measured in the same run. 100,000 users, 20,000 IdP groups, 2,000,000 memberships,
 // and the generated organization (5,000 groups, 20,000 grants) applied.
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateOrg } from './generate-org.mjs'
 import { generateStore } from './generate-store.mjs'
-import { cli, repoRoot } from './lib.mjs'
+import { cli, repoRoot, runRolecall } from './lib.mjs'
 import { measure as measureLoad, startProcess, stopProcess as stop } from './load.mjs'
 
 const users = Number(process.env.BENCH_USERS ?? 100_000)
@@ -14,11 +13,7 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const duration = Number(process.env.BENCH_SECONDS ?? 6)
 const measure = (name, options) => measureLoad(name, options, { connections, duration })
 
-function run(args) {
-  const result = spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 28 })
-  if (result.status !== 0) throw new Error(`rolecall ${args[0]} failed: ${result.stderr}`)
-  return result.stdout
-}
+const run = runRolecall
 
 const dir = join(repoRoot, 'bench-out', 'check')
 const db = join(dir, `store-${users}.db`)

@@ -1,5 +1,6 @@
 // Shared helpers of the benchmarks: time whole commands as processes, report medians.
 import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
@@ -41,4 +42,43 @@ export function random(seed) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
+}
+
+/** Runs `rolecall ...args` (dist/) to completion and returns what it printed; throws when it fails. */
+export function runRolecall(args) {
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 28 })
+  if (result.status !== 0) throw new Error(`rolecall ${args[0]} failed: ${result.stderr}`)
+  return result.stdout
+}
+
+/** One `node args…` process under /usr/bin/time (or max-rss.mjs): wall milliseconds, peak RSS in MiB, its stdout. */
+export function runMeasured(args, env) {
+  const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
+  const command = timeBin ?? process.execPath
+  const argv = timeBin === undefined ? [fileURLToPath(new URL('./max-rss.mjs', import.meta.url)), ...args] : ['-f', '%M', process.execPath, ...args]
+  const start = process.hrtime.bigint()
+  const result = spawnSync(command, argv, { env, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 })
+  const ms = Number(process.hrtime.bigint() - start) / 1e6
+  if (result.error) throw result.error
+  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}:\n${result.stderr}`)
+  return { ms, mib: Number(result.stderr.trim().split('\n').at(-1)) / 1024, stdout: result.stdout }
+}
+
+/** A new, empty database `name` on the PostgreSQL server of `serverUrl` (dropped first if there), and its URL. */
+export async function createDatabase(serverUrl, name) {
+  const { default: postgres } = await import('postgres')
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`DROP DATABASE IF EXISTS ${name}`)
+  await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE template0`)
+  await admin.end()
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+export async function dropDatabase(serverUrl, name) {
+  const { default: postgres } = await import('postgres')
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`DROP DATABASE ${name}`)
+  await admin.end()
 }

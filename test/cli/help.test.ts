@@ -86,7 +86,7 @@ describe('did you mean', () => {
     [['plan', '--fromat', 'json'], "rolecall: plan: unknown option '--fromat'; did you mean --format?\nUsage: rolecall plan [options]\n"],
     [['plan', '--format', 'jsno'], 'rolecall: --format must be one of text, markdown, json (got "jsno"); did you mean "json"?\nUsage: rolecall plan [options]\n'],
     [['token', 'list', '--format', 'txt'], 'rolecall: --format must be one of text, json (got "txt"); did you mean "text"?\nUsage: rolecall token list [options]\n'],
-    [['admin-token', 'create', '--scope', 'chek'], 'rolecall: unknown scope chek; scopes are plan, apply, check; did you mean "check"?\nUsage: rolecall admin-token create [options]\n'],
+    [['admin-token', 'create', '--scope', 'chek'], 'rolecall: unknown scope chek; scopes are plan, apply, check, view, tokens, metrics; did you mean "check"?\nUsage: rolecall admin-token create [options]\n'],
     [['completion', 'bsh'], 'rolecall: completion: no completion for "bsh"; shells are bash, zsh, fish; did you mean "bash"?\nUsage: rolecall completion [options] [shell]\n'],
   ])('rolecall %j', async (argv, stderr) => {
     expect(await runCli(argv)).toEqual({ code: 1, stdout: '', stderr })

@@ -143,15 +143,15 @@ describe('rolecall codeowners', () => {
 
   it('makes validate warn once access files change the tiers, and pass again after --write', async () => {
     await runCli(['codeowners', '--write'], { env, cwd: dir })
-    expect((await runCli(['validate'], { env, cwd: dir })).stdout).toBe('0 errors, 0 warnings in 18 files\n')
+    expect((await runCli(['validate'], { env, cwd: dir })).stdout).toBe('0 errors, 0 warnings in 19 files\n')
     await rm(at('access/exceptions/grants.yaml'))
     const stale = await runCli(['validate'], { env, cwd: dir })
     expect(stale.code).toBe(0)
     expect(stale.stdout).toBe(
-      '.github/CODEOWNERS:3:1: warning: The rolecall block of .github/CODEOWNERS is out of date with the access files. Run `rolecall codeowners --write` and commit the result. [codeowners-stale]\n0 errors, 1 warning in 17 files\n',
+      '.github/CODEOWNERS:3:1: warning: The rolecall block of .github/CODEOWNERS is out of date with the access files. Run `rolecall codeowners --write` and commit the result. [codeowners-stale]\n0 errors, 1 warning in 18 files\n',
     )
     await runCli(['codeowners', '--write'], { env, cwd: dir })
-    expect((await runCli(['validate'], { env, cwd: dir })).stdout).toBe('0 errors, 0 warnings in 17 files\n')
+    expect((await runCli(['validate'], { env, cwd: dir })).stdout).toBe('0 errors, 0 warnings in 18 files\n')
     await cp(join(repoRoot, 'access/exceptions/grants.yaml'), at('access/exceptions/grants.yaml'))
   })
 
@@ -159,7 +159,7 @@ describe('rolecall codeowners', () => {
     await runCli(['codeowners', '--write'], { env, cwd: dir })
     await cp(at('access'), at('other'), { recursive: true })
     await rm(at('other/exceptions/grants.yaml'))
-    expect(await runCli(['validate', '--dir', 'other'], { env, cwd: dir })).toEqual({ code: 0, stdout: '0 errors, 0 warnings in 17 files\n', stderr: '' })
+    expect(await runCli(['validate', '--dir', 'other'], { env, cwd: dir })).toEqual({ code: 0, stdout: '0 errors, 0 warnings in 18 files\n', stderr: '' })
     await rm(at('other'), { recursive: true })
   })
 
@@ -169,15 +169,15 @@ describe('rolecall codeowners', () => {
     const written = await readFile(at('.github/CODEOWNERS'), 'utf8')
     expect(written).toMatch(/^# owners\r\n\* @acme\/admins\r\n\r\n# BEGIN rolecall/)
     expect(written).not.toMatch(/[^\r]\n/)
-    expect(await runCli(['validate'], { env, cwd: dir })).toEqual({ code: 0, stdout: '0 errors, 0 warnings in 18 files\n', stderr: '' })
+    expect(await runCli(['validate'], { env, cwd: dir })).toEqual({ code: 0, stdout: '0 errors, 0 warnings in 19 files\n', stderr: '' })
     expect(await runCli(['codeowners', '--write'], { env, cwd: dir })).toEqual({ code: 0, stdout: '.github/CODEOWNERS is up to date.\n', stderr: '' })
     // A file converted to CRLF after generation (git autocrlf, an editor) is not stale either.
     await writeFile(at('.github/CODEOWNERS'), (await runCli(['codeowners'], { env, cwd: dir })).stdout.replace(/\r?\n/g, '\r\n'))
-    expect((await runCli(['validate'], { env, cwd: dir })).stdout).toBe('0 errors, 0 warnings in 18 files\n')
+    expect((await runCli(['validate'], { env, cwd: dir })).stdout).toBe('0 errors, 0 warnings in 19 files\n')
   })
 
   it('validate says nothing about a CODEOWNERS file without a rolecall block', async () => {
     await writeFile(at('.github/CODEOWNERS'), '* @acme/admins\n')
-    expect(await runCli(['validate'], { env, cwd: dir })).toEqual({ code: 0, stdout: '0 errors, 0 warnings in 18 files\n', stderr: '' })
+    expect(await runCli(['validate'], { env, cwd: dir })).toEqual({ code: 0, stdout: '0 errors, 0 warnings in 19 files\n', stderr: '' })
   })
 })

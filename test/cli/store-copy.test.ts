@@ -185,8 +185,10 @@ describe('rolecall store copy', () => {
       runProcess('script', ['-qfec', [process.execPath, cliPath, 'store', 'copy', '--from', source, '--to', target, ...quiet].join(' '), '/dev/null'], { env: { NO_COLOR: '1' }, input: null })
     const shown = await onTerminal(join(work, 'large-copy.db'), [])
     expect(shown.code, shown.stdout).toBe(0)
-    expect(shown.stdout).toMatch(/\r\x1b\[2Kcopying memberships: [\d,]+ of [\d,]+/)
-    expect(shown.stdout).toMatch(/\r\x1b\[2K(\r\n)?Copied /)
+    // Each redraw goes back to column 1 (ESC[1G) over the same line; the end erases it (ESC[2K) before the result.
+    expect(shown.stdout).toMatch(/\x1b\[1Gcopying memberships \[[=-]+\] [\d,]+ of [\d,]+ · \d+s/)
+    expect(shown.stdout.slice(0, shown.stdout.indexOf('Copied '))).not.toContain('\n')
+    expect(shown.stdout).toMatch(/\x1b\[2K(\r\n)?Copied /)
     const quiet = await onTerminal(join(work, 'large-quiet.db'), ['--quiet'])
     expect(quiet.code, quiet.stdout).toBe(0)
     expect(quiet.stdout).not.toContain('copying')

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { checkAccess, type AccessQuestion } from '../../src/engine/check.js'
 import { computeEffectiveAccess } from '../../src/engine/effective.js'
 import { formatChain } from '../../src/engine/chain.js'
+import { UserAccessCompiler } from '../../src/engine/user-access.js'
 import type { Directory } from '../../src/engine/types.js'
 import { loadAccessDir } from '../../src/load/load-access.js'
 import type { DesiredState } from '../../src/model/state.js'
@@ -50,14 +51,15 @@ describe('computeEffectiveAccess', () => {
   it('gives Support Tier 2 its grants through the IdP group, with the chain', () => {
     const access = computeEffectiveAccess(state, directory, { now: fixtureNow })
     const sam = access.users.get('sam@acme.example')
-    expect(sam?.holdings.map((holding) => formatChain(holding.chain, holding))).toContain(
-      'okta group "support-tier-2" → group "Support Tier 2" → grant run journey:*/diagnostic-*',
-    )
+    expect(sam?.holdings.map((holding) => formatChain(holding.chain, holding))).toContain('okta group "support-tier-2" → group "Support Tier 2" → grant run journey:*/diagnostic-*')
   })
 
   it('gives security-admins the Security Admin role permissions, and nothing to deactivated members', () => {
     const access = computeEffectiveAccess(state, directory, { now: fixtureNow })
-    const permissions = access.users.get('sasha@acme.example')?.holdings.filter((h) => h.type === 'permission').map((h) => formatChain(h.chain, h))
+    const permissions = access.users
+      .get('sasha@acme.example')
+      ?.holdings.filter((h) => h.type === 'permission')
+      .map((h) => formatChain(h.chain, h))
     expect(permissions).toContain('okta group "security-admins" → group "Security Admins" → role "Security Admin" → sso:manage')
     expect(access.users.has('gone@acme.example')).toBe(false)
     expect(access.inactive.has('gone@acme.example')).toBe(true)
@@ -70,6 +72,22 @@ describe('computeEffectiveAccess', () => {
       reasons: ['okta group "checkout-team" → group "Checkout Team" → team of checkout (maintainer) → grant [delete, edit, run] journey:checkout/*'],
       denials: [],
     })
+  })
+
+  it('gives nothing through a group to a member of its IdP group that the group excludes, in both engines', () => {
+    const group = state.groups.get('Security Admins')
+    if (group === undefined) throw new Error('the example has Security Admins')
+    const groups = new Map(state.groups)
+    groups.set('Security Admins', { ...group, doc: { ...group.doc, exclude: [{ user: 'SASHA@acme.example', connection: 'okta', reason: 'revoked in privileged-access-2026-11-23' }] } })
+    const excluding = { ...state, groups }
+    const access = computeEffectiveAccess(excluding, directory, { now: fixtureNow })
+    expect(access.users.has('sasha@acme.example')).toBe(false)
+    expect(access.users.has('sam@acme.example')).toBe(true)
+    const compiler = new UserAccessCompiler(excluding)
+    const key = compiler.identities.personKey('sasha@acme.example', 'okta')
+    expect(compiler.partsOf(key, directory, { now: fixtureNow }).parts.flat()).toEqual([])
+    const before = new UserAccessCompiler(state).partsOf(key, directory, { now: fixtureNow }).parts.flat()
+    expect(before.map((holding) => holding.key)).toContain('permission sso:manage')
   })
 
   it('grants nothing through an IdP group that no YAML maps', () => {
@@ -133,7 +151,7 @@ describe('checkAccess', () => {
     const grant = [...state.grants.values()].find((entry) => entry.doc.expires !== undefined)?.doc
     expect(grant).toBeDefined()
     if (grant === undefined || grant.expires === undefined) return
-    const query = { action: typeof grant.action === 'string' ? grant.action : grant.action[0] ?? '', resource: grant.resource.replace(/\*/g, 'x'), env: grant.env?.[0] }
+    const query = { action: typeof grant.action === 'string' ? grant.action : (grant.action[0] ?? ''), resource: grant.resource.replace(/\*/g, 'x'), env: grant.env?.[0] }
     const before = new Date(Date.parse(grant.expires) - 60_000)
     const after = new Date(Date.parse(grant.expires) + 60_000)
     const access = computeEffectiveAccess(state, directory, { now: before })

@@ -1,6 +1,7 @@
 // Runs the built CLI (`node bin/rolecall.js`) for end-to-end tests: `serve` on an ephemeral 127.0.0.1 port, and one-shot commands.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { openDatabase } from '../../src/store/sqlite/open.js'
 import { testActor } from './cli.js'
@@ -74,4 +75,45 @@ export function startServer(db: string, extraArgs: string[] = [], env: Record<st
     })
     void exited.then(({ code }) => reject(new Error(`serve exited (${code}) before listening: ${stderr}`)))
   })
+}
+
+/** A port nothing listens on now (the server below binds it a moment later). */
+async function freePort(): Promise<number> {
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const address = probe.address()
+  await new Promise((resolve) => probe.close(resolve))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+/** `rolecall serve` on a free port, ready once /healthz answers: for a log level that leaves out the `listening` line. */
+export async function startQuietServer(db: string, args: string[]): Promise<RunningServer> {
+  requireBuild()
+  const port = await freePort()
+  const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--db', db, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const lines: string[] = []
+  let buffer = ''
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    buffer += chunk
+    const complete = buffer.split('\n')
+    buffer = complete.pop() ?? ''
+    lines.push(...complete)
+  })
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
+  const url = `http://127.0.0.1:${port}`
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (child.exitCode !== null) throw new Error(`serve exited (${child.exitCode})`)
+    if (
+      await fetch(`${url}/healthz`).then(
+        (response) => response.ok,
+        () => false,
+      )
+    )
+      return { url, port, child, lines, stderr: () => stderr, exited }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error('serve did not answer /healthz within 10 s')
 }

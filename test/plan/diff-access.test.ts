@@ -4,14 +4,31 @@ import type { Holding, Step } from '../../src/engine/types.js'
 import type { Risk } from '../../src/model/risk.js'
 import { deltaChains, diffAccess } from '../../src/plan/diff-access.js'
 
-const viaSupport: Step[] = [{ kind: 'idp-group', connection: 'okta', displayName: 'support' }, { kind: 'group', name: 'Support' }]
-const viaOps: Step[] = [{ kind: 'idp-group', connection: 'okta', displayName: 'ops' }, { kind: 'group', name: 'Ops' }]
+const viaSupport: Step[] = [
+  { kind: 'idp-group', connection: 'okta', displayName: 'support' },
+  { kind: 'group', name: 'Support' },
+]
+const viaOps: Step[] = [
+  { kind: 'idp-group', connection: 'okta', displayName: 'ops' },
+  { kind: 'group', name: 'Ops' },
+]
 const resource = { type: 'auth-config', service: '*', name: '*' }
 const actionRisks: Record<string, Risk> = { read: 'medium', edit: 'critical', delete: 'high' }
 
 function grant(actions: string[], chain: Step[]): Holding {
   const held = { actions, resource, env: ['production'] }
-  return { type: 'grant', grant: held, key: grantKey(held), risk: actions.map((a) => actionRisks[a] ?? 'low').sort().includes('critical') ? 'critical' : 'high', chain }
+  return {
+    type: 'grant',
+    grant: held,
+    key: grantKey(held),
+    risk: actions
+      .map((a) => actionRisks[a] ?? 'low')
+      .sort()
+      .includes('critical')
+      ? 'critical'
+      : 'high',
+    chain,
+  }
 }
 
 function access(holdings: Holding[]): EffectiveAccess {
@@ -44,8 +61,7 @@ describe('diffAccess', () => {
     }
     // production raises an action's risk one level (read: medium → high).
     const byEnv = (_holding: Holding, action: string, env?: string): Risk => (env === 'production' || env === undefined ? 'high' : (actionRisks[action] ?? 'low'))
-    const moved = (before: Holding[], after: Holding[]) =>
-      diffAccess(access(before), access(after), { before: byEnv, after: byEnv }).map((delta) => `${delta.change} ${delta.risk} ${delta.what} (${delta.key})`)
+    const moved = (before: Holding[], after: Holding[]) => diffAccess(access(before), access(after), { before: byEnv, after: byEnv }).map((delta) => `${delta.change} ${delta.risk} ${delta.what} (${delta.key})`)
     expect(moved([view(['production'])], [view(['production', 'staging'])])).toEqual(['gain medium read auth-config:*/* in staging (grant read auth-config:*/* env=staging)'])
     expect(moved([view(['staging'])], [view(['development', 'staging'], ['edit', 'read'])])).toEqual([
       'gain critical edit auth-config:*/* in development, staging (grant edit auth-config:*/* env=development,staging)',
@@ -63,5 +79,29 @@ describe('diffAccess', () => {
     const admin = (chain: Step[]): Holding => ({ type: 'permission', permission: 'sso:manage', key: permissionKey('sso:manage'), risk: 'critical', chain })
     expect(diffAccess(access([admin(viaSupport)]), access([admin(viaOps)]))).toEqual([])
     expect(diffAccess(access([]), access([admin(viaOps)])).map((delta) => delta.what)).toEqual(['sso:manage'])
+  })
+
+  it('gives users who share holdings each their own deltas, whether the other side holds none, some or all of them', () => {
+    const support = grant(['edit', 'read'], viaSupport)
+    const ops = grant(['read'], viaOps)
+    const users = (entries: [string, Holding[]][]): EffectiveAccess => ({ users: new Map(entries.map(([user, holdings]) => [user, { user, holdings }])), inactive: new Set() })
+    const before = users([
+      ['ann@x.example', []],
+      ['bob@x.example', [grant(['read'], viaSupport)]],
+      ['cat@x.example', [support]],
+    ])
+    const after = users([
+      ['ann@x.example', [support, ops]],
+      ['bob@x.example', [support]],
+      ['cat@x.example', [support]],
+      ['dan@x.example', [support]],
+    ])
+    const moved = diffAccess(before, after, { before: risk, after: risk }).map((delta) => `${delta.user} ${delta.change} ${delta.risk} ${delta.what} via ${deltaChains(delta).join(' + ')}`)
+    expect(moved).toEqual([
+      'ann@x.example gain critical edit auth-config:*/* in production via okta group "support" → group "Support"',
+      'ann@x.example gain medium read auth-config:*/* in production via okta group "ops" → group "Ops" + okta group "support" → group "Support"',
+      'bob@x.example gain critical edit auth-config:*/* in production via okta group "support" → group "Support"',
+      'dan@x.example gain critical [edit, read] auth-config:*/* in production via okta group "support" → group "Support"',
+    ])
   })
 })

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createToken, runCli, startServer, type RunningServer } from '../helpers/serve.js'
+import { createToken, runCli, startQuietServer, startServer, type RunningServer } from '../helpers/serve.js'
 
 const dirs: string[] = []
 const servers: RunningServer[] = []
@@ -121,7 +121,12 @@ describe('rolecall serve (end to end)', () => {
     expect(replacement).toMatch(/^rcs_/)
     expect(replacement).not.toBe(token)
     expect(runCli(['token', 'revoke', first, '--db', db]).status).toBe(1)
-    const id = (runCli(['token', 'list', '--db', db]).stdout.split('\n').find((line) => !line.includes('revoked')) ?? '').split(' ')[0] ?? ''
+    const id =
+      (
+        runCli(['token', 'list', '--db', db])
+          .stdout.split('\n')
+          .find((line) => !line.includes('revoked')) ?? ''
+      ).split(' ')[0] ?? ''
     expect(runCli(['token', 'revoke', id, '--db', db]).status).toBe(0)
     expect(runCli(['token', 'revoke', id, '--db', db]).status).toBe(1)
     expect(JSON.parse(runCli(['token', 'list', '--format', 'json', '--db', db]).stdout)[0]).toHaveProperty('revokedAt')
@@ -136,7 +141,10 @@ describe('rolecall serve (end to end)', () => {
     expect(verified.status).toBe(0)
     expect(verified.stdout).toMatch(/^Audit chain intact: 2 entries\.\nHead: entry 2, hash [0-9a-f]{64}\n$/)
     const exported = runCli(['audit', 'export', '--db', db])
-    const entries = exported.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { seq: number; action: string })
+    const entries = exported.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { seq: number; action: string })
     expect(entries.map((entry) => [entry.seq, entry.action])).toEqual([
       [1, 'connection.create'],
       [2, 'token.create'],
@@ -147,5 +155,49 @@ describe('rolecall serve (end to end)', () => {
   it('reads ROLECALL_* settings and refuses a bad port', () => {
     expect(runCli(['serve', '--port', 'eighty']).status).toBe(1)
     expect(runCli(['serve'], { ROLECALL_PORT: '99999' }).status).toBe(1)
+  })
+})
+
+// As an operator runs it: --log-level, /metrics behind a metrics-scoped admin token, the served OpenAPI description.
+describe('rolecall serve for operators (end to end)', () => {
+  it('with --metrics-auth token and --log-level warn: /metrics needs the metrics scope, and request lines are not logged', async () => {
+    const db = tempDb()
+    const scimToken = createToken(db, 'okta')
+    const metricsToken = runCli(['admin-token', 'create', '--scope', 'metrics', '--db', db]).stdout.trimEnd().split('\n').at(-1) ?? ''
+    expect(metricsToken).toMatch(/^rca_/)
+    const server = await startQuietServer(db, ['--metrics-auth', 'token', '--log-level', 'warn'])
+    servers.push(server)
+    const anonymous = await fetch(`${server.url}/metrics`)
+    expect(anonymous.status).toBe(401)
+    expect(anonymous.headers.get('x-request-id')).toMatch(/\S/)
+    expect((await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${scimToken}` } })).status).toBe(401)
+    expect((await fetch(`${server.url}/scim/v2/Users`, { headers: { authorization: `Bearer ${scimToken}` } })).status).toBe(200)
+    const scraped = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })
+    expect(scraped.status).toBe(200)
+    const text = await scraped.text()
+    expect(text).toContain('rolecall_scim_operations_total{connection="okta",resource="Users",operation="list",outcome="success"} 1')
+    expect(text).toContain('rolecall_checks_total{outcome="allowed"} 0')
+    // Node's own metrics, as before.
+    expect(text).toContain('process_cpu_user_seconds_total')
+    const described = await fetch(`${server.url}/api/v1/openapi.json`)
+    expect(described.status).toBe(200)
+    expect(((await described.json()) as { openapi: string }).openapi).toBe('3.1.0')
+    server.child.kill('SIGTERM')
+    expect((await server.exited).code).toBe(0)
+    // At warn, the info lines (listening, each request, stopping) are left out: nothing else happened.
+    expect(server.lines.filter((line) => line !== '')).toEqual([])
+    expect(server.lines.join('\n')).not.toContain(metricsToken.slice(4))
+  })
+
+  it('refuses a log level or metrics setting it does not know, naming the near miss', () => {
+    const db = tempDb()
+    createToken(db, 'okta')
+    const level = runCli(['serve', '--db', db, '--port', '0', '--log-level', 'warning'])
+    expect(level.status).toBe(1)
+    expect(level.stderr).toContain('--log-level must be one of trace, debug, info, warn, error, fatal, silent (got "warning"); did you mean "warn"?')
+    const fromEnv = runCli(['serve', '--db', db, '--port', '0'], { ROLECALL_METRICS_AUTH: 'tokn' })
+    expect(fromEnv.status).toBe(1)
+    expect(fromEnv.stderr).toContain('ROLECALL_METRICS_AUTH must be one of none, token (got "tokn"); did you mean "token"?')
+    expect(level.stderr + fromEnv.stderr).not.toMatch(/^\s+at /m)
   })
 })

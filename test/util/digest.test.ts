@@ -4,12 +4,7 @@ import { canonicalJson, digestOf } from '../../src/util/digest.js'
 import { seededRandom } from '../helpers/random.js'
 
 describe('digestOf', () => {
-  it.each([
-    [{ b: 1, a: [true, null, 'x'], c: { z: 1, y: undefined } }],
-    [[]],
-    ['text'],
-    [{ nested: [{ k: 'é' }, { k: '"quoted"' }] }],
-  ])('equals the sha256 of the canonical JSON of %j', (value) => {
+  it.each([[{ b: 1, a: [true, null, 'x'], c: { z: 1, y: undefined } }], [[]], ['text'], [{ nested: [{ k: 'é' }, { k: '"quoted"' }] }]])('equals the sha256 of the canonical JSON of %j', (value) => {
     expect(digestOf(value)).toBe(`sha256:${createHash('sha256').update(canonicalJson(value)).digest('hex')}`)
   })
 
@@ -35,6 +30,28 @@ describe('digestOf', () => {
     }))
     const plan = { formatVersion: 1, access, desired: [{ file: 'ç.yaml', doc: { kind: 'Group', name: 'Ω' } }] }
     expect(digestOf(plan)).toBe(`sha256:${createHash('sha256').update(canonicalJson(plan)).digest('hex')}`)
+  })
+
+  it('agrees with the digest of the whole text for long lists of records of one shape, and of lists that only nearly are', () => {
+    const chains = [['okta group "a" → group "A"'], [], ['\u{1F600} \uD800 lone', 'zoë']]
+    const records = Array.from({ length: 10_000 }, (_, i) => ({
+      what: i % 7 === 0 ? 'é' : `edit journey:s${i % 50}/*`,
+      user: `user${i % 997}@例え.example`,
+      '10': i,
+      '9': i % 5 === 0 ? undefined : i % 2 === 0,
+      risk: i % 13 === 0 ? null : 'high',
+      chains: chains[i % chains.length],
+    }))
+    const nearly: unknown[][] = [
+      records.map((record, i) => (i === 5000 ? { ...record, nested: { b: 1, a: 2 } } : record)),
+      records.map((record, i) => (i === 9999 ? Object.fromEntries(Object.entries(record).reverse()) : record)),
+      records.map((record, i) => (i === 300 ? { ...record, chains: ['a', 1] } : record)),
+      records.map((record, i) => (i === 42 ? [record] : record)),
+      records.map((record, i) => (i === 7 ? { ...record, user: new Date(0) } : record)),
+    ]
+    for (const value of [records, { formatVersion: 1, access: records }, ...nearly]) {
+      expect(digestOf(value)).toBe(`sha256:${createHash('sha256').update(referenceCanonicalJson(value)).digest('hex')}`)
+    }
   })
 })
 

@@ -63,6 +63,8 @@ describe('workflow permissions', () => {
     ['access-plan.yml', { plan: { contents: 'read', 'pull-requests': 'write' } }],
     ['access-apply.yml', { apply: { contents: 'read', 'pull-requests': 'read' } }],
     ['access-drift.yml', { drift: { contents: 'read', issues: 'write' } }],
+    ['access-review.yml', { open: { contents: 'write', 'pull-requests': 'write' } }],
+    ['access-review-check.yml', { check: { contents: 'read', 'pull-requests': 'write' } }],
     ['ci.yml', { test: { contents: 'read' } }],
   ])('%s grants nothing by default and each job no more than it needs', (name, permissions) => {
     const flow = workflow(name)
@@ -202,8 +204,8 @@ describe('the composite action', () => {
 
   it('runs a command, keeps its output in a file and reports its exit code', async () => {
     const result = await runStep({ command: 'validate', args: '--dir\naccess\n', 'stdout-file': join(dir, 'validate.txt') })
-    expect(result).toEqual({ code: 0, stdout: '0 errors, 0 warnings in 18 files\n', stderr: '', output: 'exit-code=0\n' })
-    expect(await readFile(join(dir, 'validate.txt'), 'utf8')).toBe('0 errors, 0 warnings in 18 files\n')
+    expect(result).toEqual({ code: 0, stdout: '0 errors, 0 warnings in 19 files\n', stderr: '', output: 'exit-code=0\n' })
+    expect(await readFile(join(dir, 'validate.txt'), 'utf8')).toBe('0 errors, 0 warnings in 19 files\n')
   })
 
   it('fails the step on an exit code not listed as ok, and not on one that is', async () => {

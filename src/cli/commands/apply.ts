@@ -16,6 +16,7 @@ import type { Parsed } from '../spec.js'
 import type { applySpec } from '../specs/review.js'
 import { openStore, requireStore } from '../../store/open-store.js'
 import { resolveStoreLocation } from '../../server/config.js'
+import { startProgress } from '../progress.js'
 
 /** Read and check a saved plan file against schemas/plan.schema.json. */
 export async function readPlanFile(path: string): Promise<Plan> {
@@ -59,16 +60,23 @@ export async function run({ values, positionals }: Parsed<typeof applySpec>, io:
     return report(outcome, plan, io)
   }
   const actor = requireActor(values.actor, 'apply', io)
-  // Read (and check) what to apply before the store is opened.
-  const source: { plan: Plan } | { desired: DesiredState } = planPath !== undefined ? { plan: await readPlanFile(resolve(io.cwd, planPath)) } : { desired: await loadDesired(values.dir, io, now) }
-  const location = resolveStoreLocation(values.db, io.env, io.cwd)
-  await requireStore(location)
-  const store = await openStore(location, { use: 'write' })
+  // The first full apply of a large organization takes a while: its steps on a terminal.
+  const progress = startProgress(io, values.quiet === true)
+  const steps = { ...options, actor, now, onStep: (step: string) => progress.step(step) }
+  let store
+  let done: { outcome: ApplyOutcome; plan: Plan }
   try {
-    if ('plan' in source) return report(await applyPlan(source.plan, store, { ...options, actor, now }), source.plan, io)
-    const applied = await applyDesired(source.desired, store, { ...options, actor, now })
-    return report(applied.outcome, applied.plan, io)
+    // Read (and check) what to apply before the store is opened.
+    progress.step(planPath !== undefined ? 'reading the plan' : 'loading access files')
+    const source: { plan: Plan } | { desired: DesiredState } = planPath !== undefined ? { plan: await readPlanFile(resolve(io.cwd, planPath)) } : { desired: await loadDesired(values.dir, io, now) }
+    progress.step('opening the store')
+    const location = resolveStoreLocation(values.db, io.env, io.cwd)
+    await requireStore(location)
+    store = await openStore(location, { use: 'write' })
+    done = 'plan' in source ? { outcome: await applyPlan(source.plan, store, steps), plan: source.plan } : await applyDesired(source.desired, store, steps)
   } finally {
-    await store.close()
+    progress.done()
+    await store?.close()
   }
+  return report(done.outcome, done.plan, io)
 }

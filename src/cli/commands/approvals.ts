@@ -11,7 +11,7 @@ import type { approvalsSpec } from '../specs/review.js'
 import { readPlanFile } from './apply.js'
 
 /** Read a JSON file and check its shape; any problem is one line naming the file and the flag. */
-async function readJsonInput<T>(flag: string, path: string, parse: (value: unknown) => Parsed<T>): Promise<T> {
+export async function readJsonInput<T>(flag: string, path: string, parse: (value: unknown) => Parsed<T>): Promise<T> {
   let value: unknown
   try {
     value = JSON.parse(await readFile(path, 'utf8'))

@@ -14,6 +14,7 @@ import type { Io } from '../io.js'
 import type { Parsed } from '../spec.js'
 import type { driftSpec } from '../specs/inspect.js'
 import { callRemote, remoteOption } from '../remote.js'
+import { startProgress } from '../progress.js'
 
 export async function run({ values }: Parsed<typeof driftSpec>, io: Io): Promise<number> {
   const { format } = values
@@ -21,33 +22,43 @@ export async function run({ values }: Parsed<typeof driftSpec>, io: Io): Promise
   if (!Number.isInteger(limit) || limit < 0 || values.limit?.trim() === '') throw new UsageError(`--limit must be a whole number of access changes to list, 0 for all (got "${values.limit ?? ''}")`)
   const now = readNow(io.env)
   const dir = values.dir ?? envSetting(io.env, 'ROLECALL_ACCESS_DIR') ?? 'access'
-  let desired: DesiredState | undefined
-  if (values.dir !== undefined || existsSync(resolve(io.cwd, dir))) desired = await loadDesired(dir, io, now)
-  const remote = remoteOption(values.server, values.db, io, values.insecure === true)
-  const report =
-    remote !== undefined
-      ? await callRemote<DriftReport>(remote, 'POST', '/api/v1/drift', { limit, ...(values.since === undefined ? {} : { since: values.since }), ...(desired === undefined ? {} : { documents: stateDocuments(desired) }) })
-      : await withStore(values.db, io, async (store) => {
-          const applied = values.since === undefined ? await store.appliedState({ withDirectory: true }) : await store.appliedRevision(values.since, { withDirectory: true })
-          if (applied === undefined) {
-            if (values.since !== undefined) throw new RolecallError(`no applied revision "${values.since}" (see the revisions with \`rolecall audit export\`)`)
-            throw new RolecallError('nothing has been applied yet: run `rolecall plan` and `rolecall apply` first')
-          }
-          const problem = driftBaselineProblem(applied.revision.id, applied.directory)
-          if (problem !== undefined || applied.directory === undefined) throw new RolecallError(problem ?? '')
-          const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
-          const documents = applied.documents as StateDocument[]
-          return limitDrift(
-            computeDrift({
-              applied: { revision: applied.revision.id, state: stateFromDocuments(documents, now), documents, directory: applied.directory },
-              directory: directoryOf(snapshot),
-              breakGlass: activeBreakGlass(breakGlass),
-              ...(desired === undefined ? {} : { desired }),
-              now,
-            }),
-            limit,
-          )
-        })
+  // A large organization's drift takes a while: its steps on a terminal, cleared before the report is printed.
+  const progress = startProgress(io, values.quiet === true)
+  let report: DriftReport
+  try {
+    let desired: DesiredState | undefined
+    progress.step('loading access files')
+    if (values.dir !== undefined || existsSync(resolve(io.cwd, dir))) desired = await loadDesired(dir, io, now)
+    const remote = remoteOption(values.server, values.db, io, values.insecure === true)
+    progress.step(remote === undefined ? 'reading the store' : 'computing drift on the server')
+    report =
+      remote !== undefined
+        ? await callRemote<DriftReport>(remote, 'POST', '/api/v1/drift', { limit, ...(values.since === undefined ? {} : { since: values.since }), ...(desired === undefined ? {} : { documents: stateDocuments(desired) }) })
+        : await withStore(values.db, io, async (store) => {
+            const applied = values.since === undefined ? await store.appliedState({ withDirectory: true }) : await store.appliedRevision(values.since, { withDirectory: true })
+            if (applied === undefined) {
+              if (values.since !== undefined) throw new RolecallError(`no applied revision "${values.since}" (see the revisions with \`rolecall audit export\`)`)
+              throw new RolecallError('nothing has been applied yet: run `rolecall plan` and `rolecall apply` first')
+            }
+            const problem = driftBaselineProblem(applied.revision.id, applied.directory)
+            if (problem !== undefined || applied.directory === undefined) throw new RolecallError(problem ?? '')
+            const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
+            const documents = applied.documents as StateDocument[]
+            progress.step('computing drift')
+            return limitDrift(
+              computeDrift({
+                applied: { revision: applied.revision.id, state: stateFromDocuments(documents, now), documents, directory: applied.directory },
+                directory: directoryOf(snapshot),
+                breakGlass: activeBreakGlass(breakGlass),
+                ...(desired === undefined ? {} : { desired }),
+                now,
+              }),
+              limit,
+            )
+          })
+  } finally {
+    progress.done()
+  }
   if (format === 'json') writeInBatches(driftJsonPieces(report), io.out)
   else writeInBatches(driftTextLines(report), io.out, '\n')
   return isAlarming(report) ? 2 : 0

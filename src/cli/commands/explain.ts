@@ -1,6 +1,6 @@
 // rolecall explain: every access a user holds with its chain, or the answer for one action on one resource.
 import { checkAccess, type AccessQuestion } from '../../engine/check.js'
-import { formatChain } from '../../engine/chain.js'
+import { holdingAnswer, holdingsOf } from '../../engine/answers.js'
 import { computeEffectiveAccess } from '../../engine/effective.js'
 import { identitiesOf } from '../../engine/identity.js'
 import { personSubject, resolvePerson } from '../../engine/person.js'
@@ -70,22 +70,9 @@ export async function run({ values }: Parsed<typeof explainSpec>, io: Io): Promi
       const user = access.users.get(key)?.user ?? person.name
       result = { source: context.source, user, connections: person.connections, subject: personSubject(identities, user, person.connections), ...answer }
     } else {
-      const held = access.users.get(key)
-      const user = held?.user ?? person.name
-      result = {
-        source: context.source,
-        user,
-        connections: person.connections,
-        subject: personSubject(identities, user, person.connections),
-        inactive: access.inactive.has(key),
-        holdings: (held?.holdings ?? []).map((holding) => ({
-          key: holding.key,
-          risk: holding.risk,
-          chain: formatChain(holding.chain, holding),
-          ...(holding.authMethods === undefined ? {} : { authMethods: holding.authMethods }),
-          ...(holding.expires === undefined ? {} : { expires: holding.expires }),
-        })),
-      }
+      const held = holdingsOf(access, key)
+      const user = held.user ?? person.name
+      result = { source: context.source, user, connections: person.connections, subject: personSubject(identities, user, person.connections), inactive: held.inactive, holdings: held.holdings.map(holdingAnswer) }
     }
   }
   // A script can test the answer: exit 0 for ALLOWED, deniedExitCode for DENIED, 1 for errors.

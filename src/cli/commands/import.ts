@@ -9,6 +9,7 @@ import { withStore } from '../desired.js'
 import type { Io } from '../io.js'
 import type { Parsed } from '../spec.js'
 import type { importSpec } from '../specs/inspect.js'
+import { startProgress } from '../progress.js'
 
 type FileDocs = Map<string, Record<string, unknown>[]>
 
@@ -51,13 +52,30 @@ export async function run({ values }: Parsed<typeof importSpec>, io: Io): Promis
   if (values.out === undefined) throw new UsageError('import: --out DIR is required')
   const out = resolve(io.cwd, values.out)
   if (existsSync(out) && (await readdir(out)).length > 0 && values.force !== true) throw new RolecallError(`${out} is not empty; choose an empty directory or pass --force`)
-  const { files, source } = await withStore(values.db, io, async (store) => {
+  // A large organization's import reads the whole store and writes a file per team: its steps on a terminal.
+  const progress = startProgress(io, values.quiet === true)
+  let written
+  try {
+    progress.step('reading the store')
+    written = await importFiles(values.db, out, io, (done, total) => progress.step('writing access files', { done, total }))
+  } finally {
+    progress.done()
+  }
+  io.out(`Wrote ${written.count} file${written.count === 1 ? '' : 's'} to ${relative(io.cwd, out) || '.'} from ${written.source}.\n`)
+  return 0
+}
+
+/** Reads the store and writes its access files under `out`; `onFile` is told of each file written. */
+async function importFiles(db: string | undefined, out: string, io: Io, onFile: (done: number, total: number) => void): Promise<{ count: number; source: string }> {
+  const { files, source } = await withStore(db, io, async (store) => {
     const applied = await store.appliedState()
     if (applied !== undefined) return { files: filesOfApplied(applied.documents), source: `applied revision ${applied.revision.id}` }
     const snapshot = await store.snapshot()
     return { files: skeleton(await store.listConnections(), snapshot.groups), source: 'the SCIM directory (nothing applied yet: a skeleton that grants nothing)' }
   })
-  for (const file of [...files.keys()].sort(compareStrings)) {
+  const names = [...files.keys()].sort(compareStrings)
+  for (const [index, file] of names.entries()) {
+    onFile(index, names.length)
     const path = join(out, ...file.split('/'))
     await mkdir(dirname(path), { recursive: true })
     const schema = relative(dirname(path), resolve(io.cwd, 'schemas', 'access.schema.json'))
@@ -66,6 +84,5 @@ export async function run({ values }: Parsed<typeof importSpec>, io: Io): Promis
     const body = (files.get(file) ?? []).map((doc) => stringify(doc, { lineWidth: 0 })).join('---\n')
     await writeFile(path, `# yaml-language-server: $schema=${schema}\n${body}`)
   }
-  io.out(`Wrote ${files.size} file${files.size === 1 ? '' : 's'} to ${relative(io.cwd, out) || '.'} from ${source}.\n`)
-  return 0
+  return { count: files.size, source }
 }

@@ -14,13 +14,30 @@ import type { planSpec } from '../specs/review.js'
 import { callRemote, remoteOption } from '../remote.js'
 import { stateDocuments } from '../../model/documents.js'
 import type { Plan } from '../../schema/generated/plan.js'
+import { startProgress } from '../progress.js'
 
 export async function run({ values }: Parsed<typeof planSpec>, io: Io): Promise<number> {
   const { format } = values
   const now = readNow(io.env)
-  const desired = await loadDesired(values.dir, io, now)
-  const remote = remoteOption(values.server, values.db, io, values.insecure === true)
-  const plan = remote === undefined ? await makePlanConcurrently(desired, await withStore(values.db, io, readPlanBase), now) : await callRemote<Plan>(remote, 'POST', '/api/v1/plans', { documents: stateDocuments(desired) })
+  // A large organization's plan takes a while: its steps on a terminal, cleared before the plan is printed.
+  const progress = startProgress(io, values.quiet === true)
+  let plan: Plan
+  try {
+    progress.step('loading access files')
+    const desired = await loadDesired(values.dir, io, now)
+    const remote = remoteOption(values.server, values.db, io, values.insecure === true)
+    if (remote === undefined) {
+      progress.step('reading the store')
+      const base = await withStore(values.db, io, readPlanBase)
+      progress.step('planning')
+      plan = await makePlanConcurrently(desired, base, now)
+    } else {
+      progress.step('planning on the server')
+      plan = await callRemote<Plan>(remote, 'POST', '/api/v1/plans', { documents: stateDocuments(desired) })
+    }
+  } finally {
+    progress.done()
+  }
   if (values.out !== undefined) await writeFile(resolve(io.cwd, values.out), renderPlanJson(plan))
   switch (format) {
     case 'text':

@@ -2,10 +2,12 @@
 import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
 import { createNodeServer } from '../../http/node-server.js'
-import { createServerApp } from '../../server/app.js'
+import { createServerApp, metricsAuths } from '../../server/app.js'
 import { LogBuffer } from '../../server/log-buffer.js'
+import { choiceSetting, settingOf } from '../../server/settings.js'
 import { resolveHost, resolvePort, resolveStoreLocation } from '../../server/config.js'
 import { resolveDbSettings } from '../../server/db-settings.js'
+import { resolveExplorerOptions } from '../../server/explorer-config.js'
 import { applyServerLimits, resolveServerLimits } from '../../server/limits.js'
 import { openStore } from '../../store/open-store.js'
 import { feedDelayMs } from '../../store/store.js'
@@ -14,6 +16,12 @@ import type { Io } from '../io.js'
 import type { Parsed } from '../spec.js'
 import type { serveSpec } from '../specs/operate.js'
 import { bootstrap } from '../bootstrap.js'
+import { readNow } from '../clock.js'
+import { reviewsDirOption } from '../review-files.js'
+import { openReviewProgress } from '../review/progress.js'
+
+/** The levels `--log-level` takes: pino's, lowest to highest, and `silent` for no log at all. */
+const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
 
 /** pino's `isoTime`, formatting the time once per millisecond rather than once per line. */
 function isoTimeOncePerMs(): () => string {
@@ -61,19 +69,25 @@ export async function run({ values }: Parsed<typeof serveSpec>, io: Io): Promise
   const location = resolveStoreLocation(values.db, io.env, io.cwd)
   const port = resolvePort(values.port, io.env)
   const hostname = resolveHost(values.host, io.env)
+  const explorer = resolveExplorerOptions(values, io.env, hostname)
   const limits = resolveServerLimits(values, io.env)
   const connection = resolveDbSettings(values, io.env)
   if (values['token-file'] !== undefined && values.bootstrap !== true) throw new UsageError('--token-file is where --bootstrap writes the SCIM tokens it makes; give --bootstrap too')
+  const logLevel = choiceSetting(settingOf('log-level', values['log-level'], 'ROLECALL_LOG_LEVEL', io.env), logLevels, 'info')
+  const metricsAuth = choiceSetting(settingOf('metrics-auth', values['metrics-auth'], 'ROLECALL_METRICS_AUTH', io.env), metricsAuths, 'none')
   if (values.bootstrap === true) await bootstrap({ dir: values.dir, location, connection, tokenFile: values['token-file'] }, io)
 
   // Lines are buffered up to 32 KiB (one write per ~150 requests, not per request) and flushed every 250 ms.
   const destination = new LogBuffer(1, 32 * 1024)
   const flusher = setInterval(() => destination.flush(), 250)
   flusher.unref()
-  const logger = pino({ base: { service: 'rolecall' }, timestamp: isoTimeOncePerMs() }, destination)
+  const logger = pino({ level: logLevel, base: { service: 'rolecall' }, timestamp: isoTimeOncePerMs() }, destination)
   // Retry, not block, on another process's write lock: a blocking wait would stall every request (see batcher.ts).
   const store = await openStore(location, { use: 'serve', connection })
-  const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, checks: { warm: true, foreignWritesEveryMs: feedDelayMs } })
+  // Review gauges only when a reviews directory is named: a server need not sit next to the repository.
+  const reviewsDir = values.reviews ?? io.env.ROLECALL_REVIEWS_DIR
+  const reviewProgress = reviewsDir === undefined || reviewsDir === '' ? undefined : () => openReviewProgress(reviewsDirOption(reviewsDir, io), io.cwd, readNow(io.env))
+  const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, metricsAuth, checks: { warm: true, foreignWritesEveryMs: feedDelayMs }, explorer, ...(reviewProgress === undefined ? {} : { reviewProgress }) })
   // No path or header of a refused request is logged: they may hold a token.
   const onRefused = (refusal: { status: number; code: string | undefined }) => logger.info(refusal, 'request refused before routing')
   const { server, beginStopping } = createNodeServer(pipeline, (error) => logger.error({ err: error }, 'unexpected error'), onRefused)

@@ -7,19 +7,18 @@ import { storeLocation } from '../../store/location.js'
 import type { Io } from '../io.js'
 import type { Parsed } from '../spec.js'
 import type { storeSpec } from '../specs/operate.js'
-import { progressLine } from '../progress.js'
-
-const count = (n: number) => n.toLocaleString('en-US')
+import { startProgress } from '../progress.js'
 
 export async function run({ values }: Parsed<typeof storeSpec>, io: Io): Promise<number> {
   if (values.to === undefined || values.to === '') throw new UsageError('store copy: --to (a new file path or an empty postgres:// database) is required')
   const from = resolveStoreLocation(values.from, io.env, io.cwd)
   const to = storeLocation(values.to, io.cwd)
-  const progress = progressLine(io, values.quiet === true)
+  // A copy is long work from its first rows on: shown after half a second.
+  const progress = startProgress(io, values.quiet === true, { afterMs: 500 })
   const startedAt = Date.now()
   let report
   try {
-    report = await copyStore(from, to, { onProgress: (step) => progress.update(`copying ${tableNoun(step.table)}: ${count(step.loaded)} of ${count(step.total)}`) })
+    report = await copyStore(from, to, { onProgress: (step) => progress.step(`copying ${tableNoun(step.table)}`, { done: step.loaded, total: step.total }) })
   } finally {
     progress.done()
   }

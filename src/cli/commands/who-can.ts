@@ -1,5 +1,5 @@
 // rolecall who-can: every user who may do ACTION on RESOURCE (or holds PERMISSION), with the chains.
-import { checkAccess } from '../../engine/check.js'
+import { whoCan } from '../../engine/answers.js'
 import { computeEffectiveAccess } from '../../engine/effective.js'
 import { questionProblem } from '../../engine/question-check.js'
 import { RolecallError, UsageError } from '../../errors.js'
@@ -28,12 +28,9 @@ export async function run({ values, positionals }: Parsed<typeof whoCanSpec>, io
     const problem = questionProblem(context.state, toQuestion({ ...body, user: '*' }, now))
     if (problem !== undefined) throw new RolecallError(problem)
     const access = computeEffectiveAccess(context.state, context.directory, { now, breakGlass: context.breakGlass })
-    result = { source: context.source, users: [] }
-    for (const [key, { user }] of access.users) {
-      const answer = checkAccess(access, toQuestion({ ...body, user }, now), key)
-      if ('error' in answer) throw new RolecallError(answer.error)
-      if (answer.allowed) result.users.push({ user, reasons: answer.reasons })
-    }
+    const users = whoCan(access, (user) => toQuestion({ ...body, user }, now))
+    if ('error' in users) throw new RolecallError(users.error)
+    result = { source: context.source, users: users.map(({ user, reasons }) => ({ user, reasons })) }
   }
   if (format === 'json') {
     io.out(`${JSON.stringify(result, null, 2)}\n`)

@@ -1,6 +1,6 @@
 // The commands that read access without changing it: drift, explain, who-can, test, import, demo.
 import { defineCommand } from '../spec.js'
-import { dbOption, dirOption, formatOption, serverOption, insecureOption } from './shared.js'
+import { dbOption, dirOption, formatOption, serverOption, insecureOption, quietOption } from './shared.js'
 
 export const driftSpec = {
   name: 'drift',
@@ -13,6 +13,7 @@ export const driftSpec = {
     since: { type: 'string', value: 'REVISION', description: 'compare with this applied revision instead of the last' },
     format: formatOption(['text', 'json']),
     limit: { type: 'string', value: 'N', description: 'list at most N access changes (0 for all)', defaultText: '10000' },
+    quiet: quietOption,
   },
   exitCodes: { 0: 'no drift that needs attention', 1: 'errors', 2: 'drift that needs attention (high risk or above, or break-glass)' },
   examples: [
@@ -83,6 +84,7 @@ export const importSpec = {
     out: { type: 'string', value: 'DIR', description: 'where to write the files (empty, unless --force); required' },
     db: dbOption,
     force: { type: 'boolean', description: 'write into a directory that is not empty' },
+    quiet: quietOption,
   },
   examples: [
     ['rolecall import --out access', 'access files from the last apply, or a skeleton from the SCIM directory'],

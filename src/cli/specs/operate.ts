@@ -10,7 +10,7 @@ const idArgument = [{ name: 'id', description: 'the id, as list prints it' }] as
 
 export const serveSpec = {
   name: 'serve',
-  summary: 'run the SCIM 2.0 endpoint, the admin and check API, /healthz and /metrics',
+  summary: 'run the SCIM 2.0 endpoint, the admin and check API, the web explorer at /, /healthz and /metrics',
   description: 'Binds 127.0.0.1 unless told otherwise; logs JSON lines to stdout. SIGTERM finishes in-flight requests and stops.',
   options: {
     db: { ...dbOption, description: 'the store: a SQLite file (created on first start) or a postgres:// URL' },
@@ -19,6 +19,11 @@ export const serveSpec = {
     bootstrap: { type: 'boolean', description: "first start: validate --dir, create its Organization's connections and a SCIM token for each without one, shown once on a terminal's stderr (or in --token-file), never in the log" },
     'token-file': { type: 'string', value: 'FILE', description: 'with --bootstrap: write the new SCIM tokens to FILE, created new with mode 0600, instead of the terminal' },
     dir: dirOption,
+    reviews: { type: 'string', value: 'DIR', description: 'the access reviews directory, for the review gauges on /metrics (none when unset)', env: 'ROLECALL_REVIEWS_DIR' },
+    'log-level': { type: 'string', value: 'LEVEL', description: 'the lowest level logged', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], env: 'ROLECALL_LOG_LEVEL', defaultText: 'info' },
+    'metrics-auth': { type: 'string', value: 'MODE', description: '/metrics open to all (none) or behind an admin token with the metrics scope (token)', choices: ['none', 'token'], env: 'ROLECALL_METRICS_AUTH', defaultText: 'none' },
+    'trust-proxy': { type: 'boolean', description: 'a proxy (the SSO one) fronts the server: allow --ui-user-header on an address that is not loopback', env: 'ROLECALL_TRUST_PROXY' },
+    'ui-user-header': { type: 'string', value: 'NAME', description: 'sign in to the web explorer as the user the SSO proxy names in this header (loopback only unless --trust-proxy)', env: 'ROLECALL_UI_USER_HEADER' },
     ...limitFlags,
     ...dbFlags,
   },
@@ -77,7 +82,7 @@ export const tokenSpec = {
 
 export const adminTokenSpec = {
   name: 'admin-token',
-  summary: 'tokens for the admin and check API (scopes plan, apply, check), shown once',
+  summary: 'tokens for the admin and check API and the web explorer (scopes plan, apply, check, view, tokens, metrics), shown once',
   options: { db: dbOption },
   subcommands: {
     create: {

@@ -1,6 +1,6 @@
 // The commands of the review loop: validate, plan, apply, approvals, codeowners, github-comment.
 import { defineCommand } from '../spec.js'
-import { actorOption, dbOption, dirOption, formatOption, serverOption, insecureOption } from './shared.js'
+import { actorOption, dbOption, dirOption, formatOption, serverOption, insecureOption, quietOption } from './shared.js'
 
 export const validateSpec = {
   name: 'validate',
@@ -25,6 +25,7 @@ export const planSpec = {
     format: { ...formatOption(['text', 'markdown', 'json']), description: 'output format: text, markdown (a pull-request comment) or json' },
     out: { type: 'string', value: 'FILE', description: 'also save the plan as JSON, for `rolecall apply FILE`' },
     'detailed-exitcode': { type: 'boolean', description: 'exit 2 when the plan has changes, 0 when it has none' },
+    quiet: quietOption,
   },
   exitCodes: { 0: 'planned (with --detailed-exitcode: no changes)', 1: 'errors (access files, store, command line)', 2: 'with --detailed-exitcode: the plan has changes' },
   examples: [
@@ -47,6 +48,7 @@ export const applySpec = {
     revision: { type: 'string', value: 'SHA', description: 'the git commit being applied, kept in the audit log' },
     author: { type: 'string', value: 'NAME', description: 'the author of the change, kept in the audit log' },
     actor: { ...actorOption, description: 'who applies, kept in the audit log; required with a local store (through --server the audit names the admin token)' },
+    quiet: quietOption,
   },
   exitCodes: { 0: 'applied, or nothing to apply', 1: 'refused (stale plan, missing approvals, lockout) or failed' },
   examples: [
@@ -103,6 +105,94 @@ export const githubCommentSpec = {
   ],
 } as const
 
+const reviewIdArgument = [{ name: 'id', description: 'the review id, as `rolecall review status` prints it' }] as const
+const identitiesOption = { type: 'string', value: 'FILE', description: 'identities.json: GitHub logins of the people reviewing' } as const
+
+export const reviewSpec = {
+  name: 'review',
+  summary: 'access reviews as pull requests: open a campaign, check decisions, close into access-file changes, evidence',
+  options: {
+    dir: dirOption,
+    db: dbOption,
+    reviews: { type: 'string', value: 'DIR', description: 'the access reviews directory', env: 'ROLECALL_REVIEWS_DIR', defaultText: 'reviews' },
+  },
+  subcommands: {
+    open: {
+      summary: "open a review of a campaign's population: writes reviews/NAME/ID/ for a pull request",
+      arguments: [{ name: 'name', description: 'the campaign, as the AccessReview documents name it' }],
+      options: { commit: { type: 'string', value: 'SHA', description: "the git commit the review is opened at (default: the checkout's HEAD)" } },
+      examples: [
+        ['rolecall review open privileged-access', 'open a review of the privileged-access campaign'],
+        ['rolecall review open privileged-access --db postgres://rolecall@db/rolecall', 'on a PostgreSQL store'],
+      ],
+    },
+    status: {
+      summary: 'open reviews, their decided and pending items',
+      options: { format: formatOption(['text', 'json']) },
+      exitCodes: { 0: 'no review is overdue', 1: 'errors', 2: 'a review is overdue' },
+      examples: [
+        ['rolecall review status', 'every open review'],
+        ['rolecall review status --format json', 'as JSON'],
+      ],
+    },
+    due: {
+      summary: 'which campaigns must open now (the access-review workflow runs this weekly)',
+      options: { format: formatOption(['text', 'json']) },
+      examples: [
+        ['rolecall review due', 'campaigns due'],
+        ['rolecall review due --format json', 'as JSON, for a workflow'],
+      ],
+    },
+    check: {
+      summary: "check a review's decisions: who decided, what is still pending",
+      arguments: reviewIdArgument,
+      options: {
+        identities: identitiesOption,
+        format: { ...formatOption(['text', 'markdown', 'json']), description: 'output format: text, markdown (a pull-request comment) or json' },
+        repo: { type: 'string', value: 'OWNER/REPO', description: "the repository of the review's pull request" },
+        pr: { type: 'string', value: 'N', description: "the review's pull request number" },
+        'api-url': { type: 'string', value: 'URL', description: 'the GitHub API', env: 'GITHUB_API_URL', defaultText: 'https://api.github.com' },
+        'comment-out': { type: 'string', value: 'FILE', description: 'also write the markdown comment to FILE' },
+      },
+      examples: [
+        ['rolecall review check ID --identities identities.json', 'check the decisions'],
+        ['rolecall review check ID --identities identities.json --repo acme/access --pr 7', "against the pull request's reviewers"],
+      ],
+    },
+    close: {
+      summary: 'close a decided review into access-file changes',
+      arguments: reviewIdArgument,
+      options: { identities: identitiesOption },
+      examples: [
+        ['rolecall review close ID --identities identities.json', 'close the review'],
+        ['rolecall review close ID --dir teams/access --identities identities.json', 'with another access directory'],
+      ],
+    },
+    evidence: {
+      summary: 'write the evidence bundle of a closed review',
+      arguments: reviewIdArgument,
+      options: {
+        out: { type: 'string', value: 'DIR', description: 'where to write the bundle; required' },
+        identities: identitiesOption,
+        event: { type: 'string', value: 'FILE', description: "the pull request's event JSON" },
+        'pr-reviews': { type: 'string', value: 'FILE', description: "the pull request's reviews JSON" },
+      },
+      examples: [
+        ['rolecall review evidence ID --out evidence/ --identities identities.json', 'write the bundle'],
+        ['rolecall review evidence ID --out evidence/ --identities identities.json --event pr.json --pr-reviews reviews.json', 'with the pull request'],
+      ],
+    },
+    verify: {
+      summary: 'verify an evidence bundle (against the store when it is at hand)',
+      arguments: [{ name: 'dir', description: 'the evidence bundle' }],
+      examples: [
+        ['rolecall review verify evidence/', 'verify a bundle'],
+        ['rolecall review verify evidence/ --db ./data/rolecall.db', 'against the store'],
+      ],
+    },
+  },
+} as const
+
 export const reviewCommands = [
   defineCommand(validateSpec, () => import('../commands/validate.js')),
   defineCommand(planSpec, () => import('../commands/plan.js')),
@@ -110,4 +200,5 @@ export const reviewCommands = [
   defineCommand(approvalsSpec, () => import('../commands/approvals.js')),
   defineCommand(codeownersSpec, () => import('../commands/codeowners.js')),
   defineCommand(githubCommentSpec, () => import('../commands/github-comment.js')),
+  defineCommand(reviewSpec, () => import('../commands/review.js')),
 ]

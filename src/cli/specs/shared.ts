@@ -21,6 +21,8 @@ export const serverOption = {
 
 export const actorOption = { type: 'string', value: 'NAME', description: 'who you are (a name or e-mail), kept in the audit log; required', env: 'ROLECALL_ACTOR' } as const satisfies OptionSpec
 
+export const quietOption = { type: 'boolean', description: "no progress line on a terminal's stderr" } as const satisfies OptionSpec
+
 export const insecureOption = { type: 'boolean', description: 'allow sending the admin token over plain http:// to a host that is not this machine' } as const satisfies OptionSpec
 
 /** `--format` with these choices, the first being the default. */

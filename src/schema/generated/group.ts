@@ -71,6 +71,10 @@ export type AuthMethods = [
   'sso' | 'mfa' | 'passkey' | 'password' | 'api-token',
   ...('sso' | 'mfa' | 'passkey' | 'password' | 'api-token')[]
 ]
+/**
+ * A lower-case identifier such as a permission, action, environment or connection name.
+ */
+export type Identifier3 = string
 
 /**
  * A group and the access its members receive. Members come from an IdP group over SCIM, or are listed here (a local group).
@@ -93,6 +97,10 @@ export interface Group {
   serviceRoles?: ServiceRoleRef[]
   grants?: GrantRules
   authMethods?: AuthMethods
+  /**
+   * People who are members of the IdP group but must not receive this Group's access (revoked in an access review until the IdP removes them). Each entry says why.
+   */
+  exclude?: GroupExclusion[]
 }
 /**
  * Where the group's members come from: `scim` (an IdP group) or `members` (listed here).
@@ -146,4 +154,15 @@ export interface GrantRule {
   env?: Environments1
   tags?: Tags
   description?: Description
+}
+export interface GroupExclusion {
+  /**
+   * The userName excluded.
+   */
+  user: string
+  connection?: Identifier3
+  /**
+   * Why (e.g. the access review that revoked it).
+   */
+  reason: string
 }

@@ -4,6 +4,7 @@ import { userNameLookup } from '../query.js'
 import type { AdminScope, JsonObject, ListResult, Store, StoredUser, WriteOptions } from '../store.js'
 import { AcceptedTokens } from './accepted-tokens.js'
 import { UserCache } from './user-cache.js'
+import { CacheCounter, type CacheCounts } from '../../util/cache-counts.js'
 
 export type StoreCacheOptions = {
   /** How long an accepted SCIM or admin token is trusted without asking the store (a revocation elsewhere waits this long). */
@@ -20,6 +21,8 @@ export type StoreCaches = {
   forgetTokens(): void
   /** These users (or, with `all`, every user) were written elsewhere: read them from the store again. */
   forgetUsers(ids: readonly string[] | 'all'): void
+  /** Each cache's hits and misses since the store was opened. */
+  cacheCounts(): CacheCounts[]
 }
 
 /**
@@ -31,6 +34,12 @@ export function withStoreCaches<T extends Store>(store: T, options: StoreCacheOp
   const tokens = new AcceptedTokens<string>(options.tokenTtlMs ?? 2000)
   const adminTokens = new AcceptedTokens<{ id: string; scopes: AdminScope[] }>(options.tokenTtlMs ?? 2000)
   const users = new UserCache(options.maxUsers ?? 20_000, options.userTtlMs ?? 5000)
+  const counters = { tokens: new CacheCounter('scim_tokens'), adminTokens: new CacheCounter('admin_tokens'), users: new CacheCounter('users') }
+  const count = <V>(counter: CacheCounter, value: V | undefined): V | undefined => {
+    if (value === undefined) counter.misses++
+    else counter.hits++
+    return value
+  }
 
   /** A cached user, confirmed with the store when its ttl has passed; undefined when there is none or it moved. */
   const cached = async (hit: { user: StoredUser; isFresh: boolean } | undefined, now: number): Promise<StoredUser | undefined> => {
@@ -55,7 +64,7 @@ export function withStoreCaches<T extends Store>(store: T, options: StoreCacheOp
   const decorated: Partial<Store> & StoreCaches = {
     async authenticate(token: string): Promise<string | undefined> {
       const now = Date.now()
-      const known = tokens.get(token, now)
+      const known = count(counters.tokens, tokens.get(token, now))
       if (known !== undefined) return known
       const startedAt = tokens.lookupStarts()
       const connection = await store.authenticate(token)
@@ -69,7 +78,7 @@ export function withStoreCaches<T extends Store>(store: T, options: StoreCacheOp
     },
     async authenticateAdmin(token: string): Promise<{ id: string; scopes: AdminScope[] } | undefined> {
       const now = Date.now()
-      const known = adminTokens.get(token, now)
+      const known = count(counters.adminTokens, adminTokens.get(token, now))
       if (known !== undefined) return known
       const startedAt = adminTokens.lookupStarts()
       const found = await store.authenticateAdmin(token)
@@ -84,7 +93,7 @@ export function withStoreCaches<T extends Store>(store: T, options: StoreCacheOp
     async getUser(connection: string, id: string, withGroups: boolean): Promise<StoredUser | undefined> {
       if (withGroups) return store.getUser(connection, id, withGroups)
       const now = Date.now()
-      const hit = await cached(users.peek(connection, id, now), now)
+      const hit = count(counters.users, await cached(users.peek(connection, id, now), now))
       if (hit !== undefined) return hit
       const startedAt = users.readStarts()
       const user = await store.getUser(connection, id, false)
@@ -95,7 +104,7 @@ export function withStoreCaches<T extends Store>(store: T, options: StoreCacheOp
       const key = userNameLookup(query, withGroups)
       if (key === undefined) return store.listUsers(connection, query, withGroups)
       const now = Date.now()
-      const hit = await cached(users.peekByName(connection, key, now), now)
+      const hit = count(counters.users, await cached(users.peekByName(connection, key, now), now))
       if (hit !== undefined) return { total: 1, items: [hit] }
       const startedAt = users.readStarts()
       const result = await store.listUsers(connection, query, false)
@@ -110,6 +119,7 @@ export function withStoreCaches<T extends Store>(store: T, options: StoreCacheOp
       tokens.forgetAll()
       adminTokens.forgetAll()
     },
+    cacheCounts: () => [counters.tokens.counts(), counters.adminTokens.counts(), counters.users.counts()],
     forgetUsers(ids: readonly string[] | 'all'): void {
       if (ids === 'all') return users.forgetAll()
       for (const id of ids) {

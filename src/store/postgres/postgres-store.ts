@@ -18,6 +18,8 @@ import { postgresStoreError } from './errors.js'
 import * as groups from './group-writes.js'
 import * as ledger from './ledger.js'
 import { listResources, searchResources } from './lists.js'
+import { findPeople } from './people.js'
+import type { PeoplePage } from '../people-search.js'
 import { migrate, requireSchema, schemaVersion } from './migrations.js'
 import { groupsColumn, membersColumn, resourceColumns, toGroup, toUser, type ResourceRow } from './rows.js'
 import * as tokens from './tokens.js'
@@ -140,7 +142,7 @@ export class PostgresStore implements Store {
     return (await this.read<{ name: string }>('SELECT name FROM connections ORDER BY name', [])).map((row) => row.name)
   }
 
-  createToken(connection: string, actor?: string): Promise<{ token: string; info: TokenInfo }> {
+  createToken(connection: string, actor = 'cli'): Promise<{ token: string; info: TokenInfo }> {
     return this.write((tx) => tokens.createToken(tx, connection, actor), { connection })
   }
 
@@ -148,7 +150,7 @@ export class PostgresStore implements Store {
     return tokens.listTokens(this.sql)
   }
 
-  revokeToken(id: string, actor?: string): Promise<boolean> {
+  revokeToken(id: string, actor = 'cli'): Promise<boolean> {
     return this.write((tx) => tokens.revokeToken(tx, id, actor))
   }
 
@@ -234,6 +236,10 @@ export class PostgresStore implements Store {
 
   searchResources(connection: string, search: RootSearch, options: { withGroups: boolean; withMembers: boolean }): Promise<ListResult<SearchHit>> {
     return searchResources(this.sql, connection, search, options)
+  }
+
+  findPeople(text: string, page: PeoplePage): Promise<ListResult<StoredUser>> {
+    return findPeople(this.sql, text, page)
   }
 
   // ---- revision, snapshot, audit ----

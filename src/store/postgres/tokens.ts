@@ -11,7 +11,7 @@ function toTokenInfo(row: TokenRow): TokenInfo {
 }
 
 /** A new token of `connection` (which must exist by the time `tx` commits); the token is shown here only. */
-export function createToken(tx: WriteTx, connection: string, actor = 'cli'): WriteResult<{ token: string; info: TokenInfo }> {
+export function createToken(tx: WriteTx, connection: string, actor: string): WriteResult<{ token: string; info: TokenInfo }> {
   const token = newToken()
   const info: TokenInfo = { id: newTokenId(), connection, hint: tokenHint(token), createdAt: tx.now }
   tx.defer('INSERT INTO tokens (id, connection, hash, hint, created_at) VALUES ($1, $2, $3, $4, $5)', [info.id, connection, hashToken(token), info.hint, info.createdAt])
@@ -25,7 +25,7 @@ export async function listTokens(sql: Sql): Promise<TokenInfo[]> {
 }
 
 /** False when there was no such unrevoked token. */
-export async function revokeToken(tx: WriteTx, id: string, actor = 'cli'): Promise<WriteResult<boolean>> {
+export async function revokeToken(tx: WriteTx, id: string, actor: string): Promise<WriteResult<boolean>> {
   const [row] = await tx.query<{ connection: string }>('UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING connection', [tx.now, id])
   if (row === undefined) return { value: false }
   tx.audit({ actor, connection: row.connection, action: 'token.revoke', resourceType: 'Token', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)

@@ -1,4 +1,4 @@
-// Admin API tokens (`rca_`), separate from SCIM tokens: scoped (plan, apply, check), hashed, shown once.
+// Admin API tokens (`rca_`), separate from SCIM tokens: scoped (plan, apply, check, view, tokens), hashed, shown once.
 import type Database from 'better-sqlite3'
 import { statement } from './statements.js'
 import type { AdminScope, AdminTokenInfo } from '../store.js'

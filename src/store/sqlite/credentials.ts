@@ -14,7 +14,7 @@ export function listConnections(core: SqliteCore): string[] {
   return (core.stmt(core.reader, 'SELECT name FROM connections ORDER BY name').all() as { name: string }[]).map((row) => row.name)
 }
 
-export function createToken(core: SqliteCore, connection: string, actor = 'cli'): Promise<{ token: string; info: TokenInfo }> {
+export function createToken(core: SqliteCore, connection: string, actor: string): Promise<{ token: string; info: TokenInfo }> {
   return core.write(() => {
     core.ensureConnectionSync(connection)
     const token = newToken()
@@ -36,7 +36,7 @@ export function listTokens(core: SqliteCore): TokenInfo[] {
   }))
 }
 
-export function revokeToken(core: SqliteCore, id: string, actor = 'cli'): Promise<boolean> {
+export function revokeToken(core: SqliteCore, id: string, actor: string): Promise<boolean> {
   return core.write(() => {
     const row = core.stmt(core.writer, 'SELECT * FROM tokens WHERE id = ? AND revoked_at IS NULL').get(id) as TokenRow | undefined
     if (row === undefined) return false

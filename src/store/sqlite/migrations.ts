@@ -141,6 +141,10 @@ export const migrations: readonly string[] = [
   CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head WHEN NEW.seq <= OLD.seq BEGIN SELECT RAISE(ABORT, 'audit head only moves forward'); END;
   CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
   `,
+  // The explorer's People search lists users of every connection in userName order.
+  `
+  CREATE INDEX users_user_name_key ON users(user_name_key);
+  `,
 ]
 
 /** Brings the schema up to date (or up to `target`) inside one transaction per migration. */

@@ -16,6 +16,8 @@ import { authenticate, authenticateAdmin, createAdminToken, createToken, ensureC
 import { sqliteStoreError } from './errors.js'
 import { createGroup, deleteGroup, getGroup, modifyGroup, replaceGroup } from './groups.js'
 import { listGroups, listUsers, searchResources } from './listing.js'
+import { findPeople } from './people.js'
+import type { PeoplePage } from '../people-search.js'
 import { readLiveSnapshot } from './snapshot.js'
 import { createUser, deleteUser, getUser, modifyUser, userNameKeys, userVersion } from './users.js'
 
@@ -41,7 +43,7 @@ export class SqliteStore implements Store {
     return listConnections(this.core)
   }
 
-  createToken(connection: string, actor?: string): Promise<{ token: string; info: TokenInfo }> {
+  createToken(connection: string, actor = 'cli'): Promise<{ token: string; info: TokenInfo }> {
     return createToken(this.core, connection, actor)
   }
 
@@ -49,7 +51,7 @@ export class SqliteStore implements Store {
     return listTokens(this.core)
   }
 
-  revokeToken(id: string, actor?: string): Promise<boolean> {
+  revokeToken(id: string, actor = 'cli'): Promise<boolean> {
     return revokeToken(this.core, id, actor)
   }
 
@@ -103,6 +105,10 @@ export class SqliteStore implements Store {
 
   searchResources(connection: string, search: RootSearch, options: { withGroups: boolean; withMembers: boolean }): Promise<ListResult<SearchHit>> {
     return searchResources(this.core, connection, search, options)
+  }
+
+  findPeople(text: string, page: PeoplePage): Promise<ListResult<StoredUser>> {
+    return findPeople(this.core, text, page)
   }
 
   replaceGroup(connection: string, id: string, doc: JsonObject, memberIds: string[], options: WriteOptions): Promise<StoredGroup> {

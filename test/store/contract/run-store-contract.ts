@@ -7,6 +7,7 @@ import { users } from './users.js'
 import { groups } from './groups.js'
 import { queries } from './queries.js'
 import { rootSearches } from './root-search.js'
+import { peopleSearch } from './people.js'
 import { revisionAndAudit } from './revision-audit.js'
 import { appliedLedger } from './applied.js'
 import { breakGlass } from './break-glass.js'
@@ -23,6 +24,7 @@ const categories: readonly ((contract: Contract) => void)[] = [
   groups,
   queries,
   rootSearches,
+  peopleSearch,
   revisionAndAudit,
   appliedLedger,
   breakGlass,
