@@ -9,16 +9,10 @@ import type { Io } from './io.js'
 
 export type AccessContext = { state: DesiredState; directory: Directory; breakGlass: BreakGlassGrant[]; source: string }
 
-const emptyDirectory: Directory = { users: [], groups: [], memberships: [] }
-
-/** With `fromFiles`, the access files projected on the live directory; else the applied state. */
+/** With `fromFiles`, the access files projected on the live directory; else the applied state. The store must exist. */
 export async function loadAccessContext(options: { dir: string | undefined; db: string | undefined; fromFiles: boolean }, io: Io, now: Date): Promise<AccessContext> {
   const desired = options.fromFiles ? await loadDesired(options.dir, io, now) : undefined
   return withStore(options.db, io, async (store) => {
-    if (store === undefined) {
-      if (desired === undefined) throw new RolecallError('no database yet; pass --dir to answer from the access files')
-      return { state: desired, directory: emptyDirectory, breakGlass: [], source: 'access files (no store)' }
-    }
     const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
     const directory = directoryOf(snapshot)
     if (desired !== undefined) return { state: desired, directory, breakGlass: activeBreakGlass(breakGlass), source: 'access files on live memberships' }

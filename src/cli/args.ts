@@ -1,34 +1,12 @@
-// parseArgs (node:util) with rolecall's conventions: unknown flags are usage errors, ROLECALL_* env fills defaults.
-import { parseArgs, type ParseArgsConfig } from 'node:util'
+// Helpers for option values: choices with a did-you-mean, and ROLECALL_* settings where an empty one means unset.
+import { suggestion } from '../diag/suggest.js'
 import { UsageError } from '../errors.js'
 
-type Options = NonNullable<ParseArgsConfig['options']>
-
-/** Parse `argv` strictly; any mistake becomes a UsageError naming the command. */
-export function parseCommandArgs<T extends Options>(
-  command: string,
-  argv: string[],
-  options: T,
-  allowPositionals = false,
-) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true })
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    throw new UsageError(`${command}: ${message.split('\n')[0]}`)
-  }
-}
-
-/** The value of a choice flag, checked against its allowed values. */
-export function oneOf<const C extends readonly string[]>(
-  flag: string,
-  value: string | undefined,
-  choices: C,
-  fallback: C[number],
-): C[number] {
+/** The value of a choice flag, checked against its allowed values, with a did-you-mean for a near miss. */
+export function oneOf<const C extends readonly string[]>(flag: string, value: string | undefined, choices: C, fallback: C[number]): C[number] {
   if (value === undefined) return fallback
   if ((choices as readonly string[]).includes(value)) return value as C[number]
-  throw new UsageError(`--${flag} must be one of ${choices.join(', ')} (got "${value}")`)
+  throw new UsageError(`--${flag} must be one of ${choices.join(', ')} (got "${value}")${suggestion(value, choices)}`)
 }
 
 /**

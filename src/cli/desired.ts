@@ -5,7 +5,7 @@ import { loadAccessDir } from '../load/load-access.js'
 import type { DesiredState } from '../model/state.js'
 import { renderDiagnosticsText } from '../render/diagnostics.js'
 import { resolveStoreLocation } from '../server/config.js'
-import { openStore, storeExists, type StoreUse } from '../store/open-store.js'
+import { openStore, requireStore, type StoreUse } from '../store/open-store.js'
 import type { Store } from '../store/store.js'
 import { accessDirOption } from './commands/validate.js'
 import type { Io } from './io.js'
@@ -19,13 +19,13 @@ export async function loadDesired(dir: string | undefined, io: Io, now: Date): P
   return loaded.state
 }
 
-/** Run `work` with the store at --db / ROLECALL_DB, or with undefined when no database exists yet (and `mayBeMissing`). */
-export async function withStore<T>(db: string | undefined, io: Io, work: (store: Store | undefined) => Promise<T>, mayBeMissing = true, use: StoreUse = 'write'): Promise<T> {
+/**
+ * Run `work` with the store at --db / ROLECALL_DB. A store that does not exist is refused, naming the path: a typo
+ * in --db must neither create an empty store nor answer as if nothing were in it (only `serve` creates one).
+ */
+export async function withStore<T>(db: string | undefined, io: Io, work: (store: Store) => Promise<T>, use: StoreUse = 'write'): Promise<T> {
   const location = resolveStoreLocation(db, io.env, io.cwd)
-  if (!(await storeExists(location))) {
-    if (!mayBeMissing) throw new RolecallError(`no database at ${location.display}`)
-    return work(undefined)
-  }
+  await requireStore(location)
   const store = await openStore(location, { use })
   try {
     return await work(store)

@@ -29,3 +29,13 @@ export function formatPath(path: DocPath): string {
   }
   return text
 }
+
+/** A JSON pointer (`/source/scim`) as a path; array indexes become numbers. */
+export function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === '') return []
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part))
+}

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
 import { didYouMean, suggestion } from '../diag/suggest.js'
-import { formatPath, kinds, type Kind, type LocatedDiagnostic, type SourceDocument } from './document.js'
+import { formatPath, kinds, pointerToPath, type Kind, type LocatedDiagnostic, type SourceDocument } from './document.js'
+import { findMisplacedKeys, type KeyMove } from './misplaced-key.js'
 import type { DocPath } from './yaml.js'
 
 /** The published JSON Schemas, shipped beside dist/ and src/. */
@@ -27,7 +28,9 @@ let validators: Map<Kind, ValidateFunction> | undefined
 function loadValidators(): Map<Kind, ValidateFunction> {
   if (validators !== undefined) return validators
   const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true, allowUnionTypes: true })
-  for (const file of readdirSync(schemaDir).filter((name) => name.endsWith('.schema.json')).sort()) {
+  for (const file of readdirSync(schemaDir)
+    .filter((name) => name.endsWith('.schema.json'))
+    .sort()) {
     ajv.addSchema(JSON.parse(readFileSync(join(schemaDir, file), 'utf8')) as object)
   }
   validators = new Map(
@@ -76,15 +79,6 @@ export function documentKind(document: SourceDocument): { kind: Kind } | { diagn
     }
   }
   return { kind: kind as Kind }
-}
-
-function pointerToPath(pointer: string): (string | number)[] {
-  if (pointer === '') return []
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((part) => (/^\d+$/.test(part) ? Number(part) : part))
 }
 
 function describe(path: DocPath): string {
@@ -172,6 +166,16 @@ function knownKeys(error: ErrorObject): string[] {
   return Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {})
 }
 
+function misplacedKeyDiagnostic(document: SourceDocument, move: KeyMove): LocatedDiagnostic {
+  const target = move.to.length === 0 ? 'at the top level of the document' : `under \`${formatPath(move.to)}\``
+  return {
+    severity: 'error',
+    code: 'misplaced-key',
+    summary: `\`${move.key}\` belongs ${target} (${move.direction} it)`,
+    at: { file: document.file, index: document.index, path: [...move.from, move.key], onKey: true },
+  }
+}
+
 /** A missing required key that an unknown sibling key misspells (`riks` for `risk`) is said once, by the unknown-key error. */
 function dropMisspeltRequired(errors: ErrorObject[]): ErrorObject[] {
   const misspelt = new Set<string>()
@@ -190,7 +194,15 @@ function dropMisspeltRequired(errors: ErrorObject[]): ErrorObject[] {
 export function checkSchema(document: SourceDocument, kind: Kind): { diagnostics: LocatedDiagnostic[]; usable: boolean } {
   const validate = loadValidators().get(kind)
   if (validate === undefined || validate(document.value)) return { diagnostics: [], usable: true }
-  const errors = validate.errors ?? []
+  const errors = [...(validate.errors ?? [])]
+  // A key at the wrong level gives errors at both levels; said once, as the fix, when moving it removes them.
+  const misplaced = errors.some((error) => error.keyword === 'additionalProperties') ? findMisplacedKeys(validate, document.value) : undefined
+  if (misplaced !== undefined && misplaced.moves.length > 0) {
+    return {
+      diagnostics: [...misplaced.moves.map((move) => misplacedKeyDiagnostic(document, move)), ...dropMisspeltRequired(prune(misplaced.errors)).map((error) => toDiagnostic(document, error))],
+      usable: false,
+    }
+  }
   return {
     diagnostics: dropMisspeltRequired(prune(errors)).map((error) => toDiagnostic(document, error)),
     usable: errors.every((error) => error.keyword === 'additionalProperties'),

@@ -1,5 +1,6 @@
-// Create or update the one pull-request comment that carries a marker, through GitHub's REST API with global fetch.
+// Create or update the one pull-request comment that carries a marker, through GitHub's REST API.
 import { RolecallError } from '../errors.js'
+import { defaultHttpSettings, sendRequest } from '../net/http.js'
 
 /** A GitHub comment holds at most 65,536 characters. */
 export const commentLimit = 65_536
@@ -89,20 +90,24 @@ class GithubClient {
     const shown = `${method} ${new URL(url).pathname}`
     let response: Response
     try {
-      response = await this.doFetch(url, {
-        method,
-        headers: {
-          accept: 'application/vnd.github+json',
-          authorization: `Bearer ${this.token}`,
-          'user-agent': 'rolecall',
-          'x-github-api-version': '2022-11-28',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      // GET is retried (with backoff, Retry-After and the rate-limit reset); a new or edited comment is sent once.
+      response = await sendRequest(
+        url,
+        {
+          method,
+          headers: {
+            accept: 'application/vnd.github+json',
+            authorization: `Bearer ${this.token}`,
+            'user-agent': 'rolecall',
+            'x-github-api-version': '2022-11-28',
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      })
+        { ...defaultHttpSettings, fetch: this.doFetch },
+      )
     } catch (error) {
-      const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error)
-      throw new GithubApiError(`GitHub API ${shown}: cannot connect to ${this.origin} (${cause})`)
+      throw new GithubApiError(`GitHub API ${shown}: cannot connect to ${this.origin} (${error instanceof Error ? error.message : String(error)})`)
     }
     const text = await response.text()
     let json: unknown

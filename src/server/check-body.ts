@@ -1,5 +1,7 @@
 // The body of a check request → an AccessQuestion, or the reason it is not one.
 import type { AccessQuestion } from '../engine/check.js'
+import { didYouMean } from '../diag/suggest.js'
+import { isGlob } from '../model/resource.js'
 import { parseTimestamp } from '../model/time.js'
 
 function stringField(body: Record<string, unknown>, key: string): string | undefined {
@@ -9,8 +11,22 @@ function stringField(body: Record<string, unknown>, key: string): string | undef
 
 const knownFields = new Set(['user', 'connection', 'action', 'resource', 'env', 'tags', 'permission', 'authMethod', 'at'])
 
+/** Other spellings of a field that people send, for the did-you-mean (`environment` → `env`). */
+const fieldSpellings: Record<string, string> = { environment: 'env', tag: 'tags', authmethod: 'authMethod', auth_method: 'authMethod', 'auth-method': 'authMethod', username: 'user', userName: 'user' }
+
+/** The field `given` most likely means, or undefined. */
+function meantField(given: string): string | undefined {
+  const match = didYouMean(given, [...knownFields, ...Object.keys(fieldSpellings)]) ?? (given in fieldSpellings ? given : undefined)
+  return match === undefined ? undefined : (fieldSpellings[match] ?? match)
+}
+
 function unknownFields(record: Record<string, unknown>): string {
-  const unknown = Object.keys(record).filter((key) => !knownFields.has(key))
+  const unknown = Object.keys(record)
+    .filter((key) => !knownFields.has(key))
+    .map((key) => {
+      const meant = meantField(key)
+      return meant === undefined ? key : `${key} (did you mean ${meant}?)`
+    })
   return `unknown field${unknown.length === 1 ? '' : 's'}: ${unknown.join(', ')}`
 }
 
@@ -53,6 +69,8 @@ export function parseCheckBody(body: unknown, now: Date): AccessQuestion | { err
   const action = stringField(record, 'action')
   const resource = stringField(record, 'resource')
   if (action === undefined || resource === undefined) return { error: '`action` and `resource` (type:service/name) are required, or `permission`' }
+  // A check is about one concrete resource: a pattern would answer for resources the application never named.
+  if (resource.split(/[:/]/).some(isGlob)) return { error: `\`resource\` must name one resource, type:service/name, without glob characters (got "${resource}"); to ask who may act on many, use who-can` }
   question.action = action
   question.resource = resource
   const env = stringField(record, 'env')

@@ -9,32 +9,24 @@ import { countSetting, secondsSetting, settingOf } from './settings.js'
  */
 export const defaultDbSettings: Required<StoreConnectionSettings> = { poolSize: 10, connectTimeoutMs: 5000, poolWaitMs: 5000, lockTimeoutMs: 5000, statementTimeoutMs: 30_000 }
 
-/** The flags `serve` takes for its database, in parseCommandArgs' form. */
+/** The flags `serve` takes for its database, as its command-line spec declares them (flag, then variable, then default). */
 export const dbFlags = {
-  'db-pool-size': { type: 'string' },
-  'db-connect-timeout': { type: 'string' },
-  'db-pool-wait': { type: 'string' },
-  'db-lock-timeout': { type: 'string' },
-  'db-statement-timeout': { type: 'string' },
+  'db-pool-size': { type: 'string', value: 'N', description: 'connections to PostgreSQL this server holds', env: 'ROLECALL_DB_POOL_SIZE', defaultText: String(defaultDbSettings.poolSize) },
+  'db-connect-timeout': { type: 'string', value: 'SECONDS', description: 'time for the database to answer a connect', env: 'ROLECALL_DB_CONNECT_TIMEOUT', defaultText: String(defaultDbSettings.connectTimeoutMs / 1000) },
+  'db-pool-wait': { type: 'string', value: 'SECONDS', description: 'time a request waits for a pooled connection (then 503)', env: 'ROLECALL_DB_POOL_WAIT', defaultText: String(defaultDbSettings.poolWaitMs / 1000) },
+  'db-lock-timeout': { type: 'string', value: 'SECONDS', description: "time a write waits for another writer's lock", env: 'ROLECALL_DB_LOCK_TIMEOUT', defaultText: String(defaultDbSettings.lockTimeoutMs / 1000) },
+  'db-statement-timeout': { type: 'string', value: 'SECONDS', description: 'longest a statement may run', env: 'ROLECALL_DB_STATEMENT_TIMEOUT', defaultText: String(defaultDbSettings.statementTimeoutMs / 1000) },
 } as const
 
 type DbFlag = keyof typeof dbFlags
 export type DbFlagValues = { [F in DbFlag]?: string | undefined }
-
-const envNames: Record<DbFlag, `ROLECALL_${string}`> = {
-  'db-pool-size': 'ROLECALL_DB_POOL_SIZE',
-  'db-connect-timeout': 'ROLECALL_DB_CONNECT_TIMEOUT',
-  'db-pool-wait': 'ROLECALL_DB_POOL_WAIT',
-  'db-lock-timeout': 'ROLECALL_DB_LOCK_TIMEOUT',
-  'db-statement-timeout': 'ROLECALL_DB_STATEMENT_TIMEOUT',
-}
 
 const maxSeconds = 3600
 const maxPoolSize = 1000
 
 /** The settings from --db-pool-size (connections) and --db-connect-timeout, --db-pool-wait, --db-lock-timeout, --db-statement-timeout (seconds), or their ROLECALL_DB_* variables. */
 export function resolveDbSettings(values: DbFlagValues, env: NodeJS.ProcessEnv): Required<StoreConnectionSettings> {
-  const setting = (flag: DbFlag) => settingOf(flag, values[flag], envNames[flag], env)
+  const setting = (flag: DbFlag) => settingOf(flag, values[flag], dbFlags[flag].env, env)
   return {
     poolSize: countSetting(setting('db-pool-size'), defaultDbSettings.poolSize, maxPoolSize),
     connectTimeoutMs: secondsSetting(setting('db-connect-timeout'), defaultDbSettings.connectTimeoutMs, maxSeconds),

@@ -25,28 +25,21 @@ export type ServerLimits = {
  */
 export const defaultLimits: ServerLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, maxConnections: 1000 }
 
-/** The flags `serve` takes for its limits, in parseCommandArgs' form. */
+/** The flags `serve` takes for its limits, as its command-line spec declares them (flag, then variable, then default). */
 export const limitFlags = {
-  'headers-timeout': { type: 'string' },
-  'request-timeout': { type: 'string' },
-  'keep-alive-timeout': { type: 'string' },
-  'max-connections': { type: 'string' },
+  'headers-timeout': { type: 'string', value: 'SECONDS', description: "time for a request's headers to arrive", env: 'ROLECALL_HEADERS_TIMEOUT', defaultText: String(defaultLimits.headersTimeoutMs / 1000) },
+  'request-timeout': { type: 'string', value: 'SECONDS', description: 'time for a whole request to arrive', env: 'ROLECALL_REQUEST_TIMEOUT', defaultText: String(defaultLimits.requestTimeoutMs / 1000) },
+  'keep-alive-timeout': { type: 'string', value: 'SECONDS', description: 'how long an idle connection stays open', env: 'ROLECALL_KEEP_ALIVE_TIMEOUT', defaultText: String(defaultLimits.keepAliveTimeoutMs / 1000) },
+  'max-connections': { type: 'string', value: 'N', description: 'connections held at once', env: 'ROLECALL_MAX_CONNECTIONS', defaultText: String(defaultLimits.maxConnections) },
 } as const
 
 type LimitFlag = keyof typeof limitFlags
 export type LimitFlagValues = { [F in LimitFlag]?: string | undefined }
 
-const envNames: Record<LimitFlag, `ROLECALL_${string}`> = {
-  'headers-timeout': 'ROLECALL_HEADERS_TIMEOUT',
-  'request-timeout': 'ROLECALL_REQUEST_TIMEOUT',
-  'keep-alive-timeout': 'ROLECALL_KEEP_ALIVE_TIMEOUT',
-  'max-connections': 'ROLECALL_MAX_CONNECTIONS',
-}
-
 const maxTimeoutSeconds = 3600
 const maxConnectionsCap = 1_000_000
 
-const setting = (flag: LimitFlag, values: LimitFlagValues, env: NodeJS.ProcessEnv) => settingOf(flag, values[flag], envNames[flag], env)
+const setting = (flag: LimitFlag, values: LimitFlagValues, env: NodeJS.ProcessEnv) => settingOf(flag, values[flag], limitFlags[flag].env, env)
 
 function timeoutMs(flag: LimitFlag, values: LimitFlagValues, env: NodeJS.ProcessEnv, fallback: number): number {
   return secondsSetting(setting(flag, values, env), fallback, maxTimeoutSeconds)

@@ -151,7 +151,10 @@ export interface ScimDirectory {
 
 /** SCIM bearer tokens (one connection each) and admin API tokens (scoped): stored hashed, shown once. */
 export interface Credentials {
-  /** A new bearer token for `connection` (created if absent). The token is returned here and never again. Audited with `actor` (default `cli`). */
+  /**
+   * A new bearer token for `connection` (created if absent). The token is returned here and never again. `actor`
+   * (who asked for it; `cli` when unsaid) is kept in the audit entry, as for every token write below.
+   */
   createToken(connection: string, actor?: string): Promise<{ token: string; info: TokenInfo }>
   listTokens(): Promise<TokenInfo[]>
   /** False when no such unrevoked token exists. Servers in other processes stop accepting it within seconds. */
@@ -160,9 +163,9 @@ export interface Credentials {
   authenticate(token: string): Promise<string | undefined>
 
   /** A new admin API token with these scopes; returned here and never again. Audited. */
-  createAdminToken(scopes: readonly AdminScope[], name?: string): Promise<{ token: string; info: AdminTokenInfo }>
+  createAdminToken(scopes: readonly AdminScope[], name?: string, actor?: string): Promise<{ token: string; info: AdminTokenInfo }>
   listAdminTokens(): Promise<AdminTokenInfo[]>
-  revokeAdminToken(id: string): Promise<boolean>
+  revokeAdminToken(id: string, actor?: string): Promise<boolean>
   /** The admin token's id and scopes, or undefined (SCIM tokens are never admin tokens). */
   authenticateAdmin(token: string): Promise<{ id: string; scopes: AdminScope[] } | undefined>
 }
@@ -201,8 +204,8 @@ export interface AuditTrail {
    * triggers are in place, and (with `head`) that an entry with that hash, recorded elsewhere earlier, is still in it.
    */
   verifyAudit(options?: { head?: string }): Promise<AuditVerification>
-  /** Calls `sink` for every audit entry in order. */
-  exportAudit(sink: (entry: AuditEntry) => void): Promise<number>
+  /** Calls `sink` for every audit entry in order (with `afterSeq`, those after that entry only); returns how many. */
+  exportAudit(sink: (entry: AuditEntry) => void, options?: { afterSeq?: number }): Promise<number>
 }
 
 /** Reads of the directory as access sees it (plan, drift, the check API), and the changes that may move it. */

@@ -38,6 +38,6 @@ describe('rolecall backup', () => {
     expect(exists.stderr).toMatch(/^rolecall: .*copy\.db already exists; choose a new file\n$/)
     const missing = await runCli(['backup', '--db', join(dir, 'none.db'), '--out', join(dir, 'x.db')])
     expect(missing.code).toBe(1)
-    expect(missing.stderr).toMatch(/^rolecall: no database at .*none\.db\n$/)
+    expect(missing.stderr).toMatch(/^rolecall: no database at .*none\.db; rolecall serve creates it when it first starts\n$/)
   })
 })

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { colorEnabled } from '../../src/cli/io.js'
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { cliPath, runProcess } from '../helpers/cli.js'
 
 describe('colorEnabled', () => {
@@ -24,6 +25,7 @@ describe('rolecall plan on a terminal', () => {
   let dir: string
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rolecall-color-'))
+    await openSqliteStore(join(dir, 'plan.db')).close()
   })
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true })

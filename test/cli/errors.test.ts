@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { RolecallError, StoreBusyError, StoreError, UsageError } from '../../src/errors.js'
 import { commands, describeFailure, main } from '../../src/cli/main.js'
-import type { Io } from '../../src/cli/io.js'
+import { defineCommand } from '../../src/cli/spec.js'
+import { captureIo } from '../helpers/capture-io.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { runCli } from '../helpers/cli.js'
 
@@ -21,6 +22,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rolecall-errors-'))
   notADatabase = join(dir, 'notadb.db')
   await writeFile(notADatabase, 'garbage\n')
+  await openSqliteStore(join(dir, 'plan.db')).close()
 })
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
@@ -78,7 +80,11 @@ describe('a file that is not a store', () => {
     db.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount INTEGER)')
     db.close()
     const before = await readFile(foreign)
-    for (const args of [['plan', '--dir', 'access'], ['token', 'list'], ['serve', '--port', '0']]) {
+    for (const args of [
+      ['plan', '--dir', 'access'],
+      ['token', 'list'],
+      ['serve', '--port', '0'],
+    ]) {
       const result = await runCli([...args, '--db', foreign], { env })
       expect(result.stderr).toContain(`${foreign} is not a rolecall store: it is an SQLite database with tables of its own`)
       expect(result.code).toBe(1)
@@ -109,33 +115,15 @@ describe('a file that is not a store', () => {
   })
 })
 
-/** An Io that keeps what is written. */
-function captureIo(environment: NodeJS.ProcessEnv = {}): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (text: string) => void (io.stdout += text),
-    err: (text: string) => void (io.stderr += text),
-    env: environment,
-    cwd: process.cwd(),
-    isTty: false,
-  }
-  return io
-}
-
 describe('an unforeseen failure of a command', () => {
   const name = 'test-only-failing-command'
   let failure: unknown
   beforeAll(() => {
-    commands[name] = {
-      summary: 'fails',
-      usage: `rolecall ${name}`,
-      load: async () => ({
-        run: async () => {
-          throw failure
-        },
-      }),
-    }
+    commands[name] = defineCommand({ name, summary: 'fails' }, async () => ({
+      run: async () => {
+        throw failure
+      },
+    }))
   })
   afterAll(() => {
     delete commands[name]
@@ -169,7 +157,7 @@ describe('an unforeseen failure of a command', () => {
     failure = new UsageError('give --user')
     const usage = captureIo()
     expect(await main([name], usage)).toBe(1)
-    expect(usage.stderr).toBe(`rolecall: give --user\nUsage: rolecall ${name}\n`)
+    expect(usage.stderr).toBe(`rolecall: give --user\nUsage: rolecall ${name} [options]\n`)
     failure = new RolecallError('nothing has been applied yet')
     const plain = captureIo()
     expect(await main([name], plain)).toBe(1)

@@ -10,8 +10,7 @@ import { startServer, type RunningServer } from '../helpers/serve.js'
 
 const env = { ROLECALL_NOW: '2026-11-23T00:00:00Z' }
 const approvals = ['acme/security:gh-alice', 'acme/security:gh-bob', 'acme/access-reviewers:gh-rev', 'acme/platform-leads:gh-lead'].flatMap((name) => ['--approved-by', name])
-const unknownUser = (user: string, source: string, hint = '') =>
-  `rolecall: unknown user "${user}": no connection has provisioned them and no group, Grant or break-glass grant names them (${source})${hint}\n`
+const unknownUser = (user: string, source: string, hint = '') => `rolecall: unknown user "${user}": no connection has provisioned them and no group, Grant or break-glass grant names them (${source})${hint}\n`
 let dir: string
 let db: string
 
@@ -50,7 +49,10 @@ describe('questions about things nothing declares', () => {
     [['explain', '--user', 'sasha@acme.example', '--permission', 'sso:mange'], 'unknown permission "sso:mange"; did you mean "sso:manage"?'],
     [['explain', '--user', 'sasha@acme.example', '--action', 'fly', '--resource', 'journey:checkout/x'], 'unknown action "fly": not an action of resource type "journey" (its actions: delete, edit, run)'],
   ])('%j is refused', async (args, message) => {
-    for (const source of [['--db', db], ['--dir', 'access', '--db', db]]) {
+    for (const source of [
+      ['--db', db],
+      ['--dir', 'access', '--db', db],
+    ]) {
       const result = await runCli([...args, ...source], { env })
       expect(result).toEqual({ code: 1, stdout: '', stderr: `rolecall: ${message}\n` })
     }
@@ -79,7 +81,11 @@ describe('explain about users', () => {
     expect(await runCli(['explain', '--user', 'idle@acme.example', '--db', db], { env })).toEqual({ code: 0, stdout: 'idle@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n', stderr: '' })
     expect(await runCli(['explain', '--user', 'GONE@acme.example', '--db', db], { env })).toEqual({ code: 0, stdout: 'GONE@acme.example through okta, entra holds no access (deactivated; applied revision r1).\n', stderr: '' })
     const denied = await runCli(['explain', '--user', 'idle@acme.example', '--permission', 'sso:manage', '--db', db], { env })
-    expect(denied).toEqual({ code: 0, stdout: 'DENIED for idle@acme.example through okta, entra (applied revision r1)\n  user "idle@acme.example" holds no access\n', stderr: '' })
+    // DENIED exits 3, so that a script can tell it from ALLOWED (0) and from an error (1).
+    expect(denied).toEqual({ code: 3, stdout: 'DENIED for idle@acme.example through okta, entra (applied revision r1)\n  user "idle@acme.example" holds no access\n', stderr: '' })
+    const json = await runCli(['explain', '--user', 'idle@acme.example', '--permission', 'sso:manage', '--db', db, '--format', 'json'], { env })
+    expect(json.code).toBe(3)
+    expect(JSON.parse(json.stdout)).toMatchObject({ allowed: false })
   })
 
   it('knows users only the access files or a break-glass grant name, even once what they held has expired', async () => {
@@ -87,14 +93,23 @@ describe('explain about users', () => {
     expect(listed.stdout).toMatch(/^breakglass-1@acme\.example through okta, entra holds \d+ access items/)
     // dana's individual Grant ended on 2027-01-31; oncall's break-glass grant on 2026-11-24.
     const later = { ROLECALL_NOW: '2027-02-01T00:00:00Z' }
-    expect(await runCli(['explain', '--user', 'dana@acme.example', '--db', db], { env: later })).toEqual({ code: 0, stdout: 'dana@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n', stderr: '' })
-    expect(await runCli(['explain', '--user', 'oncall@acme.example', '--db', db], { env: later })).toEqual({ code: 0, stdout: 'oncall@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n', stderr: '' })
+    expect(await runCli(['explain', '--user', 'dana@acme.example', '--db', db], { env: later })).toEqual({
+      code: 0,
+      stdout: 'dana@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n',
+      stderr: '',
+    })
+    expect(await runCli(['explain', '--user', 'oncall@acme.example', '--db', db], { env: later })).toEqual({
+      code: 0,
+      stdout: 'oncall@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n',
+      stderr: '',
+    })
   })
 
-  it('answers from the access files alone when there is no store', async () => {
+  it('refuses a store that does not exist rather than answer without its memberships', async () => {
     const missing = join(dir, 'missing.db')
-    expect((await runCli(['explain', '--user', 'breakglass-1@acme.example', '--dir', 'access', '--db', missing], { env })).code).toBe(0)
-    expect(await runCli(['explain', '--user', 'sasha@acme.example', '--dir', 'access', '--db', missing], { env })).toEqual({ code: 1, stdout: '', stderr: unknownUser('sasha@acme.example', 'access files (no store)') })
+    for (const command of [['explain', '--user', 'sasha@acme.example'], ['who-can', 'sso:manage'], ['test']]) {
+      expect(await runCli([...command, '--dir', 'access', '--db', missing], { env })).toEqual({ code: 1, stdout: '', stderr: `rolecall: no database at ${missing}; rolecall serve creates it when it first starts\n` })
+    }
   })
 })
 

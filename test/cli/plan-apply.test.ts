@@ -32,18 +32,27 @@ describe('rolecall plan and apply (the real CLI)', () => {
     await rm(work, { recursive: true, force: true })
   })
 
-  it('plans against a database that does not exist yet without creating it', async () => {
+  it('refuses a database that does not exist, naming it, and creates none (a typo in --db plans against nothing)', async () => {
+    for (const command of [
+      ['plan', '--dir', access],
+      ['apply', '--dir', access, ...approvals],
+    ]) {
+      const result = await runCli([...command, '--db', db], { env })
+      expect(result).toEqual({ code: 1, stdout: '', stderr: `rolecall: no database at ${db}; rolecall serve creates it when it first starts\n` })
+      expect(existsSync(db)).toBe(false)
+    }
+    // As `rolecall serve` leaves it on its first start: an empty store.
+    const store = openSqliteStore(db)
+    await store.close()
     const result = await runCli(['plan', '--dir', access, '--db', db], { env })
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/^rolecall plan: \d+ to create, 0 to update, 0 to delete; \d+ users? gain or lose access; highest risk: critical\n/)
-    expect(existsSync(db)).toBe(false)
   })
 
   it('exits 2 with --detailed-exitcode when there are changes', async () => {
     const result = await runCli(['plan', '--dir', access, '--db', db, '--detailed-exitcode'], { env })
     expect(result.code).toBe(2)
-    expect(existsSync(db)).toBe(false)
   })
 
   it('saves a plan with --out, applies it with approvals, and then has nothing left to do', async () => {
@@ -51,7 +60,6 @@ describe('rolecall plan and apply (the real CLI)', () => {
     expect(planned.code).toBe(0)
     const saved = JSON.parse(await readFile(join(work, 'plan.json'), 'utf8')) as { formatVersion: number; summary: { hasChanges: boolean } }
     expect(saved).toMatchObject({ formatVersion: 1, summary: { hasChanges: true } })
-    expect(existsSync(db)).toBe(false)
 
     const applied = await runCli(['apply', 'plan.json', '--db', db, ...approvals, '--revision', 'abc123', '--author', 'sam'], { cwd: work, env })
     expect(applied.stderr).toBe('')
@@ -99,14 +107,7 @@ describe('rolecall plan and apply (the real CLI)', () => {
     const result = await runCli(['apply', 'fresh.json', '--db', db], { cwd: work, env })
     expect(result.code).toBe(1)
     expect(result.stdout).toBe('')
-    expect(result.stderr).toBe(
-      [
-        'rolecall: approvals missing:',
-        '  - medium: 0 of 1 approvals from github:acme/access-reviewers, github:acme/platform-leads',
-        '  - low: 0 of 1 approvals from github:acme/access-reviewers',
-        '',
-      ].join('\n'),
-    )
+    expect(result.stderr).toBe(['rolecall: approvals missing:', '  - medium: 0 of 1 approvals from github:acme/access-reviewers, github:acme/platform-leads', '  - low: 0 of 1 approvals from github:acme/access-reviewers', ''].join('\n'))
     const approved = await runCli(['apply', 'fresh.json', '--db', db, '--approved-by', 'acme/access-reviewers:gh-rev'], { cwd: work, env })
     expect(approved.stderr).toBe('')
     expect(approved.stdout).toMatch(/^Applied r2: 1 document change, 2 access changes /)

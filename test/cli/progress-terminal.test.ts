@@ -4,11 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cliPath, repoRoot, runCli, runProcess } from '../helpers/cli.js'
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { cliPath, repoRoot, runCli, runProcess, testActor } from '../helpers/cli.js'
 
 const approvals = ['acme/security:gh-alice', 'acme/security:gh-bob', 'acme/access-reviewers:gh-rev', 'acme/platform-leads:gh-lead'].flatMap((name) => ['--approved-by', name])
 /** Progress from the first moment, so that the example organization (quick to plan) shows it. */
-const env = { NO_COLOR: '1', ROLECALL_NOW: '2026-11-23', ROLECALL_PROGRESS_AFTER_MS: '0' }
+const env = { NO_COLOR: '1', ROLECALL_NOW: '2026-11-23', ROLECALL_PROGRESS_AFTER_MS: '0', ROLECALL_ACTOR: testActor }
 
 /** Runs the CLI with a terminal for its stdout and stderr; what it wrote there comes back on script's stdout. */
 function onTerminal(args: string[]) {
@@ -37,6 +38,7 @@ describe('progress on a terminal', () => {
 
   it('apply shows its steps, clears them, then says what it applied; drift its steps; import the files it writes', async () => {
     const db = join(work, 'rolecall.db')
+    await openSqliteStore(db).close()
     const applied = await onTerminal(['apply', '--dir', access, '--db', db, ...approvals])
     expect(applied.code, applied.stdout).toBe(0)
     const steps = progressLines(applied.stdout.slice(0, applied.stdout.indexOf('Applied ')))
@@ -66,6 +68,8 @@ describe('progress on a terminal', () => {
 
   it('plan prints the plan alone with --quiet, and progress never reaches a pipe', async () => {
     const db = join(work, 'empty.db')
+    // Commands other than serve refuse a store that does not exist: an empty one, as serve creates it.
+    await openSqliteStore(db).close()
     const quiet = await onTerminal(['plan', '--dir', access, '--db', db, '--quiet'])
     expect(quiet.code, quiet.stdout).toBe(0)
     expect(quiet.stdout).not.toContain('planning')

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { migrate, migrations } from '../../src/store/sqlite/migrations.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
-import { runCli, runProcess, type CliResult } from '../helpers/cli.js'
+import { runCli, runProcess, type CliResult, testActor } from '../helpers/cli.js'
 import { copyRuntime, nobody, sharedTempDir, type RuntimeCopy } from '../helpers/runtime-copy.js'
 
 const isRoot = process.getuid?.() === 0
@@ -21,7 +21,7 @@ afterAll(() => runtime?.remove())
 /** `rolecall ...args` as a user that may not write the store (nobody, when the tests run as root). */
 function runUnprivileged(args: string[]): Promise<CliResult> {
   if (runtime === undefined) return runCli(args)
-  return runProcess(runtime.nodePath, [runtime.cliPath, ...args], { cwd: runtime.root, env: { NO_COLOR: '1' }, user: nobody })
+  return runProcess(runtime.nodePath, [runtime.cliPath, ...args], { cwd: runtime.root, env: { NO_COLOR: '1', ROLECALL_ACTOR: testActor }, user: nobody })
 }
 
 const dirs: string[] = []
@@ -115,11 +115,16 @@ describe('commands that only read', () => {
     const path = join(tempDir(), 'old.db')
     const db = new Database(path)
     db.pragma('journal_mode = WAL')
-    // A store from before the recorded audit head, whatever migrations came after it.
+    // The schema before the recorded audit head (later migrations, such as the explorer's index, come after it).
     const beforeHead = migrations.findIndex((sql) => sql.includes('CREATE TABLE audit_head'))
     migrate(db, beforeHead)
     db.close()
-    for (const args of [['audit', 'verify'], ['audit', 'export'], ['token', 'list'], ['admin-token', 'list']]) {
+    for (const args of [
+      ['audit', 'verify'],
+      ['audit', 'export'],
+      ['token', 'list'],
+      ['admin-token', 'list'],
+    ]) {
       const result = await runCli([...args, '--db', path])
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0)
     }

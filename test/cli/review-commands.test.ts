@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Plan } from '../../src/schema/generated/plan.js'
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { repoRoot, runCli } from '../helpers/cli.js'
 
 const env = { ROLECALL_NOW: '2026-11-23T00:00:00Z' }
@@ -27,7 +28,9 @@ function review(id: number, login: string, state: string, commit = head): Record
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rolecall-review-'))
   await cp(join(repoRoot, 'access'), at('access'), { recursive: true })
-  const planned = await runCli(['plan', '--out', 'plan.json', '--db', 'none.db'], { env, cwd: dir })
+  // An empty store, as `rolecall serve` leaves it on its first start.
+  await openSqliteStore(at('empty.db')).close()
+  const planned = await runCli(['plan', '--out', 'plan.json', '--db', 'empty.db'], { env, cwd: dir })
   expect(planned.code).toBe(0)
   // The store is empty, so no one is in "Security Admins" yet: name two eligible members as a store would.
   const plan = JSON.parse(await readFile(at('plan.json'), 'utf8')) as Plan

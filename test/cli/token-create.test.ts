@@ -78,6 +78,7 @@ describe('rolecall token create', () => {
     const typo = await create(db, '--connection', 'okra')
     expect(typo.code).toBe(1)
     expect(typo.stderr).toContain('the applied Organization declares "okta", "entra", not "okra"')
+    expect(typo.stderr).toContain('Did you mean --connection okta?')
     expect(await connections(db)).toEqual(['okta'])
     // Declared but not yet used by any token: fine.
     const declared = await create(db, '--connection', 'entra')

@@ -17,10 +17,7 @@ describe('rolecall validate (the real CLI)', () => {
     const groups = await readFile(join(broken, 'groups.yaml'), 'utf8')
     await writeFile(join(broken, 'groups.yaml'), groups.replace('roles: [Admin]', 'roles: [Admn]'))
     await writeFile(join(broken, 'extra.yaml'), 'kind: Role\nname: Viewer\npermisions: [audit:read]\n')
-    await writeFile(
-      join(broken, 'old-grant.yaml'),
-      'kind: Grant\nname: old\nuser: dave@fixture.example\naction: run\nresource: journey:checkout/x\nreason: a finished incident\nexpires: 2025-01-01\n',
-    )
+    await writeFile(join(broken, 'old-grant.yaml'), 'kind: Grant\nname: old\nuser: dave@fixture.example\naction: run\nresource: journey:checkout/x\nreason: a finished incident\nexpires: 2025-01-01\n')
   })
   afterAll(async () => {
     await rm(broken, { recursive: true, force: true })
@@ -90,7 +87,7 @@ describe('rolecall validate (the real CLI)', () => {
     expect(format).toEqual({ code: 1, stdout: '', stderr: expect.stringMatching(/^rolecall: --format must be one of text, json, github \(got "xml"\)\nUsage: rolecall validate/) })
     const flag = await runCli(['validate', '--colour'])
     expect(flag.code).toBe(1)
-    expect(flag.stderr).toMatch(/^rolecall: validate: Unknown option '--colour'/)
+    expect(flag.stderr).toBe("rolecall: validate: unknown option '--colour'\nUsage: rolecall validate [options]\n")
     const missing = await runCli(['validate', '--dir', join(tmpdir(), 'rolecall-no-such-dir')])
     expect(missing.code).toBe(1)
     expect(missing.stderr).toMatch(/^rolecall: access directory not found: .*rolecall-no-such-dir\n$/)
@@ -124,6 +121,8 @@ describe('rolecall --help', () => {
 
   it('rejects an unknown command with exit 1', async () => {
     const result = await runCli(['valdate'])
-    expect(result).toEqual({ code: 1, stdout: '', stderr: 'rolecall: unknown command "valdate". Run `rolecall --help` for the list.\n' })
+    expect(result).toEqual({ code: 1, stdout: '', stderr: 'rolecall: unknown command "valdate"; did you mean "validate"? Run `rolecall --help` for the list.\n' })
+    const far = await runCli(['frobnicate'])
+    expect(far).toEqual({ code: 1, stdout: '', stderr: 'rolecall: unknown command "frobnicate". Run `rolecall --help` for the list.\n' })
   })
 })

@@ -12,11 +12,7 @@ export type CliResult = { code: number | null; stdout: string; stderr: string }
  * null` there is no stdin at all: git and short scripts exit before they would read one, and writing to their closed
  * stdin would fail the test run with EPIPE.
  */
-export function runProcess(
-  command: string,
-  args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string>; input?: string | null; user?: { uid: number; gid: number } } = {},
-): Promise<CliResult> {
+export function runProcess(command: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string | null; user?: { uid: number; gid: number } } = {}): Promise<CliResult> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...options.env }
   return new Promise((resolve, reject) => {
     // With `user` (as root), the child runs as that user, with no supplementary groups (libuv drops them).
@@ -31,7 +27,10 @@ export function runProcess(
   })
 }
 
-/** Spawn `node bin/rolecall.js ...args` with NO_COLOR=1 and no inherited ROLECALL_* settings. */
+/** Who the tests act as: commands that write the audit log ask for a person (ROLECALL_ACTOR), as an operator sets it. */
+export const testActor = 'rolecall-tests'
+
+/** Spawn `node bin/rolecall.js ...args` with NO_COLOR=1, ROLECALL_ACTOR=testActor and no other inherited ROLECALL_* settings. */
 export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
-  return runProcess(process.execPath, [cliPath, ...args], { ...options, env: { NO_COLOR: '1', ...options.env } })
+  return runProcess(process.execPath, [cliPath, ...args], { ...options, env: { NO_COLOR: '1', ROLECALL_ACTOR: testActor, ...options.env } })
 }

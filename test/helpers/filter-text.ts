@@ -14,8 +14,7 @@ export function renderFilter(filter: Filter, table: 'users' | 'groups', choose: 
   const chance = (p: number): boolean => choose() < p
   const pick = <T>(items: readonly T[]): T => items[Math.floor(choose() * items.length)] as T
   // Attribute names, operators and keywords are case-insensitive (RFC 7643 §2.1, RFC 7644 §3.4.2.2).
-  const anyCase = (text: string): string =>
-    chance(0.5) ? text : Array.from(text, (char) => (chance(0.5) ? char.toUpperCase() : char.toLowerCase())).join('')
+  const anyCase = (text: string): string => (chance(0.5) ? text : Array.from(text, (char) => (chance(0.5) ? char.toUpperCase() : char.toLowerCase())).join(''))
   const gap = (): string => pick([' ', ' ', ' ', '  ', '\t', ' \n '])
   const optionalGap = (): string => (chance(0.6) ? '' : gap())
 
@@ -106,8 +105,7 @@ export function renderFilter(filter: Filter, table: 'users' | 'groups', choose: 
     }
   }
 
-  const child = (filter: Filter, needsParentheses: boolean, isElement: boolean): string =>
-    needsParentheses || chance(0.1) ? `(${optionalGap()}${render(filter, isElement)}${optionalGap()})` : render(filter, isElement)
+  const child = (filter: Filter, needsParentheses: boolean, isElement: boolean): string => (needsParentheses || chance(0.1) ? `(${optionalGap()}${render(filter, isElement)}${optionalGap()})` : render(filter, isElement))
 
   return `${optionalGap()}${render(filter, false)}${optionalGap()}`
 }

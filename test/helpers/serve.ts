@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { openDatabase } from '../../src/store/sqlite/open.js'
+import { testActor } from './cli.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const bin = fileURLToPath(new URL('../../bin/rolecall.js', import.meta.url))
@@ -14,10 +15,10 @@ function requireBuild(): void {
   }
 }
 
-/** Runs `rolecall ...args` to completion. */
+/** Runs `rolecall ...args` to completion, as the person testActor (commands that write the audit log ask who). */
 export function runCli(args: string[], env: Record<string, string> = {}) {
   requireBuild()
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1', ...env }, encoding: 'utf8' })
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1', ROLECALL_ACTOR: testActor, ...env }, encoding: 'utf8' })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 
@@ -35,15 +36,17 @@ export type RunningServer = {
   child: ChildProcess
   /** Every stdout line so far (JSON log lines). */
   lines: string[]
+  /** Everything written to stderr so far. */
+  stderr: () => string
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
 /** Starts `rolecall serve --port 0` and resolves once it logs the port it bound. */
-export function startServer(db: string, extraArgs: string[] = []): Promise<RunningServer> {
+export function startServer(db: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<RunningServer> {
   requireBuild()
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--db', db, ...extraArgs], {
     cwd: root,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const lines: string[] = []
@@ -62,7 +65,7 @@ export function startServer(db: string, extraArgs: string[] = []): Promise<Runni
         try {
           const entry = JSON.parse(line) as { msg?: string; port?: number }
           if (entry.msg === 'listening' && typeof entry.port === 'number') {
-            resolve({ url: `http://127.0.0.1:${entry.port}`, port: entry.port, child, lines, exited })
+            resolve({ url: `http://127.0.0.1:${entry.port}`, port: entry.port, child, lines, stderr: () => stderr, exited })
           }
         } catch {
           // not a log line
@@ -91,6 +94,8 @@ export async function startQuietServer(db: string, args: string[]): Promise<Runn
   const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--db', db, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: string[] = []
   let buffer = ''
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     buffer += chunk
     const complete = buffer.split('\n')
@@ -107,7 +112,7 @@ export async function startQuietServer(db: string, args: string[]): Promise<Runn
         () => false,
       )
     )
-      return { url, port, child, lines, exited }
+      return { url, port, child, lines, stderr: () => stderr, exited }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   throw new Error('serve did not answer /healthz within 10 s')

@@ -115,6 +115,18 @@ describe('POST /api/v1/check', () => {
     ['a time that is a number', { user: 'sam@acme.example', permission: 'sso:manage', at: '1' }, '`at` must be an RFC 3339 time with its offset (2026-06-01T12:00:00Z), or a date'],
     ['a malformed resource', { user: 'sam@acme.example', action: 'run', resource: 'journey' }, 'resource must be "type:service/name" (got "journey")'],
     ['tags that are not strings', { user: 'sam@acme.example', action: 'run', resource: 'journey:a/b', tags: [1] }, '`tags` must be a list of strings'],
+    ['a misspelt field', { user: 'sam@acme.example', action: 'run', resource: 'journey:a/b', enviroment: 'production' }, 'unknown field: enviroment (did you mean env?)'],
+    ['a field spelt out', { user: 'sam@acme.example', action: 'run', resource: 'journey:a/b', environment: 'production', tag: 'pci' }, 'unknown fields: environment (did you mean env?), tag (did you mean tags?)'],
+    [
+      'a glob in the resource',
+      { user: 'sam@acme.example', action: 'run', resource: 'journey:checkout/*' },
+      '`resource` must name one resource, type:service/name, without glob characters (got "journey:checkout/*"); to ask who may act on many, use who-can',
+    ],
+    [
+      'a glob in the service',
+      { user: 'sam@acme.example', action: 'run', resource: 'journey:*/login' },
+      '`resource` must name one resource, type:service/name, without glob characters (got "journey:*/login"); to ask who may act on many, use who-can',
+    ],
   ])('answers 400 to %s', async (_label, body, message) => {
     const response = await check(body)
     expect(response.status).toBe(400)
@@ -139,7 +151,7 @@ describe('GET /api/v1/users/:user/access', () => {
   })
 })
 
-describe('failures that are not the client\'s fault', () => {
+describe("failures that are not the client's fault", () => {
   it('answer a JSON 500 with no detail, and are reported', async () => {
     const broken = memoryStore()
     const token = (await broken.createAdminToken(['plan'])).token

@@ -17,7 +17,7 @@ const workflows = readdirSync(workflowDir)
 const actionFile = '.github/actions/rolecall/action.yml'
 
 type Step = { name?: string; id?: string; uses?: string; run?: string; env?: Record<string, string>; with?: Record<string, string | boolean>; if?: string }
-type Workflow = { on: Record<string, unknown>; permissions: Record<string, string>; jobs: Record<string, { steps: Step[]; env?: Record<string, string> }> }
+type Workflow = { on: Record<string, unknown>; permissions: Record<string, string>; jobs: Record<string, { steps: Step[]; env?: Record<string, string>; permissions?: Record<string, string> }> }
 type Action = { inputs: Record<string, { default?: string }>; runs: { steps: Step[] } }
 
 /** A loopback port that nothing listens on. */
@@ -59,15 +59,17 @@ describe('action-validator', () => {
 })
 
 describe('workflow permissions', () => {
-  it.each<[string, Record<string, string>]>([
-    ['access-plan.yml', { contents: 'read', 'pull-requests': 'write' }],
-    ['access-apply.yml', { contents: 'read', 'pull-requests': 'read' }],
-    ['access-drift.yml', { contents: 'read', issues: 'write' }],
-    ['access-review.yml', { contents: 'write', 'pull-requests': 'write' }],
-    ['access-review-check.yml', { contents: 'read', 'pull-requests': 'write' }],
-    ['ci.yml', { contents: 'read' }],
-  ])('%s asks for no more than it needs', (name, permissions) => {
-    expect(workflow(name).permissions).toEqual(permissions)
+  it.each<[string, Record<string, Record<string, string>>]>([
+    ['access-plan.yml', { plan: { contents: 'read', 'pull-requests': 'write' } }],
+    ['access-apply.yml', { apply: { contents: 'read', 'pull-requests': 'read' } }],
+    ['access-drift.yml', { drift: { contents: 'read', issues: 'write' } }],
+    ['access-review.yml', { open: { contents: 'write', 'pull-requests': 'write' } }],
+    ['access-review-check.yml', { check: { contents: 'read', 'pull-requests': 'write' } }],
+    ['ci.yml', { test: { contents: 'read' } }],
+  ])('%s grants nothing by default and each job no more than it needs', (name, permissions) => {
+    const flow = workflow(name)
+    expect(flow.permissions).toEqual({})
+    expect(Object.fromEntries(Object.entries(flow.jobs).map(([id, job]) => [id, job.permissions]))).toEqual(permissions)
   })
 
   it('gives the apply token only to the apply step, and the plan token never to apply', () => {
@@ -90,7 +92,7 @@ describe('access-plan workflow', () => {
     const commands = steps('access-plan.yml').flatMap((step) => (step.with?.command === undefined ? [] : [step.with.command]))
     expect(commands).toEqual(['validate', 'plan', 'github-comment', 'approvals'])
     const plan = steps('access-plan.yml').find((step) => step.with?.command === 'plan')
-    expect(plan?.with).toMatchObject({ args: '--format markdown --out plan.json', server: '${{ vars.ROLECALL_SERVER }}', token: '${{ secrets.ROLECALL_PLAN_TOKEN }}' })
+    expect(plan?.with).toMatchObject({ args: '--format=markdown\n--out=plan.json\n', server: '${{ vars.ROLECALL_SERVER }}', token: '${{ secrets.ROLECALL_PLAN_TOKEN }}' })
   })
 })
 
@@ -109,7 +111,6 @@ describe('access-plan runs rolecall from the default branch, never from the pull
     expect(rolecall.length).toBe(4)
     for (const step of rolecall) {
       expect(step.uses).toBe(`./${base}/.github/actions/rolecall`)
-      expect(step.with?.install ?? 'repo').toBe('repo')
     }
     expect(planSteps.filter((step) => step.uses?.startsWith('./') && !step.uses.startsWith(`./${base}/`))).toEqual([])
   })
@@ -130,7 +131,7 @@ describe('access-plan runs rolecall from the default branch, never from the pull
       await writeFile(join(dir, 'output'), '')
       const result = await runProcess('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', install], {
         cwd: dir,
-        env: { INSTALL: 'repo', VERSION: 'latest', ACTION_PATH: join(dir, base, '.github/actions/rolecall'), GITHUB_OUTPUT: join(dir, 'output') },
+        env: { ACTION_PATH: join(dir, base, '.github/actions/rolecall'), GITHUB_OUTPUT: join(dir, 'output') },
       })
       expect(result).toMatchObject({ code: 0, stderr: '' })
       expect(await readFile(join(dir, 'output'), 'utf8')).toBe(`bin=${join(dir, base)}/bin/rolecall.js\n`)
@@ -184,6 +185,7 @@ describe('the composite action', () => {
     const input = (name: string): string => inputs[name] ?? action.inputs[name]?.default ?? ''
     // As GitHub runs a composite step's bash: --noprofile --norc -eo pipefail.
     const result = await runProcess('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
+      input: null,
       env: {
         NO_COLOR: '1',
         GITHUB_OUTPUT: outputFile,
@@ -201,26 +203,87 @@ describe('the composite action', () => {
   }
 
   it('runs a command, keeps its output in a file and reports its exit code', async () => {
-    const result = await runStep({ command: 'validate', args: '--dir "$ACCESS"', 'stdout-file': join(dir, 'validate.txt') }, { ACCESS: 'access' })
+    const result = await runStep({ command: 'validate', args: '--dir\naccess\n', 'stdout-file': join(dir, 'validate.txt') })
     expect(result).toEqual({ code: 0, stdout: '0 errors, 0 warnings in 19 files\n', stderr: '', output: 'exit-code=0\n' })
     expect(await readFile(join(dir, 'validate.txt'), 'utf8')).toBe('0 errors, 0 warnings in 19 files\n')
   })
 
   it('fails the step on an exit code not listed as ok, and not on one that is', async () => {
-    const failing = await runStep({ command: 'validate', args: '--dir missing' })
+    const failing = await runStep({ command: 'validate', args: '--dir=missing' })
     expect(failing).toMatchObject({ code: 1, output: 'exit-code=1\n' })
-    const tolerated = await runStep({ command: 'validate', args: '--dir missing', 'ok-exit-codes': '0 1' })
+    const tolerated = await runStep({ command: 'validate', args: '--dir=missing', 'ok-exit-codes': '0 1' })
     expect(tolerated).toMatchObject({ code: 0, output: 'exit-code=1\n' })
+  })
+
+  it('passes each line of args as one argument, never read by a shell', async () => {
+    const marker = join(dir, 'ran')
+    const result = await runStep({ command: 'validate', args: `\n--dir\naccess dir $(touch ${marker}) "quoted" ; echo hi\n\n--format=json\n` })
+    expect(result.stderr).toBe(`rolecall: access directory not found: ${join(repoRoot, `access dir $(touch ${marker}) "quoted" ; echo hi`)}\n`)
+    expect(result.output).toBe('exit-code=1\n')
+    await expect(readFile(marker)).rejects.toThrow(/ENOENT/)
+  })
+
+  it('refuses ok-exit-codes that are not exit codes', async () => {
+    const result = await runStep({ command: 'validate', 'ok-exit-codes': '0 *' })
+    expect(result).toMatchObject({ code: 1, stdout: '::error::ok-exit-codes takes exit codes separated by spaces (got "0 *")\n', output: '' })
   })
 
   it('adds --server and hands the token over as ROLECALL_TOKEN, masked', async () => {
     const port = await closedPort()
-    const result = await runStep({ command: 'drift', args: '--format text', server: `http://127.0.0.1:${port}`, token: 'rc_secret' })
+    const result = await runStep({ command: 'drift', args: '--format=text', server: `http://127.0.0.1:${port}`, token: 'rc_secret' })
     expect(result.stdout).toContain('::add-mask::rc_secret')
     // Nothing listens there: the point is that rolecall went remote, with a token, instead of asking for one.
     expect(result.stderr).toContain(`rolecall: cannot reach http://127.0.0.1:${port}`)
     expect(result.output).toBe('exit-code=1\n')
-    const withoutToken = await runStep({ command: 'drift', args: '--format text', server: `http://127.0.0.1:${port}` })
+    const withoutToken = await runStep({ command: 'drift', args: '--format=text', server: `http://127.0.0.1:${port}` })
     expect(withoutToken.stderr).toContain('ROLECALL_TOKEN')
+  })
+})
+
+describe('supply chain', () => {
+  const files = [...workflows.map((name) => `.github/workflows/${name}`), actionFile]
+  const texts = files.map((file) => [file, readFileSync(join(repoRoot, file), 'utf8')] as const)
+
+  it.each(texts)('%s pins every third-party action by full commit SHA, with its tag in a comment', (_file, text) => {
+    const uses = [...text.matchAll(/^\s*(?:- )?uses:\s*(\S+)(.*)$/gm)].map((match) => ({ ref: match[1] ?? '', rest: match[2] ?? '' }))
+    expect(uses.length).toBeGreaterThan(0)
+    for (const { ref, rest } of uses.filter(({ ref }) => !ref.startsWith('./'))) {
+      expect(ref).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/)
+      expect(rest).toMatch(/^ # v\d+\.\d+\.\d+$/)
+    }
+  })
+
+  it.each(texts)('%s never evaluates text as shell code, and installs nothing by name from a registry', (_file, text) => {
+    const scripts = [...Object.values((parse(text) as { jobs?: Record<string, { steps: Step[] }> }).jobs ?? {}).flatMap((job) => job.steps), ...((parse(text) as Partial<Action>).runs?.steps ?? [])].map((step) => step.run ?? '')
+    for (const script of scripts) {
+      expect(script).not.toMatch(/\beval\b/)
+      expect(script).not.toMatch(/\bnpm (install|i|add|exec|x)\b|\bnpx\b|\b(yarn|pnpm) (add|dlx)\b|curl[^\n]*\|\s*(ba)?sh/)
+    }
+  })
+
+  it('offers no install from the registry: the action has only the inputs it documents', () => {
+    const action = parse(readFileSync(join(repoRoot, actionFile), 'utf8')) as Action
+    expect(Object.keys(action.inputs).sort()).toEqual(['args', 'command', 'node-version', 'ok-exit-codes', 'server', 'stdout-file', 'token'])
+  })
+})
+
+describe('access-apply hands the approvers to apply', () => {
+  it('as one --approved-by=NAME argument per line, in a multi-line output no name can end', async () => {
+    const names = steps('access-apply.yml').find((step) => step.id === 'names')?.run ?? ''
+    const dir = await mkdtemp(join(tmpdir(), 'rolecall-names-'))
+    try {
+      await writeFile(join(dir, 'approvals.json'), JSON.stringify({ approvedBy: ['dana', "o'brien $(touch x)"] }))
+      await writeFile(join(dir, 'output'), '')
+      const result = await runProcess('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', names], { cwd: dir, input: null, env: { GITHUB_OUTPUT: join(dir, 'output') } })
+      expect(result).toMatchObject({ code: 0, stderr: '' })
+      const [open, ...rest] = (await readFile(join(dir, 'output'), 'utf8')).trimEnd().split('\n')
+      const delimiter = open?.replace(/^approved-by<</, '') ?? ''
+      expect(delimiter).toMatch(/^rolecall_[0-9a-f]{32}$/)
+      expect(rest).toEqual(['--approved-by=dana', "--approved-by=o'brien $(touch x)", delimiter])
+      const apply = steps('access-apply.yml').find((step) => step.with?.command === 'apply')
+      expect(apply?.with?.args).toBe('plan.json\n${{ steps.names.outputs.approved-by }}\n--revision=${{ env.SHA }}\n--author=${{ env.AUTHOR }}\n')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -8,11 +8,13 @@ import { RolecallError, UsageError } from '../../errors.js'
 import { asPlan } from '../../plan/plan-shape.js'
 import type { DesiredState } from '../../model/state.js'
 import type { Plan } from '../../schema/generated/plan.js'
-import { parseCommandArgs } from '../args.js'
 import { readNow } from '../clock.js'
 import { loadDesired } from '../desired.js'
+import { requireActor } from '../actor.js'
 import type { Io } from '../io.js'
-import { openStore } from '../../store/open-store.js'
+import type { Parsed } from '../spec.js'
+import type { applySpec } from '../specs/review.js'
+import { openStore, requireStore } from '../../store/open-store.js'
 import { resolveStoreLocation } from '../../server/config.js'
 import { startProgress } from '../progress.js'
 
@@ -45,43 +47,32 @@ function report(outcome: ApplyOutcome, plan: Plan, io: Io): number {
   return 0
 }
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    'apply',
-    argv,
-    {
-      dir: { type: 'string' },
-      db: { type: 'string' },
-      server: { type: 'string' },
-      'approved-by': { type: 'string', multiple: true },
-      revision: { type: 'string' },
-      author: { type: 'string' },
-      quiet: { type: 'boolean' },
-    },
-    true,
-  )
+export async function run({ values, positionals }: Parsed<typeof applySpec>, io: Io): Promise<number> {
   if (positionals.length > 1) throw new UsageError('apply takes at most one plan file')
   const [planPath] = positionals
   if (planPath !== undefined && values.dir !== undefined) throw new UsageError('give a plan file or --dir, not both')
   const now = readNow(io.env)
-  const remote = remoteOption(values.server, values.db, io)
+  const remote = remoteOption(values.server, values.db, io, values.insecure === true)
   const options = { approvedBy: values['approved-by'] ?? [], commit: values.revision ?? null, author: values.author ?? null }
   if (remote !== undefined) {
     const plan = planPath !== undefined ? await readPlanFile(resolve(io.cwd, planPath)) : await callRemote<Plan>(remote, 'POST', '/api/v1/plans', { documents: stateDocuments(await loadDesired(values.dir, io, now)) })
     const outcome = await callRemote<ApplyOutcome>(remote, 'POST', '/api/v1/apply', { plan, approvedBy: options.approvedBy, revision: options.commit, author: options.author })
     return report(outcome, plan, io)
   }
+  const actor = requireActor(values.actor, 'apply', io)
   // The first full apply of a large organization takes a while: its steps on a terminal.
   const progress = startProgress(io, values.quiet === true)
-  const steps = { ...options, actor: 'cli', now, onStep: (step: string) => progress.step(step) }
+  const steps = { ...options, actor, now, onStep: (step: string) => progress.step(step) }
   let store
   let done: { outcome: ApplyOutcome; plan: Plan }
   try {
-    // Read (and check) what to apply before the store is opened, and so perhaps created.
+    // Read (and check) what to apply before the store is opened.
     progress.step(planPath !== undefined ? 'reading the plan' : 'loading access files')
     const source: { plan: Plan } | { desired: DesiredState } = planPath !== undefined ? { plan: await readPlanFile(resolve(io.cwd, planPath)) } : { desired: await loadDesired(values.dir, io, now) }
     progress.step('opening the store')
-    store = await openStore(resolveStoreLocation(values.db, io.env, io.cwd), { use: 'write' })
+    const location = resolveStoreLocation(values.db, io.env, io.cwd)
+    await requireStore(location)
+    store = await openStore(location, { use: 'write' })
     done = 'plan' in source ? { outcome: await applyPlan(source.plan, store, steps), plan: source.plan } : await applyDesired(source.desired, store, steps)
   } finally {
     progress.done()

@@ -5,8 +5,9 @@ import { RolecallError, UsageError } from '../../errors.js'
 import { renderApprovalsJson, renderApprovalsText } from '../../render/approvals.js'
 import { checkApprovals } from '../../review/approvals.js'
 import { parseEvent, parseIdentities, parseReviews, parseTeams, type Parsed } from '../../review/review-inputs.js'
-import { oneOf, parseCommandArgs } from '../args.js'
 import type { Io } from '../io.js'
+import type { Parsed as ParsedArgs } from '../spec.js'
+import type { approvalsSpec } from '../specs/review.js'
 import { readPlanFile } from './apply.js'
 
 /** Read a JSON file and check its shape; any problem is one line naming the file and the flag. */
@@ -23,16 +24,8 @@ export async function readJsonInput<T>(flag: string, path: string, parse: (value
   return parsed.value
 }
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseCommandArgs('approvals', argv, {
-    plan: { type: 'string' },
-    reviews: { type: 'string' },
-    event: { type: 'string' },
-    teams: { type: 'string' },
-    identities: { type: 'string' },
-    format: { type: 'string' },
-  })
-  const format = oneOf('format', values.format, ['text', 'json'] as const, 'text')
+export async function run({ values }: ParsedArgs<typeof approvalsSpec>, io: Io): Promise<number> {
+  const { format } = values
   if (values.plan === undefined) throw new UsageError('approvals needs --plan plan.json')
   if (values.reviews === undefined) throw new UsageError('approvals needs --reviews reviews.json')
   // No local mode without an event: `gh api repos/OWNER/REPO/pulls/N > pr.json` serves as one.

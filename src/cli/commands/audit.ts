@@ -1,11 +1,13 @@
 // rolecall audit verify|export: check the audit hash chain (and that nothing was cut off its end), or write it as JSON lines for a SIEM.
 import { createWriteStream } from 'node:fs'
 import { UsageError } from '../../errors.js'
+import { parseTimestamp } from '../../model/time.js'
 import { resolveStoreLocation } from '../../server/config.js'
-import { openStore } from '../../store/open-store.js'
+import { openStore, requireStore } from '../../store/open-store.js'
 import type { AuditVerification } from '../../store/store.js'
-import { parseCommandArgs } from '../args.js'
 import type { Io } from '../io.js'
+import type { Parsed } from '../spec.js'
+import type { auditSpec } from '../specs/operate.js'
 
 function report(result: AuditVerification, head: string | undefined, io: Io): number {
   if (!result.ok) {
@@ -23,28 +25,75 @@ function report(result: AuditVerification, head: string | undefined, io: Io): nu
   return 0
 }
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const [action, ...rest] = argv
-  const { values } = parseCommandArgs('audit', rest, { db: { type: 'string' }, out: { type: 'string' }, head: { type: 'string' } })
-  if (action !== 'verify' && action !== 'export') {
-    throw new UsageError(action === undefined ? 'audit: say verify or export' : `audit: unknown action "${action}"`)
+/** --since SEQ (the entries after that one) or --since TIME (those at or after it). */
+function sinceOption(since: string | undefined): { afterSeq: number; at?: Date } {
+  if (since === undefined) return { afterSeq: 0 }
+  if (/^\d+$/.test(since)) return { afterSeq: Number(since) }
+  const at = parseTimestamp(since)
+  if (at === undefined) throw new UsageError(`--since takes an entry's seq (as export prints it) or a date or RFC 3339 time (got "${since}")`)
+  return { afterSeq: 0, at }
+}
+
+/** How often --follow looks for new entries: a read of the entries after the last one, by its key. */
+const followEveryMs = 500
+
+/** Run `poll` every followEveryMs until SIGINT or SIGTERM, then once more so that nothing committed before is missed. */
+async function follow(poll: () => Promise<void>): Promise<void> {
+  let isStopping = false
+  let wake: () => void = () => {}
+  const stop = () => {
+    isStopping = true
+    wake()
   }
-  const head = values.head?.toLowerCase()
-  if (head !== undefined && (action !== 'verify' || !/^[0-9a-f]{64}$/.test(head))) {
-    throw new UsageError(action === 'verify' ? `--head takes the 64 hex digits of an entry's hash, as audit verify prints it (got "${values.head}")` : '--head is for audit verify')
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  try {
+    while (!isStopping) {
+      await new Promise<void>((resolveWait) => {
+        wake = resolveWait
+        setTimeout(resolveWait, followEveryMs)
+      })
+      await poll()
+    }
+  } finally {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+  }
+}
+
+export async function run(args: Parsed<typeof auditSpec>, io: Io): Promise<number> {
+  const head = args.subcommand === 'verify' ? args.values.head?.toLowerCase() : undefined
+  if (args.subcommand === 'verify' && head !== undefined && !/^[0-9a-f]{64}$/.test(head)) {
+    throw new UsageError(`--head takes the 64 hex digits of an entry's hash, as audit verify prints it (got "${args.values.head ?? ''}")`)
   }
   // Both only read: a store on a read-only mount can be checked, and checking never migrates it.
-  const store = await openStore(resolveStoreLocation(values.db, io.env, io.cwd), { use: 'read' })
+  const location = resolveStoreLocation(args.values.db, io.env, io.cwd)
+  await requireStore(location)
+  const store = await openStore(location, { use: 'read' })
   try {
-    if (action === 'verify') return report(await store.verifyAudit(head === undefined ? {} : { head }), head, io)
-    if (values.out === undefined) {
-      await store.exportAudit((entry) => io.out(`${JSON.stringify(entry)}\n`))
-      return 0
+    if (args.subcommand === 'verify') return report(await store.verifyAudit(head === undefined ? {} : { head }), head, io)
+    const { values } = args
+    const from = sinceOption(values.since)
+    const file = values.out === undefined ? undefined : createWriteStream(values.out)
+    const write = file === undefined ? io.out : (line: string) => void file.write(line)
+    let afterSeq = from.afterSeq
+    let count = 0
+    // A SIEM shipper resumes with --since LAST_SEQ; with --follow it then keeps reading entries as they commit.
+    const exportNew = async () => {
+      count += await store.exportAudit(
+        (entry) => {
+          afterSeq = entry.seq
+          if (from.at === undefined || Date.parse(entry.at) >= from.at.getTime()) write(`${JSON.stringify(entry)}\n`)
+        },
+        { afterSeq },
+      )
     }
-    const file = createWriteStream(values.out)
-    const count = await store.exportAudit((entry) => file.write(`${JSON.stringify(entry)}\n`))
-    await new Promise<void>((resolveDone, reject) => file.end((error?: Error | null) => (error ? reject(error) : resolveDone())))
-    io.err(`Wrote ${count} audit entries to ${values.out}.\n`)
+    await exportNew()
+    if (values.follow === true) await follow(exportNew)
+    if (file !== undefined) {
+      await new Promise<void>((resolveDone, reject) => file.end((error?: Error | null) => (error ? reject(error) : resolveDone())))
+      io.err(`Wrote ${count} audit entries to ${values.out ?? ''}.\n`)
+    }
     return 0
   } finally {
     await store.close()

@@ -3,19 +3,15 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { RolecallError } from '../../errors.js'
 import { renderCodeownersBlock, mergeCodeowners } from '../../review/codeowners.js'
-import { parseCommandArgs } from '../args.js'
 import { readNow } from '../clock.js'
 import { accessDirLabel, defaultCodeownersFile, readCodeowners } from '../codeowners-check.js'
 import { loadDesired } from '../desired.js'
 import type { Io } from '../io.js'
+import type { Parsed } from '../spec.js'
+import type { codeownersSpec } from '../specs/review.js'
 import { accessDirOption } from './validate.js'
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseCommandArgs('codeowners', argv, {
-    dir: { type: 'string' },
-    file: { type: 'string' },
-    write: { type: 'boolean' },
-  })
+export async function run({ values }: Parsed<typeof codeownersSpec>, io: Io): Promise<number> {
   const dir = await accessDirOption(values.dir, io)
   const label = accessDirLabel(dir, io.cwd)
   if (label.startsWith('../') || isAbsolute(label)) throw new RolecallError(`the access directory ${dir} is outside the repository (run codeowners from the repository root)`)

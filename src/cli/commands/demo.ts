@@ -2,12 +2,12 @@
 import { runDemo } from '../../demo/demo.js'
 import { renderDriftText } from '../../render/drift.js'
 import { renderPlanMarkdown } from '../../render/plan-markdown.js'
-import { parseCommandArgs } from '../args.js'
 import type { Io } from '../io.js'
+import type { Parsed } from '../spec.js'
+import type { demoSpec } from '../specs/inspect.js'
 import { accessDirOption } from './validate.js'
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseCommandArgs('demo', argv, { dir: { type: 'string' } })
+export async function run({ values }: Parsed<typeof demoSpec>, io: Io): Promise<number> {
   const dir = await accessDirOption(values.dir, io)
   const steps = await runDemo(dir, (plan) => renderPlanMarkdown(plan), renderDriftText)
   steps.forEach((step, index) => {

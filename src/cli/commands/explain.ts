@@ -6,23 +6,15 @@ import { identitiesOf } from '../../engine/identity.js'
 import { personSubject, resolvePerson } from '../../engine/person.js'
 import { isKnownUser, knownUserNames, namedConnections, questionProblem, unknownUserMessage } from '../../engine/question-check.js'
 import { RolecallError, UsageError } from '../../errors.js'
-import { oneOf, parseCommandArgs } from '../args.js'
 import { loadAccessContext } from '../access-context.js'
 import { readNow } from '../clock.js'
 import type { Io } from '../io.js'
+import type { Parsed } from '../spec.js'
+import type { explainSpec } from '../specs/inspect.js'
 import { callRemote, remoteOption } from '../remote.js'
 
-export const explainOptions = {
-  dir: { type: 'string' },
-  db: { type: 'string' },
-  server: { type: 'string' },
-  files: { type: 'boolean' },
-  env: { type: 'string' },
-  tag: { type: 'string', multiple: true },
-  'auth-method': { type: 'string' },
-  format: { type: 'string' },
-  connection: { type: 'string' },
-} as const
+/** The exit code of an answer that is DENIED (1 stays for errors, as for every command). */
+export const deniedExitCode = 3
 
 /** `subject`: who the answer is about, as text (the person and the connections of their identity). */
 type About = { user: string; connections: readonly string[]; subject: string }
@@ -41,9 +33,8 @@ export function toQuestion(body: Record<string, unknown>, now: Date): AccessQues
   return { ...base, action: String(body.action), resource: String(body.resource), ...(typeof body.env === 'string' ? { env: body.env } : {}), ...(Array.isArray(body.tags) ? { tags: body.tags as string[] } : {}) }
 }
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseCommandArgs('explain', argv, { ...explainOptions, user: { type: 'string' }, action: { type: 'string' }, resource: { type: 'string' }, permission: { type: 'string' } })
-  const format = oneOf('format', values.format, ['text', 'json'] as const, 'text')
+export async function run({ values }: Parsed<typeof explainSpec>, io: Io): Promise<number> {
+  const { format } = values
   if (values.user === undefined) throw new UsageError('explain: --user is required')
   if ((values.action === undefined) !== (values.resource === undefined)) throw new UsageError('explain: give --action and --resource together')
   const now = readNow(io.env)
@@ -54,7 +45,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     ...(values.permission === undefined ? {} : { permission: values.permission }),
     ...(values.action === undefined ? {} : { action: values.action, resource: values.resource ?? '' }),
   })
-  const remote = remoteOption(values.server, values.db, io)
+  const remote = remoteOption(values.server, values.db, io, values.insecure === true)
   let result: Holdings | Answer
   if (remote !== undefined) {
     result = await callRemote<Holdings | Answer>(remote, 'POST', '/api/v1/explain', body)
@@ -84,15 +75,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
       result = { source: context.source, user, connections: person.connections, subject: personSubject(identities, user, person.connections), inactive: held.inactive, holdings: held.holdings.map(holdingAnswer) }
     }
   }
+  // A script can test the answer: exit 0 for ALLOWED, deniedExitCode for DENIED, 1 for errors.
+  const code = 'allowed' in result && !result.allowed ? deniedExitCode : 0
   if (format === 'json') {
     io.out(`${JSON.stringify(result, null, 2)}\n`)
-    return 0
+    return code
   }
   if ('allowed' in result) {
     io.out(`${result.allowed ? 'ALLOWED' : 'DENIED'} for ${result.subject} (${result.source})\n`)
     for (const reason of result.reasons) io.out(`  via ${reason}\n`)
     for (const denial of result.denials) io.out(`  ${denial}\n`)
-    return 0
+    return code
   }
   if (result.holdings.length === 0) {
     io.out(`${result.subject} holds no access (${result.inactive ? 'deactivated' : 'no mapped group, no grant'}; ${result.source}).\n`)

@@ -4,17 +4,11 @@ import { resolve } from 'node:path'
 import { RolecallError, UsageError } from '../../errors.js'
 import { commentMarker } from '../../render/plan-markdown.js'
 import { upsertComment } from '../../review/github-comment.js'
-import { parseCommandArgs } from '../args.js'
 import type { Io } from '../io.js'
+import type { Parsed } from '../spec.js'
+import type { githubCommentSpec } from '../specs/review.js'
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseCommandArgs('github-comment', argv, {
-    repo: { type: 'string' },
-    pr: { type: 'string' },
-    'body-file': { type: 'string' },
-    'api-url': { type: 'string' },
-    marker: { type: 'string' },
-  })
+export async function run({ values }: Parsed<typeof githubCommentSpec>, io: Io): Promise<number> {
   if (values.repo === undefined || !/^[\w.-]+\/[\w.-]+$/.test(values.repo)) throw new UsageError('github-comment needs --repo OWNER/REPO')
   if (values.pr === undefined || !/^[1-9]\d*$/.test(values.pr)) throw new UsageError('github-comment needs --pr with a pull request number')
   if (values['body-file'] === undefined) throw new UsageError('github-comment needs --body-file FILE')

@@ -5,9 +5,10 @@ import { dirname, join, relative, resolve, sep } from 'node:path'
 import { stringify } from 'yaml'
 import { RolecallError, UsageError } from '../../errors.js'
 import { compareStrings } from '../../util/compare.js'
-import { parseCommandArgs } from '../args.js'
 import { withStore } from '../desired.js'
 import type { Io } from '../io.js'
+import type { Parsed } from '../spec.js'
+import type { importSpec } from '../specs/inspect.js'
 import { startProgress } from '../progress.js'
 
 type FileDocs = Map<string, Record<string, unknown>[]>
@@ -47,8 +48,7 @@ function skeleton(connections: readonly string[], groups: readonly { connection:
   return files
 }
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseCommandArgs('import', argv, { db: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean' } })
+export async function run({ values }: Parsed<typeof importSpec>, io: Io): Promise<number> {
   if (values.out === undefined) throw new UsageError('import: --out DIR is required')
   const out = resolve(io.cwd, values.out)
   if (existsSync(out) && (await readdir(out)).length > 0 && values.force !== true) throw new RolecallError(`${out} is not empty; choose an empty directory or pass --force`)
@@ -67,18 +67,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
 /** Reads the store and writes its access files under `out`; `onFile` is told of each file written. */
 async function importFiles(db: string | undefined, out: string, io: Io, onFile: (done: number, total: number) => void): Promise<{ count: number; source: string }> {
-  const { files, source } = await withStore(
-    db,
-    io,
-    async (store) => {
-      if (store === undefined) throw new RolecallError('no database')
-      const applied = await store.appliedState()
-      if (applied !== undefined) return { files: filesOfApplied(applied.documents), source: `applied revision ${applied.revision.id}` }
-      const snapshot = await store.snapshot()
-      return { files: skeleton(await store.listConnections(), snapshot.groups), source: 'the SCIM directory (nothing applied yet: a skeleton that grants nothing)' }
-    },
-    false,
-  )
+  const { files, source } = await withStore(db, io, async (store) => {
+    const applied = await store.appliedState()
+    if (applied !== undefined) return { files: filesOfApplied(applied.documents), source: `applied revision ${applied.revision.id}` }
+    const snapshot = await store.snapshot()
+    return { files: skeleton(await store.listConnections(), snapshot.groups), source: 'the SCIM directory (nothing applied yet: a skeleton that grants nothing)' }
+  })
   const names = [...files.keys()].sort(compareStrings)
   for (const [index, file] of names.entries()) {
     onFile(index, names.length)

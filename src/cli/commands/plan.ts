@@ -1,31 +1,23 @@
 // rolecall plan: desired (YAML) vs applied (store) with live memberships, as text, markdown or JSON.
 import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { emptyPlanBase, readPlanBase } from '../../apply/store-base.js'
+import { readPlanBase } from '../../apply/store-base.js'
 import { makePlanConcurrently } from '../../plan/make-plan.js'
 import { renderPlanJson } from '../../render/plan-json.js'
 import { renderPlanMarkdown } from '../../render/plan-markdown.js'
 import { renderPlanText } from '../../render/plan-text.js'
-import { oneOf, parseCommandArgs } from '../args.js'
 import { readNow } from '../clock.js'
 import { loadDesired, withStore } from '../desired.js'
 import { colorEnabled, type Io } from '../io.js'
+import type { Parsed } from '../spec.js'
+import type { planSpec } from '../specs/review.js'
 import { callRemote, remoteOption } from '../remote.js'
 import { stateDocuments } from '../../model/documents.js'
 import type { Plan } from '../../schema/generated/plan.js'
 import { startProgress } from '../progress.js'
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseCommandArgs('plan', argv, {
-    dir: { type: 'string' },
-    db: { type: 'string' },
-    server: { type: 'string' },
-    format: { type: 'string' },
-    out: { type: 'string' },
-    'detailed-exitcode': { type: 'boolean' },
-    quiet: { type: 'boolean' },
-  })
-  const format = oneOf('format', values.format, ['text', 'markdown', 'json'] as const, 'text')
+export async function run({ values }: Parsed<typeof planSpec>, io: Io): Promise<number> {
+  const { format } = values
   const now = readNow(io.env)
   // A large organization's plan takes a while: its steps on a terminal, cleared before the plan is printed.
   const progress = startProgress(io, values.quiet === true)
@@ -33,10 +25,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   try {
     progress.step('loading access files')
     const desired = await loadDesired(values.dir, io, now)
-    const remote = remoteOption(values.server, values.db, io)
+    const remote = remoteOption(values.server, values.db, io, values.insecure === true)
     if (remote === undefined) {
       progress.step('reading the store')
-      const base = await withStore(values.db, io, async (store) => (store === undefined ? emptyPlanBase() : readPlanBase(store)))
+      const base = await withStore(values.db, io, readPlanBase)
       progress.step('planning')
       plan = await makePlanConcurrently(desired, base, now)
     } else {

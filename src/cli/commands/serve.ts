@@ -6,37 +6,19 @@ import { createServerApp, metricsAuths } from '../../server/app.js'
 import { LogBuffer } from '../../server/log-buffer.js'
 import { choiceSetting, settingOf } from '../../server/settings.js'
 import { resolveHost, resolvePort, resolveStoreLocation } from '../../server/config.js'
-import { dbFlags, resolveDbSettings } from '../../server/db-settings.js'
-import { explorerFlags, resolveExplorerOptions } from '../../server/explorer-config.js'
-import { applyServerLimits, limitFlags, resolveServerLimits } from '../../server/limits.js'
-import { openStore, type StoreConnectionSettings } from '../../store/open-store.js'
+import { resolveDbSettings } from '../../server/db-settings.js'
+import { resolveExplorerOptions } from '../../server/explorer-config.js'
+import { applyServerLimits, resolveServerLimits } from '../../server/limits.js'
+import { openStore } from '../../store/open-store.js'
 import { feedDelayMs } from '../../store/store.js'
-import type { StoreLocation } from '../../store/location.js'
-import { parseCommandArgs } from '../args.js'
+import { UsageError } from '../../errors.js'
 import type { Io } from '../io.js'
+import type { Parsed } from '../spec.js'
+import type { serveSpec } from '../specs/operate.js'
+import { bootstrap } from '../bootstrap.js'
 import { readNow } from '../clock.js'
-import { loadDesired } from '../desired.js'
 import { reviewsDirOption } from '../review-files.js'
 import { openReviewProgress } from '../review/progress.js'
-
-/**
- * First start (`npm start`): validate the access directory, create its SCIM connections, and when the store has
- * no SCIM token yet, create one for the first connection and print it, once, before the JSON log begins.
- */
-async function bootstrap(dir: string | undefined, location: StoreLocation, connection: StoreConnectionSettings, io: Io): Promise<void> {
-  const desired = await loadDesired(dir, io, readNow(io.env))
-  const connections = desired.organization?.doc.connections.map((connection) => connection.name) ?? []
-  const store = await openStore(location, { use: 'write', connection })
-  try {
-    for (const connection of connections) await store.ensureConnection(connection)
-    const [first] = connections
-    if (first === undefined || (await store.listTokens()).length > 0) return
-    const { token, info } = await store.createToken(first)
-    io.out(`rolecall: created SCIM token ${info.id} for connection "${first}". It is shown only this once; give it to your IdP:\n${token}\n`)
-  } finally {
-    await store.close()
-  }
-}
 
 /** The levels `--log-level` takes: pino's, lowest to highest, and `silent` for no log at all. */
 const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
@@ -83,29 +65,17 @@ function listenFailure(error: Error & { code?: string }, host: string, port: num
   return `rolecall: cannot listen on ${urlHost(host)}:${port}: ${problem}\n`
 }
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseCommandArgs('serve', argv, {
-    db: { type: 'string' },
-    port: { type: 'string' },
-    host: { type: 'string' },
-    bootstrap: { type: 'boolean' },
-    dir: { type: 'string' },
-    reviews: { type: 'string' },
-    'log-level': { type: 'string' },
-    'metrics-auth': { type: 'string' },
-    ...limitFlags,
-    ...dbFlags,
-    ...explorerFlags,
-  })
+export async function run({ values }: Parsed<typeof serveSpec>, io: Io): Promise<number> {
   const location = resolveStoreLocation(values.db, io.env, io.cwd)
   const port = resolvePort(values.port, io.env)
   const hostname = resolveHost(values.host, io.env)
   const explorer = resolveExplorerOptions(values, io.env, hostname)
   const limits = resolveServerLimits(values, io.env)
   const connection = resolveDbSettings(values, io.env)
+  if (values['token-file'] !== undefined && values.bootstrap !== true) throw new UsageError('--token-file is where --bootstrap writes the SCIM tokens it makes; give --bootstrap too')
   const logLevel = choiceSetting(settingOf('log-level', values['log-level'], 'ROLECALL_LOG_LEVEL', io.env), logLevels, 'info')
   const metricsAuth = choiceSetting(settingOf('metrics-auth', values['metrics-auth'], 'ROLECALL_METRICS_AUTH', io.env), metricsAuths, 'none')
-  if (values.bootstrap === true) await bootstrap(values.dir, location, connection, io)
+  if (values.bootstrap === true) await bootstrap({ dir: values.dir, location, connection, tokenFile: values['token-file'] }, io)
 
   // Lines are buffered up to 32 KiB (one write per ~150 requests, not per request) and flushed every 250 ms.
   const destination = new LogBuffer(1, 32 * 1024)

@@ -4,14 +4,12 @@ import { resolveStoreLocation } from '../../server/config.js'
 import { copyStore } from '../../store/copy.js'
 import { describeCounts, tableNoun } from '../../store/dump.js'
 import { storeLocation } from '../../store/location.js'
-import { parseCommandArgs } from '../args.js'
 import type { Io } from '../io.js'
+import type { Parsed } from '../spec.js'
+import type { storeSpec } from '../specs/operate.js'
 import { startProgress } from '../progress.js'
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const [action, ...rest] = argv
-  if (action !== 'copy') throw new UsageError(action === undefined ? 'store: say copy' : `store: unknown action "${action}"`)
-  const { values } = parseCommandArgs('store copy', rest, { from: { type: 'string' }, to: { type: 'string' }, quiet: { type: 'boolean' } })
+export async function run({ values }: Parsed<typeof storeSpec>, io: Io): Promise<number> {
   if (values.to === undefined || values.to === '') throw new UsageError('store copy: --to (a new file path or an empty postgres:// database) is required')
   const from = resolveStoreLocation(values.from, io.env, io.cwd)
   const to = storeLocation(values.to, io.cwd)

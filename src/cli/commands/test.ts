@@ -1,10 +1,11 @@
 // rolecall test: run the AccessTest assertions on the access files projected onto live memberships.
 import { runAccessTests } from '../../engine/access-tests.js'
 import type { AccessQuery } from '../../schema/types.js'
-import { oneOf, parseCommandArgs } from '../args.js'
 import { loadAccessContext } from '../access-context.js'
 import { readNow } from '../clock.js'
 import type { Io } from '../io.js'
+import type { Parsed } from '../spec.js'
+import type { testSpec } from '../specs/inspect.js'
 
 function describeQuery(query: AccessQuery): string {
   if (typeof query.permission === 'string') return query.permission
@@ -13,9 +14,8 @@ function describeQuery(query: AccessQuery): string {
   return `${String(query.action)} ${String(query.resource)}${env}${method}`
 }
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseCommandArgs('test', argv, { dir: { type: 'string' }, db: { type: 'string' }, format: { type: 'string' } })
-  const format = oneOf('format', values.format, ['text', 'json'] as const, 'text')
+export async function run({ values }: Parsed<typeof testSpec>, io: Io): Promise<number> {
+  const { format } = values
   const now = readNow(io.env)
   const context = await loadAccessContext({ dir: values.dir, db: values.db, fromFiles: true }, io, now)
   const results = runAccessTests(context.state, context.directory, now)

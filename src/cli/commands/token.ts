@@ -1,11 +1,14 @@
 // rolecall token create|list|rotate|revoke: SCIM bearer tokens, one connection each, shown once.
+import { didYouMean } from '../../diag/suggest.js'
 import { UsageError } from '../../errors.js'
 import { checkConnectionName, resolveStoreLocation } from '../../server/config.js'
 import type { AppliedState } from '../../store/applied.js'
 import { openStore, requireStore } from '../../store/open-store.js'
 import type { Store } from '../../store/store.js'
-import { oneOf, parseCommandArgs } from '../args.js'
+import { requireActor } from '../actor.js'
 import type { Io } from '../io.js'
+import type { Parsed } from '../spec.js'
+import type { tokenSpec } from '../specs/operate.js'
 
 /** The connections the last applied Organization declares; undefined before the first apply. */
 function declaredConnections(applied: AppliedState | undefined): string[] | undefined {
@@ -34,28 +37,25 @@ async function checkNewConnection(store: Store, connection: string, isForced: bo
   const declared = declaredConnections(await store.appliedState())
   if (declared === undefined || declared.includes(connection) || isForced) return
   const known = declared.length === 0 ? 'declares no connections' : `declares ${declared.map((name) => `"${name}"`).join(', ')}`
-  throw new UsageError(`the applied Organization ${known}, not "${connection}"; add it to the Organization and apply, or pass --force to create it anyway`)
+  const hint = didYouMean(connection, declared)
+  const fix = hint === undefined ? '' : ` Did you mean --connection ${hint}?`
+  throw new UsageError(`the applied Organization ${known}, not "${connection}"; add it to the Organization and apply, or pass --force to create it anyway.${fix}`)
 }
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const [action, ...rest] = argv
-  const { values, positionals } = parseCommandArgs(
-    'token',
-    rest,
-    { db: { type: 'string' }, connection: { type: 'string' }, format: { type: 'string' }, force: { type: 'boolean' } },
-    true,
-  )
-  const location = resolveStoreLocation(values.db, io.env, io.cwd)
-  switch (action) {
+export async function run(args: Parsed<typeof tokenSpec>, io: Io): Promise<number> {
+  const location = resolveStoreLocation(args.values.db, io.env, io.cwd)
+  switch (args.subcommand) {
     case 'create': {
+      const { values } = args
       if (values.connection === undefined) throw new UsageError('token create: --connection NAME is required')
       const connection = checkConnectionName(values.connection)
+      const actor = requireActor(values.actor, 'a SCIM token', io)
       // The server (or `npm start`) creates the store: a --db with a typo must not make a second one.
       await requireStore(location)
       const store = await openStore(location, { use: 'write' })
       try {
         await checkNewConnection(store, connection, values.force === true)
-        const { token, info } = await store.createToken(connection)
+        const { token, info } = await store.createToken(connection, actor)
         io.out(`Created ${info.id} for connection "${connection}". This is the only time the token is shown:\n`)
         io.out(`${token}\n`)
       } finally {
@@ -64,8 +64,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return 0
     }
     case 'list': {
-      const format = oneOf('format', values.format, ['text', 'json'] as const, 'text')
+      const { format } = args.values
       // Only reads: no migrations, and a store on a read-only mount can be listed.
+      await requireStore(location)
       const store = await openStore(location, { use: 'read' })
       try {
         const tokens = await store.listTokens()
@@ -84,12 +85,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return 0
     }
     case 'revoke': {
-      const [id] = positionals
-      if (id === undefined || positionals.length !== 1) throw new UsageError('token revoke: give exactly one token id')
+      const [id] = args.positionals
+      if (id === undefined || args.positionals.length !== 1) throw new UsageError('token revoke: give exactly one token id')
+      const actor = requireActor(args.values.actor, 'revoking a SCIM token', io)
       await requireStore(location)
       const store = await openStore(location, { use: 'write' })
       try {
-        if (!(await store.revokeToken(id))) {
+        if (!(await store.revokeToken(id, actor))) {
           io.err(`rolecall: no active token ${id}\n`)
           return 1
         }
@@ -101,8 +103,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
     case 'rotate': {
       // A new token for the same connection; the old one stops working at once. Paste the new one into the IdP.
-      const [id] = positionals
-      if (id === undefined || positionals.length !== 1) throw new UsageError('token rotate: give exactly one token id')
+      const [id] = args.positionals
+      if (id === undefined || args.positionals.length !== 1) throw new UsageError('token rotate: give exactly one token id')
+      const actor = requireActor(args.values.actor, 'rotating a SCIM token', io)
       await requireStore(location)
       const store = await openStore(location, { use: 'write' })
       try {
@@ -111,8 +114,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
           io.err(`rolecall: no active token ${id}\n`)
           return 1
         }
-        const { token, info } = await store.createToken(old.connection)
-        await store.revokeToken(id)
+        const { token, info } = await store.createToken(old.connection, actor)
+        await store.revokeToken(id, actor)
         io.out(`Created ${info.id} for connection "${old.connection}" and revoked ${id}. This is the only time the token is shown:\n`)
         io.out(`${token}\n`)
       } finally {
@@ -120,7 +123,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
       }
       return 0
     }
-    default:
-      throw new UsageError(action === undefined ? 'token: say create, list, rotate or revoke' : `token: unknown action "${action}"`)
+    default: {
+      const unreachable: never = args
+      throw new Error(`unknown token command ${String(unreachable)}`)
+    }
   }
 }

@@ -5,10 +5,12 @@ import { hasErrors, sortDiagnostics } from '../../diag/diagnostic.js'
 import { RolecallError } from '../../errors.js'
 import { loadAccessDir } from '../../load/load-access.js'
 import { renderDiagnostics } from '../../render/diagnostics.js'
-import { envSetting, oneOf, parseCommandArgs } from '../args.js'
+import { envSetting } from '../args.js'
 import { readNow } from '../clock.js'
 import { codeownersDiagnostics } from '../codeowners-check.js'
 import type { Io } from '../io.js'
+import type { Parsed } from '../spec.js'
+import type { validateSpec } from '../specs/review.js'
 
 /** The access directory: --dir, else ROLECALL_ACCESS_DIR (unless empty), else ./access. Must exist. */
 export async function accessDirOption(dir: string | undefined, io: Io): Promise<string> {
@@ -18,12 +20,8 @@ export async function accessDirOption(dir: string | undefined, io: Io): Promise<
   return path
 }
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values } = parseCommandArgs('validate', argv, {
-    dir: { type: 'string' },
-    format: { type: 'string' },
-  })
-  const format = oneOf('format', values.format, ['text', 'json', 'github'] as const, 'text')
+export async function run({ values }: Parsed<typeof validateSpec>, io: Io): Promise<number> {
+  const { format } = values
   const dir = await accessDirOption(values.dir, io)
   const loaded = await loadAccessDir(dir, { cwd: io.cwd, now: readNow(io.env) })
   // CODEOWNERS is checked only against a complete state: a partial one would always look stale.

@@ -3,23 +3,23 @@ import { whoCan } from '../../engine/answers.js'
 import { computeEffectiveAccess } from '../../engine/effective.js'
 import { questionProblem } from '../../engine/question-check.js'
 import { RolecallError, UsageError } from '../../errors.js'
-import { oneOf, parseCommandArgs } from '../args.js'
 import { loadAccessContext } from '../access-context.js'
 import { readNow } from '../clock.js'
 import type { Io } from '../io.js'
+import type { Parsed } from '../spec.js'
+import type { whoCanSpec } from '../specs/inspect.js'
 import { callRemote, remoteOption } from '../remote.js'
-import { explainOptions, questionBody, toQuestion } from './explain.js'
+import { questionBody, toQuestion } from './explain.js'
 
 type WhoCan = { source: string; users: { user: string; reasons: string[] }[] }
 
-export async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs('who-can', argv, explainOptions, true)
-  const format = oneOf('format', values.format, ['text', 'json'] as const, 'text')
+export async function run({ values, positionals }: Parsed<typeof whoCanSpec>, io: Io): Promise<number> {
+  const { format } = values
   if (positionals.length < 1 || positionals.length > 2) throw new UsageError('who-can: give ACTION RESOURCE, or one PERMISSION')
   const now = readNow(io.env)
   const [first = '', second] = positionals
   const body = questionBody(values, second === undefined ? { permission: first } : { action: first, resource: second })
-  const remote = remoteOption(values.server, values.db, io)
+  const remote = remoteOption(values.server, values.db, io, values.insecure === true)
   let result: WhoCan
   if (remote !== undefined) {
     result = await callRemote<WhoCan>(remote, 'POST', '/api/v1/who-can', body)

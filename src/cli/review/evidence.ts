@@ -68,10 +68,8 @@ export async function writeEvidence(
     options.db,
     io,
     async (store) => {
-      if (store === undefined) throw new RolecallError('no database: evidence reads when each revocation took effect from the store')
       return effectsOf(store, folder.record, closure, rows, frozen, now)
     },
-    false,
     'read',
   )
   const decisions = decisionEvidence(closure, identities)
@@ -125,7 +123,6 @@ export async function verifyEvidence(options: { dir: string | undefined; db: str
     options.db,
     io,
     async (store) => {
-      if (store === undefined) throw new RolecallError('no database: verify recomputes the population from the store')
       const found: string[] = []
       const applied = await store.appliedRevision(record.appliedRevision)
       if (applied === undefined) throw new RolecallError(`the store has no applied revision ${record.appliedRevision}: this bundle is not of this store`)
@@ -148,7 +145,6 @@ export async function verifyEvidence(options: { dir: string | undefined; db: str
       }
       return { found, count: population.rows.length }
     },
-    false,
     'read',
   )
   problems.push(...checked.found)

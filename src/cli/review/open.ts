@@ -30,7 +30,6 @@ export async function openCampaign(options: { name: string; dir: string | undefi
     options.db,
     io,
     async (store) => {
-      if (store === undefined) throw new RolecallError('no database: a review covers the access in effect, so it needs the store (--db)')
       const applied = await store.appliedState()
       if (applied === undefined) throw new RolecallError('nothing has been applied yet: there is no access in effect to review')
       const [snapshot, breakGlass, audit] = await Promise.all([store.snapshot(), store.listBreakGlass(), store.verifyAudit()])
@@ -40,7 +39,6 @@ export async function openCampaign(options: { name: string; dir: string | undefi
       const population = populationOf(review, state, directory, { now, breakGlass: breakGlassAt(breakGlass, now) })
       return { population, directory: frozenDirectoryText(directory), storeRevision: audit.head.seq, auditHash: audit.head.hash, appliedRevision: applied.revision.id }
     },
-    false,
     'read',
   )
   const { population, directory } = opened

@@ -85,8 +85,8 @@ export function withStoreCaches<T extends Store>(store: T, options: StoreCacheOp
       if (found !== undefined) adminTokens.remember(token, found, now, startedAt)
       return found
     },
-    async revokeAdminToken(id: string): Promise<boolean> {
-      const revoked = await store.revokeAdminToken(id)
+    async revokeAdminToken(id: string, actor?: string): Promise<boolean> {
+      const revoked = await store.revokeAdminToken(id, actor)
       if (revoked) adminTokens.forgetAll()
       return revoked
     },

@@ -5,12 +5,12 @@ import { adminTokenPrefix, hashToken, newAdminToken, sameHash } from '../tokens.
 import type { Sql } from './connect.js'
 import type { WriteResult, WriteTx } from './transaction.js'
 
-export function createAdminToken(tx: WriteTx, scopes: readonly AdminScope[], name: string | undefined): WriteResult<{ token: string; info: AdminTokenInfo }> {
+export function createAdminToken(tx: WriteTx, scopes: readonly AdminScope[], name: string | undefined, actor = 'cli'): WriteResult<{ token: string; info: AdminTokenInfo }> {
   const made = newAdminToken()
   const row: AdminTokenRow = { id: made.id, hash: made.hash, hint: made.hint, name: name ?? null, scopes: JSON.stringify([...scopes].sort()), created_at: tx.now, revoked_at: null }
   tx.defer('INSERT INTO admin_tokens (id, hash, hint, name, scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [row.id, row.hash, row.hint, row.name, row.scopes, row.created_at])
   const info = toAdminTokenInfo(row)
-  tx.audit({ actor: 'cli', connection: null, action: 'admin-token.create', resourceType: 'AdminToken', resourceId: info.id, beforeDigest: null, afterDigest: null, detail: { scopes: info.scopes } }, false)
+  tx.audit({ actor, connection: null, action: 'admin-token.create', resourceType: 'AdminToken', resourceId: info.id, beforeDigest: null, afterDigest: null, detail: { scopes: info.scopes } }, false)
   return { value: { token: made.token, info } }
 }
 
@@ -20,10 +20,10 @@ export async function listAdminTokens(sql: Sql): Promise<AdminTokenInfo[]> {
 }
 
 /** False when there was no such unrevoked token. */
-export async function revokeAdminToken(tx: WriteTx, id: string): Promise<WriteResult<boolean>> {
+export async function revokeAdminToken(tx: WriteTx, id: string, actor = 'cli'): Promise<WriteResult<boolean>> {
   const rows = await tx.query('UPDATE admin_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING id', [tx.now, id])
   if (rows.length === 0) return { value: false }
-  tx.audit({ actor: 'cli', connection: null, action: 'admin-token.revoke', resourceType: 'AdminToken', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
+  tx.audit({ actor, connection: null, action: 'admin-token.revoke', resourceType: 'AdminToken', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
   return { value: true, touched: { isRevoked: true } }
 }
 

@@ -7,8 +7,8 @@ import type { Sql } from './connect.js'
 /** Rows read per batch while walking the log (a log of millions of entries is never held whole). */
 const batchSize = 2000
 
-async function* auditRows(sql: Pick<Sql, 'unsafe'>): AsyncGenerator<AuditRow> {
-  let after = 0
+async function* auditRows(sql: Pick<Sql, 'unsafe'>, afterSeq = 0): AsyncGenerator<AuditRow> {
+  let after = afterSeq
   for (;;) {
     const rows = (await sql.unsafe('SELECT * FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2', [after, batchSize], { prepare: true })) as unknown as AuditRow[]
     for (const row of rows) {
@@ -20,9 +20,9 @@ async function* auditRows(sql: Pick<Sql, 'unsafe'>): AsyncGenerator<AuditRow> {
   }
 }
 
-export async function exportAuditEntries(sql: Pick<Sql, 'unsafe'>, sink: (entry: AuditEntry) => void): Promise<number> {
+export async function exportAuditEntries(sql: Pick<Sql, 'unsafe'>, sink: (entry: AuditEntry) => void, afterSeq = 0): Promise<number> {
   let count = 0
-  for await (const row of auditRows(sql)) {
+  for await (const row of auditRows(sql, afterSeq)) {
     sink(fromRow(row))
     count++
   }

@@ -158,16 +158,16 @@ export class PostgresStore implements Store {
     return tokens.authenticate(this.sql, token)
   }
 
-  createAdminToken(scopes: readonly AdminScope[], name?: string): Promise<{ token: string; info: AdminTokenInfo }> {
-    return this.write((tx) => adminTokens.createAdminToken(tx, scopes, name))
+  createAdminToken(scopes: readonly AdminScope[], name?: string, actor?: string): Promise<{ token: string; info: AdminTokenInfo }> {
+    return this.write((tx) => adminTokens.createAdminToken(tx, scopes, name, actor))
   }
 
   listAdminTokens(): Promise<AdminTokenInfo[]> {
     return adminTokens.listAdminTokens(this.sql)
   }
 
-  revokeAdminToken(id: string): Promise<boolean> {
-    return this.write((tx) => adminTokens.revokeAdminToken(tx, id))
+  revokeAdminToken(id: string, actor?: string): Promise<boolean> {
+    return this.write((tx) => adminTokens.revokeAdminToken(tx, id, actor))
   }
 
   authenticateAdmin(token: string): Promise<{ id: string; scopes: AdminScope[] } | undefined> {
@@ -257,8 +257,8 @@ export class PostgresStore implements Store {
     return verifyAuditChain(this.sql, options)
   }
 
-  exportAudit(sink: (entry: AuditEntry) => void): Promise<number> {
-    return this.sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => exportAuditEntries(tx, sink)) as Promise<number>
+  exportAudit(sink: (entry: AuditEntry) => void, options: { afterSeq?: number } = {}): Promise<number> {
+    return this.sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => exportAuditEntries(tx, sink, options.afterSeq)) as Promise<number>
   }
 
   // ---- dump and load ----

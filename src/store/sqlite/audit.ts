@@ -42,9 +42,9 @@ export function* auditRows(db: Database.Database): Generator<AuditRow> {
   yield* db.prepare<[], AuditRow>('SELECT * FROM audit ORDER BY seq').iterate()
 }
 
-export function exportAuditEntries(db: Database.Database, sink: (entry: AuditEntry) => void): number {
+export function exportAuditEntries(db: Database.Database, sink: (entry: AuditEntry) => void, afterSeq = 0): number {
   let count = 0
-  for (const row of auditRows(db)) {
+  for (const row of db.prepare<[number], AuditRow>('SELECT * FROM audit WHERE seq > ? ORDER BY seq').iterate(afterSeq)) {
     sink(fromRow(row))
     count++
   }

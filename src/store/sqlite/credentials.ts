@@ -55,10 +55,10 @@ export function authenticate(core: SqliteCore, token: string): string | undefine
   return row.connection
 }
 
-export function createAdminToken(core: SqliteCore, scopes: readonly AdminScope[], name?: string): Promise<{ token: string; info: AdminTokenInfo }> {
+export function createAdminToken(core: SqliteCore, scopes: readonly AdminScope[], name?: string, actor = 'cli'): Promise<{ token: string; info: AdminTokenInfo }> {
   return core.write(() => {
     const created = insertAdminToken(core.writer, scopes, name, core.now())
-    core.record({ actor: 'cli', connection: null, action: 'admin-token.create', resourceType: 'AdminToken', resourceId: created.info.id, beforeDigest: null, afterDigest: null, detail: { scopes: created.info.scopes } }, false)
+    core.record({ actor, connection: null, action: 'admin-token.create', resourceType: 'AdminToken', resourceId: created.info.id, beforeDigest: null, afterDigest: null, detail: { scopes: created.info.scopes } }, false)
     return created
   })
 }
@@ -67,12 +67,12 @@ export function listAdminTokens(core: SqliteCore): AdminTokenInfo[] {
   return listAdminTokenRows(core.reader)
 }
 
-export function revokeAdminToken(core: SqliteCore, id: string): Promise<boolean> {
+export function revokeAdminToken(core: SqliteCore, id: string, actor = 'cli'): Promise<boolean> {
   return core.write(() => {
     const hash = markAdminTokenRevoked(core.writer, id, core.now())
     const revoked = hash !== undefined
     if (revoked) {
-      core.record({ actor: 'cli', connection: null, action: 'admin-token.revoke', resourceType: 'AdminToken', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
+      core.record({ actor, connection: null, action: 'admin-token.revoke', resourceType: 'AdminToken', resourceId: id, beforeDigest: null, afterDigest: null, detail: null }, false)
       core.accessChanges.revoked()
     }
     return revoked

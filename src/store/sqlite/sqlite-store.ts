@@ -152,8 +152,8 @@ export class SqliteStore implements Store {
     return verifyAuditChain(this.core.reader, options)
   }
 
-  async exportAudit(sink: (entry: AuditEntry) => void): Promise<number> {
-    return exportAuditEntries(this.core.reader, sink)
+  async exportAudit(sink: (entry: AuditEntry) => void, options: { afterSeq?: number } = {}): Promise<number> {
+    return exportAuditEntries(this.core.reader, sink, options.afterSeq)
   }
 
   /** Loads users, groups and memberships in one transaction with a single audit entry (benchmarks, imports). */
@@ -203,16 +203,16 @@ export class SqliteStore implements Store {
 
   // ---- admin tokens and the check API's reads ----
 
-  createAdminToken(scopes: readonly AdminScope[], name?: string): Promise<{ token: string; info: AdminTokenInfo }> {
-    return createAdminToken(this.core, scopes, name)
+  createAdminToken(scopes: readonly AdminScope[], name?: string, actor?: string): Promise<{ token: string; info: AdminTokenInfo }> {
+    return createAdminToken(this.core, scopes, name, actor)
   }
 
   async listAdminTokens(): Promise<AdminTokenInfo[]> {
     return listAdminTokens(this.core)
   }
 
-  revokeAdminToken(id: string): Promise<boolean> {
-    return revokeAdminToken(this.core, id)
+  revokeAdminToken(id: string, actor?: string): Promise<boolean> {
+    return revokeAdminToken(this.core, id, actor)
   }
 
   async authenticateAdmin(token: string): Promise<{ id: string; scopes: AdminScope[] } | undefined> {
