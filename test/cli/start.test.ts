@@ -33,7 +33,11 @@ function everything(server: RunningServer): string {
 async function activeTokens(db: string): Promise<string[]> {
   const store = openSqliteStore(db)
   try {
-    return (await store.listTokens()).filter((token) => token.revokedAt === undefined).map((token) => token.connection)
+    // Sorted: tokens made in the same millisecond list in no particular order.
+    return (await store.listTokens())
+      .filter((token) => token.revokedAt === undefined)
+      .map((token) => token.connection)
+      .sort()
   } finally {
     await store.close()
   }
@@ -68,7 +72,7 @@ describe('serve --bootstrap', () => {
     const second = await startServer(db, ['--bootstrap'])
     expect(await stop(second)).toEqual({ code: 0, signal: null })
     expect(everything(second)).not.toMatch(/rcs_|no SCIM token made/)
-    expect(await activeTokens(db)).toEqual(['okta', 'entra'])
+    expect(await activeTokens(db)).toEqual(['entra', 'okta'])
   })
 
   it('refuses a --token-file that exists, before making any token', async () => {
@@ -86,7 +90,7 @@ describe('serve --bootstrap', () => {
     await bootstrap({ dir: undefined, location: storeLocation(db, dir), connection: {}, tokenFile: undefined }, io)
     expect(io.stdout).toBe('')
     expect(io.stderr).toMatch(/^rolecall: SCIM token tok_[0-9a-f]+ for connection "okta" \(shown only this once; give it to your IdP\):\nrcs_[A-Za-z0-9_-]{43}\nrolecall: SCIM token tok_[0-9a-f]+ for connection "entra" /)
-    expect(await activeTokens(db)).toEqual(['okta', 'entra'])
+    expect(await activeTokens(db)).toEqual(['entra', 'okta'])
     const again = captureIo({}, { cwd: repoRoot, isErrTty: true })
     await bootstrap({ dir: undefined, location: storeLocation(db, dir), connection: {}, tokenFile: undefined }, again)
     expect(again.stderr).toBe('')
