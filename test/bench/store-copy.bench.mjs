@@ -4,32 +4,17 @@
 // own (INSERT … SELECT generate_series into a fresh rolecall schema, one transaction, secondary indexes and foreign
 // keys built after the rows as a load builds them), the floor any copy of them pays for rows, indexes and WAL. Uses ROLECALL_BENCH_PG_URL (a server whose `postgres` database it may create
 // databases from) or starts its own throw-away cluster. `BENCH_COPY_USERS=10000` picks another size.
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
 import { startPostgres } from '../helpers/postgres.mjs'
 import { generateStore, storeSizes } from './generate-store.mjs'
-import { cli, repoRoot } from './lib.mjs'
+import { cli, createDatabase, repoRoot, runMeasured } from './lib.mjs'
 
 const users = Number(process.env.BENCH_COPY_USERS ?? 100_000)
 const targets = { ms: 20_000, mib: 1024 }
 const cache = join(tmpdir(), 'rolecall-bench-copy')
-const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
-
-/** One process: wall time, peak RSS, what it printed. */
-function run(args) {
-  const command = timeBin ?? process.execPath
-  const argv = timeBin === undefined ? [join(import.meta.dirname, 'max-rss.mjs'), ...args] : ['-f', '%M', process.execPath, ...args]
-  const start = process.hrtime.bigint()
-  const result = spawnSync(command, argv, { env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
-  const ms = Number(process.hrtime.bigint() - start) / 1e6
-  if (result.error) throw result.error
-  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}:\n${result.stderr}`)
-  return { ms, mib: Number(result.stderr.trim().split('\n').at(-1)) / 1024, stdout: result.stdout }
-}
-
 mkdirSync(cache, { recursive: true })
 const source = join(cache, `store-${users}.db`)
 if (!existsSync(source)) {
@@ -40,15 +25,8 @@ if (!existsSync(source)) {
 const cluster = process.env.ROLECALL_BENCH_PG_URL === undefined ? await startPostgres() : undefined
 const serverUrl = process.env.ROLECALL_BENCH_PG_URL ?? cluster.url
 let made = 0
-async function freshDatabase() {
-  const name = `copy_bench_${process.pid}_${++made}`
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
-  await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE template0`)
-  await admin.end()
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  return url.toString()
-}
+const freshDatabase = () => createDatabase(serverUrl, `copy_bench_${process.pid}_${++made}`)
+const run = (args) => runMeasured(args, { ...process.env, NO_COLOR: '1' })
 
 try {
   const memberships = users * storeSizes.membershipsPerUser
