@@ -10,11 +10,10 @@ import { stateDocuments, stateFromDocuments, type StateDocument } from '../../sr
 import type { DesiredState } from '../../src/model/state.js'
 import { makePlan } from '../../src/plan/make-plan.js'
 import type { Plan } from '../../src/schema/generated/plan.js'
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { WriteRejectedError, type Store } from '../../src/store/store.js'
 import { repoRoot } from '../helpers/cli.js'
 import { fixtureNow } from '../helpers/fixtures.js'
-import { memoryStore } from '../helpers/memory-store.js'
+import { testStore } from '../helpers/test-store.js'
 
 const now = fixtureNow
 const seed = 0x0c4a_2026
@@ -28,12 +27,7 @@ const userCount = 6
 /** userNames the access files name (a Break Glass member, a Grant's user): provisioning one moves what a plan reads. */
 const namedUsers = ['breakglass-1@acme.example', 'erin@acme.example'] as const
 
-type Op =
-  | { kind: 'add' | 'remove'; group: number; user: number }
-  | { kind: 'create' }
-  | { kind: 'deactivate' | 'rename'; user: number }
-  | { kind: 'rename-user'; user: number; to: number }
-  | { kind: 'rename-group' }
+type Op = { kind: 'add' | 'remove'; group: number; user: number } | { kind: 'create' } | { kind: 'deactivate' | 'rename'; user: number } | { kind: 'rename-user'; user: number; to: number } | { kind: 'rename-group' }
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('add' as const, 'remove' as const), group: fc.nat(groupNames.length - 1), user: fc.nat(userCount - 1) }) },
@@ -65,26 +59,33 @@ beforeAll(async () => {
     doc: { kind: 'Group', name: 'Checkout On-Call', source: { scim: { connection: 'okta', displayName: 'checkout-oncall' } }, serviceRoles: [{ service: 'checkout', role: 'maintainer' }] },
   })
   applied = stateFromDocuments(documents, now)
-  variants = [
-    edited(applied, 'Support Tier 2', { action: 'read', resource: 'auth-config:*/*', env: ['staging'] }),
-    edited(applied, 'Checkout On-Call', { action: 'read', resource: 'auth-config:checkout/*', env: ['production'] }),
-  ]
+  variants = [edited(applied, 'Support Tier 2', { action: 'read', resource: 'auth-config:*/*', env: ['staging'] }), edited(applied, 'Checkout On-Call', { action: 'read', resource: 'auth-config:checkout/*', env: ['production'] })]
 })
 
 /** A store with the example organization applied: six users, two of them security admins. */
-async function appliedStore(): Promise<{ store: SqliteStore; users: string[]; groups: string[] }> {
-  const store = memoryStore()
+async function appliedStore(): Promise<{ store: Store; users: string[]; groups: string[] }> {
+  const store = await testStore()
   const users: string[] = []
   for (let i = 0; i < userCount; i++) users.push((await store.createUser('okta', { userName: `user-${i}@acme.example`, active: true }, write)).id)
   const initial: Record<string, number[]> = { 'support-tier-2': [2], 'security-admins': [0, 1], 'checkout-team': [3], 'checkout-oncall': [], 'all-staff': [2, 3, 4], contractors: [0, 5] }
   const groups: string[] = []
-  for (const name of groupNames) groups.push((await store.createGroup('okta', { displayName: name }, (initial[name] ?? []).map((index) => users[index] as string), write)).id)
+  for (const name of groupNames)
+    groups.push(
+      (
+        await store.createGroup(
+          'okta',
+          { displayName: name },
+          (initial[name] ?? []).map((index) => users[index] as string),
+          write,
+        )
+      ).id,
+    )
   const outcome = await applyPlan(makePlan(applied, await readPlanBase(store), now), store, apply)
   expect(outcome.status).toBe('applied')
   return { store, users, groups }
 }
 
-async function perform(store: SqliteStore, users: string[], groups: string[], step: Op, index: number): Promise<void> {
+async function perform(store: Store, users: string[], groups: string[], step: Op, index: number): Promise<void> {
   switch (step.kind) {
     case 'add':
     case 'remove':
@@ -100,15 +101,19 @@ async function perform(store: SqliteStore, users: string[], groups: string[], st
       await store.modifyUser('okta', users[step.user] as string, (current) => ({ ...current.doc, displayName: `Renamed ${index}` }), write)
       return
     case 'rename-user':
-      await store.modifyUser('okta', users[step.user] as string, (current) => ({ ...current.doc, userName: namedUsers[step.to] as string }), write).catch((error: unknown) => {
-        // Taken already by an earlier rename: the store refuses it and nothing changes.
-        if (!(error instanceof WriteRejectedError)) throw error
-      })
+      await store
+        .modifyUser('okta', users[step.user] as string, (current) => ({ ...current.doc, userName: namedUsers[step.to] as string }), write)
+        .catch((error: unknown) => {
+          // Taken already by an earlier rename: the store refuses it and nothing changes.
+          if (!(error instanceof WriteRejectedError)) throw error
+        })
       return
     case 'rename-group':
-      await store.modifyGroup('okta', groups[groupNames.indexOf('contractors')] as string, (current) => ({ doc: { ...current.doc, displayName: 'security-auditors' }, memberOps: [] }), write).catch((error: unknown) => {
-        if (!(error instanceof WriteRejectedError)) throw error
-      })
+      await store
+        .modifyGroup('okta', groups[groupNames.indexOf('contractors')] as string, (current) => ({ doc: { ...current.doc, displayName: 'security-auditors' }, memberOps: [] }), write)
+        .catch((error: unknown) => {
+          if (!(error instanceof WriteRejectedError)) throw error
+        })
       return
     default: {
       const never: never = step
@@ -118,7 +123,7 @@ async function perform(store: SqliteStore, users: string[], groups: string[], st
 }
 
 /** The store, with `write` made just before the apply's write transaction begins. */
-function writingBeforeCommit(store: SqliteStore, write: () => Promise<void>): Store {
+function writingBeforeCommit(store: Store, write: () => Promise<void>): Store {
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property === 'recordApply') {

@@ -9,7 +9,6 @@ import type { DesiredState } from '../../src/model/state.js'
 import { makePlan } from '../../src/plan/make-plan.js'
 import type { Plan } from '../../src/schema/generated/plan.js'
 import type { AuditEntry, Store } from '../../src/store/store.js'
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { repoRoot } from '../helpers/cli.js'
 import { fixtureNow } from '../helpers/fixtures.js'
 import { addMembers, provisionGroup, provisionUser } from '../helpers/provision.js'
@@ -18,7 +17,7 @@ import { patchUrn, scimFixture, type ScimClient } from '../helpers/scim.js'
 const now = fixtureNow
 const apply = { approvedBy: ['acme/security:gh-alice', 'acme/security:gh-bob', 'acme/access-reviewers:gh-rev', 'acme/platform-leads:gh-lead'], commit: 'abc123', author: 'sam', actor: 'test', now }
 
-let store: SqliteStore
+let store: Store
 let okta: ScimClient
 let ids: Record<string, string>
 /** The example organization with an on-call group that holds what the Checkout team holds, applied. */
@@ -193,14 +192,28 @@ describe('apply under SCIM writes', () => {
     expect((await store.listAppliedRevisions()).map((revision) => revision.id)).toEqual(['r1'])
     await removeMember(ids.support ?? '', ids.cory ?? '')
     const fresh = await planNow(changed)
-    const outcome = await applyPlan(fresh, writingBeforeCommit(() => unrelatedChurn(0)), apply)
+    const outcome = await applyPlan(
+      fresh,
+      writingBeforeCommit(() => unrelatedChurn(0)),
+      apply,
+    )
     expect(outcome).toMatchObject({ status: 'applied', basis: { planStoreRevision: fresh.base.storeRevision, storeRevision: fresh.base.storeRevision + 5, directoryMoved: true } })
   })
 
   it('applies the access directory (apply --dir) when a write between its plan and its commit moves nothing, and refuses when one does', async () => {
-    const quiet = await applyDesired(changed, writingBeforeCommit(() => unrelatedChurn(0)), apply)
+    const quiet = await applyDesired(
+      changed,
+      writingBeforeCommit(() => unrelatedChurn(0)),
+      apply,
+    )
     expect(quiet.outcome).toMatchObject({ status: 'applied', basis: { directoryMoved: true } })
-    const message = await staleMessage(applyDesired(applied, writingBeforeCommit(() => addMembers(okta, ids.support ?? '', [ids.cory ?? ''])), apply))
+    const message = await staleMessage(
+      applyDesired(
+        applied,
+        writingBeforeCommit(() => addMembers(okta, ids.support ?? '', [ids.cory ?? ''])),
+        apply,
+      ),
+    )
     expect(message).toContain('1 user (cory@acme.example) would now lose read auth-config:*/* in staging through okta group "support-tier-2", which the plan did not show')
   })
 

@@ -9,7 +9,7 @@ import { loadAccessDir } from '../../src/load/load-access.js'
 import { stateDocuments, stateFromDocuments } from '../../src/model/documents.js'
 import type { DesiredState } from '../../src/model/state.js'
 import { makePlan } from '../../src/plan/make-plan.js'
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import type { Store } from '../../src/store/store.js'
 import { repoRoot } from '../helpers/cli.js'
 import { fixtureNow } from '../helpers/fixtures.js'
 import { addMembers, provisionGroup, provisionUser } from '../helpers/provision.js'
@@ -19,7 +19,7 @@ const now = fixtureNow
 const approvals = ['acme/security:gh-alice', 'acme/security:gh-bob', 'acme/access-reviewers:gh-rev', 'acme/platform-leads:gh-lead']
 const apply = { approvedBy: approvals, commit: 'abc123', author: 'sam', actor: 'test', now }
 
-let store: SqliteStore
+let store: Store
 let okta: ScimClient
 let desired: DesiredState
 let ids: Record<string, string>

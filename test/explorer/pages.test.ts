@@ -6,14 +6,14 @@ import { createServerApp } from '../../src/server/app.js'
 import { postForm, signIn } from '../helpers/explorer.js'
 import { markupName, provisionExampleOrg } from '../helpers/example-org.js'
 import { fixtureNow } from '../helpers/fixtures.js'
-import { memoryStore } from '../helpers/memory-store.js'
+import { testStore } from '../helpers/test-store.js'
 
 let session: Awaited<ReturnType<typeof signIn>>
 let store: Store
 let request: (path: string, init?: RequestInit) => Promise<Response>
 
 beforeAll(async () => {
-  store = memoryStore(() => fixtureNow)
+  store = await testStore(() => fixtureNow)
   await provisionExampleOrg(store)
   const { app } = createServerApp({ store, clock: () => fixtureNow })
   request = app.request

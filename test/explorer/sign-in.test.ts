@@ -4,19 +4,19 @@ import { pageErrors } from '../../src/explorer/errors.js'
 import { createServerApp } from '../../src/server/app.js'
 import { jsonErrors } from '../../src/server/json-errors.js'
 import { cookiePair, csrfOf, postForm, signIn, submitSignIn } from '../helpers/explorer.js'
-import { memoryStore } from '../helpers/memory-store.js'
+import { faultyStore, testStore } from '../helpers/test-store.js'
 
-function setup(options: { trustProxy?: boolean } = {}) {
+async function setup(options: { trustProxy?: boolean } = {}) {
   let now = new Date('2026-03-01T09:00:00Z')
   const clock = () => now
-  const store = memoryStore()
+  const store = await testStore()
   const { app, sessions } = createServerApp({ store, clock, explorer: { trustProxy: options.trustProxy === true, sessions: { idleMs: 60_000, absoluteMs: 600_000 } } })
   return { store, app, sessions, advance: (ms: number) => (now = new Date(now.getTime() + ms)) }
 }
 
 describe('explorer sign-in', () => {
   it('sends a stranger to the sign-in page, keeping where they were going', async () => {
-    const { app } = setup()
+    const { app } = await setup()
     const response = await app.request('/people?q=ann')
     expect(response.status).toBe(303)
     expect(response.headers.get('location')).toBe('/sign-in?next=%2Fpeople%3Fq%3Dann')
@@ -28,7 +28,7 @@ describe('explorer sign-in', () => {
   })
 
   it('opens a server-side session for a view token: an HttpOnly, SameSite=Strict cookie, not Secure over plain HTTP', async () => {
-    const { store, app, sessions } = setup()
+    const { store, app, sessions } = await setup()
     const { token } = await store.createAdminToken(['view'], 'auditor')
     const response = await submitSignIn(app.request, token)
     expect(response.status).toBe(303)
@@ -41,10 +41,10 @@ describe('explorer sign-in', () => {
   })
 
   it('marks the cookie Secure behind --trust-proxy and over HTTPS', async () => {
-    const { store, app } = setup({ trustProxy: true })
+    const { store, app } = await setup({ trustProxy: true })
     const { token } = await store.createAdminToken(['view'])
     expect((await submitSignIn(app.request, token)).headers.get('set-cookie')).toMatch(/; Secure$/)
-    const plain = setup()
+    const plain = await setup()
     const other = await plain.store.createAdminToken(['view'])
     const form = await plain.app.request('https://rolecall.example/sign-in')
     const response = await plain.app.request('https://rolecall.example/sign-in', {
@@ -59,7 +59,7 @@ describe('explorer sign-in', () => {
     ['check', 403, 'lacks the &quot;view&quot; scope'],
     ['plan,apply', 403, 'lacks the &quot;view&quot; scope'],
   ])('refuses a %s token: %i, and no session', async (scopes, status, message) => {
-    const { store, app, sessions } = setup()
+    const { store, app, sessions } = await setup()
     const { token } = await store.createAdminToken(scopes.split(',') as ('check' | 'plan' | 'apply')[])
     const response = await submitSignIn(app.request, token)
     expect(response.status).toBe(status)
@@ -69,7 +69,7 @@ describe('explorer sign-in', () => {
   })
 
   it('refuses a SCIM token and a made-up one as not admin tokens', async () => {
-    const { store, app } = setup()
+    const { store, app } = await setup()
     const scim = await store.createToken('okta')
     for (const token of [scim.token, 'rca_nothing']) {
       const response = await submitSignIn(app.request, token)
@@ -79,7 +79,7 @@ describe('explorer sign-in', () => {
   })
 
   it('refuses a sign-in without the form token (CSRF) or from another origin', async () => {
-    const { store, app } = setup()
+    const { store, app } = await setup()
     const { token } = await store.createAdminToken(['view'])
     const form = await app.request('/sign-in')
     const csrf = csrfOf(await form.text())
@@ -95,7 +95,7 @@ describe('explorer sign-in', () => {
   })
 
   it('goes back only to a path of this site after sign-in', async () => {
-    const { store, app } = setup()
+    const { store, app } = await setup()
     const { token } = await store.createAdminToken(['view'])
     for (const [next, location] of [
       ['/people?q=a', '/people?q=a'],
@@ -110,7 +110,7 @@ describe('explorer sign-in', () => {
   })
 
   it('ends a session on sign-out, on the server: the old cookie no longer opens a page', async () => {
-    const { store, app, sessions } = setup()
+    const { store, app, sessions } = await setup()
     const { token } = await store.createAdminToken(['view'])
     const session = await signIn(app.request, token)
     const refused = await postForm(app.request, '/sign-out', { csrf: 'wrong' }, session.cookie)
@@ -124,7 +124,7 @@ describe('explorer sign-in', () => {
   })
 
   it('ends a session after its idle time, and after its absolute time however busy', async () => {
-    const { store, app, advance } = setup()
+    const { store, app, advance } = await setup()
     const { token } = await store.createAdminToken(['view'])
     const idle = await signIn(app.request, token)
     advance(59_000)
@@ -143,7 +143,7 @@ describe('explorer sign-in', () => {
   })
 
   it('ends the sessions of a token once it is revoked', async () => {
-    const { store, app, sessions } = setup()
+    const { store, app, sessions } = await setup()
     const { token, info } = await store.createAdminToken(['view'])
     const session = await signIn(app.request, token)
     expect((await session.get('/')).status).toBe(200)
@@ -155,7 +155,7 @@ describe('explorer sign-in', () => {
 
 describe('explorer headers and error pages', () => {
   it('sends a strict CSP with no inline script, no framing, no sniffing, no referrer and no caching on every page', async () => {
-    const { store, app } = setup()
+    const { store, app } = await setup()
     const { token } = await store.createAdminToken(['view'])
     const session = await signIn(app.request, token)
     for (const response of [await app.request('/sign-in'), await session.get('/'), await session.get('/no-such-page')]) {
@@ -171,7 +171,7 @@ describe('explorer headers and error pages', () => {
   })
 
   it('shows a 404 page to a browser and the plain 404 to other clients, neither saying more', async () => {
-    const { app } = setup()
+    const { app } = await setup()
     const page = await app.request('/nowhere/<b>x', { headers: { accept: 'text/html' } })
     expect(page.status).toBe(404)
     const html = await page.text()
@@ -182,12 +182,12 @@ describe('explorer headers and error pages', () => {
   })
 
   it('shows an error page that says nothing of the failure, and logs it', async () => {
-    const store = memoryStore()
+    const { store, fail } = faultyStore(await testStore())
     const { token } = await store.createAdminToken(['view'])
     const logged: unknown[] = []
     const { app } = createServerApp({ store, logger: { error: (entry: unknown) => logged.push(entry), info: () => undefined } as never })
     const session = await signIn(app.request, token)
-    await store.close()
+    fail()
     const response = await session.get('/')
     expect(response.status).toBe(500)
     const html = await response.text()
@@ -205,7 +205,7 @@ describe('explorer headers and error pages', () => {
   })
 
   it('serves its stylesheet and script from the package, and nothing else under /assets', async () => {
-    const { app } = setup()
+    const { app } = await setup()
     const html = await (await app.request('/sign-in')).text()
     const css = /href="(\/assets\/explorer-[0-9a-f]{12}\.css)"/.exec(html)?.[1] ?? ''
     const js = /src="(\/assets\/explorer-[0-9a-f]{12}\.js)"/.exec(html)?.[1] ?? ''

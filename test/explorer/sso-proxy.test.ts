@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { UsageError } from '../../src/errors.js'
 import { createServerApp } from '../../src/server/app.js'
 import { resolveExplorerOptions } from '../../src/server/explorer-config.js'
-import { memoryStore } from '../helpers/memory-store.js'
+import { testStore } from '../helpers/test-store.js'
 
 describe('explorer behind an SSO proxy (--ui-user-header)', () => {
   it('signs in whoever the header names, says so on every page, and sends others to the token sign-in', async () => {
-    const { app } = createServerApp({ store: memoryStore(), explorer: { userHeader: 'x-forwarded-email' } })
+    const { app } = createServerApp({ store: await testStore(), explorer: { userHeader: 'x-forwarded-email' } })
     const page = await app.request('/', { headers: { 'x-forwarded-email': 'ann@acme.example' } })
     expect(page.status).toBe(200)
     const html = await page.text()
@@ -16,7 +16,7 @@ describe('explorer behind an SSO proxy (--ui-user-header)', () => {
   })
 
   it('refuses a proxied person a form that is not theirs, and the token forms for want of the tokens scope', async () => {
-    const store = memoryStore()
+    const store = await testStore()
     await store.ensureConnection('okta')
     const { app } = createServerApp({ store, explorer: { userHeader: 'x-forwarded-email' } })
     const headers = { 'x-forwarded-email': 'ann@acme.example', 'content-type': 'application/x-www-form-urlencoded' }

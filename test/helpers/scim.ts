@@ -1,7 +1,7 @@
-// A SCIM app on an in-memory store with one token per connection, and a small request helper (no ports).
+// A SCIM app on a new store of the backend under test, with one token per connection, and a small request helper (no ports).
 import { createScimApp } from '../../src/scim/app.js'
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
-import { memoryStore } from './memory-store.js'
+import type { Store } from '../../src/store/store.js'
+import { testStore } from './test-store.js'
 
 /** A parsed SCIM response body. Tests probe it freely, so it is left untyped here and nowhere else. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -15,7 +15,7 @@ export type ScimClient = {
 }
 
 export async function scimFixture(connections: string[] = ['okta']) {
-  const store: SqliteStore = memoryStore()
+  const store: Store = await testStore()
   const app = createScimApp({ store })
   const clients: Record<string, ScimClient> = {}
   for (const connection of connections) {

@@ -16,19 +16,17 @@ import { CheckService } from '../../src/server/check-service.js'
 import { renderPlanJson } from '../../src/render/plan-json.js'
 import type { Plan } from '../../src/schema/generated/plan.js'
 import type { JsonObject } from '../../src/store/store.js'
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import type { Store } from '../../src/store/store.js'
 import { compareStrings } from '../../src/util/compare.js'
 import { repoRoot } from '../helpers/cli.js'
 import { seededRandom } from '../helpers/random.js'
 import { fixturesDir, fixtureNow } from '../helpers/fixtures.js'
-import { memoryStore } from '../helpers/memory-store.js'
+import { testStore } from '../helpers/test-store.js'
 
 const now = fixtureNow
 const seed = 0x5eed_2026
 const caseCount = 500
 const write = { actor: 'test' }
-
-
 
 class Random {
   private readonly next: () => number
@@ -93,12 +91,10 @@ function recase(random: Random, userName: string): string {
 
 // ---- the directory ----
 
-async function provision(store: SqliteStore, world: World, random: Random): Promise<void> {
+async function provision(store: Store, world: World, random: Random): Promise<void> {
   for (const connection of world.connections) {
     const names = world.userNames.filter(() => random.chance(0.55))
-    const users = await Promise.all(
-      names.map((userName) => store.createUser(connection, { userName: recase(random, userName), active: random.chance(0.92) }, write)),
-    )
+    const users = await Promise.all(names.map((userName) => store.createUser(connection, { userName: recase(random, userName), active: random.chance(0.92) }, write)))
     const groups: { doc: JsonObject; members: string[] }[] = []
     for (const displayName of world.idpGroupNames.get(connection) ?? []) {
       if (random.chance(0.85)) groups.push({ doc: { displayName }, members: [] })
@@ -115,7 +111,7 @@ async function provision(store: SqliteStore, world: World, random: Random): Prom
 }
 
 /** The live directory in an order that does not depend on the store's random ids, so that picks are reproducible. */
-async function stableSnapshot(store: SqliteStore) {
+async function stableSnapshot(store: Store) {
   const snapshot = await store.snapshot()
   const users = [...snapshot.users].sort((a, b) => compareStrings(`${a.connection} ${a.userName}`, `${b.connection} ${b.userName}`))
   const groups = [...snapshot.groups].sort((a, b) => compareStrings(`${a.connection} ${a.displayName}`, `${b.connection} ${b.displayName}`))
@@ -127,7 +123,7 @@ async function stableSnapshot(store: SqliteStore) {
 }
 
 /** One random SCIM-like change of users, groups or memberships. */
-async function changeDirectory(store: SqliteStore, world: World, random: Random): Promise<void> {
+async function changeDirectory(store: Store, world: World, random: Random): Promise<void> {
   const snapshot = await stableSnapshot(store)
   const user = snapshot.users.length === 0 ? undefined : random.pick(snapshot.users)
   const group = snapshot.groups.length === 0 ? undefined : random.pick(snapshot.groups)
@@ -374,7 +370,13 @@ function edit(state: DesiredState, world: World, random: Random, count: number, 
     }
   }
   const files = new Map(entries.map((entry) => [`${entry.doc.kind}\u0000${entry.doc.name}`, entry.file]))
-  return { state: stateFromDocuments(docs.map((doc) => ({ file: files.get(`${doc.kind}\u0000${doc.name}`) ?? 'new.yaml', doc })), now), kept }
+  return {
+    state: stateFromDocuments(
+      docs.map((doc) => ({ file: files.get(`${doc.kind}\u0000${doc.name}`) ?? 'new.yaml', doc })),
+      now,
+    ),
+    kept,
+  }
 }
 
 // ---- the property ----
@@ -385,7 +387,7 @@ function accessOf(documents: readonly StateDocument[], directory: Directory, bre
 }
 
 /** The check API's answers (one user at a time, cached between store changes) agree with effective access computed for everyone at once. */
-async function compareChecks(store: SqliteStore, checks: CheckService, label: string): Promise<string[]> {
+async function compareChecks(store: Store, checks: CheckService, label: string): Promise<string[]> {
   const base = await readPlanBase(store)
   const full = accessOf(base.applied.documents, base.directory, base.breakGlass ?? [])
   const keys = new Set([...base.directory.users.map((user) => userKey(user.userName)), ...full.users.keys(), ...full.inactive])
@@ -416,7 +418,10 @@ function questionsAbout(user: string, access: EffectiveAccess): AccessQuestion[]
               at: now,
               action: holding.grant.actions.find((action) => action !== '*') ?? 'deploy',
               // A concrete resource the grant's globs match.
-              resource: [holding.grant.resource.type, holding.grant.resource.service, holding.grant.resource.name].map((part) => part.replace(/[*?]/g, 'x')).join('/').replace('/', ':'),
+              resource: [holding.grant.resource.type, holding.grant.resource.service, holding.grant.resource.name]
+                .map((part) => part.replace(/[*?]/g, 'x'))
+                .join('/')
+                .replace('/', ':'),
               ...(holding.grant.env === undefined ? {} : { env: holding.grant.env[0] }),
               ...(holding.grant.tags === undefined ? {} : { tags: holding.grant.tags }),
             }
@@ -456,7 +461,7 @@ function approversFor(plan: Plan): string[] {
 type Tally = { rounds: number; applied: number; noChanges: number; refusedPolicy: number; refusedApprovals: number; editsKept: number; accessChanges: number }
 
 /** Plan, apply, and check that effective access moved by exactly the plan's delta. Returns mismatches as text. */
-async function planAndApply(store: SqliteStore, desired: DesiredState, tally: Tally, label: string): Promise<string[]> {
+async function planAndApply(store: Store, desired: DesiredState, tally: Tally, label: string): Promise<string[]> {
   tally.rounds++
   const base = await readPlanBase(store)
   const plan = makePlan(desired, base, now)
@@ -486,7 +491,10 @@ async function planAndApply(store: SqliteStore, desired: DesiredState, tally: Ta
   tally.accessChanges += plan.access.length
 
   const appliedDocs = ((await store.appliedState())?.documents ?? []) as StateDocument[]
-  expect(appliedDocs.map((entry) => entry.doc), `${label}: stored documents differ from the plan's`).toEqual(plan.desired.map((entry) => entry.doc))
+  expect(
+    appliedDocs.map((entry) => entry.doc),
+    `${label}: stored documents differ from the plan's`,
+  ).toEqual(plan.desired.map((entry) => entry.doc))
   const current = await readPlanBase(store)
   expect(current.directory, `${label}: apply changed the directory`).toEqual(base.directory)
   const after = keysByUser(accessOf(appliedDocs, current.directory, current.breakGlass ?? []))
@@ -538,7 +546,7 @@ describe('plan and apply (property)', () => {
       const random = new Random(seed + index)
       const world = worlds[index % worlds.length] as World
       const label = `case ${index} (${world.name})`
-      const store = memoryStore(() => now)
+      const store = await testStore(() => now)
       const checks = new CheckService(store, () => now)
       try {
         await provision(store, world, random)

@@ -8,12 +8,12 @@ import type { AttrRef } from '../../src/store/query.js'
 import { compileFilter } from '../../src/store/sqlite/filter-sql.js'
 import type { Json } from '../helpers/scim.js'
 import { aUser } from '../helpers/scim.js'
-import { memoryStore } from '../helpers/memory-store.js'
+import { testStore } from '../helpers/test-store.js'
 
 /** A SCIM app whose store clock the test sets, so that meta.created / meta.lastModified are known. */
 async function clockedScim(start: string) {
   let now = new Date(start)
-  const store = memoryStore(() => now)
+  const store = await testStore(() => now)
   const app = createScimApp({ store })
   const { token } = await store.createToken('okta')
   const request = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> => {
@@ -33,7 +33,10 @@ describe('scim filters on dateTime attributes', () => {
     for (const filter of ['userName eq "dt@acme.com" and meta.lastModified gt "2026-11-23T17:23:16Z"', 'meta.lastModified gt "2026-11-23T18:19:44+02:00"']) {
       const response = await scim.request('GET', `/Users?filter=${encodeURIComponent(filter)}`)
       expect(response.status).toBe(200)
-      expect(response.body.Resources.map((user: { userName: string }) => user.userName), filter).toEqual(['dt@acme.com'])
+      expect(
+        response.body.Resources.map((user: { userName: string }) => user.userName),
+        filter,
+      ).toEqual(['dt@acme.com'])
     }
   })
 

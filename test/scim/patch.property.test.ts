@@ -2,6 +2,7 @@
 // nothing; an acceptance returns what GET then reads; adding or removing the same member again changes nothing more.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import type { Store } from '../../src/store/store.js'
 import { aUser, enterpriseUrn, groupSchemaUrn, patchUrn, scimFixture, userSchemaUrn, type Json, type ScimResponse } from '../helpers/scim.js'
 
 /** Fixed, so that a failure is the same on every run (fast-check prints the shrunk case and its path). */
@@ -31,17 +32,82 @@ const path = fc.oneof(
   {
     weight: 10,
     arbitrary: fc.constantFrom(
-      'displayName', 'title', 'nickName', 'active', 'externalId', 'userName', 'name', 'name.givenName', 'name.familyName', 'name.nope',
-      'emails', 'emails.value', 'emails.primary', 'emails[type eq "work"]', 'emails[type eq "work"].value', 'emails[type eq "home"].primary',
-      'emails[value co "@"]', 'emails[value co "@"].primary', 'emails[primary eq true]', 'emails[not (type eq "work")]', 'EMAILS[TYPE EQ "work"].VALUE',
-      'phoneNumbers', 'phoneNumbers[type eq "mobile"].value', 'addresses', 'addresses[type eq "work"].locality', 'roles', 'roles[value eq "auditor"]',
-      'entitlements', 'x509Certificates', 'photos', 'ims', 'groups', 'groups.value', 'meta', 'meta.created', 'id', 'schemas', 'password',
-      'members', 'members.value', 'members.display', 'members[type eq "User"]', 'members[display co "a"]', 'members[value eq "nope"]',
-      enterpriseUrn, `${enterpriseUrn}:department`, `${enterpriseUrn}:manager`, `${enterpriseUrn}:manager.value`, `${enterpriseUrn}:manager.displayName`,
-      `${enterpriseUrn}:nope`, `${userSchemaUrn}:title`, `${userSchemaUrn}:emails[type eq "work"].value`, `${groupSchemaUrn}:members`, `${groupSchemaUrn}:displayName`,
-      'urn:example:ext:1.0:User:color', 'urn:example:ext:1.0:User', 'urn:', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:Group:x',
-      '__proto__', 'constructor', 'name.__proto__', 'emails[__proto__ eq 1]', 'toString', 'hasOwnProperty', 'emails[', 'emails]', 'emails[type eq]',
-      'emails[type eq "work"', 'emails[type eq "work"]]', 'emails[type eq "work"].', 'a.b.c', '$ref', ' ', '..', 'émails', 'name\u0000',
+      'displayName',
+      'title',
+      'nickName',
+      'active',
+      'externalId',
+      'userName',
+      'name',
+      'name.givenName',
+      'name.familyName',
+      'name.nope',
+      'emails',
+      'emails.value',
+      'emails.primary',
+      'emails[type eq "work"]',
+      'emails[type eq "work"].value',
+      'emails[type eq "home"].primary',
+      'emails[value co "@"]',
+      'emails[value co "@"].primary',
+      'emails[primary eq true]',
+      'emails[not (type eq "work")]',
+      'EMAILS[TYPE EQ "work"].VALUE',
+      'phoneNumbers',
+      'phoneNumbers[type eq "mobile"].value',
+      'addresses',
+      'addresses[type eq "work"].locality',
+      'roles',
+      'roles[value eq "auditor"]',
+      'entitlements',
+      'x509Certificates',
+      'photos',
+      'ims',
+      'groups',
+      'groups.value',
+      'meta',
+      'meta.created',
+      'id',
+      'schemas',
+      'password',
+      'members',
+      'members.value',
+      'members.display',
+      'members[type eq "User"]',
+      'members[display co "a"]',
+      'members[value eq "nope"]',
+      enterpriseUrn,
+      `${enterpriseUrn}:department`,
+      `${enterpriseUrn}:manager`,
+      `${enterpriseUrn}:manager.value`,
+      `${enterpriseUrn}:manager.displayName`,
+      `${enterpriseUrn}:nope`,
+      `${userSchemaUrn}:title`,
+      `${userSchemaUrn}:emails[type eq "work"].value`,
+      `${groupSchemaUrn}:members`,
+      `${groupSchemaUrn}:displayName`,
+      'urn:example:ext:1.0:User:color',
+      'urn:example:ext:1.0:User',
+      'urn:',
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:Group:x',
+      '__proto__',
+      'constructor',
+      'name.__proto__',
+      'emails[__proto__ eq 1]',
+      'toString',
+      'hasOwnProperty',
+      'emails[',
+      'emails]',
+      'emails[type eq]',
+      'emails[type eq "work"',
+      'emails[type eq "work"]]',
+      'emails[type eq "work"].',
+      'a.b.c',
+      '$ref',
+      ' ',
+      '..',
+      'émails',
+      'name\u0000',
     ),
   },
   { weight: 3, arbitrary: member.map((id) => `members[value eq "${id}"]`) },
@@ -86,8 +152,24 @@ const shaped: fc.Arbitrary<Json> = fc.oneof(
   ),
   fc.dictionary(
     fc.constantFrom(
-      'displayName', 'title', 'active', 'name.givenName', 'emails[type eq "work"].value', 'members', 'meta', 'id', 'schemas', 'groups', 'userName',
-      enterpriseUrn, `${enterpriseUrn}:department`, `${userSchemaUrn}:title`, 'urn:example:ext:1.0:User', '__proto__', 'constructor', 'unknownThing',
+      'displayName',
+      'title',
+      'active',
+      'name.givenName',
+      'emails[type eq "work"].value',
+      'members',
+      'meta',
+      'id',
+      'schemas',
+      'groups',
+      'userName',
+      enterpriseUrn,
+      `${enterpriseUrn}:department`,
+      `${userSchemaUrn}:title`,
+      'urn:example:ext:1.0:User',
+      '__proto__',
+      'constructor',
+      'unknownThing',
     ),
     fc.oneof(scalar, fc.array(memberValue, { maxLength: 2 }), fc.record({ department: scalar, schemas: fc.constant<Json>([enterpriseUrn]) }, { requiredKeys: [] })),
     { maxKeys: 4 },
@@ -101,7 +183,10 @@ const hostileOperation = fc.record({ op, path, value }, { requiredKeys: ['op'] }
 
 const anyOp = fc.oneof(anyCase('add'), anyCase('replace'), anyCase('remove'))
 const email = fc.constantFrom('pat@x.com', 'PAT@x.com', 'pat@home.example', 'p@other.example')
-const memberList = fc.array(member.filter((name) => name !== '$NOBODY' && name !== '$GROUP').map((id) => ({ value: id })), { maxLength: 3 })
+const memberList = fc.array(
+  member.filter((name) => name !== '$NOBODY' && name !== '$GROUP').map((id) => ({ value: id })),
+  { maxLength: 3 },
+)
 
 /** Operations on a user as IdPs send them: a path with a value of its type, or a path-less object; most are accepted. */
 const plausibleUserOperation: fc.Arbitrary<Json> = fc.oneof(
@@ -127,7 +212,10 @@ const plausibleUserOperation: fc.Arbitrary<Json> = fc.oneof(
       ['urn:example:ext:1.0:User:color', oddString],
     ] as [string, fc.Arbitrary<Json>][]
   ).map(([target, typed]) => fc.record({ op: anyOp, path: fc.constant(target), value: typed })),
-  fc.record({ op: fc.oneof(anyCase('add'), anyCase('replace')), value: fc.record({ title: oddString, active: fc.constantFrom<Json>('False', true), [enterpriseUrn]: fc.record({ department: fc.constantFrom('Risk', 'Ops') }) }, { requiredKeys: [] }) }),
+  fc.record({
+    op: fc.oneof(anyCase('add'), anyCase('replace')),
+    value: fc.record({ title: oddString, active: fc.constantFrom<Json>('False', true), [enterpriseUrn]: fc.record({ department: fc.constantFrom('Risk', 'Ops') }) }, { requiredKeys: [] }),
+  }),
 )
 
 /** Operations on a group as Okta and Entra send them: members added and removed every way, renames. */
@@ -171,10 +259,7 @@ const user = fc.record(
   {
     // Valid: one line of Unicode text (control characters and lone surrogates are refused; see values.test.ts).
     title: oddString.filter((text) => text.length < 100 && !/[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text)),
-    emails: fc.uniqueArray(
-      fc.record({ value: fc.constantFrom('pat@x.com', 'pat@home.example', 'p@other.example'), type: fc.constantFrom('work', 'home', 'other') }),
-      { maxLength: 3, selector: (email) => email.value },
-    ),
+    emails: fc.uniqueArray(fc.record({ value: fc.constantFrom('pat@x.com', 'pat@home.example', 'p@other.example'), type: fc.constantFrom('work', 'home', 'other') }), { maxLength: 3, selector: (email) => email.value }),
     roles: fc.uniqueArray(fc.constantFrom('auditor', 'admin', 'viewer'), { maxLength: 2 }).map((roles) => roles.map((role) => ({ value: role }))),
     [enterpriseUrn]: fc.record({ department: fc.constantFrom('Risk', 'Ops'), manager: fc.constant({ value: 'boss-1' }) }, { requiredKeys: [] }),
   },
@@ -186,8 +271,13 @@ const startMembers = fc.subarray(['$ANN', '$BOB', '$CAL'] as const)
 
 type World = Awaited<ReturnType<typeof aWorld>>
 
+/** The last world's store: closed when the next world is made (a database server keeps a connection to each). */
+let lastStore: Store | undefined
+
 async function aWorld(extra: Json, members: readonly string[]) {
+  await lastStore?.close()
   const fixture = await scimFixture()
+  lastStore = fixture.store
   const ids: Record<string, string> = {}
   const { emails: _emails, ...base } = aUser('pat@x.com')
   const ann = await fixture.request('POST', '/Users', { ...base, ...extra })

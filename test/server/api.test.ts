@@ -3,14 +3,14 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { createServerApp } from '../../src/server/app.js'
 import { createApiApp } from '../../src/server/api.js'
 import { maxCheckBodyBytes } from '../../src/server/check-endpoint.js'
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
-import { memoryStore } from '../helpers/memory-store.js'
+import type { Store } from '../../src/store/store.js'
+import { faultyStore, testStore } from '../helpers/test-store.js'
 import { applyExampleAccess } from '../helpers/apply-example.js'
 import { fixtureNow } from '../helpers/fixtures.js'
 import { addMembers, deactivateUser, provisionGroup, provisionUser } from '../helpers/provision.js'
 import { scimFixture, type ScimClient } from '../helpers/scim.js'
 
-let store: SqliteStore
+let store: Store
 let okta: ScimClient
 let scimToken: string
 let checkToken: string
@@ -153,15 +153,28 @@ describe('GET /api/v1/users/:user/access', () => {
 
 describe("failures that are not the client's fault", () => {
   it('answer a JSON 500 with no detail, and are reported', async () => {
-    const broken = memoryStore()
+    const { store: broken, fail } = faultyStore(await testStore())
     const token = (await broken.createAdminToken(['plan'])).token
     const seen: unknown[] = []
     const api = createApiApp({ store: broken, onUnexpected: (error) => seen.push(error) })
-    await broken.close()
+    fail()
     const response = await api.request('http://localhost/api/v1/state', { headers: { authorization: `Bearer ${token}` } })
     expect(response.status).toBe(500)
     expect(await response.json()).toEqual({ error: 'internal error' })
     expect(seen).toHaveLength(1)
+  })
+
+  it('answer 503 once the store is closed, as for a store that cannot be reached, and are not reported', async () => {
+    const closed = await testStore()
+    const token = (await closed.createAdminToken(['plan'])).token
+    const seen: unknown[] = []
+    const api = createApiApp({ store: closed, onUnexpected: (error) => seen.push(error) })
+    // The token is accepted from the cache once seen; then the store goes away.
+    expect((await api.request('http://localhost/api/v1/state', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200)
+    await closed.close()
+    const response = await api.request('http://localhost/api/v1/state', { headers: { authorization: `Bearer ${token}` } })
+    expect(response.status).toBe(503)
+    expect(seen).toEqual([])
   })
 })
 
@@ -204,7 +217,7 @@ describe('the admin API refuses bad input with a reason', () => {
   })
 
   it('answers 409 to drift and explain before anything was applied', async () => {
-    const fresh = memoryStore()
+    const fresh = await testStore()
     const freshApp = createApiApp({ store: fresh, clock: () => fixtureNow })
     const drift = await post('/drift', {}, 'plan', freshApp, fresh)
     expect(drift.status).toBe(409)

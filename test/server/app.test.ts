@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { createServerApp } from '../../src/server/app.js'
-import { memoryStore } from '../helpers/memory-store.js'
+import { testStore } from '../helpers/test-store.js'
 
 describe('server app', () => {
   it('answers /healthz with how many users the check cache holds, and /readyz with the store revision', async () => {
-    const { app } = createServerApp({ store: memoryStore() })
+    const { app } = createServerApp({ store: await testStore() })
     const response = await app.request('/healthz')
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({ status: 'ok', checks: { cachedUsers: 0, isWarming: false } })
@@ -14,7 +14,7 @@ describe('server app', () => {
   })
 
   it('is alive but not ready when the store does not answer: /healthz 200, /readyz 503 with Retry-After', async () => {
-    const store = memoryStore()
+    const store = await testStore()
     const { app } = createServerApp({ store })
     await store.close()
     expect((await app.request('/healthz')).status).toBe(200)
@@ -25,7 +25,7 @@ describe('server app', () => {
   })
 
   it('counts requests by route pattern and status in /metrics', async () => {
-    const store = memoryStore()
+    const store = await testStore()
     const { token } = await store.createToken('okta')
     const { app } = createServerApp({ store })
     await app.request('/scim/v2/Users/abc', { headers: { authorization: `Bearer ${token}` } })

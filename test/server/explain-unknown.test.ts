@@ -3,13 +3,13 @@
 // an application asking about anything no file grants is denied.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createApiApp } from '../../src/server/api.js'
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import type { Store } from '../../src/store/store.js'
 import { applyExampleAccess } from '../helpers/apply-example.js'
 import { fixtureNow } from '../helpers/fixtures.js'
 import { deactivateUser, provisionGroup, provisionUser } from '../helpers/provision.js'
 import { scimFixture } from '../helpers/scim.js'
 
-let store: SqliteStore
+let store: Store
 let app: ReturnType<typeof createApiApp>
 let planToken: string
 let checkToken: string
@@ -69,8 +69,14 @@ describe('POST /api/v1/explain about users', () => {
   })
 
   it('answers for a known user with no access, and for a deactivated one', async () => {
-    expect(await post('/explain', { user: 'idle@acme.example' })).toEqual({ status: 200, body: { source: 'applied revision r1', user: 'idle@acme.example', connections: ['okta', 'entra'], subject: 'idle@acme.example through okta, entra', inactive: false, holdings: [] } })
-    expect(await post('/explain', { user: 'gone@acme.example' })).toEqual({ status: 200, body: { source: 'applied revision r1', user: 'gone@acme.example', connections: ['okta', 'entra'], subject: 'gone@acme.example through okta, entra', inactive: true, holdings: [] } })
+    expect(await post('/explain', { user: 'idle@acme.example' })).toEqual({
+      status: 200,
+      body: { source: 'applied revision r1', user: 'idle@acme.example', connections: ['okta', 'entra'], subject: 'idle@acme.example through okta, entra', inactive: false, holdings: [] },
+    })
+    expect(await post('/explain', { user: 'gone@acme.example' })).toEqual({
+      status: 200,
+      body: { source: 'applied revision r1', user: 'gone@acme.example', connections: ['okta', 'entra'], subject: 'gone@acme.example through okta, entra', inactive: true, holdings: [] },
+    })
   })
 })
 

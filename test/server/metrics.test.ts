@@ -7,11 +7,11 @@ import { loadAccessDir } from '../../src/load/load-access.js'
 import { makePlan } from '../../src/plan/make-plan.js'
 import { readPlanBase } from '../../src/apply/store-base.js'
 import { createServerApp, type ServerApp } from '../../src/server/app.js'
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import type { Store } from '../../src/store/store.js'
 import { exampleApprovals } from '../helpers/apply-example.js'
 import { repoRoot } from '../helpers/cli.js'
 import { fixtureNow } from '../helpers/fixtures.js'
-import { memoryStore } from '../helpers/memory-store.js'
+import { testStore } from '../helpers/test-store.js'
 
 /** The value of one sample in Prometheus text output, or undefined when it is absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -25,7 +25,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return undefined
 }
 
-let store: SqliteStore
+let store: Store
 let server: ServerApp
 let scimToken: string
 let tokens: { check: string; plan: string; apply: string; metrics: string }
@@ -49,7 +49,7 @@ const metrics = async (token?: string) => {
 }
 
 beforeAll(async () => {
-  store = memoryStore()
+  store = await testStore()
   scimToken = (await store.createToken('okta')).token
   tokens = {
     check: (await store.createAdminToken(['check'])).token,
@@ -167,7 +167,7 @@ describe('request ids', () => {
 
   it('is on the log line of an unexpected failure, whose answer says nothing more', async () => {
     logLines.length = 0
-    const broken = memoryStore()
+    const broken = await testStore()
     const token = (await broken.createAdminToken(['plan'])).token
     const app = createServerApp({
       store: broken,

@@ -3,7 +3,7 @@ import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { createServerApp } from '../../src/server/app.js'
 import { redactTokens } from '../../src/server/redact-tokens.js'
-import { memoryStore } from '../helpers/memory-store.js'
+import { testStore } from '../helpers/test-store.js'
 
 describe('redactTokens', () => {
   const scim = `rcs_${'A1b2_C3-d4'.repeat(4)}xyz`
@@ -31,7 +31,7 @@ describe('redactTokens', () => {
 
 describe('the request log', () => {
   it('never holds a token that a client put in the path', async () => {
-    const store = memoryStore()
+    const store = await testStore()
     const scimToken = (await store.createToken('okta')).token
     const adminToken = (await store.createAdminToken(['check'])).token
     const lines: string[] = []

@@ -6,12 +6,12 @@ import { describe, expect, it } from 'vitest'
 import { createServerApp } from '../../src/server/app.js'
 import { maxAdminBodyBytes } from '../../src/server/admin-api.js'
 import { maxBodyBytes } from '../../src/scim/http.js'
-import { memoryStore } from '../helpers/memory-store.js'
+import { testStore } from '../helpers/test-store.js'
 
 type Line = { level: number; msg: string; status?: number; path?: string; err?: unknown }
 
 async function server() {
-  const store = memoryStore()
+  const store = await testStore()
   const lines: Line[] = []
   const logger = pino({}, { write: (line: string) => void lines.push(JSON.parse(line) as Line) })
   const { app } = createServerApp({ store, logger })

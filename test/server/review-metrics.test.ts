@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { createServerApp } from '../../src/server/app.js'
-import { memoryStore } from '../helpers/memory-store.js'
+import { testStore } from '../helpers/test-store.js'
 
 describe('review metrics', () => {
   it('reports open and overdue reviews and their pending and decided items on /metrics', async () => {
-    const store = memoryStore()
+    const store = await testStore()
     const { app } = createServerApp({
       store,
       reviewProgress: async () => [
@@ -21,7 +21,7 @@ describe('review metrics', () => {
   })
 
   it('has no review gauges when no reviews directory is given', async () => {
-    const store = memoryStore()
+    const store = await testStore()
     const text = await (await createServerApp({ store }).app.request('/metrics')).text()
     expect(text).not.toContain('rolecall_review')
     await store.close()

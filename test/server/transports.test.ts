@@ -3,8 +3,8 @@
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createServerApp } from '../../src/server/app.js'
-import type { AuditEntry } from '../../src/store/store.js'
-import { memoryStore } from '../helpers/memory-store.js'
+import type { AuditEntry, Store } from '../../src/store/store.js'
+import { faultyStore, testStore } from '../helpers/test-store.js'
 import { aUser, groupSchemaUrn, patch } from '../helpers/scim.js'
 import { authority, transports, type Answer, type Transport } from '../helpers/transports.js'
 
@@ -31,14 +31,20 @@ function json(answer: Answer): Record<string, unknown> {
 
 describe.each(transports)('the server through %s', (_name, make) => {
   async function setUp() {
-    const store = memoryStore(() => new Date('2026-01-02T03:04:05.678Z'))
+    const store = await testStore(() => new Date('2026-01-02T03:04:05.678Z'))
     const okta = (await store.createToken('okta')).token
     const entra = (await store.createToken('entra')).token
     const server = createServerApp({ store, clock: () => new Date('2026-11-23T00:00:00Z') })
     const transport = await make(server.pipeline)
     open.push(transport)
-    const scim = (token: string) => (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-      transport.send(`/scim/v2${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': scimType }), ...headers }, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) })
+    const scim =
+      (token: string) =>
+      (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+        transport.send(`/scim/v2${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': scimType }), ...headers },
+          ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+        })
     const audit = async () => {
       const entries: AuditEntry[] = []
       await store.exportAudit((entry) => entries.push(entry))
@@ -86,7 +92,7 @@ describe.each(transports)('the server through %s', (_name, make) => {
       ['an unknown id', await okta('GET', '/Users/nobody'), error(404, 'User nobody not found')],
       ['a malformed filter', await okta('GET', '/Users?filter=userName%20eq'), error(400, /./, 'invalidFilter')],
       ['GET on .search', await okta('GET', '/Users/.search'), error(405, 'GET is not supported on /scim/v2/Users/.search; use POST')],
-      ['a method the endpoint does not take', await okta('DELETE', '/Users'), error(405, "DELETE is not supported on /scim/v2/Users; use GET, HEAD, POST")],
+      ['a method the endpoint does not take', await okta('DELETE', '/Users'), error(405, 'DELETE is not supported on /scim/v2/Users; use GET, HEAD, POST')],
       ['an unknown path', await okta('GET', '/Nothing'), error(404, 'no such SCIM endpoint')],
       ['a path below a resource', await okta('GET', `/Users/${id}/more`), error(404, 'no such SCIM endpoint')],
       ['/Me', await okta('GET', '/Me'), error(501, 'The /Me alias is not supported by this service provider')],
@@ -175,7 +181,7 @@ describe.each(transports)('the server through %s', (_name, make) => {
   })
 
   it('gives every answer a request id, echoing a sane one, and records each request once under its route', async () => {
-    const store = memoryStore()
+    const store = await testStore()
     const okta = (await store.createToken('okta')).token
     const lines: string[] = []
     const server = createServerApp({ store, logger: pino({}, { write: (line: string) => void lines.push(line) }) })
@@ -206,7 +212,7 @@ describe.each(transports)('the server through %s', (_name, make) => {
   })
 
   it('answers failures that are not the client’s fault with a 500 and no detail, and reports them', async () => {
-    const store = memoryStore()
+    const { store, fail } = faultyStore(await testStore())
     const okta = (await store.createToken('okta')).token
     const check = (await store.createAdminToken(['check'])).token
     const lines: string[] = []
@@ -214,9 +220,9 @@ describe.each(transports)('the server through %s', (_name, make) => {
     const server = createServerApp({ store, logger })
     const transport = await make(server.pipeline)
     open.push(transport)
-    // Tokens are accepted from the cache once seen; then the store goes away.
+    // Tokens are accepted from the cache once seen; then the store fails.
     await transport.send('/scim/v2/Users', { headers: { authorization: `Bearer ${okta}` } })
-    await store.close()
+    fail()
     const scim = await transport.send('/scim/v2/Users', { headers: { authorization: `Bearer ${okta}` } })
     expect(scim.status).toBe(500)
     expect(json(scim)).toEqual({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '500', detail: 'internal error' })
@@ -228,7 +234,7 @@ describe.each(transports)('the server through %s', (_name, make) => {
   })
 })
 
-async function tokenOf(store: ReturnType<typeof memoryStore>): Promise<string | undefined> {
+async function tokenOf(store: Store): Promise<string | undefined> {
   return `Bearer ${(await store.createToken('okta')).token}`
 }
 
@@ -246,7 +252,7 @@ describe('the socket transport', () => {
   }
 
   it('answers a request before refusing the unframed bytes after it, and refuses what is not HTTP with an error body', async () => {
-    const store = memoryStore()
+    const store = await testStore()
     const okta = (await store.createToken('okta')).token
     const { app, pipeline } = createServerApp({ store })
     const created = await app.request('/scim/v2/Groups', { method: 'POST', headers: { authorization: `Bearer ${okta}`, 'content-type': scimType }, body: JSON.stringify({ schemas: [groupSchemaUrn], displayName: 'g' }) })

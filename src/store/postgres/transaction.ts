@@ -145,7 +145,7 @@ export async function runWrite<T>(
       const [, headRows, firstRows] = await Promise.all([
         sql.unsafe('BEGIN'),
         sql.unsafe(lockHead, [], { prepare: true }) as unknown as Promise<HeadRow[]>,
-        first === undefined ? Promise.resolve([]) : (sql.unsafe(first.text, first.params as never[], { prepare: true }) as unknown as Promise<Record<string, unknown>[]>),
+        first === undefined || namesNothing(first.params) ? Promise.resolve([]) : (sql.unsafe(first.text, first.params as never[], { prepare: true }) as unknown as Promise<Record<string, unknown>[]>),
       ]).finally(() => {
         isOpen = true
         turn.locked()
@@ -170,4 +170,12 @@ export async function runWrite<T>(
       sql.release()
     }
   }
+}
+
+/**
+ * Whether a look-up by equality on `params` can find no row because one of them holds U+0000, which PostgreSQL's text
+ * cannot (the server refuses the statement): an id or a name with it names nothing stored, as on SQLite.
+ */
+export function namesNothing(params: readonly SqlParam[]): boolean {
+  return params.some((param) => typeof param === 'string' && param.includes('\u0000'))
 }

@@ -140,6 +140,11 @@ export class SqliteCore {
     this.foreignWrites = isMemoryPath(path) || this.disposeReadOnly !== undefined ? undefined : new ForeignWrites(this.writer, this.reader, this.accessChanges.listeners)
   }
 
+  /** Whether close() was called: the driver's connections are gone (or going). */
+  get closed(): boolean {
+    return this.isClosed
+  }
+
   now(): string {
     // Formatted once per millisecond: a write reads the clock several times.
     const time = this.clockMs()

@@ -13,6 +13,7 @@ import { bulkLoad } from './bulk-load.js'
 import { dumpStore, loadStore } from './dump.js'
 import { SqliteCore, type SqliteStoreOptions } from './core.js'
 import { authenticate, authenticateAdmin, createAdminToken, createToken, ensureConnection, listAdminTokens, listConnections, listTokens, revokeAdminToken, revokeToken } from './credentials.js'
+import { StoreError } from '../../errors.js'
 import { sqliteStoreError } from './errors.js'
 import { createGroup, deleteGroup, getGroup, modifyGroup, replaceGroup } from './groups.js'
 import { listGroups, listUsers, searchResources } from './listing.js'
@@ -230,9 +231,16 @@ export class SqliteStore implements Store {
   close(): Promise<void> {
     return this.core.close()
   }
+
+  /** Whether close() was called. */
+  get closed(): boolean {
+    return this.core.closed
+  }
 }
 
 /** Opens (creating and migrating if needed) the SQLite store at `path`; `:memory:` for tests. */
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
-  return withErrorBoundary(new SqliteStore(path, options), (error) => sqliteStoreError(path, error))
+  const store = new SqliteStore(path, options)
+  // The driver refuses a closed connection with a TypeError; the contract says the store is closed (503), as PostgreSQL's does.
+  return withErrorBoundary(store, (error) => (store.closed && !(error instanceof StoreError) ? new StoreError('store is closed', { cause: error }) : sqliteStoreError(path, error)))
 }
