@@ -5,8 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { cliPath, repoRoot, runCli } from '../helpers/cli.js'
+import { openTestStore, testDbLocation } from '../helpers/test-store.js'
 
 type Entry = { seq: number; at: string; actor: string; action: string }
 
@@ -25,8 +25,8 @@ async function entries(...args: string[]): Promise<Entry[]> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rolecall-actor-'))
-  db = join(dir, 'rolecall.db')
-  const store = openSqliteStore(db)
+  db = await testDbLocation()
+  const store = await openTestStore(db)
   await store.ensureConnection('okta')
   await store.close()
 })

@@ -4,9 +4,9 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { repoRoot, runCli } from '../helpers/cli.js'
 import { startServer, type RunningServer } from '../helpers/serve.js'
+import { openTestStore, testDbLocation } from '../helpers/test-store.js'
 
 const approvals = ['acme/security:gh-alice', 'acme/security:gh-bob', 'acme/access-reviewers:gh-rev', 'acme/platform-leads:gh-lead']
 const approvedBy = approvals.flatMap((name) => ['--approved-by', name])
@@ -142,7 +142,7 @@ async function planFile(name: 'a' | 'b'): Promise<string> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rolecall-churn-'))
-  db = join(dir, 'rolecall.db')
+  db = await testDbLocation()
   dirs.a = join(dir, 'access-a')
   dirs.b = join(dir, 'access-b')
   const onCall = 'kind: Group\nname: Checkout On-Call\nsource:\n  scim:\n    connection: okta\n    displayName: checkout-oncall\nserviceRoles:\n  - service: checkout\n    role: maintainer\n'
@@ -152,7 +152,7 @@ beforeAll(async () => {
   }
   const support = join(dirs.b, 'support', 'groups.yaml')
   await writeFile(support, `${await readFile(support, 'utf8')}  - action: read\n    resource: auth-config:*/*\n    env: [staging]\n`)
-  const store = openSqliteStore(db)
+  const store = await openTestStore(db)
   const write = { actor: 'test' }
   for (const name of ['sam', 'sasha', 'sky', 'casey', 'cory']) ids[name] = (await store.createUser('okta', { userName: `${name}@acme.example`, active: true }, write)).id
   for (let i = 0; i < poolSize; i++) pool.push((await store.createUser('okta', { userName: `pool-${String(i).padStart(3, '0')}@acme.example`, active: true }, write)).id)

@@ -4,9 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { runCli } from '../helpers/cli.js'
 import { startServer, type RunningServer } from '../helpers/serve.js'
+import { openTestStore, testDbLocation } from '../helpers/test-store.js'
 
 const env = { ROLECALL_NOW: '2026-11-23T00:00:00Z' }
 const approvals = ['acme/security:gh-alice', 'acme/security:gh-bob', 'acme/access-reviewers:gh-rev', 'acme/platform-leads:gh-lead'].flatMap((name) => ['--approved-by', name])
@@ -16,8 +16,8 @@ let db: string
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rolecall-explain-unknown-'))
-  db = join(dir, 'rolecall.db')
-  const store = openSqliteStore(db)
+  db = await testDbLocation()
+  const store = await openTestStore(db)
   try {
     const write = { actor: 'test' }
     const ids: Record<string, string> = {}
@@ -117,7 +117,7 @@ describe('through a server (--server)', () => {
   let server: RunningServer
   let token: string
   beforeAll(async () => {
-    const store = openSqliteStore(db)
+    const store = await openTestStore(db)
     try {
       token = (await store.createAdminToken(['plan'])).token
     } finally {

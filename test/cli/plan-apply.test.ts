@@ -4,8 +4,11 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { repoRoot, runCli } from '../helpers/cli.js'
+import { storeLocation } from '../../src/store/location.js'
+import { storeExists } from '../../src/store/open-store.js'
+import { freshDatabase } from '../helpers/postgres-db.js'
+import { openTestStore, testBackend, testDbLocation } from '../helpers/test-store.js'
 
 const env = { ROLECALL_NOW: '2026-11-23' }
 /** Enough approvals for any plan of the example organization (its policy names these GitHub teams). */
@@ -22,7 +25,7 @@ describe('rolecall plan and apply (the real CLI)', () => {
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'rolecall-plan-apply-'))
-    db = join(work, 'rolecall.db')
+    db = await testDbLocation()
     access = join(repoRoot, 'access')
     edited = join(work, 'edited')
     await cp(access, edited, { recursive: true })
@@ -37,12 +40,14 @@ describe('rolecall plan and apply (the real CLI)', () => {
       ['plan', '--dir', access],
       ['apply', '--dir', access, ...approvals],
     ]) {
-      const result = await runCli([...command, '--db', db], { env })
-      expect(result).toEqual({ code: 1, stdout: '', stderr: `rolecall: no database at ${db}; rolecall serve creates it when it first starts\n` })
-      expect(existsSync(db)).toBe(false)
+      // On PostgreSQL: a database that holds no store.
+      const missing = testBackend() === 'sqlite' ? storeLocation(db, work) : storeLocation(await freshDatabase(), work)
+      const result = await runCli([...command, '--db', missing.backend === 'sqlite' ? missing.path : missing.url], { env })
+      expect(result).toEqual({ code: 1, stdout: '', stderr: `rolecall: no database at ${missing.display}; rolecall serve creates it when it first starts\n` })
+      expect(await storeExists(missing)).toBe(false)
     }
     // As `rolecall serve` leaves it on its first start: an empty store.
-    const store = openSqliteStore(db)
+    const store = await openTestStore(db)
     await store.close()
     const result = await runCli(['plan', '--dir', access, '--db', db], { env })
     expect(result.stderr).toBe('')
@@ -85,7 +90,7 @@ describe('rolecall plan and apply (the real CLI)', () => {
   it('refuses a stale plan after SCIM changed the store, says what changed, and prints no stack trace', async () => {
     const planned = await runCli(['plan', '--dir', edited, '--db', db, '--out', 'stale.json', '--detailed-exitcode'], { cwd: work, env })
     expect(planned.code).toBe(2)
-    const store = openSqliteStore(db)
+    const store = await openTestStore(db)
     try {
       const user = await store.createUser('okta', { userName: 'newcomer@acme.example', active: true }, { actor: 'test' })
       await store.createGroup('okta', { displayName: 'all-staff' }, [user.id], { actor: 'test' })

@@ -4,18 +4,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { directoryDigest } from '../../src/plan/make-plan.js'
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { repoRoot, runCli } from '../helpers/cli.js'
 import { startServer } from '../helpers/serve.js'
+import { bulkLoadedTestStore, openTestStore, testDbLocation } from '../helpers/test-store.js'
 
 /** A store of 2,500 users in 30 groups: more than directoryDigestOffThread hashes in process. */
 async function largeStore(db: string) {
-  const store = openSqliteStore(db)
-  await store.ensureConnection('okta')
   const users = Array.from({ length: 2_500 }, (_, i) => ({ userName: `user${i}@example.com`, active: i % 7 !== 0, ...(i % 3 === 0 ? { externalId: `x${i}` } : {}) }))
   const groups = Array.from({ length: 30 }, (_, g) => ({ doc: { displayName: `idp-group-${g}` }, memberIndexes: users.map((_, i) => i).filter((i) => (i + g) % 3 === 0) }))
-  store.bulkLoad('okta', users, groups)
-  return store
+  return bulkLoadedTestStore(db, 'okta', users, groups)
 }
 
 describe('rolecall plan --format json (directory digest)', () => {
@@ -28,8 +25,8 @@ describe('rolecall plan --format json (directory digest)', () => {
   })
 
   it('records the digest of the store it planned against', async () => {
-    const db = join(work, 'rolecall.db')
-    const store = openSqliteStore(db)
+    const db = await testDbLocation()
+    const store = await openTestStore(db)
     const scim = { actor: 'scim:okta' }
     const ids: string[] = []
     for (const [i, name] of ['zoe@example.com', 'Ann@example.com', 'bob@example.com', 'Ünal "q" \\ <x>@example.com'].entries()) {
@@ -47,7 +44,7 @@ describe('rolecall plan --format json (directory digest)', () => {
   })
 
   it('records the digest of a store large enough to be hashed on a worker thread', async () => {
-    const db = join(work, 'large.db')
+    const db = await testDbLocation()
     const store = await largeStore(db)
     const snapshot = await store.snapshot()
     expect(snapshot.users.length + snapshot.memberships.length).toBeGreaterThan(20_000)
@@ -60,7 +57,7 @@ describe('rolecall plan --format json (directory digest)', () => {
   })
 
   it('records the same digest, and the same plan, when planned through rolecall serve', async () => {
-    const db = join(work, 'large-remote.db')
+    const db = await testDbLocation()
     const store = await largeStore(db)
     const expected = directoryDigest(await store.snapshot())
     const { token } = await store.createAdminToken(['plan'])

@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { cliPath, repoRoot, runCli, runProcess, testActor } from '../helpers/cli.js'
+import { openTestStore, testDbLocation } from '../helpers/test-store.js'
 
 const approvals = ['acme/security:gh-alice', 'acme/security:gh-bob', 'acme/access-reviewers:gh-rev', 'acme/platform-leads:gh-lead'].flatMap((name) => ['--approved-by', name])
 /** Progress from the first moment, so that the example organization (quick to plan) shows it. */
@@ -37,8 +37,8 @@ describe('progress on a terminal', () => {
   })
 
   it('apply shows its steps, clears them, then says what it applied; drift its steps; import the files it writes', async () => {
-    const db = join(work, 'rolecall.db')
-    await openSqliteStore(db).close()
+    const db = await testDbLocation()
+    await (await openTestStore(db)).close()
     const applied = await onTerminal(['apply', '--dir', access, '--db', db, ...approvals])
     expect(applied.code, applied.stdout).toBe(0)
     const steps = progressLines(applied.stdout.slice(0, applied.stdout.indexOf('Applied ')))
@@ -67,9 +67,9 @@ describe('progress on a terminal', () => {
   })
 
   it('plan prints the plan alone with --quiet, and progress never reaches a pipe', async () => {
-    const db = join(work, 'empty.db')
+    const db = await testDbLocation()
     // Commands other than serve refuse a store that does not exist: an empty one, as serve creates it.
-    await openSqliteStore(db).close()
+    await (await openTestStore(db)).close()
     const quiet = await onTerminal(['plan', '--dir', access, '--db', db, '--quiet'])
     expect(quiet.code, quiet.stdout).toBe(0)
     expect(quiet.stdout).not.toContain('planning')

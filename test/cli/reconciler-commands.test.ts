@@ -3,8 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import type { Store } from '../../src/store/store.js'
 import { runCli } from '../helpers/cli.js'
+import { openTestStore, testDbLocation } from '../helpers/test-store.js'
 
 const env = { ROLECALL_NOW: '2026-11-23T00:00:00Z' }
 const approvals = ['acme/security:gh-alice', 'acme/security:gh-bob', 'acme/access-reviewers:gh-rev', 'acme/platform-leads:gh-lead'].flatMap((name) => ['--approved-by', name])
@@ -12,8 +13,8 @@ let dir: string
 let db: string
 const ids: Record<string, string> = {}
 
-async function withStore<T>(work: (store: ReturnType<typeof openSqliteStore>) => Promise<T>): Promise<T> {
-  const store = openSqliteStore(db)
+async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openTestStore(db)
   try {
     return await work(store)
   } finally {
@@ -23,7 +24,7 @@ async function withStore<T>(work: (store: ReturnType<typeof openSqliteStore>) =>
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rolecall-cli-'))
-  db = join(dir, 'rolecall.db')
+  db = await testDbLocation()
   await withStore(async (store) => {
     const write = { actor: 'test' }
     for (const name of ['sam', 'sasha', 'sky', 'casey', 'cory']) ids[name] = (await store.createUser('okta', { userName: `${name}@acme.example`, active: true }, write)).id
@@ -116,7 +117,10 @@ describe('drift after the IdP and operators act outside review', () => {
   })
 
   it('reports break-glass grants until they expire', async () => {
-    const created = await runCli(['break-glass', 'create', '--db', db, '--user', 'cory@acme.example', '--action', 'read', '--resource', 'secret:checkout/stripe-key', '--reason', 'INC-9 payment outage', '--expires', '2026-11-24T00:00:00Z'], { env })
+    const created = await runCli(
+      ['break-glass', 'create', '--db', db, '--user', 'cory@acme.example', '--action', 'read', '--resource', 'secret:checkout/stripe-key', '--reason', 'INC-9 payment outage', '--expires', '2026-11-24T00:00:00Z'],
+      { env },
+    )
     expect(created.code).toBe(0)
     const id = /Created (bg_\S+):/.exec(created.stdout)?.[1]
     const drift = await runCli(['drift', '--db', db, '--format', 'json'], { env })

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { runCli } from '../helpers/cli.js'
 import { startServer, type RunningServer } from '../helpers/serve.js'
+import { openTestStore, testDbLocation } from '../helpers/test-store.js'
 
 let dir: string
 let db: string
@@ -19,8 +19,8 @@ function remote(scope: string) {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rolecall-remote-'))
-  db = join(dir, 'rolecall.db')
-  const store = openSqliteStore(db)
+  db = await testDbLocation()
+  const store = await openTestStore(db)
   const write = { actor: 'test' }
   const sasha = await store.createUser('okta', { userName: 'sasha@acme.example', active: true }, write)
   const sky = await store.createUser('okta', { userName: 'sky@acme.example', active: true }, write)

@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { exampleApprovals } from '../helpers/apply-example.js'
 import { launchChromium, seriousViolations } from '../helpers/browser.js'
 import { markupName } from '../helpers/example-org.js'
 import { addMembers, provisionGroup, provisionUser } from '../helpers/provision.js'
 import type { ScimClient } from '../helpers/scim.js'
 import { runCli, startServer, type RunningServer } from '../helpers/serve.js'
+import { openTestStore, testDbLocation } from '../helpers/test-store.js'
 
 let dir: string
 let server: RunningServer
@@ -23,8 +23,8 @@ const visited = new Map<string, Awaited<ReturnType<typeof seriousViolations>>>()
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rolecall-explorer-e2e-'))
-  const db = join(dir, 'rolecall.db')
-  const store = openSqliteStore(db)
+  const db = await testDbLocation()
+  const store = await openTestStore(db)
   const { token: scimToken } = await store.createToken('okta')
   viewToken = (await store.createAdminToken(['view'], 'auditor')).token
   checkToken = (await store.createAdminToken(['check'])).token

@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { isDatabaseUrl } from '../../src/store/location.js'
 import { openDatabase } from '../../src/store/sqlite/open.js'
 import { testActor } from './cli.js'
 
@@ -22,9 +23,9 @@ export function runCli(args: string[], env: Record<string, string> = {}) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 
-/** A new SCIM token for `connection`, read from the last line of `token create` (on a store made first, as serve would). */
+/** A new SCIM token for `connection`, read from the last line of `token create` (on a store made first, as serve would; a database URL of test-store.ts holds one). */
 export function createToken(db: string, connection: string): string {
-  if (!existsSync(db)) openDatabase(db).close()
+  if (!isDatabaseUrl(db) && !existsSync(db)) openDatabase(db).close()
   const result = runCli(['token', 'create', '--connection', connection, '--db', db])
   if (result.status !== 0) throw new Error(`token create failed: ${result.stderr}`)
   return result.stdout.trimEnd().split('\n').at(-1) ?? ''

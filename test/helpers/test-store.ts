@@ -7,9 +7,11 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import postgres from 'postgres'
 import { afterAll, inject } from 'vitest'
+import { copyStore } from '../../src/store/copy.js'
 import { storeLocation } from '../../src/store/location.js'
 import { openStore, type StoreUse } from '../../src/store/open-store.js'
-import type { Store } from '../../src/store/store.js'
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import type { JsonObject, Store } from '../../src/store/store.js'
 import { freshStoreDatabase } from './postgres-db.js'
 
 declare module 'vitest' {
@@ -72,16 +74,18 @@ export async function createdTestDb(): Promise<string> {
   return db
 }
 
-/** Another process's transaction that holds the write lock of the store at `db` until `release`. */
+/** Another connection's transaction that holds the write lock of the store at `db` until `release` (which may be called again). */
 export async function holdWriteLock(db: string): Promise<{ release: () => Promise<void> }> {
+  let released: Promise<void> | undefined
   if (testBackend() === 'sqlite') {
     const holder = new Database(db)
     holder.exec('BEGIN IMMEDIATE')
     return {
-      release: async () => {
-        holder.exec('ROLLBACK')
-        holder.close()
-      },
+      release: () =>
+        (released ??= (async () => {
+          holder.exec('ROLLBACK')
+          holder.close()
+        })()),
     }
   }
   // Every write takes the head row first (src/store/postgres/transaction.ts): holding it holds them all.
@@ -90,11 +94,12 @@ export async function holdWriteLock(db: string): Promise<{ release: () => Promis
   await reserved.unsafe('BEGIN')
   await reserved.unsafe('SELECT revision FROM store_head WHERE id = 1 FOR UPDATE')
   return {
-    release: async () => {
-      await reserved.unsafe('ROLLBACK')
-      reserved.release()
-      await sql.end({ timeout: 5 })
-    },
+    release: () =>
+      (released ??= (async () => {
+        await reserved.unsafe('ROLLBACK')
+        reserved.release()
+        await sql.end({ timeout: 5 })
+      })()),
   }
 }
 
@@ -115,4 +120,21 @@ export function faultyStore<T extends Store>(store: T): { store: T; fail: () => 
     },
   })
   return { store: faulty, fail: () => (isFailing = true) }
+}
+
+/**
+ * The store at `db` (a new testDbLocation) holding `users` and `groups` of `connection`, returned open: loaded by
+ * SQLite's bulk loader, into a scratch file that `rolecall store copy` copies on PostgreSQL.
+ */
+export async function bulkLoadedTestStore(db: string, connection: string, users: JsonObject[], groups: { doc: JsonObject; memberIndexes: number[] }[]): Promise<Store> {
+  const file = testBackend() === 'sqlite' ? db : join(testDir('rolecall-bulk-'), 'bulk.db')
+  const loader = openSqliteStore(file)
+  try {
+    await loader.ensureConnection(connection)
+    loader.bulkLoad(connection, users, groups)
+  } finally {
+    await loader.close()
+  }
+  if (file !== db) await copyStore(storeLocation(file, process.cwd()), storeLocation(db, process.cwd()))
+  return openTestStore(db)
 }

@@ -1,33 +1,35 @@
-// The check API's per-user cache against a store file written by this process and by another one.
+// The check API's per-user cache against a store written by this process and by another one.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { AccessQuestion } from '../../src/engine/check.js'
 import { CheckService } from '../../src/server/check-service.js'
-import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import type { Store } from '../../src/store/store.js'
 import { applyExampleAccess } from '../helpers/apply-example.js'
 import { repoRoot } from '../helpers/cli.js'
 import { fixtureNow } from '../helpers/fixtures.js'
+import { openTestStore, testDbLocation } from '../helpers/test-store.js'
 
 const write = { actor: 'test' }
 const ssoManage = (user: string): AccessQuestion => ({ user, permission: 'sso:manage', authMethod: 'sso', at: fixtureNow })
 const readSecret = (user: string): AccessQuestion => ({ user, action: 'read', resource: 'secret:checkout/stripe-key', at: fixtureNow })
 
 let dir: string
-let here: SqliteStore
-let elsewhere: SqliteStore
+let here: Store
+let elsewhere: Store
 let security: string
 const ids: Record<string, string> = {}
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rolecall-checks-'))
-  here = openSqliteStore(join(dir, 'rolecall.db'), { clock: () => fixtureNow })
+  const db = await testDbLocation()
+  here = await openTestStore(db, { clock: () => fixtureNow })
   for (const name of ['sasha', 'sky', 'casey']) ids[name] = (await here.createUser('okta', { userName: `${name}@acme.example`, active: true }, write)).id
   security = (await here.createGroup('okta', { displayName: 'security-admins' }, [ids.sasha ?? '', ids.sky ?? ''], write)).id
   await applyExampleAccess(here)
-  // A second store object on the same file stands for another process (rolecall break-glass, or apply, from the CLI).
-  elsewhere = openSqliteStore(join(dir, 'rolecall.db'), { clock: () => fixtureNow })
+  // A second store object on the same store stands for another process (rolecall break-glass, or apply, from the CLI).
+  elsewhere = await openTestStore(db, { clock: () => fixtureNow })
 })
 
 afterEach(async () => {
@@ -49,7 +51,18 @@ describe('CheckService', () => {
     expect(await allowed(checks, ssoManage('sasha@acme.example'))).toBe(true)
     expect(await allowed(checks, ssoManage('sky@acme.example'))).toBe(true)
     expect(await allowed(checks, ssoManage('casey@acme.example'))).toBe(false)
-    await here.modifyGroup('okta', security, (current) => ({ doc: current.doc, memberOps: [{ op: 'remove', ids: [ids.sasha ?? ''] }, { op: 'add', ids: [ids.casey ?? ''] }] }), write)
+    await here.modifyGroup(
+      'okta',
+      security,
+      (current) => ({
+        doc: current.doc,
+        memberOps: [
+          { op: 'remove', ids: [ids.sasha ?? ''] },
+          { op: 'add', ids: [ids.casey ?? ''] },
+        ],
+      }),
+      write,
+    )
     expect(await allowed(checks, ssoManage('sasha@acme.example'))).toBe(false)
     expect(await allowed(checks, ssoManage('casey@acme.example'))).toBe(true)
     expect(await allowed(checks, ssoManage('sky@acme.example'))).toBe(true)

@@ -5,10 +5,10 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { applyExampleAccess } from '../helpers/apply-example.js'
 import { fixtureNow } from '../helpers/fixtures.js'
 import { startServer, type RunningServer } from '../helpers/serve.js'
+import { openTestStore, testDbLocation } from '../helpers/test-store.js'
 
 const write = { actor: 'test' }
 let dir: string
@@ -18,8 +18,8 @@ let planToken: string
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rolecall-check-e2e-'))
-  const db = join(dir, 'rolecall.db')
-  const store = openSqliteStore(db, { clock: () => fixtureNow })
+  const db = await testDbLocation()
+  const store = await openTestStore(db, { clock: () => fixtureNow })
   const sasha = await store.createUser('okta', { userName: 'sasha@acme.example', active: true }, write)
   await store.createUser('okta', { userName: 'casey@acme.example', active: true }, write)
   await store.createGroup('okta', { displayName: 'security-admins' }, [sasha.id], write)
@@ -98,8 +98,8 @@ describe('POST /api/v1/check on rolecall serve', () => {
     const logged = () => server.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry['path'] === '/api/v1/check')
     for (let i = 0; i < 40 && logged().length < 13; i++) await new Promise((resolve) => setTimeout(resolve, 50))
     const checks = logged()
-    expect(checks.map((entry) => entry["route"])).toEqual(Array(13).fill("/api/v1/check"))
-    expect(checks.map((entry) => entry["status"])).toEqual([200, 200, 200, 401, 401, 403, 415, 400, 400, 400, 413, 413, 200])
+    expect(checks.map((entry) => entry['route'])).toEqual(Array(13).fill('/api/v1/check'))
+    expect(checks.map((entry) => entry['status'])).toEqual([200, 200, 200, 401, 401, 403, 415, 400, 400, 400, 413, 413, 200])
     expect(checks[0]).toMatchObject({ msg: 'request', method: 'POST', path: '/api/v1/check', status: 200 })
     expect(server.lines.join('\n')).not.toContain(checkToken.slice(4))
   })

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createToken, runCli, startServer, type RunningServer } from '../helpers/serve.js'
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { openTestStore, testDbLocation } from '../helpers/test-store.js'
 
 const dirs: string[] = []
 const servers: RunningServer[] = []
@@ -20,7 +20,7 @@ describe('crash safety', () => {
   it('keeps every acknowledged write across SIGKILL', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rolecall-crash-'))
     dirs.push(dir)
-    const db = join(dir, 'rolecall.db')
+    const db = await testDbLocation()
     const token = createToken(db, 'okta')
     const server = await startServer(db)
     servers.push(server)
@@ -59,7 +59,7 @@ describe('crash safety', () => {
     expect((await server.exited).signal).toBe('SIGKILL')
     expect(acknowledgedUsers.length).toBeGreaterThanOrEqual(killAfter)
 
-    const store = openSqliteStore(db)
+    const store = await openTestStore(db)
     const snapshot = await store.snapshot()
     await store.close()
     const userNames = new Set(snapshot.users.map((user) => user.userName))

@@ -8,14 +8,13 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isEveryInterface, urlHost } from '../../src/cli/commands/serve.js'
 import { maxBodyBytes } from '../../src/scim/http.js'
 import { maxAdminBodyBytes } from '../../src/server/admin-api.js'
 import { maxCheckBodyBytes } from '../../src/server/check-endpoint.js'
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { runCli } from '../helpers/serve.js'
+import { holdWriteLock, openTestStore, testDbLocation } from '../helpers/test-store.js'
 
 const bin = fileURLToPath(new URL('../../bin/rolecall.js', import.meta.url))
 
@@ -38,16 +37,16 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
-function tempDb(): string {
+function tempDb(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'rolecall-hardening-'))
   dirs.push(dir)
-  return join(dir, 'rolecall.db')
+  return testDbLocation()
 }
 
 /** A store with one SCIM token and admin tokens for plan and check. */
 async function seeded() {
-  const db = tempDb()
-  const store = openSqliteStore(db)
+  const db = await tempDb()
+  const store = await openTestStore(db)
   const scim = (await store.createToken('okta')).token
   const plan = (await store.createAdminToken(['plan'])).token
   const check = (await store.createAdminToken(['check'])).token
@@ -209,8 +208,7 @@ describe('rolecall serve against hostile and clumsy clients', () => {
     const server = serve(db)
     const port = await server.port
     const url = `http://127.0.0.1:${port}`
-    const holder = new Database(db)
-    holder.exec('BEGIN IMMEDIATE')
+    const holder = await holdWriteLock(db)
     try {
       const write = fetch(`${url}/scim/v2/Users`, {
         method: 'POST',
@@ -229,10 +227,10 @@ describe('rolecall serve against hostile and clumsy clients', () => {
       })
       expect([health.status, asked.status]).toEqual([200, 200])
       expect(isWriteAnswered).toBe(false)
-      holder.exec('ROLLBACK')
+      await holder.release()
       expect((await write).status).toBe(201)
     } finally {
-      holder.close()
+      await holder.release()
     }
   })
 

@@ -5,8 +5,8 @@ import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { runCli, startServer, type RunningServer } from '../helpers/serve.js'
+import { openTestStore, testDbLocation } from '../helpers/test-store.js'
 
 const dirs: string[] = []
 const servers: RunningServer[] = []
@@ -24,8 +24,8 @@ afterEach(async () => {
 async function seeded(): Promise<{ db: string; token: string; groupId: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'rolecall-limits-'))
   dirs.push(dir)
-  const db = join(dir, 'rolecall.db')
-  const store = openSqliteStore(db)
+  const db = await testDbLocation()
+  const store = await openTestStore(db)
   const { token } = await store.createToken('okta')
   const group = await store.createGroup('okta', { displayName: 'Checkout Team' }, [], { actor: 'scim:okta' })
   await store.close()
@@ -90,13 +90,7 @@ describe('rolecall serve against clients that hold its connections', () => {
     const requestTimeoutMs = 3000
     const server = await serve(db, ['--headers-timeout', '1', '--request-timeout', String(requestTimeoutMs / 1000)])
     const body = JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { displayName: 'Trickled' } }] })
-    const head = [
-      `PATCH /scim/v2/Groups/${groupId} HTTP/1.1`,
-      'Host: 127.0.0.1',
-      `Authorization: Bearer ${token}`,
-      'Content-Type: application/scim+json',
-      `Content-Length: ${body.length}`,
-    ].join('\r\n')
+    const head = [`PATCH /scim/v2/Groups/${groupId} HTTP/1.1`, 'Host: 127.0.0.1', `Authorization: Bearer ${token}`, 'Content-Type: application/scim+json', `Content-Length: ${body.length}`].join('\r\n')
 
     const tricklers = Array.from({ length: 10 }, () => hold(server.port))
     await Promise.all(tricklers.map((held) => held.connected))

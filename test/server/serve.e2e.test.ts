@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createToken, runCli, startQuietServer, startServer, type RunningServer } from '../helpers/serve.js'
+import { testDbLocation } from '../helpers/test-store.js'
 
 const dirs: string[] = []
 const servers: RunningServer[] = []
-function tempDb(): string {
+function tempDb(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'rolecall-e2e-'))
   dirs.push(dir)
-  return join(dir, 'rolecall.db')
+  return testDbLocation()
 }
 afterEach(async () => {
   for (const server of servers.splice(0)) {
@@ -31,7 +32,7 @@ async function scim(server: RunningServer, token: string, method: string, path: 
 
 describe('rolecall serve (end to end)', () => {
   it('serves SCIM, /healthz and /metrics, and logs one JSON line per request without secrets', async () => {
-    const db = tempDb()
+    const db = await tempDb()
     const token = createToken(db, 'okta')
     expect(token).toMatch(/^rcs_/)
     const server = await startServer(db)
@@ -77,7 +78,7 @@ describe('rolecall serve (end to end)', () => {
   })
 
   it('finishes in-flight requests on SIGTERM, then closes the database cleanly', async () => {
-    const db = tempDb()
+    const db = await tempDb()
     const token = createToken(db, 'okta')
     const server = await startServer(db)
     servers.push(server)
@@ -108,7 +109,7 @@ describe('rolecall serve (end to end)', () => {
   })
 
   it('lists and revokes tokens without ever printing them again', async () => {
-    const db = tempDb()
+    const db = await tempDb()
     const token = createToken(db, 'entra')
     const listed = runCli(['token', 'list', '--db', db])
     expect(listed.status).toBe(0)
@@ -135,7 +136,7 @@ describe('rolecall serve (end to end)', () => {
   })
 
   it('verifies and exports the audit chain', async () => {
-    const db = tempDb()
+    const db = await tempDb()
     createToken(db, 'okta')
     const verified = runCli(['audit', 'verify', '--db', db])
     expect(verified.status).toBe(0)
@@ -161,7 +162,7 @@ describe('rolecall serve (end to end)', () => {
 // As an operator runs it: --log-level, /metrics behind a metrics-scoped admin token, the served OpenAPI description.
 describe('rolecall serve for operators (end to end)', () => {
   it('with --metrics-auth token and --log-level warn: /metrics needs the metrics scope, and request lines are not logged', async () => {
-    const db = tempDb()
+    const db = await tempDb()
     const scimToken = createToken(db, 'okta')
     const metricsToken = runCli(['admin-token', 'create', '--scope', 'metrics', '--db', db]).stdout.trimEnd().split('\n').at(-1) ?? ''
     expect(metricsToken).toMatch(/^rca_/)
@@ -189,8 +190,8 @@ describe('rolecall serve for operators (end to end)', () => {
     expect(server.lines.join('\n')).not.toContain(metricsToken.slice(4))
   })
 
-  it('refuses a log level or metrics setting it does not know, naming the near miss', () => {
-    const db = tempDb()
+  it('refuses a log level or metrics setting it does not know, naming the near miss', async () => {
+    const db = await tempDb()
     createToken(db, 'okta')
     const level = runCli(['serve', '--db', db, '--port', '0', '--log-level', 'warning'])
     expect(level.status).toBe(1)
