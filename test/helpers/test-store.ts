@@ -12,7 +12,7 @@ import { storeLocation } from '../../src/store/location.js'
 import { openStore, type StoreUse } from '../../src/store/open-store.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import type { JsonObject, Store } from '../../src/store/store.js'
-import { freshStoreDatabase } from './postgres-db.js'
+import { freshStoreDatabase, reusableStoreDatabase } from './postgres-db.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -62,8 +62,14 @@ export async function openTestStore(db: string, options: { clock?: () => Date; u
 
 /** A new, empty store, opened as the server opens it (its caches in front); closed after this file's tests unless the test closes it. */
 export async function testStore(clock?: () => Date): Promise<Store> {
-  const db = testBackend() === 'postgres' ? await freshStoreDatabase() : ':memory:'
-  return openTestStore(db, { use: 'serve', ...(clock === undefined ? {} : { clock }) })
+  const options = { use: 'serve' as const, ...(clock === undefined ? {} : { clock }) }
+  if (testBackend() === 'sqlite') return openTestStore(':memory:', options)
+  // Once closed, its database is emptied and given to the next testStore() of this file.
+  const { url, release } = await reusableStoreDatabase()
+  const store = await openTestStore(url, options)
+  const close = store.close.bind(store)
+  store.close = () => close().then(release)
+  return store
 }
 
 /** A new store at a new testDbLocation, closed again: what a command given `--db` finds after `serve` first ran. */

@@ -57,7 +57,7 @@ function jsonSortKey(value: string, type: AttrType, fold: boolean): string {
       return `(CASE WHEN jsonb_typeof(${value}) = 'boolean' THEN (${value})::boolean END)`
     default: {
       const leaf = `(${value} #>> '{}')`
-      return `(CASE WHEN jsonb_typeof(${value}) = 'string' THEN ${fold ? `lower(${leaf})` : leaf} END) COLLATE "C"`
+      return `(CASE WHEN jsonb_typeof(${value}) = 'string' THEN ${fold ? foldCase(leaf) : leaf} END) COLLATE "C"`
     }
   }
 }
@@ -178,17 +178,17 @@ export class Compiler {
     if (target.kind === 'text') {
       // A column holds text: a number or boolean compares as the text SQLite's affinity would make of it.
       const bound = typeof operand === 'boolean' ? (operand ? '1' : '0') : String(operand)
-      return this.textCompare(fold && !target.isFolded ? `lower(${target.expr})` : target.expr, op, bound, target.isFolded)
+      return this.textCompare(fold && !target.isFolded ? foldCase(target.expr) : target.expr, op, bound, target.isFolded)
     }
     const type = jsonTypeOf(value)
     const leaf = `(${target.expr} #>> '{}')`
     let body: string
     if (op === 'co' || op === 'sw' || op === 'ew') {
-      const asText = typeof value === 'boolean' ? `(CASE WHEN (${target.expr})::boolean THEN '1' ELSE '0' END)` : fold ? `lower(${leaf})` : leaf
+      const asText = typeof value === 'boolean' ? `(CASE WHEN (${target.expr})::boolean THEN '1' ELSE '0' END)` : fold ? foldCase(leaf) : leaf
       const bound = typeof operand === 'boolean' ? (operand ? '1' : '0') : String(operand)
       body = this.textCompare(asText, op, bound, false)
     } else if (typeof operand === 'string') {
-      body = `${fold ? `lower(${leaf})` : leaf} COLLATE "C" ${sqlOperator(op)} ${this.params.bind(operand)}::text`
+      body = `${fold ? foldCase(leaf) : leaf} COLLATE "C" ${sqlOperator(op)} ${this.params.bind(operand)}::text`
     } else if (typeof operand === 'number') {
       body = `(${target.expr})::numeric ${sqlOperator(op)} ${this.params.bind(operand)}::numeric`
     } else {
@@ -257,8 +257,7 @@ export class Compiler {
           const isPresent = this.compile({ kind: 'present', attr }, element)
           return filter.op === 'ne' ? isPresent : `NOT COALESCE((${isPresent}), false)`
         }
-        const test = (target: Scalar): string =>
-          filter.kind === 'present' ? this.present(target) : this.compare(target, attr, filter.op, filter.value as string | number | boolean)
+        const test = (target: Scalar): string => (filter.kind === 'present' ? this.present(target) : this.compare(target, attr, filter.op, filter.value as string | number | boolean))
         if (element !== undefined) return test(element.element(attr.sub ?? attr.name))
         if (attr.extension === undefined && attr.name === 'meta' && attr.sub === undefined) return 'true'
         const collection = this.collection(attr)
@@ -300,14 +299,23 @@ function quoteLiteral(value: string): string {
   return `'${value.replaceAll("'", "''")}'`
 }
 
+/**
+ * `expr` case-folded as the store folds keys and filter values (JavaScript's toLowerCase, which SQLite's lc() is
+ * too): PostgreSQL's lower() folds İ (U+0130) to a plain i, where JavaScript gives i and a combining dot above.
+ */
+function foldCase(expr: string): string {
+  return `lower(replace(${expr}, '\u0130', 'i\u0307'))`
+}
+
 function foldText(expr: string, fold: boolean): string {
-  return `${fold ? `lower(${expr})` : expr} COLLATE "C"`
+  return `${fold ? foldCase(expr) : expr} COLLATE "C"`
 }
 
 function memberElement(alias: string, sub: string | undefined, type: string): Scalar {
   switch (sub) {
     case 'display':
-      return text(type === 'User' ? `coalesce(${alias}.display_name, ${alias}.user_name)` : `${alias}.display_name`)
+      // A group's name is compared by its key, folded as SQLite folds it (JavaScript's toLowerCase: PostgreSQL's lower() folds some letters, such as İ, otherwise).
+      return type === 'User' ? text(`coalesce(${alias}.display_name, ${alias}.user_name)`) : text(`${alias}.display_name_key`, true)
     case 'type':
       return text(`'${type}'`)
     case '$ref':
