@@ -192,28 +192,14 @@ describe('apply under SCIM writes', () => {
     expect((await store.listAppliedRevisions()).map((revision) => revision.id)).toEqual(['r1'])
     await removeMember(ids.support ?? '', ids.cory ?? '')
     const fresh = await planNow(changed)
-    const outcome = await applyPlan(
-      fresh,
-      writingBeforeCommit(() => unrelatedChurn(0)),
-      apply,
-    )
+    const outcome = await applyPlan(fresh, writingBeforeCommit(() => unrelatedChurn(0)), apply)
     expect(outcome).toMatchObject({ status: 'applied', basis: { planStoreRevision: fresh.base.storeRevision, storeRevision: fresh.base.storeRevision + 5, directoryMoved: true } })
   })
 
   it('applies the access directory (apply --dir) when a write between its plan and its commit moves nothing, and refuses when one does', async () => {
-    const quiet = await applyDesired(
-      changed,
-      writingBeforeCommit(() => unrelatedChurn(0)),
-      apply,
-    )
+    const quiet = await applyDesired(changed, writingBeforeCommit(() => unrelatedChurn(0)), apply)
     expect(quiet.outcome).toMatchObject({ status: 'applied', basis: { directoryMoved: true } })
-    const message = await staleMessage(
-      applyDesired(
-        applied,
-        writingBeforeCommit(() => addMembers(okta, ids.support ?? '', [ids.cory ?? ''])),
-        apply,
-      ),
-    )
+    const message = await staleMessage(applyDesired(applied, writingBeforeCommit(() => addMembers(okta, ids.support ?? '', [ids.cory ?? ''])), apply))
     expect(message).toContain('1 user (cory@acme.example) would now lose read auth-config:*/* in staging through okta group "support-tier-2", which the plan did not show')
   })
 

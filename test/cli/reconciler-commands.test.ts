@@ -117,10 +117,7 @@ describe('drift after the IdP and operators act outside review', () => {
   })
 
   it('reports break-glass grants until they expire', async () => {
-    const created = await runCli(
-      ['break-glass', 'create', '--db', db, '--user', 'cory@acme.example', '--action', 'read', '--resource', 'secret:checkout/stripe-key', '--reason', 'INC-9 payment outage', '--expires', '2026-11-24T00:00:00Z'],
-      { env },
-    )
+    const created = await runCli(['break-glass', 'create', '--db', db, '--user', 'cory@acme.example', '--action', 'read', '--resource', 'secret:checkout/stripe-key', '--reason', 'INC-9 payment outage', '--expires', '2026-11-24T00:00:00Z'], { env })
     expect(created.code).toBe(0)
     const id = /Created (bg_\S+):/.exec(created.stdout)?.[1]
     const drift = await runCli(['drift', '--db', db, '--format', 'json'], { env })

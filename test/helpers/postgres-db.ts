@@ -82,7 +82,7 @@ export async function reusableStoreDatabase(): Promise<{ url: string; release: (
         await taken.sql.begin(async (tx) => {
           await tx.unsafe(`SET LOCAL session_replication_role = replica`)
           await tx.unsafe(taken.reset)
-          for (const { table, rows } of taken.seeds) await tx.unsafe(`INSERT INTO ${table} OVERRIDING SYSTEM VALUE SELECT * FROM json_populate_recordset(NULL::${table}, $1::json)`, [rows])
+          for (const { table, rows } of taken.seeds) await tx.unsafe(`INSERT INTO ${table} OVERRIDING SYSTEM VALUE SELECT * FROM json_populate_recordset(NULL::${table}, $1::text::json)`, [rows])
         })
         reusable.push(taken)
       } catch {

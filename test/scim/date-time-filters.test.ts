@@ -33,10 +33,7 @@ describe('scim filters on dateTime attributes', () => {
     for (const filter of ['userName eq "dt@acme.com" and meta.lastModified gt "2026-11-23T17:23:16Z"', 'meta.lastModified gt "2026-11-23T18:19:44+02:00"']) {
       const response = await scim.request('GET', `/Users?filter=${encodeURIComponent(filter)}`)
       expect(response.status).toBe(200)
-      expect(
-        response.body.Resources.map((user: { userName: string }) => user.userName),
-        filter,
-      ).toEqual(['dt@acme.com'])
+      expect(response.body.Resources.map((user: { userName: string }) => user.userName), filter).toEqual(['dt@acme.com'])
     }
   })
 

@@ -166,7 +166,9 @@ function cost(filter: Filter): number {
 
 function filters(table: Table, ids: { users: string[]; groups: string[] }): fc.Arbitrary<Filter> {
   const { top, complexes } = catalog(table, ids)
-  const valuePath = fc.constantFrom(...complexes).chain((complex) => logic(expression(complex.subs), 2).map((inner): Filter => ({ kind: 'valuePath', attr: complex.ref, filter: inner })))
+  const valuePath = fc
+    .constantFrom(...complexes)
+    .chain((complex) => logic(expression(complex.subs), 2).map((inner): Filter => ({ kind: 'valuePath', attr: complex.ref, filter: inner })))
   const leaf = fc.oneof({ weight: 3, arbitrary: expression(top) }, { weight: 1, arbitrary: valuePath })
   return logic(leaf, 3).filter((filter) => cost(filter) <= filterLimits.maxNodes / 2)
 }
@@ -187,91 +189,27 @@ describe('scim filter properties', () => {
 
   describe('any text', () => {
     const pieces = [
-      'userName',
-      'USERNAME',
-      'emails',
-      'emails.value',
-      'emails[',
-      ']',
-      '].value',
-      '.value',
-      'name.familyName',
-      'members',
-      'members.value',
-      'meta.lastModified',
-      'active',
-      'id',
-      'externalId',
-      enterprise,
-      `${enterprise}:manager`,
-      `${enterprise}:manager[`,
-      'urn:x:y',
-      'urn:',
-      ':',
-      'eq',
-      'NE',
-      'co',
-      'sw',
-      'ew',
-      'pr',
-      'gt',
-      'ge',
-      'lt',
-      'le',
-      'and',
-      'OR',
-      'not',
-      'Not',
-      '(',
-      ')',
-      '[',
-      '"x"',
-      '"',
-      '"\\"',
-      '"\\u00',
-      '"\\ud800"',
-      '"\\ud83d\\ude00"',
-      'true',
-      'False',
-      'null',
-      '42',
-      '-1.5e3',
-      '1e999',
-      '0x10',
-      ' ',
-      '\t',
-      '\n',
-      ',',
-      '.',
-      '$ref',
-      'value',
-      'type',
-      '\\',
-      '\u0000',
-      '\u001f',
-      'é',
-      "'",
-      '😀',
-      '\u{10FFFF}',
-      '"2026-12-01T00:00:00Z"',
-      '"2026-02-30T00:00:00Z"',
-      '"yesterday"',
-      '__proto__',
-      'constructor',
+      'userName', 'USERNAME', 'emails', 'emails.value', 'emails[', ']', '].value', '.value', 'name.familyName', 'members', 'members.value', 'meta.lastModified',
+      'active', 'id', 'externalId', enterprise, `${enterprise}:manager`, `${enterprise}:manager[`, 'urn:x:y', 'urn:', ':', 'eq', 'NE', 'co', 'sw', 'ew',
+      'pr', 'gt', 'ge', 'lt', 'le', 'and', 'OR', 'not', 'Not', '(', ')', '[', '"x"', '"', '"\\"', '"\\u00', '"\\ud800"', '"\\ud83d\\ude00"', 'true', 'False',
+      'null', '42', '-1.5e3', '1e999', '0x10', ' ', '\t', '\n', ',', '.', '$ref', 'value', 'type', '\\', '\u0000', '\u001f', 'é', "'", '😀', '\u{10FFFF}',
+      '"2026-12-01T00:00:00Z"', '"2026-02-30T00:00:00Z"', '"yesterday"', '__proto__', 'constructor',
     ]
     const soup = fc.array(fc.constantFrom(...pieces), { maxLength: 24 }).chain((parts) => fc.constantFrom(' ', '').map((separator) => parts.join(separator)))
-    const nested = fc
-      .tuple(fc.integer({ min: 1, max: 3000 }), fc.constantFrom('(', 'not (', 'not ', 'emails[', 'name[not ('))
-      .map(([depth, opener]) => `${opener.repeat(depth)}userName eq "a"${(opener.includes('[') ? ']' : opener.includes('(') ? ')' : '').repeat(depth)}`)
-    const huge = fc
-      .tuple(fc.integer({ min: 4000, max: 20000 }), fc.constantFrom('x', '\\"', '😀', ' or '))
-      .map(([length, unit]) => (unit === ' or ' ? Array.from({ length: Math.ceil(length / 20) }, (_, i) => `title eq "${i}"`).join(unit) : `userName eq "${unit.repeat(Math.ceil(length / unit.length))}"`))
+    const nested = fc.tuple(fc.integer({ min: 1, max: 3000 }), fc.constantFrom('(', 'not (', 'not ', 'emails[', 'name[not (')).map(
+      ([depth, opener]) => `${opener.repeat(depth)}userName eq "a"${(opener.includes('[') ? ']' : opener.includes('(') ? ')' : '').repeat(depth)}`,
+    )
+    const huge = fc.tuple(fc.integer({ min: 4000, max: 20000 }), fc.constantFrom('x', '\\"', '😀', ' or ')).map(([length, unit]) =>
+      unit === ' or ' ? Array.from({ length: Math.ceil(length / 20) }, (_, i) => `title eq "${i}"`).join(unit) : `userName eq "${unit.repeat(Math.ceil(length / unit.length))}"`,
+    )
     const valid = filters('users', { users: ['u-1'], groups: ['g-1'] })
-    const mutated = fc.tuple(valid, fc.integer(), fc.integer({ min: 0, max: 1000 }), fc.constantFrom('', '"', '(', ']', ' ', '\\', 'x', '\u0000', '\ud800')).map(([filter, spelling, at, insert]) => {
-      const textForm = renderFilter(filter, 'users', seededRandom(spelling))
-      const cut = at % (textForm.length + 1)
-      return `${textForm.slice(0, cut)}${insert}${textForm.slice(cut + (insert === '' ? 1 : 0))}`
-    })
+    const mutated = fc.tuple(valid, fc.integer(), fc.integer({ min: 0, max: 1000 }), fc.constantFrom('', '"', '(', ']', ' ', '\\', 'x', '\u0000', '\ud800')).map(
+      ([filter, spelling, at, insert]) => {
+        const textForm = renderFilter(filter, 'users', seededRandom(spelling))
+        const cut = at % (textForm.length + 1)
+        return `${textForm.slice(0, cut)}${insert}${textForm.slice(cut + (insert === '' ? 1 : 0))}`
+      },
+    )
     const anything = fc.oneof(soup, fc.string({ unit: 'binary', maxLength: 120 }), fc.string({ unit: 'grapheme', maxLength: 120 }), nested, huge, mutated)
 
     it('is a filter or a 400 invalidFilter whose detail says what and where, and never another exception', async () => {
@@ -339,9 +277,13 @@ describe('scim filter properties', () => {
         title: fc.constantFrom(...words),
         active: fc.constantFrom<boolean | string>(true, false, 'True', 'False'),
         name: fc.record({ familyName: fc.constantFrom(...words), givenName: fc.constantFrom(...words), formatted: fc.constantFrom(...words) }, { requiredKeys: [] }),
-        emails: fc.array(fc.record({ value: fc.constantFrom(...emailValues), type: fc.constantFrom('work', 'Work', 'home', 'other', ''), primary: fc.boolean(), display: fc.constantFrom(...words) }, { requiredKeys: ['value'] }), {
-          maxLength: 3,
-        }),
+        emails: fc.array(
+          fc.record(
+            { value: fc.constantFrom(...emailValues), type: fc.constantFrom('work', 'Work', 'home', 'other', ''), primary: fc.boolean(), display: fc.constantFrom(...words) },
+            { requiredKeys: ['value'] },
+          ),
+          { maxLength: 3 },
+        ),
         phoneNumbers: fc.array(fc.record({ value: fc.constantFrom(...words.filter((word) => word.trim() !== '')), type: fc.constantFrom('work', 'mobile') }, { requiredKeys: ['value'] }), {
           maxLength: 2,
         }),
@@ -440,10 +382,7 @@ describe('scim filter properties', () => {
             const response = await population.request(`/${endpoint}?count=1000&filter=${encodeURIComponent(textForm)}`)
             expect(response.status, `${textForm}: ${JSON.stringify(response.body)}`).toBe(200)
             const got = (response.body.Resources as Json[]).map((resource) => resource.id as string).sort()
-            const expected = resources
-              .filter((resource) => evaluateFilter(filter, resource))
-              .map((resource) => resource.id as string)
-              .sort()
+            const expected = resources.filter((resource) => evaluateFilter(filter, resource)).map((resource) => resource.id as string).sort()
             expect(got, textForm).toEqual(expected)
             if (expected.length > 0 && expected.length < resources.length) selected++
             else rejected++

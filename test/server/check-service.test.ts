@@ -51,18 +51,7 @@ describe('CheckService', () => {
     expect(await allowed(checks, ssoManage('sasha@acme.example'))).toBe(true)
     expect(await allowed(checks, ssoManage('sky@acme.example'))).toBe(true)
     expect(await allowed(checks, ssoManage('casey@acme.example'))).toBe(false)
-    await here.modifyGroup(
-      'okta',
-      security,
-      (current) => ({
-        doc: current.doc,
-        memberOps: [
-          { op: 'remove', ids: [ids.sasha ?? ''] },
-          { op: 'add', ids: [ids.casey ?? ''] },
-        ],
-      }),
-      write,
-    )
+    await here.modifyGroup('okta', security, (current) => ({ doc: current.doc, memberOps: [{ op: 'remove', ids: [ids.sasha ?? ''] }, { op: 'add', ids: [ids.casey ?? ''] }] }), write)
     expect(await allowed(checks, ssoManage('sasha@acme.example'))).toBe(false)
     expect(await allowed(checks, ssoManage('casey@acme.example'))).toBe(true)
     expect(await allowed(checks, ssoManage('sky@acme.example'))).toBe(true)
