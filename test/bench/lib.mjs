@@ -3,6 +3,10 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
+// Commands that write the audit log ask who acts (`--actor` or ROLECALL_ACTOR): every benchmark's processes act as this
+// person unless the caller's shell names another, so that a benchmark never stops on the question.
+process.env.ROLECALL_ACTOR ??= 'rolecall-bench'
+
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 export const cli = fileURLToPath(new URL('../../bin/rolecall.js', import.meta.url))
 
