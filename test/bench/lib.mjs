@@ -55,17 +55,21 @@ export function runRolecall(args) {
   return result.stdout
 }
 
-/** One `node args…` process under /usr/bin/time (or max-rss.mjs): wall milliseconds, peak RSS in MiB, its stdout. */
-export function runMeasured(args, env) {
+/**
+ * One `node args…` process under /usr/bin/time (or max-rss.mjs): wall milliseconds, CPU milliseconds (user + system,
+ * which a machine busy with other work inflates less than wall time), peak RSS in MiB, its stdout. `allowed` exit codes.
+ */
+export function runMeasured(args, env, { allowed = [0] } = {}) {
   const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
   const command = timeBin ?? process.execPath
-  const argv = timeBin === undefined ? [fileURLToPath(new URL('./max-rss.mjs', import.meta.url)), ...args] : ['-f', '%M', process.execPath, ...args]
+  const argv = timeBin === undefined ? [fileURLToPath(new URL('./max-rss.mjs', import.meta.url)), ...args] : ['-f', '%U %S %M', process.execPath, ...args]
   const start = process.hrtime.bigint()
   const result = spawnSync(command, argv, { env, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 })
   const ms = Number(process.hrtime.bigint() - start) / 1e6
   if (result.error) throw result.error
-  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}:\n${result.stderr}`)
-  return { ms, mib: Number(result.stderr.trim().split('\n').at(-1)) / 1024, stdout: result.stdout }
+  const [user, system, kib] = (result.stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number)
+  if (!allowed.includes(result.status)) throw new Error(`${args.join(' ')} exited ${result.status}:\n${result.stderr}`)
+  return { ms, cpuMs: ((user ?? 0) + (system ?? 0)) * 1000, mib: (kib ?? 0) / 1024, stdout: result.stdout }
 }
 
 /** A new, empty database `name` on the PostgreSQL server of `serverUrl` (dropped first if there), and its URL. */

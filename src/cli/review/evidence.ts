@@ -23,6 +23,8 @@ import { readIdentities } from './progress.js'
 
 /** When each revocation took effect, from the applied-revision ledger and the audit log of SCIM writes. */
 async function effectsOf(store: Store, record: ReviewRecord, closure: ClosureRecord, rows: readonly PopulationRow[], frozen: Directory, now: Date): Promise<RevocationEffect[]> {
+  // Nothing revoked: nothing to follow through the ledger and the audit log.
+  if (!closure.items.some((item) => item.outcome === 'revoked')) return []
   const closedAt = new Date(closure.closedAt).getTime()
   const revisions = (await store.listAppliedRevisions()).filter((revision) => new Date(revision.appliedAt).getTime() >= closedAt).sort((a, b) => a.number - b.number)
   const steps: AppliedStep[] = []
