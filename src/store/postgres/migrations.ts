@@ -169,6 +169,34 @@ export const migrations: readonly string[] = [
     revoked_at text
   );
   `,
+  // The People search's text of each user (userName key, then displayName, name.formatted and each email, lower-cased,
+  // one per line: SCIM refuses control characters in values, so no line holds two), kept by a trigger whatever writes
+  // users. With pg_trgm (a trusted extension; where it cannot be created, the search reads every row) a trigram index
+  // finds LIKE '%text%' on it.
+  `
+  CREATE TABLE people_search_text (rid bigint PRIMARY KEY REFERENCES users(rid) ON DELETE CASCADE, text text NOT NULL);
+  CREATE FUNCTION rolecall_people_search_text(u users) RETURNS text LANGUAGE sql IMMUTABLE AS $fn$
+    SELECT u.user_name_key || E'\n' || coalesce(lower(u.display_name), '') || E'\n' || coalesce(lower(j #>> '{name,formatted}'), '') || E'\n' ||
+      coalesce((SELECT string_agg(lower(e ->> 'value'), E'\n') FROM jsonb_array_elements(CASE WHEN jsonb_typeof(j -> 'emails') = 'array' THEN j -> 'emails' ELSE '[]'::jsonb END) e), '')
+    FROM (SELECT rolecall_jsonb(u.doc) AS j) d
+  $fn$;
+  CREATE FUNCTION rolecall_people_search_follows() RETURNS trigger LANGUAGE plpgsql AS $fn$
+  BEGIN
+    INSERT INTO people_search_text (rid, text) VALUES (NEW.rid, rolecall_people_search_text(NEW)) ON CONFLICT (rid) DO UPDATE SET text = EXCLUDED.text;
+    RETURN NULL;
+  END
+  $fn$;
+  CREATE TRIGGER users_people_search AFTER INSERT OR UPDATE OF user_name_key, display_name, doc ON users FOR EACH ROW EXECUTE FUNCTION rolecall_people_search_follows();
+  INSERT INTO people_search_text (rid, text) SELECT u.rid, rolecall_people_search_text(u) FROM users u;
+  DO $do$
+  BEGIN
+    CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    CREATE INDEX people_search_trigrams ON people_search_text USING gin (text gin_trgm_ops);
+  EXCEPTION WHEN others THEN
+    RAISE NOTICE 'pg_trgm is not available (%): the People search reads every user', SQLERRM;
+  END
+  $do$;
+  `,
 ]
 
 /** The table that records the schema version (one row), created before the first migration. */

@@ -145,7 +145,41 @@ export const migrations: readonly string[] = [
   `
   CREATE INDEX users_user_name_key ON users(user_name_key);
   `,
+  // The People search's text of each user (userName key, then displayName, name.formatted and each email, lower-cased,
+  // one per line: SCIM refuses control characters in values, so no line holds two), kept by triggers whatever writes
+  // users, and its trigram index (case-sensitive on the lower-cased text: the matches of LIKE on it, found by index).
+  `
+  CREATE TABLE people_search_text (rid INTEGER PRIMARY KEY, text TEXT NOT NULL);
+  CREATE VIRTUAL TABLE people_search USING fts5(text, content = 'people_search_text', content_rowid = 'rid', tokenize = 'trigram case_sensitive 1');
+  CREATE TRIGGER people_search_text_insert AFTER INSERT ON people_search_text BEGIN
+    INSERT INTO people_search (rowid, text) VALUES (NEW.rid, NEW.text);
+  END;
+  CREATE TRIGGER people_search_text_update AFTER UPDATE ON people_search_text BEGIN
+    INSERT INTO people_search (people_search, rowid, text) VALUES ('delete', OLD.rid, OLD.text);
+    INSERT INTO people_search (rowid, text) VALUES (NEW.rid, NEW.text);
+  END;
+  CREATE TRIGGER people_search_text_delete AFTER DELETE ON people_search_text BEGIN
+    INSERT INTO people_search (people_search, rowid, text) VALUES ('delete', OLD.rid, OLD.text);
+  END;
+  CREATE TRIGGER users_people_search_insert AFTER INSERT ON users BEGIN
+    INSERT INTO people_search_text (rid, text) VALUES (NEW.rid, ${peopleSearchText('NEW')});
+  END;
+  CREATE TRIGGER users_people_search_update AFTER UPDATE OF user_name_key, display_name, doc ON users BEGIN
+    UPDATE people_search_text SET text = ${peopleSearchText('NEW')} WHERE rid = NEW.rid;
+  END;
+  CREATE TRIGGER users_people_search_delete AFTER DELETE ON users BEGIN
+    DELETE FROM people_search_text WHERE rid = OLD.rid;
+  END;
+  INSERT INTO people_search_text (rid, text) SELECT rid, ${peopleSearchText('users')} FROM users;
+  `,
 ]
+
+/** The People search's text of the users row `row` (NEW in a trigger, or the table): what the search matches. */
+function peopleSearchText(row: string): string {
+  const emails = `(SELECT group_concat(lower(json_extract(e.value, '$.value')), char(10)) FROM json_each(${row}.doc, '$.emails') e WHERE e.type = 'object')`
+  return `${row}.user_name_key || char(10) || coalesce(lower(${row}.display_name), '') || char(10) ||
+    CASE WHEN json_valid(${row}.doc) THEN coalesce(lower(json_extract(${row}.doc, '$.name.formatted')), '') || char(10) || coalesce(${emails}, '') ELSE '' END`
+}
 
 /** Brings the schema up to date (or up to `target`) inside one transaction per migration. */
 /**
