@@ -225,6 +225,35 @@ export function checkAccess(access: EffectiveAccess, question: AccessQuestion, k
 }
 
 /**
+ * The people of `access` whom one question allows, with the reasons (who-can): the question of each person is
+ * `questionFor(user)`, alike but for the user asked about; the resource is read once, and each holding (one object
+ * shared by everyone its chain reaches) is judged once.
+ */
+export function allowedPeople(access: EffectiveAccess, questionFor: (user: string) => AccessQuestion): { key: string; user: string; reasons: string[] }[] | QuestionError {
+  let resource: Resource | undefined | QuestionError | null = null
+  const covered = new Map<Holding, boolean>()
+  const allowed: { key: string; user: string; reasons: string[] }[] = []
+  for (const [key, held] of access.users) {
+    const question = questionFor(held.user)
+    if (resource === null) resource = resourceOf(question)
+    if (resource !== undefined && 'error' in resource) return resource
+    const covering: Candidate[] = []
+    for (const holding of held.holdings) {
+      let isCovered = covered.get(holding)
+      if (isCovered === undefined) {
+        isCovered = covers(holding, question, resource)
+        covered.set(holding, isCovered)
+      }
+      if (isCovered) covering.push({ holding })
+    }
+    if (covering.length === 0) continue
+    const answer = answerFrom(covering, question)
+    if (answer.allowed) allowed.push({ key, user: held.user, reasons: answer.reasons })
+  }
+  return allowed
+}
+
+/**
  * checkAccess for a user whose holdings are those of `indexes` (none: the user holds nothing, or is inactive).
  * The answer is the same as checkAccess's on the same holdings.
  */

@@ -17,7 +17,10 @@ export const sparseMatches = 2000
 /** The text searched for: trimmed, lower-cased, without control characters (no stored value holds one); '' for everyone. */
 export function searchNeedle(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim().toLowerCase()
+  return text
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+    .trim()
+    .toLowerCase()
 }
 
 /** The LIKE pattern (escaped with `\`) that finds `text` anywhere, lower-cased; undefined for no text (everyone). */

@@ -95,7 +95,13 @@ describe('explorer pages', () => {
 
 describe('explorer records', () => {
   it("shows groups, a Group's source and what it carries, and its IdP group's members", async () => {
-    expect(await page('/groups')).toContain('<a href="/groups/Security%20Admins">Security Admins</a>')
+    const groups = await page('/groups')
+    expect(groups).toContain('<a href="/groups/Security%20Admins">Security Admins</a>')
+    // Listed a hundred at a time: the example's groups fit on one page, and a page past the last lists none.
+    const count = Number(/Page 1 of 1 \((\d+) in all\)/.exec(groups)?.[1])
+    expect(count).toBeGreaterThan(3)
+    expect(count).toBe((groups.match(/<a href="\/groups\//g) ?? []).length)
+    expect(await page('/groups?page=2')).not.toContain('<a href="/groups/')
     const group = await page('/groups/Security%20Admins')
     expect(group).toContain('From okta IdP group “security-admins”')
     expect(group).toContain('2 members provisioned.')
