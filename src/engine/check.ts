@@ -224,31 +224,59 @@ export function checkAccess(access: EffectiveAccess, question: AccessQuestion, k
   return answerFrom(covering, question)
 }
 
+/** Each distinct holding of an effective access with the people who hold it (as their place in `access.users`). */
+type Holders = { people: { key: string; user: string; holdings: readonly Holding[] }[]; holdings: Map<Holding, number[]> }
+
+const holdersOf = new WeakMap<EffectiveAccess, Holders>()
+
+function holders(access: EffectiveAccess): Holders {
+  const known = holdersOf.get(access)
+  if (known !== undefined) return known
+  const people: Holders['people'] = []
+  const holdings = new Map<Holding, number[]>()
+  for (const [key, held] of access.users) {
+    const place = people.push({ key, user: held.user, holdings: held.holdings }) - 1
+    for (const holding of held.holdings) {
+      const list = holdings.get(holding)
+      if (list === undefined) holdings.set(holding, [place])
+      else if (list.at(-1) !== place) list.push(place)
+    }
+  }
+  const built = { people, holdings }
+  holdersOf.set(access, built)
+  return built
+}
+
 /**
- * The people of `access` whom one question allows, with the reasons (who-can): the question of each person is
- * `questionFor(user)`, alike but for the user asked about; the resource is read once, and each holding (one object
- * shared by everyone its chain reaches) is judged once.
+ * The people of `access` whom one question allows, with the reasons, in the order of `access.users` (who-can): the
+ * question of each person is `questionFor(user)`, alike but for the user asked about. Each distinct holding (one
+ * object shared by everyone its chain reaches) is judged once, and only the people holding one that covers the
+ * question are answered; the index of holders is built once per effective access.
  */
 export function allowedPeople(access: EffectiveAccess, questionFor: (user: string) => AccessQuestion): { key: string; user: string; reasons: string[] }[] | QuestionError {
-  let resource: Resource | undefined | QuestionError | null = null
-  const covered = new Map<Holding, boolean>()
-  const allowed: { key: string; user: string; reasons: string[] }[] = []
-  for (const [key, held] of access.users) {
-    const question = questionFor(held.user)
-    if (resource === null) resource = resourceOf(question)
-    if (resource !== undefined && 'error' in resource) return resource
-    const covering: Candidate[] = []
-    for (const holding of held.holdings) {
-      let isCovered = covered.get(holding)
-      if (isCovered === undefined) {
-        isCovered = covers(holding, question, resource)
-        covered.set(holding, isCovered)
-      }
-      if (isCovered) covering.push({ holding })
+  const index = holders(access)
+  const first = index.people[0]
+  if (first === undefined) return []
+  const probe = questionFor(first.user)
+  const resource = resourceOf(probe)
+  if (resource !== undefined && 'error' in resource) return resource
+  const covering = new Map<number, Candidate[]>()
+  for (const [holding, places] of index.holdings) {
+    if (!covers(holding, probe, resource)) continue
+    for (const place of places) {
+      const list = covering.get(place)
+      if (list === undefined) covering.set(place, [{ holding }])
+      else list.push({ holding })
     }
-    if (covering.length === 0) continue
-    const answer = answerFrom(covering, question)
-    if (answer.allowed) allowed.push({ key, user: held.user, reasons: answer.reasons })
+  }
+  const allowed: { key: string; user: string; reasons: string[] }[] = []
+  for (const place of [...covering.keys()].sort((a, b) => a - b)) {
+    const person = index.people[place] as Holders['people'][number]
+    // A person's covering holdings in the order they hold them, as checkAccess collects them.
+    const order = new Map(person.holdings.map((holding, position) => [holding, position]))
+    const candidates = (covering.get(place) ?? []).sort((a, b) => (order.get(a.holding) ?? 0) - (order.get(b.holding) ?? 0))
+    const answer = answerFrom(candidates, questionFor(person.user))
+    if (answer.allowed) allowed.push({ key: person.key, user: person.user, reasons: answer.reasons })
   }
   return allowed
 }
