@@ -273,8 +273,11 @@ export function allowedPeople(access: EffectiveAccess, questionFor: (user: strin
   for (const place of [...covering.keys()].sort((a, b) => a - b)) {
     const person = index.people[place] as Holders['people'][number]
     // A person's covering holdings in the order they hold them, as checkAccess collects them.
-    const order = new Map(person.holdings.map((holding, position) => [holding, position]))
-    const candidates = (covering.get(place) ?? []).sort((a, b) => (order.get(a.holding) ?? 0) - (order.get(b.holding) ?? 0))
+    const candidates = covering.get(place) ?? []
+    if (candidates.length > 1) {
+      const order = new Map(person.holdings.map((holding, position) => [holding, position]))
+      candidates.sort((a, b) => (order.get(a.holding) ?? 0) - (order.get(b.holding) ?? 0))
+    }
     const answer = answerFrom(candidates, questionFor(person.user))
     if (answer.allowed) allowed.push({ key: person.key, user: person.user, reasons: answer.reasons })
   }

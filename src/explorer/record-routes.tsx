@@ -103,7 +103,7 @@ export function recordRoutes(options: RecordRouteOptions): Route[] {
       if (state === undefined || declared === undefined) return notFound()
       const roles = serviceRolesOf(state, declared.doc).map((role) => ({ name: role.name, grants: role.grants.map((grant) => `${typeof grant.action === 'string' ? grant.action : grant.action.join(', ')} ${grant.resource}`) }))
       const holders = serviceHolders(await model.access(), name)
-      return pageReply(<ServicePage context={auth.contextOf(exchange)} service={declared.doc} file={declared.at.file} roles={roles} holders={holders} />)
+      return pageReply(<ServicePage context={auth.contextOf(exchange)} service={declared.doc} file={declared.at.file} roles={roles} holders={holders} page={pageNumber(exchange.query('page'))} />)
     }),
     page('/changes', async (exchange) => {
       const [revisions, drift] = await Promise.all([store.listAppliedRevisions(), model.drift()])

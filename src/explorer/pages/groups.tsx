@@ -16,7 +16,7 @@ function grantText(grant: { action: string | readonly string[]; resource: string
   return `${typeof grant.action === 'string' ? grant.action : grant.action.join(', ')} ${grant.resource}${grant.env === undefined ? '' : ` in ${grant.env.join(', ')}`}`
 }
 
-/** Groups listed on one page of the Groups list. */
+/** Rows on one page of the Groups list and of a service's holders. */
 export const groupsPageSize = 100
 
 export const GroupsPage: FC<{ context: PageContext; state: DesiredState | undefined; page: number }> = ({ context, state, page }) => {
@@ -124,12 +124,13 @@ export const ServicesPage: FC<{ context: PageContext; state: DesiredState | unde
   </Layout>
 )
 
-export const ServicePage: FC<{ context: PageContext; service: Service; file: string; roles: readonly { name: string; grants: readonly string[] }[]; holders: readonly { user: string; roles: readonly string[] }[] }> = ({
+export const ServicePage: FC<{ context: PageContext; service: Service; file: string; roles: readonly { name: string; grants: readonly string[] }[]; holders: readonly { user: string; roles: readonly string[] }[]; page: number }> = ({
   context,
   service,
   file,
   roles,
   holders,
+  page,
 }) => (
   <Layout title={`Service ${service.name}`} context={context} current="/services">
     <p>
@@ -150,11 +151,12 @@ export const ServicePage: FC<{ context: PageContext; service: Service; file: str
     ))}
     <h2>Holders ({String(holders.length)})</h2>
     <ul>
-      {holders.map((holder) => (
+      {holders.slice((page - 1) * groupsPageSize, page * groupsPageSize).map((holder) => (
         <li>
           <a href={personHref(holder.user)}>{holder.user}</a>: {holder.roles.join(', ')}
         </li>
       ))}
     </ul>
+    <Pager page={page} pageSize={groupsPageSize} total={holders.length} hrefOf={(number) => `/services/${encodeURIComponent(service.name)}${queryOf({ page: number })}`} />
   </Layout>
 )
