@@ -1,18 +1,19 @@
 // Verifying an evidence bundle: its files against the manifest, and its population, row by row, against the one
 // recomputed from the store's history.
 import { canonicalJson } from '../../util/digest.js'
-import { csvColumns, csvValue, parseCsv, populationCsv, sha256Hex, type Manifest } from './bundle.js'
+import { csvColumns, csvValue, parseCsv, populationCsv, sha256HexAside, type Manifest } from './bundle.js'
 import type { PopulationRow } from './population.js'
 
-/** Each file that is missing, altered or not listed. */
-export function checkManifest(manifest: Manifest, files: ReadonlyMap<string, Uint8Array>): string[] {
+/** Each file that is missing, altered or not listed (the files hashed on the thread pool, all at once). */
+export async function checkManifest(manifest: Manifest, files: ReadonlyMap<string, Uint8Array>): Promise<string[]> {
   const problems: string[] = []
   const listed = new Set(manifest.files.map((entry) => entry.file))
-  for (const entry of manifest.files) {
-    const bytes = files.get(entry.file)
-    if (bytes === undefined) problems.push(`${entry.file}: listed in the manifest but missing`)
-    else if (sha256Hex(bytes) !== entry.sha256) problems.push(`${entry.file}: SHA-256 ${sha256Hex(bytes)} does not match the manifest's ${entry.sha256}`)
-  }
+  const hashes = await Promise.all(manifest.files.map((entry) => (files.has(entry.file) ? sha256HexAside(files.get(entry.file) as Uint8Array) : undefined)))
+  manifest.files.forEach((entry, index) => {
+    const hash = hashes[index]
+    if (hash === undefined) problems.push(`${entry.file}: listed in the manifest but missing`)
+    else if (hash !== entry.sha256) problems.push(`${entry.file}: SHA-256 ${hash} does not match the manifest's ${entry.sha256}`)
+  })
   for (const file of files.keys()) if (!listed.has(file)) problems.push(`${file}: not listed in the manifest`)
   return problems
 }
