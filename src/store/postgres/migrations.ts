@@ -169,6 +169,11 @@ export const migrations: readonly string[] = [
     revoked_at text
   );
   `,
+  // The audit entry of the SCIM write that added each membership (null for memberships older than this column, and
+  // bulk loads): what a check answer's provenance names.
+  `
+  ALTER TABLE memberships ADD COLUMN added_seq bigint;
+  `,
 ]
 
 /** The table that records the schema version (one row), created before the first migration. */

@@ -145,6 +145,11 @@ export const migrations: readonly string[] = [
   `
   CREATE INDEX users_user_name_key ON users(user_name_key);
   `,
+  // The audit entry of the SCIM write that added each membership (null for memberships older than this column, and
+  // bulk loads): what a check answer's provenance names.
+  `
+  ALTER TABLE memberships ADD COLUMN added_seq INTEGER;
+  `,
 ]
 
 /** Brings the schema up to date (or up to `target`) inside one transaction per migration. */
