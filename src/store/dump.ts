@@ -20,7 +20,7 @@ export const dumpColumns: Record<DumpTable, readonly string[]> = {
   users: ['rid', 'id', 'connection', 'user_name', 'user_name_key', 'external_id', 'active', 'display_name', 'doc', 'created', 'last_modified', 'version'],
   groups: ['rid', 'id', 'connection', 'display_name', 'display_name_key', 'external_id', 'doc', 'created', 'last_modified', 'version'],
   memberships: ['group_rid', 'user_rid', 'added_seq'],
-  applied_revisions: ['number', 'id', 'applied_at', 'store_revision', 'git_commit', 'author', 'approved_by', 'plan_digest', 'desired_digest', 'directory_digest', 'summary', 'documents', 'directory'],
+  applied_revisions: ['number', 'id', 'applied_at', 'store_revision', 'git_commit', 'author', 'approved_by', 'plan_digest', 'desired_digest', 'directory_digest', 'summary', 'documents', 'directory', 'review'],
   break_glass: ['id', 'user_name', 'actions', 'resource', 'env', 'reason', 'expires', 'created_at', 'created_by', 'revoked_at'],
   audit: ['seq', 'at', 'actor', 'connection', 'action', 'resource_type', 'resource_id', 'before_digest', 'after_digest', 'detail', 'prev_hash', 'hash'],
 }

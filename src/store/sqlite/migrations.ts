@@ -146,9 +146,10 @@ export const migrations: readonly string[] = [
   CREATE INDEX users_user_name_key ON users(user_name_key);
   `,
   // The audit entry of the SCIM write that added each membership (null for memberships older than this column, and
-  // bulk loads): what a check answer's provenance names.
+  // bulk loads), and the review the server verified for an apply: what a check answer's provenance names.
   `
   ALTER TABLE memberships ADD COLUMN added_seq INTEGER;
+  ALTER TABLE applied_revisions ADD COLUMN review TEXT;
   `,
 ]
 

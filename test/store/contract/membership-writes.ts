@@ -38,6 +38,20 @@ export function membershipWrites({ fresh }: Contract): void {
       expect(await store.membershipSeqs([{ groupId: group.id, userId: ann.id }])).toEqual([{ groupId: group.id, userId: ann.id, seq: replaced?.seq }])
     })
 
+    it('keeps the review the server verified for an apply with its revision and in its audit entry', async () => {
+      const { store } = await fresh()
+      const review = { pullRequest: { repository: 'acme/access', number: 42 }, verifiedApprovers: ['alice.sec@acme.example'] }
+      const revision = await store.recordApply(
+        { commit: 'c0ffee', author: 'sam', approvedBy: ['bob'], planDigest: 'p', desiredDigest: 'd', directoryDigest: 'e', summary: {}, documents: [], directory: { users: [], groups: [], memberships: [] }, actor: 'cli', review },
+        () => undefined,
+      )
+      expect(revision.review).toEqual(review)
+      expect((await store.appliedState())?.revision).toEqual(revision)
+      expect(await store.listAppliedRevisions()).toEqual([revision])
+      const entry = (await auditOf(store)).find((candidate) => candidate.action === 'apply')
+      expect(entry?.detail).toMatchObject({ approvedBy: ['bob'], pullRequest: review.pullRequest, verifiedApprovers: review.verifiedApprovers })
+    })
+
     it('reads audit entries by sequence, in order, leaving out those that do not exist', async () => {
       const { store } = await fresh()
       await store.createUser('okta', { userName: 'ann' }, okta)
