@@ -179,8 +179,8 @@ function sortTextOf(candidate: Candidate): string {
   return (candidate.sortText ??= formatChain(candidate.holding.chain))
 }
 
-/** The answer from the holdings that cover the question, in the order effective access lists them. */
-function answerFrom(covering: Candidate[], question: AccessQuestion): CheckAnswer {
+/** The answer from the holdings that cover the question, in the order effective access lists them; those that allow it are added to `allowing`. */
+function answerFrom(covering: Candidate[], question: AccessQuestion, allowing?: Holding[]): CheckAnswer {
   if (covering.length > 1) covering.sort((a, b) => compareStrings(a.holding.key, b.holding.key) || compareStrings(sortTextOf(a), sortTextOf(b)))
   const reasons: string[] = []
   const denials: string[] = []
@@ -194,6 +194,7 @@ function answerFrom(covering: Candidate[], question: AccessQuestion): CheckAnswe
     }
     if (holding.authMethods !== undefined && question.anyAuthMethod === true) {
       reasons.push(`${chain} (when signed in with ${holding.authMethods.join(' or ')})`)
+      allowing?.push(holding)
       continue
     }
     if (holding.authMethods !== undefined && (question.authMethod === undefined || !holding.authMethods.includes(question.authMethod))) {
@@ -201,6 +202,7 @@ function answerFrom(covering: Candidate[], question: AccessQuestion): CheckAnswe
       continue
     }
     reasons.push(chain)
+    allowing?.push(holding)
   }
   return { allowed: reasons.length > 0, reasons, denials: reasons.length > 0 ? [] : denials.length > 0 ? denials : [`no access of "${question.user}" covers this`] }
 }
@@ -212,23 +214,24 @@ function holdsNothing(question: AccessQuestion, isInactive: boolean): CheckAnswe
 
 /**
  * Answer a question about the person `key` (resolvePerson's; by default the userName's key where a userName alone
- * names a person). Unknown users, inactive users and malformed resources are denied with a reason.
+ * names a person). Unknown users, inactive users and malformed resources are denied with a reason. The holdings
+ * that allow it are added to `allowing`, when given.
  */
-export function checkAccess(access: EffectiveAccess, question: AccessQuestion, key: string = userKey(question.user)): CheckAnswer | QuestionError {
+export function checkAccess(access: EffectiveAccess, question: AccessQuestion, key: string = userKey(question.user), allowing?: Holding[]): CheckAnswer | QuestionError {
   const resource = resourceOf(question)
   if (resource !== undefined && 'error' in resource) return resource
   const user = access.users.get(key)
   if (user === undefined) return holdsNothing(question, access.inactive.has(key))
   const covering: Candidate[] = []
   for (const holding of user.holdings) if (covers(holding, question, resource)) covering.push({ holding })
-  return answerFrom(covering, question)
+  return answerFrom(covering, question, allowing)
 }
 
 /**
  * checkAccess for a user whose holdings are those of `indexes` (none: the user holds nothing, or is inactive).
  * The answer is the same as checkAccess's on the same holdings.
  */
-export function checkIndexed(indexes: readonly HoldingIndex[], isInactive: boolean, question: AccessQuestion): CheckAnswer | QuestionError {
+export function checkIndexed(indexes: readonly HoldingIndex[], isInactive: boolean, question: AccessQuestion, allowing?: Holding[]): CheckAnswer | QuestionError {
   const resource = resourceOf(question)
   if (resource !== undefined && 'error' in resource) return resource
   if (isInactive || indexes.every((index) => index.isEmpty)) return holdsNothing(question, isInactive)
@@ -241,5 +244,5 @@ export function checkIndexed(indexes: readonly HoldingIndex[], isInactive: boole
     const target = targetNumberOf(resource)
     for (const index of indexes) index.collectGrants(question, action, resource, target, covering)
   }
-  return answerFrom(covering, question)
+  return answerFrom(covering, question, allowing)
 }
