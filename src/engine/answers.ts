@@ -24,8 +24,8 @@ export function holdingsOf(access: EffectiveAccess, key: string): { user: string
   return { user: held?.user, inactive: access.inactive.has(key), holdings: held?.holdings ?? [] }
 }
 
-/** One person who may: their name, key, and the chains that allow it as text. */
-export type WhoCanEntry = { user: string; key: string; reasons: string[] }
+/** One person who may: their name, key, the chains that allow it as text, and the holdings they are. */
+export type WhoCanEntry = { user: string; key: string; reasons: string[]; allowing: Holding[] }
 
 /**
  * Every active user for whom `questionFor(user)` is allowed, in the order of effective access (by key); the first
@@ -34,9 +34,10 @@ export type WhoCanEntry = { user: string; key: string; reasons: string[] }
 export function whoCan(access: EffectiveAccess, questionFor: (user: string) => AccessQuestion): WhoCanEntry[] | QuestionError {
   const users: WhoCanEntry[] = []
   for (const [key, { user }] of access.users) {
-    const answer = checkAccess(access, questionFor(user), key)
+    const allowing: Holding[] = []
+    const answer = checkAccess(access, questionFor(user), key, allowing)
     if ('error' in answer) return answer
-    if (answer.allowed) users.push({ user, key, reasons: answer.reasons })
+    if (answer.allowed) users.push({ user, key, reasons: answer.reasons, allowing })
   }
   return users
 }

@@ -43,21 +43,34 @@ export type MembershipRef = { groupId: string; userId: string; connection: strin
 /** What the store recorded of one write: its audit entry's time and actor. */
 export type WriteRecord = { seq: number; at: string; actor: string }
 
+/** A person (by key) and the chains of an answer about them. */
+export type ChainsOf = { key: string; chains: Iterable<Chain> }
+
 /**
- * The IdP memberships behind `chains` (their `idp-group` steps) of the user records `isPerson` accepts, found in
- * `directory`; each once, sorted by connection, group, user.
+ * The IdP memberships behind the chains (their `idp-group` steps) of each person, found in `directory` (`keyOf`
+ * names the person of a user record), in one pass over its memberships; each once, sorted by connection, group, user.
  */
-export function membershipsBehind(chains: Iterable<Chain>, directory: Pick<Directory, 'users' | 'groups' | 'memberships'>, isPerson: (user: Directory['users'][number]) => boolean): MembershipRef[] {
+export function membershipsBehind(people: Iterable<ChainsOf>, directory: Pick<Directory, 'users' | 'groups' | 'memberships'>, keyOf: (user: Directory['users'][number]) => string): MembershipRef[] {
   const wanted = new Set<string>()
-  for (const chain of chains) for (const step of chain) if (step.kind === 'idp-group') wanted.add(`${step.connection}\u0000${step.displayName}`)
+  const wantedGroups = new Set<string>()
+  for (const { key, chains } of people) {
+    for (const chain of chains) {
+      for (const step of chain) {
+        if (step.kind !== 'idp-group') continue
+        wanted.add(`${key}\u0000${step.connection}\u0000${step.displayName}`)
+        wantedGroups.add(`${step.connection}\u0000${step.displayName}`)
+      }
+    }
+  }
   if (wanted.size === 0) return []
-  const groups = new Map(directory.groups.filter((group) => wanted.has(`${group.connection}\u0000${group.displayName}`)).map((group) => [group.id, group]))
-  const users = new Map(directory.users.filter(isPerson).map((user) => [user.id, user]))
+  const groups = new Map(directory.groups.filter((group) => wantedGroups.has(`${group.connection}\u0000${group.displayName}`)).map((group) => [group.id, group]))
+  const users = new Map(directory.users.map((user) => [user.id, user]))
   const found = new Map<string, MembershipRef>()
   for (const { groupId, userId } of directory.memberships) {
     const group = groups.get(groupId)
+    if (group === undefined) continue
     const user = users.get(userId)
-    if (group === undefined || user === undefined || group.connection !== user.connection) continue
+    if (user === undefined || group.connection !== user.connection || !wanted.has(`${keyOf(user)}\u0000${group.connection}\u0000${group.displayName}`)) continue
     found.set(`${groupId}\u0000${userId}`, { groupId, userId, connection: group.connection, group: group.displayName, user: user.userName })
   }
   return [...found.values()].sort((a, b) => compareStrings(a.connection, b.connection) || compareStrings(a.group, b.group) || compareStrings(a.user, b.user))

@@ -410,10 +410,8 @@ export class CheckService {
     const memberships =
       directory === undefined
         ? []
-        : membershipsBehind(
-            allowing.map((holding) => holding.chain),
-            directory,
-            (record) => (identities === undefined ? record.userName.toLowerCase() === name : identities.personKey(record.userName, record.connection) === person.key),
+        : membershipsBehind([{ key: person.key, chains: allowing.map((holding) => holding.chain) }], directory, (record) =>
+            identities === undefined ? record.userName.toLowerCase() : identities.personKey(record.userName, record.connection),
           )
     if (revision !== null && this.appliedRecord?.id !== revision) {
       const record = { id: revision, revision: this.store.appliedRevision(revision).then((state) => state?.revision) }

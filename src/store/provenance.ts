@@ -1,5 +1,8 @@
 // Reads the facts an answer's provenance names from the store: the SCIM writes behind its memberships.
-import { membershipProvenance, type AppliedProvenance, type MembershipRef, type Provenance } from '../engine/provenance.js'
+import { identitiesOf } from '../engine/identity.js'
+import { membershipProvenance, membershipsBehind, type AppliedProvenance, type ChainsOf, type MembershipRef, type Provenance } from '../engine/provenance.js'
+import type { Directory } from '../engine/types.js'
+import type { DesiredState } from '../model/state.js'
 import type { AppliedRevision } from './applied.js'
 import type { Store } from './store.js'
 
@@ -27,4 +30,14 @@ export async function readProvenance(store: Pick<Store, 'membershipSeqs' | 'audi
     applied: applied === undefined ? null : appliedProvenance(applied),
     memberships: membershipProvenance(memberships, (membership) => seqOf.get(`${membership.groupId}\u0000${membership.userId}`), writes),
   }
+}
+
+/** What an answer on effective access was computed from: the state and directory, at a store revision, from an applied revision (if any). */
+export type AnswerBasis = { state: DesiredState; directory: Pick<Directory, 'users' | 'groups' | 'memberships'>; storeRevision: number; applied?: AppliedRevision | undefined }
+
+/** Where an answer about `people` (each with the chains it shows) comes from. */
+export function readAnswerProvenance(store: Pick<Store, 'membershipSeqs' | 'auditEntries'>, basis: AnswerBasis, people: readonly ChainsOf[]): Promise<Provenance> {
+  const identities = identitiesOf(basis.state)
+  const memberships = membershipsBehind(people, basis.directory, (record) => identities.personKey(record.userName, record.connection))
+  return readProvenance(store, basis.storeRevision, basis.applied, memberships)
 }
