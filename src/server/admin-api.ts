@@ -25,6 +25,7 @@ import { parseCheckBody } from './check-body.js'
 import { jsonReply, type HttpReply } from '../http/exchange.js'
 import type { Exchange, Guard, Route } from '../http/pipeline.js'
 import type { ApplyMetricOutcome, ServerMetrics } from './metrics.js'
+import { verifyApprovals, type ApprovalVerification } from './verified-approvals.js'
 
 /** Largest body of a plan or apply request: a large organization's documents. */
 export const maxAdminBodyBytes = 32 * 1024 * 1024
@@ -67,7 +68,7 @@ function liveProvenance(store: Store, live: AppliedAccess, people: readonly Chai
 }
 
 /** The remote-mode routes (below /api/v1); `scope` guards each with its admin-token scope. */
-export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan' | 'apply') => Guard, metrics?: ServerMetrics): Route[] {
+export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan' | 'apply') => Guard, metrics?: ServerMetrics, approvals: ApprovalVerification = { trustBranchProtection: false }): Route[] {
   const plan = scope('plan')
   const apply = scope('apply')
   const maxBody = maxAdminBodyBytes
@@ -88,16 +89,22 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
   /** POST /apply's answer, and what became of the apply (for /metrics). */
   const applyRequest = async (exchange: Exchange): Promise<{ reply: HttpReply; outcome: ApplyMetricOutcome }> => {
     const invalid = (error: string) => ({ reply: json({ error }, 400), outcome: 'invalid' as const })
-    const body = readJson(exchange) as { plan?: unknown; approvedBy?: unknown; revision?: unknown; author?: unknown } | undefined
+    const body = readJson(exchange) as { plan?: unknown; approvedBy?: unknown; revision?: unknown; author?: unknown; pullRequest?: unknown } | undefined
     if (body === undefined || typeof body !== 'object') return invalid('the body must be a JSON object with `plan`')
     const checked = asPlan(body.plan)
     if ('error' in checked) return invalid(`\`plan\` is not a rolecall plan: ${checked.error}`)
     const approvedBy = body.approvedBy ?? []
     if (!Array.isArray(approvedBy) || !approvedBy.every((name) => typeof name === 'string')) return invalid('`approvedBy` must be a list of strings')
+    const { pullRequest } = body
+    if (pullRequest !== undefined && (typeof pullRequest !== 'number' || !Number.isSafeInteger(pullRequest) || pullRequest < 1)) return invalid('`pullRequest` must be the number of a pull request')
     const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null)
+    const verified = await verifyApprovals(approvals, checked.plan.approvals, approvedBy as string[], pullRequest)
+    if ('error' in verified) return { reply: json({ error: verified.error, kind: verified.status === 422 ? 'refused' : 'unverified' }, verified.status), outcome: verified.status === 422 ? 'refused' : 'error' }
     try {
       const outcome = await applyPlan(checked.plan, store, {
-        approvedBy: approvedBy as string[],
+        approvedBy: verified.approvedBy,
+        claimedBy: approvedBy as string[],
+        ...(verified.review === undefined ? {} : { review: verified.review }),
         commit: text(body.revision),
         author: text(body.author),
         actor: `admin-token:${exchange.adminTokenId}`,

@@ -99,7 +99,7 @@ beforeAll(async () => {
   securityAdmins = await provisionGroup(fixture.client, 'security-admins', [sasha])
   okta = fixture.client
   store = fixture.store
-  server = createServerApp({ store, clock: () => fixtureNow })
+  server = createServerApp({ store, clock: () => fixtureNow, approvals: { trustBranchProtection: true } })
   tokens = {} as Record<AdminScope, string>
   for (const scope of ['check', 'plan', 'apply', 'metrics'] as const) tokens[scope] = (await fixture.store.createAdminToken([scope])).token
 })
