@@ -6,26 +6,8 @@ import { withErrorBoundary } from '../error-boundary.js'
 import type { DumpCounts, DumpPart, LoadProgress } from '../dump.js'
 import { FeedListeners } from '../feed.js'
 import type { ResourceQuery, RootSearch } from '../query.js'
-import type {
-  AccessChange,
-  AdminScope,
-  AdminTokenInfo,
-  AuditEntry,
-  AuditVerification,
-  GroupChange,
-  JsonObject,
-  ListResult,
-  LiveSnapshot,
-  MemberRef,
-  MembershipKey,
-  MembershipSeq,
-  SearchHit,
-  Store,
-  StoredGroup,
-  StoredUser,
-  TokenInfo,
-  WriteOptions,
-} from '../store.js'
+import type { AccessChange, AdminScope, AdminTokenInfo, AuditEntry, AuditVerification, GroupChange, JsonObject, ListResult, LiveSnapshot, MemberRef, SearchHit, Store, StoredGroup, StoredUser, TokenInfo, WriteOptions } from '../store.js'
+import type { MembershipKey, MembershipSeq } from '../store.js'
 import { membershipSeqs, readLiveSnapshot, readUserDirectory, userNameKeys } from './access.js'
 import * as adminTokens from './admin-tokens.js'
 import { auditEntriesOf, exportAuditEntries, verifyAuditChain } from './audit.js'

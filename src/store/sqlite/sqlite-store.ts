@@ -4,26 +4,8 @@ import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyR
 import { withErrorBoundary } from '../error-boundary.js'
 import type { DumpCounts, DumpPart, LoadProgress } from '../dump.js'
 import type { ResourceQuery, RootSearch } from '../query.js'
-import type {
-  AccessChange,
-  AdminScope,
-  AdminTokenInfo,
-  AuditEntry,
-  AuditVerification,
-  GroupChange,
-  JsonObject,
-  ListResult,
-  LiveSnapshot,
-  MemberRef,
-  MembershipKey,
-  MembershipSeq,
-  SearchHit,
-  Store,
-  StoredGroup,
-  StoredUser,
-  TokenInfo,
-  WriteOptions,
-} from '../store.js'
+import type { AccessChange, AdminScope, AdminTokenInfo, AuditEntry, AuditVerification, GroupChange, JsonObject, ListResult, LiveSnapshot, MemberRef, SearchHit, Store, StoredGroup, StoredUser, TokenInfo, WriteOptions } from '../store.js'
+import type { MembershipKey, MembershipSeq } from '../store.js'
 import { appliedRevisionId, appliedState, listAppliedRevisions, recordApply } from './applied-ledger.js'
 import { auditEntriesOf, exportAuditEntries } from './audit.js'
 import { membershipSeqs } from './memberships.js'
