@@ -148,11 +148,6 @@ export class CheckService {
     for (const wake of this.revisionWaiters) wake()
   }
 
-  /** The store revision the cache agrees with: answers reflect every write up to it. -1 before the first request. */
-  storeRevision(): number {
-    return this.knownRevision
-  }
-
   /** The store's revision as the database has it now. */
   currentStoreRevision(): Promise<number> {
     return this.store.revision()
