@@ -7,7 +7,7 @@ import type { DesiredState } from '../model/state.js'
 import { dependencyDigest } from '../plan/dependency-digest.js'
 import { accessOf, desiredDigest, directoryDigest, hasBlockingFindings, makePlan, makePlanConcurrently, type PlanBaseInput } from '../plan/make-plan.js'
 import type { ApprovalRequirement, Plan } from '../schema/generated/plan.js'
-import type { AppliedRevision, ApplyBasis } from '../store/applied.js'
+import type { AppliedReview, AppliedRevision, ApplyBasis } from '../store/applied.js'
 import type { JsonObject, Store } from '../store/store.js'
 import { compareStrings } from '../util/compare.js'
 import { digestOf } from '../util/digest.js'
@@ -25,6 +25,10 @@ export class ApplyRefusedError extends RolecallError {
 export type ApplyOptions = {
   /** userNames of approvers (members of an approver group), or `org/team:login` for a GitHub team approval. */
   approvedBy: readonly string[]
+  /** The approvers the caller named, recorded as the revision's `approvedBy` when `approvedBy` is what the server verified. */
+  claimedBy?: readonly string[]
+  /** The review the server verified: recorded with the revision and in its audit entry. */
+  review?: AppliedReview
   commit: string | null
   author: string | null
   /** Who applies, for the audit log (`cli`, `admin-token:<id>`). */
@@ -237,7 +241,8 @@ async function commitPlan(plan: Plan, desired: DesiredState, current: PlanBaseIn
     {
       commit: options.commit,
       author: options.author,
-      approvedBy: [...options.approvedBy].sort(compareStrings),
+      approvedBy: [...(options.claimedBy ?? options.approvedBy)].sort(compareStrings),
+      ...(options.review === undefined ? {} : { review: options.review }),
       planDigest: digestOf(plan),
       desiredDigest: plan.base.desiredDigest,
       directoryDigest: plan.base.directoryDigest,

@@ -24,8 +24,8 @@ export function holdingsOf(access: EffectiveAccess, key: string): { user: string
   return { user: held?.user, inactive: access.inactive.has(key), holdings: held?.holdings ?? [] }
 }
 
-/** One person who may: their name, key, and the chains that allow it as text. */
-export type WhoCanEntry = { user: string; key: string; reasons: string[] }
+/** One person who may: their name, key, the chains that allow it as text, and the holdings they are. */
+export type WhoCanEntry = { user: string; key: string; reasons: string[]; allowing: Holding[] }
 
 /**
  * Every active user for whom `questionFor(user)` is allowed, in the order of effective access (by key); a question
@@ -33,5 +33,5 @@ export type WhoCanEntry = { user: string; key: string; reasons: string[] }
  */
 export function whoCan(access: EffectiveAccess, questionFor: (user: string) => AccessQuestion): WhoCanEntry[] | QuestionError {
   const allowed = allowedPeople(access, questionFor)
-  return 'error' in allowed ? allowed : allowed.map(({ user, key, reasons }) => ({ user, key, reasons }))
+  return 'error' in allowed ? allowed : allowed.map(({ user, key, reasons, allowing }) => ({ user, key, reasons, allowing }))
 }

@@ -179,8 +179,8 @@ function sortTextOf(candidate: Candidate): string {
   return (candidate.sortText ??= formatChain(candidate.holding.chain))
 }
 
-/** The answer from the holdings that cover the question, in the order effective access lists them. */
-function answerFrom(covering: Candidate[], question: AccessQuestion): CheckAnswer {
+/** The answer from the holdings that cover the question, in the order effective access lists them; those that allow it are added to `allowing`. */
+function answerFrom(covering: Candidate[], question: AccessQuestion, allowing?: Holding[]): CheckAnswer {
   if (covering.length > 1) covering.sort((a, b) => compareStrings(a.holding.key, b.holding.key) || compareStrings(sortTextOf(a), sortTextOf(b)))
   const reasons: string[] = []
   const denials: string[] = []
@@ -194,6 +194,7 @@ function answerFrom(covering: Candidate[], question: AccessQuestion): CheckAnswe
     }
     if (holding.authMethods !== undefined && question.anyAuthMethod === true) {
       reasons.push(`${chain} (when signed in with ${holding.authMethods.join(' or ')})`)
+      allowing?.push(holding)
       continue
     }
     if (holding.authMethods !== undefined && (question.authMethod === undefined || !holding.authMethods.includes(question.authMethod))) {
@@ -201,6 +202,7 @@ function answerFrom(covering: Candidate[], question: AccessQuestion): CheckAnswe
       continue
     }
     reasons.push(chain)
+    allowing?.push(holding)
   }
   return { allowed: reasons.length > 0, reasons, denials: reasons.length > 0 ? [] : denials.length > 0 ? denials : [`no access of "${question.user}" covers this`] }
 }
@@ -212,16 +214,17 @@ function holdsNothing(question: AccessQuestion, isInactive: boolean): CheckAnswe
 
 /**
  * Answer a question about the person `key` (resolvePerson's; by default the userName's key where a userName alone
- * names a person). Unknown users, inactive users and malformed resources are denied with a reason.
+ * names a person). Unknown users, inactive users and malformed resources are denied with a reason. The holdings
+ * that allow it are added to `allowing`, when given.
  */
-export function checkAccess(access: EffectiveAccess, question: AccessQuestion, key: string = userKey(question.user)): CheckAnswer | QuestionError {
+export function checkAccess(access: EffectiveAccess, question: AccessQuestion, key: string = userKey(question.user), allowing?: Holding[]): CheckAnswer | QuestionError {
   const resource = resourceOf(question)
   if (resource !== undefined && 'error' in resource) return resource
   const user = access.users.get(key)
   if (user === undefined) return holdsNothing(question, access.inactive.has(key))
   const covering: Candidate[] = []
   for (const holding of user.holdings) if (covers(holding, question, resource)) covering.push({ holding })
-  return answerFrom(covering, question)
+  return answerFrom(covering, question, allowing)
 }
 
 /** Each distinct holding of an effective access with the people who hold it (as their place in `access.users`). */
@@ -253,7 +256,7 @@ function holders(access: EffectiveAccess): Holders {
  * object shared by everyone its chain reaches) is judged once, and only the people holding one that covers the
  * question are answered; the index of holders is built once per effective access.
  */
-export function allowedPeople(access: EffectiveAccess, questionFor: (user: string) => AccessQuestion): { key: string; user: string; reasons: string[] }[] | QuestionError {
+export function allowedPeople(access: EffectiveAccess, questionFor: (user: string) => AccessQuestion): { key: string; user: string; reasons: string[]; allowing: Holding[] }[] | QuestionError {
   const index = holders(access)
   const first = index.people[0]
   if (first === undefined) return []
@@ -269,7 +272,7 @@ export function allowedPeople(access: EffectiveAccess, questionFor: (user: strin
       else list.push({ holding })
     }
   }
-  const allowed: { key: string; user: string; reasons: string[] }[] = []
+  const allowed: { key: string; user: string; reasons: string[]; allowing: Holding[] }[] = []
   for (const place of [...covering.keys()].sort((a, b) => a - b)) {
     const person = index.people[place] as Holders['people'][number]
     // A person's covering holdings in the order they hold them, as checkAccess collects them.
@@ -278,8 +281,9 @@ export function allowedPeople(access: EffectiveAccess, questionFor: (user: strin
       const order = new Map(person.holdings.map((holding, position) => [holding, position]))
       candidates.sort((a, b) => (order.get(a.holding) ?? 0) - (order.get(b.holding) ?? 0))
     }
-    const answer = answerFrom(candidates, questionFor(person.user))
-    if (answer.allowed) allowed.push({ key: person.key, user: person.user, reasons: answer.reasons })
+    const allowing: Holding[] = []
+    const answer = answerFrom(candidates, questionFor(person.user), allowing)
+    if (answer.allowed) allowed.push({ key: person.key, user: person.user, reasons: answer.reasons, allowing })
   }
   return allowed
 }
@@ -288,7 +292,7 @@ export function allowedPeople(access: EffectiveAccess, questionFor: (user: strin
  * checkAccess for a user whose holdings are those of `indexes` (none: the user holds nothing, or is inactive).
  * The answer is the same as checkAccess's on the same holdings.
  */
-export function checkIndexed(indexes: readonly HoldingIndex[], isInactive: boolean, question: AccessQuestion): CheckAnswer | QuestionError {
+export function checkIndexed(indexes: readonly HoldingIndex[], isInactive: boolean, question: AccessQuestion, allowing?: Holding[]): CheckAnswer | QuestionError {
   const resource = resourceOf(question)
   if (resource !== undefined && 'error' in resource) return resource
   if (isInactive || indexes.every((index) => index.isEmpty)) return holdsNothing(question, isInactive)
@@ -301,5 +305,5 @@ export function checkIndexed(indexes: readonly HoldingIndex[], isInactive: boole
     const target = targetNumberOf(resource)
     for (const index of indexes) index.collectGrants(question, action, resource, target, covering)
   }
-  return answerFrom(covering, question)
+  return answerFrom(covering, question, allowing)
 }

@@ -12,9 +12,12 @@ import { checkIndexed, HoldingIndex, type AccessQuestion, type CheckAnswer, type
 import type { EffectiveAccess } from '../engine/effective.js'
 import { resolvePerson, type PersonRef } from '../engine/person.js'
 import { namedConnections } from '../engine/question-check.js'
+import { membershipsBehind, type Provenance } from '../engine/provenance.js'
 import type { Holding } from '../engine/types.js'
 import { UserAccessCompiler } from '../engine/user-access.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
+import type { AppliedRevision } from '../store/applied.js'
+import { readProvenance } from '../store/provenance.js'
 import type { AccessChange, Store } from '../store/store.js'
 
 type Compiled = {
@@ -39,6 +42,9 @@ type Entry = {
 }
 
 export type CheckStatus = { cachedUsers: number; isWarming: boolean }
+
+/** How long a check that asks for a store revision this process has not heard of waits for the feed, before reading the store afresh. */
+export const atLeastWaitMs = 250
 
 export type CheckServiceOptions = {
   /** Compute every user's access in the background after `start()` and whenever the cache is emptied. */
@@ -82,6 +88,10 @@ export class CheckService {
   private isClosed = false
   private readonly stopListening: () => void
   private readonly maxUsers: number
+  /** Called when the feed moves knownRevision: checks waiting for a revision look again. */
+  private readonly revisionWaiters = new Set<() => void>()
+  /** The applied revision provenance names, read once per id. */
+  private appliedRecord: { id: string; revision: Promise<AppliedRevision | undefined> } | undefined
 
   constructor(
     private readonly store: Store,
@@ -135,6 +145,46 @@ export class CheckService {
       this.epoch++
     }
     this.knownRevision = change.revision
+    for (const wake of this.revisionWaiters) wake()
+  }
+
+  /** The store's revision as the database has it now. */
+  currentStoreRevision(): Promise<number> {
+    return this.store.revision()
+  }
+
+  /**
+   * Whether answers can reflect every write up to store revision `atLeast`: at once when this process heard of it;
+   * false when the store itself has not reached it; otherwise after the feed tells it (waiting at most
+   * `waitMs`), or, when the feed is late, by emptying the cache so that the next answer reads the store afresh.
+   */
+  async reach(atLeast: number, waitMs = atLeastWaitMs): Promise<boolean> {
+    if (this.knownRevision >= atLeast) return true
+    const revision = await this.store.revision()
+    if (revision < atLeast) return false
+    // Nothing is cached before the first request: the next answer reads the store as it is.
+    if (this.knownRevision >= atLeast || this.knownRevision === -1) return true
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        if (this.knownRevision < atLeast) return
+        done()
+      }
+      const timer = setTimeout(() => done(), waitMs)
+      const done = () => {
+        clearTimeout(timer)
+        this.revisionWaiters.delete(wake)
+        resolve()
+      }
+      this.revisionWaiters.add(wake)
+    })
+    if (this.knownRevision >= atLeast) return true
+    // The store has the revision and the feed has not told it yet: what the cache holds may predate it.
+    this.untoldRevision = undefined
+    this.knownRevision = Math.max(this.knownRevision, revision)
+    this.revisionReadAt = performance.now()
+    this.isAppliedStale = true
+    this.clear()
+    return true
   }
 
   private forget(key: string): void {
@@ -326,15 +376,48 @@ export class CheckService {
     return entry
   }
 
-  async check(question: AccessQuestion): Promise<(CheckAnswer & { revision: string | null }) | QuestionError> {
+  /** The answer to `question`; with `provenance`, also where it comes from (two or three more reads of the store). */
+  async check(question: AccessQuestion, options?: { provenance?: boolean }): Promise<(CheckAnswer & { revision: string | null; provenance?: Provenance }) | QuestionError> {
     let entry: Pick<Entry, 'user' | 'isInactive' | 'indexes' | 'revision'> | undefined = this.freshEntry(question, question.at)
     if (entry === undefined) {
       const person = await this.personKeyOf(question)
       if ('error' in person) return person
       entry = await this.entryOf(person.key, question.user.toLowerCase(), question.at, person.compiled)
     }
-    const answer = checkIndexed(entry.indexes, entry.isInactive, question)
-    return 'error' in answer ? answer : { allowed: answer.allowed, reasons: answer.reasons, denials: answer.denials, revision: entry.revision }
+    // The revision the entry agrees with, read before anything else is awaited.
+    const storeRevision = Math.max(this.knownRevision, 0)
+    const allowing: Holding[] | undefined = options?.provenance === true ? [] : undefined
+    const answer = checkIndexed(entry.indexes, entry.isInactive, question, allowing)
+    if ('error' in answer) return answer
+    const checked = { allowed: answer.allowed, reasons: answer.reasons, denials: answer.denials, revision: entry.revision }
+    if (allowing === undefined) return checked
+    const provenance = await this.provenanceOf(question, entry.revision, allowing, storeRevision)
+    return 'error' in provenance ? provenance : { ...checked, provenance }
+  }
+
+  /** Where an answer from `allowing` (the holdings that allow it) comes from, computed at `storeRevision`. */
+  private async provenanceOf(question: AccessQuestion, revision: string | null, allowing: readonly Holding[], storeRevision: number): Promise<Provenance | QuestionError> {
+    const person = await this.personKeyOf(question)
+    if ('error' in person) return person
+    const identities = person.compiled?.compiler?.identities
+    const name = question.user.toLowerCase()
+    const directory = allowing.length === 0 ? undefined : await this.store.directoryOfUser(name)
+    const memberships =
+      directory === undefined
+        ? []
+        : membershipsBehind([{ key: person.key, chains: allowing.map((holding) => holding.chain) }], directory, (record) =>
+            identities === undefined ? record.userName.toLowerCase() : identities.personKey(record.userName, record.connection),
+          )
+    if (revision !== null && this.appliedRecord?.id !== revision) {
+      const record = { id: revision, revision: this.store.appliedRevision(revision).then((state) => state?.revision) }
+      this.appliedRecord = record
+      // A failed read is not kept: the next request tries again.
+      record.revision.catch(() => {
+        if (this.appliedRecord === record) this.appliedRecord = undefined
+      })
+    }
+    const applied = revision === null ? undefined : await this.appliedRecord?.revision
+    return readProvenance(this.store, storeRevision, applied, memberships)
   }
 
   /** Computes every user not yet cached, a slice at a time; goes round again if the cache is emptied meanwhile. */

@@ -19,14 +19,22 @@ export type AppliedRevision = {
   /** Of the directory the apply was judged on (the reviewed plan's may be older: see ApplyBasis). */
   directoryDigest: string
   summary: JsonObject
+  /** The review the server verified for this apply (admin API with a GitHub token); absent when the approvals were claimed only. */
+  review?: AppliedReview
 }
+
+/** A pull request of an access repository. */
+export type PullRequestRef = { repository: string; number: number }
+
+/** What the server verified about an apply's review: its pull request and the approvals that counted there. */
+export type AppliedReview = { pullRequest: PullRequestRef; verifiedApprovers: string[] }
 
 export type AppliedDocument = { file: string; doc: Record<string, unknown> }
 
 /** The applied documents of a revision and, for recent revisions, the directory the apply saw (for drift). */
 export type AppliedState = { revision: AppliedRevision; documents: AppliedDocument[]; directory: Directory | undefined }
 
-export type ApplyRecord = Pick<AppliedRevision, 'commit' | 'author' | 'approvedBy' | 'planDigest' | 'desiredDigest' | 'directoryDigest' | 'summary'> & {
+export type ApplyRecord = Pick<AppliedRevision, 'commit' | 'author' | 'approvedBy' | 'planDigest' | 'desiredDigest' | 'directoryDigest' | 'summary' | 'review'> & {
   documents: AppliedDocument[]
   /** The directory the apply was judged on, restricted to what access depends on: drift's baseline. */
   directory: Directory

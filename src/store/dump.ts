@@ -19,8 +19,8 @@ export const dumpColumns: Record<DumpTable, readonly string[]> = {
   admin_tokens: ['id', 'hash', 'hint', 'name', 'scopes', 'created_at', 'revoked_at'],
   users: ['rid', 'id', 'connection', 'user_name', 'user_name_key', 'external_id', 'active', 'display_name', 'doc', 'created', 'last_modified', 'version'],
   groups: ['rid', 'id', 'connection', 'display_name', 'display_name_key', 'external_id', 'doc', 'created', 'last_modified', 'version'],
-  memberships: ['group_rid', 'user_rid'],
-  applied_revisions: ['number', 'id', 'applied_at', 'store_revision', 'git_commit', 'author', 'approved_by', 'plan_digest', 'desired_digest', 'directory_digest', 'summary', 'documents', 'directory'],
+  memberships: ['group_rid', 'user_rid', 'added_seq'],
+  applied_revisions: ['number', 'id', 'applied_at', 'store_revision', 'git_commit', 'author', 'approved_by', 'plan_digest', 'desired_digest', 'directory_digest', 'summary', 'documents', 'directory', 'review'],
   break_glass: ['id', 'user_name', 'actions', 'resource', 'env', 'reason', 'expires', 'created_at', 'created_by', 'revoked_at'],
   audit: ['seq', 'at', 'actor', 'connection', 'action', 'resource_type', 'resource_id', 'before_digest', 'after_digest', 'detail', 'prev_hash', 'hash'],
 }
@@ -149,7 +149,7 @@ export const dumpKeys: Record<DumpTable, readonly string[]> = {
 export const dumpBatchRows = 20_000
 
 /** Columns that hold whole numbers (a driver may give them as text) and the one that holds a boolean. */
-const integerColumns = new Set(['rid', 'group_rid', 'user_rid', 'version', 'number', 'store_revision', 'seq'])
+const integerColumns = new Set(['rid', 'group_rid', 'user_rid', 'version', 'number', 'store_revision', 'seq', 'added_seq'])
 const booleanColumns = new Set(['active'])
 
 /** How a backend's raw value of `column` becomes a dump value: whole numbers as numbers, booleans as booleans. */

@@ -164,7 +164,7 @@ beforeAll(async () => {
   adminToken = (await store.createAdminToken(['plan', 'apply'])).token
   scimToken = (await store.createToken('okta')).token
   await store.close()
-  server = await startServer(db)
+  server = await startServer(db, ['--trust-branch-protection'])
   const first = await runCli(['apply', '--dir', dirs.a, '--db', db, ...approvedBy], { env: clock })
   expect(first.stderr).toBe('')
   expect(first.stdout).toMatch(/^Applied r1:/)

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { runCli } from '../helpers/cli.js'
+import { withoutProvenance } from '../helpers/provenance-text.js'
 
 const env = { ROLECALL_NOW: '2026-11-23T00:00:00Z' }
 const approvals = ['acme/security:gh-alice', 'acme/security:gh-bob', 'acme/access-reviewers:gh-rev', 'acme/platform-leads:gh-lead'].flatMap((name) => ['--approved-by', name])
@@ -54,8 +55,22 @@ describe('after an apply', () => {
     expect(result.stdout).toContain('[critical] okta group "security-admins" → group "Security Admins" → role "Security Admin" → sso:manage sign-in: sso')
   })
 
+  it('explain says where its answer comes from: the applied revision, the SCIM write behind the membership, the store revision', async () => {
+    const result = await runCli(['explain', '--user', 'sasha@acme.example', '--permission', 'sso:manage', '--db', db, '--format', 'json'], { env })
+    const answer = JSON.parse(result.stdout) as { provenance: { storeRevision: number; applied: { revision: string }; memberships: { connection: string; group: string; user: string; auditSeq: number | null }[] } }
+    expect(answer.provenance.applied.revision).toBe('r1')
+    expect(answer.provenance.storeRevision).toBeGreaterThan(0)
+    expect(answer.provenance.memberships).toEqual([expect.objectContaining({ connection: 'okta', group: 'security-admins', user: 'sasha@acme.example', auditSeq: expect.any(Number) })])
+    const whoCan = await runCli(['who-can', 'sso:manage', '--db', db, '--format', 'json'], { env })
+    const users = JSON.parse(whoCan.stdout) as { users: { user: string }[]; provenance: { memberships: { user: string }[] } }
+    // Those who hold it through an IdP group, each with that membership; others hold it through listed members or a grant.
+    const holders = users.users.map((entry) => entry.user)
+    expect(users.provenance.memberships.map((membership) => membership.user)).toContain('sasha@acme.example')
+    for (const membership of users.provenance.memberships) expect(holders).toContain(membership.user)
+  })
+
   it('explain answers one question, denying a wrong sign-in method with the reason', async () => {
-    const result = await runCli(['explain', '--user', 'sasha@acme.example', '--permission', 'sso:manage', '--auth-method', 'password', '--db', db], { env })
+    const result = withoutProvenance(await runCli(['explain', '--user', 'sasha@acme.example', '--permission', 'sso:manage', '--auth-method', 'password', '--db', db], { env }))
     expect(result.stdout).toBe(
       'DENIED for sasha@acme.example through okta, entra (applied revision r1)\n  okta group "security-admins" → group "Security Admins" → role "Security Admin" → sso:manage: requires sign-in with sso (signed in with password)\n',
     )
@@ -116,7 +131,10 @@ describe('drift after the IdP and operators act outside review', () => {
   })
 
   it('reports break-glass grants until they expire', async () => {
-    const created = await runCli(['break-glass', 'create', '--db', db, '--user', 'cory@acme.example', '--action', 'read', '--resource', 'secret:checkout/stripe-key', '--reason', 'INC-9 payment outage', '--expires', '2026-11-24T00:00:00Z'], { env })
+    const created = await runCli(
+      ['break-glass', 'create', '--db', db, '--user', 'cory@acme.example', '--action', 'read', '--resource', 'secret:checkout/stripe-key', '--reason', 'INC-9 payment outage', '--expires', '2026-11-24T00:00:00Z'],
+      { env },
+    )
     expect(created.code).toBe(0)
     const id = /Created (bg_\S+):/.exec(created.stdout)?.[1]
     const drift = await runCli(['drift', '--db', db, '--format', 'json'], { env })

@@ -1,5 +1,5 @@
 // who-can's answer (allowedPeople: each shared holding judged once, only its holders answered) is the answer of
-// checkAccess asked person by person, in the same order with the same reasons, on random shared holdings.
+// checkAccess asked person by person, in the same order with the same reasons and allowing holdings, on random shared holdings.
 import { describe, expect, it } from 'vitest'
 import { allowedPeople, checkAccess, type AccessQuestion } from '../../src/engine/check.js'
 import type { EffectiveAccess } from '../../src/engine/effective.js'
@@ -39,8 +39,9 @@ describe('allowedPeople', () => {
       const base = random() < 0.3 ? { permission: `sso:p${Math.floor(random() * 3)}` } : { action: pick(['run', 'edit', 'read']), resource: `journey:${pick(['checkout', 'payments'])}/login` }
       const questionFor = (user: string) => ({ ...base, ...limits, user }) as AccessQuestion
       const expected = [...users].flatMap(([key, { user }]) => {
-        const answer = checkAccess(access, questionFor(user), key)
-        return 'allowed' in answer && answer.allowed ? [{ key, user, reasons: answer.reasons }] : []
+        const allowing: Holding[] = []
+        const answer = checkAccess(access, questionFor(user), key, allowing)
+        return 'allowed' in answer && answer.allowed ? [{ key, user, reasons: answer.reasons, allowing }] : []
       })
       expect(allowedPeople(access, questionFor)).toEqual(expected)
       answers += expected.length

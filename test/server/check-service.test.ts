@@ -49,7 +49,18 @@ describe('CheckService', () => {
     expect(await allowed(checks, ssoManage('sasha@acme.example'))).toBe(true)
     expect(await allowed(checks, ssoManage('sky@acme.example'))).toBe(true)
     expect(await allowed(checks, ssoManage('casey@acme.example'))).toBe(false)
-    await here.modifyGroup('okta', security, (current) => ({ doc: current.doc, memberOps: [{ op: 'remove', ids: [ids.sasha ?? ''] }, { op: 'add', ids: [ids.casey ?? ''] }] }), write)
+    await here.modifyGroup(
+      'okta',
+      security,
+      (current) => ({
+        doc: current.doc,
+        memberOps: [
+          { op: 'remove', ids: [ids.sasha ?? ''] },
+          { op: 'add', ids: [ids.casey ?? ''] },
+        ],
+      }),
+      write,
+    )
     expect(await allowed(checks, ssoManage('sasha@acme.example'))).toBe(false)
     expect(await allowed(checks, ssoManage('casey@acme.example'))).toBe(true)
     expect(await allowed(checks, ssoManage('sky@acme.example'))).toBe(true)
@@ -127,6 +138,34 @@ describe('CheckService', () => {
     checks.start()
     for (let i = 0; i < 100 && (checks.status().isWarming || checks.status().cachedUsers === 0); i++) await new Promise((resolve) => setTimeout(resolve, 10))
     expect(checks.status()).toEqual({ cachedUsers: 3, isWarming: false })
+    checks.close()
+  })
+})
+
+// The check API's `atLeast`: a revision another process wrote is reflected by the next answer, whether the feed told
+// it in time or the cache is emptied for it; one the store has not reached is refused.
+describe('CheckService.reach', () => {
+  it.each([
+    ['without waiting for the feed (the cache is emptied)', 0],
+    ['waiting for the feed', 1000],
+  ])('reflects a removal another process committed, %s', async (_name, waitMs) => {
+    // Looking at the store revision once a minute only: without reach, the cached answer would stand that long.
+    const checks = new CheckService(here, () => fixtureNow, { foreignWritesEveryMs: 60_000 })
+    expect(await allowed(checks, ssoManage('sasha@acme.example'))).toBe(true)
+    await elsewhere.modifyGroup('okta', security, (current) => ({ doc: current.doc, memberOps: [{ op: 'remove', ids: [ids.sasha ?? ''] }] }), write)
+    const revision = await elsewhere.revision()
+    expect(await checks.reach(revision, waitMs)).toBe(true)
+    expect(await allowed(checks, ssoManage('sasha@acme.example'))).toBe(false)
+    expect(await allowed(checks, ssoManage('sky@acme.example'))).toBe(true)
+    checks.close()
+  })
+
+  it('refuses a revision the store has not reached, and answers at once for one it already knows', async () => {
+    const checks = new CheckService(here, () => fixtureNow, { foreignWritesEveryMs: 60_000 })
+    expect(await allowed(checks, ssoManage('sky@acme.example'))).toBe(true)
+    const revision = await here.revision()
+    expect(await checks.reach(revision + 1, 0)).toBe(false)
+    expect(await checks.reach(revision)).toBe(true)
     checks.close()
   })
 })

@@ -58,7 +58,7 @@ beforeAll(async () => {
     metrics: (await store.createAdminToken(['metrics'])).token,
   }
   const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => (logLines.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) })
-  server = createServerApp({ store, clock: () => fixtureNow, logger: pino({ level: 'info' }, sink) })
+  server = createServerApp({ store, clock: () => fixtureNow, logger: pino({ level: 'info' }, sink), approvals: { trustBranchProtection: true } })
 })
 
 describe('/metrics', () => {

@@ -99,7 +99,7 @@ beforeAll(async () => {
   securityAdmins = await provisionGroup(fixture.client, 'security-admins', [sasha])
   okta = fixture.client
   store = fixture.store
-  server = createServerApp({ store, clock: () => fixtureNow })
+  server = createServerApp({ store, clock: () => fixtureNow, approvals: { trustBranchProtection: true } })
   tokens = {} as Record<AdminScope, string>
   for (const scope of ['check', 'plan', 'apply', 'metrics'] as const) tokens[scope] = (await fixture.store.createAdminToken([scope])).token
 })
@@ -158,6 +158,10 @@ describe('openapi/rolecall.json', () => {
     expect(answer.status).toBe(200)
     expect(answer.headers.get('x-request-id')).toBe('lb-1234')
     expect(JSON.parse(answer.text)).toMatchObject({ allowed: true })
+    const traced = await send('POST', '/api/v1/check', '/api/v1/check', { token: tokens.check, body: { ...question, provenance: true, atLeast: 1 } })
+    expect(traced.status).toBe(200)
+    expect(JSON.parse(traced.text)).toHaveProperty('provenance.applied.revision', 'r1')
+    expect((await send('POST', '/api/v1/check', '/api/v1/check', { token: tokens.check, body: { ...question, atLeast: 1_000_000 } })).status).toBe(409)
     expect((await send('POST', '/api/v1/check', '/api/v1/check', { token: tokens.check, raw: '{}' })).status).toBe(400)
     expect((await send('POST', '/api/v1/check', '/api/v1/check', { token: tokens.check, raw: 'user=sam', contentType: 'text/plain' })).status).toBe(415)
     expect((await send('POST', '/api/v1/check', '/api/v1/check', { token: tokens.check, raw: 'x'.repeat(maxCheckBodyBytes + 1) })).status).toBe(413)

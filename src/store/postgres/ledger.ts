@@ -1,7 +1,7 @@
 // Applied revisions: the documents, digests and directory of each apply, recorded in the apply's transaction.
 import type { Directory } from '../../engine/types.js'
 import { revisionsWithDirectory, type AppliedRevision, type AppliedState, type ApplyCommit, type ApplyGuardView, type ApplyRecord, type BreakGlassRecord } from '../applied.js'
-import { appliedRevisionValues, revisionColumns, toRevision, type RevisionRow } from '../applied-rows.js'
+import { appliedRevisionValues, applyAuditDetail, insertedRevision, revisionColumns, toRevision, type RevisionRow } from '../applied-rows.js'
 import type { JsonObject, LiveSnapshot } from '../store.js'
 import { readLiveSnapshot } from './access.js'
 import { listBreakGlass } from './break-glass.js'
@@ -46,13 +46,12 @@ async function insertAppliedRevision(tx: WriteTx, record: ApplyRecord, storeRevi
   const number = (last?.n ?? 0) + 1
   const id = `r${number}`
   tx.defer(
-    `INSERT INTO applied_revisions (number, id, applied_at, store_revision, git_commit, author, approved_by, plan_digest, desired_digest, directory_digest, summary, documents, directory)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+    `INSERT INTO applied_revisions (number, id, applied_at, store_revision, git_commit, author, approved_by, plan_digest, desired_digest, directory_digest, summary, documents, directory, review)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
     appliedRevisionValues(record, number, id, tx.now, storeRevision),
   )
   tx.defer('UPDATE applied_revisions SET directory = NULL WHERE number <= $1 AND directory IS NOT NULL', [number - revisionsWithDirectory])
-  const { commit, author, approvedBy, planDigest, desiredDigest, directoryDigest, summary } = record
-  return { id, number, appliedAt: tx.now, storeRevision, commit, author, approvedBy, planDigest, desiredDigest, directoryDigest, summary }
+  return insertedRevision(record, number, id, tx.now, storeRevision)
 }
 
 /** Thrown by the apply guard's readers for what is not read yet: the guard runs again once it is. */
@@ -88,8 +87,7 @@ export async function recordApply(tx: WriteTx, recorded: ApplyRecord, guard: (vi
   }
   const record: ApplyRecord = decided === undefined ? recorded : { ...recorded, ...decided }
   const revision = await insertAppliedRevision(tx, record, storeRevision + 1)
-  const { basis } = record
-  const detail: JsonObject = { revision: revision.id, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, summary: record.summary, ...(basis === undefined ? {} : { basis: { ...basis } }) }
+  const detail = applyAuditDetail(record, revision)
   tx.audit({ actor: record.actor, connection: null, action: 'apply', resourceType: null, resourceId: revision.id, beforeDigest: null, afterDigest: record.desiredDigest, detail })
   return { value: revision, touched: { all: true } }
 }

@@ -197,6 +197,12 @@ export const migrations: readonly string[] = [
   END
   $do$;
   `,
+  // The audit entry of the SCIM write that added each membership (null for memberships older than this column, and
+  // bulk loads), and the review the server verified for an apply: what a check answer's provenance names.
+  `
+  ALTER TABLE memberships ADD COLUMN added_seq bigint;
+  ALTER TABLE applied_revisions ADD COLUMN review text;
+  `,
 ]
 
 /** The table that records the schema version (one row), created before the first migration. */

@@ -7,9 +7,10 @@ import type { DumpCounts, DumpPart, LoadProgress } from '../dump.js'
 import { FeedListeners } from '../feed.js'
 import type { ResourceQuery, RootSearch } from '../query.js'
 import type { AccessChange, AdminScope, AdminTokenInfo, AuditEntry, AuditVerification, GroupChange, JsonObject, ListResult, LiveSnapshot, MemberRef, SearchHit, Store, StoredGroup, StoredUser, TokenInfo, WriteOptions } from '../store.js'
-import { readLiveSnapshot, readUserDirectory, userNameKeys } from './access.js'
+import type { MembershipKey, MembershipSeq } from '../store.js'
+import { membershipSeqs, readLiveSnapshot, readUserDirectory, userNameKeys } from './access.js'
 import * as adminTokens from './admin-tokens.js'
-import { exportAuditEntries, verifyAuditChain } from './audit.js'
+import { auditEntriesOf, exportAuditEntries, verifyAuditChain } from './audit.js'
 import * as breakGlass from './break-glass.js'
 import { ChangeListener } from './change-listener.js'
 import { connect, displayOf, poolDefaults, type PoolOptions, type Sql, type SqlParam } from './connect.js'
@@ -315,6 +316,14 @@ export class PostgresStore implements Store {
 
   userNameKeys(): Promise<string[]> {
     return userNameKeys(this.sql)
+  }
+
+  membershipSeqs(memberships: readonly MembershipKey[]): Promise<MembershipSeq[]> {
+    return membershipSeqs(this.sql, memberships)
+  }
+
+  auditEntries(seqs: readonly number[]): Promise<AuditEntry[]> {
+    return auditEntriesOf(this.sql, seqs)
   }
 
   /** Tells this object's writes as they commit, and other processes' as their notices arrive (see AccessFeed). */

@@ -88,6 +88,11 @@ export class WriteTx {
     }
   }
 
+  /** The sequence number the next audit entry of this write takes. */
+  get nextSeq(): number {
+    return this.seq + 1
+  }
+
   /** Appends `record` to the chain; a resource write (not a connection or token) also moves the revision. */
   audit(record: AuditRecord, isResourceWrite = true): number {
     if (isResourceWrite) this.revision++

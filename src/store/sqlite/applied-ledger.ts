@@ -1,6 +1,6 @@
 // The applied-revision ledger: what each apply wrote, read back, and an apply recorded under its guard.
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord } from '../applied.js'
-import type { JsonObject } from '../store.js'
+import { applyAuditDetail } from '../applied-rows.js'
 import { currentAppliedId, insertAppliedRevision, listAppliedRevisions as listAppliedRevisionRows, listBreakGlass, readAppliedState } from './applied.js'
 import type { SqliteCore } from './core.js'
 import { readLiveSnapshot } from './snapshot.js'
@@ -27,8 +27,7 @@ export function recordApply(core: SqliteCore, recorded: ApplyRecord, guard: (vie
     core.bumpRevision()
     const revision = insertAppliedRevision(core.writer, record, core.now(), storeRevision + 1)
     core.accessChanges.touchAll()
-    const { basis } = record
-    const detail: JsonObject = { revision: revision.id, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, summary: record.summary, ...(basis === undefined ? {} : { basis: { ...basis } }) }
+    const detail = applyAuditDetail(record, revision)
     core.audit.append(core.now(), { actor: record.actor, connection: null, action: 'apply', resourceType: null, resourceId: revision.id, beforeDigest: null, afterDigest: record.desiredDigest, detail })
     return revision
   })

@@ -172,6 +172,12 @@ export const migrations: readonly string[] = [
   END;
   INSERT INTO people_search_text (rid, text) SELECT rid, ${peopleSearchText('users')} FROM users;
   `,
+  // The audit entry of the SCIM write that added each membership (null for memberships older than this column, and
+  // bulk loads), and the review the server verified for an apply: what a check answer's provenance names.
+  `
+  ALTER TABLE memberships ADD COLUMN added_seq INTEGER;
+  ALTER TABLE applied_revisions ADD COLUMN review TEXT;
+  `,
 ]
 
 /** The People search's text of the users row `row` (NEW in a trigger, or the table): what the search matches. */

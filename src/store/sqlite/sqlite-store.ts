@@ -5,8 +5,10 @@ import { withErrorBoundary } from '../error-boundary.js'
 import type { DumpCounts, DumpPart, LoadProgress } from '../dump.js'
 import type { ResourceQuery, RootSearch } from '../query.js'
 import type { AccessChange, AdminScope, AdminTokenInfo, AuditEntry, AuditVerification, GroupChange, JsonObject, ListResult, LiveSnapshot, MemberRef, SearchHit, Store, StoredGroup, StoredUser, TokenInfo, WriteOptions } from '../store.js'
+import type { MembershipKey, MembershipSeq } from '../store.js'
 import { appliedRevisionId, appliedState, listAppliedRevisions, recordApply } from './applied-ledger.js'
-import { exportAuditEntries } from './audit.js'
+import { auditEntriesOf, exportAuditEntries } from './audit.js'
+import { membershipSeqs } from './memberships.js'
 import { verifyAuditChain } from './audit-verify.js'
 import { addBreakGlass, listBreakGlass, revokeBreakGlass } from './break-glass.js'
 import { bulkLoad } from './bulk-load.js'
@@ -154,6 +156,14 @@ export class SqliteStore implements Store {
 
   async exportAudit(sink: (entry: AuditEntry) => void, options: { afterSeq?: number } = {}): Promise<number> {
     return exportAuditEntries(this.core.reader, sink, options.afterSeq)
+  }
+
+  async auditEntries(seqs: readonly number[]): Promise<AuditEntry[]> {
+    return auditEntriesOf(this.core.reader, seqs)
+  }
+
+  async membershipSeqs(memberships: readonly MembershipKey[]): Promise<MembershipSeq[]> {
+    return membershipSeqs(this.core, memberships)
   }
 
   /** Loads users, groups and memberships in one transaction with a single audit entry (benchmarks, imports). */

@@ -17,6 +17,7 @@ import { directoryReads } from './directory-reads.js'
 import { concurrency } from './concurrency.js'
 import { crossObject } from './cross-object.js'
 import { dumpAndLoad } from './dump.js'
+import { membershipWrites } from './membership-writes.js'
 
 const categories: readonly ((contract: Contract) => void)[] = [
   connectionsAndTokens,
@@ -34,6 +35,7 @@ const categories: readonly ((contract: Contract) => void)[] = [
   concurrency,
   crossObject,
   dumpAndLoad,
+  membershipWrites,
 ]
 
 export function runStoreContract(backend: StoreBackend): void {
