@@ -33,6 +33,8 @@ export type ApplyRecord = Pick<AppliedRevision, 'commit' | 'author' | 'approvedB
   actor: string
   /** Where the reviewed plan was made and where it was applied, for the audit entry. */
   basis?: ApplyBasis
+  /** Holds the reviewed plan showed, released by this apply (their access takes effect). */
+  releaseHolds?: string[]
 }
 
 /**

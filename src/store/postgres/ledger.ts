@@ -1,4 +1,5 @@
 // Applied revisions: the documents, digests and directory of each apply, recorded in the apply's transaction.
+import { settleHoldsAtApply } from './holds.js'
 import type { Directory } from '../../engine/types.js'
 import { revisionsWithDirectory, type AppliedRevision, type AppliedState, type ApplyCommit, type ApplyGuardView, type ApplyRecord, type BreakGlassRecord } from '../applied.js'
 import { appliedRevisionValues, revisionColumns, toRevision, type RevisionRow } from '../applied-rows.js'
@@ -88,8 +89,17 @@ export async function recordApply(tx: WriteTx, recorded: ApplyRecord, guard: (vi
   }
   const record: ApplyRecord = decided === undefined ? recorded : { ...recorded, ...decided }
   const revision = await insertAppliedRevision(tx, record, storeRevision + 1)
+  await settleHoldsAtApply(tx, record.releaseHolds ?? [], revision.id, record.actor)
   const { basis } = record
-  const detail: JsonObject = { revision: revision.id, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, summary: record.summary, ...(basis === undefined ? {} : { basis: { ...basis } }) }
+  const detail: JsonObject = {
+    revision: revision.id,
+    commit: record.commit,
+    author: record.author,
+    approvedBy: record.approvedBy,
+    planDigest: record.planDigest,
+    summary: record.summary,
+    ...(basis === undefined ? {} : { basis: { ...basis } }),
+  }
   tx.audit({ actor: record.actor, connection: null, action: 'apply', resourceType: null, resourceId: revision.id, beforeDigest: null, afterDigest: record.desiredDigest, detail })
   return { value: revision, touched: { all: true } }
 }

@@ -3,6 +3,7 @@ import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyR
 import type { JsonObject } from '../store.js'
 import { currentAppliedId, insertAppliedRevision, listAppliedRevisions as listAppliedRevisionRows, listBreakGlass, readAppliedState } from './applied.js'
 import type { SqliteCore } from './core.js'
+import { settleHoldsAtApply } from './holds.js'
 import { readLiveSnapshot } from './snapshot.js'
 
 /** The latest applied revision (`id` undefined) or the one named, with the directory it saw if asked. */
@@ -26,6 +27,7 @@ export function recordApply(core: SqliteCore, recorded: ApplyRecord, guard: (vie
     const record: ApplyRecord = decided === undefined ? recorded : { ...recorded, ...decided }
     core.bumpRevision()
     const revision = insertAppliedRevision(core.writer, record, core.now(), storeRevision + 1)
+    settleHoldsAtApply(core, record.releaseHolds ?? [], revision.id, record.actor)
     core.accessChanges.touchAll()
     const { basis } = record
     const detail: JsonObject = { revision: revision.id, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, summary: record.summary, ...(basis === undefined ? {} : { basis: { ...basis } }) }

@@ -17,6 +17,7 @@ import { directoryReads } from './directory-reads.js'
 import { concurrency } from './concurrency.js'
 import { crossObject } from './cross-object.js'
 import { dumpAndLoad } from './dump.js'
+import { holds } from './holds.js'
 
 const categories: readonly ((contract: Contract) => void)[] = [
   connectionsAndTokens,
@@ -34,6 +35,7 @@ const categories: readonly ((contract: Contract) => void)[] = [
   concurrency,
   crossObject,
   dumpAndLoad,
+  holds,
 ]
 
 export function runStoreContract(backend: StoreBackend): void {
