@@ -6,18 +6,21 @@ import { stateFromDocuments, type StateDocument } from '../model/documents.js'
 import type { DesiredState } from '../model/state.js'
 import { loadDesired, withStore } from './desired.js'
 import type { Io } from './io.js'
+import { withoutHolds } from '../guard/held-directory.js'
+import { holdingStatuses, type Hold } from '../store/holds.js'
 
-export type AccessContext = { state: DesiredState; directory: Directory; breakGlass: BreakGlassGrant[]; source: string }
+/** `directory` leaves out what `holds` (those in force) keep out. */
+export type AccessContext = { state: DesiredState; directory: Directory; breakGlass: BreakGlassGrant[]; source: string; holds: Hold[] }
 
 /** With `fromFiles`, the access files projected on the live directory; else the applied state. The store must exist. */
 export async function loadAccessContext(options: { dir: string | undefined; db: string | undefined; fromFiles: boolean }, io: Io, now: Date): Promise<AccessContext> {
   const desired = options.fromFiles ? await loadDesired(options.dir, io, now) : undefined
   return withStore(options.db, io, async (store) => {
-    const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
-    const directory = directoryOf(snapshot)
-    if (desired !== undefined) return { state: desired, directory, breakGlass: activeBreakGlass(breakGlass), source: 'access files on live memberships' }
+    const [snapshot, breakGlass, holds] = await Promise.all([store.snapshot(), store.listBreakGlass(), store.listHolds({ status: holdingStatuses })])
+    const directory = withoutHolds(directoryOf(snapshot), holds)
+    if (desired !== undefined) return { state: desired, directory, breakGlass: activeBreakGlass(breakGlass), source: 'access files on live memberships', holds }
     const applied = await store.appliedState()
     if (applied === undefined) throw new RolecallError('nothing has been applied yet; pass --dir to answer from the access files')
-    return { state: stateFromDocuments(applied.documents as StateDocument[], now), directory, breakGlass: activeBreakGlass(breakGlass), source: `applied revision ${applied.revision.id}` }
+    return { state: stateFromDocuments(applied.documents as StateDocument[], now), directory, breakGlass: activeBreakGlass(breakGlass), source: `applied revision ${applied.revision.id}`, holds }
   })
 }

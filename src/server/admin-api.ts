@@ -1,4 +1,5 @@
 // Remote mode: state, plans, apply, drift, explain and who-can over HTTP, for CI that cannot reach the database.
+import { heldOf, type HeldSummary } from '../guard/held-directory.js'
 import { applyPlan, ApplyRefusedError } from '../apply/apply.js'
 import { activeBreakGlass, directoryOf, readPlanBase } from '../apply/store-base.js'
 import { hasErrors } from '../diag/diagnostic.js'
@@ -185,7 +186,7 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
         const unknown = unknownUser(live, body.user, person.key)
         if (unknown !== undefined) return json(unknown.body, unknown.status)
         const held = holdingsOf(access, person.key)
-        return json({ source, ...about(held.user, person), inactive: held.inactive, holdings: held.holdings.map(holdingAnswer) })
+        return json({ source, ...about(held.user, person), inactive: held.inactive, holdings: held.holdings.map(holdingAnswer), ...heldOfLive(live, person.key) })
       }
       const question = parseCheckBody(body, now)
       if ('error' in question) return json({ error: question.error }, 400)
@@ -195,7 +196,7 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
       if (unknown !== undefined) return json(unknown.body, unknown.status)
       const answer = checkAccess(access, body.authMethod === undefined ? { ...question, anyAuthMethod: true } : question, person.key)
       if ('error' in answer) return json({ error: answer.error }, 400)
-      return json({ source, ...about(access.users.get(person.key)?.user, person), ...answer })
+      return json({ source, ...about(access.users.get(person.key)?.user, person), ...answer, ...heldOfLive(live, person.key) })
     }),
 
     onApplied('/who-can', (body, live, now) => {
@@ -203,4 +204,11 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
       return 'error' in answer ? json({ error: answer.error }, 400) : json({ source: live.source, users: answer.users.map(({ user, reasons }) => ({ user, reasons })) })
     }),
   ]
+}
+
+/** The holds in force on a person's records, as explain lists them (nothing when there are none). */
+function heldOfLive(live: AppliedAccess, key: string): { held?: HeldSummary[] } {
+  const identities = identitiesOf(live.state)
+  const held = heldOf(live.holds, new Set(live.snapshot.users.filter((record) => identities.personKey(record.userName, record.connection) === key).map((record) => record.id)))
+  return held.length === 0 ? {} : { held }
 }

@@ -54,5 +54,5 @@ export async function answerCheck(checks: CheckService, now: Date, contentType: 
   if ('error' in question) return apiProblem(400, question.error)
   const answer = await checks.check(question)
   if ('error' in answer) return apiProblem(400, answer.error)
-  return { status: 200, body: { allowed: answer.allowed, reasons: answer.reasons, denials: answer.denials, revision: answer.revision } }
+  return { status: 200, body: { allowed: answer.allowed, reasons: answer.reasons, denials: answer.denials, revision: answer.revision, ...(answer.held === undefined ? {} : { held: answer.held }) } }
 }

@@ -2,7 +2,7 @@
 // directory it committed on, show and judge the same as the reviewed plan; and refuses exactly when they do not.
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { applyPlan, ApplyRefusedError } from '../../src/apply/apply.js'
+import { applyPlan, ApplyRefusedError, withHoldsShown } from '../../src/apply/apply.js'
 import { readPlanBase } from '../../src/apply/store-base.js'
 import { StalePlanError } from '../../src/errors.js'
 import { loadAccessDir } from '../../src/load/load-access.js'
@@ -28,12 +28,7 @@ const userCount = 6
 /** userNames the access files name (a Break Glass member, a Grant's user): provisioning one moves what a plan reads. */
 const namedUsers = ['breakglass-1@acme.example', 'erin@acme.example'] as const
 
-type Op =
-  | { kind: 'add' | 'remove'; group: number; user: number }
-  | { kind: 'create' }
-  | { kind: 'deactivate' | 'rename'; user: number }
-  | { kind: 'rename-user'; user: number; to: number }
-  | { kind: 'rename-group' }
+type Op = { kind: 'add' | 'remove'; group: number; user: number } | { kind: 'create' } | { kind: 'deactivate' | 'rename'; user: number } | { kind: 'rename-user'; user: number; to: number } | { kind: 'rename-group' }
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('add' as const, 'remove' as const), group: fc.nat(groupNames.length - 1), user: fc.nat(userCount - 1) }) },
@@ -65,10 +60,7 @@ beforeAll(async () => {
     doc: { kind: 'Group', name: 'Checkout On-Call', source: { scim: { connection: 'okta', displayName: 'checkout-oncall' } }, serviceRoles: [{ service: 'checkout', role: 'maintainer' }] },
   })
   applied = stateFromDocuments(documents, now)
-  variants = [
-    edited(applied, 'Support Tier 2', { action: 'read', resource: 'auth-config:*/*', env: ['staging'] }),
-    edited(applied, 'Checkout On-Call', { action: 'read', resource: 'auth-config:checkout/*', env: ['production'] }),
-  ]
+  variants = [edited(applied, 'Support Tier 2', { action: 'read', resource: 'auth-config:*/*', env: ['staging'] }), edited(applied, 'Checkout On-Call', { action: 'read', resource: 'auth-config:checkout/*', env: ['production'] })]
 })
 
 /** A store with the example organization applied: six users, two of them security admins. */
@@ -78,7 +70,17 @@ async function appliedStore(): Promise<{ store: SqliteStore; users: string[]; gr
   for (let i = 0; i < userCount; i++) users.push((await store.createUser('okta', { userName: `user-${i}@acme.example`, active: true }, write)).id)
   const initial: Record<string, number[]> = { 'support-tier-2': [2], 'security-admins': [0, 1], 'checkout-team': [3], 'checkout-oncall': [], 'all-staff': [2, 3, 4], contractors: [0, 5] }
   const groups: string[] = []
-  for (const name of groupNames) groups.push((await store.createGroup('okta', { displayName: name }, (initial[name] ?? []).map((index) => users[index] as string), write)).id)
+  for (const name of groupNames)
+    groups.push(
+      (
+        await store.createGroup(
+          'okta',
+          { displayName: name },
+          (initial[name] ?? []).map((index) => users[index] as string),
+          write,
+        )
+      ).id,
+    )
   const outcome = await applyPlan(makePlan(applied, await readPlanBase(store), now), store, apply)
   expect(outcome.status).toBe('applied')
   return { store, users, groups }
@@ -100,15 +102,19 @@ async function perform(store: SqliteStore, users: string[], groups: string[], st
       await store.modifyUser('okta', users[step.user] as string, (current) => ({ ...current.doc, displayName: `Renamed ${index}` }), write)
       return
     case 'rename-user':
-      await store.modifyUser('okta', users[step.user] as string, (current) => ({ ...current.doc, userName: namedUsers[step.to] as string }), write).catch((error: unknown) => {
-        // Taken already by an earlier rename: the store refuses it and nothing changes.
-        if (!(error instanceof WriteRejectedError)) throw error
-      })
+      await store
+        .modifyUser('okta', users[step.user] as string, (current) => ({ ...current.doc, userName: namedUsers[step.to] as string }), write)
+        .catch((error: unknown) => {
+          // Taken already by an earlier rename: the store refuses it and nothing changes.
+          if (!(error instanceof WriteRejectedError)) throw error
+        })
       return
     case 'rename-group':
-      await store.modifyGroup('okta', groups[groupNames.indexOf('contractors')] as string, (current) => ({ doc: { ...current.doc, displayName: 'security-auditors' }, memberOps: [] }), write).catch((error: unknown) => {
-        if (!(error instanceof WriteRejectedError)) throw error
-      })
+      await store
+        .modifyGroup('okta', groups[groupNames.indexOf('contractors')] as string, (current) => ({ doc: { ...current.doc, displayName: 'security-auditors' }, memberOps: [] }), write)
+        .catch((error: unknown) => {
+          if (!(error instanceof WriteRejectedError)) throw error
+        })
       return
     default: {
       const never: never = step
@@ -157,7 +163,8 @@ describe('apply under SCIM writes (property)', () => {
           const result = await applyPlan(plan, racing, apply).catch((error: unknown) => error)
           // The plan of the same documents against the applied state the reviewed plan was made on, on the directory
           // as it is now: the one a commit was judged on, since nothing wrote after it.
-          const base = await readPlanBase(store)
+          // Holds made by the writes stay held: the plan did not show them (withHoldsShown, as apply sees the store).
+          const base = withHoldsShown(await readPlanBase(store), new Set((plan.held ?? []).map((change) => change.id)))
           const replanned = makePlan(state, { ...base, applied: { revision: before?.revision.id ?? null, documents: (before?.documents ?? []) as StateDocument[] } }, now)
           if (result instanceof ApplyRefusedError) {
             tally.refused++

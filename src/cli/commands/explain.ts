@@ -7,6 +7,7 @@ import { personSubject, resolvePerson } from '../../engine/person.js'
 import { isKnownUser, knownUserNames, namedConnections, questionProblem, unknownUserMessage } from '../../engine/question-check.js'
 import { RolecallError, UsageError } from '../../errors.js'
 import { loadAccessContext } from '../access-context.js'
+import { heldOf, type HeldSummary } from '../../guard/held-directory.js'
 import { readNow } from '../clock.js'
 import type { Io } from '../io.js'
 import type { Parsed } from '../spec.js'
@@ -18,8 +19,8 @@ export const deniedExitCode = 3
 
 /** `subject`: who the answer is about, as text (the person and the connections of their identity). */
 type About = { user: string; connections: readonly string[]; subject: string }
-type Holdings = About & { source: string; inactive: boolean; holdings: { key: string; risk: string; chain: string; authMethods?: readonly string[]; expires?: string }[] }
-type Answer = About & { source: string; allowed: boolean; reasons: string[]; denials: string[] }
+type Holdings = About & { source: string; inactive: boolean; holdings: { key: string; risk: string; chain: string; authMethods?: readonly string[]; expires?: string }[]; held?: HeldSummary[] }
+type Answer = About & { source: string; allowed: boolean; reasons: string[]; denials: string[]; held?: HeldSummary[] }
 
 /** The question in the check API's body shape (shared by local and remote mode). */
 export function questionBody(values: { env?: string; tag?: string[]; 'auth-method'?: string }, rest: Record<string, string>): Record<string, unknown> {
@@ -64,15 +65,17 @@ export async function run({ values }: Parsed<typeof explainSpec>, io: Io): Promi
       const known = knownUserNames(context.state, context.directory.users, context.breakGlass)
       if (!isKnownUser(values.user, known)) throw new RolecallError(unknownUserMessage(values.user, known, context.source))
     }
+    const heldList = heldOf(context.holds, new Set(context.directory.users.filter((record) => identities.personKey(record.userName, record.connection) === key).map((record) => record.id)))
+    const withHeld = heldList.length === 0 ? {} : { held: heldList }
     if (question !== undefined) {
       const answer = checkAccess(access, question, key)
       if ('error' in answer) throw new RolecallError(answer.error)
       const user = access.users.get(key)?.user ?? person.name
-      result = { source: context.source, user, connections: person.connections, subject: personSubject(identities, user, person.connections), ...answer }
+      result = { source: context.source, user, connections: person.connections, subject: personSubject(identities, user, person.connections), ...answer, ...withHeld }
     } else {
       const held = holdingsOf(access, key)
       const user = held.user ?? person.name
-      result = { source: context.source, user, connections: person.connections, subject: personSubject(identities, user, person.connections), inactive: held.inactive, holdings: held.holdings.map(holdingAnswer) }
+      result = { source: context.source, user, connections: person.connections, subject: personSubject(identities, user, person.connections), inactive: held.inactive, holdings: held.holdings.map(holdingAnswer), ...withHeld }
     }
   }
   // A script can test the answer: exit 0 for ALLOWED, deniedExitCode for DENIED, 1 for errors.
@@ -85,10 +88,12 @@ export async function run({ values }: Parsed<typeof explainSpec>, io: Io): Promi
     io.out(`${result.allowed ? 'ALLOWED' : 'DENIED'} for ${result.subject} (${result.source})\n`)
     for (const reason of result.reasons) io.out(`  via ${reason}\n`)
     for (const denial of result.denials) io.out(`  ${denial}\n`)
+    printHeld(io, result.held)
     return code
   }
   if (result.holdings.length === 0) {
     io.out(`${result.subject} holds no access (${result.inactive ? 'deactivated' : 'no mapped group, no grant'}; ${result.source}).\n`)
+    printHeld(io, result.held)
     return 0
   }
   io.out(`${result.subject} holds ${result.holdings.length} access item${result.holdings.length === 1 ? '' : 's'} (${result.source}):\n`)
@@ -96,5 +101,13 @@ export async function run({ values }: Parsed<typeof explainSpec>, io: Io): Promi
     const extra = [holding.authMethods === undefined ? '' : ` sign-in: ${holding.authMethods.join('|')}`, holding.expires === undefined ? '' : ` until ${holding.expires}`].join('')
     io.out(`  [${holding.risk}] ${holding.chain}${extra}\n`)
   }
+  printHeld(io, result.held)
   return 0
+}
+
+/** Held IdP changes: access the person would hold once a reviewed apply releases it. */
+function printHeld(io: Io, held: readonly HeldSummary[] | undefined): void {
+  for (const hold of held ?? []) {
+    io.out(`  HELD ${hold.id} [${hold.risk}] since ${hold.since}: ${hold.change} (${hold.status === 'rejected' ? 'rejected; remove it at the IdP' : 'waits for a reviewed apply'}): ${hold.access.join(', ')}\n`)
+  }
 }

@@ -28,6 +28,10 @@ export interface Plan {
    */
   access: AccessChange[]
   /**
+   * Held IdP changes: access that SCIM writes would have given and that waits for review. The apply of this plan releases them, with the approvals their risk needs. Sorted by hold id.
+   */
+  held?: HeldChange[]
+  /**
    * Policy findings on the projected state (YAML + live memberships). Errors block apply.
    */
   findings: PolicyFinding[]
@@ -66,6 +70,10 @@ export interface PlanBase {
    * sha256 of the users (active or not), IdP groups and memberships the access delta was computed from.
    */
   directoryDigest: string
+  /**
+   * Digest of the applied IdP change guard policy (idpChanges) the held changes were decided under. An apply under another refuses the plan as stale.
+   */
+  guardPolicyDigest?: string
 }
 /**
  * Counts for the summary table.
@@ -188,6 +196,46 @@ export interface AccessChange {
    * How the user holds it (after a gain) or held it (before a loss).
    */
   chains: string[]
+}
+export interface HeldChange {
+  /**
+   * The hold, `h<number>`.
+   */
+  id: string
+  /**
+   * The userName whose access is held.
+   */
+  user: string
+  connection: string
+  /**
+   * The IdP group whose membership is held, if any.
+   */
+  group?: string
+  /**
+   * What the IdP did.
+   */
+  trigger: 'membership' | 'reactivation' | 'user-rename' | 'group-rename' | 'mass-change'
+  risk: Risk
+  /**
+   * What it holds, as effective access names it.
+   */
+  access: string[]
+  /**
+   * The IdP change, in words.
+   */
+  change: string
+  /**
+   * When it was held.
+   */
+  since: string
+  /**
+   * The audit entry of the SCIM write.
+   */
+  auditSeq: number
+  /**
+   * Held longer than the policy's expiresAfterDays.
+   */
+  isOverdue?: boolean
 }
 /**
  * One policy rule the projected state breaks or nearly breaks.

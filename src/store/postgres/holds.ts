@@ -228,3 +228,8 @@ export async function settleHoldsAtApply(tx: WriteTx, ids: readonly string[], re
   }
   await tx.query('UPDATE users SET reviewed_active = active, reviewed_name_key = user_name_key WHERE reviewed_active IS DISTINCT FROM active OR reviewed_name_key IS DISTINCT FROM user_name_key')
 }
+
+/** Holds in force (an apply's guard reads them inside its transaction). */
+export async function holdsInForce(sql: Reader): Promise<Hold[]> {
+  return listHolds(sql, ['open', 'rejected'])
+}

@@ -235,3 +235,8 @@ export function settleHoldsAtApply(core: SqliteCore, ids: readonly string[], rev
 }
 
 export { holdingStatuses }
+
+/** Holds in force, as the open write sees them (an apply's guard). */
+export function holdsInForce(core: SqliteCore): Hold[] {
+  return (core.stmt(core.writer, `SELECT ${holdColumns} FROM holds WHERE status IN ('open', 'rejected') ORDER BY seq`).all() as HoldRow[]).map(toHold)
+}
