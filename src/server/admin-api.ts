@@ -157,13 +157,14 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
           if ('status' in result) return json(result.body, result.status)
           desired = result.state
         }
-        const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
+        const [snapshot, breakGlass, holds] = await Promise.all([store.snapshot(), store.listBreakGlass(), store.listHolds({ status: ['open', 'rejected'] })])
         const documents = applied.documents as StateDocument[]
         const computedAt = clock()
         const report = computeDrift({
           applied: { revision: applied.revision.id, state: stateFromDocuments(documents, now), documents, directory: applied.directory },
           directory: directoryOf(snapshot),
           breakGlass: activeBreakGlass(breakGlass),
+          holds,
           ...(desired === undefined ? {} : { desired }),
           now,
         })
