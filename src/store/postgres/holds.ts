@@ -144,7 +144,14 @@ export async function guardWrite(tx: WriteTx, effect: WriteEffect, auditSeq: num
   if (mass !== undefined && counted.length > 0) {
     for (const gains of counted) {
       const { user, group } = gains.candidate
-      await tx.query('INSERT INTO guard_gains (connection, user_key, user_id, group_id, at) VALUES ($1, $2, $3, $4, $5)', [user.connection, user.userName.toLowerCase(), user.id, group?.id ?? null, tx.now])
+      await tx.query('INSERT INTO guard_gains (connection, user_key, user_id, group_id, at, is_held) VALUES ($1, $2, $3, $4, $5, $6)', [
+        user.connection,
+        user.userName.toLowerCase(),
+        user.id,
+        group?.id ?? null,
+        tx.now,
+        gains.guarded.length > 0,
+      ])
     }
     const since = new Date(now.getTime() - mass.windowMs).toISOString()
     const connection = counted[0]?.candidate.user.connection ?? ''
@@ -168,7 +175,8 @@ export async function guardWrite(tx: WriteTx, effect: WriteEffect, auditSeq: num
 
 /** A tripped mass-change limit holds every counted gain of the window that took effect and is still there. */
 async function holdWindow(tx: WriteTx, connection: string, since: string, auditSeq: number, context: GuardContext, now: Date): Promise<void> {
-  const rows = await tx.query<{ user_id: string; group_id: string | null }>('SELECT DISTINCT user_id, group_id FROM guard_gains WHERE connection = $1 AND at > $2', [connection, since])
+  // Only gains not held yet: each trip of the limit looks at what took effect since the last.
+  const rows = await tx.query<{ user_id: string; group_id: string | null }>('UPDATE guard_gains SET is_held = true WHERE connection = $1 AND at > $2 AND NOT is_held RETURNING user_id, group_id', [connection, since])
   for (const row of rows) {
     const [userRow] = await tx.query<UserSqlRow>(userSql, [row.user_id, connection])
     if (userRow === undefined) continue

@@ -196,7 +196,8 @@ export const migrations: readonly string[] = [
     user_key text COLLATE "C" NOT NULL,
     user_id text COLLATE "C" NOT NULL,
     group_id text COLLATE "C",
-    at text COLLATE "C" NOT NULL
+    at text COLLATE "C" NOT NULL,
+    is_held boolean NOT NULL DEFAULT false
   );
   CREATE INDEX guard_gains_window ON guard_gains (connection, at);
   CREATE INDEX guard_gains_group ON guard_gains (group_id, at);

@@ -138,7 +138,9 @@ export function guardWrite(core: SqliteCore, effect: WriteEffect, auditSeq: numb
     const counted = decided.filter((gains) => gains.counted.length > 0)
     for (const gains of counted) {
       const { user, group } = gains.candidate
-      core.stmt(core.writer, 'INSERT INTO guard_gains (connection, user_key, user_id, group_id, at) VALUES (?, ?, ?, ?, ?)').run(user.connection, user.userName.toLowerCase(), user.id, group?.id ?? null, at)
+      core
+        .stmt(core.writer, 'INSERT INTO guard_gains (connection, user_key, user_id, group_id, at, is_held) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(user.connection, user.userName.toLowerCase(), user.id, group?.id ?? null, at, gains.guarded.length > 0 ? 1 : 0)
     }
     if (counted.length > 0) {
       const since = new Date(now.getTime() - mass.windowMs).toISOString()
@@ -163,7 +165,9 @@ function connection(decided: readonly { candidate: Candidate }[]): string {
 
 /** A tripped mass-change limit holds every counted gain of the window that took effect and is still there. */
 function holdWindow(core: SqliteCore, connection: string, since: string, auditSeq: number, at: string, context: NonNullable<ReturnType<SqliteCore['guards']['of']>>, now: Date): void {
-  const rows = core.stmt(core.writer, 'SELECT DISTINCT user_id, group_id FROM guard_gains WHERE connection = ? AND at > ?').all(connection, since) as { user_id: string; group_id: string | null }[]
+  // Only gains not held yet: each trip of the limit looks at what took effect since the last.
+  const rows = core.stmt(core.writer, 'SELECT DISTINCT user_id, group_id FROM guard_gains WHERE connection = ? AND at > ? AND is_held = 0').all(connection, since) as { user_id: string; group_id: string | null }[]
+  core.stmt(core.writer, 'UPDATE guard_gains SET is_held = 1 WHERE connection = ? AND at > ? AND is_held = 0').run(connection, since)
   const directories = new UserDirectories(
     core.writer,
     (sql) => core.stmt(core.writer, sql),

@@ -172,7 +172,8 @@ export const migrations: readonly string[] = [
     user_key TEXT NOT NULL,
     user_id TEXT NOT NULL,
     group_id TEXT,
-    at TEXT NOT NULL
+    at TEXT NOT NULL,
+    is_held INTEGER NOT NULL DEFAULT 0
   );
   CREATE INDEX guard_gains_window ON guard_gains(connection, at);
   CREATE INDEX guard_gains_group ON guard_gains(group_id, at);
