@@ -28,7 +28,12 @@ const userCount = 6
 /** userNames the access files name (a Break Glass member, a Grant's user): provisioning one moves what a plan reads. */
 const namedUsers = ['breakglass-1@acme.example', 'erin@acme.example'] as const
 
-type Op = { kind: 'add' | 'remove'; group: number; user: number } | { kind: 'create' } | { kind: 'deactivate' | 'rename'; user: number } | { kind: 'rename-user'; user: number; to: number } | { kind: 'rename-group' }
+type Op =
+  | { kind: 'add' | 'remove'; group: number; user: number }
+  | { kind: 'create' }
+  | { kind: 'deactivate' | 'rename'; user: number }
+  | { kind: 'rename-user'; user: number; to: number }
+  | { kind: 'rename-group' }
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('add' as const, 'remove' as const), group: fc.nat(groupNames.length - 1), user: fc.nat(userCount - 1) }) },
@@ -60,7 +65,10 @@ beforeAll(async () => {
     doc: { kind: 'Group', name: 'Checkout On-Call', source: { scim: { connection: 'okta', displayName: 'checkout-oncall' } }, serviceRoles: [{ service: 'checkout', role: 'maintainer' }] },
   })
   applied = stateFromDocuments(documents, now)
-  variants = [edited(applied, 'Support Tier 2', { action: 'read', resource: 'auth-config:*/*', env: ['staging'] }), edited(applied, 'Checkout On-Call', { action: 'read', resource: 'auth-config:checkout/*', env: ['production'] })]
+  variants = [
+    edited(applied, 'Support Tier 2', { action: 'read', resource: 'auth-config:*/*', env: ['staging'] }),
+    edited(applied, 'Checkout On-Call', { action: 'read', resource: 'auth-config:checkout/*', env: ['production'] }),
+  ]
 })
 
 /** A store with the example organization applied: six users, two of them security admins. */
@@ -70,17 +78,7 @@ async function appliedStore(): Promise<{ store: SqliteStore; users: string[]; gr
   for (let i = 0; i < userCount; i++) users.push((await store.createUser('okta', { userName: `user-${i}@acme.example`, active: true }, write)).id)
   const initial: Record<string, number[]> = { 'support-tier-2': [2], 'security-admins': [0, 1], 'checkout-team': [3], 'checkout-oncall': [], 'all-staff': [2, 3, 4], contractors: [0, 5] }
   const groups: string[] = []
-  for (const name of groupNames)
-    groups.push(
-      (
-        await store.createGroup(
-          'okta',
-          { displayName: name },
-          (initial[name] ?? []).map((index) => users[index] as string),
-          write,
-        )
-      ).id,
-    )
+  for (const name of groupNames) groups.push((await store.createGroup('okta', { displayName: name }, (initial[name] ?? []).map((index) => users[index] as string), write)).id)
   const outcome = await applyPlan(makePlan(applied, await readPlanBase(store), now), store, apply)
   expect(outcome.status).toBe('applied')
   return { store, users, groups }
@@ -102,19 +100,15 @@ async function perform(store: SqliteStore, users: string[], groups: string[], st
       await store.modifyUser('okta', users[step.user] as string, (current) => ({ ...current.doc, displayName: `Renamed ${index}` }), write)
       return
     case 'rename-user':
-      await store
-        .modifyUser('okta', users[step.user] as string, (current) => ({ ...current.doc, userName: namedUsers[step.to] as string }), write)
-        .catch((error: unknown) => {
-          // Taken already by an earlier rename: the store refuses it and nothing changes.
-          if (!(error instanceof WriteRejectedError)) throw error
-        })
+      await store.modifyUser('okta', users[step.user] as string, (current) => ({ ...current.doc, userName: namedUsers[step.to] as string }), write).catch((error: unknown) => {
+        // Taken already by an earlier rename: the store refuses it and nothing changes.
+        if (!(error instanceof WriteRejectedError)) throw error
+      })
       return
     case 'rename-group':
-      await store
-        .modifyGroup('okta', groups[groupNames.indexOf('contractors')] as string, (current) => ({ doc: { ...current.doc, displayName: 'security-auditors' }, memberOps: [] }), write)
-        .catch((error: unknown) => {
-          if (!(error instanceof WriteRejectedError)) throw error
-        })
+      await store.modifyGroup('okta', groups[groupNames.indexOf('contractors')] as string, (current) => ({ doc: { ...current.doc, displayName: 'security-auditors' }, memberOps: [] }), write).catch((error: unknown) => {
+        if (!(error instanceof WriteRejectedError)) throw error
+      })
       return
     default: {
       const never: never = step

@@ -29,6 +29,8 @@ const seed = 0x5eed_2026
 const caseCount = 500
 const write = { actor: 'test' }
 
+
+
 class Random {
   private readonly next: () => number
   constructor(start: number) {
@@ -95,7 +97,9 @@ function recase(random: Random, userName: string): string {
 async function provision(store: SqliteStore, world: World, random: Random): Promise<void> {
   for (const connection of world.connections) {
     const names = world.userNames.filter(() => random.chance(0.55))
-    const users = await Promise.all(names.map((userName) => store.createUser(connection, { userName: recase(random, userName), active: random.chance(0.92) }, write)))
+    const users = await Promise.all(
+      names.map((userName) => store.createUser(connection, { userName: recase(random, userName), active: random.chance(0.92) }, write)),
+    )
     const groups: { doc: JsonObject; members: string[] }[] = []
     for (const displayName of world.idpGroupNames.get(connection) ?? []) {
       if (random.chance(0.85)) groups.push({ doc: { displayName }, members: [] })
@@ -371,13 +375,7 @@ function edit(state: DesiredState, world: World, random: Random, count: number, 
     }
   }
   const files = new Map(entries.map((entry) => [`${entry.doc.kind}\u0000${entry.doc.name}`, entry.file]))
-  return {
-    state: stateFromDocuments(
-      docs.map((doc) => ({ file: files.get(`${doc.kind}\u0000${doc.name}`) ?? 'new.yaml', doc })),
-      now,
-    ),
-    kept,
-  }
+  return { state: stateFromDocuments(docs.map((doc) => ({ file: files.get(`${doc.kind}\u0000${doc.name}`) ?? 'new.yaml', doc })), now), kept }
 }
 
 // ---- the property ----
@@ -422,10 +420,7 @@ function questionsAbout(user: string, access: EffectiveAccess): AccessQuestion[]
               at: now,
               action: holding.grant.actions.find((action) => action !== '*') ?? 'deploy',
               // A concrete resource the grant's globs match.
-              resource: [holding.grant.resource.type, holding.grant.resource.service, holding.grant.resource.name]
-                .map((part) => part.replace(/[*?]/g, 'x'))
-                .join('/')
-                .replace('/', ':'),
+              resource: [holding.grant.resource.type, holding.grant.resource.service, holding.grant.resource.name].map((part) => part.replace(/[*?]/g, 'x')).join('/').replace('/', ':'),
               ...(holding.grant.env === undefined ? {} : { env: holding.grant.env[0] }),
               ...(holding.grant.tags === undefined ? {} : { tags: holding.grant.tags }),
             }
@@ -495,10 +490,7 @@ async function planAndApply(store: SqliteStore, desired: DesiredState, tally: Ta
   tally.accessChanges += plan.access.length
 
   const appliedDocs = ((await store.appliedState())?.documents ?? []) as StateDocument[]
-  expect(
-    appliedDocs.map((entry) => entry.doc),
-    `${label}: stored documents differ from the plan's`,
-  ).toEqual(plan.desired.map((entry) => entry.doc))
+  expect(appliedDocs.map((entry) => entry.doc), `${label}: stored documents differ from the plan's`).toEqual(plan.desired.map((entry) => entry.doc))
   const current = await readPlanBase(store)
   expect(current.directory, `${label}: apply changed the directory`).toEqual(base.directory)
   const after = keysByUser(accessOf(appliedDocs, current.directory, current.breakGlass ?? []))

@@ -69,14 +69,8 @@ describe('POST /api/v1/explain about users', () => {
   })
 
   it('answers for a known user with no access, and for a deactivated one', async () => {
-    expect(await post('/explain', { user: 'idle@acme.example' })).toEqual({
-      status: 200,
-      body: { source: 'applied revision r1', user: 'idle@acme.example', connections: ['okta', 'entra'], subject: 'idle@acme.example through okta, entra', inactive: false, holdings: [] },
-    })
-    expect(await post('/explain', { user: 'gone@acme.example' })).toEqual({
-      status: 200,
-      body: { source: 'applied revision r1', user: 'gone@acme.example', connections: ['okta', 'entra'], subject: 'gone@acme.example through okta, entra', inactive: true, holdings: [] },
-    })
+    expect(await post('/explain', { user: 'idle@acme.example' })).toEqual({ status: 200, body: { source: 'applied revision r1', user: 'idle@acme.example', connections: ['okta', 'entra'], subject: 'idle@acme.example through okta, entra', inactive: false, holdings: [] } })
+    expect(await post('/explain', { user: 'gone@acme.example' })).toEqual({ status: 200, body: { source: 'applied revision r1', user: 'gone@acme.example', connections: ['okta', 'entra'], subject: 'gone@acme.example through okta, entra', inactive: true, holdings: [] } })
   })
 })
 

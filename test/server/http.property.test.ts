@@ -25,11 +25,7 @@ async function fixture(): Promise<Fixture> {
     const response = await app.request('/scim/v2/Users', { method: 'POST', headers: { authorization: `Bearer ${okta}`, 'content-type': 'application/scim+json' }, body: JSON.stringify(aUser(`${name}@acme.example`)) })
     ids.push(((await response.json()) as { id: string }).id)
   }
-  const group = await app.request('/scim/v2/Groups', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${okta}`, 'content-type': 'application/scim+json' },
-    body: JSON.stringify({ schemas: [groupSchemaUrn], displayName: 'g', members: [{ value: ids[0] }] }),
-  })
+  const group = await app.request('/scim/v2/Groups', { method: 'POST', headers: { authorization: `Bearer ${okta}`, 'content-type': 'application/scim+json' }, body: JSON.stringify({ schemas: [groupSchemaUrn], displayName: 'g', members: [{ value: ids[0] }] }) })
   ids.push(((await group.json()) as { id: string }).id)
   return { store, tokens: [okta, entra, check, plan, 'rcs_not-a-token', 'rca_not-a-token'], ids }
 }
@@ -51,25 +47,11 @@ const headerText = fc.oneof(fc.stringMatching(/^[\x21-\x7e]{0,40}$/), fc.constan
 
 /** Bodies: any JSON, SCIM resources and PatchOps with hostile values, raw bytes, text. */
 const bodies = (f: Fixture) =>
-  fc.oneof(
+      fc.oneof(
     fc.jsonValue().map((value) => JSON.stringify(value)),
+    fc.record({ schemas: fc.constantFrom([userSchemaUrn], [groupSchemaUrn], [userSchemaUrn, enterpriseUrn], []), userName: nasty, displayName: nasty, members: fc.array(fc.record({ value: fc.constantFrom(...f.ids, 'nobody') }), { maxLength: 2 }) }).map((value) => JSON.stringify(value)),
     fc
-      .record({
-        schemas: fc.constantFrom([userSchemaUrn], [groupSchemaUrn], [userSchemaUrn, enterpriseUrn], []),
-        userName: nasty,
-        displayName: nasty,
-        members: fc.array(fc.record({ value: fc.constantFrom(...f.ids, 'nobody') }), { maxLength: 2 }),
-      })
-      .map((value) => JSON.stringify(value)),
-    fc
-      .array(
-        fc.record({
-          op: fc.constantFrom('add', 'Replace', 'remove', 'copy', ''),
-          path: fc.option(fc.oneof(fc.constantFrom('members', 'members[value eq "x"]', 'active', 'userName', 'emails[type eq "work"].value', enterpriseUrn), nasty), { nil: undefined }),
-          value: fc.jsonValue(),
-        }),
-        { maxLength: 3 },
-      )
+      .array(fc.record({ op: fc.constantFrom('add', 'Replace', 'remove', 'copy', ''), path: fc.option(fc.oneof(fc.constantFrom('members', 'members[value eq "x"]', 'active', 'userName', 'emails[type eq "work"].value', enterpriseUrn), nasty), { nil: undefined }), value: fc.jsonValue() }), { maxLength: 3 })
       .map((operations) => JSON.stringify({ schemas: [patchUrn], Operations: operations })),
     fc.uint8Array({ maxLength: 64 }),
     nasty,
@@ -106,14 +88,8 @@ const hostile = (f: Fixture) =>
       },
     ),
     query: fc.array(fc.tuple(fc.constantFrom('filter', 'attributes', 'excludedAttributes', 'startIndex', 'count', 'sortBy', 'sortOrder', 'x'), fc.oneof(nasty.map(escape), rawEscapes)), { maxLength: 3 }),
-    authorization: fc.option(fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...f.tokens).map((token) => `Bearer ${token}`) }, { weight: 1, arbitrary: headerText.map((text) => `Bearer ${text}`) }, { weight: 1, arbitrary: headerText }), {
-      nil: undefined,
-      freq: 8,
-    }),
-    contentType: fc.option(
-      fc.oneof({ weight: 6, arbitrary: fc.constantFrom('application/scim+json', 'application/json') }, { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/json; charset=latin1', '') }, { weight: 1, arbitrary: headerText }),
-      { nil: undefined, freq: 6 },
-    ),
+    authorization: fc.option(fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...f.tokens).map((token) => `Bearer ${token}`) }, { weight: 1, arbitrary: headerText.map((text) => `Bearer ${text}`) }, { weight: 1, arbitrary: headerText }), { nil: undefined, freq: 8 }),
+    contentType: fc.option(fc.oneof({ weight: 6, arbitrary: fc.constantFrom('application/scim+json', 'application/json') }, { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/json; charset=latin1', '') }, { weight: 1, arbitrary: headerText }), { nil: undefined, freq: 6 }),
     condition: fc.option(fc.tuple(fc.constantFrom('if-match', 'if-none-match'), fc.oneof(fc.constantFrom('W/"1"', 'W/"2"', '*', 'W/"x"', '"1", W/"9"'), headerText)), { nil: undefined }),
     body: fc.option(bodies(f), { nil: undefined }),
   })
@@ -122,15 +98,7 @@ const hostile = (f: Fixture) =>
 const aimed = (f: Fixture) =>
   fc.record({
     method: fc.constantFrom('POST', 'PUT', 'PATCH', 'GET', 'DELETE'),
-    path: fc.constantFrom<[string, string[]]>(
-      ['/scim/v2/Users', []],
-      ['/scim/v2/Groups', []],
-      ['/scim/v2/Users', [f.ids[0] ?? '']],
-      ['/scim/v2/Users', [f.ids[1] ?? '']],
-      ['/scim/v2/Groups', [f.ids[2] ?? '']],
-      ['/scim/v2/Users', ['.search']],
-      ['/scim/v2/Groups', ['.search']],
-    ),
+    path: fc.constantFrom<[string, string[]]>(['/scim/v2/Users', []], ['/scim/v2/Groups', []], ['/scim/v2/Users', [f.ids[0] ?? '']], ['/scim/v2/Users', [f.ids[1] ?? '']], ['/scim/v2/Groups', [f.ids[2] ?? '']], ['/scim/v2/Users', ['.search']], ['/scim/v2/Groups', ['.search']]),
     query: fc.array(fc.tuple(fc.constantFrom('filter', 'attributes', 'excludedAttributes', 'startIndex', 'count', 'sortBy'), fc.oneof(nasty.map(escape), rawEscapes)), { maxLength: 1 }),
     authorization: fc.constant(`Bearer ${f.tokens[0] ?? ''}`),
     contentType: fc.constant('application/scim+json'),

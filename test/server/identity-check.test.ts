@@ -105,11 +105,7 @@ describe('whom a userName alone names, as the check API keeps it', () => {
     const token = (await fixture.store.createAdminToken(['check'])).token
     const api = createApiApp({ store: fixture.store, clock: () => fixtureNow })
     const ask = async () => {
-      const response = await api.request('http://localhost/api/v1/check', {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ user: 'carol@acme.example', permission: 'sso:manage' }),
-      })
+      const response = await api.request('http://localhost/api/v1/check', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ user: 'carol@acme.example', permission: 'sso:manage' }) })
       return { status: response.status, body: (await response.json()) as Record<string, unknown> }
     }
     // One connection holds carol: she needs none named, and the answer is the same when asked again (from the cache).

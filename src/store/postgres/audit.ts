@@ -54,9 +54,11 @@ async function triggerProblem(sql: Pick<Sql, 'unsafe'>): Promise<string | undefi
     })
     .map(([name]) => name)
   const extra = [...actual.keys()].filter((name) => guards[name] === undefined)
-  const parts = [missing.length === 0 ? '' : `missing: ${missing.join(', ')}`, changed.length === 0 ? '' : `changed or disabled: ${changed.join(', ')}`, extra.length === 0 ? '' : `not rolecall's: ${extra.join(', ')}`].filter(
-    (part) => part !== '',
-  )
+  const parts = [
+    missing.length === 0 ? '' : `missing: ${missing.join(', ')}`,
+    changed.length === 0 ? '' : `changed or disabled: ${changed.join(', ')}`,
+    extra.length === 0 ? '' : `not rolecall's: ${extra.join(', ')}`,
+  ].filter((part) => part !== '')
   return parts.length === 0 ? undefined : `the audit log's append-only triggers were tampered with (${parts.join('; ')})`
 }
 

@@ -34,15 +34,10 @@ export function updateUser(tx: WriteTx, connection: string, rid: string, doc: Js
 export async function insertGroup(tx: WriteTx, connection: string, id: string, doc: JsonObject): Promise<string> {
   const fields = groupFields(doc)
   try {
-    const [row] = await tx.query<{ rid: string }>(`INSERT INTO groups (id, connection, display_name, display_name_key, external_id, doc, created, last_modified, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1) RETURNING rid`, [
-      id,
-      connection,
-      fields.displayName,
-      fields.displayNameKey,
-      fields.externalId,
-      JSON.stringify(doc),
-      tx.now,
-    ])
+    const [row] = await tx.query<{ rid: string }>(
+      `INSERT INTO groups (id, connection, display_name, display_name_key, external_id, doc, created, last_modified, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1) RETURNING rid`,
+      [id, connection, fields.displayName, fields.displayNameKey, fields.externalId, JSON.stringify(doc), tx.now],
+    )
     if (row === undefined) throw new StoreError(`group ${id} was not stored`)
     return row.rid
   } catch (error) {

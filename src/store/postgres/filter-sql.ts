@@ -257,7 +257,8 @@ export class Compiler {
           const isPresent = this.compile({ kind: 'present', attr }, element)
           return filter.op === 'ne' ? isPresent : `NOT COALESCE((${isPresent}), false)`
         }
-        const test = (target: Scalar): string => (filter.kind === 'present' ? this.present(target) : this.compare(target, attr, filter.op, filter.value as string | number | boolean))
+        const test = (target: Scalar): string =>
+          filter.kind === 'present' ? this.present(target) : this.compare(target, attr, filter.op, filter.value as string | number | boolean)
         if (element !== undefined) return test(element.element(attr.sub ?? attr.name))
         if (attr.extension === undefined && attr.name === 'meta' && attr.sub === undefined) return 'true'
         const collection = this.collection(attr)

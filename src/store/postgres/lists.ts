@@ -97,7 +97,8 @@ export async function searchResources(sql: Sql, connection: string, search: Root
   // One column holds both types' keys: when their kinds differ, both sort as text.
   const kinds = new Set(compiled.flatMap((part) => (part.key === undefined ? [] : [part.key.kind])))
   const kind: SortKind = kinds.size === 1 ? ([...kinds][0] as SortKind) : 'text'
-  const keyOf = (key: { sql: string; kind: SortKind } | undefined) => (key === undefined ? `NULL::${kind}` : key.kind === kind ? `(${key.sql})` : `(${key.sql})::text COLLATE "C"`)
+  const keyOf = (key: { sql: string; kind: SortKind } | undefined) =>
+    key === undefined ? `NULL::${kind}` : key.kind === kind ? `(${key.sql})` : `(${key.sql})::text COLLATE "C"`
   const selects = compiled.map(
     (part) =>
       `SELECT ${part.order} AS type_order, ${resourceColumns}, ${part.withRefs ? refsColumn(part.table, true).slice(2) : 'NULL::text AS refs'}, ${keyOf(part.key)} AS sort_key
