@@ -141,7 +141,7 @@ function movementText(plan: Plan, replanned: Plan, chainsOf?: HoldingChains): st
 export function explainStale(plan: Plan, current: PlanBaseInput, now: Date, replanned = makePlan(stateFromDocuments(plan.desired as StateDocument[], now), current, now)): string {
   const chainsOf = holdingChains(stateFromDocuments(plan.desired as StateDocument[], now), current, now)
   const lines: string[] = []
-  if (plan.base.guardPolicyDigest !== replanned.base.guardPolicyDigest) {
+  if (isGuardPolicyMoved(plan, replanned)) {
     lines.push('The IdP change guard policy (idpChanges) changed since the plan: the held IdP changes it shows were decided under another policy.')
   }
   if (JSON.stringify(plan.held ?? []) !== JSON.stringify(replanned.held ?? [])) {
@@ -155,6 +155,12 @@ export function explainStale(plan: Plan, current: PlanBaseInput, now: Date, repl
   }
   lines.push(movementText(plan, replanned, chainsOf))
   return lines.join('\n')
+}
+
+/** Whether the plan shows held IdP changes decided under another idpChanges policy than the store's now. */
+function isGuardPolicyMoved(plan: Plan, made: Plan): boolean {
+  const [was, now] = [plan.base.guardPolicyDigest, made.base.guardPolicyDigest]
+  return (plan.held?.length ?? 0) > 0 && was !== undefined && now !== undefined && was !== now
 }
 
 function heldIds(plan: Plan): string {
@@ -173,7 +179,7 @@ function basisOf(reviewed: Plan, storeRevision: number, directoryDigest: string)
  * refused once the directory moved at all, as it was then.
  */
 function judgeReviewed(plan: Plan, made: Plan, current: PlanBaseInput, now: Date): void {
-  if (plan.base.guardPolicyDigest !== made.base.guardPolicyDigest) throw new StalePlanError(`the IdP change guard policy changed since this plan was made.\n${explainStale(plan, current, now, made)}`)
+  if (isGuardPolicyMoved(plan, made)) throw new StalePlanError(`the IdP change guard policy changed since this plan was made.\n${explainStale(plan, current, now, made)}`)
   const hasMoved = current.applied.revision !== plan.base.appliedRevision || current.storeRevision !== plan.base.storeRevision
   const isDirectoryMoved = plan.base.directoryDigest !== made.base.directoryDigest
   const done = differingSections(
