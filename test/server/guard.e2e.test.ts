@@ -81,6 +81,9 @@ describe('the IdP change guard on rolecall serve', () => {
     expect((denied['denials'] as string[]).join('\n')).toMatch(/^held by h1 since \S+ \(sam\.support@acme\.example added to okta group security-admins\): waiting for a reviewed apply$/m)
     expect(await ssoManage('sasha@acme.example')).toMatchObject({ allowed: true })
 
+    const explained = runCli(['explain', '--user', 'sam.support@acme.example', '--db', db], env)
+    expect(explained.stdout).toMatch(/^ {2}HELD h1 \[critical\] since \S+: sam\.support@acme\.example added to okta group security-admins \(waits for a reviewed apply\): .*permission sso:manage/m)
+    expect(explained.stdout).not.toContain('role "Security Admin" → sso:manage')
     const listed = runCli(['hold', 'list', '--db', db], env)
     expect(listed.status).toBe(0)
     expect(listed.stdout).toContain('h1  [critical]  sam.support@acme.example  sam.support@acme.example added to okta group security-admins')
