@@ -4,6 +4,10 @@
  * A risk level, lowest to highest: low, medium, high, critical.
  */
 export type Risk = 'low' | 'medium' | 'high' | 'critical'
+/**
+ * A risk level, lowest to highest: low, medium, high, critical.
+ */
+export type Risk1 = 'low' | 'medium' | 'high' | 'critical'
 
 /**
  * The output of `rolecall plan --format json` and of `--out plan.json`: what applying the access directory would change, object by object and person by person, with risks, policy findings and required approvals. `rolecall apply plan.json` executes exactly this and refuses it when the store moved what it shows or judges.
@@ -197,6 +201,9 @@ export interface AccessChange {
    */
   chains: string[]
 }
+/**
+ * One held IdP change: who, what, which SCIM write, since when.
+ */
 export interface HeldChange {
   /**
    * The hold, `h<number>`.
@@ -206,6 +213,9 @@ export interface HeldChange {
    * The userName whose access is held.
    */
   user: string
+  /**
+   * The SCIM connection whose write is held.
+   */
   connection: string
   /**
    * The IdP group whose membership is held, if any.
@@ -215,7 +225,7 @@ export interface HeldChange {
    * What the IdP did.
    */
   trigger: 'membership' | 'reactivation' | 'user-rename' | 'group-rename' | 'mass-change'
-  risk: Risk
+  risk: Risk1
   /**
    * What it holds, as effective access names it.
    */
