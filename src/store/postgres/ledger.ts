@@ -94,15 +94,7 @@ export async function recordApply(tx: WriteTx, recorded: ApplyRecord, guard: (vi
   const revision = await insertAppliedRevision(tx, record, storeRevision + 1)
   await settleHoldsAtApply(tx, record.releaseHolds ?? [], revision.id, record.actor)
   const { basis } = record
-  const detail: JsonObject = {
-    revision: revision.id,
-    commit: record.commit,
-    author: record.author,
-    approvedBy: record.approvedBy,
-    planDigest: record.planDigest,
-    summary: record.summary,
-    ...(basis === undefined ? {} : { basis: { ...basis } }),
-  }
+  const detail: JsonObject = { revision: revision.id, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, summary: record.summary, ...(basis === undefined ? {} : { basis: { ...basis } }) }
   tx.audit({ actor: record.actor, connection: null, action: 'apply', resourceType: null, resourceId: revision.id, beforeDigest: null, afterDigest: record.desiredDigest, detail })
   return { value: revision, touched: { all: true } }
 }

@@ -30,15 +30,7 @@ export function recordApply(core: SqliteCore, recorded: ApplyRecord, guard: (vie
     settleHoldsAtApply(core, record.releaseHolds ?? [], revision.id, record.actor)
     core.accessChanges.touchAll()
     const { basis } = record
-    const detail: JsonObject = {
-      revision: revision.id,
-      commit: record.commit,
-      author: record.author,
-      approvedBy: record.approvedBy,
-      planDigest: record.planDigest,
-      summary: record.summary,
-      ...(basis === undefined ? {} : { basis: { ...basis } }),
-    }
+    const detail: JsonObject = { revision: revision.id, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, summary: record.summary, ...(basis === undefined ? {} : { basis: { ...basis } }) }
     core.audit.append(core.now(), { actor: record.actor, connection: null, action: 'apply', resourceType: null, resourceId: revision.id, beforeDigest: null, afterDigest: record.desiredDigest, detail })
     return revision
   })
