@@ -137,7 +137,7 @@ export async function runDemo(accessDir: string, renderMarkdown: (plan: Plan) =>
       'adding morgan to security-admins',
     )
     const drift = expectOk(await http('POST', '/api/v1/drift', planToken, {}), 'drift') as DriftReport
-    steps.push({ title: 'Okta adds morgan.intern to security-admins, outside review: rolecall drift', body: renderDrift(drift) })
+    steps.push({ title: 'Okta adds morgan.intern to security-admins, outside review: held until a reviewed apply (rolecall drift)', body: renderDrift(drift) })
     return steps
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -1,4 +1,5 @@
 // Remote mode: state, plans, apply, drift, explain and who-can over HTTP, for CI that cannot reach the database.
+import { heldOf, type HeldSummary } from '../guard/held-directory.js'
 import { applyPlan, ApplyRefusedError } from '../apply/apply.js'
 import { activeBreakGlass, directoryOf, readPlanBase } from '../apply/store-base.js'
 import { hasErrors } from '../diag/diagnostic.js'
@@ -171,13 +172,14 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
           if ('status' in result) return json(result.body, result.status)
           desired = result.state
         }
-        const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
+        const [snapshot, breakGlass, holds] = await Promise.all([store.snapshot(), store.listBreakGlass(), store.listHolds({ status: ['open', 'rejected'] })])
         const documents = applied.documents as StateDocument[]
         const computedAt = clock()
         const report = computeDrift({
           applied: { revision: applied.revision.id, state: stateFromDocuments(documents, now), documents, directory: applied.directory },
           directory: directoryOf(snapshot),
           breakGlass: activeBreakGlass(breakGlass),
+          holds,
           ...(desired === undefined ? {} : { desired }),
           now,
         })
@@ -201,7 +203,7 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
         if (unknown !== undefined) return json(unknown.body, unknown.status)
         const held = holdingsOf(access, person.key)
         const provenance = await liveProvenance(store, live, [{ key: person.key, chains: held.holdings.map((holding) => holding.chain) }])
-        return json({ source, ...about(held.user, person), inactive: held.inactive, holdings: held.holdings.map(holdingAnswer), provenance })
+        return json({ source, ...about(held.user, person), inactive: held.inactive, holdings: held.holdings.map(holdingAnswer), ...heldOfLive(live, person.key), provenance })
       }
       const question = parseCheckBody(body, now)
       if ('error' in question) return json({ error: question.error }, 400)
@@ -213,7 +215,7 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
       const answer = checkAccess(access, body.authMethod === undefined ? { ...question, anyAuthMethod: true } : question, person.key, allowing)
       if ('error' in answer) return json({ error: answer.error }, 400)
       const provenance = await liveProvenance(store, live, [{ key: person.key, chains: allowing.map((holding) => holding.chain) }])
-      return json({ source, ...about(access.users.get(person.key)?.user, person), ...answer, provenance })
+      return json({ source, ...about(access.users.get(person.key)?.user, person), ...answer, ...heldOfLive(live, person.key), provenance })
     }),
 
     onApplied('/who-can', async (body, live, now) => {
@@ -227,4 +229,11 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
       return json({ source: live.source, users: answer.users.map(({ user, reasons }) => ({ user, reasons })), provenance })
     }),
   ]
+}
+
+/** The holds in force on a person's records, as explain lists them (nothing when there are none). */
+function heldOfLive(live: AppliedAccess, key: string): { held?: HeldSummary[] } {
+  const identities = identitiesOf(live.state)
+  const held = heldOf(live.holds, new Set(live.snapshot.users.filter((record) => identities.personKey(record.userName, record.connection) === key).map((record) => record.id)))
+  return held.length === 0 ? {} : { held }
 }

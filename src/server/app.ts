@@ -78,7 +78,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
   const onUnexpected = (error: unknown, requestId: string) => logger?.error({ err: error, requestId }, 'unexpected error')
   const checks = new CheckService(store, clock, options.checks)
   const storeCaches = (store as Partial<StoreCaches>).cacheCounts?.bind(store)
-  const metrics = serverMetrics(registry, () => [...(storeCaches?.() ?? []), checks.cacheCounts()])
+  const metrics = serverMetrics(registry, () => [...(storeCaches?.() ?? []), checks.cacheCounts()], () => store.listHolds())
   const plain = jsonErrors(onUnexpected, 'plain')
   const explorer = options.explorer ?? {}
   const sessions = new SessionStore(clock, explorer.sessions)

@@ -68,6 +68,7 @@ export async function answerCheck(checks: CheckService, now: Date, contentType: 
   const answer = await checks.check(question, { provenance: options.provenance })
   if ('error' in answer) return apiProblem(400, answer.error)
   const reply: Record<string, unknown> = { allowed: answer.allowed, reasons: answer.reasons, denials: answer.denials, revision: answer.revision }
+  if (answer.held !== undefined) reply.held = answer.held
   if (answer.provenance !== undefined) reply.provenance = answer.provenance
   return { status: 200, body: reply }
 }

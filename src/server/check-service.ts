@@ -18,6 +18,8 @@ import { UserAccessCompiler } from '../engine/user-access.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
 import type { AppliedRevision } from '../store/applied.js'
 import { readProvenance } from '../store/provenance.js'
+import { withoutHolds, holdText } from '../guard/held-directory.js'
+import type { Hold } from '../store/holds.js'
 import type { AccessChange, Store } from '../store/store.js'
 
 type Compiled = {
@@ -39,7 +41,14 @@ type Entry = {
   until: number
   /** The user's directory record ids, to find the entry when the store names a record. */
   recordIds: readonly string[]
+  /** Holds in force on the person's records, each with what the person would hold were it released. */
+  held: readonly HeldEntry[]
 }
+
+type HeldEntry = { hold: Hold; isInactive: boolean; indexes: readonly HoldingIndex[] }
+
+/** A hold that keeps a check from being allowed, as the answer names it. */
+export type HeldAnswer = { id: string; status: Hold['status']; since: string; trigger: Hold['trigger']; connection: string; group?: string; risk: Hold['risk'] }
 
 export type CheckStatus = { cachedUsers: number; isWarming: boolean }
 
@@ -331,14 +340,14 @@ export class CheckService {
   }
 
   /** The entry of the person `key`, whose userName is `name` (lower case). */
-  private async entryOf(key: string, name: string, now: Date, compiled: Compiled | undefined): Promise<Pick<Entry, 'user' | 'isInactive' | 'indexes' | 'revision'>> {
+  private async entryOf(key: string, name: string, now: Date, compiled: Compiled | undefined): Promise<Pick<Entry, 'user' | 'isInactive' | 'indexes' | 'revision' | 'held'>> {
     const at = now.getTime()
     const cached = this.entries.get(key)
     if (cached !== undefined && at >= cached.from && at < cached.until) {
       this.lookups.hits++
       return cached
     }
-    if (compiled?.compiler === undefined) return { user: name, isInactive: false, indexes: [], revision: compiled?.revision ?? null }
+    if (compiled?.compiler === undefined) return { user: name, isInactive: false, indexes: [], revision: compiled?.revision ?? null, held: [] }
     this.lookups.misses++
     return this.compute(key, name, compiled, compiled.compiler, now)
   }
@@ -346,14 +355,24 @@ export class CheckService {
   private async compute(key: string, name: string, compiled: Compiled, compiler: UserAccessCompiler, now: Date): Promise<Entry> {
     const epoch = this.epoch
     const [directory, breakGlass] = await Promise.all([this.store.directoryOfUser(name), this.store.listBreakGlass()])
-    const held = compiler.partsOf(key, directory, { now, breakGlass: activeBreakGlass(breakGlass) })
-    const indexes = held.parts.map((part) => {
+    const ownIds = directory.users.filter((record) => compiler.identities.personKey(record.userName, record.connection) === key).map((record) => record.id)
+    const holds = await this.store.holdsOfRecords(ownIds)
+    const active = activeBreakGlass(breakGlass)
+    const indexOf = (part: readonly Holding[]) => {
       let index = compiled.indexes.get(part)
       if (index === undefined) {
         index = new HoldingIndex(part)
         compiled.indexes.set(part, index)
       }
       return index
+    }
+    // Held access does not count; what each hold keeps out is indexed apart, to name the hold in a denial.
+    const effective = withoutHolds(directory, holds)
+    const held = compiler.partsOf(key, effective, { now, breakGlass: active })
+    const indexes = held.parts.map(indexOf)
+    const heldEntries: HeldEntry[] = holds.map((hold) => {
+      const released = compiler.partsOf(key, withoutHolds(directory, holds, hold), { now, breakGlass: active })
+      return { hold, isInactive: released.isInactive, indexes: released.parts.map(indexOf) }
     })
     const entry: Entry = {
       user: held.user,
@@ -363,7 +382,8 @@ export class CheckService {
       from: now.getTime(),
       until: Math.min(Number.POSITIVE_INFINITY, ...indexes.map((index) => index.firstExpiry)),
       // Only the person's own records: a write to another person of the same userName leaves this entry be.
-      recordIds: directory.users.filter((record) => compiler.identities.personKey(record.userName, record.connection) === key).map((record) => record.id),
+      recordIds: ownIds,
+      held: heldEntries,
     }
     // Kept only when nothing was invalidated meanwhile, and only for the present (not a question about another time).
     if (this.epoch === epoch && this.compiled === compiled && Math.abs(now.getTime() - this.clock().getTime()) <= 1000) {
@@ -377,8 +397,8 @@ export class CheckService {
   }
 
   /** The answer to `question`; with `provenance`, also where it comes from (two or three more reads of the store). */
-  async check(question: AccessQuestion, options?: { provenance?: boolean }): Promise<(CheckAnswer & { revision: string | null; provenance?: Provenance }) | QuestionError> {
-    let entry: Pick<Entry, 'user' | 'isInactive' | 'indexes' | 'revision'> | undefined = this.freshEntry(question, question.at)
+  async check(question: AccessQuestion, options?: { provenance?: boolean }): Promise<(CheckAnswer & { revision: string | null; held?: HeldAnswer[]; provenance?: Provenance }) | QuestionError> {
+    let entry: Pick<Entry, 'user' | 'isInactive' | 'indexes' | 'revision' | 'held'> | undefined = this.freshEntry(question, question.at)
     if (entry === undefined) {
       const person = await this.personKeyOf(question)
       if ('error' in person) return person
@@ -389,7 +409,17 @@ export class CheckService {
     const allowing: Holding[] | undefined = options?.provenance === true ? [] : undefined
     const answer = checkIndexed(entry.indexes, entry.isInactive, question, allowing)
     if ('error' in answer) return answer
-    const checked = { allowed: answer.allowed, reasons: answer.reasons, denials: answer.denials, revision: entry.revision }
+    const held: HeldAnswer[] = []
+    const denials = [...answer.denials]
+    if (!answer.allowed) {
+      for (const { hold, isInactive, indexes } of entry.held) {
+        const released = checkIndexed(indexes, isInactive, question)
+        if ('error' in released || !released.allowed) continue
+        held.push({ id: hold.id, status: hold.status, since: hold.createdAt, trigger: hold.trigger, connection: hold.connection, ...(hold.groupName === undefined ? {} : { group: hold.groupName }), risk: hold.risk })
+        denials.push(holdText(hold))
+      }
+    }
+    const checked = { allowed: answer.allowed, reasons: answer.reasons, denials, revision: entry.revision, ...(held.length === 0 ? {} : { held }) }
     if (allowing === undefined) return checked
     const provenance = await this.provenanceOf(question, entry.revision, allowing, storeRevision)
     return 'error' in provenance ? provenance : { ...checked, provenance }

@@ -2,6 +2,7 @@
 import type { Directory } from '../engine/types.js'
 import type { JsonObject } from './json.js'
 import type { LiveSnapshot } from './live-snapshot.js'
+import type { Hold } from './holds.js'
 
 /** One apply: who, when, from which commit, and the digests of what the reviewed plan was computed from. */
 export type AppliedRevision = {
@@ -41,6 +42,8 @@ export type ApplyRecord = Pick<AppliedRevision, 'commit' | 'author' | 'approvedB
   actor: string
   /** Where the reviewed plan was made and where it was applied, for the audit entry. */
   basis?: ApplyBasis
+  /** Holds the reviewed plan showed, released by this apply (their access takes effect). */
+  releaseHolds?: string[]
 }
 
 /**
@@ -64,6 +67,8 @@ export type ApplyGuardView = {
   directory: () => LiveSnapshot
   /** Break-glass grants, read inside the same transaction (only when the guard needs it). */
   breakGlass: () => BreakGlassRecord[]
+  /** Holds in force (open or rejected), read inside the same transaction (only when the guard needs them). */
+  holds: () => Hold[]
 }
 
 /** What the guard decides about the record, from what it read inside the transaction: it replaces those fields. */

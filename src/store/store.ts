@@ -3,6 +3,7 @@ import { StoreError } from '../errors.js'
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from './applied.js'
 import type { StoreDump } from './dump.js'
 import type { JsonObject } from './json.js'
+import type { HoldLedger } from './holds.js'
 import type { LiveSnapshot } from './live-snapshot.js'
 import type { PeoplePage } from './people-search.js'
 import type { ResourceQuery, RootSearch } from './query.js'
@@ -257,7 +258,7 @@ export const feedDelayMs = 1000
 export const sqlitePollMs = 100
 
 /** The live store: every role in one object. Every method is async so that a database server can implement it. */
-export interface Store extends ScimDirectory, Credentials, AppliedLedger, AuditTrail, AccessFeed, StoreDump {
+export interface Store extends ScimDirectory, Credentials, AppliedLedger, AuditTrail, AccessFeed, HoldLedger, StoreDump {
   /** Commits pending writes and closes. */
   close(): Promise<void>
 }

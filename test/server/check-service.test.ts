@@ -1,4 +1,5 @@
 // The check API's per-user cache against a store file written by this process and by another one.
+import type { ApplyRecord } from '../../src/store/applied.js'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -62,6 +63,9 @@ describe('CheckService', () => {
       write,
     )
     expect(await allowed(checks, ssoManage('sasha@acme.example'))).toBe(false)
+    // casey's addition is held (critical access from the IdP waits for review): denied, naming the hold.
+    expect(await checks.check(ssoManage('casey@acme.example'))).toMatchObject({ allowed: false, held: [{ id: 'h1', group: 'security-admins' }] })
+    await here.recordApply({ ...(await reapplied(here)), releaseHolds: ['h1'] }, () => undefined)
     expect(await allowed(checks, ssoManage('casey@acme.example'))).toBe(true)
     expect(await allowed(checks, ssoManage('sky@acme.example'))).toBe(true)
     await here.modifyUser('okta', ids.sky ?? '', (current) => ({ ...current.doc, active: false }), write)
@@ -70,7 +74,9 @@ describe('CheckService', () => {
     expect(await allowed(checks, ssoManage('nova@acme.example'))).toBe(false)
     const nova = await here.createUser('okta', { userName: 'Nova@acme.example', active: true }, write)
     await here.modifyGroup('okta', security, (current) => ({ doc: current.doc, memberOps: [{ op: 'add', ids: [nova.id] }] }), write)
-    expect(await allowed(checks, ssoManage('nova@acme.example'))).toBe(true)
+    expect(await checks.check(ssoManage('nova@acme.example'))).toMatchObject({ allowed: false, held: [{ id: 'h2' }] })
+    await here.rejectHold('h2', 'cli')
+    expect(await checks.check(ssoManage('nova@acme.example'))).toMatchObject({ allowed: false, held: [{ id: 'h2', status: 'rejected' }] })
     // A rename of the IdP group unmaps it for every member.
     await here.modifyGroup('okta', security, (current) => ({ doc: { ...current.doc, displayName: 'security-admins-old' }, memberOps: [] }), write)
     expect(await allowed(checks, ssoManage('casey@acme.example'))).toBe(false)
@@ -169,3 +175,22 @@ describe('CheckService.reach', () => {
     checks.close()
   })
 })
+
+/** The last apply's record again (same documents), to release holds as a reviewed apply does. */
+async function reapplied(store: SqliteStore): Promise<ApplyRecord> {
+  const applied = await store.appliedState({ withDirectory: true })
+  if (applied === undefined) throw new Error('nothing applied')
+  const { revision } = applied
+  return {
+    commit: revision.commit,
+    author: revision.author,
+    approvedBy: revision.approvedBy,
+    planDigest: revision.planDigest,
+    desiredDigest: revision.desiredDigest,
+    directoryDigest: revision.directoryDigest,
+    summary: revision.summary,
+    documents: applied.documents,
+    directory: applied.directory ?? { users: [], groups: [], memberships: [] },
+    actor: 'test',
+  }
+}

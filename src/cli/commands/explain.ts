@@ -10,6 +10,7 @@ import { withAccessContext } from '../access-context.js'
 import { formatProvenance, type Provenance } from '../../engine/provenance.js'
 import type { Holding } from '../../engine/types.js'
 import { readAnswerProvenance } from '../../store/provenance.js'
+import { heldOf, type HeldSummary } from '../../guard/held-directory.js'
 import { readNow } from '../clock.js'
 import type { Io } from '../io.js'
 import type { Parsed } from '../spec.js'
@@ -21,8 +22,8 @@ export const deniedExitCode = 3
 
 /** `subject`: who the answer is about, as text (the person and the connections of their identity). */
 type About = { user: string; connections: readonly string[]; subject: string }
-type Holdings = About & { source: string; inactive: boolean; holdings: { key: string; risk: string; chain: string; authMethods?: readonly string[]; expires?: string }[]; provenance: Provenance }
-type Answer = About & { source: string; allowed: boolean; reasons: string[]; denials: string[]; provenance: Provenance }
+type Holdings = About & { source: string; inactive: boolean; holdings: { key: string; risk: string; chain: string; authMethods?: readonly string[]; expires?: string }[]; held?: HeldSummary[]; provenance: Provenance }
+type Answer = About & { source: string; allowed: boolean; reasons: string[]; denials: string[]; held?: HeldSummary[]; provenance: Provenance }
 
 /** The question in the check API's body shape (shared by local and remote mode). */
 export function questionBody(values: { env?: string; tag?: string[]; 'auth-method'?: string }, rest: Record<string, string>): Record<string, unknown> {
@@ -68,18 +69,20 @@ export async function run({ values }: Parsed<typeof explainSpec>, io: Io): Promi
         const known = knownUserNames(context.state, context.directory.users, context.breakGlass)
         if (!isKnownUser(asked, known)) throw new RolecallError(unknownUserMessage(asked, known, context.source))
       }
+      const heldList = heldOf(context.holds, new Set(context.directory.users.filter((record) => identities.personKey(record.userName, record.connection) === key).map((record) => record.id)))
+      const withHeld = heldList.length === 0 ? {} : { held: heldList }
       if (question !== undefined) {
         const allowing: Holding[] = []
         const answer = checkAccess(access, question, key, allowing)
         if ('error' in answer) throw new RolecallError(answer.error)
         const user = access.users.get(key)?.user ?? person.name
         const provenance = await readAnswerProvenance(store, context, [{ key, chains: allowing.map((holding) => holding.chain) }])
-        return { source: context.source, user, connections: person.connections, subject: personSubject(identities, user, person.connections), ...answer, provenance }
+        return { source: context.source, user, connections: person.connections, subject: personSubject(identities, user, person.connections), ...answer, ...withHeld, provenance }
       }
       const held = holdingsOf(access, key)
       const user = held.user ?? person.name
       const provenance = await readAnswerProvenance(store, context, [{ key, chains: held.holdings.map((holding) => holding.chain) }])
-      return { source: context.source, user, connections: person.connections, subject: personSubject(identities, user, person.connections), inactive: held.inactive, holdings: held.holdings.map(holdingAnswer), provenance }
+      return { source: context.source, user, connections: person.connections, subject: personSubject(identities, user, person.connections), inactive: held.inactive, holdings: held.holdings.map(holdingAnswer), ...withHeld, provenance }
     })
   }
   // A script can test the answer: exit 0 for ALLOWED, deniedExitCode for DENIED, 1 for errors.
@@ -92,11 +95,13 @@ export async function run({ values }: Parsed<typeof explainSpec>, io: Io): Promi
     io.out(`${result.allowed ? 'ALLOWED' : 'DENIED'} for ${result.subject} (${result.source})\n`)
     for (const reason of result.reasons) io.out(`  via ${reason}\n`)
     for (const denial of result.denials) io.out(`  ${denial}\n`)
+    printHeld(io, result.held)
     writeProvenance(result.provenance, io)
     return code
   }
   if (result.holdings.length === 0) {
     io.out(`${result.subject} holds no access (${result.inactive ? 'deactivated' : 'no mapped group, no grant'}; ${result.source}).\n`)
+    printHeld(io, result.held)
     writeProvenance(result.provenance, io)
     return 0
   }
@@ -105,6 +110,7 @@ export async function run({ values }: Parsed<typeof explainSpec>, io: Io): Promi
     const extra = [holding.authMethods === undefined ? '' : ` sign-in: ${holding.authMethods.join('|')}`, holding.expires === undefined ? '' : ` until ${holding.expires}`].join('')
     io.out(`  [${holding.risk}] ${holding.chain}${extra}\n`)
   }
+  printHeld(io, result.held)
   writeProvenance(result.provenance, io)
   return 0
 }
@@ -114,4 +120,11 @@ export function writeProvenance(provenance: Provenance | undefined, io: Io): voi
   if (provenance === undefined) return
   io.out('  from:\n')
   for (const line of formatProvenance(provenance)) io.out(`    ${line}\n`)
+}
+
+/** Held IdP changes: access the person would hold once a reviewed apply releases it. */
+function printHeld(io: Io, held: readonly HeldSummary[] | undefined): void {
+  for (const hold of held ?? []) {
+    io.out(`  HELD ${hold.id} [${hold.risk}] since ${hold.since}: ${hold.change} (${hold.status === 'rejected' ? 'rejected; remove it at the IdP' : 'waits for a reviewed apply'}): ${hold.access.join(', ')}\n`)
+  }
 }

@@ -1,4 +1,6 @@
 // Applied revisions: the documents, digests and directory of each apply, recorded in the apply's transaction.
+import { holdsInForce, settleHoldsAtApply } from './holds.js'
+import type { Hold } from '../holds.js'
 import type { Directory } from '../../engine/types.js'
 import { revisionsWithDirectory, type AppliedRevision, type AppliedState, type ApplyCommit, type ApplyGuardView, type ApplyRecord, type BreakGlassRecord } from '../applied.js'
 import { appliedRevisionValues, applyAuditDetail, insertedRevision, revisionColumns, toRevision, type RevisionRow } from '../applied-rows.js'
@@ -56,12 +58,12 @@ async function insertAppliedRevision(tx: WriteTx, record: ApplyRecord, storeRevi
 
 /** Thrown by the apply guard's readers for what is not read yet: the guard runs again once it is. */
 class ReadNeeded extends Error {
-  constructor(readonly what: 'directory' | 'breakGlass') {
+  constructor(readonly what: 'directory' | 'breakGlass' | 'holds') {
     super(`${what} is read first`)
   }
 }
 
-function needed(what: 'directory' | 'breakGlass'): never {
+function needed(what: 'directory' | 'breakGlass' | 'holds'): never {
   throw new ReadNeeded(what)
 }
 
@@ -74,19 +76,22 @@ export async function recordApply(tx: WriteTx, recorded: ApplyRecord, guard: (vi
   const appliedRevision = await currentAppliedId(tx.sql)
   let directory: LiveSnapshot | undefined
   let breakGlass: BreakGlassRecord[] | undefined
+  let holds: Hold[] | undefined
   let decided: ApplyCommit | void
   for (;;) {
     try {
-      decided = guard({ appliedRevision, storeRevision, directory: () => directory ?? needed('directory'), breakGlass: () => breakGlass ?? needed('breakGlass') })
+      decided = guard({ appliedRevision, storeRevision, directory: () => directory ?? needed('directory'), breakGlass: () => breakGlass ?? needed('breakGlass'), holds: () => holds ?? needed('holds') })
       break
     } catch (error) {
       if (!(error instanceof ReadNeeded)) throw error
       if (error.what === 'directory') directory = await readLiveSnapshot(tx.sql)
+      else if (error.what === 'holds') holds = await holdsInForce(tx.sql)
       else breakGlass = await listBreakGlass(tx.sql)
     }
   }
   const record: ApplyRecord = decided === undefined ? recorded : { ...recorded, ...decided }
   const revision = await insertAppliedRevision(tx, record, storeRevision + 1)
+  await settleHoldsAtApply(tx, record.releaseHolds ?? [], revision.id, record.actor)
   const detail = applyAuditDetail(record, revision)
   tx.audit({ actor: record.actor, connection: null, action: 'apply', resourceType: null, resourceId: revision.id, beforeDigest: null, afterDigest: record.desiredDigest, detail })
   return { value: revision, touched: { all: true } }

@@ -203,6 +203,42 @@ export const migrations: readonly string[] = [
   ALTER TABLE memberships ADD COLUMN added_seq bigint;
   ALTER TABLE applied_revisions ADD COLUMN review text;
   `,
+  // The IdP change guard: holds (access a SCIM write would give, waiting for review), the gains mass-change limits
+  // count, and each user's state at the last apply (the baseline of reactivations and renames).
+  `
+  CREATE TABLE holds (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    connection text COLLATE "C" NOT NULL,
+    user_id text COLLATE "C" NOT NULL,
+    user_name text NOT NULL,
+    group_id text COLLATE "C",
+    group_name text,
+    trigger text NOT NULL,
+    access text NOT NULL,
+    risk text NOT NULL,
+    audit_seq bigint NOT NULL,
+    created_at text COLLATE "C" NOT NULL,
+    status text NOT NULL CHECK (status IN ('open', 'released', 'rejected', 'moot')),
+    closed_at text,
+    closed_by text,
+    closed_reason text
+  );
+  CREATE INDEX holds_user_in_force ON holds (user_id) WHERE status IN ('open', 'rejected');
+  CREATE INDEX holds_group_open ON holds (group_id) WHERE status = 'open';
+  CREATE TABLE guard_gains (
+    connection text COLLATE "C" NOT NULL,
+    user_key text COLLATE "C" NOT NULL,
+    user_id text COLLATE "C" NOT NULL,
+    group_id text COLLATE "C",
+    at text COLLATE "C" NOT NULL,
+    is_held boolean NOT NULL DEFAULT false
+  );
+  CREATE INDEX guard_gains_window ON guard_gains (connection, at);
+  CREATE INDEX guard_gains_group ON guard_gains (group_id, at);
+  ALTER TABLE users ADD COLUMN reviewed_active boolean;
+  ALTER TABLE users ADD COLUMN reviewed_name_key text COLLATE "C";
+  UPDATE users SET reviewed_active = active, reviewed_name_key = user_name_key;
+  `,
 ]
 
 /** The table that records the schema version (one row), created before the first migration. */

@@ -17,6 +17,8 @@ import { connect, displayOf, poolDefaults, type PoolOptions, type Sql, type SqlP
 import { dumpStore, loadStore } from './dump.js'
 import { postgresStoreError } from './errors.js'
 import * as groups from './group-writes.js'
+import type { Hold, HoldStatus } from '../holds.js'
+import * as holds from './holds.js'
 import * as ledger from './ledger.js'
 import { listResources, searchResources } from './lists.js'
 import { findPeople } from './people.js'
@@ -306,6 +308,20 @@ export class PostgresStore implements Store {
 
   revokeBreakGlass(id: string, actor: string): Promise<boolean> {
     return this.write((tx) => breakGlass.revokeBreakGlass(tx, id, actor))
+  }
+
+  // ---- holds ----
+
+  listHolds(options: { status?: readonly HoldStatus[] } = {}): Promise<Hold[]> {
+    return holds.listHolds(this.sql, options.status)
+  }
+
+  holdsOfRecords(userIds: readonly string[]): Promise<Hold[]> {
+    return holds.holdsOfRecords(this.sql, userIds)
+  }
+
+  rejectHold(id: string, actor: string, reason?: string): Promise<Hold | undefined> {
+    return this.write((tx) => holds.rejectHold(tx, id, actor, reason))
   }
 
   // ---- access reads ----

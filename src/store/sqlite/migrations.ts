@@ -178,6 +178,42 @@ export const migrations: readonly string[] = [
   ALTER TABLE memberships ADD COLUMN added_seq INTEGER;
   ALTER TABLE applied_revisions ADD COLUMN review TEXT;
   `,
+  // The IdP change guard: holds (access a SCIM write would give, waiting for review), the gains mass-change limits
+  // count, and each user's state at the last apply (the baseline of reactivations and renames).
+  `
+  CREATE TABLE holds (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    connection TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    group_id TEXT,
+    group_name TEXT,
+    trigger TEXT NOT NULL,
+    access TEXT NOT NULL,
+    risk TEXT NOT NULL,
+    audit_seq INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'released', 'rejected', 'moot')),
+    closed_at TEXT,
+    closed_by TEXT,
+    closed_reason TEXT
+  );
+  CREATE INDEX holds_user_in_force ON holds(user_id) WHERE status IN ('open', 'rejected');
+  CREATE INDEX holds_group_open ON holds(group_id) WHERE status = 'open';
+  CREATE TABLE guard_gains (
+    connection TEXT NOT NULL,
+    user_key TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    group_id TEXT,
+    at TEXT NOT NULL,
+    is_held INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX guard_gains_window ON guard_gains(connection, at);
+  CREATE INDEX guard_gains_group ON guard_gains(group_id, at);
+  ALTER TABLE users ADD COLUMN reviewed_active INTEGER;
+  ALTER TABLE users ADD COLUMN reviewed_name_key TEXT;
+  UPDATE users SET reviewed_active = active, reviewed_name_key = user_name_key;
+  `,
 ]
 
 /** The People search's text of the users row `row` (NEW in a trigger, or the table): what the search matches. */

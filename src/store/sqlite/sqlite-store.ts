@@ -21,6 +21,8 @@ import { listGroups, listUsers, searchResources } from './listing.js'
 import { findPeople } from './people.js'
 import type { PeoplePage } from '../people-search.js'
 import { readLiveSnapshot } from './snapshot.js'
+import type { Hold, HoldStatus } from '../holds.js'
+import { holdsOfRecords, listHolds, rejectHold } from './holds.js'
 import { createUser, deleteUser, getUser, modifyUser, userNameKeys, userVersion } from './users.js'
 
 export type { SqliteStoreOptions } from './core.js'
@@ -227,6 +229,20 @@ export class SqliteStore implements Store {
 
   async authenticateAdmin(token: string): Promise<{ id: string; scopes: AdminScope[] } | undefined> {
     return authenticateAdmin(this.core, token)
+  }
+
+  // ---- holds ----
+
+  async listHolds(options: { status?: readonly HoldStatus[] } = {}): Promise<Hold[]> {
+    return listHolds(this.core, options.status)
+  }
+
+  async holdsOfRecords(userIds: readonly string[]): Promise<Hold[]> {
+    return holdsOfRecords(this.core, userIds)
+  }
+
+  rejectHold(id: string, actor: string, reason?: string): Promise<Hold | undefined> {
+    return rejectHold(this.core, id, actor, reason)
   }
 
   async directoryOfUser(userName: string): Promise<LiveSnapshot> {

@@ -18,6 +18,7 @@ import { concurrency } from './concurrency.js'
 import { crossObject } from './cross-object.js'
 import { dumpAndLoad } from './dump.js'
 import { membershipWrites } from './membership-writes.js'
+import { holds } from './holds.js'
 
 const categories: readonly ((contract: Contract) => void)[] = [
   connectionsAndTokens,
@@ -36,6 +37,7 @@ const categories: readonly ((contract: Contract) => void)[] = [
   crossObject,
   dumpAndLoad,
   membershipWrites,
+  holds,
 ]
 
 export function runStoreContract(backend: StoreBackend): void {
