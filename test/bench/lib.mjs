@@ -84,3 +84,27 @@ export async function dropDatabase(serverUrl, name) {
   await admin.unsafe(`DROP DATABASE ${name}`)
   await admin.end()
 }
+
+/**
+ * A bare node:http server for the floors (scim-write-floor.mjs, scim-postgres-floor.mjs): reads each body whole,
+ * answers 401 unless it carries `Bearer token`, else hands it to `answer(request, body, response)`; prints its
+ * port as the JSON `listening` line that load.mjs's startProcess waits for.
+ */
+export async function serveBare(token, answer) {
+  const { createServer } = await import('node:http')
+  const server = createServer((request, response) => {
+    let body = ''
+    request.setEncoding('utf8')
+    request.on('data', (chunk) => (body += chunk))
+    request.on('end', () => {
+      if (request.headers.authorization !== `Bearer ${token}`) {
+        response.writeHead(401)
+        response.end()
+        return
+      }
+      answer(request, body, response)
+    })
+  })
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ msg: 'listening', port: server.address().port })}\n`))
+  return server
+}

@@ -13,10 +13,9 @@
 // next finds its chain whole.
 //   node test/bench/scim-postgres-floor.mjs URL TOKEN
 import { randomUUID } from 'node:crypto'
-import http from 'node:http'
 import { join } from 'node:path'
 import postgres from 'postgres'
-import { repoRoot } from './lib.mjs'
+import { repoRoot, serveBare } from './lib.mjs'
 
 const [url, token] = process.argv.slice(2)
 const dist = (path) => import(join(repoRoot, 'dist', path))
@@ -115,28 +114,17 @@ function route(method, target, body) {
   return Promise.resolve([404, ''])
 }
 
-const server = http.createServer((request, response) => {
-  let body = ''
-  request.setEncoding('utf8')
-  request.on('data', (chunk) => (body += chunk))
-  request.on('end', () => {
-    if (request.headers.authorization !== `Bearer ${token}`) {
-      response.writeHead(401)
+await serveBare(token, (request, body, response) => {
+  route(request.method, request.url, body).then(
+    ([status, text, headers = {}]) => {
+      response.writeHead(status, status === 204 ? headers : { 'content-type': 'application/scim+json', 'content-length': Buffer.byteLength(text), ...headers })
+      response.end(text)
+    },
+    (error) => {
+      process.stderr.write(`floor: ${error.message}\n`)
+      response.writeHead(500)
       response.end()
-      return
-    }
-    route(request.method, request.url, body).then(
-      ([status, text, headers = {}]) => {
-        response.writeHead(status, status === 204 ? headers : { 'content-type': 'application/scim+json', 'content-length': Buffer.byteLength(text), ...headers })
-        response.end(text)
-      },
-      (error) => {
-        process.stderr.write(`floor: ${error.message}\n`)
-        response.writeHead(500)
-        response.end()
-      },
-    )
-  })
+    },
+  )
 })
-server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ msg: 'listening', port: server.address().port })}\n`))
 process.on('SIGTERM', () => sql.end({ timeout: 1 }).finally(() => process.exit(0)))
