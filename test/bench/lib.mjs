@@ -50,7 +50,9 @@ export function random(seed) {
 
 /** Runs `rolecall ...args` (dist/) to completion and returns what it printed; throws when it fails. */
 export function runRolecall(args) {
-  const result = spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 28 })
+  // Writes are kept in the audit log with who made them: the benchmarks' commands make them as `bench`.
+  const env = { ...process.env, ROLECALL_ACTOR: process.env.ROLECALL_ACTOR ?? 'bench' }
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, env, encoding: 'utf8', maxBuffer: 1 << 28 })
   if (result.status !== 0) throw new Error(`rolecall ${args[0]} failed: ${result.stderr}`)
   return result.stdout
 }
@@ -89,4 +91,28 @@ export async function dropDatabase(serverUrl, name) {
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
   await admin.unsafe(`DROP DATABASE ${name}`)
   await admin.end()
+}
+
+/**
+ * A bare node:http server for the floors (scim-write-floor.mjs, scim-postgres-floor.mjs): reads each body whole,
+ * answers 401 unless it carries `Bearer token`, else hands it to `answer(request, body, response)`; prints its
+ * port as the JSON `listening` line that load.mjs's startProcess waits for.
+ */
+export async function serveBare(token, answer) {
+  const { createServer } = await import('node:http')
+  const server = createServer((request, response) => {
+    let body = ''
+    request.setEncoding('utf8')
+    request.on('data', (chunk) => (body += chunk))
+    request.on('end', () => {
+      if (request.headers.authorization !== `Bearer ${token}`) {
+        response.writeHead(401)
+        response.end()
+        return
+      }
+      answer(request, body, response)
+    })
+  })
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ msg: 'listening', port: server.address().port })}\n`))
+  return server
 }
