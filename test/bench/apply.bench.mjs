@@ -18,7 +18,7 @@ const runs = Number(process.env.BENCH_RUNS ?? 3)
 const backends = (process.env.BENCH_APPLY_BACKENDS ?? 'sqlite,postgres').split(',')
 const targets = { users: 100_000, ms: 10_000, mib: 1024 }
 const cache = join(tmpdir(), 'rolecall-bench-apply', 'v1')
-const env = { ROLECALL_ACTOR: 'bench', ...process.env, NO_COLOR: '1', ROLECALL_NOW: '2025-06-01T00:00:00Z' }
+const env = { ...process.env, NO_COLOR: '1', ROLECALL_NOW: '2025-06-01T00:00:00Z' }
 
 const run = (args) => runMeasured(args, env)
 

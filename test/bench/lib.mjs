@@ -50,9 +50,7 @@ export function random(seed) {
 
 /** Runs `rolecall ...args` (dist/) to completion and returns what it printed; throws when it fails. */
 export function runRolecall(args) {
-  // Writes are kept in the audit log with who made them: the benchmarks' commands make them as `bench`.
-  const env = { ...process.env, ROLECALL_ACTOR: process.env.ROLECALL_ACTOR ?? 'bench' }
-  const result = spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, env, encoding: 'utf8', maxBuffer: 1 << 28 })
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 28 })
   if (result.status !== 0) throw new Error(`rolecall ${args[0]} failed: ${result.stderr}`)
   return result.stdout
 }

@@ -19,7 +19,7 @@ const runs = Number(process.env.BENCH_RUNS ?? 5)
 const backends = (process.env.BENCH_PLAN_BACKENDS ?? 'sqlite,postgres').split(',')
 const targets = { users: 100_000, changeMs: 5000, noChangeMs: 3000, changeMiB: 1536 }
 const cache = join(tmpdir(), 'rolecall-bench-plan', `v${version}`)
-const env = { ROLECALL_ACTOR: 'bench', ...process.env, NO_COLOR: '1', ROLECALL_NOW: '2025-06-01T00:00:00Z' }
+const env = { ...process.env, NO_COLOR: '1', ROLECALL_NOW: '2025-06-01T00:00:00Z' }
 
 /** Copy of the org where 50 groups (the first of every 10th team file) swap their first grant for a new one. */
 function changedOrg(org, dir) {

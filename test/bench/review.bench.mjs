@@ -18,7 +18,7 @@ const runs = Number(process.env.BENCH_RUNS ?? 3)
 const targets = { openMs: 10_000, checkMs: 2000, verifyMs: 10_000 }
 const cache = join(tmpdir(), 'rolecall-bench-review', 'v2')
 const openedAt = '2025-06-01T00:00:00Z'
-const env = { ROLECALL_ACTOR: 'bench', ...process.env, NO_COLOR: '1', ROLECALL_NOW: openedAt }
+const env = { ...process.env, NO_COLOR: '1', ROLECALL_NOW: openedAt }
 
 const review = `kind: Review
 name: bench-privileged
