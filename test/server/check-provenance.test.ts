@@ -20,8 +20,9 @@ beforeAll(async () => {
   for (const name of ['sam', 'sasha']) ids[name] = await provisionUser(okta, `${name}@acme.example`)
   ids.support = await provisionGroup(okta, 'support-tier-2', [ids.sam ?? ''])
   ids.security = await provisionGroup(okta, 'security-admins', [])
-  await applyExampleAccess(store)
+  // Added before the apply: one after it would be held for review (the IdP change guard), not allowed.
   await addMembers(okta, ids.security ?? '', [ids.sasha ?? ''])
+  await applyExampleAccess(store)
   checkToken = (await store.createAdminToken(['check'], 'storefront')).token
   app = createApiApp({ store, clock: () => fixtureNow })
 })
@@ -85,7 +86,9 @@ describe('check freshness (atLeast)', () => {
     const revision = await store.revision()
     const answer = await check({ user: 'ann@acme.example', permission: 'sso:manage', authMethod: 'sso', atLeast: revision, provenance: true })
     expect(answer.status).toBe(200)
-    expect(answer.body.allowed).toBe(true)
+    // The write is reflected: ann's new critical access is held for review (the IdP change guard), and says so.
+    expect(answer.body.allowed).toBe(false)
+    expect(answer.body.held).toMatchObject([{ trigger: 'membership', group: 'security-admins', risk: 'critical' }])
     expect((answer.body.provenance as { storeRevision: number }).storeRevision).toBeGreaterThanOrEqual(revision)
   })
 
