@@ -32,6 +32,5 @@ export type WhoCanEntry = { user: string; key: string; reasons: string[]; allowi
  * error (a malformed resource) is the answer instead.
  */
 export function whoCan(access: EffectiveAccess, questionFor: (user: string) => AccessQuestion): WhoCanEntry[] | QuestionError {
-  const allowed = allowedPeople(access, questionFor)
-  return 'error' in allowed ? allowed : allowed.map(({ user, key, reasons, allowing }) => ({ user, key, reasons, allowing }))
+  return allowedPeople(access, questionFor)
 }

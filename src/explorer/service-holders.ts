@@ -8,13 +8,11 @@ export type ServiceHolder = { user: string; roles: string[] }
 
 const byAccess = new WeakMap<AppliedAccess, Map<string, ServiceHolder[]>>()
 
-/** The service-role steps of a holding's chain, as `service\u0000role`; holdings are shared, so each is read once. */
-function rolesOf(holding: Holding, seen: Map<Holding, readonly string[]>): readonly string[] {
+/** The (service, role) steps of a holding's chain; holdings are shared, so each is read once. */
+function rolesOf(holding: Holding, seen: Map<Holding, readonly (readonly [string, string])[]>): readonly (readonly [string, string])[] {
   let roles = seen.get(holding)
   if (roles === undefined) {
-    const found = new Set<string>()
-    for (const step of holding.chain) if (step.kind === 'service-role' || step.kind === 'service-team') found.add(`${step.service}\u0000${step.role}`)
-    roles = [...found]
+    roles = holding.chain.flatMap((step) => (step.kind === 'service-role' || step.kind === 'service-team' ? [[step.service, step.role] as const] : []))
     seen.set(holding, roles)
   }
   return roles
@@ -23,13 +21,12 @@ function rolesOf(holding: Holding, seen: Map<Holding, readonly string[]>): reado
 function holdersByService(live: AppliedAccess): Map<string, ServiceHolder[]> {
   const known = byAccess.get(live)
   if (known !== undefined) return known
-  const seen = new Map<Holding, readonly string[]>()
+  const seen = new Map<Holding, readonly (readonly [string, string])[]>()
   const services = new Map<string, ServiceHolder[]>()
   for (const { user, holdings } of live.access.users.values()) {
     const held = new Map<string, Set<string>>()
     for (const holding of holdings) {
-      for (const entry of rolesOf(holding, seen)) {
-        const [service = '', role = ''] = entry.split('\u0000')
+      for (const [service, role] of rolesOf(holding, seen)) {
         let roles = held.get(service)
         if (roles === undefined) held.set(service, (roles = new Set()))
         roles.add(role)

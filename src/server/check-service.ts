@@ -410,7 +410,7 @@ export class CheckService {
     const answer = checkIndexed(entry.indexes, entry.isInactive, question, allowing)
     if ('error' in answer) return answer
     const held: HeldAnswer[] = []
-    const denials = [...answer.denials]
+    const denials = answer.allowed || entry.held.length === 0 ? answer.denials : [...answer.denials]
     if (!answer.allowed) {
       for (const { hold, isInactive, indexes } of entry.held) {
         const released = checkIndexed(indexes, isInactive, question)

@@ -16,7 +16,6 @@ export const sparseMatches = 2000
 
 /** The text searched for: trimmed, lower-cased, without control characters (no stored value holds one); '' for everyone. */
 export function searchNeedle(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
     .trim()
