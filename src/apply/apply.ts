@@ -1,4 +1,5 @@
 // Runs a Plan against the store in one transaction: refuses plans the store moved under, policy violations and missing approvals.
+import { withoutHolds } from '../guard/held-directory.js'
 import { RolecallError, StalePlanError } from '../errors.js'
 import type { MembershipTable } from '../engine/membership-table.js'
 import type { Directory } from '../engine/types.js'
@@ -7,7 +8,7 @@ import type { DesiredState } from '../model/state.js'
 import { dependencyDigest } from '../plan/dependency-digest.js'
 import { accessOf, desiredDigest, directoryDigest, hasBlockingFindings, makePlan, makePlanConcurrently, type PlanBaseInput } from '../plan/make-plan.js'
 import type { ApprovalRequirement, Plan } from '../schema/generated/plan.js'
-import type { AppliedRevision, ApplyBasis } from '../store/applied.js'
+import type { AppliedReview, AppliedRevision, ApplyBasis } from '../store/applied.js'
 import type { JsonObject, Store } from '../store/store.js'
 import { compareStrings } from '../util/compare.js'
 import { digestOf } from '../util/digest.js'
@@ -25,6 +26,10 @@ export class ApplyRefusedError extends RolecallError {
 export type ApplyOptions = {
   /** userNames of approvers (members of an approver group), or `org/team:login` for a GitHub team approval. */
   approvedBy: readonly string[]
+  /** The approvers the caller named, recorded as the revision's `approvedBy` when `approvedBy` is what the server verified. */
+  claimedBy?: readonly string[]
+  /** The review the server verified: recorded with the revision and in its audit entry. */
+  review?: AppliedReview
   commit: string | null
   author: string | null
   /** Who applies, for the audit log (`cli`, `admin-token:<id>`). */
@@ -140,6 +145,12 @@ function movementText(plan: Plan, replanned: Plan, chainsOf?: HoldingChains): st
 export function explainStale(plan: Plan, current: PlanBaseInput, now: Date, replanned = makePlan(stateFromDocuments(plan.desired as StateDocument[], now), current, now)): string {
   const chainsOf = holdingChains(stateFromDocuments(plan.desired as StateDocument[], now), current, now)
   const lines: string[] = []
+  if (isGuardPolicyMoved(plan, replanned)) {
+    lines.push('The IdP change guard policy (idpChanges) changed since the plan: the held IdP changes it shows were decided under another policy.')
+  }
+  if (JSON.stringify(plan.held ?? []) !== JSON.stringify(replanned.held ?? [])) {
+    lines.push(`The held IdP changes moved since the plan: it showed ${heldIds(plan)}, the store now holds ${heldIds(replanned)}.`)
+  }
   if (plan.base.appliedRevision !== current.applied.revision) {
     lines.push(`Another apply happened since the plan: applied revision ${plan.base.appliedRevision ?? '(none)'} → ${current.applied.revision ?? '(none)'}.`)
   }
@@ -148,6 +159,17 @@ export function explainStale(plan: Plan, current: PlanBaseInput, now: Date, repl
   }
   lines.push(movementText(plan, replanned, chainsOf))
   return lines.join('\n')
+}
+
+/** Whether the plan shows held IdP changes decided under another idpChanges policy than the store's now. */
+function isGuardPolicyMoved(plan: Plan, made: Plan): boolean {
+  const [was, now] = [plan.base.guardPolicyDigest, made.base.guardPolicyDigest]
+  return (plan.held?.length ?? 0) > 0 && was !== undefined && now !== undefined && was !== now
+}
+
+function heldIds(plan: Plan): string {
+  const ids = (plan.held ?? []).map((change) => change.id)
+  return ids.length === 0 ? 'none' : ids.join(', ')
 }
 
 /** Where the reviewed plan was made and where it is applied. */
@@ -161,6 +183,7 @@ function basisOf(reviewed: Plan, storeRevision: number, directoryDigest: string)
  * refused once the directory moved at all, as it was then.
  */
 function judgeReviewed(plan: Plan, made: Plan, current: PlanBaseInput, now: Date): void {
+  if (isGuardPolicyMoved(plan, made)) throw new StalePlanError(`the IdP change guard policy changed since this plan was made.\n${explainStale(plan, current, now, made)}`)
   const hasMoved = current.applied.revision !== plan.base.appliedRevision || current.storeRevision !== plan.base.storeRevision
   const isDirectoryMoved = plan.base.directoryDigest !== made.base.directoryDigest
   const done = differingSections(
@@ -198,7 +221,10 @@ export async function applyPlan(plan: Plan, store: Store, options: ApplyOptions)
     throw new ApplyRefusedError('the plan file was modified after it was made: its desired documents do not match its digest')
   }
   options.onStep?.('reading the store')
-  const current = await readPlanBase(store)
+  const read = await readPlanBase(store)
+  // Only the held IdP changes the reviewed plan showed are released; any held since stay held, unjudged here.
+  const shown = new Set((plan.held ?? []).map((change) => change.id))
+  const current = withHoldsShown(read, shown)
   options.onStep?.('planning')
   const desired = stateFromDocuments(plan.desired as StateDocument[], options.now)
   // One plan, its directory digest hashed on a worker: it answers both whether the store moved in a way that matters
@@ -206,6 +232,19 @@ export async function applyPlan(plan: Plan, store: Store, options: ApplyOptions)
   const made = await makePlanConcurrently(desired, current, options.now)
   judgeReviewed(plan, made, current, options.now)
   return commitPlan(made, desired, current, store, options, plan)
+}
+
+/** The store as a plan that releases the holds `shown` sees it: other holds keep their access out of the directory. */
+export function withHoldsShown(read: PlanBaseInput, shown: ReadonlySet<string>): PlanBaseInput {
+  const holds = read.holds ?? []
+  return {
+    ...read,
+    directory: withoutHolds(
+      read.directory,
+      holds.filter((hold) => !shown.has(hold.id)),
+    ),
+    holds: holds.filter((hold) => shown.has(hold.id)),
+  }
 }
 
 /** Plan `desired` against the store and apply that plan: `apply --dir`, where nobody saw a plan file. */
@@ -232,12 +271,14 @@ async function commitPlan(plan: Plan, desired: DesiredState, current: PlanBaseIn
   if (missing.length > 0) throw new ApplyRefusedError(`approvals missing:\n${missing.map((line) => `  - ${line}`).join('\n')}`)
   const summary = { ...plan.summary, accessByRisk: plan.summary.accessByRisk.map((row) => ({ ...row })) } as unknown as JsonObject
   let basis = basisOf(reviewed, current.storeRevision, plan.base.directoryDigest)
+  const shownHolds = new Set((plan.held ?? []).map((change) => change.id))
   options.onStep?.('writing the applied state')
   const revision = await store.recordApply(
     {
       commit: options.commit,
       author: options.author,
-      approvedBy: [...options.approvedBy].sort(compareStrings),
+      approvedBy: [...(options.claimedBy ?? options.approvedBy)].sort(compareStrings),
+      ...(options.review === undefined ? {} : { review: options.review }),
       planDigest: digestOf(plan),
       desiredDigest: plan.base.desiredDigest,
       directoryDigest: plan.base.directoryDigest,
@@ -246,13 +287,19 @@ async function commitPlan(plan: Plan, desired: DesiredState, current: PlanBaseIn
       directory: mappedDirectory(desired, current.directory),
       actor: options.actor,
       basis,
+      // The held IdP changes the reviewed plan showed: their access takes effect with this apply.
+      ...(plan.held === undefined ? {} : { releaseHolds: plan.held.map((change) => change.id) }),
     },
     (view) => {
       // Inside the write transaction: a concurrent apply, or a SCIM write since the plan was made that moves what it
       // shows or judges, loses here.
       if (view.appliedRevision !== plan.base.appliedRevision) throw new StalePlanError(`another apply (${view.appliedRevision ?? 'none'}) happened since this plan was made; plan again`)
       if (view.storeRevision === current.storeRevision) return undefined
-      const directory = directoryOf(view.directory())
+      // What holds keep out, as when the plan was made again above (a hold made since is judged as effective: refused).
+      const directory = withoutHolds(
+        directoryOf(view.directory()),
+        view.holds().filter((hold) => !shownHolds.has(hold.id)),
+      )
       const breakGlass = activeBreakGlass(view.breakGlass())
       const isOld = reviewed.dependsOn === undefined
       // Whether the writes touched anything a plan of these states reads: if not, the plan made again would be this one.
@@ -262,10 +309,10 @@ async function commitPlan(plan: Plan, desired: DesiredState, current: PlanBaseIn
         basis = basisOf(reviewed, view.storeRevision, digest)
         return { directory: mappedDirectory(desired, directory), directoryDigest: digest, basis }
       }
-      const again = makePlan(desired, { storeRevision: view.storeRevision, directory, applied: current.applied, breakGlass }, options.now)
+      const again = makePlan(desired, { ...current, storeRevision: view.storeRevision, directory, breakGlass }, options.now)
       if ((isOld && again.base.directoryDigest !== reviewed.base.directoryDigest) || !isSameOutcome(plan, again)) {
         const old = isOld ? '\nThis plan file does not record what its findings and approvals depend on (it was made by an earlier rolecall), so any change to users or memberships refuses it.' : ''
-        const chainsOf = holdingChains(desired, { storeRevision: view.storeRevision, directory, applied: current.applied, breakGlass }, options.now)
+        const chainsOf = holdingChains(desired, { ...current, storeRevision: view.storeRevision, directory, breakGlass }, options.now)
         throw new StalePlanError(
           `SCIM changed users or memberships since this plan was made (store revision ${reviewed.base.storeRevision} → ${view.storeRevision}), and applying it now would not be what the plan showed.\n${movementText(plan, again, chainsOf)}${old}`,
         )

@@ -8,12 +8,13 @@ import type { CommandEntry } from './spec.js'
 import { completionCommand } from './specs/completion.js'
 import { inspectCommands } from './specs/inspect.js'
 import { operateCommands } from './specs/operate.js'
+import { guardCommands } from './specs/guard.js'
 import { reviewCommands } from './specs/review.js'
 
 export { describeFailure }
 
 /** Every command by name, in the order `--help` lists them. */
-export const commands: Record<string, CommandEntry> = Object.fromEntries([...reviewCommands, ...inspectCommands, ...operateCommands, completionCommand].map((entry) => [entry.spec.name, entry]))
+export const commands: Record<string, CommandEntry> = Object.fromEntries([...reviewCommands, ...inspectCommands, ...operateCommands, ...guardCommands, completionCommand].map((entry) => [entry.spec.name, entry]))
 
 export const version = '0.1.0'
 

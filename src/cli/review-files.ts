@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
-import { gunzipSync, gzipSync } from 'node:zlib'
+import { gunzip, gzip } from 'node:zlib'
 import type { Directory } from '../engine/types.js'
 import { RolecallError } from '../errors.js'
 import type { ClosureRecord, ReviewRecord } from '../review/campaign/record.js'
@@ -80,24 +80,30 @@ export function canonicalDirectory(directory: Directory): Directory {
   return { users: byId(users), groups: byId(groups), memberships }
 }
 
-/** The frozen directory as the text written (gzipped) into the review, and its digest: sha256 of that text. */
-export function frozenDirectoryText(directory: Directory): { text: string; digest: string } {
+/**
+ * The frozen directory as written into the review: its gzipped text (compressed on libuv's thread pool, so that the
+ * population is computed meanwhile) and its digest, sha256 of the text.
+ */
+export function frozenDirectory(directory: Directory): { gzipped: Promise<Buffer>; digest: string } {
   const text = JSON.stringify(canonicalDirectory(directory))
-  return { text, digest: `sha256:${createHash('sha256').update(text).digest('hex')}` }
+  const gzipped = promisify(gzip)(text, { level: 1 })
+  // Awaited when the review is written; a failure before then is reported there, not as an unhandled rejection.
+  gzipped.catch(() => undefined)
+  return { gzipped, digest: `sha256:${createHash('sha256').update(text).digest('hex')}` }
 }
 
 export async function readFrozenDirectory(folder: ReviewFolder): Promise<Directory> {
   const bytes = await readFile(join(folder.path, 'directory.json.gz'))
-  return JSON.parse(gunzipSync(bytes).toString('utf8')) as Directory
+  return JSON.parse((await promisify(gunzip)(bytes)).toString('utf8')) as Directory
 }
 
 /** Write the files of a newly opened review; refuses to overwrite one already opened. */
-export async function writeOpenedReview(dir: string, record: ReviewRecord, files: { population: PopulationRow[]; items: string; directory: string }): Promise<string> {
+export async function writeOpenedReview(dir: string, record: ReviewRecord, files: { population: PopulationRow[]; items: string; directory: Promise<Buffer> }): Promise<string> {
   const path = join(dir, record.campaign, record.id)
   if (await exists(join(path, 'review.json'))) throw new RolecallError(`review ${record.id} is already open at ${path}`)
   await mkdir(path, { recursive: true })
   await writeFile(join(path, 'population.json'), `${JSON.stringify(files.population, null, 1)}\n`)
-  await writeFile(join(path, 'directory.json.gz'), gzipSync(files.directory, { level: 1 }))
+  await writeFile(join(path, 'directory.json.gz'), await files.directory)
   await writeFile(join(path, 'items.yaml'), files.items)
   await writeFile(join(path, 'review.json'), `${JSON.stringify(record, null, 2)}\n`)
   return path

@@ -83,7 +83,8 @@ async function approveAll(plan: Plan): Promise<string[]> {
 export async function runDemo(accessDir: string, renderMarkdown: (plan: Plan) => string, renderDrift: (report: DriftReport) => string): Promise<DemoStep[]> {
   const work = await mkdtemp(join(tmpdir(), 'rolecall-demo-'))
   const store = await openStore(storeLocation(join(work, 'demo.db'), work), { use: 'write' })
-  const { pipeline } = createServerApp({ store })
+  // The demo's reviewers are made up: it has no pull request on GitHub for the server to verify them against.
+  const { pipeline } = createServerApp({ store, approvals: { trustBranchProtection: true } })
   const { server } = createNodeServer(pipeline, () => undefined)
   const steps: DemoStep[] = []
   try {
@@ -107,7 +108,10 @@ export async function runDemo(accessDir: string, renderMarkdown: (plan: Plan) =>
         `adding members to ${group}`,
       )
     }
-    steps.push({ title: 'Okta provisions people and groups over SCIM', body: `${ids.size} users and ${groupIds.size} groups, with the requests Okta sends (lookup by userName, POST /Users, POST /Groups, PATCH members). "all-staff" is mapped by no YAML: it grants nothing.` })
+    steps.push({
+      title: 'Okta provisions people and groups over SCIM',
+      body: `${ids.size} users and ${groupIds.size} groups, with the requests Okta sends (lookup by userName, POST /Users, POST /Groups, PATCH members). "all-staff" is mapped by no YAML: it grants nothing.`,
+    })
 
     const documents = async (dir: string) => {
       const loaded = await loadAccessDir(dir, { cwd: work, now: new Date() })
@@ -133,7 +137,7 @@ export async function runDemo(accessDir: string, renderMarkdown: (plan: Plan) =>
       'adding morgan to security-admins',
     )
     const drift = expectOk(await http('POST', '/api/v1/drift', planToken, {}), 'drift') as DriftReport
-    steps.push({ title: 'Okta adds morgan.intern to security-admins, outside review: rolecall drift', body: renderDrift(drift) })
+    steps.push({ title: 'Okta adds morgan.intern to security-admins, outside review: held until a reviewed apply (rolecall drift)', body: renderDrift(drift) })
     return steps
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()))

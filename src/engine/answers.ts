@@ -1,6 +1,6 @@
 // The answers of explain (what a person holds, and why) and who-can (who may do this), for every place that shows
 // them: the CLI, the admin API and the web explorer give the same answer because they call these.
-import { checkAccess, type AccessQuestion, type QuestionError } from './check.js'
+import { allowedPeople, type AccessQuestion, type QuestionError } from './check.js'
 import { formatChain } from './chain.js'
 import type { EffectiveAccess } from './effective.js'
 import type { Holding } from './types.js'
@@ -24,19 +24,13 @@ export function holdingsOf(access: EffectiveAccess, key: string): { user: string
   return { user: held?.user, inactive: access.inactive.has(key), holdings: held?.holdings ?? [] }
 }
 
-/** One person who may: their name, key, and the chains that allow it as text. */
-export type WhoCanEntry = { user: string; key: string; reasons: string[] }
+/** One person who may: their name, key, the chains that allow it as text, and the holdings they are. */
+export type WhoCanEntry = { user: string; key: string; reasons: string[]; allowing: Holding[] }
 
 /**
- * Every active user for whom `questionFor(user)` is allowed, in the order of effective access (by key); the first
- * question error ends the answer.
+ * Every active user for whom `questionFor(user)` is allowed, in the order of effective access (by key); a question
+ * error (a malformed resource) is the answer instead.
  */
 export function whoCan(access: EffectiveAccess, questionFor: (user: string) => AccessQuestion): WhoCanEntry[] | QuestionError {
-  const users: WhoCanEntry[] = []
-  for (const [key, { user }] of access.users) {
-    const answer = checkAccess(access, questionFor(user), key)
-    if ('error' in answer) return answer
-    if (answer.allowed) users.push({ user, key, reasons: answer.reasons })
-  }
-  return users
+  return allowedPeople(access, questionFor)
 }

@@ -179,8 +179,8 @@ function sortTextOf(candidate: Candidate): string {
   return (candidate.sortText ??= formatChain(candidate.holding.chain))
 }
 
-/** The answer from the holdings that cover the question, in the order effective access lists them. */
-function answerFrom(covering: Candidate[], question: AccessQuestion): CheckAnswer {
+/** The answer from the holdings that cover the question, in the order effective access lists them; those that allow it are added to `allowing`. */
+function answerFrom(covering: Candidate[], question: AccessQuestion, allowing?: Holding[]): CheckAnswer {
   if (covering.length > 1) covering.sort((a, b) => compareStrings(a.holding.key, b.holding.key) || compareStrings(sortTextOf(a), sortTextOf(b)))
   const reasons: string[] = []
   const denials: string[] = []
@@ -194,6 +194,7 @@ function answerFrom(covering: Candidate[], question: AccessQuestion): CheckAnswe
     }
     if (holding.authMethods !== undefined && question.anyAuthMethod === true) {
       reasons.push(`${chain} (when signed in with ${holding.authMethods.join(' or ')})`)
+      allowing?.push(holding)
       continue
     }
     if (holding.authMethods !== undefined && (question.authMethod === undefined || !holding.authMethods.includes(question.authMethod))) {
@@ -201,6 +202,7 @@ function answerFrom(covering: Candidate[], question: AccessQuestion): CheckAnswe
       continue
     }
     reasons.push(chain)
+    allowing?.push(holding)
   }
   return { allowed: reasons.length > 0, reasons, denials: reasons.length > 0 ? [] : denials.length > 0 ? denials : [`no access of "${question.user}" covers this`] }
 }
@@ -212,23 +214,85 @@ function holdsNothing(question: AccessQuestion, isInactive: boolean): CheckAnswe
 
 /**
  * Answer a question about the person `key` (resolvePerson's; by default the userName's key where a userName alone
- * names a person). Unknown users, inactive users and malformed resources are denied with a reason.
+ * names a person). Unknown users, inactive users and malformed resources are denied with a reason. The holdings
+ * that allow it are added to `allowing`, when given.
  */
-export function checkAccess(access: EffectiveAccess, question: AccessQuestion, key: string = userKey(question.user)): CheckAnswer | QuestionError {
+export function checkAccess(access: EffectiveAccess, question: AccessQuestion, key: string = userKey(question.user), allowing?: Holding[]): CheckAnswer | QuestionError {
   const resource = resourceOf(question)
   if (resource !== undefined && 'error' in resource) return resource
   const user = access.users.get(key)
   if (user === undefined) return holdsNothing(question, access.inactive.has(key))
   const covering: Candidate[] = []
   for (const holding of user.holdings) if (covers(holding, question, resource)) covering.push({ holding })
-  return answerFrom(covering, question)
+  return answerFrom(covering, question, allowing)
+}
+
+/** Each distinct holding of an effective access with the people who hold it (as their place in `access.users`). */
+type Holders = { people: { key: string; user: string; holdings: readonly Holding[] }[]; holdings: Map<Holding, number[]> }
+
+const holdersOf = new WeakMap<EffectiveAccess, Holders>()
+
+function holders(access: EffectiveAccess): Holders {
+  const known = holdersOf.get(access)
+  if (known !== undefined) return known
+  const people: Holders['people'] = []
+  const holdings = new Map<Holding, number[]>()
+  for (const [key, held] of access.users) {
+    const place = people.push({ key, user: held.user, holdings: held.holdings }) - 1
+    for (const holding of held.holdings) {
+      const list = holdings.get(holding)
+      if (list === undefined) holdings.set(holding, [place])
+      else if (list.at(-1) !== place) list.push(place)
+    }
+  }
+  const built = { people, holdings }
+  holdersOf.set(access, built)
+  return built
+}
+
+/**
+ * The people of `access` whom one question allows, with the reasons, in the order of `access.users` (who-can): the
+ * question of each person is `questionFor(user)`, alike but for the user asked about. Each distinct holding (one
+ * object shared by everyone its chain reaches) is judged once, and only the people holding one that covers the
+ * question are answered; the index of holders is built once per effective access.
+ */
+export function allowedPeople(access: EffectiveAccess, questionFor: (user: string) => AccessQuestion): { key: string; user: string; reasons: string[]; allowing: Holding[] }[] | QuestionError {
+  const index = holders(access)
+  const first = index.people[0]
+  if (first === undefined) return []
+  const probe = questionFor(first.user)
+  const resource = resourceOf(probe)
+  if (resource !== undefined && 'error' in resource) return resource
+  const covering = new Map<number, Candidate[]>()
+  for (const [holding, places] of index.holdings) {
+    if (!covers(holding, probe, resource)) continue
+    for (const place of places) {
+      const list = covering.get(place)
+      if (list === undefined) covering.set(place, [{ holding }])
+      else list.push({ holding })
+    }
+  }
+  const allowed: { key: string; user: string; reasons: string[]; allowing: Holding[] }[] = []
+  for (const place of [...covering.keys()].sort((a, b) => a - b)) {
+    const person = index.people[place] as Holders['people'][number]
+    // A person's covering holdings in the order they hold them, as checkAccess collects them.
+    const candidates = covering.get(place) ?? []
+    if (candidates.length > 1) {
+      const order = new Map(person.holdings.map((holding, position) => [holding, position]))
+      candidates.sort((a, b) => (order.get(a.holding) ?? 0) - (order.get(b.holding) ?? 0))
+    }
+    const allowing: Holding[] = []
+    const answer = answerFrom(candidates, questionFor(person.user), allowing)
+    if (answer.allowed) allowed.push({ key: person.key, user: person.user, reasons: answer.reasons, allowing })
+  }
+  return allowed
 }
 
 /**
  * checkAccess for a user whose holdings are those of `indexes` (none: the user holds nothing, or is inactive).
  * The answer is the same as checkAccess's on the same holdings.
  */
-export function checkIndexed(indexes: readonly HoldingIndex[], isInactive: boolean, question: AccessQuestion): CheckAnswer | QuestionError {
+export function checkIndexed(indexes: readonly HoldingIndex[], isInactive: boolean, question: AccessQuestion, allowing?: Holding[]): CheckAnswer | QuestionError {
   const resource = resourceOf(question)
   if (resource !== undefined && 'error' in resource) return resource
   if (isInactive || indexes.every((index) => index.isEmpty)) return holdsNothing(question, isInactive)
@@ -241,5 +305,5 @@ export function checkIndexed(indexes: readonly HoldingIndex[], isInactive: boole
     const target = targetNumberOf(resource)
     for (const index of indexes) index.collectGrants(question, action, resource, target, covering)
   }
-  return answerFrom(covering, question)
+  return answerFrom(covering, question, allowing)
 }

@@ -39,17 +39,47 @@ export function tableOfMemberLists(groupIds: readonly string[], userIds: readonl
 /** Lists built from a table by `directoryWithTable`, so that a directory copied from one keeps the table's speed. */
 const tables = new WeakMap<Directory['memberships'], MembershipTable>()
 
-/** The table of a list of memberships, in any order. */
+/** The table of a list of memberships, in any order (fastest when it is grouped by group, as canonical lists are). */
 export function tableOfMemberships(memberships: Directory['memberships']): MembershipTable {
   const known = tables.get(memberships)
   if (known !== undefined && known.members.length === memberships.length) return known
-  const groupIds = [...new Set(memberships.map((entry) => entry.groupId))].sort(byCodeUnits)
-  const userIds = [...new Set(memberships.map((entry) => entry.userId))].sort(byCodeUnits)
-  const groupIndex = new Map(groupIds.map((id, i) => [id, i]))
-  const userIndex = new Map(userIds.map((id, i) => [id, i]))
-  const lists: number[][] = groupIds.map(() => [])
-  for (const { groupId, userId } of memberships) lists[groupIndex.get(groupId) as number]?.push(userIndex.get(userId) as number)
-  return tableOfMemberLists(groupIds, userIds, lists)
+  // One pass: each group's members by first-seen user number; consecutive entries of one group skip the group look-up.
+  const groupNumber = new Map<string, number>()
+  const userNumber = new Map<string, number>()
+  const seenGroups: string[] = []
+  const seenUsers: string[] = []
+  const lists: number[][] = []
+  let lastGroup: string | undefined
+  let list: number[] = []
+  for (const { groupId, userId } of memberships) {
+    if (groupId !== lastGroup) {
+      let g = groupNumber.get(groupId)
+      if (g === undefined) {
+        g = seenGroups.push(groupId) - 1
+        groupNumber.set(groupId, g)
+        lists.push([])
+      }
+      list = lists[g] as number[]
+      lastGroup = groupId
+    }
+    let u = userNumber.get(userId)
+    if (u === undefined) {
+      u = seenUsers.push(userId) - 1
+      userNumber.set(userId, u)
+    }
+    list.push(u)
+  }
+  // Renumber in code-unit order of the ids.
+  const groupOrder = seenGroups.map((_, i) => i).sort((a, b) => byCodeUnits(seenGroups[a] as string, seenGroups[b] as string))
+  const userOrder = seenUsers.map((_, i) => i).sort((a, b) => byCodeUnits(seenUsers[a] as string, seenUsers[b] as string))
+  const userRank = new Uint32Array(seenUsers.length)
+  userOrder.forEach((u, rank) => (userRank[u] = rank))
+  const memberLists = groupOrder.map((g) => Uint32Array.from(lists[g] as number[], (u) => userRank[u] as number))
+  return tableOfMemberLists(
+    groupOrder.map((g) => seenGroups[g] as string),
+    userOrder.map((u) => seenUsers[u] as string),
+    memberLists,
+  )
 }
 
 /** The directory's memberships as a table: the one it carries, else one built from its list. */

@@ -7,6 +7,7 @@ import type { CheckService } from '../server/check-service.js'
 import type { StoredUser, Store } from '../store/store.js'
 import { compareStrings } from '../util/compare.js'
 import { declarationOf, type Declaration } from './declarations.js'
+import { heldOf } from '../guard/held-directory.js'
 import type { LiveModel } from './live-model.js'
 import type { ChainView, PersonData, ServiceAccess } from './pages/person.js'
 
@@ -48,6 +49,8 @@ export async function personData(store: Store, checks: CheckService, model: Live
   const connections = [...new Set(records.map((record) => record.connection))].sort(compareStrings)
   const report = drift !== undefined && 'report' in drift ? drift.report : undefined
   const isThem = (user: string) => user.toLowerCase() === name
+  const recordIds = new Set(records.map((record) => record.id))
+  const holds = heldOf(await store.holdsOfRecords([...recordIds]), recordIds)
   return {
     subject: state === undefined ? shown : personSubject(identitiesOf(state), shown, connections),
     source: applied === undefined ? 'access files (nothing applied yet)' : `applied revision ${applied.revision}`,
@@ -57,5 +60,6 @@ export async function personData(store: Store, checks: CheckService, model: Live
     chains,
     drift: report?.scim.filter((change) => isThem(change.user)),
     breakGlass: report?.breakGlass.filter((grant) => isThem(grant.user)) ?? [],
+    held: holds,
   }
 }

@@ -17,6 +17,7 @@ import { ConnectionsPage, type ConnectionView } from './pages/connections.js'
 import { GroupPage, GroupsPage, IdpGroupPage, ServicePage, ServicesPage } from './pages/groups.js'
 import { NotFoundPage, ProblemPage } from './pages/problem.js'
 import { downloadReply, pageReply, redirectReply } from './reply.js'
+import { serviceHolders } from './service-holders.js'
 import type { Exchange } from '../http/pipeline.js'
 
 export type RecordRouteOptions = { store: Store; auth: ExplorerAuth; model: LiveModel; maxFormBytes: number }
@@ -64,7 +65,7 @@ export function recordRoutes(options: RecordRouteOptions): Route[] {
   })
 
   return [
-    page('/groups', async (exchange) => pageReply(<GroupsPage context={auth.contextOf(exchange)} state={(await model.appliedState())?.state} />)),
+    page('/groups', async (exchange) => pageReply(<GroupsPage context={auth.contextOf(exchange)} state={(await model.appliedState())?.state} page={pageNumber(exchange.query('page'))} />)),
     page('/groups/:name', async (exchange) => {
       const declared = (await model.appliedState())?.state.groups.get(exchange.param('name'))
       if (declared === undefined) return notFound()
@@ -101,14 +102,8 @@ export function recordRoutes(options: RecordRouteOptions): Route[] {
       const declared = state?.services.get(name)
       if (state === undefined || declared === undefined) return notFound()
       const roles = serviceRolesOf(state, declared.doc).map((role) => ({ name: role.name, grants: role.grants.map((grant) => `${typeof grant.action === 'string' ? grant.action : grant.action.join(', ')} ${grant.resource}`) }))
-      const live = await model.access()
-      const holders: { user: string; roles: string[] }[] = []
-      for (const { user, holdings } of live?.access.users.values() ?? []) {
-        const held = new Set<string>()
-        for (const holding of holdings) for (const step of holding.chain) if ((step.kind === 'service-role' || step.kind === 'service-team') && step.service === name) held.add(step.role)
-        if (held.size > 0) holders.push({ user, roles: [...held].sort(compareStrings) })
-      }
-      return pageReply(<ServicePage context={auth.contextOf(exchange)} service={declared.doc} file={declared.at.file} roles={roles} holders={holders} />)
+      const holders = serviceHolders(await model.access(), name)
+      return pageReply(<ServicePage context={auth.contextOf(exchange)} service={declared.doc} file={declared.at.file} roles={roles} holders={holders} page={pageNumber(exchange.query('page'))} />)
     }),
     page('/changes', async (exchange) => {
       const [revisions, drift] = await Promise.all([store.listAppliedRevisions(), model.drift()])

@@ -87,11 +87,11 @@ export function explorerRoutes(options: ExplorerOptions): Route[] {
       const context = auth.contextOf(exchange)
       const isAsked = form.permission !== '' || form.action !== '' || form.resource !== ''
       const live = isAsked ? await model.access() : undefined
-      if (!isAsked) return pageReply(<WhoCanPage context={context} form={form} source={undefined} answer={undefined} />)
-      if (live === undefined) return pageReply(<WhoCanPage context={context} form={form} source={undefined} answer={{ error: 'Nothing has been applied yet.' }} />)
+      if (!isAsked) return pageReply(<WhoCanPage context={context} form={form} source={undefined} answer={undefined} page={1} />)
+      if (live === undefined) return pageReply(<WhoCanPage context={context} form={form} source={undefined} answer={{ error: 'Nothing has been applied yet.' }} page={1} />)
       const body = form.permission !== '' ? { permission: form.permission } : { action: form.action, resource: form.resource, ...(form.env === '' ? {} : { env: form.env }) }
       const answer = answerWhoCan(live, body, clock())
-      return pageReply(<WhoCanPage context={context} form={form} source={live.source} answer={answer} />, 'error' in answer ? 400 : 200)
+      return pageReply(<WhoCanPage context={context} form={form} source={live.source} answer={answer} page={pageNumber(exchange.query('page'))} />, 'error' in answer ? 400 : 200)
     }),
     ...recordRoutes({ store, auth, model, maxFormBytes }),
     {

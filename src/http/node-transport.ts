@@ -5,11 +5,21 @@ import { ClientClosedError, clientClosedStatus } from '../util/client-closed.js'
 import { headersToWrite, type HttpReply, type HttpRequest } from './exchange.js'
 import type { Pipeline } from './pipeline.js'
 
+const noBytes = new Uint8Array(0)
+
 /** The body's bytes, or undefined once it is (or says it is) larger than `maxBytes`; rejects if the client goes. */
 function readBody(incoming: IncomingMessage, maxBytes: number): Promise<Uint8Array | undefined> {
   const declared = incoming.headers['content-length']
   // Refused unread: a declared length over the limit (a chunked body is counted as it comes).
   if (declared !== undefined && incoming.headers['transfer-encoding'] === undefined && Number(declared) > maxBytes) return Promise.resolve(undefined)
+  // A small body has usually arrived whole while the guards ran: taken from the stream's buffer, without listeners.
+  if (incoming.complete && incoming.readableFlowing === null) {
+    if (incoming.readableLength > maxBytes) {
+      incoming.resume()
+      return Promise.resolve(undefined)
+    }
+    return Promise.resolve((incoming.readableLength === 0 ? undefined : (incoming.read() as Buffer | null)) ?? noBytes)
+  }
   return new Promise((resolve, reject) => {
     // Gone while the guards ran: 'close' has been emitted already.
     if (incoming.destroyed) return reject(new ClientClosedError(undefined))

@@ -6,6 +6,7 @@ import type { AccessQuery, GrantRule, Group } from '../schema/types.js'
 import { checkIdentities } from './check-identities.js'
 import { checkUniqueEntries } from './check-unique.js'
 import { checkGrantRule, type RuleContext } from './grant-rule.js'
+import { parseGlob } from './glob.js'
 import { parseResourcePattern, isGlob } from './resource.js'
 import { isAtLeast, riskRank } from './risk.js'
 import { serviceRolesOf, type DocRef, type DesiredState } from './state.js'
@@ -157,7 +158,12 @@ export function checkReferences(state: DesiredState, names: DeclaredNames, now: 
     policy.criticalPermissions?.forEach((entry, index) => {
       permissionRef(entry.permission, loc(at, 'criticalPermissions', index, 'permission'))
       if (entry.minHolders !== undefined && entry.maxHolders !== undefined && entry.minHolders > entry.maxHolders) {
-        emit({ severity: 'error', code: 'invalid-value', summary: `\`minHolders\` (${entry.minHolders}) is greater than \`maxHolders\` (${entry.maxHolders}) for ${entry.permission}.`, at: loc(at, 'criticalPermissions', index, 'minHolders') })
+        emit({
+          severity: 'error',
+          code: 'invalid-value',
+          summary: `\`minHolders\` (${entry.minHolders}) is greater than \`maxHolders\` (${entry.maxHolders}) for ${entry.permission}.`,
+          at: loc(at, 'criticalPermissions', index, 'minHolders'),
+        })
       }
     })
     policy.riskRules?.forEach((rule, index) => {
@@ -165,6 +171,20 @@ export function checkReferences(state: DesiredState, names: DeclaredNames, now: 
       if ('error' in parsed) emit({ severity: 'error', code: 'invalid-resource', summary: `Resource pattern ${parsed.error}.`, at: loc(at, 'riskRules', index, 'resource') })
       rule.env?.forEach((env, envIndex) => envRef(env, loc(at, 'riskRules', index, 'env', envIndex)))
     })
+    const idp = policy.idpChanges
+    idp?.services?.forEach((service, index) => {
+      const parsed = parseGlob(service)
+      if ('error' in parsed) emit({ severity: 'error', code: 'invalid-glob', summary: `Service glob "${service}" ${parsed.error}.`, at: loc(at, 'idpChanges', 'services', index) })
+      else if (!isGlob(service) && !known('Service').has(service)) ref('Service', service, loc(at, 'idpChanges', 'services', index))
+    })
+    idp?.resources?.forEach((resource, index) => {
+      const parsed = parseResourcePattern(resource)
+      if ('error' in parsed) emit({ severity: 'error', code: 'invalid-resource', summary: `Resource pattern ${parsed.error}.`, at: loc(at, 'idpChanges', 'resources', index) })
+    })
+    const mass = idp?.massChange
+    if (mass !== undefined && mass.maxPeople === undefined && mass.maxGroupShare === undefined) {
+      emit({ severity: 'error', code: 'invalid-value', summary: 'A mass-change limit needs `maxPeople`, `maxGroupShare` or both (with `windowMinutes`).', at: loc(at, 'idpChanges', 'massChange') })
+    }
     policy.separationOfDuty?.forEach((rule, index) => {
       rule.pair.forEach((side, sideIndex) => {
         const sideAt = (...path: string[]) => loc(at, 'separationOfDuty', index, 'pair', sideIndex, ...path)

@@ -1,5 +1,8 @@
 // Drift: access that changed without review since an apply (SCIM membership changes, break-glass grants,
 // mapped IdP groups renamed or gone) and documents not yet applied. Pure.
+import { defaultHoldExpiryDays, guardPolicyOf } from '../guard/guard-policy.js'
+import { heldChange, withoutHolds } from '../guard/held-directory.js'
+import type { Hold } from '../store/holds.js'
 import { BundleBuilder } from '../engine/bundles.js'
 import { computeEffectiveAccess, type EffectiveAccess } from '../engine/effective.js'
 import { formatGrantRule } from '../engine/chain.js'
@@ -29,7 +32,12 @@ export type DriftReport = {
   idpGroups: DriftIdpGroup[]
   /** Documents in the access files that differ from the applied ones: `create Group "X"`. */
   unapplied: string[]
+  /** Held IdP changes (open: waiting for a reviewed apply; rejected: to be undone at the IdP), by hold number. */
+  held?: DriftHeld[]
 }
+
+/** A hold in force, as drift lists it: its access is not in `scim`, since it has not taken effect. */
+export type DriftHeld = { id: string; user: string; status: Hold['status']; change: string; risk: Risk; access: string[]; since: string; isOverdue: boolean }
 
 export type DriftInput = {
   applied: { revision: string | null; state: DesiredState; documents: readonly StateDocument[]; directory: Directory }
@@ -37,6 +45,8 @@ export type DriftInput = {
   breakGlass: readonly BreakGlassGrant[]
   desired?: DesiredState
   now: Date
+  /** Holds in force: what they keep out is listed as held, not as access SCIM gave. */
+  holds?: readonly Hold[]
 }
 
 const empty = (): EffectiveAccess => ({ users: new Map(), inactive: new Set() })
@@ -78,7 +88,22 @@ export function computeDrift(input: DriftInput): DriftReport {
   const bundles = hasCatalog ? new BundleBuilder(state) : undefined
   const at = (dir: Directory) => (bundles === undefined ? empty() : computeEffectiveAccess(state, dir, { now, bundles }))
   const actionRisk = bundles === undefined ? undefined : (holding: Holding, action: string, env?: string) => bundles.actionRisk(holding, action, env)
-  const scim = diffAccess(at(applied.directory), at(directory), actionRisk === undefined ? {} : { before: actionRisk, after: actionRisk })
+  const holds = input.holds ?? []
+  const scim = diffAccess(at(applied.directory), at(withoutHolds(directory, holds)), actionRisk === undefined ? {} : { before: actionRisk, after: actionRisk })
+  const expiresAfterMs = hasCatalog ? guardPolicyOf(state).expiresAfterMs : defaultHoldExpiryDays * 86_400_000
+  const held: DriftHeld[] = holds
+    .filter((hold) => hold.status === 'open' || hold.status === 'rejected')
+    .map((hold) => ({
+      id: hold.id,
+      user: hold.userName,
+      status: hold.status,
+      change: heldChange(hold),
+      risk: hold.risk,
+      access: hold.access.map((item) => item.key),
+      since: hold.createdAt,
+      isOverdue: hold.status === 'open' && now.getTime() - Date.parse(hold.createdAt) > expiresAfterMs,
+    }))
+    .sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)))
   const breakGlass: DriftBreakGlass[] = []
   for (const grant of input.breakGlass) {
     const expires = parseTimestamp(grant.expires)
@@ -87,12 +112,12 @@ export function computeDrift(input: DriftInput): DriftReport {
     const what = template?.type === 'grant' ? formatGrantRule(template.grant) : `${grant.actions.join(', ')} ${grant.resource}`
     breakGlass.push({ id: grant.id, user: grant.user, what, risk: template?.risk ?? 'critical', reason: grant.reason, expires: grant.expires })
   }
-  const unapplied =
-    input.desired === undefined ? [] : diffDocuments(applied.documents, stateDocuments(input.desired)).map((change) => `${change.action} ${change.kind} "${change.name}"`)
+  const unapplied = input.desired === undefined ? [] : diffDocuments(applied.documents, stateDocuments(input.desired)).map((change) => `${change.action} ${change.kind} "${change.name}"`)
   const scimChanges = scim
     .map((delta) => ({ user: delta.user, change: delta.change, what: delta.what, risk: delta.risk, chains: deltaChains(delta) }))
     .sort((a, b) => riskRank(b.risk) - riskRank(a.risk) || compareStrings(a.user, b.user) || compareStrings(a.what, b.what))
-  const risks = [...scimChanges.map((change) => change.risk), ...breakGlass.map((grant) => grant.risk)]
+  // An overdue hold is drift to act on (release or reject it); one within its expiry is the guard at work.
+  const risks = [...scimChanges.map((change) => change.risk), ...breakGlass.map((grant) => grant.risk), ...held.filter((hold) => hold.isOverdue).map((hold) => hold.risk)]
   return {
     appliedRevision: applied.revision,
     highestRisk: risks.length === 0 ? null : risks.reduce(maxRisk),
@@ -100,6 +125,7 @@ export function computeDrift(input: DriftInput): DriftReport {
     breakGlass: breakGlass.sort((a, b) => riskRank(b.risk) - riskRank(a.risk) || compareStrings(a.id, b.id)),
     idpGroups: idpGroupDrift(state, applied.directory, directory),
     unapplied,
+    ...(held.length === 0 ? {} : { held }),
   }
 }
 

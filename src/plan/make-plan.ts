@@ -4,10 +4,10 @@ import { directoryWithTable, membershipTableOf } from '../engine/membership-tabl
 import { projectAccess, type AccessProjection } from '../engine/project-access.js'
 import type { BreakGlassGrant, Directory, Holding } from '../engine/types.js'
 import { stateDocuments, stateFromDocuments, type StateDocument } from '../model/documents.js'
-import { maxRisk, riskLevels, riskRank, type Risk } from '../model/risk.js'
+import { isAtLeast, maxRisk, riskLevels, riskRank, type Risk } from '../model/risk.js'
 import type { DesiredState } from '../model/state.js'
 import { parseTimestamp } from '../model/time.js'
-import type { ApprovalRequirement, ObjectChange, Plan } from '../schema/generated/plan.js'
+import type { ApprovalRequirement, HeldChange, ObjectChange, Plan } from '../schema/generated/plan.js'
 import { compareStrings } from '../util/compare.js'
 import { digestOf } from '../util/digest.js'
 import { deltaChains, diffAccess, type AccessDelta } from './diff-access.js'
@@ -16,6 +16,9 @@ import { diffDocuments, type DocumentChange } from './diff-objects.js'
 import { evaluatePolicy, requiredApprovals, sortApprovals, sortFindings } from './policy.js'
 import { unknownNamedUsers, unknownUserFindings } from './unknown-users.js'
 import { planDependencies } from './dependencies.js'
+import { defaultHoldExpiryDays, guardPolicyOf, type GuardPolicy } from '../guard/guard-policy.js'
+import { heldChange } from '../guard/held-directory.js'
+import { holdNumber, type Hold } from '../store/holds.js'
 
 /** What the store holds: the live directory, its revision, the last applied documents and break-glass grants. */
 export type PlanBaseInput = {
@@ -25,6 +28,16 @@ export type PlanBaseInput = {
   breakGlass?: readonly BreakGlassGrant[]
   /** directoryDigest of `directory`, when already known. */
   directoryDigest?: string
+  /**
+   * Open holds: held IdP changes that the apply of this plan releases. `directory` holds what they keep out (it is
+   * what applying projects on), and nothing that other holds keep out.
+   */
+  holds?: readonly Hold[]
+  /**
+   * The directory as reviewed (the last applied one, still live, without what holds in force keep out): where
+   * approver groups' members come from, so that nobody becomes an approver through an unreviewed IdP change.
+   */
+  reviewedDirectory?: Directory
 }
 
 /** Grants expiring within this many days are listed by plan. */
@@ -174,15 +187,7 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
   const documentChanges = diffDocuments(base.applied.documents, desiredDocs)
   // Only users whose access may differ are computed, unless a policy counts or scans everyone's access.
   const needsEveryone = [...desired.policies.values()].some(({ doc }) => doc.criticalPermissions !== undefined || doc.separationOfDuty !== undefined || doc.maxRemovalShare !== undefined)
-  const onlyUsers =
-    needsEveryone || applied === undefined
-      ? undefined
-      : projected.usersAffectedSince(
-          applied,
-          breakGlass,
-          now,
-          new Set(documentChanges.map((change) => `${change.kind}\u0000${change.name}`)),
-        )
+  const onlyUsers = needsEveryone || applied === undefined ? undefined : projected.usersAffectedSince(applied, breakGlass, now, new Set(documentChanges.map((change) => `${change.kind}\u0000${change.name}`)))
   // affectedUsers returns undefined, so everyone is computed, when nested groups form a cycle: then paths depend on
   // the order of resolution.
   const options = { now, breakGlass, ...(onlyUsers === undefined ? {} : { onlyUsers }) }
@@ -227,7 +232,23 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
     .reverse()
     .map((risk) => ({ risk, gains: counts.get(risk)?.gains ?? 0, losses: counts.get(risk)?.losses ?? 0 }))
     .filter((row) => row.gains + row.losses > 0)
-  const approvals = approvalsOf(desired, applied?.state, risks, (state, only) => (state === desired ? projected : applied)?.membersOf(only) ?? new Map())
+  const guard = appliedState.catalog === undefined ? undefined : guardPolicyOf(appliedState)
+  const held = heldChanges(base.holds ?? [], guard, now)
+  for (const change of held) risks.push(change.risk)
+  const reviewed = base.reviewedDirectory
+  const reviewedProjections = new Map<DesiredState, ReturnType<typeof projectAccess>>()
+  const membersOf = (state: DesiredState, only: ReadonlySet<string>) => {
+    if (reviewed === undefined) return (state === desired ? projected : applied)?.membersOf(only) ?? new Map<string, string[]>()
+    let projection = reviewedProjections.get(state)
+    if (projection === undefined) {
+      projection = projectAccess(state, reviewed)
+      reviewedProjections.set(state, projection)
+    }
+    return projection.membersOf(only)
+  }
+  // Before the first apply there is no reviewed state to keep an approver from: the first plan is judged as a whole.
+  const allApprovals = approvalsOf(desired, applied?.state, risks, membersOf)
+  const approvals = applied === undefined ? allApprovals : withoutGainers(allApprovals, deltas, held)
   return {
     formatVersion: 1,
     createdAt: now.toISOString(),
@@ -237,9 +258,10 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
       desiredDigest: desiredDigest(desiredDocs),
       // The canonical directory has the same digest, and its rows are already in order.
       directoryDigest: base.directoryDigest ?? directoryDigest(directory),
+      ...(guard === undefined ? {} : { guardPolicyDigest: guard.digest }),
     },
     summary: {
-      hasChanges: changes.length > 0,
+      hasChanges: changes.length > 0 || held.length > 0,
       highestRisk: risks.length === 0 ? null : risks.reduce(maxRisk),
       objects: {
         create: changes.filter((change) => change.action === 'create').length,
@@ -251,6 +273,7 @@ export function makePlan(desired: DesiredState, base: PlanBaseInput, now: Date):
     },
     changes,
     access: deltas.map((delta) => ({ user: delta.user, change: delta.change, key: delta.key, what: delta.what, risk: delta.risk, chains: deltaChains(delta) })),
+    ...(held.length === 0 ? {} : { held }),
     findings: sortFindings([...evaluatePolicy(desired, before, after, deltas, isInStore), ...unknownUserFindings(desired, applied?.state, after, movedPermissions(deltas), isInStore, projected.isDirectoryEmpty, now)]),
     approvals: approvals.requirements,
     dependsOn: planDependencies({ desired, before, after, approverMembers: approvals.members, unknownUsers: unknownNamedUsers(desired, isInStore, now) }),
@@ -277,3 +300,41 @@ export function hasBlockingFindings(plan: Plan): boolean {
   return plan.findings.some((finding) => finding.severity === 'error')
 }
 
+/** Open holds as the plan shows them, by hold number; overdue past the applied policy's expiry. */
+function heldChanges(holds: readonly Hold[], guard: GuardPolicy | undefined, now: Date): HeldChange[] {
+  const expiresAfterMs = guard?.expiresAfterMs ?? defaultHoldExpiryDays * 86_400_000
+  return holds
+    .filter((hold) => hold.status === 'open')
+    .sort((a, b) => (holdNumber(a.id) ?? 0) - (holdNumber(b.id) ?? 0))
+    .map((hold) => ({
+      id: hold.id,
+      user: hold.userName,
+      connection: hold.connection,
+      ...(hold.groupName === undefined ? {} : { group: hold.groupName }),
+      trigger: hold.trigger,
+      risk: hold.risk,
+      access: hold.access.map((item) => item.key),
+      change: heldChange(hold),
+      since: hold.createdAt,
+      auditSeq: hold.auditSeq,
+      ...(now.getTime() - Date.parse(hold.createdAt) > expiresAfterMs ? { isOverdue: true } : {}),
+    }))
+}
+
+/**
+ * Approvals without the people the plan gives access to: nobody counts as an approver of a change that gives
+ * them access of that requirement's risk or above (a delta gain, or a held IdP change the apply releases).
+ */
+function withoutGainers(
+  approvals: { requirements: ApprovalRequirement[]; members: Map<string, string[]> },
+  deltas: readonly AccessDelta[],
+  held: readonly HeldChange[],
+): { requirements: ApprovalRequirement[]; members: Map<string, string[]> } {
+  const gains = [...deltas.filter((delta) => delta.change === 'gain').map((delta) => ({ user: delta.user.toLowerCase(), risk: delta.risk })), ...held.map((change) => ({ user: change.user.toLowerCase(), risk: change.risk }))]
+  if (gains.length === 0) return approvals
+  const gainsOf = (name: string, risk: Risk) => gains.some((gain) => gain.user === name.toLowerCase() && isAtLeast(gain.risk, risk))
+  return {
+    members: approvals.members,
+    requirements: approvals.requirements.map((requirement) => (requirement.eligible === undefined ? requirement : { ...requirement, eligible: requirement.eligible.filter((name) => !gainsOf(name, requirement.risk)) })),
+  }
+}

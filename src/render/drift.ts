@@ -5,7 +5,7 @@ import type { DriftReport } from '../plan/drift.js'
 /** The text report, line by line (without newlines). */
 export function* driftTextLines(report: DriftReport): Generator<string> {
   const scimCount = report.scimTotal ?? report.scim.length
-  const total = scimCount + report.breakGlass.length + report.idpGroups.length
+  const total = scimCount + report.breakGlass.length + report.idpGroups.length + (report.held?.length ?? 0)
   yield total === 0
     ? `No drift since ${report.appliedRevision ?? 'the last apply'}.`
     : `Drift since ${report.appliedRevision ?? 'the last apply'}: ${scimCount} access change${scimCount === 1 ? '' : 's'} through SCIM, ${report.breakGlass.length} break-glass grant${report.breakGlass.length === 1 ? '' : 's'}, ${report.idpGroups.length} IdP group${report.idpGroups.length === 1 ? '' : 's'} renamed or gone; highest risk: ${report.highestRisk ?? 'none'}`
@@ -17,6 +17,15 @@ export function* driftTextLines(report: DriftReport): Generator<string> {
       for (const chain of change.chains) yield `      via ${chain}`
     }
     if (scimCount > report.scim.length) yield `  … and ${scimCount - report.scim.length} more, of the same risk or lower (--limit 0 lists them all)`
+  }
+  if (report.held !== undefined && report.held.length > 0) {
+    yield ''
+    yield 'Held IdP changes (not in effect; the next plan shows the open ones, its reviewed apply releases them):'
+    for (const hold of report.held) {
+      const state = hold.status === 'rejected' ? 'rejected: undo it at the IdP' : hold.isOverdue ? 'OVERDUE: release or reject it' : 'open'
+      yield `  [${hold.risk}] ${hold.id} ${hold.user}: ${hold.change} since ${hold.since}, ${state}`
+      yield `      holds ${hold.access.join(', ')}`
+    }
   }
   if (report.breakGlass.length > 0) {
     yield ''

@@ -106,6 +106,13 @@ function objectSection(plan: Plan): string[] {
 
 function footer(plan: Plan): string[] {
   const lines: string[] = []
+  if (plan.held !== undefined && plan.held.length > 0) {
+    lines.push('#### Held IdP changes (released by this apply)', '', '| hold | person | access | risk | IdP change | since |', '| --- | --- | --- | --- | --- | --- |')
+    for (const held of plan.held) {
+      lines.push(`| ${held.id}${held.isOverdue === true ? ' (overdue)' : ''} | ${escape(held.user)} | ${held.access.map(code).join(', ')} | ${held.risk} | ${escape(held.change)} (audit #${held.auditSeq}) | ${held.since} |`)
+    }
+    lines.push('')
+  }
   if (plan.idpGroups.unmapped.length > 0 || plan.idpGroups.missing.length > 0) {
     lines.push('<details>', '<summary>IdP groups</summary>', '')
     for (const group of plan.idpGroups.unmapped) lines.push(`- unmapped, grants nothing: ${code(group)}`)

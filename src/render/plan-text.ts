@@ -20,7 +20,9 @@ export function planHeadline(plan: Plan): string {
   const { create, update, delete: remove } = plan.summary.objects
   if (!plan.summary.hasChanges) return 'No changes. The applied state matches the access files.'
   const users = plan.summary.users
-  return `${create} to create, ${update} to update, ${remove} to delete; ${users} user${users === 1 ? '' : 's'} gain or lose access; highest risk: ${plan.summary.highestRisk ?? 'none'}`
+  const held = plan.held?.length ?? 0
+  const releases = held === 0 ? '' : `; ${held} held IdP change${held === 1 ? '' : 's'} to release`
+  return `${create} to create, ${update} to update, ${remove} to delete; ${users} user${users === 1 ? '' : 's'} gain or lose access${releases}; highest risk: ${plan.summary.highestRisk ?? 'none'}`
 }
 
 export function renderPlanText(plan: Plan, options: { color: boolean }): string {
@@ -47,6 +49,14 @@ export function renderPlanText(plan: Plan, options: { color: boolean }): string 
       const sign = change.change === 'gain' ? p.add('+ gains') : p.remove('- loses')
       lines.push(`    ${sign} ${change.what} ${p.risk(change.risk)}`)
       for (const chain of change.chains) lines.push(p.dim(`        via ${chain}`))
+    }
+  }
+  if (plan.held !== undefined && plan.held.length > 0) {
+    lines.push('', p.bold('Held IdP changes (released by this apply)'))
+    for (const held of plan.held) {
+      lines.push(`  ${held.id} ${held.user} ${p.risk(held.risk)}${held.isOverdue === true ? ` ${p.remove('overdue')}` : ''}`)
+      lines.push(`      ${held.change}, since ${held.since} (audit #${held.auditSeq})`)
+      for (const access of held.access) lines.push(p.dim(`      + ${access}`))
     }
   }
   if (plan.findings.length > 0) {

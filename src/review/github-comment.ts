@@ -62,7 +62,8 @@ export function commentBody(body: string, marker: string): string {
   return marked.slice(0, commentLimit - note.length) + note
 }
 
-class GithubClient {
+/** GitHub REST calls with the token, on one origin only (pagination links elsewhere are refused), retried where safe. */
+export class GithubClient {
   private readonly origin: string
   private readonly base: string
 

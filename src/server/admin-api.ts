@@ -1,4 +1,5 @@
 // Remote mode: state, plans, apply, drift, explain and who-can over HTTP, for CI that cannot reach the database.
+import { heldOf, type HeldSummary } from '../guard/held-directory.js'
 import { applyPlan, ApplyRefusedError } from '../apply/apply.js'
 import { activeBreakGlass, directoryOf, readPlanBase } from '../apply/store-base.js'
 import { hasErrors } from '../diag/diagnostic.js'
@@ -7,6 +8,9 @@ import { computeEffectiveAccess, type EffectiveAccess } from '../engine/effectiv
 import { identitiesOf } from '../engine/identity.js'
 import { personSubject, resolvePerson, type Person } from '../engine/person.js'
 import { holdingAnswer, holdingsOf } from '../engine/answers.js'
+import type { ChainsOf, Provenance } from '../engine/provenance.js'
+import type { Holding } from '../engine/types.js'
+import { readAnswerProvenance } from '../store/provenance.js'
 import { isKnownUser, knownUserNames, namedConnections, questionProblem, unknownUserMessage } from '../engine/question-check.js'
 import { StalePlanError } from '../errors.js'
 import { resolvePositions } from '../load/load-access.js'
@@ -22,6 +26,7 @@ import { parseCheckBody } from './check-body.js'
 import { jsonReply, type HttpReply } from '../http/exchange.js'
 import type { Exchange, Guard, Route } from '../http/pipeline.js'
 import type { ApplyMetricOutcome, ServerMetrics } from './metrics.js'
+import { verifyApprovals, type ApprovalVerification } from './verified-approvals.js'
 
 /** Largest body of a plan or apply request: a large organization's documents. */
 export const maxAdminBodyBytes = 32 * 1024 * 1024
@@ -58,14 +63,19 @@ function unknownUser(live: AppliedAccess, user: string, key: string): { status: 
   return isKnownUser(user, known) ? undefined : { status: 404, body: { error: unknownUserMessage(user, known, live.source) } }
 }
 
+/** Where an answer on the applied access comes from, for the people and chains it names. */
+function liveProvenance(store: Store, live: AppliedAccess, people: readonly ChainsOf[]): Promise<Provenance> {
+  return readAnswerProvenance(store, { state: live.state, directory: live.snapshot, storeRevision: live.snapshot.revision, applied: live.applied.revision }, people)
+}
+
 /** The remote-mode routes (below /api/v1); `scope` guards each with its admin-token scope. */
-export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan' | 'apply') => Guard, metrics?: ServerMetrics): Route[] {
+export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan' | 'apply') => Guard, metrics?: ServerMetrics, approvals: ApprovalVerification = { trustBranchProtection: false }): Route[] {
   const plan = scope('plan')
   const apply = scope('apply')
   const maxBody = maxAdminBodyBytes
   const json = (value: unknown, status = 200): HttpReply => jsonReply(value, status)
   /** A question about the applied state: 409 before anything is applied, else `answer` on it at the request's time. */
-  const onApplied = (path: string, answer: (body: Record<string, unknown> | undefined, live: AppliedAccess, now: Date) => HttpReply): Route => ({
+  const onApplied = (path: string, answer: (body: Record<string, unknown> | undefined, live: AppliedAccess, now: Date) => HttpReply | Promise<HttpReply>): Route => ({
     method: 'POST',
     path,
     guard: plan,
@@ -80,16 +90,22 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
   /** POST /apply's answer, and what became of the apply (for /metrics). */
   const applyRequest = async (exchange: Exchange): Promise<{ reply: HttpReply; outcome: ApplyMetricOutcome }> => {
     const invalid = (error: string) => ({ reply: json({ error }, 400), outcome: 'invalid' as const })
-    const body = readJson(exchange) as { plan?: unknown; approvedBy?: unknown; revision?: unknown; author?: unknown } | undefined
+    const body = readJson(exchange) as { plan?: unknown; approvedBy?: unknown; revision?: unknown; author?: unknown; pullRequest?: unknown } | undefined
     if (body === undefined || typeof body !== 'object') return invalid('the body must be a JSON object with `plan`')
     const checked = asPlan(body.plan)
     if ('error' in checked) return invalid(`\`plan\` is not a rolecall plan: ${checked.error}`)
     const approvedBy = body.approvedBy ?? []
     if (!Array.isArray(approvedBy) || !approvedBy.every((name) => typeof name === 'string')) return invalid('`approvedBy` must be a list of strings')
+    const { pullRequest } = body
+    if (pullRequest !== undefined && (typeof pullRequest !== 'number' || !Number.isSafeInteger(pullRequest) || pullRequest < 1)) return invalid('`pullRequest` must be the number of a pull request')
     const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null)
+    const verified = await verifyApprovals(approvals, checked.plan.approvals, approvedBy as string[], pullRequest)
+    if ('error' in verified) return { reply: json({ error: verified.error, kind: verified.status === 422 ? 'refused' : 'unverified' }, verified.status), outcome: verified.status === 422 ? 'refused' : 'error' }
     try {
       const outcome = await applyPlan(checked.plan, store, {
-        approvedBy: approvedBy as string[],
+        approvedBy: verified.approvedBy,
+        claimedBy: approvedBy as string[],
+        ...(verified.review === undefined ? {} : { review: verified.review }),
         commit: text(body.revision),
         author: text(body.author),
         actor: `admin-token:${exchange.adminTokenId}`,
@@ -156,13 +172,14 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
           if ('status' in result) return json(result.body, result.status)
           desired = result.state
         }
-        const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
+        const [snapshot, breakGlass, holds] = await Promise.all([store.snapshot(), store.listBreakGlass(), store.listHolds({ status: ['open', 'rejected'] })])
         const documents = applied.documents as StateDocument[]
         const computedAt = clock()
         const report = computeDrift({
           applied: { revision: applied.revision.id, state: stateFromDocuments(documents, now), documents, directory: applied.directory },
           directory: directoryOf(snapshot),
           breakGlass: activeBreakGlass(breakGlass),
+          holds,
           ...(desired === undefined ? {} : { desired }),
           now,
         })
@@ -172,7 +189,7 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
       },
     },
 
-    onApplied('/explain', (body, live, now) => {
+    onApplied('/explain', async (body, live, now) => {
       const { access, source } = live
       if (body === undefined || typeof body.user !== 'string') return json({ error: '`user` is required' }, 400)
       if (body.connection !== undefined && (typeof body.connection !== 'string' || body.connection === '')) return json({ error: '`connection` must be a non-empty string' }, 400)
@@ -185,7 +202,8 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
         const unknown = unknownUser(live, body.user, person.key)
         if (unknown !== undefined) return json(unknown.body, unknown.status)
         const held = holdingsOf(access, person.key)
-        return json({ source, ...about(held.user, person), inactive: held.inactive, holdings: held.holdings.map(holdingAnswer) })
+        const provenance = await liveProvenance(store, live, [{ key: person.key, chains: held.holdings.map((holding) => holding.chain) }])
+        return json({ source, ...about(held.user, person), inactive: held.inactive, holdings: held.holdings.map(holdingAnswer), ...heldOfLive(live, person.key), provenance })
       }
       const question = parseCheckBody(body, now)
       if ('error' in question) return json({ error: question.error }, 400)
@@ -193,14 +211,29 @@ export function adminRoutes(store: Store, clock: () => Date, scope: (name: 'plan
       if (problem !== undefined) return json({ error: problem }, 400)
       const unknown = unknownUser(live, question.user, person.key)
       if (unknown !== undefined) return json(unknown.body, unknown.status)
-      const answer = checkAccess(access, body.authMethod === undefined ? { ...question, anyAuthMethod: true } : question, person.key)
+      const allowing: Holding[] = []
+      const answer = checkAccess(access, body.authMethod === undefined ? { ...question, anyAuthMethod: true } : question, person.key, allowing)
       if ('error' in answer) return json({ error: answer.error }, 400)
-      return json({ source, ...about(access.users.get(person.key)?.user, person), ...answer })
+      const provenance = await liveProvenance(store, live, [{ key: person.key, chains: allowing.map((holding) => holding.chain) }])
+      return json({ source, ...about(access.users.get(person.key)?.user, person), ...answer, ...heldOfLive(live, person.key), provenance })
     }),
 
-    onApplied('/who-can', (body, live, now) => {
+    onApplied('/who-can', async (body, live, now) => {
       const answer = answerWhoCan(live, body ?? {}, now)
-      return 'error' in answer ? json({ error: answer.error }, 400) : json({ source: live.source, users: answer.users.map(({ user, reasons }) => ({ user, reasons })) })
+      if ('error' in answer) return json({ error: answer.error }, 400)
+      const provenance = await liveProvenance(
+        store,
+        live,
+        answer.users.map(({ key, allowing }) => ({ key, chains: allowing.map((holding) => holding.chain) })),
+      )
+      return json({ source: live.source, users: answer.users.map(({ user, reasons }) => ({ user, reasons })), provenance })
     }),
   ]
+}
+
+/** The holds in force on a person's records, as explain lists them (nothing when there are none). */
+function heldOfLive(live: AppliedAccess, key: string): { held?: HeldSummary[] } {
+  const identities = identitiesOf(live.state)
+  const held = heldOf(live.holds, new Set(live.snapshot.users.filter((record) => identities.personKey(record.userName, record.connection) === key).map((record) => record.id)))
+  return held.length === 0 ? {} : { held }
 }

@@ -12,6 +12,7 @@ import { adminScope, answerCheck, apiProblem, maxCheckBodyBytes, toHttpReply } f
 import { CheckService } from './check-service.js'
 import { jsonErrors } from './json-errors.js'
 import { openApiRoute } from './openapi.js'
+import type { ApprovalVerification } from './verified-approvals.js'
 import type { CheckOutcome, ServerMetrics } from './metrics.js'
 
 export type ApiOptions = {
@@ -22,6 +23,8 @@ export type ApiOptions = {
   onUnexpected?: OnUnexpected
   /** Where checks, applies and drift are counted (the server's /metrics). */
   metrics?: ServerMetrics
+  /** How applies through the admin API get their approvals verified; by default, an apply that needs approvals is refused. */
+  approvals?: ApprovalVerification
 }
 
 /**
@@ -114,7 +117,7 @@ export function apiArea(options: ApiOptions): Area {
           })
         },
       },
-      ...adminRoutes(store, clock, (scope) => adminScope(store, scope), metrics),
+      ...adminRoutes(store, clock, (scope) => adminScope(store, scope), metrics, options.approvals),
       openApiRoute,
     ],
   }

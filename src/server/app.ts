@@ -1,5 +1,6 @@
 // The HTTP server's one request pipeline: SCIM at /scim/v2, the admin and check API at /api/v1, /healthz, /readyz,
 // /metrics, and the read-only web explorer at /. Every transport (rolecall serve's Node server, the demo's, a Fetch Request in process) answers through it.
+import type { ApprovalVerification } from './verified-approvals.js'
 import type { Logger } from 'pino'
 import { Registry, collectDefaultMetrics } from 'prom-client'
 import { StoreError, StoreUnavailableError } from '../errors.js'
@@ -39,6 +40,8 @@ export type ServerAppOptions = {
   reviewProgress?: () => Promise<readonly ReviewProgress[]>
   /** How the web explorer signs people in. */
   explorer?: ExplorerServerOptions
+  /** How applies through the admin API get their approvals verified (see ApprovalVerification); by default, one that needs approvals is refused. */
+  approvals?: ApprovalVerification
 }
 
 export type ExplorerServerOptions = {
@@ -75,7 +78,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
   const onUnexpected = (error: unknown, requestId: string) => logger?.error({ err: error, requestId }, 'unexpected error')
   const checks = new CheckService(store, clock, options.checks)
   const storeCaches = (store as Partial<StoreCaches>).cacheCounts?.bind(store)
-  const metrics = serverMetrics(registry, () => [...(storeCaches?.() ?? []), checks.cacheCounts()])
+  const metrics = serverMetrics(registry, () => [...(storeCaches?.() ?? []), checks.cacheCounts()], () => store.listHolds())
   const plain = jsonErrors(onUnexpected, 'plain')
   const explorer = options.explorer ?? {}
   const sessions = new SessionStore(clock, explorer.sessions)
@@ -99,7 +102,11 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
       ...explorerRoutes({ store, checks, clock, auth, model }),
     ],
   }
-  const pipeline = createPipeline({ areas: [own, apiArea({ store, checks, clock, onUnexpected, metrics }), ...scimAreas({ store, onUnexpected })], fallback: plain, record: recordRequest })
+  const pipeline = createPipeline({
+    areas: [own, apiArea({ store, checks, clock, onUnexpected, metrics, ...(options.approvals === undefined ? {} : { approvals: options.approvals }) }), ...scimAreas({ store, onUnexpected })],
+    fallback: plain,
+    record: recordRequest,
+  })
   const fetch = fetchHandler(pipeline)
   return { pipeline, sessions, app: { fetch, request: requester(fetch) }, registry, checks, recordRequest }
 }

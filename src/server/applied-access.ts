@@ -8,6 +8,8 @@ import { stateFromDocuments, type StateDocument } from '../model/documents.js'
 import type { DesiredState } from '../model/state.js'
 import type { BreakGlassGrant } from '../engine/types.js'
 import type { AppliedState } from '../store/applied.js'
+import { withoutHolds } from '../guard/held-directory.js'
+import { holdingStatuses, type Hold } from '../store/holds.js'
 import type { LiveSnapshot, Store } from '../store/store.js'
 import { parseCheckBody } from './check-body.js'
 
@@ -25,6 +27,8 @@ export type AppliedAccess = {
   /** The live directory the access is computed on, at `snapshot.revision`. */
   snapshot: LiveSnapshot
   breakGlass: readonly BreakGlassGrant[]
+  /** Holds in force: the access they keep out is not in `access`. */
+  holds: readonly Hold[]
 }
 
 /** Effective access of the applied state on the live directory, or undefined before the first apply. */
@@ -32,10 +36,10 @@ export async function appliedAccess(store: Store, now: Date): Promise<AppliedAcc
   const applied = await store.appliedState()
   if (applied === undefined) return undefined
   const state = stateFromDocuments(applied.documents as StateDocument[], now)
-  const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
+  const [snapshot, breakGlass, holds] = await Promise.all([store.snapshot(), store.listBreakGlass(), store.listHolds({ status: holdingStatuses })])
   const active = activeBreakGlass(breakGlass)
   return {
-    access: computeEffectiveAccess(state, directoryOf(snapshot), { now, breakGlass: active }),
+    access: computeEffectiveAccess(state, withoutHolds(directoryOf(snapshot), holds), { now, breakGlass: active }),
     source: `applied revision ${applied.revision.id}`,
     state,
     knownUsers: () => knownUserNames(state, snapshot.users, active),
@@ -43,6 +47,7 @@ export async function appliedAccess(store: Store, now: Date): Promise<AppliedAcc
     applied,
     snapshot,
     breakGlass: active,
+    holds,
   }
 }
 

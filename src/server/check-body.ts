@@ -9,7 +9,7 @@ function stringField(body: Record<string, unknown>, key: string): string | undef
   return typeof value === 'string' && value !== '' ? value : undefined
 }
 
-const knownFields = new Set(['user', 'connection', 'action', 'resource', 'env', 'tags', 'permission', 'authMethod', 'at'])
+const knownFields = new Set(['user', 'connection', 'action', 'resource', 'env', 'tags', 'permission', 'authMethod', 'at', 'provenance', 'atLeast'])
 
 /** Other spellings of a field that people send, for the did-you-mean (`environment` → `env`). */
 const fieldSpellings: Record<string, string> = { environment: 'env', tag: 'tags', authmethod: 'authMethod', auth_method: 'authMethod', 'auth-method': 'authMethod', username: 'user', userName: 'user' }
@@ -80,4 +80,15 @@ export function parseCheckBody(body: unknown, now: Date): AccessQuestion | { err
   if (tags !== undefined && (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string'))) return { error: '`tags` must be a list of strings' }
   if (tags !== undefined) question.tags = tags as string[]
   return question as AccessQuestion
+}
+
+/** What a check asks beside the question: where the answer comes from (`provenance`), and the store revision it must reflect (`atLeast`). */
+export type CheckOptions = { provenance: boolean; atLeast?: number }
+
+/** The body's `provenance` and `atLeast`, or what is wrong with them (the body is an object parseCheckBody accepted). */
+export function parseCheckOptions(body: Record<string, unknown>): CheckOptions | { error: string } {
+  const { provenance, atLeast } = body
+  if (provenance !== undefined && typeof provenance !== 'boolean') return { error: '`provenance` must be true or false' }
+  if (atLeast !== undefined && (typeof atLeast !== 'number' || !Number.isSafeInteger(atLeast) || atLeast < 0)) return { error: '`atLeast` must be a store revision: a whole number, 0 or more' }
+  return { provenance: provenance === true, ...(atLeast === undefined ? {} : { atLeast }) }
 }

@@ -2,11 +2,11 @@
 import { jsonReply, type HttpReply } from '../http/exchange.js'
 import type { Exchange, Guard } from '../http/pipeline.js'
 import type { AdminScope, Store } from '../store/store.js'
-import { parseCheckBody } from './check-body.js'
+import { parseCheckBody, parseCheckOptions } from './check-body.js'
 import { bearerToken } from '../util/bearer.js'
 import type { CheckService } from './check-service.js'
 
-export type ApiReply = { status: 200 | 400 | 401 | 403 | 404 | 413 | 415; body: Record<string, unknown>; headers?: Record<string, string> }
+export type ApiReply = { status: 200 | 400 | 401 | 403 | 404 | 409 | 413 | 415; body: Record<string, unknown>; headers?: Record<string, string> }
 
 /** Largest check request body read. */
 export const maxCheckBodyBytes = 64 * 1024
@@ -41,7 +41,10 @@ export function adminScope(store: Store, scope: AdminScope): Guard {
   }
 }
 
-/** The answer to an authorised check request: 415 unless JSON, 400 for a malformed body or question. */
+/**
+ * The answer to an authorised check request: 415 unless JSON, 400 for a malformed body or question, 409 when it asks
+ * for a store revision (`atLeast`) the store has not reached.
+ */
 export async function answerCheck(checks: CheckService, now: Date, contentType: string | undefined, text: string): Promise<ApiReply> {
   if (!/^application\/json\b/i.test(contentType ?? '')) return apiProblem(415, 'send application/json')
   let body: unknown
@@ -52,7 +55,20 @@ export async function answerCheck(checks: CheckService, now: Date, contentType: 
   }
   const question = parseCheckBody(body, now)
   if ('error' in question) return apiProblem(400, question.error)
-  const answer = await checks.check(question)
+  const options = parseCheckOptions(body as Record<string, unknown>)
+  if ('error' in options) return apiProblem(400, options.error)
+  if (options.atLeast !== undefined && !(await checks.reach(options.atLeast))) {
+    const storeRevision = await checks.currentStoreRevision()
+    return {
+      status: 409,
+      body: { error: `the store has not reached revision ${options.atLeast} (it is at ${storeRevision}); ask again once the write you were told of has committed`, kind: 'behind', atLeast: options.atLeast, storeRevision },
+      headers: { 'retry-after': '1' },
+    }
+  }
+  const answer = await checks.check(question, { provenance: options.provenance })
   if ('error' in answer) return apiProblem(400, answer.error)
-  return { status: 200, body: { allowed: answer.allowed, reasons: answer.reasons, denials: answer.denials, revision: answer.revision } }
+  const reply: Record<string, unknown> = { allowed: answer.allowed, reasons: answer.reasons, denials: answer.denials, revision: answer.revision }
+  if (answer.held !== undefined) reply.held = answer.held
+  if (answer.provenance !== undefined) reply.provenance = answer.provenance
+  return { status: 200, body: reply }
 }

@@ -12,9 +12,14 @@ import { checkIndexed, HoldingIndex, type AccessQuestion, type CheckAnswer, type
 import type { EffectiveAccess } from '../engine/effective.js'
 import { resolvePerson, type PersonRef } from '../engine/person.js'
 import { namedConnections } from '../engine/question-check.js'
+import { membershipsBehind, type Provenance } from '../engine/provenance.js'
 import type { Holding } from '../engine/types.js'
 import { UserAccessCompiler } from '../engine/user-access.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
+import type { AppliedRevision } from '../store/applied.js'
+import { readProvenance } from '../store/provenance.js'
+import { withoutHolds, holdText } from '../guard/held-directory.js'
+import type { Hold } from '../store/holds.js'
 import type { AccessChange, Store } from '../store/store.js'
 
 type Compiled = {
@@ -36,9 +41,19 @@ type Entry = {
   until: number
   /** The user's directory record ids, to find the entry when the store names a record. */
   recordIds: readonly string[]
+  /** Holds in force on the person's records, each with what the person would hold were it released. */
+  held: readonly HeldEntry[]
 }
 
+type HeldEntry = { hold: Hold; isInactive: boolean; indexes: readonly HoldingIndex[] }
+
+/** A hold that keeps a check from being allowed, as the answer names it. */
+export type HeldAnswer = { id: string; status: Hold['status']; since: string; trigger: Hold['trigger']; connection: string; group?: string; risk: Hold['risk'] }
+
 export type CheckStatus = { cachedUsers: number; isWarming: boolean }
+
+/** How long a check that asks for a store revision this process has not heard of waits for the feed, before reading the store afresh. */
+export const atLeastWaitMs = 250
 
 export type CheckServiceOptions = {
   /** Compute every user's access in the background after `start()` and whenever the cache is emptied. */
@@ -82,6 +97,10 @@ export class CheckService {
   private isClosed = false
   private readonly stopListening: () => void
   private readonly maxUsers: number
+  /** Called when the feed moves knownRevision: checks waiting for a revision look again. */
+  private readonly revisionWaiters = new Set<() => void>()
+  /** The applied revision provenance names, read once per id. */
+  private appliedRecord: { id: string; revision: Promise<AppliedRevision | undefined> } | undefined
 
   constructor(
     private readonly store: Store,
@@ -135,6 +154,46 @@ export class CheckService {
       this.epoch++
     }
     this.knownRevision = change.revision
+    for (const wake of this.revisionWaiters) wake()
+  }
+
+  /** The store's revision as the database has it now. */
+  currentStoreRevision(): Promise<number> {
+    return this.store.revision()
+  }
+
+  /**
+   * Whether answers can reflect every write up to store revision `atLeast`: at once when this process heard of it;
+   * false when the store itself has not reached it; otherwise after the feed tells it (waiting at most
+   * `waitMs`), or, when the feed is late, by emptying the cache so that the next answer reads the store afresh.
+   */
+  async reach(atLeast: number, waitMs = atLeastWaitMs): Promise<boolean> {
+    if (this.knownRevision >= atLeast) return true
+    const revision = await this.store.revision()
+    if (revision < atLeast) return false
+    // Nothing is cached before the first request: the next answer reads the store as it is.
+    if (this.knownRevision >= atLeast || this.knownRevision === -1) return true
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        if (this.knownRevision < atLeast) return
+        done()
+      }
+      const timer = setTimeout(() => done(), waitMs)
+      const done = () => {
+        clearTimeout(timer)
+        this.revisionWaiters.delete(wake)
+        resolve()
+      }
+      this.revisionWaiters.add(wake)
+    })
+    if (this.knownRevision >= atLeast) return true
+    // The store has the revision and the feed has not told it yet: what the cache holds may predate it.
+    this.untoldRevision = undefined
+    this.knownRevision = Math.max(this.knownRevision, revision)
+    this.revisionReadAt = performance.now()
+    this.isAppliedStale = true
+    this.clear()
+    return true
   }
 
   private forget(key: string): void {
@@ -281,14 +340,14 @@ export class CheckService {
   }
 
   /** The entry of the person `key`, whose userName is `name` (lower case). */
-  private async entryOf(key: string, name: string, now: Date, compiled: Compiled | undefined): Promise<Pick<Entry, 'user' | 'isInactive' | 'indexes' | 'revision'>> {
+  private async entryOf(key: string, name: string, now: Date, compiled: Compiled | undefined): Promise<Pick<Entry, 'user' | 'isInactive' | 'indexes' | 'revision' | 'held'>> {
     const at = now.getTime()
     const cached = this.entries.get(key)
     if (cached !== undefined && at >= cached.from && at < cached.until) {
       this.lookups.hits++
       return cached
     }
-    if (compiled?.compiler === undefined) return { user: name, isInactive: false, indexes: [], revision: compiled?.revision ?? null }
+    if (compiled?.compiler === undefined) return { user: name, isInactive: false, indexes: [], revision: compiled?.revision ?? null, held: [] }
     this.lookups.misses++
     return this.compute(key, name, compiled, compiled.compiler, now)
   }
@@ -296,14 +355,24 @@ export class CheckService {
   private async compute(key: string, name: string, compiled: Compiled, compiler: UserAccessCompiler, now: Date): Promise<Entry> {
     const epoch = this.epoch
     const [directory, breakGlass] = await Promise.all([this.store.directoryOfUser(name), this.store.listBreakGlass()])
-    const held = compiler.partsOf(key, directory, { now, breakGlass: activeBreakGlass(breakGlass) })
-    const indexes = held.parts.map((part) => {
+    const ownIds = directory.users.filter((record) => compiler.identities.personKey(record.userName, record.connection) === key).map((record) => record.id)
+    const holds = await this.store.holdsOfRecords(ownIds)
+    const active = activeBreakGlass(breakGlass)
+    const indexOf = (part: readonly Holding[]) => {
       let index = compiled.indexes.get(part)
       if (index === undefined) {
         index = new HoldingIndex(part)
         compiled.indexes.set(part, index)
       }
       return index
+    }
+    // Held access does not count; what each hold keeps out is indexed apart, to name the hold in a denial.
+    const effective = withoutHolds(directory, holds)
+    const held = compiler.partsOf(key, effective, { now, breakGlass: active })
+    const indexes = held.parts.map(indexOf)
+    const heldEntries: HeldEntry[] = holds.map((hold) => {
+      const released = compiler.partsOf(key, withoutHolds(directory, holds, hold), { now, breakGlass: active })
+      return { hold, isInactive: released.isInactive, indexes: released.parts.map(indexOf) }
     })
     const entry: Entry = {
       user: held.user,
@@ -313,7 +382,8 @@ export class CheckService {
       from: now.getTime(),
       until: Math.min(Number.POSITIVE_INFINITY, ...indexes.map((index) => index.firstExpiry)),
       // Only the person's own records: a write to another person of the same userName leaves this entry be.
-      recordIds: directory.users.filter((record) => compiler.identities.personKey(record.userName, record.connection) === key).map((record) => record.id),
+      recordIds: ownIds,
+      held: heldEntries,
     }
     // Kept only when nothing was invalidated meanwhile, and only for the present (not a question about another time).
     if (this.epoch === epoch && this.compiled === compiled && Math.abs(now.getTime() - this.clock().getTime()) <= 1000) {
@@ -326,15 +396,58 @@ export class CheckService {
     return entry
   }
 
-  async check(question: AccessQuestion): Promise<(CheckAnswer & { revision: string | null }) | QuestionError> {
-    let entry: Pick<Entry, 'user' | 'isInactive' | 'indexes' | 'revision'> | undefined = this.freshEntry(question, question.at)
+  /** The answer to `question`; with `provenance`, also where it comes from (two or three more reads of the store). */
+  async check(question: AccessQuestion, options?: { provenance?: boolean }): Promise<(CheckAnswer & { revision: string | null; held?: HeldAnswer[]; provenance?: Provenance }) | QuestionError> {
+    let entry: Pick<Entry, 'user' | 'isInactive' | 'indexes' | 'revision' | 'held'> | undefined = this.freshEntry(question, question.at)
     if (entry === undefined) {
       const person = await this.personKeyOf(question)
       if ('error' in person) return person
       entry = await this.entryOf(person.key, question.user.toLowerCase(), question.at, person.compiled)
     }
-    const answer = checkIndexed(entry.indexes, entry.isInactive, question)
-    return 'error' in answer ? answer : { allowed: answer.allowed, reasons: answer.reasons, denials: answer.denials, revision: entry.revision }
+    // The revision the entry agrees with, read before anything else is awaited.
+    const storeRevision = Math.max(this.knownRevision, 0)
+    const allowing: Holding[] | undefined = options?.provenance === true ? [] : undefined
+    const answer = checkIndexed(entry.indexes, entry.isInactive, question, allowing)
+    if ('error' in answer) return answer
+    const held: HeldAnswer[] = []
+    const denials = answer.allowed || entry.held.length === 0 ? answer.denials : [...answer.denials]
+    if (!answer.allowed) {
+      for (const { hold, isInactive, indexes } of entry.held) {
+        const released = checkIndexed(indexes, isInactive, question)
+        if ('error' in released || !released.allowed) continue
+        held.push({ id: hold.id, status: hold.status, since: hold.createdAt, trigger: hold.trigger, connection: hold.connection, ...(hold.groupName === undefined ? {} : { group: hold.groupName }), risk: hold.risk })
+        denials.push(holdText(hold))
+      }
+    }
+    const checked = { allowed: answer.allowed, reasons: answer.reasons, denials, revision: entry.revision, ...(held.length === 0 ? {} : { held }) }
+    if (allowing === undefined) return checked
+    const provenance = await this.provenanceOf(question, entry.revision, allowing, storeRevision)
+    return 'error' in provenance ? provenance : { ...checked, provenance }
+  }
+
+  /** Where an answer from `allowing` (the holdings that allow it) comes from, computed at `storeRevision`. */
+  private async provenanceOf(question: AccessQuestion, revision: string | null, allowing: readonly Holding[], storeRevision: number): Promise<Provenance | QuestionError> {
+    const person = await this.personKeyOf(question)
+    if ('error' in person) return person
+    const identities = person.compiled?.compiler?.identities
+    const name = question.user.toLowerCase()
+    const directory = allowing.length === 0 ? undefined : await this.store.directoryOfUser(name)
+    const memberships =
+      directory === undefined
+        ? []
+        : membershipsBehind([{ key: person.key, chains: allowing.map((holding) => holding.chain) }], directory, (record) =>
+            identities === undefined ? record.userName.toLowerCase() : identities.personKey(record.userName, record.connection),
+          )
+    if (revision !== null && this.appliedRecord?.id !== revision) {
+      const record = { id: revision, revision: this.store.appliedRevision(revision).then((state) => state?.revision) }
+      this.appliedRecord = record
+      // A failed read is not kept: the next request tries again.
+      record.revision.catch(() => {
+        if (this.appliedRecord === record) this.appliedRecord = undefined
+      })
+    }
+    const applied = revision === null ? undefined : await this.appliedRecord?.revision
+    return readProvenance(this.store, storeRevision, applied, memberships)
   }
 
   /** Computes every user not yet cached, a slice at a time; goes round again if the cache is emptied meanwhile. */

@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { Risk } from '../model/risk.js'
 import type { DriftReport } from '../plan/drift.js'
 import type { CacheCounts } from '../util/cache-counts.js'
+import type { Hold } from '../store/holds.js'
 
 export type CheckOutcome = 'allowed' | 'denied' | 'error'
 export type ApplyMetricOutcome = 'applied' | 'no_changes' | 'stale' | 'refused' | 'invalid' | 'error'
@@ -18,8 +19,11 @@ export type ServerMetrics = {
 
 const risks: readonly Risk[] = ['low', 'medium', 'high', 'critical']
 
-/** Registers the server's metrics on `registry`; `caches` is read at each scrape. */
-export function serverMetrics(registry: Registry, caches: () => readonly CacheCounts[]): ServerMetrics {
+/**
+ * Registers the server's metrics on `registry`; `caches` is read at each scrape, and so is `holds` (every hold in
+ * the store, so the same on every replica: counted from the store, not from this process's writes).
+ */
+export function serverMetrics(registry: Registry, caches: () => readonly CacheCounts[], holds?: () => Promise<readonly Pick<Hold, 'status'>[]>): ServerMetrics {
   const checks = new Counter({ name: 'rolecall_checks_total', help: 'Check API answers by outcome (allowed, denied, error).', labelNames: ['outcome'] as const, registers: [registry] })
   const checkSeconds = new Histogram({
     name: 'rolecall_check_duration_seconds',
@@ -44,6 +48,32 @@ export function serverMetrics(registry: Registry, caches: () => readonly CacheCo
   new Counter({ name: 'rolecall_cache_hits_total', help: 'Lookups a cache answered from what it held, by cache.', labelNames: ['cache'] as const, registers: [registry], collect: collectCaches('hits') })
   new Counter({ name: 'rolecall_cache_misses_total', help: 'Lookups a cache had to pass on, by cache.', labelNames: ['cache'] as const, registers: [registry], collect: collectCaches('misses') })
   driftAt.set(0)
+  if (holds !== undefined) {
+    // One read of the store per scrape, shared by the four series.
+    let counted: Promise<Map<string, number>> | undefined
+    const countHolds = () => {
+      counted ??= holds()
+        .then((all) => {
+          const byStatus = new Map<string, number>([['created', all.length]])
+          for (const hold of all) byStatus.set(hold.status, (byStatus.get(hold.status) ?? 0) + 1)
+          return byStatus
+        })
+        .finally(() => setImmediate(() => (counted = undefined)))
+      return counted
+    }
+    const fromStore = (status: string) =>
+      async function (this: Gauge | Counter) {
+        // A store that does not answer leaves the series as last read: /metrics still answers.
+        const counts = await countHolds().catch(() => undefined)
+        if (counts === undefined) return
+        this.reset()
+        this.inc(counts.get(status) ?? 0)
+      }
+    new Gauge({ name: 'rolecall_holds_open', help: 'Held IdP changes waiting for a reviewed apply (open holds), in the store.', registers: [registry], collect: fromStore('open') })
+    new Counter({ name: 'rolecall_holds_created_total', help: 'Holds the IdP change guard has made, in the store.', registers: [registry], collect: fromStore('created') })
+    new Counter({ name: 'rolecall_holds_released_total', help: 'Holds a reviewed apply released, in the store.', registers: [registry], collect: fromStore('released') })
+    new Counter({ name: 'rolecall_holds_rejected_total', help: 'Holds rejected with rolecall hold reject, in the store.', registers: [registry], collect: fromStore('rejected') })
+  }
 
   /** Counters the caches keep themselves, copied in at each scrape. */
   function collectCaches(which: 'hits' | 'misses') {

@@ -1,5 +1,5 @@
 // Applied revisions and break-glass grants as rows of text columns (JSON in text), the same in every backend.
-import type { AppliedRevision, ApplyRecord, BreakGlassRecord } from './applied.js'
+import type { AppliedRevision, AppliedReview, ApplyRecord, BreakGlassRecord } from './applied.js'
 import type { JsonObject } from './json.js'
 
 export type RevisionRow = {
@@ -14,9 +14,10 @@ export type RevisionRow = {
   desired_digest: string
   directory_digest: string
   summary: string
+  review: string | null
 }
 
-export const revisionColumns = 'number, id, applied_at, store_revision, git_commit, author, approved_by, plan_digest, desired_digest, directory_digest, summary'
+export const revisionColumns = 'number, id, applied_at, store_revision, git_commit, author, approved_by, plan_digest, desired_digest, directory_digest, summary, review'
 
 export function toRevision(row: RevisionRow): AppliedRevision {
   return {
@@ -31,6 +32,28 @@ export function toRevision(row: RevisionRow): AppliedRevision {
     desiredDigest: row.desired_digest,
     directoryDigest: row.directory_digest,
     summary: JSON.parse(row.summary) as JsonObject,
+    ...(row.review === null || row.review === undefined ? {} : { review: JSON.parse(row.review) as AppliedReview }),
+  }
+}
+
+/** The revision an insert of `record` wrote, as reading its row back gives it. */
+export function insertedRevision(record: ApplyRecord, number: number, id: string, appliedAt: string, storeRevision: number): AppliedRevision {
+  const { commit, author, approvedBy, planDigest, desiredDigest, directoryDigest, summary, review } = record
+  return { id, number, appliedAt, storeRevision, commit, author, approvedBy, planDigest, desiredDigest, directoryDigest, summary, ...(review === undefined ? {} : { review }) }
+}
+
+/** The detail of an apply's audit entry: the revision, its commit and review (claimed approvers; the verified ones and pull request when the server checked them), and its basis. */
+export function applyAuditDetail(record: ApplyRecord, revision: AppliedRevision): JsonObject {
+  const { basis, review } = record
+  return {
+    revision: revision.id,
+    commit: record.commit,
+    author: record.author,
+    approvedBy: record.approvedBy,
+    ...(review === undefined ? {} : { pullRequest: { ...review.pullRequest }, verifiedApprovers: [...review.verifiedApprovers] }),
+    planDigest: record.planDigest,
+    summary: record.summary,
+    ...(basis === undefined ? {} : { basis: { ...basis } }),
   }
 }
 
@@ -62,7 +85,7 @@ export function toBreakGlass(row: BreakGlassRow): BreakGlassRecord {
   }
 }
 
-/** The columns of an applied_revisions row, in the order number, id, applied_at, store_revision, git_commit, author, approved_by, plan_digest, desired_digest, directory_digest, summary, documents, directory. */
+/** The columns of an applied_revisions row, in the order number, id, applied_at, store_revision, git_commit, author, approved_by, plan_digest, desired_digest, directory_digest, summary, documents, directory, review. */
 export function appliedRevisionValues(record: ApplyRecord, number: number, id: string, appliedAt: string, storeRevision: number): (string | number | null)[] {
   return [
     number,
@@ -78,6 +101,7 @@ export function appliedRevisionValues(record: ApplyRecord, number: number, id: s
     JSON.stringify(record.summary),
     JSON.stringify(record.documents),
     JSON.stringify(record.directory),
+    record.review === undefined ? null : JSON.stringify(record.review),
   ]
 }
 

@@ -2,6 +2,7 @@
 import type { Directory } from '../engine/types.js'
 import type { JsonObject } from './json.js'
 import type { LiveSnapshot } from './live-snapshot.js'
+import type { Hold } from './holds.js'
 
 /** One apply: who, when, from which commit, and the digests of what the reviewed plan was computed from. */
 export type AppliedRevision = {
@@ -19,20 +20,30 @@ export type AppliedRevision = {
   /** Of the directory the apply was judged on (the reviewed plan's may be older: see ApplyBasis). */
   directoryDigest: string
   summary: JsonObject
+  /** The review the server verified for this apply (admin API with a GitHub token); absent when the approvals were claimed only. */
+  review?: AppliedReview
 }
+
+/** A pull request of an access repository. */
+export type PullRequestRef = { repository: string; number: number }
+
+/** What the server verified about an apply's review: its pull request and the approvals that counted there. */
+export type AppliedReview = { pullRequest: PullRequestRef; verifiedApprovers: string[] }
 
 export type AppliedDocument = { file: string; doc: Record<string, unknown> }
 
 /** The applied documents of a revision and, for recent revisions, the directory the apply saw (for drift). */
 export type AppliedState = { revision: AppliedRevision; documents: AppliedDocument[]; directory: Directory | undefined }
 
-export type ApplyRecord = Pick<AppliedRevision, 'commit' | 'author' | 'approvedBy' | 'planDigest' | 'desiredDigest' | 'directoryDigest' | 'summary'> & {
+export type ApplyRecord = Pick<AppliedRevision, 'commit' | 'author' | 'approvedBy' | 'planDigest' | 'desiredDigest' | 'directoryDigest' | 'summary' | 'review'> & {
   documents: AppliedDocument[]
   /** The directory the apply was judged on, restricted to what access depends on: drift's baseline. */
   directory: Directory
   actor: string
   /** Where the reviewed plan was made and where it was applied, for the audit entry. */
   basis?: ApplyBasis
+  /** Holds the reviewed plan showed, released by this apply (their access takes effect). */
+  releaseHolds?: string[]
 }
 
 /**
@@ -56,6 +67,8 @@ export type ApplyGuardView = {
   directory: () => LiveSnapshot
   /** Break-glass grants, read inside the same transaction (only when the guard needs it). */
   breakGlass: () => BreakGlassRecord[]
+  /** Holds in force (open or rejected), read inside the same transaction (only when the guard needs them). */
+  holds: () => Hold[]
 }
 
 /** What the guard decides about the record, from what it read inside the transaction: it replaces those fields. */

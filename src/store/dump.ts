@@ -1,8 +1,12 @@
 // A store's whole content as rows, the same on every backend: what `dump()` streams out of one store and `load()` puts into an empty one.
 import { StoreError } from '../errors.js'
 
-/** The tables of a dump, in the order they are streamed and loaded: whatever a row refers to comes before it. */
-export const dumpTables = ['connections', 'tokens', 'admin_tokens', 'users', 'groups', 'memberships', 'applied_revisions', 'break_glass', 'audit'] as const
+/**
+ * The tables of a dump, in the order they are streamed and loaded: whatever a row refers to comes before it. Not in
+ * it: what each backend derives from these (the People search's text) and the IdP change guard's window of recent
+ * gains (guard_gains), which only counts toward mass-change limits within their window and starts empty.
+ */
+export const dumpTables = ['connections', 'tokens', 'admin_tokens', 'users', 'groups', 'memberships', 'applied_revisions', 'break_glass', 'audit', 'holds'] as const
 
 export type DumpTable = (typeof dumpTables)[number]
 
@@ -17,12 +21,13 @@ export const dumpColumns: Record<DumpTable, readonly string[]> = {
   connections: ['name', 'created_at'],
   tokens: ['id', 'connection', 'hash', 'hint', 'created_at', 'revoked_at'],
   admin_tokens: ['id', 'hash', 'hint', 'name', 'scopes', 'created_at', 'revoked_at'],
-  users: ['rid', 'id', 'connection', 'user_name', 'user_name_key', 'external_id', 'active', 'display_name', 'doc', 'created', 'last_modified', 'version'],
+  users: ['rid', 'id', 'connection', 'user_name', 'user_name_key', 'external_id', 'active', 'display_name', 'doc', 'created', 'last_modified', 'version', 'reviewed_active', 'reviewed_name_key'],
   groups: ['rid', 'id', 'connection', 'display_name', 'display_name_key', 'external_id', 'doc', 'created', 'last_modified', 'version'],
-  memberships: ['group_rid', 'user_rid'],
-  applied_revisions: ['number', 'id', 'applied_at', 'store_revision', 'git_commit', 'author', 'approved_by', 'plan_digest', 'desired_digest', 'directory_digest', 'summary', 'documents', 'directory'],
+  memberships: ['group_rid', 'user_rid', 'added_seq'],
+  applied_revisions: ['number', 'id', 'applied_at', 'store_revision', 'git_commit', 'author', 'approved_by', 'plan_digest', 'desired_digest', 'directory_digest', 'summary', 'documents', 'directory', 'review'],
   break_glass: ['id', 'user_name', 'actions', 'resource', 'env', 'reason', 'expires', 'created_at', 'created_by', 'revoked_at'],
   audit: ['seq', 'at', 'actor', 'connection', 'action', 'resource_type', 'resource_id', 'before_digest', 'after_digest', 'detail', 'prev_hash', 'hash'],
+  holds: ['seq', 'connection', 'user_id', 'user_name', 'group_id', 'group_name', 'trigger', 'access', 'risk', 'audit_seq', 'created_at', 'status', 'closed_at', 'closed_by', 'closed_reason'],
 }
 
 /** Rows of each table. */
@@ -89,6 +94,7 @@ const tableNouns: Record<DumpTable, string> = {
   applied_revisions: 'applied revisions',
   break_glass: 'break-glass grants',
   audit: 'audit entries',
+  holds: 'IdP change holds',
 }
 
 /** `3 connections, 10 users, 40 audit entries`: the tables that hold rows, in dump order. */
@@ -143,14 +149,15 @@ export const dumpKeys: Record<DumpTable, readonly string[]> = {
   applied_revisions: ['number'],
   break_glass: ['id'],
   audit: ['seq'],
+  holds: ['seq'],
 }
 
 /** Rows read and written per batch: large enough that 2 million memberships take few round trips, small enough to stream. */
 export const dumpBatchRows = 20_000
 
 /** Columns that hold whole numbers (a driver may give them as text) and the one that holds a boolean. */
-const integerColumns = new Set(['rid', 'group_rid', 'user_rid', 'version', 'number', 'store_revision', 'seq'])
-const booleanColumns = new Set(['active'])
+const integerColumns = new Set(['rid', 'group_rid', 'user_rid', 'version', 'number', 'store_revision', 'seq', 'added_seq', 'audit_seq'])
+const booleanColumns = new Set(['active', 'reviewed_active'])
 
 /** How a backend's raw value of `column` becomes a dump value: whole numbers as numbers, booleans as booleans. */
 export function columnValue(column: string, value: unknown): DumpValue {

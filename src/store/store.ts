@@ -3,6 +3,7 @@ import { StoreError } from '../errors.js'
 import type { AppliedRevision, AppliedState, ApplyCommit, ApplyGuardView, ApplyRecord, BreakGlassRecord } from './applied.js'
 import type { StoreDump } from './dump.js'
 import type { JsonObject } from './json.js'
+import type { HoldLedger } from './holds.js'
 import type { LiveSnapshot } from './live-snapshot.js'
 import type { PeoplePage } from './people-search.js'
 import type { ResourceQuery, RootSearch } from './query.js'
@@ -206,6 +207,8 @@ export interface AuditTrail {
   verifyAudit(options?: { head?: string }): Promise<AuditVerification>
   /** Calls `sink` for every audit entry in order (with `afterSeq`, those after that entry only); returns how many. */
   exportAudit(sink: (entry: AuditEntry) => void, options?: { afterSeq?: number }): Promise<number>
+  /** The audit entries with these sequence numbers (those that exist), in sequence order: one look-up each. */
+  auditEntries(seqs: readonly number[]): Promise<AuditEntry[]>
 }
 
 /** Reads of the directory as access sees it (plan, drift, the check API), and the changes that may move it. */
@@ -215,6 +218,12 @@ export interface AccessFeed {
   directoryOfUser(userName: string): Promise<LiveSnapshot>
   /** Every userName in the directory, lower-cased, once each: what a per-user cache warms. */
   userNameKeys(): Promise<string[]>
+  /**
+   * The audit entry (sequence number) of the SCIM write that last added each of these memberships, by group and
+   * user record id: null where it is not known (added before rolecall recorded it, or by a bulk load). Memberships
+   * that do not exist are left out.
+   */
+  membershipSeqs(memberships: readonly MembershipKey[]): Promise<MembershipSeq[]>
   /**
    * Calls `listener` after each committed write to the underlying store that may change someone's access, with the
    * revisions it went from and to and whose records it touched; returns a function that stops the calls.
@@ -236,6 +245,12 @@ export interface AccessFeed {
   onCredentialChange(listener: () => void): () => void
 }
 
+/** One membership, by the record ids of its group and user. */
+export type MembershipKey = { groupId: string; userId: string }
+
+/** A membership and the audit entry of the write that added it (null: not known). */
+export type MembershipSeq = MembershipKey & { seq: number | null }
+
 /** How long after a commit through another store object its feed listeners are told, at most, while the database answers. */
 export const feedDelayMs = 1000
 
@@ -243,7 +258,7 @@ export const feedDelayMs = 1000
 export const sqlitePollMs = 100
 
 /** The live store: every role in one object. Every method is async so that a database server can implement it. */
-export interface Store extends ScimDirectory, Credentials, AppliedLedger, AuditTrail, AccessFeed, StoreDump {
+export interface Store extends ScimDirectory, Credentials, AppliedLedger, AuditTrail, AccessFeed, HoldLedger, StoreDump {
   /** Commits pending writes and closes. */
   close(): Promise<void>
 }

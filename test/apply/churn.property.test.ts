@@ -2,7 +2,7 @@
 // directory it committed on, show and judge the same as the reviewed plan; and refuses exactly when they do not.
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { applyPlan, ApplyRefusedError } from '../../src/apply/apply.js'
+import { applyPlan, ApplyRefusedError, withHoldsShown } from '../../src/apply/apply.js'
 import { readPlanBase } from '../../src/apply/store-base.js'
 import { StalePlanError } from '../../src/errors.js'
 import { loadAccessDir } from '../../src/load/load-access.js'
@@ -156,7 +156,8 @@ describe('apply under SCIM writes (property)', () => {
           const result = await applyPlan(plan, racing, apply).catch((error: unknown) => error)
           // The plan of the same documents against the applied state the reviewed plan was made on, on the directory
           // as it is now: the one a commit was judged on, since nothing wrote after it.
-          const base = await readPlanBase(store)
+          // Holds made by the writes stay held: the plan did not show them (withHoldsShown, as apply sees the store).
+          const base = withHoldsShown(await readPlanBase(store), new Set((plan.held ?? []).map((change) => change.id)))
           const replanned = makePlan(state, { ...base, applied: { revision: before?.revision.id ?? null, documents: (before?.documents ?? []) as StateDocument[] } }, now)
           if (result instanceof ApplyRefusedError) {
             tally.refused++

@@ -3,6 +3,10 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
+// Commands that write the audit log ask who acts (`--actor` or ROLECALL_ACTOR): every benchmark's processes act as this
+// person unless the caller's shell names another, so that a benchmark never stops on the question.
+process.env.ROLECALL_ACTOR ??= 'rolecall-bench'
+
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 export const cli = fileURLToPath(new URL('../../bin/rolecall.js', import.meta.url))
 
@@ -51,17 +55,21 @@ export function runRolecall(args) {
   return result.stdout
 }
 
-/** One `node args…` process under /usr/bin/time (or max-rss.mjs): wall milliseconds, peak RSS in MiB, its stdout. */
-export function runMeasured(args, env) {
+/**
+ * One `node args…` process under /usr/bin/time (or max-rss.mjs): wall milliseconds, CPU milliseconds (user + system,
+ * which a machine busy with other work inflates less than wall time), peak RSS in MiB, its stdout. `allowed` exit codes.
+ */
+export function runMeasured(args, env, { allowed = [0] } = {}) {
   const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
   const command = timeBin ?? process.execPath
-  const argv = timeBin === undefined ? [fileURLToPath(new URL('./max-rss.mjs', import.meta.url)), ...args] : ['-f', '%M', process.execPath, ...args]
+  const argv = timeBin === undefined ? [fileURLToPath(new URL('./max-rss.mjs', import.meta.url)), ...args] : ['-f', '%U %S %M', process.execPath, ...args]
   const start = process.hrtime.bigint()
   const result = spawnSync(command, argv, { env, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 })
   const ms = Number(process.hrtime.bigint() - start) / 1e6
   if (result.error) throw result.error
-  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}:\n${result.stderr}`)
-  return { ms, mib: Number(result.stderr.trim().split('\n').at(-1)) / 1024, stdout: result.stdout }
+  const [user, system, kib] = (result.stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number)
+  if (!allowed.includes(result.status)) throw new Error(`${args.join(' ')} exited ${result.status}:\n${result.stderr}`)
+  return { ms, cpuMs: ((user ?? 0) + (system ?? 0)) * 1000, mib: (kib ?? 0) / 1024, stdout: result.stdout }
 }
 
 /** A new, empty database `name` on the PostgreSQL server of `serverUrl` (dropped first if there), and its URL. */
@@ -81,4 +89,28 @@ export async function dropDatabase(serverUrl, name) {
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
   await admin.unsafe(`DROP DATABASE ${name}`)
   await admin.end()
+}
+
+/**
+ * A bare node:http server for the floors (scim-write-floor.mjs, scim-postgres-floor.mjs): reads each body whole,
+ * answers 401 unless it carries `Bearer token`, else hands it to `answer(request, body, response)`; prints its
+ * port as the JSON `listening` line that load.mjs's startProcess waits for.
+ */
+export async function serveBare(token, answer) {
+  const { createServer } = await import('node:http')
+  const server = createServer((request, response) => {
+    let body = ''
+    request.setEncoding('utf8')
+    request.on('data', (chunk) => (body += chunk))
+    request.on('end', () => {
+      if (request.headers.authorization !== `Bearer ${token}`) {
+        response.writeHead(401)
+        response.end()
+        return
+      }
+      answer(request, body, response)
+    })
+  })
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ msg: 'listening', port: server.address().port })}\n`))
+  return server
 }

@@ -3,7 +3,9 @@
 // acknowledged to the first refusal from the *other* replica, polled tightly:
 //   - SCIM token revoked (the revoke committed by a store in this process, as `rolecall token revoke --db` does)
 //     → first 401 from replica B's SCIM endpoint;
-//   - member removed from an IdP group by a SCIM PATCH on replica A (204) → first deny from replica B's check API.
+//   - member removed from an IdP group by a SCIM PATCH on replica A (204) → first deny from replica B's check API;
+//   - user deactivated by a SCIM PATCH `active: false` on replica A (200) → first deny from replica B's check API.
+// And the same two SCIM revocations on one server (SQLite, one process): acknowledged by it → its first deny.
 // Baselines measured in the same run: one poll of replica B (the resolution of the measurement), and a bare
 // LISTEN/NOTIFY (notify sent → heard on another connection: one round trip), the floor of any feed.
 //   node test/bench/revocation.bench.mjs [samples]      (target: p99 ≤ 100 ms)
@@ -44,7 +46,15 @@ const tokens = []
 for (let i = 0; i < samples; i++) tokens.push(await store.createToken('okta'))
 const idpToken = (await store.createToken('okta')).token
 const checkToken = (await store.createAdminToken(['check'])).token
-run(['apply', '--dir', 'access', '--db', url, ...approvals])
+const deactivated = []
+for (let i = 0; i < samples; i++) deactivated.push(await store.createUser('okta', { userName: `leaver${i}@acme.example`, active: true }, write))
+const leavers = await store.createGroup(
+  'okta',
+  { displayName: 'checkout-team' },
+  deactivated.map((member) => member.id),
+  write,
+)
+run(['apply', '--dir', 'access', '--db', url, '--actor', 'bench', ...approvals])
 
 const replicas = [await startProcess([cli, 'serve', '--port', '0', '--db', url]), await startProcess([cli, 'serve', '--port', '0', '--db', url])]
 const [a, b] = replicas.map((replica) => replica.url)
@@ -61,11 +71,16 @@ const scimStatus = async (token) => {
   await response.arrayBuffer()
   return response.status
 }
-const checkHeaders = { authorization: `Bearer ${checkToken}`, 'content-type': 'application/json' }
-const isAllowed = async (userName) => {
-  const response = await fetch(`${b}/api/v1/check`, { method: 'POST', headers: checkHeaders, body: JSON.stringify({ user: userName, action: 'run', resource: 'journey:checkout/diagnostic-login' }) })
+/** Whether `server`'s check API lets `userName` run a checkout diagnostic journey (support-tier-2 and checkout-team may). */
+const isAllowedOn = async (server, token, userName) => {
+  const response = await fetch(`${server}/api/v1/check`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ user: userName, action: 'run', resource: 'journey:checkout/diagnostic-login' }),
+  })
   return (await response.json()).allowed
 }
+const isAllowed = (userName) => isAllowedOn(b, checkToken, userName)
 /** Polls until `isDone`; milliseconds since `from`. Fails past 5 s: a change that never arrives is no figure. */
 async function until(from, poll, isDone) {
   for (;;) {
@@ -110,30 +125,86 @@ for (const { token, info } of tokens) {
   )
 }
 
-// Member removal: B allows the member (cached), A acknowledges the PATCH, B denies.
-const memberTimes = []
-for (const member of members) {
-  const userName = member.doc.userName
-  if ((await isAllowed(userName)) !== true) throw new Error(`replica B does not allow ${userName}`)
-  const response = await fetch(`${a}/scim/v2/Groups/${group.id}`, {
-    method: 'PATCH',
-    headers: { authorization: `Bearer ${idpToken}`, 'content-type': 'application/scim+json' },
-    body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: `members[value eq "${member.id}"]` }] }),
-  })
-  if (response.status !== 204) throw new Error(`PATCH answered ${response.status}`)
-  const acknowledged = performance.now()
-  memberTimes.push(
-    await until(
-      acknowledged,
-      () => isAllowed(userName),
-      (allowed) => allowed === false,
-    ),
-  )
+const patchOp = (operation) => JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [operation] })
+
+/**
+ * For each user: `checkOn` allows them (cached), `scimOn` acknowledges the revoking PATCH (`target`), `checkOn` denies;
+ * milliseconds from the acknowledgement to the first deny.
+ */
+async function revocations(scimOn, checkOn, scimToken, token, users, target) {
+  const times = []
+  for (const user of users) {
+    const userName = user.doc.userName
+    if ((await isAllowedOn(checkOn, token, userName)) !== true) throw new Error(`${checkOn} does not allow ${userName}`)
+    const { path, operation, status } = target(user)
+    const response = await fetch(`${scimOn}/scim/v2/${path}`, { method: 'PATCH', headers: { authorization: `Bearer ${scimToken}`, 'content-type': 'application/scim+json' }, body: patchOp(operation) })
+    await response.arrayBuffer()
+    if (response.status !== status) throw new Error(`PATCH ${path} answered ${response.status}`)
+    const acknowledged = performance.now()
+    times.push(
+      await until(
+        acknowledged,
+        () => isAllowedOn(checkOn, token, userName),
+        (allowed) => allowed === false,
+      ),
+    )
+  }
+  return times
 }
+const removal = (groupId) => (member) => ({ path: `Groups/${groupId}`, operation: { op: 'remove', path: `members[value eq "${member.id}"]` }, status: 204 })
+const deactivation = (user) => ({ path: `Users/${user.id}`, operation: { op: 'replace', path: 'active', value: false }, status: 200 })
+
+// Member removal and deactivation: B allows the user (cached), A acknowledges the PATCH, B denies.
+const memberTimes = await revocations(a, b, idpToken, checkToken, members, removal(group.id))
+const deactivationTimes = await revocations(a, b, idpToken, checkToken, deactivated, deactivation)
 
 await store.close()
 for (const replica of replicas) await stopProcess(replica)
 cluster?.destroy()
+
+// One server on SQLite: the same organization and users, the PATCHes and the checks on the one process.
+const { mkdtemp, rm } = await import('node:fs/promises')
+const { tmpdir } = await import('node:os')
+const { join } = await import('node:path')
+const sqliteDir = await mkdtemp(join(tmpdir(), 'rolecall-revocation-'))
+const file = join(sqliteDir, 'store.db')
+const local = await openStore(storeLocation(file, repoRoot), { use: 'write' })
+const localMembers = []
+for (let i = 0; i < samples; i++) localMembers.push(await local.createUser('okta', { userName: `member${i}@acme.example`, active: true }, write))
+const localGroup = await local.createGroup(
+  'okta',
+  { displayName: 'support-tier-2' },
+  localMembers.map((member) => member.id),
+  write,
+)
+const localLeavers = []
+for (let i = 0; i < samples; i++) localLeavers.push(await local.createUser('okta', { userName: `leaver${i}@acme.example`, active: true }, write))
+await local.createGroup(
+  'okta',
+  { displayName: 'checkout-team' },
+  localLeavers.map((member) => member.id),
+  write,
+)
+const localScim = (await local.createToken('okta')).token
+const localCheck = (await local.createAdminToken(['check'])).token
+await local.close()
+run(['apply', '--dir', 'access', '--db', file, '--actor', 'bench', ...approvals])
+const single = await startProcess([cli, 'serve', '--port', '0', '--db', file])
+for (;;) {
+  const health = await (await fetch(`${single.url}/healthz`)).json()
+  if (health.checks === undefined || (!health.checks.isWarming && health.checks.cachedUsers > 0)) break
+  await new Promise((resolve) => setTimeout(resolve, 50))
+}
+const singlePollTimes = []
+for (let i = 0; i < samples; i++) {
+  const started = performance.now()
+  await isAllowedOn(single.url, localCheck, `member${i}@acme.example`)
+  singlePollTimes.push(performance.now() - started)
+}
+const singleMemberTimes = await revocations(single.url, single.url, localScim, localCheck, localMembers, removal(localGroup.id))
+const singleDeactivationTimes = await revocations(single.url, single.url, localScim, localCheck, localLeavers, deactivation)
+await stopProcess(single)
+await rm(sqliteDir, { recursive: true, force: true })
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
 function line(name, times, target) {
@@ -149,6 +220,11 @@ const pollP50 = line('baseline: one poll of replica B', pollTimes)
 const notifyP50 = line('baseline: bare LISTEN/NOTIFY, sent → heard and acknowledged', notifyTimes)
 const tokenP50 = line('SCIM token revoked → first 401 on replica B', tokenTimes, targetP99Ms)
 const memberP50 = line('member removed on replica A → first deny on replica B', memberTimes, targetP99Ms)
+const deactivationP50 = line('user deactivated on replica A → first deny on replica B', deactivationTimes, targetP99Ms)
+console.log(`# one server (SQLite, one process), ${samples} samples each`)
+const singlePollP50 = line('baseline: one check on the server', singlePollTimes)
+const singleMemberP50 = line('member removed → first deny on the same server', singleMemberTimes, targetP99Ms)
+const singleDeactivationP50 = line('user deactivated → first deny on the same server', singleDeactivationTimes, targetP99Ms)
 console.log(
-  `ratios (p50): token revocation ${(tokenP50 / pollP50).toFixed(1)}× a poll, ${(tokenP50 / notifyP50).toFixed(1)}× a bare notify; member removal ${(memberP50 / pollP50).toFixed(1)}× a poll, ${(memberP50 / notifyP50).toFixed(1)}× a bare notify`,
+  `ratios (p50): token revocation ${(tokenP50 / pollP50).toFixed(1)}× a poll, ${(tokenP50 / notifyP50).toFixed(1)}× a bare notify; member removal ${(memberP50 / pollP50).toFixed(1)}× a poll, ${(memberP50 / notifyP50).toFixed(1)}× a bare notify; deactivation ${(deactivationP50 / pollP50).toFixed(1)}× a poll; one server: member removal ${(singleMemberP50 / singlePollP50).toFixed(1)}× a check, deactivation ${(singleDeactivationP50 / singlePollP50).toFixed(1)}× a check`,
 )

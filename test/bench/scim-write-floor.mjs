@@ -8,12 +8,11 @@
 //   node test/bench/scim-write-floor.mjs
 import { createHash } from 'node:crypto'
 import { copyFileSync, fdatasync, openSync, rmSync } from 'node:fs'
-import http from 'node:http'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
-import { repoRoot } from './lib.mjs'
+import { repoRoot, serveBare } from './lib.mjs'
 import { measure, startProcess, stopProcess } from './load.mjs'
 
 const self = fileURLToPath(import.meta.url)
@@ -33,9 +32,7 @@ function writer(path, acknowledge) {
   const addMember = run('INSERT OR IGNORE INTO memberships (group_rid, user_rid) VALUES (?, ?)')
   const bumpGroup = run('UPDATE groups SET last_modified = ?, version = ? WHERE rid = ?')
   const bumpRevision = run(`UPDATE state SET value = value + 1 WHERE key = 'revision'`)
-  const audit = run(
-    'INSERT INTO audit (at, actor, connection, action, resource_type, resource_id, before_digest, after_digest, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  )
+  const audit = run('INSERT INTO audit (at, actor, connection, action, resource_type, resource_id, before_digest, after_digest, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
   let prevHash = run('SELECT hash FROM audit ORDER BY seq DESC LIMIT 1').get().hash
   const wal = openSync(`${path}-wal`, 'r')
   let isOpen = false
@@ -88,7 +85,7 @@ function writer(path, acknowledge) {
 }
 
 /** The server: `--serve DB inline|thread TOKEN`. */
-function serve([path, mode, token]) {
+async function serve([path, mode, token]) {
   const waiting = new Map()
   let next = 0
   const acknowledge = (batch) => {
@@ -107,22 +104,11 @@ function serve([path, mode, token]) {
   } else {
     write = writer(path, acknowledge)
   }
-  const server = http.createServer((request, response) => {
-    let body = ''
-    request.setEncoding('utf8')
-    request.on('data', (chunk) => (body += chunk))
-    request.on('end', () => {
-      if (request.headers.authorization !== `Bearer ${token}`) {
-        response.writeHead(401)
-        response.end()
-        return
-      }
-      const seq = next++
-      waiting.set(seq, response)
-      write({ seq, groupId: request.url.slice('/scim/v2/Groups/'.length), userId: JSON.parse(body).Operations[0].value[0].value })
-    })
+  await serveBare(token, (request, body, response) => {
+    const seq = next++
+    waiting.set(seq, response)
+    write({ seq, groupId: request.url.slice('/scim/v2/Groups/'.length), userId: JSON.parse(body).Operations[0].value[0].value })
   })
-  server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ msg: 'listening', port: server.address().port })}\n`))
   process.on('SIGTERM', () => process.exit(0))
 }
 
@@ -130,7 +116,7 @@ if (!isMainThread) {
   const write = writer(workerData.path, (batch) => parentPort.postMessage(batch))
   parentPort.on('message', write)
 } else if (process.argv[2] === '--serve') {
-  serve(process.argv.slice(3))
+  await serve(process.argv.slice(3))
 } else {
   const { seededDatabase, sizes } = await import('./scim-seed.mjs')
   const seed = await seededDatabase()

@@ -164,7 +164,7 @@ beforeAll(async () => {
   adminToken = (await store.createAdminToken(['plan', 'apply'])).token
   scimToken = (await store.createToken('okta')).token
   await store.close()
-  server = await startServer(db)
+  server = await startServer(db, ['--trust-branch-protection'])
   const first = await runCli(['apply', '--dir', dirs.a, '--db', db, ...approvedBy], { env: clock })
   expect(first.stderr).toBe('')
   expect(first.stdout).toMatch(/^Applied r1:/)
@@ -248,16 +248,18 @@ describe('apply under ~50 SCIM writes a second', () => {
     expect(String(stale.body.error)).toMatch(new RegExp(`would now ${change} read auth-config:\\*/\\* in staging through okta group "support-tier-2"`))
   })
 
-  it('refuses when the writes move who holds a critical permission, though the plan changes nothing of theirs', { timeout: 60_000 }, async () => {
+  it('applies while the writes add critical holders: the IdP change guard holds them, and the apply does not release what its plan did not show', { timeout: 60_000 }, async () => {
     const load = await startWriting('security-admins')
     const planned = await admin('/plans', { documents: await documentsOf(next()) })
     expect(planned.status).toBe(200)
     // At least one joiner created and added.
     await load.landed(3)
-    const stale = await admin('/apply', { plan: planned.body, approvedBy: approvals })
-    expect(stale.status).toBe(409)
-    expect(String(stale.body.error)).toContain('The reviewed per-person access delta')
-    expect(String(stale.body.error)).toMatch(/\d+ users? \(joiner-security-admins-\d{4}@acme\.example[^)]*\) would now hold sso:manage through okta group "security-admins", which the plan did not show/)
+    const applied = await admin('/apply', { plan: planned.body, approvedBy: approvals })
+    expect(applied.status, String(applied.body.error)).toBe(200)
+    const listed = await runCli(['hold', 'list', '--db', db, '--format', 'json'], { env: clock })
+    const holds = (JSON.parse(listed.stdout) as { holds: { userName: string; status: string; groupName?: string }[] }).holds
+    expect(holds.length).toBeGreaterThan(0)
+    for (const hold of holds) expect(hold).toMatchObject({ status: 'open', groupName: 'security-admins', userName: expect.stringMatching(/^joiner-security-admins-\d{4}@acme\.example$/) })
   })
 })
 

@@ -13,11 +13,11 @@ describe('rolecall demo', () => {
       'Okta provisions people and groups over SCIM',
       'The example access/ is applied',
       'A pull request lets Support Tier 2 edit production auth configs: the comment CI posts',
-      'Okta adds morgan.intern to security-admins, outside review: rolecall drift',
+      'Okta adds morgan.intern to security-admins, outside review: held until a reviewed apply (rolecall drift)',
     ])
     expect(result.stdout).toContain('<!-- rolecall-plan -->')
     expect(result.stdout).toContain('gains `edit auth-config:*/* in production` (critical)')
     expect(result.stdout).not.toContain('loses `read auth-config')
-    expect(result.stdout).toContain('[critical] morgan.intern@acme.example gained sso:manage')
+    expect(result.stdout).toMatch(/\[critical\] h1 morgan\.intern@acme\.example: morgan\.intern@acme\.example added to okta group security-admins since \S+, open\n.*permission sso:manage/)
   })
 })

@@ -92,6 +92,20 @@ describe('a file that is not a store', () => {
     expect(await readFile(foreign)).toEqual(before)
   })
 
+  it('is told after the access files: plan tells their mistake first, and the store it read meanwhile is left as it was', async () => {
+    const access = join(dir, 'broken-access')
+    await mkdir(access, { recursive: true })
+    await writeFile(join(access, 'groups.yaml'), 'kind: Group\nname: [unclosed\n')
+    const result = await runCli(['plan', '--dir', access, '--db', notADatabase], { env })
+    expect(result.stderr).toContain(join(access, 'groups.yaml'))
+    expect(result.stderr).not.toContain('not a rolecall store')
+    expect(result.stderr).not.toMatch(stackLine)
+    expect(result.code).toBe(1)
+    expect(await readFile(notADatabase, 'utf8')).toBe('garbage\n')
+    const planned = await runCli(['plan', '--dir', 'access', '--db', notADatabase], { env })
+    expect(planned.stderr).toBe(`rolecall: ${notADatabase} is not a rolecall store (not an SQLite database)\n`)
+  })
+
   it('names a --db that is a directory', async () => {
     const result = await runCli(['drift', '--db', dir], { env })
     expect(result.stderr).toBe(`rolecall: the store ${dir} is a directory; give the path of a store file\n`)

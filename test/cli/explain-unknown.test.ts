@@ -1,5 +1,6 @@
 // explain and who-can refuse questions about permissions, actions, resource types, services, environments and
 // users that nothing declares, rather than answer a confident "no one" — locally and through a server.
+import { withoutProvenance } from '../helpers/provenance-text.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -59,7 +60,7 @@ describe('questions about things nothing declares', () => {
   })
 
   it('still answers questions about what exists, including a glob service and nobody', async () => {
-    const none = await runCli(['who-can', 'delete', 'journey:checkout/x', '--env', 'production', '--db', db], { env })
+    const none = withoutProvenance(await runCli(['who-can', 'delete', 'journey:checkout/x', '--env', 'production', '--db', db], { env }))
     expect(none).toEqual({ code: 0, stdout: '0 users can delete journey:checkout/x in production (applied revision r1).\n', stderr: '' })
     const glob = await runCli(['who-can', 'run', 'journey:*/diagnostic-login', '--db', db], { env })
     expect(glob.code).toBe(0)
@@ -78,9 +79,17 @@ describe('explain about users', () => {
   })
 
   it('keeps answering for a known user with no access, and tells a deactivated one apart', async () => {
-    expect(await runCli(['explain', '--user', 'idle@acme.example', '--db', db], { env })).toEqual({ code: 0, stdout: 'idle@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n', stderr: '' })
-    expect(await runCli(['explain', '--user', 'GONE@acme.example', '--db', db], { env })).toEqual({ code: 0, stdout: 'GONE@acme.example through okta, entra holds no access (deactivated; applied revision r1).\n', stderr: '' })
-    const denied = await runCli(['explain', '--user', 'idle@acme.example', '--permission', 'sso:manage', '--db', db], { env })
+    expect(withoutProvenance(await runCli(['explain', '--user', 'idle@acme.example', '--db', db], { env }))).toEqual({
+      code: 0,
+      stdout: 'idle@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n',
+      stderr: '',
+    })
+    expect(withoutProvenance(await runCli(['explain', '--user', 'GONE@acme.example', '--db', db], { env }))).toEqual({
+      code: 0,
+      stdout: 'GONE@acme.example through okta, entra holds no access (deactivated; applied revision r1).\n',
+      stderr: '',
+    })
+    const denied = withoutProvenance(await runCli(['explain', '--user', 'idle@acme.example', '--permission', 'sso:manage', '--db', db], { env }))
     // DENIED exits 3, so that a script can tell it from ALLOWED (0) and from an error (1).
     expect(denied).toEqual({ code: 3, stdout: 'DENIED for idle@acme.example through okta, entra (applied revision r1)\n  user "idle@acme.example" holds no access\n', stderr: '' })
     const json = await runCli(['explain', '--user', 'idle@acme.example', '--permission', 'sso:manage', '--db', db, '--format', 'json'], { env })
@@ -93,12 +102,12 @@ describe('explain about users', () => {
     expect(listed.stdout).toMatch(/^breakglass-1@acme\.example through okta, entra holds \d+ access items/)
     // dana's individual Grant ended on 2027-01-31; oncall's break-glass grant on 2026-11-24.
     const later = { ROLECALL_NOW: '2027-02-01T00:00:00Z' }
-    expect(await runCli(['explain', '--user', 'dana@acme.example', '--db', db], { env: later })).toEqual({
+    expect(withoutProvenance(await runCli(['explain', '--user', 'dana@acme.example', '--db', db], { env: later }))).toEqual({
       code: 0,
       stdout: 'dana@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n',
       stderr: '',
     })
-    expect(await runCli(['explain', '--user', 'oncall@acme.example', '--db', db], { env: later })).toEqual({
+    expect(withoutProvenance(await runCli(['explain', '--user', 'oncall@acme.example', '--db', db], { env: later }))).toEqual({
       code: 0,
       stdout: 'oncall@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n',
       stderr: '',
@@ -135,6 +144,10 @@ describe('through a server (--server)', () => {
     expect(await runCli(['who-can', 'sso:mange'], { env: remote })).toEqual({ code: 1, stdout: '', stderr: 'rolecall: unknown permission "sso:mange"; did you mean "sso:manage"?\n' })
     expect(await runCli(['who-can', 'fly', 'journey:checkout/x'], { env: remote })).toEqual({ code: 1, stdout: '', stderr: 'rolecall: unknown action "fly": not an action of resource type "journey" (its actions: delete, edit, run)\n' })
     expect(await runCli(['explain', '--user', 'nobody@acme.example'], { env: remote })).toEqual({ code: 1, stdout: '', stderr: unknownUser('nobody@acme.example', 'applied revision r1') })
-    expect(await runCli(['explain', '--user', 'idle@acme.example'], { env: remote })).toEqual({ code: 0, stdout: 'idle@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n', stderr: '' })
+    expect(withoutProvenance(await runCli(['explain', '--user', 'idle@acme.example'], { env: remote }))).toEqual({
+      code: 0,
+      stdout: 'idle@acme.example through okta, entra holds no access (no mapped group, no grant; applied revision r1).\n',
+      stderr: '',
+    })
   })
 })

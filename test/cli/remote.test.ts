@@ -1,4 +1,5 @@
 // Remote mode end to end: plan, apply, drift, explain and who-can through a real `rolecall serve` on 127.0.0.1.
+import { withoutProvenance } from '../helpers/provenance-text.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -28,7 +29,8 @@ beforeAll(async () => {
   for (const scope of ['plan', 'apply', 'check']) tokens[scope] = (await store.createAdminToken([scope as 'plan'])).token
   tokens.scim = (await store.createToken('okta')).token
   await store.close()
-  server = await startServer(db)
+  // Branch protection on the access repository required the reviews: the server takes the approvals CI names.
+  server = await startServer(db, ['--trust-branch-protection'])
 })
 
 afterAll(async () => {
@@ -68,7 +70,11 @@ describe('remote mode (--server / ROLECALL_SERVER)', () => {
     const drift = await runCli(['drift'], { env: remote('plan') })
     expect(drift).toMatchObject({ code: 0, stdout: 'No drift since r1.\n' })
     const explain = await runCli(['explain', '--user', 'sasha@acme.example', '--permission', 'sso:manage'], { env: remote('plan') })
-    expect(explain.stdout).toBe('ALLOWED for sasha@acme.example through okta, entra (applied revision r1)\n  via okta group "security-admins" → group "Security Admins" → role "Security Admin" → sso:manage (when signed in with sso)\n')
+    expect(withoutProvenance(explain).stdout).toBe(
+      'ALLOWED for sasha@acme.example through okta, entra (applied revision r1)\n  via okta group "security-admins" → group "Security Admins" → role "Security Admin" → sso:manage (when signed in with sso)\n',
+    )
+    // Where it comes from: the applied revision, the SCIM write that put sasha in the IdP group, the store revision.
+    expect(explain.stdout).toMatch(/\n {2}from:\n {4}applied revision r1 at \S+, commit [^\n]+\n {4}okta group "security-admins" member sasha@acme\.example: added by SCIM write #\d+ at \S+ \([^)]+\)\n {4}computed at store revision \d+\n$/)
     const whoCan = await runCli(['who-can', 'sso:manage', '--auth-method', 'sso'], { env: remote('plan') })
     expect(whoCan.stdout).toMatch(/^4 users can sso:manage \(applied revision r1\):\n/)
   })

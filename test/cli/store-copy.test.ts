@@ -120,6 +120,14 @@ describe('rolecall store copy', () => {
     const migrated = await database()
     await withStore(migrated, 'write', async () => undefined)
     expect(await indexesOf(url)).toEqual(await indexesOf(migrated))
+    // And the planner's statistics of the rows it loaded (ANALYZE), so that a user's groups are read by the index.
+    const analyzed = postgres(url, { max: 1, onnotice: () => undefined })
+    try {
+      const tables = await analyzed.unsafe(`SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = current_schema() AND tablename IN ('users', 'groups', 'memberships') ORDER BY tablename`)
+      expect(tables.map((row) => row['tablename'])).toEqual(['groups', 'memberships', 'users'])
+    } finally {
+      await analyzed.end()
+    }
 
     // And back again, into a new SQLite file, and from file to file.
     const back = join(work, 'back.db')

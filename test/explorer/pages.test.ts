@@ -76,6 +76,9 @@ describe('explorer pages', () => {
     expect(html).toContain('4 people can (applied revision r1)')
     expect(html).toContain('<li>via okta group &quot;security-admins&quot; → group &quot;Security Admins&quot; → role &quot;Security Admin&quot; → sso:manage (when signed in with sso)</li>')
     expect(html).toContain('<a href="/people/sasha%40acme.example">sasha@acme.example</a>')
+    // A hundred people a page, the question kept in the pages' links.
+    expect(html).toContain('Page 1 of 1 (4 in all)')
+    expect(await page('/who-can?permission=sso%3Amanage&page=2')).not.toContain('sasha@acme.example</a>')
     expect(await page('/who-can?permission=sso%3Amanag', 400)).toMatch(/unknown permission/i)
     expect(await page('/who-can')).toContain('Give an action and a resource, or a permission.')
   })
@@ -95,7 +98,13 @@ describe('explorer pages', () => {
 
 describe('explorer records', () => {
   it("shows groups, a Group's source and what it carries, and its IdP group's members", async () => {
-    expect(await page('/groups')).toContain('<a href="/groups/Security%20Admins">Security Admins</a>')
+    const groups = await page('/groups')
+    expect(groups).toContain('<a href="/groups/Security%20Admins">Security Admins</a>')
+    // Listed a hundred at a time: the example's groups fit on one page, and a page past the last lists none.
+    const count = Number(/Page 1 of 1 \((\d+) in all\)/.exec(groups)?.[1])
+    expect(count).toBeGreaterThan(3)
+    expect(count).toBe((groups.match(/<a href="\/groups\//g) ?? []).length)
+    expect(await page('/groups?page=2')).not.toContain('<a href="/groups/')
     const group = await page('/groups/Security%20Admins')
     expect(group).toContain('From okta IdP group “security-admins”')
     expect(group).toContain('2 members provisioned.')
@@ -112,6 +121,8 @@ describe('explorer records', () => {
     const html = await page('/services/checkout')
     expect(html).toContain('<h2>Holders (1)</h2>')
     expect(html).toContain('<a href="/people/dana%40acme.example">dana@acme.example</a>')
+    expect(html).toContain('Page 1 of 1 (1 in all)')
+    expect(await page('/services/checkout?page=2')).not.toContain('dana@acme.example</a>')
   })
 
   it('lists applied revisions and, for one, who gained what as the plan showed it', async () => {

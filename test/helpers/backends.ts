@@ -20,6 +20,7 @@ export const oneBackendOnly: Record<string, string> = {
   'test/engine/membership-table.test.ts': 'reads the membership table of an SQLite file edited raw',
   'test/readme-replicas.test.ts': "the README's PostgreSQL replicas, on PostgreSQL by its nature",
   'test/scim/sort.test.ts': 'the SQL text the SQLite backend compiles a sort to (its results on both: test/scim/*.test.ts)',
+  'test/server/postgres-at-least.test.ts': 'atLeast across replicas on one PostgreSQL database (on SQLite: test/server/check-provenance.test.ts)',
   'test/server/postgres-faults.test.ts': 'kills a PostgreSQL server of its own',
   'test/server/postgres-pool.e2e.test.ts': "PostgreSQL's connection pool",
   'test/server/postgres-replica-feed.test.ts': 'replicas on one PostgreSQL database',

@@ -1,4 +1,5 @@
 // Plan renderers: golden text, markdown and JSON for one fixed scenario; the markdown budget; colour only when asked.
+import type { Hold } from '../../src/store/holds.js'
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Ajv2020 } from 'ajv/dist/2020.js'
@@ -67,7 +68,22 @@ describe('plan renderers', () => {
     dirs.push(baseDir, scenarioDir)
     applied = await loadState(baseDir)
     desired = await loadState(scenarioDir)
-    const base: PlanBaseInput = { storeRevision: 42, directory, applied: { revision: 'r3', documents: stateDocuments(applied) }, breakGlass: [] }
+    // Erin's membership of support-tier-2 was held (a mass change): the plan shows it in its own section.
+    const held: Hold = {
+      id: 'h7',
+      connection: 'okta',
+      userId: 'u-erin',
+      userName: 'erin@fixture.example',
+      groupId: 'g-support',
+      groupName: 'support-tier-2',
+      trigger: 'mass-change',
+      access: [{ key: 'grant run journey:*/diagnostic-*', risk: 'low' }],
+      risk: 'low',
+      auditSeq: 40,
+      createdAt: '2026-11-20T10:00:00.000Z',
+      status: 'open',
+    }
+    const base: PlanBaseInput = { storeRevision: 42, directory, applied: { revision: 'r3', documents: stateDocuments(applied) }, breakGlass: [], holds: [held] }
     plan = makePlan(desired, base, now)
   })
   afterAll(async () => {
@@ -105,14 +121,7 @@ describe('plan renderers', () => {
     const same = makePlan(applied, { storeRevision: 42, directory, applied: { revision: 'r3', documents: stateDocuments(applied) }, breakGlass: [] }, now)
     expect(same.summary.hasChanges).toBe(false)
     expect(renderPlanText(same, { color: false })).toBe(
-      [
-        'rolecall plan: No changes. The applied state matches the access files.',
-        '',
-        'IdP groups',
-        '  unmapped (grants nothing): okta/all-staff',
-        '  unmapped (grants nothing): okta/support-tier-2',
-        '',
-      ].join('\n'),
+      ['rolecall plan: No changes. The applied state matches the access files.', '', 'IdP groups', '  unmapped (grants nothing): okta/all-staff', '  unmapped (grants nothing): okta/support-tier-2', ''].join('\n'),
     )
     expect(renderPlanMarkdown(same)).toBe(
       [

@@ -72,12 +72,23 @@ describe('POST /api/v1/check', () => {
   })
 
   it('follows IdP membership changes and deactivation without an apply', async () => {
-    const body = { user: 'casey@acme.example', action: 'edit', resource: 'journey:checkout/place-order', env: 'staging' }
+    const body = { user: 'cory@acme.example', action: 'run', resource: 'journey:checkout/diagnostic-login', env: 'production' }
     ids.cory = await provisionUser(okta, 'cory@acme.example')
-    await addMembers(okta, ids.checkout ?? '', [ids.cory])
-    expect(await (await check({ ...body, user: 'cory@acme.example' })).json()).toMatchObject({ allowed: true })
+    await addMembers(okta, ids.support ?? '', [ids.cory])
+    expect(await (await check(body)).json()).toMatchObject({ allowed: true })
     await deactivateUser(okta, ids.cory)
-    expect(await (await check({ ...body, user: 'cory@acme.example' })).json()).toMatchObject({ allowed: false, denials: ['user "cory@acme.example" is deactivated'] })
+    expect(await (await check(body)).json()).toMatchObject({ allowed: false, denials: ['user "cory@acme.example" is deactivated'] })
+  })
+
+  it("denies what an IdP change would give above the policy's tier, naming the hold", async () => {
+    const body = { user: 'cleo@acme.example', action: 'edit', resource: 'journey:checkout/place-order', env: 'staging' }
+    ids.cleo = await provisionUser(okta, 'cleo@acme.example')
+    await addMembers(okta, ids.checkout ?? '', [ids.cleo])
+    const hold = (await store.listHolds({ status: ['open'] })).find((open) => open.userName === 'cleo@acme.example')
+    expect(hold).toMatchObject({ userName: 'cleo@acme.example', groupName: 'checkout-team', trigger: 'membership' })
+    const answer = (await (await check(body)).json()) as { denials: string[] }
+    expect(answer).toMatchObject({ allowed: false, held: [{ id: hold?.id, status: 'open', since: hold?.createdAt, trigger: 'membership', connection: 'okta', group: 'checkout-team' }] })
+    expect(answer.denials).toContain(`held by ${hold?.id} since ${hold?.createdAt} (cleo@acme.example added to okta group checkout-team): waiting for a reviewed apply`)
   })
 
   it.each([

@@ -1,4 +1,5 @@
 // The check API's per-user cache against a store written by this process and by another one.
+import type { ApplyRecord } from '../../src/store/applied.js'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -51,8 +52,22 @@ describe('CheckService', () => {
     expect(await allowed(checks, ssoManage('sasha@acme.example'))).toBe(true)
     expect(await allowed(checks, ssoManage('sky@acme.example'))).toBe(true)
     expect(await allowed(checks, ssoManage('casey@acme.example'))).toBe(false)
-    await here.modifyGroup('okta', security, (current) => ({ doc: current.doc, memberOps: [{ op: 'remove', ids: [ids.sasha ?? ''] }, { op: 'add', ids: [ids.casey ?? ''] }] }), write)
+    await here.modifyGroup(
+      'okta',
+      security,
+      (current) => ({
+        doc: current.doc,
+        memberOps: [
+          { op: 'remove', ids: [ids.sasha ?? ''] },
+          { op: 'add', ids: [ids.casey ?? ''] },
+        ],
+      }),
+      write,
+    )
     expect(await allowed(checks, ssoManage('sasha@acme.example'))).toBe(false)
+    // casey's addition is held (critical access from the IdP waits for review): denied, naming the hold.
+    expect(await checks.check(ssoManage('casey@acme.example'))).toMatchObject({ allowed: false, held: [{ id: 'h1', group: 'security-admins' }] })
+    await here.recordApply({ ...(await reapplied(here)), releaseHolds: ['h1'] }, () => undefined)
     expect(await allowed(checks, ssoManage('casey@acme.example'))).toBe(true)
     expect(await allowed(checks, ssoManage('sky@acme.example'))).toBe(true)
     await here.modifyUser('okta', ids.sky ?? '', (current) => ({ ...current.doc, active: false }), write)
@@ -61,7 +76,9 @@ describe('CheckService', () => {
     expect(await allowed(checks, ssoManage('nova@acme.example'))).toBe(false)
     const nova = await here.createUser('okta', { userName: 'Nova@acme.example', active: true }, write)
     await here.modifyGroup('okta', security, (current) => ({ doc: current.doc, memberOps: [{ op: 'add', ids: [nova.id] }] }), write)
-    expect(await allowed(checks, ssoManage('nova@acme.example'))).toBe(true)
+    expect(await checks.check(ssoManage('nova@acme.example'))).toMatchObject({ allowed: false, held: [{ id: 'h2' }] })
+    await here.rejectHold('h2', 'cli')
+    expect(await checks.check(ssoManage('nova@acme.example'))).toMatchObject({ allowed: false, held: [{ id: 'h2', status: 'rejected' }] })
     // A rename of the IdP group unmaps it for every member.
     await here.modifyGroup('okta', security, (current) => ({ doc: { ...current.doc, displayName: 'security-admins-old' }, memberOps: [] }), write)
     expect(await allowed(checks, ssoManage('casey@acme.example'))).toBe(false)
@@ -132,3 +149,50 @@ describe('CheckService', () => {
     checks.close()
   })
 })
+
+// The check API's `atLeast`: a revision another process wrote is reflected by the next answer, whether the feed told
+// it in time or the cache is emptied for it; one the store has not reached is refused.
+describe('CheckService.reach', () => {
+  it.each([
+    ['without waiting for the feed (the cache is emptied)', 0],
+    ['waiting for the feed', 1000],
+  ])('reflects a removal another process committed, %s', async (_name, waitMs) => {
+    // Looking at the store revision once a minute only: without reach, the cached answer would stand that long.
+    const checks = new CheckService(here, () => fixtureNow, { foreignWritesEveryMs: 60_000 })
+    expect(await allowed(checks, ssoManage('sasha@acme.example'))).toBe(true)
+    await elsewhere.modifyGroup('okta', security, (current) => ({ doc: current.doc, memberOps: [{ op: 'remove', ids: [ids.sasha ?? ''] }] }), write)
+    const revision = await elsewhere.revision()
+    expect(await checks.reach(revision, waitMs)).toBe(true)
+    expect(await allowed(checks, ssoManage('sasha@acme.example'))).toBe(false)
+    expect(await allowed(checks, ssoManage('sky@acme.example'))).toBe(true)
+    checks.close()
+  })
+
+  it('refuses a revision the store has not reached, and answers at once for one it already knows', async () => {
+    const checks = new CheckService(here, () => fixtureNow, { foreignWritesEveryMs: 60_000 })
+    expect(await allowed(checks, ssoManage('sky@acme.example'))).toBe(true)
+    const revision = await here.revision()
+    expect(await checks.reach(revision + 1, 0)).toBe(false)
+    expect(await checks.reach(revision)).toBe(true)
+    checks.close()
+  })
+})
+
+/** The last apply's record again (same documents), to release holds as a reviewed apply does. */
+async function reapplied(store: Store): Promise<ApplyRecord> {
+  const applied = await store.appliedState({ withDirectory: true })
+  if (applied === undefined) throw new Error('nothing applied')
+  const { revision } = applied
+  return {
+    commit: revision.commit,
+    author: revision.author,
+    approvedBy: revision.approvedBy,
+    planDigest: revision.planDigest,
+    desiredDigest: revision.desiredDigest,
+    directoryDigest: revision.directoryDigest,
+    summary: revision.summary,
+    documents: applied.documents,
+    directory: applied.directory ?? { users: [], groups: [], memberships: [] },
+    actor: 'test',
+  }
+}

@@ -58,7 +58,10 @@ describe('POST /api/v1/who-can and /explain about things nothing declares', () =
     const whoCan = await post('/who-can', { permission: 'sso:manage' })
     expect(whoCan.status).toBe(200)
     expect((whoCan.body.users as { user: string }[]).map((entry) => entry.user)).toContain('sasha@acme.example')
-    expect(await post('/who-can', { action: 'delete', resource: 'journey:checkout/x', env: 'production' })).toEqual({ status: 200, body: { source: 'applied revision r1', users: [] } })
+    expect(await post('/who-can', { action: 'delete', resource: 'journey:checkout/x', env: 'production' })).toEqual({
+      status: 200,
+      body: { source: 'applied revision r1', users: [], provenance: expect.objectContaining({ memberships: [] }) },
+    })
   })
 })
 
@@ -69,8 +72,30 @@ describe('POST /api/v1/explain about users', () => {
   })
 
   it('answers for a known user with no access, and for a deactivated one', async () => {
-    expect(await post('/explain', { user: 'idle@acme.example' })).toEqual({ status: 200, body: { source: 'applied revision r1', user: 'idle@acme.example', connections: ['okta', 'entra'], subject: 'idle@acme.example through okta, entra', inactive: false, holdings: [] } })
-    expect(await post('/explain', { user: 'gone@acme.example' })).toEqual({ status: 200, body: { source: 'applied revision r1', user: 'gone@acme.example', connections: ['okta', 'entra'], subject: 'gone@acme.example through okta, entra', inactive: true, holdings: [] } })
+    expect(await post('/explain', { user: 'idle@acme.example' })).toEqual({
+      status: 200,
+      body: {
+        source: 'applied revision r1',
+        user: 'idle@acme.example',
+        connections: ['okta', 'entra'],
+        subject: 'idle@acme.example through okta, entra',
+        inactive: false,
+        holdings: [],
+        provenance: expect.objectContaining({ memberships: [] }),
+      },
+    })
+    expect(await post('/explain', { user: 'gone@acme.example' })).toEqual({
+      status: 200,
+      body: {
+        source: 'applied revision r1',
+        user: 'gone@acme.example',
+        connections: ['okta', 'entra'],
+        subject: 'gone@acme.example through okta, entra',
+        inactive: true,
+        holdings: [],
+        provenance: expect.objectContaining({ memberships: [] }),
+      },
+    })
   })
 })
 

@@ -99,7 +99,7 @@ beforeAll(async () => {
   securityAdmins = await provisionGroup(fixture.client, 'security-admins', [sasha])
   okta = fixture.client
   store = fixture.store
-  server = createServerApp({ store, clock: () => fixtureNow })
+  server = createServerApp({ store, clock: () => fixtureNow, approvals: { trustBranchProtection: true } })
   tokens = {} as Record<AdminScope, string>
   for (const scope of ['check', 'plan', 'apply', 'metrics'] as const) tokens[scope] = (await fixture.store.createAdminToken([scope])).token
 })
@@ -140,11 +140,11 @@ describe('openapi/rolecall.json', () => {
     expect((await send('POST', '/api/v1/apply', '/api/v1/apply', { token: tokens.apply, body: { plan, approvedBy: exampleApprovals } })).status).toBe(409)
     expect((await send('POST', '/api/v1/apply', '/api/v1/apply', { token: tokens.apply, raw: JSON.stringify({ plan: { formatVersion: 1 } }) })).status).toBe(400)
 
-    // On what was applied, after the IdP gave someone a security role that no review saw.
+    // On what was applied, after the IdP tried to give someone a security role that no review saw: it is held.
     await addMembers(okta, securityAdmins, [await provisionUser(okta, 'sky@acme.example')])
     const drift = await send('POST', '/api/v1/drift', '/api/v1/drift', { token: tokens.plan, body: { documents, limit: 10 } })
     expect(drift.status).toBe(200)
-    expect((JSON.parse(drift.text) as { scim: unknown[] }).scim.length).toBeGreaterThan(0)
+    expect((JSON.parse(drift.text) as { held: unknown[] }).held.length).toBeGreaterThan(0)
     expect((await send('POST', '/api/v1/drift', '/api/v1/drift', { token: tokens.plan, raw: JSON.stringify({ limit: -1 }) })).status).toBe(400)
     expect((await send('POST', '/api/v1/explain', '/api/v1/explain', { token: tokens.plan, body: { user: 'sam@acme.example' } })).status).toBe(200)
     expect((await send('POST', '/api/v1/explain', '/api/v1/explain', { token: tokens.plan, body: { user: 'sam@acme.example', action: 'run', resource: 'journey:checkout/diagnostic-login' } })).status).toBe(200)
@@ -158,6 +158,10 @@ describe('openapi/rolecall.json', () => {
     expect(answer.status).toBe(200)
     expect(answer.headers.get('x-request-id')).toBe('lb-1234')
     expect(JSON.parse(answer.text)).toMatchObject({ allowed: true })
+    const traced = await send('POST', '/api/v1/check', '/api/v1/check', { token: tokens.check, body: { ...question, provenance: true, atLeast: 1 } })
+    expect(traced.status).toBe(200)
+    expect(JSON.parse(traced.text)).toHaveProperty('provenance.applied.revision', 'r1')
+    expect((await send('POST', '/api/v1/check', '/api/v1/check', { token: tokens.check, body: { ...question, atLeast: 1_000_000 } })).status).toBe(409)
     expect((await send('POST', '/api/v1/check', '/api/v1/check', { token: tokens.check, raw: '{}' })).status).toBe(400)
     expect((await send('POST', '/api/v1/check', '/api/v1/check', { token: tokens.check, raw: 'user=sam', contentType: 'text/plain' })).status).toBe(415)
     expect((await send('POST', '/api/v1/check', '/api/v1/check', { token: tokens.check, raw: 'x'.repeat(maxCheckBodyBytes + 1) })).status).toBe(413)

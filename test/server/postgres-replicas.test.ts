@@ -29,7 +29,7 @@ afterAll(async () => {
 async function scim(replica: number, method: string, path: string, body?: unknown) {
   const response = await fetch(`${replicas[replica]?.url}/scim/v2${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json'},
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   })
   const text = await response.text()

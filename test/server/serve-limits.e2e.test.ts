@@ -90,13 +90,7 @@ describe('rolecall serve against clients that hold its connections', () => {
     const requestTimeoutMs = 3000
     const server = await serve(db, ['--headers-timeout', '1', '--request-timeout', String(requestTimeoutMs / 1000)])
     const body = JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { displayName: 'Trickled' } }] })
-    const head = [
-      `PATCH /scim/v2/Groups/${groupId} HTTP/1.1`,
-      'Host: 127.0.0.1',
-      `Authorization: Bearer ${token}`,
-      'Content-Type: application/scim+json',
-      `Content-Length: ${body.length}`,
-    ].join('\r\n')
+    const head = [`PATCH /scim/v2/Groups/${groupId} HTTP/1.1`, 'Host: 127.0.0.1', `Authorization: Bearer ${token}`, 'Content-Type: application/scim+json', `Content-Length: ${body.length}`].join('\r\n')
 
     const tricklers = Array.from({ length: 10 }, () => hold(server.port))
     await Promise.all(tricklers.map((held) => held.connected))

@@ -37,8 +37,14 @@ describe.each(transports)('the server through %s', (_name, make) => {
     const server = createServerApp({ store, clock: () => new Date('2026-11-23T00:00:00Z') })
     const transport = await make(server.pipeline)
     open.push(transport)
-    const scim = (token: string) => (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-      transport.send(`/scim/v2${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': scimType }), ...headers }, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) })
+    const scim =
+      (token: string) =>
+      (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+        transport.send(`/scim/v2${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': scimType }), ...headers },
+          ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+        })
     const audit = async () => {
       const entries: AuditEntry[] = []
       await store.exportAudit((entry) => entries.push(entry))
@@ -86,7 +92,7 @@ describe.each(transports)('the server through %s', (_name, make) => {
       ['an unknown id', await okta('GET', '/Users/nobody'), error(404, 'User nobody not found')],
       ['a malformed filter', await okta('GET', '/Users?filter=userName%20eq'), error(400, /./, 'invalidFilter')],
       ['GET on .search', await okta('GET', '/Users/.search'), error(405, 'GET is not supported on /scim/v2/Users/.search; use POST')],
-      ['a method the endpoint does not take', await okta('DELETE', '/Users'), error(405, "DELETE is not supported on /scim/v2/Users; use GET, HEAD, POST")],
+      ['a method the endpoint does not take', await okta('DELETE', '/Users'), error(405, 'DELETE is not supported on /scim/v2/Users; use GET, HEAD, POST')],
       ['an unknown path', await okta('GET', '/Nothing'), error(404, 'no such SCIM endpoint')],
       ['a path below a resource', await okta('GET', `/Users/${id}/more`), error(404, 'no such SCIM endpoint')],
       ['/Me', await okta('GET', '/Me'), error(501, 'The /Me alias is not supported by this service provider')],

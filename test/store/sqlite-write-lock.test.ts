@@ -146,7 +146,7 @@ describe('a server store while another process holds the write lock', () => {
     const path = tempDb()
     const store = open(path, { lockWait: 'retry', lockDeadlineMs: 100 })
     const { token } = await store.createAdminToken(['plan', 'apply'])
-    const app = createApiApp({ store, clock: () => fixtureNow })
+    const app = createApiApp({ store, clock: () => fixtureNow, approvals: { trustBranchProtection: true } })
     const loaded = await loadAccessDir(`${repoRoot}access`, { cwd: repoRoot, now: fixtureNow })
     const plan = makePlan(loaded.state, await readPlanBase(store), fixtureNow)
     const holder = holdWriteLock(path)

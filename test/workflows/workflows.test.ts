@@ -281,7 +281,7 @@ describe('access-apply hands the approvers to apply', () => {
       expect(delimiter).toMatch(/^rolecall_[0-9a-f]{32}$/)
       expect(rest).toEqual(['--approved-by=dana', "--approved-by=o'brien $(touch x)", delimiter])
       const apply = steps('access-apply.yml').find((step) => step.with?.command === 'apply')
-      expect(apply?.with?.args).toBe('plan.json\n${{ steps.names.outputs.approved-by }}\n--revision=${{ env.SHA }}\n--author=${{ env.AUTHOR }}\n')
+      expect(apply?.with?.args).toBe('plan.json\n${{ steps.names.outputs.approved-by }}\n--revision=${{ env.SHA }}\n--author=${{ env.AUTHOR }}\n--pull-request=${{ env.PR }}\n')
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

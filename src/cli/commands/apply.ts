@@ -56,7 +56,15 @@ export async function run({ values, positionals }: Parsed<typeof applySpec>, io:
   const options = { approvedBy: values['approved-by'] ?? [], commit: values.revision ?? null, author: values.author ?? null }
   if (remote !== undefined) {
     const plan = planPath !== undefined ? await readPlanFile(resolve(io.cwd, planPath)) : await callRemote<Plan>(remote, 'POST', '/api/v1/plans', { documents: stateDocuments(await loadDesired(values.dir, io, now)) })
-    const outcome = await callRemote<ApplyOutcome>(remote, 'POST', '/api/v1/apply', { plan, approvedBy: options.approvedBy, revision: options.commit, author: options.author })
+    const pullRequest = values['pull-request']
+    if (pullRequest !== undefined && !/^[1-9]\d{0,9}$/.test(pullRequest)) throw new UsageError(`apply: --pull-request must be a pull request number (got "${pullRequest}")`)
+    const outcome = await callRemote<ApplyOutcome>(remote, 'POST', '/api/v1/apply', {
+      plan,
+      approvedBy: options.approvedBy,
+      revision: options.commit,
+      author: options.author,
+      ...(pullRequest === undefined ? {} : { pullRequest: Number(pullRequest) }),
+    })
     return report(outcome, plan, io)
   }
   const actor = requireActor(values.actor, 'apply', io)

@@ -42,7 +42,7 @@ export async function run({ values }: Parsed<typeof driftSpec>, io: Io): Promise
             }
             const problem = driftBaselineProblem(applied.revision.id, applied.directory)
             if (problem !== undefined || applied.directory === undefined) throw new RolecallError(problem ?? '')
-            const [snapshot, breakGlass] = await Promise.all([store.snapshot(), store.listBreakGlass()])
+            const [snapshot, breakGlass, holds] = await Promise.all([store.snapshot(), store.listBreakGlass(), store.listHolds({ status: ['open', 'rejected'] })])
             const documents = applied.documents as StateDocument[]
             progress.step('computing drift')
             return limitDrift(
@@ -50,6 +50,7 @@ export async function run({ values }: Parsed<typeof driftSpec>, io: Io): Promise
                 applied: { revision: applied.revision.id, state: stateFromDocuments(documents, now), documents, directory: applied.directory },
                 directory: directoryOf(snapshot),
                 breakGlass: activeBreakGlass(breakGlass),
+                holds,
                 ...(desired === undefined ? {} : { desired }),
                 now,
               }),

@@ -23,12 +23,16 @@ export async function run({ values }: Parsed<typeof planSpec>, io: Io): Promise<
   const progress = startProgress(io, values.quiet === true)
   let plan: Plan
   try {
+    // The store is read while the access files load: a PostgreSQL store answers from its own process meanwhile.
+    // The access files' mistakes are still told first; a failed read is told only once they loaded.
+    const reading = isLocal(values, io) ? withStore(values.db, io, readPlanBase) : undefined
+    reading?.catch(() => undefined)
     progress.step('loading access files')
     const desired = await loadDesired(values.dir, io, now)
     const remote = remoteOption(values.server, values.db, io, values.insecure === true)
     if (remote === undefined) {
       progress.step('reading the store')
-      const base = await withStore(values.db, io, readPlanBase)
+      const base = await (reading ?? withStore(values.db, io, readPlanBase))
       progress.step('planning')
       plan = await makePlanConcurrently(desired, base, now)
     } else {
@@ -55,4 +59,13 @@ export async function run({ values }: Parsed<typeof planSpec>, io: Io): Promise<
     }
   }
   return values['detailed-exitcode'] === true && plan.summary.hasChanges ? 2 : 0
+}
+
+/** Whether the plan is made here from a store (not on a server); a usage mistake is told later, as it was. */
+function isLocal(values: Parsed<typeof planSpec>['values'], io: Io): boolean {
+  try {
+    return remoteOption(values.server, values.db, io, values.insecure === true) === undefined
+  } catch {
+    return false
+  }
 }

@@ -6,6 +6,7 @@ import { createServerApp, metricsAuths } from '../../server/app.js'
 import { LogBuffer } from '../../server/log-buffer.js'
 import { choiceSetting, settingOf } from '../../server/settings.js'
 import { resolveHost, resolvePort, resolveStoreLocation } from '../../server/config.js'
+import { resolveApprovalVerification } from '../../server/approvals-config.js'
 import { resolveDbSettings } from '../../server/db-settings.js'
 import { resolveExplorerOptions } from '../../server/explorer-config.js'
 import { applyServerLimits, resolveServerLimits } from '../../server/limits.js'
@@ -75,6 +76,7 @@ export async function run({ values }: Parsed<typeof serveSpec>, io: Io): Promise
   if (values['token-file'] !== undefined && values.bootstrap !== true) throw new UsageError('--token-file is where --bootstrap writes the SCIM tokens it makes; give --bootstrap too')
   const logLevel = choiceSetting(settingOf('log-level', values['log-level'], 'ROLECALL_LOG_LEVEL', io.env), logLevels, 'info')
   const metricsAuth = choiceSetting(settingOf('metrics-auth', values['metrics-auth'], 'ROLECALL_METRICS_AUTH', io.env), metricsAuths, 'none')
+  const approvals = await resolveApprovalVerification(values, io.env, io.cwd)
   if (values.bootstrap === true) await bootstrap({ dir: values.dir, location, connection, tokenFile: values['token-file'] }, io)
 
   // Lines are buffered up to 32 KiB (one write per ~150 requests, not per request) and flushed every 250 ms.
@@ -87,7 +89,16 @@ export async function run({ values }: Parsed<typeof serveSpec>, io: Io): Promise
   // Review gauges only when a reviews directory is named: a server need not sit next to the repository.
   const reviewsDir = values.reviews ?? io.env.ROLECALL_REVIEWS_DIR
   const reviewProgress = reviewsDir === undefined || reviewsDir === '' ? undefined : () => openReviewProgress(reviewsDirOption(reviewsDir, io), io.cwd, readNow(io.env))
-  const { pipeline, checks } = createServerApp({ store, logger, processMetrics: true, metricsAuth, checks: { warm: true, foreignWritesEveryMs: feedDelayMs }, explorer, ...(reviewProgress === undefined ? {} : { reviewProgress }) })
+  const { pipeline, checks } = createServerApp({
+    store,
+    logger,
+    processMetrics: true,
+    metricsAuth,
+    checks: { warm: true, foreignWritesEveryMs: feedDelayMs },
+    explorer,
+    approvals,
+    ...(reviewProgress === undefined ? {} : { reviewProgress }),
+  })
   // No path or header of a refused request is logged: they may hold a token.
   const onRefused = (refusal: { status: number; code: string | undefined }) => logger.info(refusal, 'request refused before routing')
   const { server, beginStopping } = createNodeServer(pipeline, (error) => logger.error({ err: error }, 'unexpected error'), onRefused)

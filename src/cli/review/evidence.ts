@@ -8,7 +8,7 @@ import { RolecallError } from '../../errors.js'
 import { stateFromDocuments, type StateDocument } from '../../model/documents.js'
 import { standingApprovals } from '../../review/approvals.js'
 import { breakGlassAt } from '../../review/campaign/break-glass-at.js'
-import { decisionEvidence, makeManifest, sha256Hex, populationCsv, renderSummary, type Manifest, type PullRequestEvidence } from '../../review/campaign/bundle.js'
+import { decisionEvidence, makeManifest, sha256HexAside, populationCsv, renderSummary, type Manifest, type PullRequestEvidence } from '../../review/campaign/bundle.js'
 import { revocationEffects, type AppliedStep, type RevocationEffect } from '../../review/campaign/effect.js'
 import { populationOf, type PopulationRow } from '../../review/campaign/population.js'
 import type { ClosureRecord, ReviewRecord } from '../../review/campaign/record.js'
@@ -23,6 +23,8 @@ import { readIdentities } from './progress.js'
 
 /** When each revocation took effect, from the applied-revision ledger and the audit log of SCIM writes. */
 async function effectsOf(store: Store, record: ReviewRecord, closure: ClosureRecord, rows: readonly PopulationRow[], frozen: Directory, now: Date): Promise<RevocationEffect[]> {
+  // Nothing revoked: nothing to follow through the ledger and the audit log.
+  if (!closure.items.some((item) => item.outcome === 'revoked')) return []
   const closedAt = new Date(closure.closedAt).getTime()
   const revisions = (await store.listAppliedRevisions()).filter((revision) => new Date(revision.appliedAt).getTime() >= closedAt).sort((a, b) => a.number - b.number)
   const steps: AppliedStep[] = []
@@ -111,14 +113,16 @@ export async function verifyEvidence(options: { dir: string | undefined; db: str
   }
   const problems: string[] = []
   const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8').catch(() => '{"files":[]}')) as Manifest
-  problems.push(...checkManifest(manifest, files))
+  // Hashed on the thread pool while the population is recomputed below.
+  const manifestChecked = checkManifest(manifest, files)
+  manifestChecked.catch(() => undefined)
   const record = json<ReviewRecord>('review.json')
   const closure = json<ClosureRecord>('closure.json')
   const rows = json<PopulationRow[]>('population.json')
-  const frozenText = gunzipSync(files.get('directory.json.gz') ?? new Uint8Array()).toString('utf8')
-  const frozen = JSON.parse(frozenText) as Directory
-  const frozenDigest = `sha256:${sha256Hex(frozenText)}`
-  if (frozenDigest !== record.directoryDigest) problems.push(`directory.json.gz: its digest ${frozenDigest} is not the one recorded at opening (${record.directoryDigest})`)
+  const frozenBytes = gunzipSync(files.get('directory.json.gz') ?? new Uint8Array())
+  const frozenDigest = sha256HexAside(frozenBytes).then((hex) => `sha256:${hex}`)
+  frozenDigest.catch(() => undefined)
+  const frozen = JSON.parse(frozenBytes.toString('utf8')) as Directory
   const checked = await withStore(
     options.db,
     io,
@@ -147,6 +151,9 @@ export async function verifyEvidence(options: { dir: string | undefined; db: str
     },
     'read',
   )
+  problems.push(...(await manifestChecked))
+  const directoryDigest = await frozenDigest
+  if (directoryDigest !== record.directoryDigest) problems.push(`directory.json.gz: its digest ${directoryDigest} is not the one recorded at opening (${record.directoryDigest})`)
   problems.push(...checked.found)
   if (problems.length > 0) {
     for (const problem of problems) io.out(`MISMATCH ${problem}\n`)

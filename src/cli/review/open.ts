@@ -11,7 +11,7 @@ import { renderItems } from '../../review/campaign/record.js'
 import type { Review } from '../../schema/types.js'
 import { loadDesired, withStore } from '../desired.js'
 import type { Io } from '../io.js'
-import { currentCommit, frozenDirectoryText, listReviews, writeOpenedReview } from '../review-files.js'
+import { currentCommit, frozenDirectory, listReviews, writeOpenedReview } from '../review-files.js'
 
 /** The campaign `name` of the access files, or an error with a did-you-mean. */
 export function campaignOf(state: DesiredState, name: string): Review {
@@ -36,8 +36,9 @@ export async function openCampaign(options: { name: string; dir: string | undefi
       if (!audit.ok) throw new RolecallError(`the store's audit chain does not verify (${audit.reason}): a review cannot be opened on a history that is not intact`)
       const state = stateFromDocuments(applied.documents as StateDocument[], now)
       const directory = directoryOf(snapshot)
+      const frozen = frozenDirectory(directory)
       const population = populationOf(review, state, directory, { now, breakGlass: breakGlassAt(breakGlass, now) })
-      return { population, directory: frozenDirectoryText(directory), storeRevision: audit.head.seq, auditHash: audit.head.hash, appliedRevision: applied.revision.id }
+      return { population, directory: frozen, storeRevision: audit.head.seq, auditHash: audit.head.hash, appliedRevision: applied.revision.id }
     },
     'read',
   )
@@ -50,7 +51,7 @@ export async function openCampaign(options: { name: string; dir: string | undefi
     )
   }
   const { record, items } = openReview({ review, population, closures, now, storeRevision: opened.storeRevision, auditHash: opened.auditHash, appliedRevision: opened.appliedRevision, commit, directoryDigest: directory.digest })
-  const path = await writeOpenedReview(options.reviews, record, { population: population.rows, items: renderItems(record, items), directory: directory.text })
+  const path = await writeOpenedReview(options.reviews, record, { population: population.rows, items: renderItems(record, items), directory: directory.gzipped })
   const fresh = items.filter((item) => item.lastCertified === null).length
   io.out(`Opened review ${record.id} of "${review.name}": ${record.count} items (${fresh} new or changed since the last certification, ${record.autoCertified.length} certified by rule), due ${record.deadline}.\n`)
   io.out(`Population digest ${record.digest} at store revision ${record.storeRevision} (applied ${record.appliedRevision}${commit === null ? '' : `, commit ${commit}`}).\n`)

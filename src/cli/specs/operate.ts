@@ -1,5 +1,6 @@
 // The commands that run and look after a rolecall server: serve, token, admin-token, break-glass, audit, backup.
 import { defaultHost, defaultPort } from '../../server/config.js'
+import { approvalFlags } from '../../server/approvals-config.js'
 import { dbFlags } from '../../server/db-settings.js'
 import { limitFlags } from '../../server/limits.js'
 import { adminScopes } from '../../store/store.js'
@@ -26,6 +27,7 @@ export const serveSpec = {
     'ui-user-header': { type: 'string', value: 'NAME', description: 'sign in to the web explorer as the user the SSO proxy names in this header (loopback only unless --trust-proxy)', env: 'ROLECALL_UI_USER_HEADER' },
     ...limitFlags,
     ...dbFlags,
+    ...approvalFlags,
   },
   exitCodes: { 0: 'stopped by SIGTERM or SIGINT', 1: 'could not start (bad option, store, address in use)' },
   examples: [

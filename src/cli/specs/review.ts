@@ -45,6 +45,7 @@ export const applySpec = {
     server: serverOption,
     insecure: insecureOption,
     'approved-by': { type: 'string', value: 'NAME', multiple: true, description: 'an approver of the plan (repeat for each), as `rolecall approvals` prints them' },
+    'pull-request': { type: 'string', value: 'N', description: 'through --server: the pull request that reviewed the plan, whose reviews a server with a GitHub token verifies the approvals against' },
     revision: { type: 'string', value: 'SHA', description: 'the git commit being applied, kept in the audit log' },
     author: { type: 'string', value: 'NAME', description: 'the author of the change, kept in the audit log' },
     actor: { ...actorOption, description: 'who applies, kept in the audit log; required with a local store (through --server the audit names the admin token)' },

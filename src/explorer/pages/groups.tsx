@@ -3,7 +3,7 @@ import type { FC } from 'hono/jsx'
 import type { DesiredState } from '../../model/state.js'
 import type { Group, Service } from '../../schema/types.js'
 import type { MemberRef } from '../../store/store.js'
-import { Table, personHref } from '../components.js'
+import { Pager, Table, personHref, queryOf } from '../components.js'
 import { Layout, type PageContext } from '../layout.js'
 
 function sourceText(group: Group): string {
@@ -16,13 +16,21 @@ function grantText(grant: { action: string | readonly string[]; resource: string
   return `${typeof grant.action === 'string' ? grant.action : grant.action.join(', ')} ${grant.resource}${grant.env === undefined ? '' : ` in ${grant.env.join(', ')}`}`
 }
 
-export const GroupsPage: FC<{ context: PageContext; state: DesiredState | undefined }> = ({ context, state }) => (
-  <Layout title="Groups" context={context} current="/groups">
-    {state === undefined ? (
-      <p>Nothing has been applied yet.</p>
-    ) : (
+/** Rows on one page of the Groups list and of a service's holders. */
+export const groupsPageSize = 100
+
+export const GroupsPage: FC<{ context: PageContext; state: DesiredState | undefined; page: number }> = ({ context, state, page }) => {
+  if (state === undefined)
+    return (
+      <Layout title="Groups" context={context} current="/groups">
+        <p>Nothing has been applied yet.</p>
+      </Layout>
+    )
+  const groups = [...state.groups.values()]
+  return (
+    <Layout title="Groups" context={context} current="/groups">
       <Table headers={['Group', 'Members from', 'Roles', 'Service roles', 'Declared in']}>
-        {[...state.groups.values()].map(({ doc, at }) => (
+        {groups.slice((page - 1) * groupsPageSize, page * groupsPageSize).map(({ doc, at }) => (
           <tr>
             <td>
               <a href={`/groups/${encodeURIComponent(doc.name)}`}>{doc.name}</a>
@@ -36,9 +44,10 @@ export const GroupsPage: FC<{ context: PageContext; state: DesiredState | undefi
           </tr>
         ))}
       </Table>
-    )}
-  </Layout>
-)
+      <Pager page={page} pageSize={groupsPageSize} total={groups.length} hrefOf={(number) => `/groups${queryOf({ page: number })}`} />
+    </Layout>
+  )
+}
 
 export const GroupPage: FC<{ context: PageContext; group: Group; file: string; members: readonly MemberRef[] | undefined; idpGroup: { connection: string; id: string } | undefined }> = ({ context, group, file, members, idpGroup }) => (
   <Layout title={`Group ${group.name}`} context={context} current="/groups">
@@ -115,12 +124,13 @@ export const ServicesPage: FC<{ context: PageContext; state: DesiredState | unde
   </Layout>
 )
 
-export const ServicePage: FC<{ context: PageContext; service: Service; file: string; roles: readonly { name: string; grants: readonly string[] }[]; holders: readonly { user: string; roles: readonly string[] }[] }> = ({
+export const ServicePage: FC<{ context: PageContext; service: Service; file: string; roles: readonly { name: string; grants: readonly string[] }[]; holders: readonly { user: string; roles: readonly string[] }[]; page: number }> = ({
   context,
   service,
   file,
   roles,
   holders,
+  page,
 }) => (
   <Layout title={`Service ${service.name}`} context={context} current="/services">
     <p>
@@ -141,11 +151,12 @@ export const ServicePage: FC<{ context: PageContext; service: Service; file: str
     ))}
     <h2>Holders ({String(holders.length)})</h2>
     <ul>
-      {holders.map((holder) => (
+      {holders.slice((page - 1) * groupsPageSize, page * groupsPageSize).map((holder) => (
         <li>
           <a href={personHref(holder.user)}>{holder.user}</a>: {holder.roles.join(', ')}
         </li>
       ))}
     </ul>
+    <Pager page={page} pageSize={groupsPageSize} total={holders.length} hrefOf={(number) => `/services/${encodeURIComponent(service.name)}${queryOf({ page: number })}`} />
   </Layout>
 )

@@ -1,6 +1,7 @@
 // A person: their records, their effective access grouped by service with risk, expiry and the chain of each item
 // (as text, as explain prints it, and drawn), where each document of a chain was declared, their drift and
 // break-glass grants.
+import type { HeldSummary } from '../../guard/held-directory.js'
 import type { FC } from 'hono/jsx'
 import type { HoldingAnswer } from '../../engine/answers.js'
 import type { Chain } from '../../engine/types.js'
@@ -27,6 +28,8 @@ export type PersonData = {
   chains: readonly ChainView[]
   drift: readonly DriftAccessChange[] | undefined
   breakGlass: readonly DriftBreakGlass[]
+  /** Held IdP changes: access the IdP gave that waits for a reviewed apply (or was rejected). */
+  held: readonly HeldSummary[]
 }
 
 export const PersonPage: FC<{ context: PageContext; data: PersonData }> = ({ context, data }) => {
@@ -38,6 +41,24 @@ export const PersonPage: FC<{ context: PageContext; data: PersonData }> = ({ con
         <p class="notice" role="status">
           Deactivated: holds no access.
         </p>
+      ) : null}
+      {data.held.length > 0 ? (
+        <>
+          <h2>Held IdP changes</h2>
+          <p class="muted">Not in effect: the next plan shows open ones, and its reviewed apply releases them.</p>
+          <Table headers={['Hold', 'Risk', 'IdP change', 'Since', 'State', 'Access held']}>
+            {data.held.map((hold) => (
+              <tr>
+                <td>{hold.id}</td>
+                <td>{hold.risk}</td>
+                <td>{hold.change}</td>
+                <td>{hold.since}</td>
+                <td>{hold.status === 'rejected' ? 'rejected: undo it at the IdP' : 'held'}</td>
+                <td>{hold.access.join(', ')}</td>
+              </tr>
+            ))}
+          </Table>
+        </>
       ) : null}
       <h2>Records</h2>
       <Table headers={['Connection', 'userName', 'Name', 'Email', 'State', 'IdP groups']}>

@@ -2,12 +2,15 @@
 // of `rolecall who-can`.
 import type { FC } from 'hono/jsx'
 import type { WhoCanEntry } from '../../engine/answers.js'
-import { personHref } from '../components.js'
+import { Pager, personHref, queryOf } from '../components.js'
 import { Layout, type PageContext } from '../layout.js'
 
 export type WhoCanForm = { action: string; resource: string; env: string; permission: string }
 
-export const WhoCanPage: FC<{ context: PageContext; form: WhoCanForm; source: string | undefined; answer: { users: readonly WhoCanEntry[] } | { error: string } | undefined }> = ({ context, form, source, answer }) => (
+/** People listed on one page of an answer. */
+export const whoCanPageSize = 100
+
+export const WhoCanPage: FC<{ context: PageContext; form: WhoCanForm; source: string | undefined; answer: { users: readonly WhoCanEntry[] } | { error: string } | undefined; page: number }> = ({ context, form, source, answer, page }) => (
   <Layout title="Who can" context={context} current="/who-can">
     <form method="get" action="/who-can" class="search">
       <label>
@@ -41,7 +44,7 @@ export const WhoCanPage: FC<{ context: PageContext; form: WhoCanForm; source: st
           {String(answer.users.length)} {answer.users.length === 1 ? 'person' : 'people'} can ({source}).
         </p>
         <ul>
-          {answer.users.map((entry) => (
+          {answer.users.slice((page - 1) * whoCanPageSize, page * whoCanPageSize).map((entry) => (
             <li>
               <a href={personHref(entry.user)}>{entry.user}</a>
               <ul>
@@ -52,6 +55,7 @@ export const WhoCanPage: FC<{ context: PageContext; form: WhoCanForm; source: st
             </li>
           ))}
         </ul>
+        <Pager page={page} pageSize={whoCanPageSize} total={answer.users.length} hrefOf={(number) => `/who-can${queryOf({ ...form, page: number })}`} />
       </>
     )}
   </Layout>

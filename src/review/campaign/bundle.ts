@@ -60,6 +60,11 @@ export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex')
 }
 
+/** sha256Hex on libuv's thread pool (Web Crypto), so that large files are hashed while other work goes on. */
+export async function sha256HexAside(bytes: Uint8Array): Promise<string> {
+  return Buffer.from(await globalThis.crypto.subtle.digest('SHA-256', bytes)).toString('hex')
+}
+
 export function makeManifest(review: string, files: ReadonlyMap<string, Uint8Array>): Manifest {
   return { formatVersion: 1, review, files: [...files].map(([file, bytes]) => ({ file, sha256: sha256Hex(bytes), bytes: bytes.length })).sort((a, b) => compareStrings(a.file, b.file)) }
 }

@@ -52,6 +52,7 @@ export function revocationEffects(input: {
       const row = rows.get(item.id)
       return row === undefined ? [] : [{ item, row }]
     })
+  if (revoked.length === 0) return []
   const people = new Set(revoked.map(({ row }) => row.person))
   const heldAt = input.steps.map((step) => heldRowIds(step.state, input.frozen, people, new Date(step.appliedAt), []))
   const heldNow = input.latest === undefined ? new Set<string>() : heldRowIds(input.latest, input.live, people, input.now, input.breakGlass)

@@ -4,6 +4,10 @@
  * A risk level, lowest to highest: low, medium, high, critical.
  */
 export type Risk = 'low' | 'medium' | 'high' | 'critical'
+/**
+ * A risk level, lowest to highest: low, medium, high, critical.
+ */
+export type Risk1 = 'low' | 'medium' | 'high' | 'critical'
 
 /**
  * The output of `rolecall plan --format json` and of `--out plan.json`: what applying the access directory would change, object by object and person by person, with risks, policy findings and required approvals. `rolecall apply plan.json` executes exactly this and refuses it when the store moved what it shows or judges.
@@ -27,6 +31,10 @@ export interface Plan {
    * Who gains or loses which permission or grant, and through which chain. Sorted by user, then risk (highest first), then what.
    */
   access: AccessChange[]
+  /**
+   * Held IdP changes: access that SCIM writes would have given and that waits for review. The apply of this plan releases them, with the approvals their risk needs. Sorted by hold id.
+   */
+  held?: HeldChange[]
   /**
    * Policy findings on the projected state (YAML + live memberships). Errors block apply.
    */
@@ -66,6 +74,10 @@ export interface PlanBase {
    * sha256 of the users (active or not), IdP groups and memberships the access delta was computed from.
    */
   directoryDigest: string
+  /**
+   * Digest of the applied IdP change guard policy (idpChanges) the held changes were decided under. An apply under another refuses the plan as stale.
+   */
+  guardPolicyDigest?: string
 }
 /**
  * Counts for the summary table.
@@ -188,6 +200,52 @@ export interface AccessChange {
    * How the user holds it (after a gain) or held it (before a loss).
    */
   chains: string[]
+}
+/**
+ * One held IdP change: who, what, which SCIM write, since when.
+ */
+export interface HeldChange {
+  /**
+   * The hold, `h<number>`.
+   */
+  id: string
+  /**
+   * The userName whose access is held.
+   */
+  user: string
+  /**
+   * The SCIM connection whose write is held.
+   */
+  connection: string
+  /**
+   * The IdP group whose membership is held, if any.
+   */
+  group?: string
+  /**
+   * What the IdP did.
+   */
+  trigger: 'membership' | 'reactivation' | 'user-rename' | 'group-rename' | 'mass-change'
+  risk: Risk1
+  /**
+   * What it holds, as effective access names it.
+   */
+  access: string[]
+  /**
+   * The IdP change, in words.
+   */
+  change: string
+  /**
+   * When it was held.
+   */
+  since: string
+  /**
+   * The audit entry of the SCIM write.
+   */
+  auditSeq: number
+  /**
+   * Held longer than the policy's expiresAfterDays.
+   */
+  isOverdue?: boolean
 }
 /**
  * One policy rule the projected state breaks or nearly breaks.

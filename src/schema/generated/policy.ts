@@ -68,6 +68,14 @@ export type ResourcePattern1 = string
  * @minItems 1
  */
 export type Environments1 = [Identifier, ...Identifier[]]
+/**
+ * A risk level, lowest to highest: low, medium, high, critical.
+ */
+export type Risk3 = 'low' | 'medium' | 'high' | 'critical'
+/**
+ * A risk level, lowest to highest: low, medium, high, critical.
+ */
+export type Risk4 = 'low' | 'medium' | 'high' | 'critical'
 
 /**
  * Risk rules and review requirements: who must approve changes of each risk, which individual grants are denied, how many users may hold critical permissions, how much access one plan may remove, and separation of duty.
@@ -109,6 +117,7 @@ export interface Policy {
    * Pairs of access that no user may hold together.
    */
   separationOfDuty?: SeparationOfDuty[]
+  idpChanges?: IdpChangePolicy
 }
 /**
  * Grants whose resource (and, if given, action and environment) match are raised.
@@ -190,4 +199,45 @@ export interface AccessRef {
   action?: string
   resource?: ResourcePattern1
   env?: Environments1
+}
+/**
+ * Which access that IdP-originated changes (a SCIM membership add, a reactivation, a rename that makes a mapping match) would give is held until a reviewed apply releases it. The SCIM write itself is stored as the IdP sent it; removals are never held. Without this section, `critical` access is held and everything else takes effect at once.
+ */
+export interface IdpChangePolicy {
+  holdRisk?: Risk3
+  /**
+   * Gains of access to these services (names or globs, e.g. `payments`, `pay*`) are held whatever their risk.
+   *
+   * @minItems 1
+   */
+  services?: [string, ...string[]]
+  /**
+   * Gains of access to resources matching these patterns (e.g. `secret:* /*`) are held whatever their risk.
+   *
+   * @minItems 1
+   */
+  resources?: [ResourcePattern, ...ResourcePattern[]]
+  massChange?: MassChangeLimit
+  /**
+   * A hold neither released nor rejected this many days after it was made is reported as overdue (hold list, drift). Default 7.
+   */
+  expiresAfterDays?: number
+}
+/**
+ * When more people than this gain access of `risk` or above through one connection within `windowMinutes`, every such gain in the window is held, whatever holdRisk says.
+ */
+export interface MassChangeLimit {
+  /**
+   * More than this many people gaining within the window trips the limit.
+   */
+  maxPeople?: number
+  /**
+   * More than this share (0 < share < 1) of one IdP group's members gaining through that group within the window trips the limit.
+   */
+  maxGroupShare?: number
+  /**
+   * The window, in minutes.
+   */
+  windowMinutes: number
+  risk?: Risk4
 }

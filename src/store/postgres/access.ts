@@ -1,6 +1,6 @@
 // Reads of the directory as access sees it: the whole directory for plans, one user's records for the check API.
 import { directoryWithTable, tableOfMemberLists } from '../../engine/membership-table.js'
-import type { LiveSnapshot } from '../store.js'
+import type { LiveSnapshot, MembershipKey, MembershipSeq } from '../store.js'
 import type { Sql } from './connect.js'
 
 type Reader = Pick<Sql, 'unsafe'>
@@ -68,4 +68,20 @@ export async function readUserDirectory(sql: Reader, userName: string): Promise<
 export async function userNameKeys(sql: Reader): Promise<string[]> {
   const rows = (await sql.unsafe('SELECT DISTINCT user_name_key FROM users ORDER BY user_name_key', [], { prepare: true })) as unknown as { user_name_key: string }[]
   return rows.map((row) => row.user_name_key)
+}
+
+/** The audit entry of the write that added each membership that exists (see AccessFeed.membershipSeqs). */
+export async function membershipSeqs(sql: Sql, memberships: readonly MembershipKey[]): Promise<MembershipSeq[]> {
+  if (memberships.length === 0) return []
+  const rows = await sql.unsafe<{ group_id: string; user_id: string; seq: string | null }[]>(
+    `SELECT w.group_id, w.user_id, m.added_seq AS seq FROM unnest($1::text[], $2::text[]) AS w(group_id, user_id)
+       JOIN groups g ON g.id = w.group_id JOIN users u ON u.id = w.user_id JOIN memberships m ON m.group_rid = g.rid AND m.user_rid = u.rid`,
+    [memberships.map((m) => m.groupId), memberships.map((m) => m.userId)] as never[],
+    { prepare: true },
+  )
+  const seqOf = new Map(rows.map((row) => [`${row.group_id}\u0000${row.user_id}`, row.seq === null ? null : Number(row.seq)]))
+  return memberships.flatMap(({ groupId, userId }) => {
+    const seq = seqOf.get(`${groupId}\u0000${userId}`)
+    return seq === undefined ? [] : [{ groupId, userId, seq }]
+  })
 }

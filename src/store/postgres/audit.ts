@@ -29,6 +29,12 @@ export async function exportAuditEntries(sql: Pick<Sql, 'unsafe'>, sink: (entry:
   return count
 }
 
+export async function auditEntriesOf(sql: Pick<Sql, 'unsafe'>, seqs: readonly number[]): Promise<AuditEntry[]> {
+  if (seqs.length === 0) return []
+  const rows = (await sql.unsafe('SELECT * FROM audit WHERE seq = ANY($1::bigint[]) ORDER BY seq', [[...new Set(seqs)]] as never[], { prepare: true })) as unknown as AuditRow[]
+  return rows.map((row) => fromRow({ ...row, seq: Number(row.seq) }))
+}
+
 /** The guards that keep the log append-only: present and enabled, each calling rolecall's function. */
 const guards: Record<string, { table: string; fn: string }> = {
   audit_no_update: { table: 'audit', fn: 'rolecall_audit_append_only' },
@@ -54,11 +60,9 @@ async function triggerProblem(sql: Pick<Sql, 'unsafe'>): Promise<string | undefi
     })
     .map(([name]) => name)
   const extra = [...actual.keys()].filter((name) => guards[name] === undefined)
-  const parts = [
-    missing.length === 0 ? '' : `missing: ${missing.join(', ')}`,
-    changed.length === 0 ? '' : `changed or disabled: ${changed.join(', ')}`,
-    extra.length === 0 ? '' : `not rolecall's: ${extra.join(', ')}`,
-  ].filter((part) => part !== '')
+  const parts = [missing.length === 0 ? '' : `missing: ${missing.join(', ')}`, changed.length === 0 ? '' : `changed or disabled: ${changed.join(', ')}`, extra.length === 0 ? '' : `not rolecall's: ${extra.join(', ')}`].filter(
+    (part) => part !== '',
+  )
   return parts.length === 0 ? undefined : `the audit log's append-only triggers were tampered with (${parts.join('; ')})`
 }
 

@@ -34,10 +34,15 @@ export function updateUser(tx: WriteTx, connection: string, rid: string, doc: Js
 export async function insertGroup(tx: WriteTx, connection: string, id: string, doc: JsonObject): Promise<string> {
   const fields = groupFields(doc)
   try {
-    const [row] = await tx.query<{ rid: string }>(
-      `INSERT INTO groups (id, connection, display_name, display_name_key, external_id, doc, created, last_modified, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1) RETURNING rid`,
-      [id, connection, fields.displayName, fields.displayNameKey, fields.externalId, JSON.stringify(doc), tx.now],
-    )
+    const [row] = await tx.query<{ rid: string }>(`INSERT INTO groups (id, connection, display_name, display_name_key, external_id, doc, created, last_modified, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1) RETURNING rid`, [
+      id,
+      connection,
+      fields.displayName,
+      fields.displayNameKey,
+      fields.externalId,
+      JSON.stringify(doc),
+      tx.now,
+    ])
     if (row === undefined) throw new StoreError(`group ${id} was not stored`)
     return row.rid
   } catch (error) {
@@ -62,7 +67,7 @@ const wanted = (param: string) => `SELECT id, min(n) AS n FROM unnest(${param}::
 const addMembers = `WITH wanted AS (${wanted('$2')}),
   found AS (SELECT u.rid, u.id, w.n FROM wanted w JOIN users u ON u.id = w.id AND u.connection = $3),
   ok AS (SELECT (SELECT count(*) FROM found) = (SELECT count(*) FROM wanted) AS all_found),
-  added AS (INSERT INTO memberships (group_rid, user_rid) SELECT $1, f.rid FROM found f, ok WHERE ok.all_found ON CONFLICT DO NOTHING RETURNING user_rid)
+  added AS (INSERT INTO memberships (group_rid, user_rid, added_seq) SELECT $1, f.rid, $4::bigint FROM found f, ok WHERE ok.all_found ON CONFLICT DO NOTHING RETURNING user_rid)
   SELECT (SELECT w.id FROM wanted w WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.id = w.id) ORDER BY w.n LIMIT 1) AS unknown,
     coalesce((SELECT array_agg(f.id ORDER BY f.n) FROM added a JOIN found f ON f.rid = a.user_rid), '{}') AS ids`
 
@@ -83,7 +88,8 @@ export async function applyMemberOps(tx: WriteTx, connection: string, groupRid: 
       continue
     }
     if (op.ids.length === 0) continue
-    const [row] = await tx.query<{ unknown: string | null; ids: string[] }>(op.op === 'add' ? addMembers : removeMembers, [groupRid, op.ids as never, connection])
+    // An added membership records the audit entry its write appends next (the write's own, after these operations).
+    const [row] = await tx.query<{ unknown: string | null; ids: string[] }>(op.op === 'add' ? addMembers : removeMembers, op.op === 'add' ? [groupRid, op.ids as never, connection, tx.nextSeq] : [groupRid, op.ids as never, connection])
     if (row?.unknown !== null && row?.unknown !== undefined) throw new WriteRejectedError('unknown-member', `no user with id "${row.unknown}" in ${connection}`)
     ;(op.op === 'add' ? summary.added : summary.removed).push(...(row?.ids ?? []))
   }

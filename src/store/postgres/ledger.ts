@@ -1,7 +1,9 @@
 // Applied revisions: the documents, digests and directory of each apply, recorded in the apply's transaction.
+import { holdsInForce, settleHoldsAtApply } from './holds.js'
+import type { Hold } from '../holds.js'
 import type { Directory } from '../../engine/types.js'
 import { revisionsWithDirectory, type AppliedRevision, type AppliedState, type ApplyCommit, type ApplyGuardView, type ApplyRecord, type BreakGlassRecord } from '../applied.js'
-import { appliedRevisionValues, revisionColumns, toRevision, type RevisionRow } from '../applied-rows.js'
+import { appliedRevisionValues, applyAuditDetail, insertedRevision, revisionColumns, toRevision, type RevisionRow } from '../applied-rows.js'
 import type { JsonObject, LiveSnapshot } from '../store.js'
 import { readLiveSnapshot } from './access.js'
 import { listBreakGlass } from './break-glass.js'
@@ -46,23 +48,22 @@ async function insertAppliedRevision(tx: WriteTx, record: ApplyRecord, storeRevi
   const number = (last?.n ?? 0) + 1
   const id = `r${number}`
   tx.defer(
-    `INSERT INTO applied_revisions (number, id, applied_at, store_revision, git_commit, author, approved_by, plan_digest, desired_digest, directory_digest, summary, documents, directory)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+    `INSERT INTO applied_revisions (number, id, applied_at, store_revision, git_commit, author, approved_by, plan_digest, desired_digest, directory_digest, summary, documents, directory, review)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
     appliedRevisionValues(record, number, id, tx.now, storeRevision),
   )
   tx.defer('UPDATE applied_revisions SET directory = NULL WHERE number <= $1 AND directory IS NOT NULL', [number - revisionsWithDirectory])
-  const { commit, author, approvedBy, planDigest, desiredDigest, directoryDigest, summary } = record
-  return { id, number, appliedAt: tx.now, storeRevision, commit, author, approvedBy, planDigest, desiredDigest, directoryDigest, summary }
+  return insertedRevision(record, number, id, tx.now, storeRevision)
 }
 
 /** Thrown by the apply guard's readers for what is not read yet: the guard runs again once it is. */
 class ReadNeeded extends Error {
-  constructor(readonly what: 'directory' | 'breakGlass') {
+  constructor(readonly what: 'directory' | 'breakGlass' | 'holds') {
     super(`${what} is read first`)
   }
 }
 
-function needed(what: 'directory' | 'breakGlass'): never {
+function needed(what: 'directory' | 'breakGlass' | 'holds'): never {
   throw new ReadNeeded(what)
 }
 
@@ -75,21 +76,23 @@ export async function recordApply(tx: WriteTx, recorded: ApplyRecord, guard: (vi
   const appliedRevision = await currentAppliedId(tx.sql)
   let directory: LiveSnapshot | undefined
   let breakGlass: BreakGlassRecord[] | undefined
+  let holds: Hold[] | undefined
   let decided: ApplyCommit | void
   for (;;) {
     try {
-      decided = guard({ appliedRevision, storeRevision, directory: () => directory ?? needed('directory'), breakGlass: () => breakGlass ?? needed('breakGlass') })
+      decided = guard({ appliedRevision, storeRevision, directory: () => directory ?? needed('directory'), breakGlass: () => breakGlass ?? needed('breakGlass'), holds: () => holds ?? needed('holds') })
       break
     } catch (error) {
       if (!(error instanceof ReadNeeded)) throw error
       if (error.what === 'directory') directory = await readLiveSnapshot(tx.sql)
+      else if (error.what === 'holds') holds = await holdsInForce(tx.sql)
       else breakGlass = await listBreakGlass(tx.sql)
     }
   }
   const record: ApplyRecord = decided === undefined ? recorded : { ...recorded, ...decided }
   const revision = await insertAppliedRevision(tx, record, storeRevision + 1)
-  const { basis } = record
-  const detail: JsonObject = { revision: revision.id, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, summary: record.summary, ...(basis === undefined ? {} : { basis: { ...basis } }) }
+  await settleHoldsAtApply(tx, record.releaseHolds ?? [], revision.id, record.actor)
+  const detail = applyAuditDetail(record, revision)
   tx.audit({ actor: record.actor, connection: null, action: 'apply', resourceType: null, resourceId: revision.id, beforeDigest: null, afterDigest: record.desiredDigest, detail })
   return { value: revision, touched: { all: true } }
 }

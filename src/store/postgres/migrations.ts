@@ -169,6 +169,76 @@ export const migrations: readonly string[] = [
     revoked_at text
   );
   `,
+  // The People search's text of each user (userName key, then displayName, name.formatted and each email, lower-cased,
+  // one per line: SCIM refuses control characters in values, so no line holds two), kept by a trigger whatever writes
+  // users. With pg_trgm (a trusted extension; where it cannot be created, the search reads every row) a trigram index
+  // finds LIKE '%text%' on it.
+  `
+  CREATE TABLE people_search_text (rid bigint PRIMARY KEY REFERENCES users(rid) ON DELETE CASCADE, text text NOT NULL);
+  CREATE FUNCTION rolecall_people_search_text(u users) RETURNS text LANGUAGE sql IMMUTABLE AS $fn$
+    SELECT u.user_name_key || E'\n' || coalesce(lower(u.display_name), '') || E'\n' || coalesce(lower(j #>> '{name,formatted}'), '') || E'\n' ||
+      coalesce((SELECT string_agg(lower(e ->> 'value'), E'\n') FROM jsonb_array_elements(CASE WHEN jsonb_typeof(j -> 'emails') = 'array' THEN j -> 'emails' ELSE '[]'::jsonb END) e), '')
+    FROM (SELECT rolecall_jsonb(u.doc) AS j) d
+  $fn$;
+  CREATE FUNCTION rolecall_people_search_follows() RETURNS trigger LANGUAGE plpgsql AS $fn$
+  BEGIN
+    INSERT INTO people_search_text (rid, text) VALUES (NEW.rid, rolecall_people_search_text(NEW)) ON CONFLICT (rid) DO UPDATE SET text = EXCLUDED.text;
+    RETURN NULL;
+  END
+  $fn$;
+  CREATE TRIGGER users_people_search AFTER INSERT OR UPDATE OF user_name_key, display_name, doc ON users FOR EACH ROW EXECUTE FUNCTION rolecall_people_search_follows();
+  INSERT INTO people_search_text (rid, text) SELECT u.rid, rolecall_people_search_text(u) FROM users u;
+  DO $do$
+  BEGIN
+    CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    CREATE INDEX people_search_trigrams ON people_search_text USING gin (text gin_trgm_ops);
+  EXCEPTION WHEN others THEN
+    RAISE NOTICE 'pg_trgm is not available (%): the People search reads every user', SQLERRM;
+  END
+  $do$;
+  `,
+  // The audit entry of the SCIM write that added each membership (null for memberships older than this column, and
+  // bulk loads), and the review the server verified for an apply: what a check answer's provenance names.
+  `
+  ALTER TABLE memberships ADD COLUMN added_seq bigint;
+  ALTER TABLE applied_revisions ADD COLUMN review text;
+  `,
+  // The IdP change guard: holds (access a SCIM write would give, waiting for review), the gains mass-change limits
+  // count, and each user's state at the last apply (the baseline of reactivations and renames).
+  `
+  CREATE TABLE holds (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    connection text COLLATE "C" NOT NULL,
+    user_id text COLLATE "C" NOT NULL,
+    user_name text NOT NULL,
+    group_id text COLLATE "C",
+    group_name text,
+    trigger text NOT NULL,
+    access text NOT NULL,
+    risk text NOT NULL,
+    audit_seq bigint NOT NULL,
+    created_at text COLLATE "C" NOT NULL,
+    status text NOT NULL CHECK (status IN ('open', 'released', 'rejected', 'moot')),
+    closed_at text,
+    closed_by text,
+    closed_reason text
+  );
+  CREATE INDEX holds_user_in_force ON holds (user_id) WHERE status IN ('open', 'rejected');
+  CREATE INDEX holds_group_open ON holds (group_id) WHERE status = 'open';
+  CREATE TABLE guard_gains (
+    connection text COLLATE "C" NOT NULL,
+    user_key text COLLATE "C" NOT NULL,
+    user_id text COLLATE "C" NOT NULL,
+    group_id text COLLATE "C",
+    at text COLLATE "C" NOT NULL,
+    is_held boolean NOT NULL DEFAULT false
+  );
+  CREATE INDEX guard_gains_window ON guard_gains (connection, at);
+  CREATE INDEX guard_gains_group ON guard_gains (group_id, at);
+  ALTER TABLE users ADD COLUMN reviewed_active boolean;
+  ALTER TABLE users ADD COLUMN reviewed_name_key text COLLATE "C";
+  UPDATE users SET reviewed_active = active, reviewed_name_key = user_name_key;
+  `,
 ]
 
 /** The table that records the schema version (one row), created before the first migration. */

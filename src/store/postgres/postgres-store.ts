@@ -7,15 +7,18 @@ import type { DumpCounts, DumpPart, LoadProgress } from '../dump.js'
 import { FeedListeners } from '../feed.js'
 import type { ResourceQuery, RootSearch } from '../query.js'
 import type { AccessChange, AdminScope, AdminTokenInfo, AuditEntry, AuditVerification, GroupChange, JsonObject, ListResult, LiveSnapshot, MemberRef, SearchHit, Store, StoredGroup, StoredUser, TokenInfo, WriteOptions } from '../store.js'
-import { readLiveSnapshot, readUserDirectory, userNameKeys } from './access.js'
+import type { MembershipKey, MembershipSeq } from '../store.js'
+import { membershipSeqs, readLiveSnapshot, readUserDirectory, userNameKeys } from './access.js'
 import * as adminTokens from './admin-tokens.js'
-import { exportAuditEntries, verifyAuditChain } from './audit.js'
+import { auditEntriesOf, exportAuditEntries, verifyAuditChain } from './audit.js'
 import * as breakGlass from './break-glass.js'
 import { ChangeListener } from './change-listener.js'
 import { connect, displayOf, poolDefaults, type PoolOptions, type Sql, type SqlParam } from './connect.js'
 import { dumpStore, loadStore } from './dump.js'
 import { postgresStoreError } from './errors.js'
 import * as groups from './group-writes.js'
+import type { Hold, HoldStatus } from '../holds.js'
+import * as holds from './holds.js'
 import * as ledger from './ledger.js'
 import { listResources, searchResources } from './lists.js'
 import { findPeople } from './people.js'
@@ -309,6 +312,20 @@ export class PostgresStore implements Store {
     return this.write((tx) => breakGlass.revokeBreakGlass(tx, id, actor))
   }
 
+  // ---- holds ----
+
+  listHolds(options: { status?: readonly HoldStatus[] } = {}): Promise<Hold[]> {
+    return holds.listHolds(this.sql, options.status)
+  }
+
+  holdsOfRecords(userIds: readonly string[]): Promise<Hold[]> {
+    return holds.holdsOfRecords(this.sql, userIds)
+  }
+
+  rejectHold(id: string, actor: string, reason?: string): Promise<Hold | undefined> {
+    return this.write((tx) => holds.rejectHold(tx, id, actor, reason))
+  }
+
   // ---- access reads ----
 
   directoryOfUser(userName: string): Promise<LiveSnapshot> {
@@ -317,6 +334,14 @@ export class PostgresStore implements Store {
 
   userNameKeys(): Promise<string[]> {
     return userNameKeys(this.sql)
+  }
+
+  membershipSeqs(memberships: readonly MembershipKey[]): Promise<MembershipSeq[]> {
+    return membershipSeqs(this.sql, memberships)
+  }
+
+  auditEntries(seqs: readonly number[]): Promise<AuditEntry[]> {
+    return auditEntriesOf(this.sql, seqs)
   }
 
   /** Tells this object's writes as they commit, and other processes' as their notices arrive (see AccessFeed). */

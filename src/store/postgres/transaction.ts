@@ -22,11 +22,13 @@ export function touchedUsers(touched: Touched = {}): { all: boolean; userIds: st
 }
 
 /** The head row as the write found it, under its lock. */
-export type Head = { revision: number; seq: number; hash: string; groupFields: number }
+export type Head = { revision: number; seq: number; hash: string; groupFields: number; appliedId: string | null; hasOpenHolds: boolean }
 
-type HeadRow = { revision: string; audit_seq: string; audit_hash: string; group_fields: string }
+type HeadRow = { revision: string; audit_seq: string; audit_hash: string; group_fields: string; applied_id: string | null; has_open_holds: boolean }
 
-const lockHead = 'SELECT revision, audit_seq, audit_hash, group_fields FROM store_head WHERE id = 1 FOR UPDATE'
+// With what the IdP change guard needs to know before it reads anything more: the applied revision, and whether any hold is open.
+const lockHead = `SELECT revision, audit_seq, audit_hash, group_fields, (SELECT id FROM applied_revisions ORDER BY number DESC LIMIT 1) AS applied_id,
+  EXISTS (SELECT 1 FROM holds WHERE status = 'open') AS has_open_holds FROM store_head WHERE id = 1 FOR UPDATE`
 
 const insertAudit = `INSERT INTO audit (seq, at, actor, connection, action, resource_type, resource_id, before_digest, after_digest, detail, prev_hash, hash)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
@@ -86,6 +88,11 @@ export class WriteTx {
       const result = results[i]
       if (result?.status === 'rejected') throw statements[i]?.onError?.(result.reason) ?? result.reason
     }
+  }
+
+  /** The sequence number the next audit entry of this write takes. */
+  get nextSeq(): number {
+    return this.seq + 1
   }
 
   /** Appends `record` to the chain; a resource write (not a connection or token) also moves the revision. */
@@ -152,7 +159,7 @@ export async function runWrite<T>(
       })
       const row = headRows[0]
       if (row === undefined) throw new Error('the store has no head row')
-      const tx = new WriteTx(sql, { revision: Number(row.revision), seq: Number(row.audit_seq), hash: row.audit_hash, groupFields: Number(row.group_fields) }, now(), origin)
+      const tx = new WriteTx(sql, { revision: Number(row.revision), seq: Number(row.audit_seq), hash: row.audit_hash, groupFields: Number(row.group_fields), appliedId: row.applied_id, hasOpenHolds: row.has_open_holds }, now(), origin)
       const value = await work(tx, firstRows)
       const statements = tx.finalStatements()
       const results = await Promise.allSettled([...statements.map((statement) => sql.unsafe(statement.text, statement.params as never[], { prepare: true })), sql.unsafe('COMMIT')])

@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3'
 import { statement } from './statements.js'
 import type { Directory } from '../../engine/types.js'
 import { revisionsWithDirectory, type AppliedRevision, type AppliedState, type ApplyRecord, type BreakGlassRecord } from '../applied.js'
-import { appliedRevisionValues, breakGlassValues, revisionColumns, toBreakGlass, toRevision, type BreakGlassRow, type RevisionRow } from '../applied-rows.js'
+import { appliedRevisionValues, breakGlassValues, insertedRevision, revisionColumns, toBreakGlass, toRevision, type BreakGlassRow, type RevisionRow } from '../applied-rows.js'
 import type { JsonObject } from '../store.js'
 
 /** The latest applied revision id, or null. */
@@ -15,11 +15,8 @@ export function currentAppliedId(db: Database.Database): string | null {
 /** An applied revision with its documents (and the directory it saw, when asked); the latest when `id` is undefined. */
 export function readAppliedState(db: Database.Database, id: string | undefined, withDirectory: boolean): AppliedState | undefined {
   const columns = `${revisionColumns}, documents${withDirectory ? ', directory' : ''}`
-  const row = (
-    id === undefined
-      ? statement(db, `SELECT ${columns} FROM applied_revisions ORDER BY number DESC LIMIT 1`).get()
-      : statement(db, `SELECT ${columns} FROM applied_revisions WHERE id = ?`).get(id)
-  ) as (RevisionRow & { documents: string; directory?: string | null }) | undefined
+  const row = (id === undefined ? statement(db, `SELECT ${columns} FROM applied_revisions ORDER BY number DESC LIMIT 1`).get() : statement(db, `SELECT ${columns} FROM applied_revisions WHERE id = ?`).get(id)) as
+    (RevisionRow & { documents: string; directory?: string | null }) | undefined
   if (row === undefined) return undefined
   return {
     revision: toRevision(row),
@@ -37,12 +34,13 @@ export function insertAppliedRevision(db: Database.Database, record: ApplyRecord
   const last = statement(db, 'SELECT COALESCE(MAX(number), 0) AS n FROM applied_revisions').get() as { n: number }
   const number = last.n + 1
   const id = `r${number}`
-  statement(db, 
-    `INSERT INTO applied_revisions (number, id, applied_at, store_revision, git_commit, author, approved_by, plan_digest, desired_digest, directory_digest, summary, documents, directory)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  statement(
+    db,
+    `INSERT INTO applied_revisions (number, id, applied_at, store_revision, git_commit, author, approved_by, plan_digest, desired_digest, directory_digest, summary, documents, directory, review)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(...appliedRevisionValues(record, number, id, appliedAt, storeRevision))
   statement(db, 'UPDATE applied_revisions SET directory = NULL WHERE number <= ?').run(number - revisionsWithDirectory)
-  return { id, number, appliedAt, storeRevision, commit: record.commit, author: record.author, approvedBy: record.approvedBy, planDigest: record.planDigest, desiredDigest: record.desiredDigest, directoryDigest: record.directoryDigest, summary: record.summary }
+  return insertedRevision(record, number, id, appliedAt, storeRevision)
 }
 
 export function insertBreakGlass(db: Database.Database, grant: BreakGlassRecord): void {

@@ -26,6 +26,11 @@ export class AuditLog {
     this.appended = undefined
   }
 
+  /** The sequence number the next append inside the open transaction takes. */
+  nextSeq(): number {
+    return ((this.appended ?? this.last.get())?.seq ?? 0) + 1
+  }
+
   append(at: string, record: AuditRecord): number {
     const last = this.appended ?? this.last.get()
     const seq = (last?.seq ?? 0) + 1
@@ -49,4 +54,14 @@ export function exportAuditEntries(db: Database.Database, sink: (entry: AuditEnt
     count++
   }
   return count
+}
+
+export function auditEntriesOf(db: Database.Database, seqs: readonly number[]): AuditEntry[] {
+  const statement = db.prepare<[number], AuditRow>('SELECT * FROM audit WHERE seq = ?')
+  const entries: AuditEntry[] = []
+  for (const seq of [...new Set(seqs)].sort((a, b) => a - b)) {
+    const row = statement.get(seq)
+    if (row !== undefined) entries.push(fromRow(row))
+  }
+  return entries
 }

@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3'
 import { StoreError } from '../../errors.js'
 import type { AuditRecord } from '../audit-chain.js'
 import type { LiveSnapshot } from '../store.js'
+import { GuardContexts } from '../holds.js'
 import { AccessChanges } from './access-changes.js'
 import { AuditLog } from './audit.js'
 import { ForeignWrites } from './foreign-writes.js'
@@ -52,6 +53,8 @@ export class SqliteCore {
   readonly reader: Database.Database
   readonly audit: AuditLog
   readonly accessChanges = new AccessChanges()
+  /** The applied state the IdP change guard judges SCIM writes by, compiled once per applied revision. */
+  readonly guards = new GuardContexts()
   /** Other connections' commits to the file, told to the feed's listeners; none for :memory: or a read-only store. */
   readonly foreignWrites: ForeignWrites | undefined
   /**
@@ -243,10 +246,11 @@ export class SqliteCore {
   }
 
   /** Appends the write's audit entry and bumps the revision; `isResourceWrite` false (connections, tokens) does not bump. */
-  record(record: AuditRecord, isResourceWrite = true): void {
+  record(record: AuditRecord, isResourceWrite = true): number {
     if (isResourceWrite) this.bumpRevision()
     const seq = this.audit.append(this.now(), record)
     this.batchSeqs = { first: this.batchSeqs?.first ?? seq, last: seq }
+    return seq
   }
 
   private connectionRow(db: Database.Database, name: string): boolean {

@@ -6,14 +6,13 @@ import { groupFields, memberDetail } from '../fields.js'
 import { newResourceId } from '../ids.js'
 import { WriteRejectedError, type GroupChange, type JsonObject, type MemberRef, type StoredGroup, type WriteOptions } from '../store.js'
 import type { SqliteCore } from './core.js'
+import { guardWrite } from './holds.js'
 import { applyMemberOps, membersOf } from './memberships.js'
 import { checkVersion, toResource } from '../resource-row.js'
 import { isUniqueViolation, type ResourceRow } from './resource-rows.js'
 
 export function groupRow(core: SqliteCore, db: Database.Database, connection: string, id: string): ResourceRow | undefined {
-  return core.stmt(db, 'SELECT rid, id, connection, doc, created, last_modified, version FROM groups WHERE id = ? AND connection = ?').get(id, connection) as
-    | ResourceRow
-    | undefined
+  return core.stmt(db, 'SELECT rid, id, connection, doc, created, last_modified, version FROM groups WHERE id = ? AND connection = ?').get(id, connection) as ResourceRow | undefined
 }
 
 /** The group's row as the open batch sees it: read once, then as the batch's last PATCH of it left it. */
@@ -36,16 +35,14 @@ export function writeGroupDoc(core: SqliteCore, connection: string, rid: number,
   try {
     if (isNew) {
       return Number(
-        core.stmt(
-          core.writer,
-          `INSERT INTO groups (id, connection, display_name, display_name_key, external_id, doc, created, last_modified, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-        ).run(id, connection, fields.displayName, fields.displayNameKey, fields.externalId, text, now, now).lastInsertRowid,
+        core
+          .stmt(core.writer, `INSERT INTO groups (id, connection, display_name, display_name_key, external_id, doc, created, last_modified, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)`)
+          .run(id, connection, fields.displayName, fields.displayNameKey, fields.externalId, text, now, now).lastInsertRowid,
       )
     }
-    core.stmt(
-      core.writer,
-      'UPDATE groups SET display_name = ?, display_name_key = ?, external_id = ?, doc = ?, last_modified = ?, version = ? WHERE rid = ?',
-    ).run(fields.displayName, fields.displayNameKey, fields.externalId, text, now, version, rid)
+    core
+      .stmt(core.writer, 'UPDATE groups SET display_name = ?, display_name_key = ?, external_id = ?, doc = ?, last_modified = ?, version = ? WHERE rid = ?')
+      .run(fields.displayName, fields.displayNameKey, fields.externalId, text, now, version, rid)
     core.groupFieldsChanged()
     return rid
   } catch (error) {
@@ -61,7 +58,7 @@ export function createGroup(core: SqliteCore, connection: string, doc: JsonObjec
     const rid = writeGroupDoc(core, connection, 0, doc, 1, true, id)
     const summary = applyMemberOps(core, connection, rid, [{ op: 'add', ids: memberIds }])
     core.accessChanges.touchUsers(summary.added)
-    core.record({
+    const seq = core.record({
       actor: options.actor,
       connection,
       action: 'group.create',
@@ -71,6 +68,7 @@ export function createGroup(core: SqliteCore, connection: string, doc: JsonObjec
       afterDigest: digest(doc),
       detail: memberDetail(summary),
     })
+    guardWrite(core, { kind: 'members', connection, groupId: id, added: summary.added, removed: [], isRenamed: false }, seq)
     const row = groupRow(core, core.writer, connection, id)
     if (row === undefined) throw new StoreError(`group ${id} vanished`)
     return toGroup(core, core.writer, row, true)
@@ -87,10 +85,12 @@ export function replaceGroup(core: SqliteCore, connection: string, id: string, d
     core.groupsInBatch.delete(id)
     const row = checkVersion(groupRow(core, core.writer, connection, id), 'Group', id, options)
     const before = JSON.parse(row.doc) as JsonObject
+    const previous = new Set(membersOf(core, core.writer, row.rid).map((member) => member.value))
     writeGroupDoc(core, connection, row.rid, doc, row.version + 1, false, id)
     const summary = applyMemberOps(core, connection, row.rid, [{ op: 'clear' }, { op: 'add', ids: memberIds }])
     core.accessChanges.touchAll()
-    core.record({
+    const kept = new Set(memberIds)
+    const seq = core.record({
       actor: options.actor,
       connection,
       action: 'group.replace',
@@ -100,23 +100,20 @@ export function replaceGroup(core: SqliteCore, connection: string, id: string, d
       afterDigest: digest(doc),
       detail: memberDetail(summary),
     })
+    guardWrite(core, { kind: 'members', connection, groupId: id, added: summary.added.filter((member) => !previous.has(member)), removed: [...previous].filter((member) => !kept.has(member)), isRenamed: isRenamed(before, doc) }, seq)
     const after = groupRow(core, core.writer, connection, id)
     if (after === undefined) throw new StoreError(`group ${id} vanished`)
     return toGroup(core, core.writer, after, true)
   })
 }
 
-export function modifyGroup(
-  core: SqliteCore,
-  connection: string,
-  id: string,
-  change: (current: StoredGroup, loadMembers: () => MemberRef[]) => GroupChange,
-  options: WriteOptions,
-): Promise<StoredGroup> {
+export function modifyGroup(core: SqliteCore, connection: string, id: string, change: (current: StoredGroup, loadMembers: () => MemberRef[]) => GroupChange, options: WriteOptions): Promise<StoredGroup> {
   return core.write(() => {
     const row = checkVersion(groupRowInBatch(core, connection, id), 'Group', id, options)
     const current = toResource(row)
     const result = change(current, () => membersOf(core, core.writer, row.rid))
+    // A PATCH that replaces the members re-adds those who stay: only the others are added or removed.
+    const previous = result.memberOps.some((op) => op.op === 'clear') ? new Set(membersOf(core, core.writer, row.rid).map((member) => member.value)) : undefined
     const version = row.version + 1
     const text = JSON.stringify(result.doc)
     const now = core.now()
@@ -131,7 +128,7 @@ export function modifyGroup(
     if (text !== row.doc || summary.cleared) core.accessChanges.touchAll()
     else core.accessChanges.touchUsers([...summary.added, ...summary.removed])
     const beforeDigest = digestOfStored(row.doc, current.doc)
-    core.record({
+    const seq = core.record({
       actor: options.actor,
       connection,
       action: 'group.modify',
@@ -141,6 +138,10 @@ export function modifyGroup(
       afterDigest: text === row.doc ? beforeDigest : digestOfStored(text, result.doc),
       detail: memberDetail(summary),
     })
+    const after = previous === undefined ? undefined : new Set(membersOf(core, core.writer, row.rid).map((member) => member.value))
+    const added = previous === undefined ? summary.added : summary.added.filter((member) => !previous.has(member))
+    const removed = previous === undefined || after === undefined ? summary.removed : [...previous].filter((member) => !after.has(member))
+    guardWrite(core, { kind: 'members', connection, groupId: id, added, removed, isRenamed: text !== row.doc && isRenamed(current.doc, result.doc) }, seq)
     core.groupsInBatch.set(id, { ...row, doc: text, last_modified: now, version })
     return { ...current, doc: result.doc, version, lastModified: now }
   })
@@ -153,6 +154,13 @@ export function deleteGroup(core: SqliteCore, connection: string, id: string, op
     core.stmt(core.writer, 'DELETE FROM groups WHERE rid = ?').run(row.rid)
     core.groupFieldsChanged()
     core.accessChanges.touchAll()
-    core.record({ actor: options.actor, connection, action: 'group.delete', resourceType: 'Group', resourceId: id, beforeDigest: digest(JSON.parse(row.doc) as JsonObject), afterDigest: null, detail: null })
+    const seq = core.record({ actor: options.actor, connection, action: 'group.delete', resourceType: 'Group', resourceId: id, beforeDigest: digest(JSON.parse(row.doc) as JsonObject), afterDigest: null, detail: null })
+    guardWrite(core, { kind: 'group-deleted', groupId: id }, seq)
   })
+}
+
+/** Whether a group's new attributes name it differently to the mappings (displayName or externalId). */
+function isRenamed(before: JsonObject, after: JsonObject): boolean {
+  const [a, b] = [groupFields(before), groupFields(after)]
+  return a.displayNameKey !== b.displayNameKey || a.externalId !== b.externalId
 }

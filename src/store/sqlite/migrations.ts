@@ -145,7 +145,83 @@ export const migrations: readonly string[] = [
   `
   CREATE INDEX users_user_name_key ON users(user_name_key);
   `,
+  // The People search's text of each user (userName key, then displayName, name.formatted and each email, lower-cased,
+  // one per line: SCIM refuses control characters in values, so no line holds two), kept by triggers whatever writes
+  // users, and its trigram index (case-sensitive on the lower-cased text: the matches of LIKE on it, found by index).
+  `
+  CREATE TABLE people_search_text (rid INTEGER PRIMARY KEY, text TEXT NOT NULL);
+  CREATE VIRTUAL TABLE people_search USING fts5(text, content = 'people_search_text', content_rowid = 'rid', tokenize = 'trigram case_sensitive 1');
+  CREATE TRIGGER people_search_text_insert AFTER INSERT ON people_search_text BEGIN
+    INSERT INTO people_search (rowid, text) VALUES (NEW.rid, NEW.text);
+  END;
+  CREATE TRIGGER people_search_text_update AFTER UPDATE ON people_search_text BEGIN
+    INSERT INTO people_search (people_search, rowid, text) VALUES ('delete', OLD.rid, OLD.text);
+    INSERT INTO people_search (rowid, text) VALUES (NEW.rid, NEW.text);
+  END;
+  CREATE TRIGGER people_search_text_delete AFTER DELETE ON people_search_text BEGIN
+    INSERT INTO people_search (people_search, rowid, text) VALUES ('delete', OLD.rid, OLD.text);
+  END;
+  CREATE TRIGGER users_people_search_insert AFTER INSERT ON users BEGIN
+    INSERT INTO people_search_text (rid, text) VALUES (NEW.rid, ${peopleSearchText('NEW')});
+  END;
+  CREATE TRIGGER users_people_search_update AFTER UPDATE OF user_name_key, display_name, doc ON users BEGIN
+    UPDATE people_search_text SET text = ${peopleSearchText('NEW')} WHERE rid = NEW.rid;
+  END;
+  CREATE TRIGGER users_people_search_delete AFTER DELETE ON users BEGIN
+    DELETE FROM people_search_text WHERE rid = OLD.rid;
+  END;
+  INSERT INTO people_search_text (rid, text) SELECT rid, ${peopleSearchText('users')} FROM users;
+  `,
+  // The audit entry of the SCIM write that added each membership (null for memberships older than this column, and
+  // bulk loads), and the review the server verified for an apply: what a check answer's provenance names.
+  `
+  ALTER TABLE memberships ADD COLUMN added_seq INTEGER;
+  ALTER TABLE applied_revisions ADD COLUMN review TEXT;
+  `,
+  // The IdP change guard: holds (access a SCIM write would give, waiting for review), the gains mass-change limits
+  // count, and each user's state at the last apply (the baseline of reactivations and renames).
+  `
+  CREATE TABLE holds (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    connection TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    group_id TEXT,
+    group_name TEXT,
+    trigger TEXT NOT NULL,
+    access TEXT NOT NULL,
+    risk TEXT NOT NULL,
+    audit_seq INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'released', 'rejected', 'moot')),
+    closed_at TEXT,
+    closed_by TEXT,
+    closed_reason TEXT
+  );
+  CREATE INDEX holds_user_in_force ON holds(user_id) WHERE status IN ('open', 'rejected');
+  CREATE INDEX holds_group_open ON holds(group_id) WHERE status = 'open';
+  CREATE TABLE guard_gains (
+    connection TEXT NOT NULL,
+    user_key TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    group_id TEXT,
+    at TEXT NOT NULL,
+    is_held INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX guard_gains_window ON guard_gains(connection, at);
+  CREATE INDEX guard_gains_group ON guard_gains(group_id, at);
+  ALTER TABLE users ADD COLUMN reviewed_active INTEGER;
+  ALTER TABLE users ADD COLUMN reviewed_name_key TEXT;
+  UPDATE users SET reviewed_active = active, reviewed_name_key = user_name_key;
+  `,
 ]
+
+/** The People search's text of the users row `row` (NEW in a trigger, or the table): what the search matches. */
+function peopleSearchText(row: string): string {
+  const emails = `(SELECT group_concat(lower(json_extract(e.value, '$.value')), char(10)) FROM json_each(${row}.doc, '$.emails') e WHERE e.type = 'object')`
+  return `${row}.user_name_key || char(10) || coalesce(lower(${row}.display_name), '') || char(10) ||
+    CASE WHEN json_valid(${row}.doc) THEN coalesce(lower(json_extract(${row}.doc, '$.name.formatted')), '') || char(10) || coalesce(${emails}, '') ELSE '' END`
+}
 
 /** Brings the schema up to date (or up to `target`) inside one transaction per migration. */
 /**

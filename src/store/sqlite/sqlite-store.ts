@@ -5,8 +5,10 @@ import { withErrorBoundary } from '../error-boundary.js'
 import type { DumpCounts, DumpPart, LoadProgress } from '../dump.js'
 import type { ResourceQuery, RootSearch } from '../query.js'
 import type { AccessChange, AdminScope, AdminTokenInfo, AuditEntry, AuditVerification, GroupChange, JsonObject, ListResult, LiveSnapshot, MemberRef, SearchHit, Store, StoredGroup, StoredUser, TokenInfo, WriteOptions } from '../store.js'
+import type { MembershipKey, MembershipSeq } from '../store.js'
 import { appliedRevisionId, appliedState, listAppliedRevisions, recordApply } from './applied-ledger.js'
-import { exportAuditEntries } from './audit.js'
+import { auditEntriesOf, exportAuditEntries } from './audit.js'
+import { membershipSeqs } from './memberships.js'
 import { verifyAuditChain } from './audit-verify.js'
 import { addBreakGlass, listBreakGlass, revokeBreakGlass } from './break-glass.js'
 import { bulkLoad } from './bulk-load.js'
@@ -20,6 +22,8 @@ import { listGroups, listUsers, searchResources } from './listing.js'
 import { findPeople } from './people.js'
 import type { PeoplePage } from '../people-search.js'
 import { readLiveSnapshot } from './snapshot.js'
+import type { Hold, HoldStatus } from '../holds.js'
+import { holdsOfRecords, listHolds, rejectHold } from './holds.js'
 import { createUser, deleteUser, getUser, modifyUser, userNameKeys, userVersion } from './users.js'
 
 export type { SqliteStoreOptions } from './core.js'
@@ -157,6 +161,14 @@ export class SqliteStore implements Store {
     return exportAuditEntries(this.core.reader, sink, options.afterSeq)
   }
 
+  async auditEntries(seqs: readonly number[]): Promise<AuditEntry[]> {
+    return auditEntriesOf(this.core.reader, seqs)
+  }
+
+  async membershipSeqs(memberships: readonly MembershipKey[]): Promise<MembershipSeq[]> {
+    return membershipSeqs(this.core, memberships)
+  }
+
   /** Loads users, groups and memberships in one transaction with a single audit entry (benchmarks, imports). */
   bulkLoad(connection: string, users: JsonObject[], groups: { doc: JsonObject; memberIndexes: number[] }[]): { userIds: string[]; groupIds: string[] } {
     return bulkLoad(this.core, connection, users, groups)
@@ -218,6 +230,20 @@ export class SqliteStore implements Store {
 
   async authenticateAdmin(token: string): Promise<{ id: string; scopes: AdminScope[] } | undefined> {
     return authenticateAdmin(this.core, token)
+  }
+
+  // ---- holds ----
+
+  async listHolds(options: { status?: readonly HoldStatus[] } = {}): Promise<Hold[]> {
+    return listHolds(this.core, options.status)
+  }
+
+  async holdsOfRecords(userIds: readonly string[]): Promise<Hold[]> {
+    return holdsOfRecords(this.core, userIds)
+  }
+
+  rejectHold(id: string, actor: string, reason?: string): Promise<Hold | undefined> {
+    return rejectHold(this.core, id, actor, reason)
   }
 
   async directoryOfUser(userName: string): Promise<LiveSnapshot> {

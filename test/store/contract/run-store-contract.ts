@@ -17,6 +17,8 @@ import { directoryReads } from './directory-reads.js'
 import { concurrency } from './concurrency.js'
 import { crossObject } from './cross-object.js'
 import { dumpAndLoad } from './dump.js'
+import { membershipWrites } from './membership-writes.js'
+import { holds } from './holds.js'
 
 const categories: readonly ((contract: Contract) => void)[] = [
   connectionsAndTokens,
@@ -34,6 +36,8 @@ const categories: readonly ((contract: Contract) => void)[] = [
   concurrency,
   crossObject,
   dumpAndLoad,
+  membershipWrites,
+  holds,
 ]
 
 export function runStoreContract(backend: StoreBackend): void {
