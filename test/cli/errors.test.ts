@@ -8,9 +8,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { RolecallError, StoreBusyError, StoreError, UsageError } from '../../src/errors.js'
 import { commands, describeFailure, main } from '../../src/cli/main.js'
 import { defineCommand } from '../../src/cli/spec.js'
+import { displayPath } from '../../src/load/load-access.js'
 import { captureIo } from '../helpers/capture-io.js'
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
-import { runCli } from '../helpers/cli.js'
+import { repoRoot, runCli } from '../helpers/cli.js'
 
 const env = { ROLECALL_NOW: '2026-11-23T00:00:00Z' }
 /** A line of a Node or V8 stack trace. */
@@ -97,7 +98,8 @@ describe('a file that is not a store', () => {
     await mkdir(access, { recursive: true })
     await writeFile(join(access, 'groups.yaml'), 'kind: Group\nname: [unclosed\n')
     const result = await runCli(['plan', '--dir', access, '--db', notADatabase], { env })
-    expect(result.stderr).toContain(join(access, 'groups.yaml'))
+    // Shown relative to the working directory, as every path in a diagnostic is.
+    expect(result.stderr).toContain(`${displayPath(join(access, 'groups.yaml'), repoRoot)}:3:1`)
     expect(result.stderr).not.toContain('not a rolecall store')
     expect(result.stderr).not.toMatch(stackLine)
     expect(result.code).toBe(1)
