@@ -1,6 +1,6 @@
 // The answers of explain (what a person holds, and why) and who-can (who may do this), for every place that shows
 // them: the CLI, the admin API and the web explorer give the same answer because they call these.
-import { allowedPeople, type AccessQuestion, type QuestionError } from './check.js'
+import { allowedPage, allowedPeople, type AccessQuestion, type QuestionError } from './check.js'
 import { formatChain } from './chain.js'
 import type { EffectiveAccess } from './effective.js'
 import type { Holding } from './types.js'
@@ -33,4 +33,10 @@ export type WhoCanEntry = { user: string; key: string; reasons: string[]; allowi
  */
 export function whoCan(access: EffectiveAccess, questionFor: (user: string) => AccessQuestion): WhoCanEntry[] | QuestionError {
   return allowedPeople(access, questionFor)
+}
+
+/** One page of whoCan's answer (the same entries, in the same order) and how many people it allows in all. */
+export function whoCanPage(access: EffectiveAccess, questionFor: (user: string) => AccessQuestion, window: { offset: number; limit: number }): { total: number; users: WhoCanEntry[] } | QuestionError {
+  const page = allowedPage(access, questionFor, window)
+  return 'error' in page ? page : { total: page.total, users: page.people }
 }

@@ -179,6 +179,17 @@ function sortTextOf(candidate: Candidate): string {
   return (candidate.sortText ??= formatChain(candidate.holding.chain))
 }
 
+function hasExpired(holding: Holding, question: AccessQuestion): boolean {
+  const expires = holding.expires === undefined ? undefined : parseTimestamp(holding.expires)
+  return expires !== undefined && expires.getTime() <= question.at.getTime()
+}
+
+/** Does one holding that covers the question allow it (answerFrom's rule, without writing its chain)? */
+function allows(holding: Holding, question: AccessQuestion): boolean {
+  if (hasExpired(holding, question)) return false
+  return holding.authMethods === undefined || question.anyAuthMethod === true || (question.authMethod !== undefined && holding.authMethods.includes(question.authMethod))
+}
+
 /** The answer from the holdings that cover the question, in the order effective access lists them; those that allow it are added to `allowing`. */
 function answerFrom(covering: Candidate[], question: AccessQuestion, allowing?: Holding[]): CheckAnswer {
   if (covering.length > 1) covering.sort((a, b) => compareStrings(a.holding.key, b.holding.key) || compareStrings(sortTextOf(a), sortTextOf(b)))
@@ -187,8 +198,7 @@ function answerFrom(covering: Candidate[], question: AccessQuestion, allowing?: 
   for (const candidate of covering) {
     const { holding } = candidate
     const chain = (candidate.reason ??= formatChain(holding.chain, holding))
-    const expires = holding.expires === undefined ? undefined : parseTimestamp(holding.expires)
-    if (expires !== undefined && expires.getTime() <= question.at.getTime()) {
+    if (hasExpired(holding, question)) {
       denials.push(`${chain}: expired at ${holding.expires ?? ''}`)
       continue
     }
@@ -250,16 +260,28 @@ function holders(access: EffectiveAccess): Holders {
   return built
 }
 
+/** One person whom a question allows: their key and name, the chains that allow it as text, and those holdings. */
+export type AllowedPerson = { key: string; user: string; reasons: string[]; allowing: Holding[] }
+
 /**
  * The people of `access` whom one question allows, with the reasons, in the order of `access.users` (who-can): the
  * question of each person is `questionFor(user)`, alike but for the user asked about. Each distinct holding (one
  * object shared by everyone its chain reaches) is judged once, and only the people holding one that covers the
  * question are answered; the index of holders is built once per effective access.
  */
-export function allowedPeople(access: EffectiveAccess, questionFor: (user: string) => AccessQuestion): { key: string; user: string; reasons: string[]; allowing: Holding[] }[] | QuestionError {
+export function allowedPeople(access: EffectiveAccess, questionFor: (user: string) => AccessQuestion): AllowedPerson[] | QuestionError {
+  const page = allowedPage(access, questionFor, { offset: 0, limit: Number.POSITIVE_INFINITY })
+  return 'error' in page ? page : page.people
+}
+
+/**
+ * One page of allowedPeople's answer: how many people it allows in all, and those from `offset` (at most `limit`),
+ * the same entries in the same order. Only the people on the page have their chains written.
+ */
+export function allowedPage(access: EffectiveAccess, questionFor: (user: string) => AccessQuestion, window: { offset: number; limit: number }): { total: number; people: AllowedPerson[] } | QuestionError {
   const index = holders(access)
   const first = index.people[0]
-  if (first === undefined) return []
+  if (first === undefined) return { total: 0, people: [] }
   const probe = questionFor(first.user)
   const resource = resourceOf(probe)
   if (resource !== undefined && 'error' in resource) return resource
@@ -272,20 +294,25 @@ export function allowedPeople(access: EffectiveAccess, questionFor: (user: strin
       else list.push({ holding })
     }
   }
-  const allowed: { key: string; user: string; reasons: string[]; allowing: Holding[] }[] = []
+  const people: AllowedPerson[] = []
+  let total = 0
   for (const place of [...covering.keys()].sort((a, b) => a - b)) {
     const person = index.people[place] as Holders['people'][number]
-    // A person's covering holdings in the order they hold them, as checkAccess collects them.
     const candidates = covering.get(place) ?? []
+    const question = questionFor(person.user)
+    if (!candidates.some((candidate) => allows(candidate.holding, question))) continue
+    total++
+    if (total <= window.offset || people.length >= window.limit) continue
+    // A person's covering holdings in the order they hold them, as checkAccess collects them.
     if (candidates.length > 1) {
       const order = new Map(person.holdings.map((holding, position) => [holding, position]))
       candidates.sort((a, b) => (order.get(a.holding) ?? 0) - (order.get(b.holding) ?? 0))
     }
     const allowing: Holding[] = []
-    const answer = answerFrom(candidates, questionFor(person.user), allowing)
-    if (answer.allowed) allowed.push({ key: person.key, user: person.user, reasons: answer.reasons, allowing })
+    const answer = answerFrom(candidates, question, allowing)
+    people.push({ key: person.key, user: person.user, reasons: answer.reasons, allowing })
   }
-  return allowed
+  return { total, people }
 }
 
 /**

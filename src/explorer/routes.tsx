@@ -13,10 +13,10 @@ import { OverviewPage } from './pages/overview.js'
 import { PeoplePage, peoplePageSize } from './pages/people.js'
 import { PersonPage } from './pages/person.js'
 import { NotFoundPage, ProblemPage } from './pages/problem.js'
-import { WhoCanPage, type WhoCanForm } from './pages/who-can.js'
+import { WhoCanPage, whoCanPageSize, whoCanPages, type WhoCanForm } from './pages/who-can.js'
 import { personData } from './person-data.js'
 import { pageNumber } from './components.js'
-import { answerWhoCan } from '../server/applied-access.js'
+import { answerWhoCanPage } from '../server/applied-access.js'
 import { SignInPage } from './pages/sign-in.js'
 import { pageReply, redirectReply, securityHeaders } from './reply.js'
 
@@ -90,8 +90,10 @@ export function explorerRoutes(options: ExplorerOptions): Route[] {
       if (!isAsked) return pageReply(<WhoCanPage context={context} form={form} source={undefined} answer={undefined} page={1} />)
       if (live === undefined) return pageReply(<WhoCanPage context={context} form={form} source={undefined} answer={{ error: 'Nothing has been applied yet.' }} page={1} />)
       const body = form.permission !== '' ? { permission: form.permission } : { action: form.action, resource: form.resource, ...(form.env === '' ? {} : { env: form.env }) }
-      const answer = answerWhoCan(live, body, clock())
-      return pageReply(<WhoCanPage context={context} form={form} source={live.source} answer={answer} page={pageNumber(exchange.query('page'))} />, 'error' in answer ? 400 : 200)
+      const number = pageNumber(exchange.query('page'))
+      const answer = answerWhoCanPage(live, body, clock(), { offset: (number - 1) * whoCanPageSize, limit: whoCanPageSize })
+      const status = 'error' in answer ? 400 : number > whoCanPages(answer.total) ? 404 : 200
+      return pageReply(<WhoCanPage context={context} form={form} source={live.source} answer={answer} page={number} />, status)
     }),
     ...recordRoutes({ store, auth, model, maxFormBytes }),
     {

@@ -1,7 +1,7 @@
 // Effective access of the applied state on the live directory: what explain, who-can and the explorer answer from.
 import { activeBreakGlass, directoryOf } from '../apply/store-base.js'
 import { computeEffectiveAccess, type EffectiveAccess } from '../engine/effective.js'
-import { whoCan, type WhoCanEntry } from '../engine/answers.js'
+import { whoCanPage, type WhoCanEntry } from '../engine/answers.js'
 import type { AccessQuestion } from '../engine/check.js'
 import { knownUserNames, questionProblem } from '../engine/question-check.js'
 import { stateFromDocuments, type StateDocument } from '../model/documents.js'
@@ -56,10 +56,15 @@ export async function appliedAccess(store: Store, now: Date): Promise<AppliedAcc
  * env and tags, or a permission), on the applied access: the answer of `POST /api/v1/who-can` and the explorer.
  */
 export function answerWhoCan(live: AppliedAccess, body: Record<string, unknown>, now: Date): { users: WhoCanEntry[] } | { error: string } {
+  const page = answerWhoCanPage(live, body, now, { offset: 0, limit: Number.POSITIVE_INFINITY })
+  return 'error' in page ? page : { users: page.users }
+}
+
+/** One page of answerWhoCan's people (the same entries in the same order), with how many there are in all. */
+export function answerWhoCanPage(live: AppliedAccess, body: Record<string, unknown>, now: Date, window: { offset: number; limit: number }): { total: number; users: WhoCanEntry[] } | { error: string } {
   const probe = parseCheckBody({ ...body, user: '*' }, now)
   if ('error' in probe) return probe
   const problem = questionProblem(live.state, probe)
   if (problem !== undefined) return { error: problem }
-  const users = whoCan(live.access, (user): AccessQuestion => ({ ...probe, user, ...(probe.authMethod === undefined ? { anyAuthMethod: true } : {}) }))
-  return 'error' in users ? users : { users }
+  return whoCanPage(live.access, (user): AccessQuestion => ({ ...probe, user, ...(probe.authMethod === undefined ? { anyAuthMethod: true } : {}) }), window)
 }

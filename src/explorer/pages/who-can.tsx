@@ -10,7 +10,20 @@ export type WhoCanForm = { action: string; resource: string; env: string; permis
 /** People listed on one page of an answer. */
 export const whoCanPageSize = 100
 
-export const WhoCanPage: FC<{ context: PageContext; form: WhoCanForm; source: string | undefined; answer: { users: readonly WhoCanEntry[] } | { error: string } | undefined; page: number }> = ({ context, form, source, answer, page }) => (
+/** The people on the page asked for (their chains written) and how many can in all; or what is wrong with the question. */
+export type WhoCanAnswer = { total: number; users: readonly WhoCanEntry[] } | { error: string }
+
+/** The pages an answer of `total` people takes (one, when nobody can). */
+export function whoCanPages(total: number): number {
+  return Math.max(1, Math.ceil(total / whoCanPageSize))
+}
+
+/** The stable address of one page of an answer (page 1 without `page`). */
+function hrefOf(form: WhoCanForm, page: number): string {
+  return `/who-can${queryOf({ ...form, page: page === 1 ? undefined : page })}`
+}
+
+export const WhoCanPage: FC<{ context: PageContext; form: WhoCanForm; source: string | undefined; answer: WhoCanAnswer | undefined; page: number }> = ({ context, form, source, answer, page }) => (
   <Layout title="Who can" context={context} current="/who-can">
     <form method="get" action="/who-can" class="search">
       <label>
@@ -41,10 +54,16 @@ export const WhoCanPage: FC<{ context: PageContext; form: WhoCanForm; source: st
     ) : (
       <>
         <p>
-          {String(answer.users.length)} {answer.users.length === 1 ? 'person' : 'people'} can ({source}).
+          {String(answer.total)} {answer.total === 1 ? 'person' : 'people'} can ({source}).
+          {answer.users.length > 0 && answer.total > whoCanPageSize ? ` Showing ${String((page - 1) * whoCanPageSize + 1)}–${String((page - 1) * whoCanPageSize + answer.users.length)} of ${String(answer.total)}.` : ''}
         </p>
+        {page > whoCanPages(answer.total) ? (
+          <p class="notice error" role="alert">
+            There is no page {String(page)}: the answer has {String(whoCanPages(answer.total))}. <a href={hrefOf(form, whoCanPages(answer.total))}>The last page</a>
+          </p>
+        ) : null}
         <ul>
-          {answer.users.slice((page - 1) * whoCanPageSize, page * whoCanPageSize).map((entry) => (
+          {answer.users.map((entry) => (
             <li>
               <a href={personHref(entry.user)}>{entry.user}</a>
               <ul>
@@ -55,7 +74,7 @@ export const WhoCanPage: FC<{ context: PageContext; form: WhoCanForm; source: st
             </li>
           ))}
         </ul>
-        <Pager page={page} pageSize={whoCanPageSize} total={answer.users.length} hrefOf={(number) => `/who-can${queryOf({ ...form, page: number })}`} />
+        <Pager page={Math.min(page, whoCanPages(answer.total))} pageSize={whoCanPageSize} total={answer.total} hrefOf={(number) => hrefOf(form, number)} />
       </>
     )}
   </Layout>
