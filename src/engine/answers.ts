@@ -37,6 +37,5 @@ export function whoCan(access: EffectiveAccess, questionFor: (user: string) => A
 
 /** One page of whoCan's answer (the same entries, in the same order) and how many people it allows in all. */
 export function whoCanPage(access: EffectiveAccess, questionFor: (user: string) => AccessQuestion, window: { offset: number; limit: number }): { total: number; users: WhoCanEntry[] } | QuestionError {
-  const page = allowedPage(access, questionFor, window)
-  return 'error' in page ? page : { total: page.total, users: page.people }
+  return allowedPage(access, questionFor, window)
 }

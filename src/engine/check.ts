@@ -184,10 +184,14 @@ function hasExpired(holding: Holding, question: AccessQuestion): boolean {
   return expires !== undefined && expires.getTime() <= question.at.getTime()
 }
 
+/** Whether the question's sign-in meets the holding's sign-in methods (any does, when the question asks about any). */
+function signInMeets(holding: Holding, question: AccessQuestion): boolean {
+  return holding.authMethods === undefined || question.anyAuthMethod === true || (question.authMethod !== undefined && holding.authMethods.includes(question.authMethod))
+}
+
 /** Does one holding that covers the question allow it (answerFrom's rule, without writing its chain)? */
 function allows(holding: Holding, question: AccessQuestion): boolean {
-  if (hasExpired(holding, question)) return false
-  return holding.authMethods === undefined || question.anyAuthMethod === true || (question.authMethod !== undefined && holding.authMethods.includes(question.authMethod))
+  return !hasExpired(holding, question) && signInMeets(holding, question)
 }
 
 /** The answer from the holdings that cover the question, in the order effective access lists them; those that allow it are added to `allowing`. */
@@ -202,16 +206,11 @@ function answerFrom(covering: Candidate[], question: AccessQuestion, allowing?: 
       denials.push(`${chain}: expired at ${holding.expires ?? ''}`)
       continue
     }
-    if (holding.authMethods !== undefined && question.anyAuthMethod === true) {
-      reasons.push(`${chain} (when signed in with ${holding.authMethods.join(' or ')})`)
-      allowing?.push(holding)
+    if (!signInMeets(holding, question)) {
+      denials.push(`${chain}: requires sign-in with ${holding.authMethods?.join(' or ') || 'no allowed method'}${question.authMethod === undefined ? '' : ` (signed in with ${question.authMethod})`}`)
       continue
     }
-    if (holding.authMethods !== undefined && (question.authMethod === undefined || !holding.authMethods.includes(question.authMethod))) {
-      denials.push(`${chain}: requires sign-in with ${holding.authMethods.join(' or ') || 'no allowed method'}${question.authMethod === undefined ? '' : ` (signed in with ${question.authMethod})`}`)
-      continue
-    }
-    reasons.push(chain)
+    reasons.push(holding.authMethods !== undefined && question.anyAuthMethod === true ? `${chain} (when signed in with ${holding.authMethods.join(' or ')})` : chain)
     allowing?.push(holding)
   }
   return { allowed: reasons.length > 0, reasons, denials: reasons.length > 0 ? [] : denials.length > 0 ? denials : [`no access of "${question.user}" covers this`] }
@@ -271,17 +270,17 @@ export type AllowedPerson = { key: string; user: string; reasons: string[]; allo
  */
 export function allowedPeople(access: EffectiveAccess, questionFor: (user: string) => AccessQuestion): AllowedPerson[] | QuestionError {
   const page = allowedPage(access, questionFor, { offset: 0, limit: Number.POSITIVE_INFINITY })
-  return 'error' in page ? page : page.people
+  return 'error' in page ? page : page.users
 }
 
 /**
  * One page of allowedPeople's answer: how many people it allows in all, and those from `offset` (at most `limit`),
  * the same entries in the same order. Only the people on the page have their chains written.
  */
-export function allowedPage(access: EffectiveAccess, questionFor: (user: string) => AccessQuestion, window: { offset: number; limit: number }): { total: number; people: AllowedPerson[] } | QuestionError {
+export function allowedPage(access: EffectiveAccess, questionFor: (user: string) => AccessQuestion, window: { offset: number; limit: number }): { total: number; users: AllowedPerson[] } | QuestionError {
   const index = holders(access)
   const first = index.people[0]
-  if (first === undefined) return { total: 0, people: [] }
+  if (first === undefined) return { total: 0, users: [] }
   const probe = questionFor(first.user)
   const resource = resourceOf(probe)
   if (resource !== undefined && 'error' in resource) return resource
@@ -294,7 +293,7 @@ export function allowedPage(access: EffectiveAccess, questionFor: (user: string)
       else list.push({ holding })
     }
   }
-  const people: AllowedPerson[] = []
+  const users: AllowedPerson[] = []
   let total = 0
   for (const place of [...covering.keys()].sort((a, b) => a - b)) {
     const person = index.people[place] as Holders['people'][number]
@@ -302,7 +301,7 @@ export function allowedPage(access: EffectiveAccess, questionFor: (user: string)
     const question = questionFor(person.user)
     if (!candidates.some((candidate) => allows(candidate.holding, question))) continue
     total++
-    if (total <= window.offset || people.length >= window.limit) continue
+    if (total <= window.offset || users.length >= window.limit) continue
     // A person's covering holdings in the order they hold them, as checkAccess collects them.
     if (candidates.length > 1) {
       const order = new Map(person.holdings.map((holding, position) => [holding, position]))
@@ -310,9 +309,9 @@ export function allowedPage(access: EffectiveAccess, questionFor: (user: string)
     }
     const allowing: Holding[] = []
     const answer = answerFrom(candidates, question, allowing)
-    people.push({ key: person.key, user: person.user, reasons: answer.reasons, allowing })
+    users.push({ key: person.key, user: person.user, reasons: answer.reasons, allowing })
   }
-  return { total, people }
+  return { total, users }
 }
 
 /**
