@@ -26,6 +26,36 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null'
 }
 
+/**
+ * True when `a` and `b` have the same canonical JSON, found without writing it: the same scalars, lists of the same
+ * values and objects of the same defined keys with the same values. Values that write alike by other ways (NaN and
+ * null) are compared as text.
+ */
+export function isSameJson(a: unknown, b: unknown): boolean {
+  return isSameValue(a, b) || canonicalJson(a) === canonicalJson(b)
+}
+
+/** True when `a` and `b` are the same JSON value (see isSameJson); false may still be the same text. */
+function isSameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return typeof a !== 'number' || Number.isFinite(a)
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (!(i in a) || !(i in b) || !isSameValue(a[i], b[i])) return false
+    return true
+  }
+  if (Array.isArray(b) || !isPlainObject(a) || !isPlainObject(b)) return false
+  let count = 0
+  for (const key of Object.keys(a)) {
+    const value = a[key]
+    if (value === undefined) continue
+    count++
+    if (!isSameValue(value, b[key])) return false
+  }
+  for (const key of Object.keys(b)) if (b[key] !== undefined) count--
+  return count === 0
+}
+
 const nonAscii = /[^\u0000-\u007f]/
 
 /**
@@ -58,28 +88,47 @@ function isScalar(value: unknown): boolean {
   return typeof value === 'string' || typeof value === 'boolean' || value === null || (typeof value === 'number' && Number.isFinite(value))
 }
 
+/** A plain object (not an array, a class instance or null). */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype
+}
+
+/** True when `value` is a scalar, undefined or a list of strings: what JSON.stringify writes as canonical JSON does. */
+function isFlat(value: unknown): boolean {
+  if (value === undefined || isScalar(value)) return true
+  if (!Array.isArray(value)) return false
+  for (let index = 0; index < value.length; index++) if (typeof value[index] !== 'string') return false
+  return true
+}
+
 /**
  * The sorted keys of `list`'s records when every item is a plain object of the same keys (in the same order) whose
- * values are scalars, lists of strings or undefined; undefined otherwise. Such a list's canonical JSON is what
- * JSON.stringify writes with those keys as its property list, natively (a plan's access entries: millions).
+ * values are flat (isFlat) or plain objects of flat values (the keys of those included); undefined otherwise. Such
+ * a list's canonical JSON is what JSON.stringify writes with those keys as its property list, natively (a plan's
+ * access entries: millions; a review's population rows, each with the source of its access).
  */
 function recordKeys(list: readonly unknown[]): string[] | undefined {
   const first = list[0]
-  if (first === null || typeof first !== 'object' || Array.isArray(first) || Object.getPrototypeOf(first) !== Object.prototype) return undefined
+  if (!isPlainObject(first)) return undefined
   const keys = Object.keys(first)
+  const nested = new Set<string>()
   for (const item of list) {
-    if (item === null || typeof item !== 'object' || Array.isArray(item) || Object.getPrototypeOf(item) !== Object.prototype) return undefined
+    if (!isPlainObject(item)) return undefined
     const own = Object.keys(item)
     if (!sameKeys(own, keys)) return undefined
     for (const key of own) {
-      const value = (item as Record<string, unknown>)[key]
-      if (value === undefined || isScalar(value)) continue
-      if (!Array.isArray(value)) return undefined
-      for (let index = 0; index < value.length; index++) if (typeof value[index] !== 'string') return undefined
+      const value = item[key]
+      if (isFlat(value)) continue
+      if (!isPlainObject(value)) return undefined
+      for (const inner of Object.keys(value)) {
+        // A nested object without its own `__proto__` would have its prototype written for that name.
+        if (inner === '__proto__' || !isFlat(value[inner])) return undefined
+        nested.add(inner)
+      }
     }
   }
-  // The default sort compares code units, as `<` does.
-  return keys.sort()
+  // The default sort compares code units, as `<` does: every object's keys are then written in sorted order.
+  return [...new Set([...keys, ...nested])].sort()
 }
 
 /**

@@ -2,7 +2,7 @@
 // computes, with a stable id from its content, the reviewers who may decide on it, and a digest of them all.
 import { createHash } from 'node:crypto'
 import { formatChain, formatHeld } from '../../engine/chain.js'
-import { computeEffectiveAccess, type EffectiveAccess } from '../../engine/effective.js'
+import type { EffectiveAccess } from '../../engine/effective.js'
 import { identitiesOf, type Identities } from '../../engine/identity.js'
 import { projectAccess } from '../../engine/project-access.js'
 import type { BreakGlassGrant, Directory, Holding } from '../../engine/types.js'
@@ -103,6 +103,14 @@ function poolOf(review: Review, state: DesiredState, holding: Holding): { key: s
   return { key: parts.join(' + '), teams }
 }
 
+/** What every row of one holding says, whoever holds it. */
+type Described = { chain: string; access: string; reviewers: string; teams: string[]; via: RowSource }
+
+function describe(review: Review, state: DesiredState, holding: Holding): Described {
+  const pool = poolOf(review, state, holding)
+  return { chain: formatChain(holding.chain, holding), access: formatHeld(holding), reviewers: pool.key, teams: pool.teams, via: sourceOf(holding) }
+}
+
 /** Every in-scope row, and who may review each. Pure. */
 export function computePopulation(inputs: PopulationInputs): Population {
   const { review, state, directory, access, identities } = inputs
@@ -115,25 +123,23 @@ export function computePopulation(inputs: PopulationInputs): Population {
     connectionsOf.set(key, list)
   }
   const rows = new Map<string, PopulationRow>()
-  const inScope = new WeakMap<Holding, boolean>()
+  // Holdings are shared by everyone reached by the same chain: each is judged, written and pooled once.
+  const described = new Map<Holding, Described | null>()
   const poolTeams = new Map<string, string[]>()
   for (const [person, held] of access.users) {
     const connections = (connectionsOf.get(person) ?? []).sort(compareStrings)
     if (!isConnectionInScope(review.scope, connections)) continue
     for (const holding of held.holdings) {
-      // Holdings are shared by everyone reached by the same chain: each is judged once.
-      let isInScope = inScope.get(holding)
-      if (isInScope === undefined) {
-        isInScope = isHoldingInScope(compiled, holding)
-        inScope.set(holding, isInScope)
+      let about = described.get(holding)
+      if (about === undefined) {
+        about = isHoldingInScope(compiled, holding) ? describe(review, state, holding) : null
+        described.set(holding, about)
+        if (about !== null) poolTeams.set(about.reviewers, about.teams)
       }
-      if (!isInScope) continue
-      const chain = formatChain(holding.chain, holding)
-      const id = rowId(person, holding.key, chain)
+      if (about === null) continue
+      const id = rowId(person, holding.key, about.chain)
       if (rows.has(id)) continue
-      const pool = poolOf(review, state, holding)
-      poolTeams.set(pool.key, pool.teams)
-      rows.set(id, { id, user: held.user, person, connections, key: holding.key, access: formatHeld(holding), risk: holding.risk, chain, reviewers: pool.key, via: sourceOf(holding) })
+      rows.set(id, { id, user: held.user, person, connections, key: holding.key, access: about.access, risk: holding.risk, chain: about.chain, reviewers: about.reviewers, via: about.via })
     }
   }
   const sorted = [...rows.values()].sort((a, b) => compareStrings(a.user, b.user) || compareStrings(a.key, b.key) || compareStrings(a.chain, b.chain))
@@ -156,7 +162,8 @@ export function rowsWithoutReviewer(population: Population): PopulationRow[] {
 
 /** The population of `review` on `state` projected on `directory` at `now`: the same engine answers as plan and explain. */
 export function populationOf(review: Review, state: DesiredState, directory: Directory, options: { now: Date; breakGlass: readonly BreakGlassGrant[] }): Population {
-  const access = computeEffectiveAccess(state, directory, { now: options.now, breakGlass: options.breakGlass })
+  // One index of the directory for both the access and the reviewers' group members.
   const projection = projectAccess(state, directory)
+  const access = projection.access({ now: options.now, breakGlass: options.breakGlass })
   return computePopulation({ review, state, directory, access, identities: identitiesOf(state), groupMembers: (groups) => projection.membersOf(groups) })
 }

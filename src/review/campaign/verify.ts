@@ -1,6 +1,6 @@
 // Verifying an evidence bundle: its files against the manifest, and its population, row by row, against the one
 // recomputed from the store's history.
-import { canonicalJson } from '../../util/digest.js'
+import { canonicalJson, isSameJson } from '../../util/digest.js'
 import { csvColumns, csvValue, parseCsv, populationCsv, sha256HexAside, type Manifest } from './bundle.js'
 import type { PopulationRow } from './population.js'
 
@@ -26,8 +26,8 @@ export function compareRows(expected: readonly PopulationRow[], given: readonly 
   given.forEach((row, index) => {
     const want = byId.get(row.id)
     if (want === undefined) problems.push(`${file} row ${index + 1} (${row.id}, ${row.user}: ${row.access}): not in the population recomputed from the store (added)`)
-    // The same text is the same row (fields in the order they were written); other text may still be the same value.
-    else if (JSON.stringify(want) !== JSON.stringify(row) && canonicalJson(want) !== canonicalJson(row)) problems.push(`${file} row ${index + 1} (${row.id}): differs from the recomputed row: ${differingFields(want, row).join(', ')}`)
+    // The same value is the same row, whatever the order its fields were written in.
+    else if (!isSameJson(want, row)) problems.push(`${file} row ${index + 1} (${row.id}): differs from the recomputed row: ${differingFields(want, row).join(', ')}`)
     seen.add(row.id)
   })
   for (const row of expected) if (!seen.has(row.id)) problems.push(`${file}: row ${row.id} (${row.user}: ${row.access}) of the recomputed population is missing`)
