@@ -1,5 +1,5 @@
 // Reads from a Store what a plan is computed against: the live directory, the applied documents, break-glass grants.
-import { directoryWithTable } from '../engine/membership-table.js'
+import { directoryWithTable, membershipLookup, membershipTableOf } from '../engine/membership-table.js'
 import type { BreakGlassGrant, Directory } from '../engine/types.js'
 import type { StateDocument } from '../model/documents.js'
 import type { PlanBaseInput } from '../plan/make-plan.js'
@@ -51,12 +51,13 @@ export function reviewedDirectory(applied: Directory, live: LiveSnapshot, holds:
   const liveUsers = new Map(live.users.map((user) => [user.id, user]))
   const users = applied.users.filter((user) => user.active && liveUsers.get(user.id)?.active === true)
   const active = new Set(users.map((user) => user.id))
-  const liveMemberships = new Set(live.memberships.map((membership) => `${membership.groupId}\u0000${membership.userId}`))
+  // Asked of the live table: its list would be millions of objects, and their keys as many strings.
+  const isLive = membershipLookup(membershipTableOf(live))
   const liveGroups = new Map(live.groups.map((group) => [group.id, group]))
   const reviewed: Directory = {
     users,
     groups: applied.groups.filter((group) => liveGroups.get(group.id)?.displayName === group.displayName),
-    memberships: applied.memberships.filter((membership) => active.has(membership.userId) && liveMemberships.has(`${membership.groupId}\u0000${membership.userId}`)),
+    memberships: applied.memberships.filter((membership) => active.has(membership.userId) && isLive(membership.groupId, membership.userId)),
   }
   return withoutHolds(reviewed, holds)
 }

@@ -98,6 +98,32 @@ export function membershipsOfTable(table: MembershipTable): { groupId: string; u
 }
 
 /**
+ * Whether the table holds a membership of `userId` in `groupId`, asked without building the table's list: the ids are
+ * indexed once (on the first question), and each group's members, ascending, are searched by halves.
+ */
+export function membershipLookup(table: MembershipTable): (groupId: string, userId: string) => boolean {
+  let groups: Map<string, number> | undefined
+  let users: Map<string, number> | undefined
+  return (groupId, userId) => {
+    groups ??= new Map(table.groupIds.map((id, i) => [id, i]))
+    users ??= new Map(table.userIds.map((id, i) => [id, i]))
+    const g = groups.get(groupId)
+    const u = users.get(userId)
+    if (g === undefined || u === undefined) return false
+    let low = table.offsets[g] as number
+    let high = table.offsets[g + 1] as number
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      const member = table.members[middle] as number
+      if (member === u) return true
+      if (member < u) low = middle + 1
+      else high = middle
+    }
+    return false
+  }
+}
+
+/**
  * A directory whose memberships are `table`: the list of objects is built only if something reads `memberships`.
  * `membershipTable` is not enumerable, so a copy made by spreading (which may then replace `memberships`) drops it.
  */
