@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
-import { canonicalJson, digestOf } from '../../src/util/digest.js'
+import { canonicalJson, digestOf, isSameJson } from '../../src/util/digest.js'
 import { seededRandom } from '../helpers/random.js'
 
 describe('digestOf', () => {
@@ -87,5 +87,24 @@ describe('canonicalJson', () => {
       expect(canonicalJson(value)).toBe(referenceCanonicalJson(value))
       expect(digestOf(value)).toBe(`sha256:${createHash('sha256').update(referenceCanonicalJson(value)).digest('hex')}`)
     }
+  })
+})
+
+describe('isSameJson', () => {
+  it('is true for the same value whatever the order of keys, and false when a value, a key or a length differs', () => {
+    expect(isSameJson({ a: 1, via: { kind: 'group', name: 'x' } }, { via: { name: 'x', kind: 'group' }, a: 1 })).toBe(true)
+    expect(isSameJson({ a: 1, b: undefined }, { a: 1 })).toBe(true)
+    expect(isSameJson({ a: 1, via: { name: 'x' } }, { a: 1, via: { name: 'y' } })).toBe(false)
+    expect(isSameJson({ a: 1 }, { a: 1, b: 2 })).toBe(false)
+    expect(isSameJson(['a', 'b'], ['a'])).toBe(false)
+    expect(isSameJson(Number.NaN, null)).toBe(true)
+  })
+
+  it('digests a list of records with a nested object of flat values as canonicalJson writes it', () => {
+    const rows = [
+      { user: 'b', via: { name: 'x', kind: 'group' }, tags: ['t'] },
+      { user: 'a', via: { kind: 'grant', name: 'y' }, tags: [] },
+    ]
+    expect(digestOf(rows)).toBe(`sha256:${createHash('sha256').update(canonicalJson(rows)).digest('hex')}`)
   })
 })
